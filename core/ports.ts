@@ -1,0 +1,58 @@
+// Ports: the interfaces the core needs from storage and messaging. Adapters implement them over
+// AWS SDK v3 (real AWS or the embedded dynalite + s3rver); unit tests may use in-memory fakes.
+
+/** Thrown by stores when a conditional write loses (item exists, revision moved on, ...). */
+export class ConditionFailedError extends Error {
+  override readonly name = 'ConditionFailedError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Thrown when a key or item does not exist. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Blob storage for one bucket (S3). Keys are immutable by convention (content-addressed). */
+export interface ObjectStore {
+  readonly bucket: string;
+  put(key: string, body: Uint8Array | string, options?: { contentType?: string }): Promise<void>;
+  /** Throws NotFoundError when the key does not exist. */
+  get(key: string): Promise<Uint8Array>;
+  exists(key: string): Promise<boolean>;
+  list(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+}
+
+/** A DynamoDB-style item: plain JSON-compatible values. */
+export type Item = Record<string, unknown>;
+
+/** Key-value table with single-item conditional writes (no transactions: dynalite has none). */
+export interface ItemTable {
+  readonly tableName: string;
+  get(key: Item): Promise<Item | undefined>;
+  /** Unconditional put. */
+  put(item: Item): Promise<void>;
+  /** Put only when no item with this key exists; ConditionFailedError otherwise. */
+  putIfAbsent(item: Item): Promise<void>;
+  /**
+   * Put only when the stored item's `revisionAttribute` equals `expectedRevision`
+   * (undefined = item must not exist); ConditionFailedError otherwise.
+   */
+  putIfRevision(item: Item, revisionAttribute: string, expectedRevision: number | undefined): Promise<void>;
+  /** Atomically adds `by` to a numeric attribute and returns the new value (creates it at 0). */
+  increment(key: Item, attribute: string, by?: number): Promise<number>;
+  /** All items with the given partition key, sort key ascending (or descending). */
+  query(partitionKey: Item, options?: { descending?: boolean; limit?: number; index?: string }): Promise<Item[]>;
+  scan(): Promise<Item[]>;
+  delete(key: Item): Promise<void>;
+}
+
+/** Publishes domain events (EventBridge in AWS, the in-process bus locally). */
+export interface EventPublisher {
+  publish(detailType: string, detail: Record<string, unknown>): Promise<void>;
+}
