@@ -1,0 +1,129 @@
+// ItemTable over DynamoDB (real AWS, dynalite or LocalStack). Conditional writes are single-item
+// condition expressions; a lost condition becomes the domain's ConditionFailedError.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionFailedError, type Item, type ItemTable } from '../core/ports';
+import type { TableDefinition } from '../config/resources';
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+export class DynamoItemTable implements ItemTable {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    readonly tableName: string,
+    private readonly definition: TableDefinition,
+  ) {}
+
+  async get(key: Item): Promise<Item | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return out.Item;
+  }
+
+  async put(item: Item): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+  }
+
+  async putIfAbsent(item: Item): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': this.definition.partitionKey.name },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConditionFailedError(`${this.tableName}: an item with key ${this.describeKey(item)} already exists`, { cause: error });
+      throw error;
+    }
+  }
+
+  async putIfRevision(item: Item, revisionAttribute: string, expectedRevision: number | undefined): Promise<void> {
+    const condition: Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
+      expectedRevision === undefined
+        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': this.definition.partitionKey.name } }
+        : { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': revisionAttribute }, ExpressionAttributeValues: { ':rev': expectedRevision } };
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ConditionFailedError(
+          `${this.tableName}: ${this.describeKey(item)} is no longer at revision ${expectedRevision ?? '(absent)'}`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async increment(key: Item, attribute: string, by = 1): Promise<number> {
+    const out = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'ADD #a :by',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':by': by },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.[attribute]);
+  }
+
+  async query(partitionKey: Item, options: { descending?: boolean; limit?: number; index?: string } = {}): Promise<Item[]> {
+    const [name, value] = Object.entries(partitionKey)[0];
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: options.index,
+          KeyConditionExpression: '#k = :v',
+          ExpressionAttributeNames: { '#k': name },
+          ExpressionAttributeValues: { ':v': value },
+          ScanIndexForward: !options.descending,
+          ConsistentRead: options.index ? undefined : true,
+          Limit: options.limit,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+      if (options.limit !== undefined && items.length >= options.limit) break;
+    } while (start);
+    return options.limit !== undefined ? items.slice(0, options.limit) : items;
+  }
+
+  async scan(): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async delete(key: Item): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+  }
+
+  private describeKey(item: Item): string {
+    const parts = [this.definition.partitionKey.name, this.definition.sortKey?.name].filter((k): k is string => !!k);
+    return parts.map((k) => `${k}=${JSON.stringify(item[k])}`).join(', ');
+  }
+}

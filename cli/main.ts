@@ -1,0 +1,41 @@
+// xdr-ml: the command-line entry point. Each command lives in cli/commands/ and calls the core.
+import { Command, CommanderError } from 'commander';
+import { registerServe } from './commands/serve';
+import { registerStatus } from './commands/status';
+import { CliError } from './output';
+import { CODE_VERSION } from '../functions/shared/version';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('xdr-ml')
+    .description('Mini-XDR ML: train, ship, watch and retrain network-intrusion-detection models')
+    .version(CODE_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerServe(program);
+  registerStatus(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (error instanceof CliError || (error instanceof Error && /^Invalid configuration/.test(error.message))) {
+      process.stderr.write(`xdr-ml: ${error.message}\n`);
+      process.exitCode = error instanceof CliError ? error.exitCode : 2;
+      return;
+    }
+    process.stderr.write(`xdr-ml: ${(error as Error).message ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('xdr-ml.js')) {
+  void main(process.argv);
+}

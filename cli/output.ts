@@ -1,0 +1,25 @@
+// CLI output helpers: human text on a terminal, JSON with --json.
+
+/** Prints a value as pretty JSON. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Prints rows as an aligned text table. */
+export function printTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (cells: readonly (string | number)[]) => cells.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  process.stdout.write(`${line(headers)}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}
+
+/** A user-facing CLI failure: printed without a stack trace, exit code 1 (2 for usage errors). */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,32 @@
+import { ConfigError, configToEnvironment, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('derives names from the stage and uses defaults', () => {
+    const config = loadConfig({ XDR_ML_STAGE: 'dev', AWS_REGION: 'eu-west-1' });
+    expect(config.tables.registry).toBe('xdr-ml-dev-registry');
+    expect(config.buckets.artefacts).toBe('xdr-ml-dev-artefacts-000000000000-eu-west-1');
+    expect(config.autoRetrain).toEqual({ enabled: false, schedule: 'rate(24 hours)' });
+    expect(config.endpoints).toEqual({ dynamodb: undefined, s3: undefined, eventBridge: undefined });
+  });
+
+  it('names the key of an invalid value', () => {
+    expect(() => loadConfig({ XDR_ML_AUTO_RETRAIN: 'yes' })).toThrow(/XDR_ML_AUTO_RETRAIN/);
+    expect(() => loadConfig({ XDR_ML_MIN_MACRO_F1: '1.5' })).toThrow(/XDR_ML_MIN_MACRO_F1/);
+    expect(() => loadConfig({ XDR_ML_DYNAMODB_ENDPOINT: 'not a url' })).toThrow(/XDR_ML_DYNAMODB_ENDPOINT/);
+    expect(() => loadConfig({ XDR_ML_STAGE: 'Prod!' })).toThrow(ConfigError);
+  });
+
+  it('lets CDK context override the environment', () => {
+    const config = loadConfig({ XDR_ML_AUTO_RETRAIN: 'false' }, { autoRetrain: true, stage: 'prod' });
+    expect(config.autoRetrain.enabled).toBe(true);
+    expect(config.stage).toBe('prod');
+  });
+
+  it('round-trips through the Lambda environment', () => {
+    const config = loadConfig({ XDR_ML_STAGE: 'dev', XDR_ML_AUTO_RETRAIN: 'true', XDR_ML_MIN_MACRO_F1: '0.8' });
+    const again = loadConfig({ ...configToEnvironment(config) });
+    expect(again.tables).toEqual(config.tables);
+    expect(again.thresholds).toEqual(config.thresholds);
+    expect(again.autoRetrain).toEqual(config.autoRetrain);
+  });
+});

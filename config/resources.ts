@@ -1,0 +1,87 @@
+// The one source of truth for the platform's stateful resources: every DynamoDB table and S3
+// bucket, with names, key schemas and indexes. The CDK data stack and the embedded local cloud
+// both build from this list, so a table that exists in the cloud exists locally with the same
+// name and shape.
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Logical id, also the suffix of the physical name. */
+  readonly id: TableId;
+  readonly description: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly globalIndexes?: readonly IndexDefinition[];
+}
+
+export interface BucketDefinition {
+  readonly id: BucketId;
+  readonly description: string;
+}
+
+export type TableId = 'registry' | 'datasets' | 'audit' | 'jobs';
+export type BucketId = 'artefacts' | 'datasets';
+
+/** Every table of the platform. */
+export const TABLES: readonly TableDefinition[] = [
+  {
+    id: 'registry',
+    description: 'Model lineages: versions, aliases and alias history (single-table design, pk/sk)',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  },
+  {
+    id: 'datasets',
+    description: 'Dataset manifests: one item per dataset version',
+    partitionKey: { name: 'name', type: 'S' },
+    sortKey: { name: 'version', type: 'N' },
+  },
+  {
+    id: 'audit',
+    description: 'Append-only, hash-chained audit records',
+    partitionKey: { name: 'stream', type: 'S' },
+    sortKey: { name: 'seq', type: 'N' },
+  },
+  {
+    id: 'jobs',
+    description: 'Training jobs with their trigger, state and timings',
+    partitionKey: { name: 'jobId', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: 'byModel',
+        partitionKey: { name: 'model', type: 'S' },
+        sortKey: { name: 'createdAt', type: 'S' },
+      },
+    ],
+  },
+];
+
+/** Every bucket of the platform. */
+export const BUCKETS: readonly BucketDefinition[] = [
+  { id: 'artefacts', description: 'Model artefact bundles (content-addressed, immutable keys)' },
+  { id: 'datasets', description: 'Dataset versions as Parquet chunks (content-addressed, immutable keys)' },
+];
+
+/** Physical name of a table for a stage: `xdr-ml-<stage>-<id>`. */
+export function tableName(stage: string, id: TableId): string {
+  return `xdr-ml-${stage}-${id}`;
+}
+
+/**
+ * Physical name of a bucket: `xdr-ml-<stage>-<id>-<account>-<region>` (bucket names are global,
+ * so the account and region make them unique).
+ */
+export function bucketName(stage: string, id: BucketId, account: string, region: string): string {
+  return `xdr-ml-${stage}-${id}-${account}-${region}`;
+}

@@ -1,0 +1,154 @@
+// The middy chain every HTTP function uses: correlation id + structured logs (Powertools),
+// JSON body parsing, zod validation (400 naming the failing fields), one error mapper (domain
+// 4xx exposed; anything else a generic 500 carrying the correlation id, never a stack trace),
+// and metrics. Handlers stay thin: a schema and one call into the core.
+import middy, { type MiddlewareObj } from '@middy/core';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { DomainError } from '../../core/errors';
+import { ConditionFailedError, NotFoundError } from '../../core/ports';
+import { logger, metrics } from './observability';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+/** A successful answer: a JSON body and an optional status (default 200). */
+export interface Reply {
+  readonly statusCode?: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export interface RequestInput<B, Q, P> {
+  readonly body: B;
+  readonly query: Q;
+  readonly params: P;
+  readonly correlationId: string;
+  readonly event: HttpEvent;
+}
+
+export interface HttpHandlerOptions<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  /** Operation name for logs and metrics, e.g. "health". */
+  readonly name: string;
+  readonly body?: B;
+  readonly query?: Q;
+  readonly params?: P;
+  readonly handle: (input: RequestInput<z.output<B>, z.output<Q>, z.output<P>>) => Promise<Reply>;
+}
+
+type Internal = { correlationId: string; startedAt: number };
+
+const CORRELATION_HEADER = 'x-correlation-id';
+
+function json(statusCode: number, body: unknown, correlationId: string, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', [CORRELATION_HEADER]: correlationId, ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Turns zod issues into `{ field, message }` pairs naming the offending paths. */
+export function describeIssues(where: string, error: z.ZodError): { field: string; message: string }[] {
+  return error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message }));
+}
+
+class RequestValidationError extends DomainError {
+  override readonly name = 'RequestValidationError';
+  override readonly statusCode = 400;
+}
+
+function correlationMiddleware(): MiddlewareObj<HttpEvent, HttpResult, Error, Context & Partial<Internal>> {
+  return {
+    before: function setCorrelationId(request) {
+      const headerId = request.event.headers?.[CORRELATION_HEADER];
+      const id = headerId && /^[\w.:-]{1,128}$/.test(headerId) ? headerId : request.event.requestContext?.requestId || randomUUID();
+      request.context.correlationId = id;
+      request.context.startedAt = Date.now();
+      logger.addContext(request.context);
+      logger.setCorrelationId(id);
+    },
+  };
+}
+
+function errorMapper(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, Context & Partial<Internal>> {
+  return {
+    onError: function mapError(request) {
+      const correlationId = request.context.correlationId ?? 'unknown';
+      const error = request.error;
+      if (error instanceof DomainError && error.expose) {
+        logger.info('request refused', { operation: name, status: error.statusCode, error: error.message });
+        request.response = json(error.statusCode, { error: error.name, message: error.message, details: error.details, correlationId }, correlationId);
+      } else if (error instanceof NotFoundError) {
+        request.response = json(404, { error: 'NotFound', message: error.message, correlationId }, correlationId);
+      } else if (error instanceof ConditionFailedError) {
+        request.response = json(409, { error: 'Conflict', message: `lost a concurrent update: ${error.message}`, correlationId }, correlationId);
+      } else {
+        logger.error('unhandled error', { operation: name, error });
+        metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
+        request.response = json(500, { error: 'InternalError', message: 'Internal error; quote the correlation id when reporting it.', correlationId }, correlationId);
+      }
+    },
+  };
+}
+
+function timing(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, Context & Partial<Internal>> {
+  const record = (request: { context: Context & Partial<Internal>; response: HttpResult | null }) => {
+    const ms = Date.now() - (request.context.startedAt ?? Date.now());
+    metrics.addDimension('operation', name);
+    metrics.addMetric('Latency', MetricUnit.Milliseconds, ms);
+    if (request.response?.statusCode && request.response.statusCode >= 500) metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
+    else if (request.response?.statusCode && request.response.statusCode >= 400) metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
+  };
+  return { after: record, onError: record };
+}
+
+function parseBody(event: HttpEvent): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RequestValidationError('The request body is not valid JSON', { details: [{ field: 'body', message: 'invalid JSON' }] });
+  }
+}
+
+function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
+  if (!schema) return value as z.output<T>;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const details = describeIssues(where, parsed.error);
+    throw new RequestValidationError(`Invalid ${where}: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`, { details });
+  }
+  return parsed.data;
+}
+
+/**
+ * Builds a Lambda handler for an HTTP API route.
+ *
+ * @example
+ * export const handler = createHttpHandler({
+ *   name: 'health',
+ *   handle: async () => ({ body: { status: 'ok' } }),
+ * });
+ */
+export function createHttpHandler<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown>(
+  options: HttpHandlerOptions<B, Q, P>,
+) {
+  const core = async (event: HttpEvent, context: Context & Partial<Internal>): Promise<HttpResult> => {
+    const correlationId = context.correlationId ?? randomUUID();
+    const body = validate(options.body, parseBody(event), 'body');
+    const query = validate(options.query, event.queryStringParameters ?? {}, 'query');
+    const params = validate(options.params, event.pathParameters ?? {}, 'path');
+    const reply = await options.handle({ body, query, params, correlationId, event });
+    return json(reply.statusCode ?? 200, reply.body, correlationId, reply.headers);
+  };
+  return middy<HttpEvent, HttpResult, Error, Context & Partial<Internal>>(core)
+    .use(correlationMiddleware())
+    .use(logMetrics(metrics))
+    .use(timing(options.name))
+    .use(errorMapper(options.name));
+}

@@ -1,0 +1,169 @@
+// The local API server: serves every route of functions/catalogue.ts from the same handler
+// modules as the Lambda functions, by turning each HTTP request into an API Gateway v2 event.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { allRoutes, FUNCTIONS, type FunctionDefinition, type RouteDefinition } from '../functions/catalogue';
+
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+interface CompiledRoute {
+  readonly route: RouteDefinition;
+  readonly fn: FunctionDefinition;
+  readonly pattern: RegExp;
+  readonly paramNames: readonly string[];
+}
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
+
+function compile(route: RouteDefinition, fn: FunctionDefinition): CompiledRoute {
+  const paramNames: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((part) => {
+      const m = /^\{(\w+)\}$/.exec(part);
+      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      paramNames.push(m[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, fn, pattern: new RegExp(`^${source}$`), paramNames };
+}
+
+function lambdaContext(fn: FunctionDefinition, requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `xdr-ml-local-${fn.id}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:xdr-ml-local-${fn.id}`,
+    memoryLimitInMB: String(fn.memoryMb),
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/xdr-ml-local-${fn.id}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('payload too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface LocalApiServer {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Loads handler modules lazily (first request), as a Lambda cold start would. */
+class HandlerCache {
+  private readonly handlers = new Map<string, LambdaHandler>();
+  constructor(private readonly root: string) {}
+  get(fn: FunctionDefinition): LambdaHandler {
+    let h = this.handlers.get(fn.id);
+    if (!h) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(path.join(this.root, fn.entry)) as { handler?: LambdaHandler };
+      if (typeof mod.handler !== 'function') throw new Error(`${fn.entry} does not export a handler`);
+      h = mod.handler;
+      this.handlers.set(fn.id, h);
+    }
+    return h;
+  }
+}
+
+/**
+ * Starts the local API on 127.0.0.1 (never another interface: locally there is no authorisation).
+ *
+ * @example const api = await startLocalApiServer({ port: 3000 }); console.log(api.url);
+ */
+export async function startLocalApiServer(options: { port?: number; functions?: readonly FunctionDefinition[]; root?: string } = {}): Promise<LocalApiServer> {
+  const routes = allRoutes(options.functions ?? FUNCTIONS).map(({ route, fn }) => compile(route, fn));
+  const handlers = new HandlerCache(options.root ?? path.resolve(__dirname, '..'));
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const requestId = randomUUID();
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const send = (status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+        res.writeHead(status, headers);
+        res.end(body);
+      };
+      const candidates = routes.filter((r) => r.pattern.test(url.pathname));
+      if (candidates.length === 0) return send(404, JSON.stringify({ error: 'NotFound', message: `no route for ${url.pathname}` }));
+      const match = candidates.find((r) => r.route.method === method);
+      if (!match) return send(405, JSON.stringify({ error: 'MethodNotAllowed', message: `${method} is not allowed on ${url.pathname}` }));
+      let body: string;
+      try {
+        body = await readBody(req);
+      } catch {
+        return send(413, JSON.stringify({ error: 'PayloadTooLarge', message: `request bodies are limited to ${MAX_BODY_BYTES} bytes` }));
+      }
+      const values = match.pattern.exec(url.pathname)!.slice(1);
+      const pathParameters = Object.fromEntries(match.paramNames.map((n, i) => [n, decodeURIComponent(values[i])]));
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
+      const query = Object.fromEntries(url.searchParams.entries());
+      const event: APIGatewayProxyEventV2 = {
+        version: '2.0',
+        routeKey: `${match.route.method} ${match.route.path}`,
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        queryStringParameters: Object.keys(query).length ? query : undefined,
+        pathParameters: match.paramNames.length ? pathParameters : undefined,
+        body: body || undefined,
+        isBase64Encoded: false,
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          domainName: '127.0.0.1',
+          domainPrefix: 'local',
+          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+          requestId,
+          routeKey: `${match.route.method} ${match.route.path}`,
+          stage: '$default',
+          time: new Date().toISOString(),
+          timeEpoch: Date.now(),
+        },
+      };
+      try {
+        const result = await handlers.get(match.fn)(event, lambdaContext(match.fn, requestId));
+        const outHeaders: Record<string, string> = {};
+        for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
+        send(result.statusCode ?? 200, result.body ?? '', outHeaders);
+      } catch (error) {
+        console.error(`[local-api] ${fn(match)} crashed`, error);
+        send(502, JSON.stringify({ error: 'BadGateway', message: 'the function failed', correlationId: requestId }));
+      }
+    })();
+  });
+  const fn = (m: CompiledRoute) => m.fn.id;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
