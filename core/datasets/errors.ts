@@ -1,0 +1,55 @@
+// Errors owned by the dataset module: loaders, format detection, taxonomy, Parquet chunks, ingestion.
+
+/** Base class of every dataset-module error. */
+export class DatasetError extends Error {
+  override readonly name: string = 'DatasetError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The file's layout does not match the format (missing header column, unknown option column...). */
+export class DatasetSchemaError extends DatasetError {
+  override readonly name: string = 'DatasetSchemaError';
+  constructor(
+    message: string,
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The format of a file could not be recognised from its first lines. */
+export class UnknownFormatError extends DatasetError {
+  override readonly name: string = 'UnknownFormatError';
+  constructor(
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A fine label has no entry in the taxonomy for the requested scheme. */
+export class UnmappedLabelError extends DatasetError {
+  override readonly name: string = 'UnmappedLabelError';
+  constructor(
+    readonly label: string,
+    readonly scheme: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`label "${label}" has no mapping in taxonomy scheme "${scheme}" (add it to datasets/taxonomy.json)`, options);
+  }
+}
+
+/** A Parquet chunk could not be written or read back. */
+export class ChunkFormatError extends DatasetError {
+  override readonly name: string = 'ChunkFormatError';
+}
+
+/** Ingestion failed (version allocation exhausted, stored manifest unreadable...). */
+export class IngestError extends DatasetError {
+  override readonly name: string = 'IngestError';
+}

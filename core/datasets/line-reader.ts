@@ -1,0 +1,99 @@
+// Streams the lines of a text file, plain or gzip (detected from the magic bytes), with bounded
+// memory: fs read stream → optional createGunzip → node:readline. Counts the raw bytes read.
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { DatasetError } from './errors';
+
+/** An opened line stream: iterate `lines` once; `bytesRead()` counts raw (possibly compressed) bytes. */
+export interface LineStream {
+  readonly lines: AsyncIterable<string>;
+  bytesRead(): number;
+  readonly totalBytes: number;
+  /** Stops reading and releases the file (safe to call twice). */
+  close(): void;
+}
+
+/** True when the file starts with the gzip magic bytes 1f 8b. */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens a file as a stream of lines (without line terminators; CRLF handled; a leading UTF-8 BOM
+ * removed).
+ *
+ * @example
+ * const s = await openLineStream('KDDTrain+.txt.gz');
+ * for await (const line of s.lines) { ... }
+ */
+export async function openLineStream(path: string): Promise<LineStream> {
+  let gzip: boolean;
+  let info: { size: number };
+  try {
+    [gzip, info] = await Promise.all([isGzipFile(path), stat(path)]);
+  } catch (err) {
+    throw new DatasetError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const raw = createReadStream(path, { highWaterMark: 1 << 16 });
+  let bytes = 0;
+  raw.on('data', (chunk: Buffer | string) => {
+    bytes += chunk.length;
+  });
+  let input: Readable = raw;
+  if (gzip) {
+    const gunzip = createGunzip();
+    raw.on('error', (err) => gunzip.destroy(err));
+    input = raw.pipe(gunzip);
+  }
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  const close = (): void => {
+    rl.close();
+    if (input !== raw) input.destroy();
+    raw.destroy();
+  };
+  async function* lines(): AsyncGenerator<string> {
+    let first = true;
+    let count = 0;
+    try {
+      for await (const line of rl) {
+        count++;
+        if (first) {
+          first = false;
+          yield line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+        } else {
+          yield line;
+        }
+      }
+    } catch (err) {
+      throw new DatasetError(`cannot read ${path} after line ${count}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      close();
+    }
+  }
+  return { lines: lines(), bytesRead: () => bytes, totalBytes: info.size, close };
+}
+
+/** Reads at most `n` first lines of a file (plain or gzip) and closes it. */
+export async function readHeadLines(path: string, n: number): Promise<string[]> {
+  const stream = await openLineStream(path);
+  const out: string[] = [];
+  try {
+    for await (const line of stream.lines) {
+      out.push(line);
+      if (out.length >= n) break;
+    }
+  } finally {
+    stream.close();
+  }
+  return out;
+}
