@@ -1,0 +1,35 @@
+// The artefact bundle of one trained model version: which files it has and how they are
+// addressed. Keys are content-addressed (sha256) and therefore immutable: s3rver has no
+// versioning, and a key that never changes needs none. Artefacts are written first; the
+// registry entry that refers to them is written last.
+import { createHash } from 'node:crypto';
+
+/** The files of a bundle, by role. */
+export const BUNDLE_FILES = {
+  onnx: 'model.onnx',
+  model: 'model.json',
+  summary: 'training_summary.json',
+  reference: 'reference_profile.json',
+  explanations: 'explanations.json',
+} as const;
+
+export type BundleRole = keyof typeof BUNDLE_FILES;
+
+/** Where one artefact lives and how to verify it. */
+export interface ArtefactRef {
+  readonly key: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+export type BundleRefs = Readonly<Record<BundleRole, ArtefactRef>>;
+
+/** sha256 hex digest of bytes or text. */
+export function sha256Hex(body: Uint8Array | string): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/** Content-addressed key of an artefact: `models/<model>/<sha256>/<file name>`. */
+export function artefactKey(model: string, role: BundleRole, sha256: string): string {
+  return `models/${model}/${sha256}/${BUNDLE_FILES[role]}`;
+}
