@@ -116,14 +116,14 @@ function parseBody(event: HttpEvent): unknown {
   }
 }
 
-function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
+type Issue = { field: string; message: string };
+
+function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string, issues: Issue[]): z.output<T> {
   if (!schema) return value as z.output<T>;
   const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const details = describeIssues(where, parsed.error);
-    throw new RequestValidationError(`Invalid ${where}: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`, { details });
-  }
-  return parsed.data;
+  if (parsed.success) return parsed.data;
+  issues.push(...describeIssues(where, parsed.error));
+  return undefined as z.output<T>;
 }
 
 /**
@@ -140,9 +140,13 @@ export function createHttpHandler<B extends z.ZodType = z.ZodUnknown, Q extends 
 ) {
   const core = async (event: HttpEvent, context: Context & Partial<Internal>): Promise<HttpResult> => {
     const correlationId = context.correlationId ?? randomUUID();
-    const body = validate(options.body, parseBody(event), 'body');
-    const query = validate(options.query, event.queryStringParameters ?? {}, 'query');
-    const params = validate(options.params, event.pathParameters ?? {}, 'path');
+    const issues: Issue[] = [];
+    const body = validate(options.body, parseBody(event), 'body', issues);
+    const query = validate(options.query, event.queryStringParameters ?? {}, 'query', issues);
+    const params = validate(options.params, event.pathParameters ?? {}, 'path', issues);
+    if (issues.length) {
+      throw new RequestValidationError(`Invalid request: ${issues.map((d) => `${d.field} ${d.message}`).join('; ')}`, { details: issues });
+    }
     const reply = await options.handle({ body, query, params, correlationId, event });
     return json(reply.statusCode ?? 200, reply.body, correlationId, reply.headers);
   };

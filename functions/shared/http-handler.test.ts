@@ -1,0 +1,79 @@
+// Drives the real middy chain: validation answers 400 naming the fields, domain errors keep
+// their status, anything else is a generic 500 with the correlation id and no internals.
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { ConflictError, UnknownResourceError } from '../../core/errors';
+import { createHttpHandler, type HttpEvent, type HttpResult } from './http-handler';
+
+function event(overrides: Partial<HttpEvent> = {}): HttpEvent {
+  return {
+    version: '2.0',
+    routeKey: 'POST /x',
+    rawPath: '/x',
+    rawQueryString: '',
+    headers: {},
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '1',
+      apiId: 'a',
+      domainName: 'd',
+      domainPrefix: 'd',
+      http: { method: 'POST', path: '/x', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+      requestId: 'req-1',
+      routeKey: 'POST /x',
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+    },
+    ...overrides,
+  };
+}
+
+const context = { awsRequestId: 'aws-1', functionName: 'f', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+
+async function call(handler: ReturnType<typeof createHttpHandler>, e: HttpEvent): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
+  const result = (await handler(e, context)) as HttpResult;
+  return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}'), headers: result.headers ?? {} };
+}
+
+describe('createHttpHandler', () => {
+  const echo = createHttpHandler({
+    name: 'echo',
+    body: z.object({ model: z.string().min(1), flows: z.array(z.object({ port: z.number() })).max(2) }),
+    query: z.object({ explain: z.enum(['true', 'false']).optional() }),
+    handle: async ({ body, query }) => ({ statusCode: 201, body: { model: body.model, explain: query.explain ?? 'false' } }),
+  });
+
+  it('passes validated input to the core and answers JSON with the correlation id', async () => {
+    const r = await call(echo, event({ body: JSON.stringify({ model: 'm', flows: [{ port: 80 }] }), headers: { 'x-correlation-id': 'corr-42' } }));
+    expect(r).toMatchObject({ status: 201, body: { model: 'm', explain: 'false' }, headers: { 'x-correlation-id': 'corr-42' } });
+  });
+
+  it('answers 400 naming every failing field', async () => {
+    const r = await call(echo, event({ body: JSON.stringify({ model: '', flows: [{ port: 'eighty' }, {}] }), queryStringParameters: { explain: 'yes' } }));
+    expect(r.status).toBe(400);
+    const fields = (r.body.details as { field: string }[]).map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['body.model', 'body.flows.0.port', 'body.flows.1.port', 'query.explain']));
+  });
+
+  it('answers 400 on a body that is not JSON', async () => {
+    const r = await call(echo, event({ body: '{"model": ' }));
+    expect(r.status).toBe(400);
+    expect(r.body.message).toMatch(/not valid JSON/);
+  });
+
+  it('exposes domain errors with their status', async () => {
+    const missing = createHttpHandler({ name: 'missing', handle: async () => { throw new UnknownResourceError('model "x" does not exist'); } });
+    const conflict = createHttpHandler({ name: 'conflict', handle: async () => { throw new ConflictError('lost the race'); } });
+    expect(await call(missing, event())).toMatchObject({ status: 404, body: { message: 'model "x" does not exist' } });
+    expect(await call(conflict, event())).toMatchObject({ status: 409, body: { error: 'ConflictError' } });
+  });
+
+  it('hides unexpected failures behind a generic 500 that carries the correlation id', async () => {
+    const broken = createHttpHandler({ name: 'broken', handle: async () => { throw new TypeError('secret internal detail at /var/task/index.js:12'); } });
+    const r = await call(broken, event({ headers: { 'x-correlation-id': 'corr-500' } }));
+    expect(r.status).toBe(500);
+    expect(r.body).toEqual({ error: 'InternalError', message: expect.stringMatching(/correlation id/), correlationId: 'corr-500' });
+    expect(JSON.stringify(r.body)).not.toMatch(/secret|index\.js|TypeError/);
+  });
+});

@@ -1,0 +1,50 @@
+// Builds the CDK app: configuration from CDK context (over the environment), the stacks, and
+// cdk-nag's AwsSolutions checks as a validation plugin (synth fails on any unacknowledged
+// finding; every acknowledgement carries a reason).
+import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import * as path from 'node:path';
+import { loadConfig, type ConfigSource, type PlatformConfig } from '../config/config';
+import { ApiStack } from './stacks/api-stack';
+import { DataStack } from './stacks/data-stack';
+
+export interface PlatformApp {
+  readonly app: App;
+  readonly config: PlatformConfig;
+  readonly data: DataStack;
+  readonly api: ApiStack;
+}
+
+const CONTEXT_KEYS = ['stage', 'region', 'account', 'autoRetrain', 'retrainSchedule', 'minMacroF1', 'maxRecallDrop', 'driftShareThreshold', 'dataVolumeThreshold', 'defaultModel'] as const;
+
+/** Reads the platform settings from CDK context (`-c stage=prod`, cdk.json). */
+export function contextSettings(app: App): ConfigSource {
+  const out: Record<string, string | number | boolean> = {};
+  for (const key of CONTEXT_KEYS) {
+    const v: unknown = app.node.tryGetContext(key);
+    if (v !== undefined && v !== null && v !== '') out[key] = v as string | number | boolean;
+  }
+  return out;
+}
+
+export function buildPlatformApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.env): PlatformApp {
+  const app = new App(props);
+  const settings = contextSettings(app);
+  const config = loadConfig(
+    { ...env, XDR_ML_ACCOUNT: env.XDR_ML_ACCOUNT ?? env.CDK_DEFAULT_ACCOUNT, AWS_REGION: env.AWS_REGION ?? env.CDK_DEFAULT_REGION },
+    settings,
+  );
+  const projectRoot = path.resolve(__dirname, '..');
+  const stackEnv = { account: env.CDK_DEFAULT_ACCOUNT, region: config.region };
+  const prefix = `MiniXdrMl-${config.stage}`;
+  const data = new DataStack(app, `${prefix}-Data`, { config, env: stackEnv, description: 'Mini-XDR ML stateful resources (tables, buckets)' });
+  const api = new ApiStack(app, `${prefix}-Api`, {
+    config,
+    projectRoot,
+    env: stackEnv,
+    description: 'Mini-XDR ML HTTP API and its functions',
+  });
+  api.addStackDependency(data, 'functions use the tables and buckets by name');
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, config, data, api };
+}

@@ -1,0 +1,53 @@
+// Least-privilege IAM for a catalogue function: exact actions (no action wildcards) on the
+// platform tables and buckets its `access` names, with ARNs built from the configured physical
+// names. Returns the cdk-nag finding ids that remain (object-key and index wildcards), so the
+// caller can acknowledge exactly those, each with its reason.
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import type { PlatformConfig } from '../../config/config';
+import { TABLES, type BucketId, type TableId } from '../../config/resources';
+import type { AccessDefinition } from '../../functions/catalogue';
+
+const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable', 'dynamodb:ConditionCheckItem'];
+const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const OBJECT_READ = ['s3:GetObject'];
+const OBJECT_WRITE = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+
+export interface CatalogueGrant {
+  readonly statements: iam.PolicyStatement[];
+  /** cdk-nag finding ids for wildcards that are inherent (object keys, index names). */
+  readonly wildcardFindings: string[];
+}
+
+/** Renders a token-bearing ARN the way cdk-nag prints it in finding ids. */
+function nagArn(scope: IConstruct, arn: string): string {
+  const resolved: unknown = Stack.of(scope).resolve(arn);
+  if (typeof resolved === 'string') return resolved;
+  const parts = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  return parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`)).join('');
+}
+
+export function catalogueGrant(scope: IConstruct, access: AccessDefinition, config: PlatformConfig): CatalogueGrant {
+  const stack = Stack.of(scope);
+  const statements: iam.PolicyStatement[] = [];
+  const wildcardFindings: string[] = [];
+  for (const [id, mode] of Object.entries(access.tables ?? {}) as [TableId, 'read' | 'readwrite'][]) {
+    const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: config.tables[id] });
+    const resources = [tableArn];
+    if (TABLES.find((t) => t.id === id)?.globalIndexes?.length) {
+      const indexArn = `${tableArn}/index/*`;
+      resources.push(indexArn);
+      wildcardFindings.push(`AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(scope, indexArn)}]`);
+    }
+    statements.push(new iam.PolicyStatement({ actions: mode === 'readwrite' ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ, resources }));
+  }
+  for (const [id, mode] of Object.entries(access.buckets ?? {}) as [BucketId, 'read' | 'readwrite'][]) {
+    const bucketArn = Arn.format({ service: 's3', region: '', account: '', resource: config.buckets[id], arnFormat: ArnFormat.NO_RESOURCE_NAME }, stack);
+    const objectsArn = `${bucketArn}/*`;
+    statements.push(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn] }));
+    statements.push(new iam.PolicyStatement({ actions: mode === 'readwrite' ? [...OBJECT_READ, ...OBJECT_WRITE] : OBJECT_READ, resources: [objectsArn] }));
+    wildcardFindings.push(`AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(scope, objectsArn)}]`);
+  }
+  return { statements, wildcardFindings };
+}

@@ -1,0 +1,68 @@
+// The API stack: an HTTP API whose every route requires IAM authorisation, with one Lambda
+// function per catalogue entry and least-privilege grants derived from the entry's `access`.
+import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { configToEnvironment, type PlatformConfig } from '../../config/config';
+import { FUNCTIONS, type FunctionDefinition } from '../../functions/catalogue';
+import { catalogueGrant } from '../constructs/catalogue-grants';
+import { XdrFunction } from '../constructs/xdr-function';
+
+export interface ApiStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  readonly projectRoot: string;
+  /** @default FUNCTIONS from functions/catalogue.ts */
+  readonly functions?: readonly FunctionDefinition[];
+}
+
+export class ApiStack extends Stack {
+  public readonly api: apigw.HttpApi;
+  public readonly functions: Readonly<Record<string, XdrFunction>>;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.api = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: `xdr-ml-${props.config.stage}-api`,
+      description: 'Mini-XDR ML HTTP API (IAM-authorised)',
+      defaultAuthorizer: new HttpIamAuthorizer(),
+      createDefaultStage: false,
+    });
+    new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+      throttle: { rateLimit: 200, burstLimit: 400 },
+    });
+
+    const environment = configToEnvironment(props.config);
+    const functions: Record<string, XdrFunction> = {};
+    for (const definition of props.functions ?? FUNCTIONS) {
+      const fn = new XdrFunction(this, `fn-${definition.id}`, { definition, projectRoot: props.projectRoot, environment });
+      functions[definition.id] = fn;
+      this.grantAccess(fn, definition, props.config);
+      const integration = new HttpLambdaIntegration(`${definition.id}-integration`, fn.function);
+      for (const route of definition.routes) {
+        this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
+      }
+    }
+    this.functions = functions;
+  }
+
+  private grantAccess(fn: XdrFunction, d: FunctionDefinition, config: PlatformConfig): void {
+    const grant = catalogueGrant(fn, d.access, config);
+    for (const statement of grant.statements) fn.function.addToRolePolicy(statement);
+    if (grant.wildcardFindings.length) {
+      Validations.of(fn).acknowledge(
+        ...grant.wildcardFindings.map((id) => ({
+          id,
+          reason: `${d.id} reads/writes objects by key inside a platform bucket, or queries a platform table's indexes; keys and index names are data, so the ARN ends in a wildcard.`,
+        })),
+      );
+    }
+  }
+}
