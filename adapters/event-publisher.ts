@@ -1,0 +1,50 @@
+// EventPublisher over Amazon EventBridge (PutEvents on the platform's bus, source 'mini-xdr-ml').
+// Locally the in-process bus (local/event-bus.ts) implements the same port.
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { PlatformConfig } from '../config/config';
+import type { EventPublisher } from '../core/ports';
+
+/** Source of every event the platform publishes. */
+export const EVENT_SOURCE = 'mini-xdr-ml';
+
+/** EventBridge refused an event (FailedEntryCount > 0). */
+export class EventPublishError extends Error {
+  override readonly name = 'EventPublishError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * Publishes domain events to an EventBridge bus.
+ *
+ * @example const events = EventBridgePublisher.fromConfig(loadConfig());
+ */
+export class EventBridgePublisher implements EventPublisher {
+  constructor(
+    private readonly client: EventBridgeClient,
+    readonly eventBusName: string,
+    readonly source: string = EVENT_SOURCE,
+  ) {}
+
+  /** A publisher on the configured bus (endpoint override honoured for LocalStack). */
+  static fromConfig(config: PlatformConfig): EventBridgePublisher {
+    const client = new EventBridgeClient({ region: config.region, ...(config.endpoints.eventBridge ? { endpoint: config.endpoints.eventBridge } : {}) });
+    return new EventBridgePublisher(client, config.eventBusName);
+  }
+
+  async publish(detailType: string, detail: Record<string, unknown>): Promise<void> {
+    const out = await this.client.send(
+      new PutEventsCommand({ Entries: [{ EventBusName: this.eventBusName, Source: this.source, DetailType: detailType, Detail: JSON.stringify(detail) }] }),
+    );
+    if ((out.FailedEntryCount ?? 0) > 0) {
+      const entry = out.Entries?.[0];
+      throw new EventPublishError(`EventBridge refused ${detailType} on ${this.eventBusName}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim());
+    }
+  }
+
+  /** Releases the client's sockets. */
+  destroy(): void {
+    this.client.destroy();
+  }
+}
