@@ -74,7 +74,14 @@ export interface IngestStores {
 export interface IngestOptions extends OpenDatasetOptions {
   /** Dataset name (the table's partition key), e.g. 'nsl-kdd-train'. */
   readonly name: string;
+  /** The file to ingest; for a non-file source (sourceIdentity), a description shown as the source path. */
   readonly sourcePath: string;
+  /**
+   * Identity of a non-file source (e.g. a synthetic generator's options): its sha256 replaces the
+   * file's, so identical inputs dedupe to one version. Requires a declared `format` (not 'auto') and
+   * `open`; the path is never read.
+   */
+  readonly sourceIdentity?: { readonly sha256: string; readonly bytes?: number };
   /** Rows per Parquet chunk (default 100,000). */
   readonly chunkRows?: number;
   /** Extra lineage recorded in the manifest (origin URL, citation, parent datasets...). */
@@ -141,6 +148,12 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new IngestError(`chunkRows must be a positive integer, got ${chunkRows}`);
   const taxonomy = options.taxonomy ?? loadTaxonomy();
+  const identity = options.sourceIdentity;
+  if (identity !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(identity.sha256)) throw new IngestError(`sourceIdentity.sha256 must be 64 hex digits, got "${identity.sha256}"`);
+    if (options.format === undefined || options.format === 'auto') throw new IngestError('a sourceIdentity needs a declared format (not auto)');
+    if (options.open === undefined) throw new IngestError('a sourceIdentity needs an `open` function that yields the rows');
+  }
   const format = await resolveFormat(options.sourcePath, options);
   const loaderOptions: Record<string, unknown> = {
     format,
@@ -150,7 +163,7 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
     chunkRows,
   };
   const optionsSha256 = sha256Hex(JSON.stringify(loaderOptions));
-  const source = await sha256File(options.sourcePath);
+  const source = identity !== undefined ? { sha256: identity.sha256, bytes: identity.bytes ?? 0 } : await sha256File(options.sourcePath);
 
   const existing = await findIdentical(stores.manifests, options.name, source.sha256, optionsSha256);
   if (existing !== undefined) return { manifest: existing, created: false };

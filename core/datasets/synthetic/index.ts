@@ -14,3 +14,13 @@ export {
   type ScenarioDefinition,
 } from './scenario';
 export { generateSyntheticRows, openSyntheticSource, SYNTHETIC_COLUMNS, type SyntheticSourceOptions } from './synthetic-source';
+export {
+  findManifest,
+  MAX_FIT_ROWS,
+  parseDatasetRef,
+  synthesizeDataset,
+  type DatasetRef,
+  type ScenarioFit,
+  type SynthesizeOptions,
+  type SynthesizeResult,
+} from './synthesize';

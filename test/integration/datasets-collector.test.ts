@@ -1,0 +1,148 @@
+// The training-data collector (POST /api/ml/training-data) through its exported Lambda handler with
+// API Gateway v2 events, against the embedded cloud: accepted batches become new versions of the
+// collected dataset that keep every earlier chunk; bad fields are named in a 400.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { readDataset, type DatasetManifest } from '../../core/datasets';
+import { collectedSinceLastTraining, COUNTERS_KEY, markTrained } from '../../core/datasets/collector';
+import { findManifest, synthesizeDataset } from '../../core/datasets/synthetic/synthesize';
+import { handler } from '../../functions/training-data/handler';
+import { closeStores, testStores, uniqueId } from '../support/platform';
+
+function event(body: unknown): APIGatewayProxyEventV2 {
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: 'POST /api/ml/training-data',
+    rawPath: '/api/ml/training-data',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: '127.0.0.1',
+      domainPrefix: 'local',
+      http: { method: 'POST', path: '/api/ml/training-data', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+      requestId: `req-${now}`,
+      routeKey: 'POST /api/ml/training-data',
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+  };
+}
+
+const context = { awsRequestId: 'jest', functionName: 'training-data', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+async function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const result = (await handler(event(body), context)) as APIGatewayProxyStructuredResultV2;
+  return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}') as Record<string, unknown> };
+}
+
+describe('POST /api/ml/training-data', () => {
+  const stores = testStores();
+  const ds = { objects: stores.buckets.datasets, manifests: stores.tables.datasets };
+  const schemaName = uniqueId('schema');
+  let features: Record<string, number>[] = [];
+  afterAll(() => closeStores(stores));
+
+  beforeAll(async () => {
+    // A CICIDS2017-schema dataset to take the target schema (and realistic feature rows) from.
+    const { manifest } = await synthesizeDataset(ds, { name: schemaName, scenarios: ['ssh-brute-force', 'benign'], rows: 6, seed: 3 });
+    const { data } = await readDataset(manifest, ds.objects);
+    const names = manifest.schema.features.map((f) => f.name);
+    features = Array.from({ length: data.X.rows }, (_, i) => Object.fromEntries(names.map((n, j) => [n, data.X.data[i * data.X.cols + j]])));
+  });
+
+  const incident = (i: number, label = 'SSH-Patator') => ({ features: features[i], label, source: 'soc-ticket-17', analyst: 'ana', observedAt: '2026-11-20T10:00:00Z' });
+
+  it('appends batches as new versions that keep every earlier chunk, and counts samples since training', async () => {
+    const dataset = uniqueId('collected');
+    const before = await collectedSinceLastTraining(stores.tables.datasets);
+
+    const first = await post({ dataset, schemaFrom: `${schemaName}@1`, incidents: [incident(0), incident(1, 'BENIGN'), incident(2)] });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ dataset, version: 1, accepted: 3, rowCount: 3 });
+
+    // No schemaFrom now: the collected dataset's own schema is the target.
+    const second = await post({ dataset, incidents: [incident(3, 'FTP-Patator'), incident(4)] });
+    expect(second.status).toBe(201);
+    expect(second.body).toMatchObject({ dataset, version: 2, accepted: 2, rowCount: 5 });
+
+    const v1 = (await findManifest(ds, { name: dataset, version: 1 })) as DatasetManifest;
+    const v2 = (await findManifest(ds, { name: dataset })) as DatasetManifest;
+    expect(v2.version).toBe(2);
+    expect(v2.chunks.slice(0, 1)).toEqual(v1.chunks); // nothing earlier lost or rewritten
+    expect(v2.chunks).toHaveLength(2);
+    expect(v2.rowsPerLabel).toEqual({ BENIGN: 1, 'FTP-Patator': 1, 'SSH-Patator': 3 });
+    expect(v2.rowsPerClass).toEqual({ Normal: 1, 'Brute Force': 4 });
+    expect(v2.schema.features.map((f) => f.name)).toEqual(Object.keys(features[0]));
+    expect(v2.lineage).toMatchObject({ schemaFrom: { name: schemaName, version: 1 }, previousVersion: 1 });
+
+    // Every stored row reads back with its values and label.
+    const loaded = await readDataset(v2, ds.objects);
+    expect(loaded.data.X.rows).toBe(5);
+    const cols = loaded.data.X.cols;
+    expect(Array.from(loaded.data.X.data.subarray(3 * cols, 4 * cols))).toEqual(Object.values(features[3]));
+    expect(loaded.fine.classes[loaded.fine.y[3]]).toBe('FTP-Patator');
+
+    // The counter (other suites may add concurrently: at least our 5).
+    const after = await collectedSinceLastTraining(stores.tables.datasets);
+    expect(after - before).toBeGreaterThanOrEqual(5);
+    expect(second.body.collectedSinceLastTraining).toBeGreaterThanOrEqual(5);
+  });
+
+  it('answers 400 naming each bad field, and writes nothing', async () => {
+    const dataset = uniqueId('collected-bad');
+    const bad = incident(1);
+    const { 'Flow Duration': _dropped, ...withoutDuration } = features[0];
+    void _dropped;
+    const res = await post({
+      dataset,
+      schemaFrom: schemaName,
+      incidents: [
+        incident(0),
+        { ...bad, features: { ...features[1], 'Flow Duration': 'long' } },
+        { ...bad, features: { ...withoutDuration, 'Bogus Column': 1 } },
+        { ...bad, label: 'Alien Invasion' },
+      ],
+    });
+    expect(res.status).toBe(400);
+    const fields = (res.body.details as { field: string }[]).map((d) => d.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(['incidents.1.features.Flow Duration', 'incidents.2.features.Bogus Column', 'incidents.2.features.Flow Duration', 'incidents.3.label']),
+    );
+    expect(fields.some((f) => f.startsWith('incidents.0'))).toBe(false);
+    expect(await findManifest(ds, { name: dataset })).toBeUndefined();
+
+    const shape = await post({ dataset, incidents: [{ features: {}, label: '', source: 's' }] });
+    expect(shape.status).toBe(400);
+    const shapeFields = (shape.body.details as { field: string }[]).map((d) => d.field);
+    expect(shapeFields).toEqual(expect.arrayContaining(['body.incidents.0.label', 'body.incidents.0.analyst']));
+
+    const unknownSchema = await post({ dataset, schemaFrom: uniqueId('nope'), incidents: [incident(0)] });
+    expect(unknownSchema.status).toBe(404);
+
+    const tooMany = await post({ dataset, schemaFrom: schemaName, incidents: Array.from({ length: 1001 }, () => incident(0)) });
+    expect(tooMany.status).toBe(400);
+  });
+
+  it('concurrent batches each get their own version and no chunk is lost', async () => {
+    const dataset = uniqueId('collected-race');
+    const results = await Promise.all([0, 1, 2, 3].map((i) => post({ dataset, schemaFrom: schemaName, incidents: [incident(i, i % 2 ? 'BENIGN' : 'SSH-Patator')] })));
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(results.map((r) => r.body.version).sort()).toEqual([1, 2, 3, 4]);
+    const latest = (await findManifest(ds, { name: dataset })) as DatasetManifest;
+    expect(latest.rowCount).toBe(4);
+    expect(new Set(latest.chunks.map((c) => c.sha256)).size).toBe(4);
+  });
+
+  it('markTrained resets the counter to zero', async () => {
+    const counters = stores.tables.datasets;
+    await counters.increment(COUNTERS_KEY, 'collectedSinceLastTraining', 7);
+    expect(await collectedSinceLastTraining(counters)).toBeGreaterThanOrEqual(7);
+    expect(await markTrained(counters)).toBe(0);
+    expect(await collectedSinceLastTraining(counters)).toBe(0);
+  });
+});
