@@ -2,7 +2,7 @@
 // (middy, hyparquet) are transformed to CommonJS as well.
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/support/jest-environment.ts',
   roots: ['<rootDir>'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/.xdr-ml/'],

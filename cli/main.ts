@@ -1,7 +1,11 @@
 // xdr-ml: the command-line entry point. Each command lives in cli/commands/ and calls the core.
 import { Command, CommanderError } from 'commander';
+import { registerDatasets } from './commands/datasets';
+import { registerRegistryCommands } from './commands/models';
 import { registerServe } from './commands/serve';
 import { registerStatus } from './commands/status';
+import { registerEvaluate } from './commands/evaluate';
+import { registerTrain } from './commands/train';
 import { CliError } from './output';
 import { CODE_VERSION } from '../functions/shared/version';
 
@@ -14,9 +18,19 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);
+  registerDatasets(program);
+  registerRegistryCommands(program);
   registerStatus(program);
+  registerTrain(program);
+  registerEvaluate(program);
   return program;
 }
+
+// `xdr-ml … | head` closes stdout early: stop quietly instead of crashing on EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 async function main(argv: string[]): Promise<void> {
   try {

@@ -30,8 +30,8 @@ export interface BucketDefinition {
   readonly description: string;
 }
 
-export type TableId = 'registry' | 'datasets' | 'audit' | 'jobs';
-export type BucketId = 'artefacts' | 'datasets';
+export type TableId = 'registry' | 'datasets' | 'audit' | 'jobs' | 'inference';
+export type BucketId = 'artefacts' | 'datasets' | 'telemetry';
 
 /** Every table of the platform. */
 export const TABLES: readonly TableDefinition[] = [
@@ -65,12 +65,19 @@ export const TABLES: readonly TableDefinition[] = [
       },
     ],
   },
+  {
+    id: 'inference',
+    description: 'Served predictions by request (joined with feedback), per-version request statistics, feedback',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  },
 ];
 
 /** Every bucket of the platform. */
 export const BUCKETS: readonly BucketDefinition[] = [
   { id: 'artefacts', description: 'Model artefact bundles (content-addressed, immutable keys)' },
   { id: 'datasets', description: 'Dataset versions as Parquet chunks (content-addressed, immutable keys)' },
+  { id: 'telemetry', description: 'Sampled inference inputs and outputs (features, prediction, version) for drift checks' },
 ];
 
 /** Physical name of a table for a stage: `xdr-ml-<stage>-<id>`. */

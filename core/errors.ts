@@ -15,24 +15,24 @@ export class DomainError extends Error {
 
 /** Bad input: names what is wrong. */
 export class InvalidInputError extends DomainError {
-  override readonly name = 'InvalidInputError';
-  override readonly statusCode = 400;
+  override readonly name: string = 'InvalidInputError';
+  override readonly statusCode: number = 400;
 }
 
 /** A named thing (model, version, dataset, experiment) does not exist. */
 export class UnknownResourceError extends DomainError {
-  override readonly name = 'UnknownResourceError';
-  override readonly statusCode = 404;
+  override readonly name: string = 'UnknownResourceError';
+  override readonly statusCode: number = 404;
 }
 
 /** A conflicting state: a lost race on a conditional write, a running job, a gate refusal. */
 export class ConflictError extends DomainError {
-  override readonly name = 'ConflictError';
-  override readonly statusCode = 409;
+  override readonly name: string = 'ConflictError';
+  override readonly statusCode: number = 409;
 }
 
 /** A request the current state cannot serve (e.g. a corrupt artefact refused). */
 export class UnprocessableError extends DomainError {
-  override readonly name = 'UnprocessableError';
-  override readonly statusCode = 422;
+  override readonly name: string = 'UnprocessableError';
+  override readonly statusCode: number = 422;
 }

@@ -89,7 +89,10 @@ class HandlerCache {
  * @example const api = await startLocalApiServer({ port: 3000 }); console.log(api.url);
  */
 export async function startLocalApiServer(options: { port?: number; functions?: readonly FunctionDefinition[]; root?: string } = {}): Promise<LocalApiServer> {
-  const routes = allRoutes(options.functions ?? FUNCTIONS).map(({ route, fn }) => compile(route, fn));
+  // Static routes win over parameterised ones (/models/performance before /models/{name}), as in API Gateway.
+  const routes = allRoutes(options.functions ?? FUNCTIONS)
+    .map(({ route, fn }) => compile(route, fn))
+    .sort((a, b) => a.paramNames.length - b.paramNames.length);
   const handlers = new HandlerCache(options.root ?? path.resolve(__dirname, '..'));
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -1,5 +1,7 @@
 // `xdr-ml serve` (npm start): the embedded cloud plus the local API server on 127.0.0.1.
 import type { Command } from 'commander';
+import { setProcessEventPublisher } from '../../functions/shared/events';
+import { InProcessEventBus } from '../../local/event-bus';
 import { startLocalApiServer, type LocalApiServer } from '../../local/http-server';
 import { openPlatform } from '../platform';
 import { CliError } from '../output';
@@ -19,6 +21,10 @@ export function registerServe(program: Command): void {
     .action(async (opts: { port?: string }) => {
       const port = parsePort(opts.port ?? process.env.PORT);
       const platform = await openPlatform();
+      // Handlers loaded by the local server publish to this process's bus, where the same event
+      // rules as in AWS run.
+      const bus = new InProcessEventBus();
+      if (platform.target === 'embedded') setProcessEventPublisher(bus);
       let api: LocalApiServer;
       try {
         api = await startLocalApiServer({ port });

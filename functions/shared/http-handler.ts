@@ -156,3 +156,19 @@ export function createHttpHandler<B extends z.ZodType = z.ZodUnknown, Q extends 
     .use(timing(options.name))
     .use(errorMapper(options.name));
 }
+
+type RouteHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+/**
+ * One Lambda serving several routes: dispatches on the API Gateway route key
+ * (e.g. "GET /api/ml/models/{name}") to a handler built with createHttpHandler.
+ */
+export function createHttpRouter(routes: Readonly<Record<string, RouteHandler>>): RouteHandler {
+  return async function route(event: HttpEvent, context: Context): Promise<HttpResult> {
+    const target = routes[event.routeKey];
+    if (!target) {
+      return json(404, { error: 'NotFound', message: `no handler for ${event.routeKey}` }, event.requestContext?.requestId ?? 'unknown');
+    }
+    return target(event, context);
+  };
+}

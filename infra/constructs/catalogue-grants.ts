@@ -49,5 +49,9 @@ export function catalogueGrant(scope: IConstruct, access: AccessDefinition, conf
     statements.push(new iam.PolicyStatement({ actions: mode === 'readwrite' ? [...OBJECT_READ, ...OBJECT_WRITE] : OBJECT_READ, resources: [objectsArn] }));
     wildcardFindings.push(`AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(scope, objectsArn)}]`);
   }
+  if (access.publishEvents) {
+    const busArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: config.eventBusName });
+    statements.push(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [busArn] }));
+  }
   return { statements, wildcardFindings };
 }

@@ -50,8 +50,9 @@ export class XdrFunction extends Construct {
         target: 'node22',
         minify: true,
         sourceMap: true,
-        // Resolved at run time from the asset, never bundled.
-        externalModules: ['@aws-sdk/*', ...(d.usesOnnxRuntime ? ONNX_RUNTIME_PACKAGES : [])],
+        // Resolved at run time, never bundled: the SDK from the Lambda runtime, onnxruntime from the
+        // asset (copied only into functions that score; others never load it).
+        externalModules: ['@aws-sdk/*', ...ONNX_RUNTIME_PACKAGES],
         forceDockerBundling: false,
         commandHooks: d.usesOnnxRuntime ? onnxRuntimeCommandHooks(props.projectRoot) : undefined,
       },

@@ -1,0 +1,43 @@
+// POST /api/ml/predict: scores flows with a model's production version (or a named version),
+// `?explain=true` adds each flow's top contributing features. Batch limit: 1,000 flows.
+import { z } from 'zod';
+import { MAX_FLOWS_PER_REQUEST } from '../../core/serving';
+import { createHttpHandler } from '../shared/http-handler';
+import { handlerPlatform } from '../shared/platform';
+
+const deps = handlerPlatform();
+
+const Body = z
+  .object({
+    model: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)').optional(),
+    version: z.number().int().min(1).optional(),
+    flows: z.array(z.record(z.string(), z.unknown())).min(1, 'must hold at least one flow').max(MAX_FLOWS_PER_REQUEST, `at most ${MAX_FLOWS_PER_REQUEST} flows per request`),
+  })
+  .strict();
+
+const Query = z.object({
+  explain: z.enum(['true', 'false']).optional(),
+  top: z.string().regex(/^[1-9]\d{0,2}$/, 'must be a positive integer').optional(),
+});
+
+export const handler = createHttpHandler({
+  name: 'predict',
+  body: Body,
+  query: Query,
+  handle: async ({ body, query, correlationId }) => {
+    const model = body.model ?? deps.config.defaultModel;
+    const result = await deps.modelServer.predict({
+      model,
+      version: body.version,
+      flows: body.flows,
+      explain: query.explain === 'true',
+      topFeatures: query.top ? Number(query.top) : undefined,
+      requestId: correlationId,
+    });
+    await deps.predictionLog.record(result, body.flows as Record<string, number | string | null>[]);
+    return {
+      body: { model: result.model, modelVersion: result.modelVersion, requestId: result.requestId, predictions: result.predictions, ...(result.warning ? { warning: result.warning } : {}) },
+      headers: result.warning ? { warning: '199 - fallback version served' } : undefined,
+    };
+  },
+});
