@@ -1,0 +1,187 @@
+import { describeLearnerConformance, conformanceData } from '../conformance';
+import type { FitProgress, ModelDocument } from '../learner';
+import { SeededRandom } from '../../util/random';
+import { DEFAULT_GBDT_PARAMS, GbdtError, GbdtLearner } from './gbdt-learner';
+import { predictProbaFromDocument, predictRawScores } from './predict';
+
+describeLearnerConformance({
+  name: 'GbdtLearner',
+  create: (seed) => new GbdtLearner({ seed, nRounds: 20, maxDepth: 4, subsample: 0.8, colsampleByTree: 0.7 }),
+  fromJSON: (doc: ModelDocument) => GbdtLearner.fromJSON(doc),
+});
+
+/** Two well-separated noisy blobs per class along feature 0, plus noise features. */
+function blobs(seed: number, rows: number, k: number) {
+  const rnd = new SeededRandom(seed);
+  const cols = 4;
+  const data = new Float64Array(rows * cols);
+  const y = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const c = i % k;
+    y[i] = c;
+    data[i * cols] = c + 0.6 * rnd.normal();
+    data[i * cols + 1] = (c % 2) + 0.8 * rnd.normal();
+    data[i * cols + 2] = rnd.normal();
+    data[i * cols + 3] = rnd.next() < 0.1 ? NaN : rnd.normal();
+  }
+  const schema = { features: ['a', 'b', 'n1', 'n2'].map((name) => ({ name, kind: 'numeric' as const })) };
+  return { X: { rows, cols, data }, y, schema, classes: Array.from({ length: k }, (_, c) => `c${c}`) };
+}
+
+describe('GbdtLearner', () => {
+  const d = conformanceData(3, 900);
+  const fitOpts = { schema: d.schema, classes: d.classes };
+
+  it('predicts exactly what the document predicts (learner and predict.ts agree)', () => {
+    const learner = new GbdtLearner({ seed: 5, nRounds: 15, maxDepth: 5 });
+    learner.fit(d.X, d.y, fitOpts);
+    const doc = learner.toJSON();
+    expect(Array.from(learner.predictProba(d.X))).toEqual(Array.from(predictProbaFromDocument(doc, d.X)));
+  });
+
+  it('trains raw scores that match the binned training-time scores (float32 threshold parity)', () => {
+    // the training loop tracks scores through bins; the document walks float32 thresholds: the
+    // train log-loss reported in the last progress call must equal the one recomputed from the doc
+    let last: FitProgress | undefined;
+    const learner = new GbdtLearner({ seed: 2, nRounds: 10, maxDepth: 6 });
+    learner.fit(d.X, d.y, { ...fitOpts, onProgress: (p) => (last = p) });
+    const raw = predictRawScores(learner.toJSON(), d.X);
+    let loss = 0;
+    for (let i = 0; i < d.X.rows; i++) {
+      const off = i * 3;
+      const m = Math.max(raw[off], raw[off + 1], raw[off + 2]);
+      const lse = m + Math.log(Math.exp(raw[off] - m) + Math.exp(raw[off + 1] - m) + Math.exp(raw[off + 2] - m));
+      loss -= raw[off + d.y[i]] - lse;
+    }
+    expect(last?.trainLoss).toBeCloseTo(loss / d.X.rows, 12);
+  });
+
+  it('splits adjacent float32 values exactly, even with float64 jitter above a threshold', () => {
+    // Prepare: x = float32 values 1 + k * 2^-23 (adjacent), plus float64 jitter of +0.4 ulp that
+    // float32 rounding removes; class = k >= 50. A float64 compare against the float32 edge
+    // would send the jittered k = 49 rows to the wrong side.
+    const ulp = 2 ** -23;
+    const rows = 400;
+    const data = new Float64Array(rows);
+    const y = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      const kk = i % 100;
+      data[i] = 1 + kk * ulp + (i % 2 === 0 ? 0.4 * ulp : 0);
+      y[i] = kk >= 50 ? 1 : 0;
+    }
+    const X = { rows, cols: 1, data };
+    const learner = new GbdtLearner({ seed: 1, nRounds: 5, maxDepth: 1 });
+    // Act
+    learner.fit(X, y, { schema: { features: [{ name: 'x', kind: 'numeric' }] }, classes: ['lo', 'hi'] });
+    // Assess: every row (jittered or not) on its side, and the threshold is a float32 value
+    expect(Array.from(learner.predict(X))).toEqual(Array.from(y));
+    const t = learner.toJSON().trees[0];
+    expect(Math.fround(t.threshold[0])).toBe(t.threshold[0]);
+    expect(Math.fround(1 + 49.4 * ulp) <= t.threshold[0]).toBe(true);
+    expect(1 + 49.4 * ulp > t.threshold[0]).toBe(true);
+  });
+
+  it('stores float32 thresholds, learning-rate-scaled leaves and covers in the document', () => {
+    const learner = new GbdtLearner({ seed: 1, nRounds: 3, maxDepth: 3, learningRate: 0.3 });
+    learner.fit(d.X, d.y, fitOpts);
+    const doc = learner.toJSON();
+    expect(doc.trees).toHaveLength(9);
+    for (const t of doc.trees) {
+      for (let i = 0; i < t.left.length; i++) {
+        expect(Math.fround(t.threshold[i])).toBe(t.threshold[i]);
+        if (t.left[i] !== -1) expect(t.cover[i]).toBeCloseTo(t.cover[t.left[i]] + t.cover[t.right[i]], 9);
+      }
+    }
+    expect(doc.params.learningRate).toBe(0.3);
+    expect(doc.featureGain).toHaveLength(3);
+    // informative features carry more gain than the noise feature
+    expect(doc.featureGain[0]).toBeGreaterThan(doc.featureGain[2]);
+    expect(doc.featureGain[1]).toBeGreaterThan(doc.featureGain[2]);
+  });
+
+  it('reports train and validation loss each round, and the train loss decreases', () => {
+    const progress: FitProgress[] = [];
+    const valid = conformanceData(11, 300);
+    new GbdtLearner({ seed: 1, nRounds: 8, maxDepth: 3, earlyStoppingRounds: 0 }).fit(d.X, d.y, {
+      ...fitOpts,
+      validation: { X: valid.X, y: valid.y },
+      onProgress: (p) => progress.push(p),
+    });
+    expect(progress.map((p) => p.iteration)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (let i = 1; i < progress.length; i++) expect(progress[i].trainLoss ?? NaN).toBeLessThan(progress[i - 1].trainLoss ?? NaN);
+    expect(progress.every((p) => p.validationLoss !== undefined && p.maxIterations === 8)).toBe(true);
+  });
+
+  it('stops early when the validation loss stops improving and keeps the best rounds', () => {
+    // Prepare: labels that are pure noise for validation, so the validation loss soon rises
+    const train = blobs(1, 600, 3);
+    const rnd = new SeededRandom(9);
+    const valid = blobs(2, 300, 3);
+    const noisyY = valid.y.map(() => rnd.int(3));
+    const learner = new GbdtLearner({ seed: 1, nRounds: 200, maxDepth: 6, learningRate: 0.3, earlyStoppingRounds: 5 });
+    const losses: number[] = [];
+    // Act
+    const report = learner.fit(train.X, train.y, {
+      schema: train.schema,
+      classes: train.classes,
+      validation: { X: valid.X, y: noisyY },
+      onProgress: (p) => losses.push(p.validationLoss ?? NaN),
+    });
+    // Assess
+    expect(report.iterations).toBeLessThan(200);
+    expect(report.iterations).toBe(report.bestIteration + 1 + 5);
+    expect(report.bestValidationLoss).toBe(Math.min(...losses));
+    expect(learner.toJSON().trees).toHaveLength((report.bestIteration + 1) * 3);
+  });
+
+  it('class weights shift predictions toward the up-weighted class', () => {
+    // Prepare: overlapping classes; weight class 2 by 10
+    const data = blobs(4, 900, 3);
+    const w = new Float64Array(900).map((_, i) => (data.y[i] === 2 ? 10 : 1));
+    const opts = { schema: data.schema, classes: data.classes };
+    const count = (pred: Int32Array): number => pred.reduce((a, v) => a + (v === 2 ? 1 : 0), 0);
+    // Act
+    const plain = new GbdtLearner({ seed: 1, nRounds: 20, maxDepth: 3 });
+    plain.fit(data.X, data.y, opts);
+    const weighted = new GbdtLearner({ seed: 1, nRounds: 20, maxDepth: 3 });
+    weighted.fit(data.X, data.y, { ...opts, sampleWeight: w });
+    // Assess: many more rows predicted as class 2, and its base score is higher
+    expect(count(weighted.predict(data.X))).toBeGreaterThan(count(plain.predict(data.X)) * 1.3);
+    expect(weighted.toJSON().baseScore[2]).toBeGreaterThan(plain.toJSON().baseScore[2]);
+  });
+
+  it('grows loss-guided trees limited by maxLeaves', () => {
+    const learner = new GbdtLearner({ seed: 1, nRounds: 5, growPolicy: 'lossguide', maxDepth: 0, maxLeaves: 6 });
+    learner.fit(d.X, d.y, fitOpts);
+    const leaves = learner.toJSON().trees.map((t) => t.left.filter((v) => v === -1).length);
+    expect(Math.max(...leaves)).toBe(6);
+    let correct = 0;
+    const pred = learner.predict(d.X);
+    for (let i = 0; i < pred.length; i++) if (pred[i] === d.y[i]) correct++;
+    expect(correct / pred.length).toBeGreaterThan(0.8);
+  });
+
+  it('respects maxDepth in depth-wise growth', () => {
+    const learner = new GbdtLearner({ seed: 1, nRounds: 3, maxDepth: 2, minChildWeight: 0 });
+    learner.fit(d.X, d.y, fitOpts);
+    for (const t of learner.toJSON().trees) expect(t.left.length).toBeLessThanOrEqual(7);
+    expect(learner.toJSON().trees.some((t) => t.left.length === 7)).toBe(true);
+  });
+
+  it('rejects unknown or invalid parameters and bad labels', () => {
+    expect(() => new GbdtLearner({ seed: 1, learningrate: 0.1 } as unknown as { seed: number })).toThrow(GbdtError);
+    expect(() => new GbdtLearner({ seed: 1, subsample: 0 })).toThrow(/subsample/);
+    expect(() => new GbdtLearner({ seed: 1, maxBins: 300 })).toThrow(/maxBins/);
+    const bad = Int32Array.from(d.y);
+    bad[0] = 7;
+    expect(() => new GbdtLearner({ seed: 1 }).fit(d.X, bad, fitOpts)).toThrow(/label 7/);
+    expect(() => new GbdtLearner({ seed: 1 }).toJSON()).toThrow(/not fitted/);
+    expect(() => GbdtLearner.fromJSON({ format: 'mlp', formatVersion: 1, schema: d.schema, classes: d.classes })).toThrow(GbdtError);
+  });
+
+  it('records all parameters, with the defaults filled in', () => {
+    const learner = new GbdtLearner({ seed: 4, nRounds: 2 });
+    learner.fit(d.X, d.y, fitOpts);
+    expect(learner.toJSON().params).toEqual({ ...DEFAULT_GBDT_PARAMS, nRounds: 2, seed: 4 });
+  });
+});

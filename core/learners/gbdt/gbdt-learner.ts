@@ -1,0 +1,415 @@
+// Gradient-boosted decision trees with a multiclass softmax objective (the "booster"): fits a bin
+// mapper once, then per round computes softmax gradients/hessians, grows one tree per class on
+// histograms, and tracks train/validation log-loss for progress and early stopping. The fitted
+// model is a GbdtModelDocument; prediction goes through predict.ts, the document's reference semantics.
+import type { FeatureMatrix } from '../../data/table';
+import { SeededRandom } from '../../util/random';
+import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
+import { BinMapper } from './bin-mapper';
+import type { GbdtModelDocument, GbdtTree } from './model-document';
+import { accumulateRawScores, compileTree, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
+import { TreeGrower, type GrownTree } from './tree-grower';
+
+/** Hyperparameters of the GBDT learner. */
+export interface GbdtParams {
+  /** Boosting rounds (one tree per class per round). */
+  readonly nRounds: number;
+  /** Shrinkage applied to every leaf value. */
+  readonly learningRate: number;
+  /** 'depthwise' grows level by level to maxDepth; 'lossguide' splits the best leaf first up to maxLeaves. */
+  readonly growPolicy: 'depthwise' | 'lossguide';
+  /** Maximum tree depth; 0 = unlimited (lossguide only). */
+  readonly maxDepth: number;
+  /** Maximum leaves per tree; 0 = unlimited (depthwise only). */
+  readonly maxLeaves: number;
+  /** Minimum hessian sum per child (XGBoost min_child_weight). */
+  readonly minChildWeight: number;
+  /** L2 regularisation on leaf weights. */
+  readonly lambda: number;
+  /** Minimum split gain (XGBoost gamma). */
+  readonly minSplitGain: number;
+  /** Fraction of rows sampled (without replacement) per round. */
+  readonly subsample: number;
+  /** Fraction of features sampled per tree. */
+  readonly colsampleByTree: number;
+  /** Bins per feature, 2..256. */
+  readonly maxBins: number;
+  /** Stop when the validation log-loss has not improved for this many rounds (0 = off); needs options.validation. */
+  readonly earlyStoppingRounds: number;
+  /** Seed of all randomness (row and feature sampling). */
+  readonly seed: number;
+}
+
+/** Defaults chosen from the NSL-KDD / CICIDS2017 quality and speed measurements (see README of this folder). */
+export const DEFAULT_GBDT_PARAMS: Omit<GbdtParams, 'seed'> = {
+  nRounds: 200,
+  learningRate: 0.3,
+  growPolicy: 'depthwise',
+  maxDepth: 8,
+  maxLeaves: 0,
+  minChildWeight: 1,
+  lambda: 1,
+  minSplitGain: 0,
+  subsample: 1,
+  colsampleByTree: 1,
+  maxBins: 256,
+  earlyStoppingRounds: 20,
+};
+
+/** Thrown on invalid parameters, inputs or documents of the GBDT learner. */
+export class GbdtError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GbdtError';
+  }
+}
+
+/** Rounds between exact softmax recomputations from the raw scores (others update incrementally). */
+const EXACT_SOFTMAX_EVERY = 8;
+
+function validateParams(p: GbdtParams): void {
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new GbdtError(`invalid GBDT parameter: ${what}`);
+  };
+  check(Number.isInteger(p.nRounds) && p.nRounds >= 1, `nRounds must be an integer >= 1, got ${p.nRounds}`);
+  check(p.learningRate > 0 && p.learningRate <= 1, `learningRate must be in (0, 1], got ${p.learningRate}`);
+  check(p.growPolicy === 'depthwise' || p.growPolicy === 'lossguide', `growPolicy must be 'depthwise' or 'lossguide', got ${String(p.growPolicy)}`);
+  check(Number.isInteger(p.maxDepth) && p.maxDepth >= 0, `maxDepth must be an integer >= 0, got ${p.maxDepth}`);
+  check(Number.isInteger(p.maxLeaves) && (p.maxLeaves === 0 || p.maxLeaves >= 2), `maxLeaves must be 0 or an integer >= 2, got ${p.maxLeaves}`);
+  check(p.maxDepth > 0 || p.maxLeaves > 0, 'maxDepth and maxLeaves cannot both be 0 (unbounded trees)');
+  check(p.minChildWeight >= 0, `minChildWeight must be >= 0, got ${p.minChildWeight}`);
+  check(p.lambda >= 0, `lambda must be >= 0, got ${p.lambda}`);
+  check(p.minSplitGain >= 0, `minSplitGain must be >= 0, got ${p.minSplitGain}`);
+  check(p.subsample > 0 && p.subsample <= 1, `subsample must be in (0, 1], got ${p.subsample}`);
+  check(p.colsampleByTree > 0 && p.colsampleByTree <= 1, `colsampleByTree must be in (0, 1], got ${p.colsampleByTree}`);
+  check(Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 256, `maxBins must be an integer in [2, 256], got ${p.maxBins}`);
+  check(Number.isInteger(p.earlyStoppingRounds) && p.earlyStoppingRounds >= 0, `earlyStoppingRounds must be an integer >= 0, got ${p.earlyStoppingRounds}`);
+  check(Number.isFinite(p.seed), `seed must be finite, got ${p.seed}`);
+}
+
+/** Weighted mean multiclass log-loss of raw scores (softmax computed on the fly). */
+function multiclassLogLoss(scores: Float64Array, y: Int32Array, k: number, weight: Float64Array | null): number {
+  let total = 0;
+  let wsum = 0;
+  for (let i = 0; i < y.length; i++) {
+    const off = i * k;
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) if (scores[off + c] > max) max = scores[off + c];
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += Math.exp(scores[off + c] - max);
+    const logp = scores[off + y[i]] - max - Math.log(sum);
+    const w = weight ? weight[i] : 1;
+    total -= w * Math.max(logp, -34.5);
+    wsum += w;
+  }
+  return wsum > 0 ? total / wsum : 0;
+}
+
+/**
+ * Adds a grown tree's leaf values to the raw scores of binned rows (exactly the float32 threshold
+ * walk). bins[featureStride * j + rowStride * i] is the bin of row i, feature j. When `probs` is
+ * given (unnormalised softmax numerators), it is multiplied by exp(leaf value) alongside.
+ */
+function addTreeBinned(
+  tree: GrownTree,
+  bins: Uint8Array,
+  rows: number,
+  rowStride: number,
+  featureStride: number,
+  classIndex: number,
+  k: number,
+  scores: Float64Array,
+  probs?: Float64Array,
+): void {
+  const left = Int32Array.from(tree.left);
+  const right = Int32Array.from(tree.right);
+  const featureOff = Int32Array.from(tree.feature, (f) => f * featureStride);
+  const splitBin = Int32Array.from(tree.splitBin);
+  const value = Float64Array.from(tree.value);
+  const expValue = Float64Array.from(tree.value, Math.exp);
+  for (let i = 0; i < rows; i++) {
+    const base = i * rowStride;
+    let node = 0;
+    while (left[node] !== -1) node = bins[base + featureOff[node]] <= splitBin[node] ? left[node] : right[node];
+    scores[i * k + classIndex] += value[node];
+    if (probs) probs[i * k + classIndex] *= expValue[node];
+  }
+}
+
+/**
+ * Adds each leaf's value to the scores (and exp(value) to the softmax numerators) of the training
+ * rows the grower placed in it: leaf ids are scattered into `leafOf` (small, cache-resident), then
+ * the score arrays are updated in one sequential pass.
+ */
+function addTreeByLeafRows(tree: GrownTree, rowsOrder: Int32Array, leafOf: Int32Array, classIndex: number, k: number, scores: Float64Array, probs: Float64Array): void {
+  const nNodes = tree.left.length;
+  const value = new Float64Array(nNodes);
+  const expValue = new Float64Array(nNodes);
+  for (let node = 0; node < nNodes; node++) {
+    if (tree.left[node] !== -1) continue;
+    value[node] = tree.value[node];
+    expValue[node] = Math.exp(tree.value[node]);
+    for (let q = tree.rowStart[node], e = tree.rowEnd[node]; q < e; q++) leafOf[rowsOrder[q]] = node;
+  }
+  for (let i = 0, idx = classIndex; i < leafOf.length; i++, idx += k) {
+    const leaf = leafOf[i];
+    scores[idx] += value[leaf];
+    probs[idx] *= expValue[leaf];
+  }
+}
+
+function validateDocument(doc: ModelDocument): GbdtModelDocument {
+  const d = doc as Partial<GbdtModelDocument>;
+  if (d.format !== 'gbdt') throw new GbdtError(`not a GBDT document: format ${String(d.format)}`);
+  if (d.formatVersion !== 1) throw new GbdtError(`unsupported GBDT formatVersion ${String(d.formatVersion)}`);
+  const k = Array.isArray(d.classes) ? d.classes.length : 0;
+  const nf = d.schema && Array.isArray(d.schema.features) ? d.schema.features.length : -1;
+  if (k < 1 || nf < 0) throw new GbdtError('GBDT document lacks classes or schema');
+  const prep = d.preprocessing;
+  if (!prep || !Array.isArray(prep.fill) || prep.fill.length !== nf || !Array.isArray(prep.min) || prep.min.length !== nf || !Array.isArray(prep.max) || prep.max.length !== nf) {
+    throw new GbdtError(`GBDT document preprocessing must have ${nf} fill/min/max entries`);
+  }
+  if (!Array.isArray(d.baseScore) || d.baseScore.length !== k) throw new GbdtError(`GBDT document baseScore must have ${k} entries`);
+  if (!Array.isArray(d.trees)) throw new GbdtError('GBDT document lacks trees');
+  if (!Array.isArray(d.featureGain) || d.featureGain.length !== nf) throw new GbdtError(`GBDT document featureGain must have ${nf} entries`);
+  if (typeof d.params !== 'object' || d.params === null) throw new GbdtError('GBDT document lacks params');
+  return d as GbdtModelDocument;
+}
+
+/**
+ * Gradient-boosted decision tree classifier (multiclass softmax, histogram-based).
+ * @example
+ * const learner = new GbdtLearner({ seed: 1, nRounds: 100 });
+ * learner.fit(X, y, { schema, classes });
+ * const proba = learner.predictProba(Xtest);
+ */
+export class GbdtLearner implements Learner {
+  readonly algorithm = 'gbdt';
+  readonly params: GbdtParams;
+  private doc: GbdtModelDocument | null = null;
+  private compiled: CompiledTree[] = [];
+
+  constructor(params: Partial<GbdtParams> & { seed: number }) {
+    const merged = { ...DEFAULT_GBDT_PARAMS, ...params };
+    const known = new Set<string>([...Object.keys(DEFAULT_GBDT_PARAMS), 'seed']);
+    for (const key of Object.keys(params)) if (!known.has(key)) throw new GbdtError(`unknown GBDT parameter '${key}'`);
+    validateParams(merged);
+    this.params = merged;
+  }
+
+  /**
+   * Rebuilds a fitted learner from its document (as produced by toJSON, possibly via JSON text).
+   * @example const restored = GbdtLearner.fromJSON(JSON.parse(text));
+   */
+  static fromJSON(doc: ModelDocument): GbdtLearner {
+    const d = validateDocument(doc);
+    const p = d.params;
+    const params: Record<string, unknown> = {};
+    for (const key of [...Object.keys(DEFAULT_GBDT_PARAMS), 'seed']) if (key in p) params[key] = p[key];
+    const learner = new GbdtLearner({ ...(params as Partial<GbdtParams>), seed: typeof p.seed === 'number' ? p.seed : 0 });
+    learner.setDocument(d);
+    return learner;
+  }
+
+  private setDocument(doc: GbdtModelDocument): void {
+    const nf = doc.schema.features.length;
+    const k = doc.classes.length;
+    this.compiled = doc.trees.map((t) => compileTree(t, nf, k));
+    this.doc = doc;
+  }
+
+  /** The fitted model document; throws if not fitted. */
+  toJSON(): GbdtModelDocument {
+    if (!this.doc) throw new GbdtError('GBDT learner is not fitted');
+    return this.doc;
+  }
+
+  /** Raw scores (margins), row-major rows * classes. */
+  predictRaw(X: FeatureMatrix): Float64Array {
+    const doc = this.toJSON();
+    const k = doc.classes.length;
+    const nf = doc.schema.features.length;
+    if (X.cols !== nf) throw new GbdtError(`model expects ${nf} features, matrix has ${X.cols}`);
+    const xs = preprocessMatrix(doc.preprocessing, X);
+    const out = new Float64Array(X.rows * k);
+    for (let i = 0; i < X.rows; i++) for (let c = 0; c < k; c++) out[i * k + c] = doc.baseScore[c];
+    accumulateRawScores(this.compiled, xs, X.rows, nf, k, out);
+    return out;
+  }
+
+  /** Class probabilities (softmax of the raw scores), row-major rows * classes; rows sum to 1. */
+  predictProba(X: FeatureMatrix): Float64Array {
+    return softmaxRowsInPlace(this.predictRaw(X), this.toJSON().classes.length);
+  }
+
+  /** Most probable class index per row. */
+  predict(X: FeatureMatrix): Int32Array {
+    return argmaxRows(this.predictProba(X), this.toJSON().classes.length);
+  }
+
+  /**
+   * Fits the model: bins the features once, then boosts nRounds rounds of one tree per class.
+   * With options.validation and earlyStoppingRounds > 0 it stops after that many rounds without a
+   * lower validation log-loss and keeps the trees up to the best round. Replaces any earlier fit.
+   * @example const report = learner.fit(X, y, { schema, classes, validation: { X: Xv, y: yv } });
+   */
+  fit(X: FeatureMatrix, y: Int32Array, options: FitOptions): FitReport {
+    const t0 = performance.now();
+    const p = this.params;
+    const { schema, classes, sampleWeight, validation, onProgress } = options;
+    const n = X.rows;
+    const nf = X.cols;
+    const k = classes.length;
+    if (k < 1) throw new GbdtError('at least one class is required');
+    if (schema.features.length !== nf) throw new GbdtError(`schema has ${schema.features.length} features, matrix has ${nf} columns`);
+    if (X.data.length !== n * nf) throw new GbdtError(`matrix data length ${X.data.length} != rows * cols ${n * nf}`);
+    if (y.length !== n) throw new GbdtError(`labels length ${y.length} != rows ${n}`);
+    if (n === 0) throw new GbdtError('cannot fit on an empty matrix');
+    for (let i = 0; i < n; i++) if (!(y[i] >= 0 && y[i] < k)) throw new GbdtError(`label ${y[i]} at row ${i} is outside [0, ${k})`);
+    if (sampleWeight && sampleWeight.length !== n) throw new GbdtError(`sampleWeight length ${sampleWeight.length} != rows ${n}`);
+    if (sampleWeight) for (let i = 0; i < n; i++) if (!(sampleWeight[i] >= 0)) throw new GbdtError(`sampleWeight at row ${i} must be >= 0, got ${sampleWeight[i]}`);
+    if (validation && (validation.X.cols !== nf || validation.y.length !== validation.X.rows)) throw new GbdtError('validation data does not match the training shape');
+
+    const rnd = new SeededRandom(p.seed);
+    const mapper = BinMapper.fit(X, p.maxBins);
+    const bins = mapper.transform(X);
+    const weight = sampleWeight ?? null;
+
+    // base score: centred log of the weighted class priors
+    const prior = new Float64Array(k);
+    let wtotal = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weight ? weight[i] : 1;
+      prior[y[i]] += w;
+      wtotal += w;
+    }
+    const baseScore: number[] = [];
+    for (let c = 0; c < k; c++) baseScore.push(Math.log(Math.max(prior[c] / wtotal, 1e-6)));
+    const meanBase = baseScore.reduce((a, b) => a + b, 0) / k;
+    for (let c = 0; c < k; c++) baseScore[c] -= meanBase;
+
+    const scores = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = baseScore[c];
+    const vBins = validation ? mapper.transform(validation.X) : null;
+    const vScores = validation ? new Float64Array(validation.X.rows * k) : null;
+    if (vScores) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
+
+    const grower = new TreeGrower(mapper, bins, n, p);
+    const gh: Float32Array[] = [];
+    for (let c = 0; c < k; c++) gh.push(new Float32Array(2 * n));
+    const probs = new Float64Array(n * k);
+    const sampled = new Int32Array(n);
+    const work = new Int32Array(n);
+    const leafOf = new Int32Array(n);
+    const allFeatures = Int32Array.from({ length: nf }, (_, j) => j);
+    const nFeatUsed = Math.max(1, Math.round(p.colsampleByTree * nf));
+    const featureGain = new Float64Array(nf);
+    const trees: GrownTree[] = [];
+    const treeClass: number[] = [];
+    const useEarlyStopping = validation !== undefined && p.earlyStoppingRounds > 0;
+    let bestIteration = -1;
+    let bestLoss = Infinity;
+    let iterations = 0;
+    const gainAtRound: Float64Array[] = [];
+    const validationLosses: number[] = [];
+
+    for (let round = 0; round < p.nRounds; round++) {
+      // softmax gradients and hessians (XGBoost: g = p - y, h = max(2p(1-p), 1e-16)), weighted.
+      // probs holds softmax numerators updated by exp(leaf value) per leaf, so most rounds need
+      // no exp per row; they are recomputed exactly from the scores every EXACT_SOFTMAX_EVERY rounds.
+      const exact = round % EXACT_SOFTMAX_EVERY === 0;
+      for (let i = 0; i < n; i++) {
+        const off = i * k;
+        let sum = 0;
+        if (!exact) for (let c = 0; c < k; c++) sum += probs[off + c];
+        if (exact || !(sum > 1e-100 && sum < 1e100)) {
+          let max = -Infinity;
+          for (let c = 0; c < k; c++) if (scores[off + c] > max) max = scores[off + c];
+          sum = 0;
+          for (let c = 0; c < k; c++) {
+            const e = Math.exp(scores[off + c] - max);
+            probs[off + c] = e;
+            sum += e;
+          }
+        }
+        const inv = 1 / sum;
+        const w = weight ? weight[i] : 1;
+        const yi = y[i];
+        for (let c = 0; c < k; c++) {
+          const pc = probs[off + c] * inv;
+          probs[off + c] = pc;
+          const arr = gh[c];
+          arr[2 * i] = (c === yi ? pc - 1 : pc) * w;
+          arr[2 * i + 1] = Math.max(2 * pc * (1 - pc), 1e-16) * w;
+        }
+      }
+      // row subsample for this round (shared by the class trees)
+      let nSampled = 0;
+      if (p.subsample < 1) {
+        for (let i = 0; i < n; i++) if (rnd.next() < p.subsample) sampled[nSampled++] = i;
+        if (nSampled === 0) sampled[nSampled++] = rnd.int(n);
+      } else {
+        for (let i = 0; i < n; i++) sampled[i] = i;
+        nSampled = n;
+      }
+      for (let c = 0; c < k; c++) {
+        let features = allFeatures;
+        if (nFeatUsed < nf) {
+          const perm = rnd.shuffle(Int32Array.from(allFeatures));
+          features = perm.subarray(0, nFeatUsed).sort();
+        }
+        work.set(sampled.subarray(0, nSampled));
+        const tree = grower.grow(gh[c], work, nSampled, features, featureGain);
+        trees.push(tree);
+        treeClass.push(c);
+        if (nSampled === n) addTreeByLeafRows(tree, work, leafOf, c, k, scores, probs);
+        else addTreeBinned(tree, grower.columns, n, 1, n, c, k, scores, probs);
+        if (vBins && vScores && validation) addTreeBinned(tree, vBins, validation.X.rows, nf, 1, c, k, vScores);
+      }
+      iterations = round + 1;
+      gainAtRound.push(Float64Array.from(featureGain));
+      const needTrainLoss = onProgress !== undefined;
+      const trainLoss = needTrainLoss ? multiclassLogLoss(scores, y, k, weight) : undefined;
+      const validationLoss = vScores && validation ? multiclassLogLoss(vScores, validation.y, k, null) : undefined;
+      if (validationLoss !== undefined) validationLosses.push(validationLoss);
+      if (validationLoss !== undefined && validationLoss < bestLoss - 1e-12) {
+        bestLoss = validationLoss;
+        bestIteration = round;
+      }
+      onProgress?.({ iteration: round + 1, maxIterations: p.nRounds, trainLoss, validationLoss });
+      if (useEarlyStopping && round - bestIteration >= p.earlyStoppingRounds) break;
+    }
+
+    const keepRounds = useEarlyStopping ? bestIteration + 1 : iterations;
+    const keptTrees = trees.slice(0, keepRounds * k);
+    const finalGain = gainAtRound[keepRounds - 1];
+    const docTrees: GbdtTree[] = keptTrees.map((t, i) => ({
+      classIndex: treeClass[i],
+      feature: t.feature,
+      threshold: t.threshold,
+      left: t.left,
+      right: t.right,
+      value: t.value,
+      cover: t.cover,
+    }));
+    const params: Record<string, number | string | boolean> = { ...p };
+    const doc: GbdtModelDocument = {
+      format: 'gbdt',
+      formatVersion: 1,
+      schema,
+      classes: [...classes],
+      preprocessing: mapper.preprocessing,
+      baseScore,
+      trees: docTrees,
+      params,
+      featureGain: Array.from(finalGain),
+    };
+    this.setDocument(doc);
+    return {
+      iterations,
+      bestIteration: keepRounds - 1,
+      bestValidationLoss: validation ? validationLosses[keepRounds - 1] : undefined,
+      trainMillis: performance.now() - t0,
+    };
+  }
+}

@@ -1,0 +1,113 @@
+import { InferenceSession } from 'onnxruntime-node';
+import { argmaxRows } from '../learners/learner';
+import type { GbdtModelDocument } from '../learners/gbdt/model-document';
+import { predictProbaFromDocument } from '../learners/gbdt/predict';
+import { exportGbdtToOnnx, GbdtExportError } from './export-gbdt';
+import { onnxInputNames, rowsToFeatureMatrix, type RawRow } from './feeds';
+import { buildOnnxFeeds } from './session-feeds';
+import { mixedSchema, randomGbdtDocument, randomRawRows } from './testing/random-gbdt';
+
+async function runOnnx(bytes: Uint8Array, doc: GbdtModelDocument, rows: readonly RawRow[]) {
+  const session = await InferenceSession.create(Buffer.from(bytes));
+  const out = await session.run(buildOnnxFeeds(doc.schema, rows));
+  return { session, proba: out.probabilities.data as Float32Array, label: out.label.data as BigInt64Array, dims: out.probabilities.dims };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('exportGbdtToOnnx', () => {
+  it('matches predictProbaFromDocument within 1e-5 on 3,000 rows with NaN, ±Inf, on-threshold and unseen values', async () => {
+    // Prepare
+    const schema = mixedSchema(5, [['tcp', 'udp', 'icmp'], ['SF', 'REJ', 'S0', 'RSTO']]);
+    const doc = randomGbdtDocument(11, schema, ['normal', 'dos', 'probe', 'r2l'], 30);
+    const rows = randomRawRows(12, schema, 3000);
+
+    // Act
+    const onnx = await runOnnx(exportGbdtToOnnx(doc), doc, rows);
+    const ts = predictProbaFromDocument(doc, rowsToFeatureMatrix(schema, rows));
+
+    // Assess
+    expect(onnx.dims).toEqual([3000, 4]);
+    expect(onnx.session.inputNames).toEqual(onnxInputNames(schema));
+    expect(maxAbsDiff(onnx.proba, ts)).toBeLessThanOrEqual(1e-5);
+    const tsLabel = argmaxRows(ts, 4);
+    let agree = 0;
+    for (let i = 0; i < rows.length; i++) if (Number(onnx.label[i]) === tsLabel[i]) agree++;
+    expect(agree).toBeGreaterThanOrEqual(rows.length - 3); // only exact float32 ties may differ
+  });
+
+  it('treats the edge cases exactly as the reference: missing -> fill, ±Inf -> range ends, on-threshold goes left', async () => {
+    // Prepare: one numeric feature, one stump: x <= 0.5 -> class a, else class b
+    const doc: GbdtModelDocument = {
+      format: 'gbdt',
+      formatVersion: 1,
+      schema: { features: [{ name: 'x', kind: 'numeric' }, { name: 'proto', kind: 'categorical', vocabulary: ['tcp', 'udp'] }] },
+      classes: ['a', 'b'],
+      preprocessing: { fill: [1, 0], min: [-10, -1], max: [10, 1] },
+      baseScore: [0, 0],
+      trees: [
+        { classIndex: 0, feature: [0, 0, 0], threshold: [0.5, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 2, -2], cover: [1, 1, 1] },
+        // code <= -0.5 (unknown) -> +3 for class b, code <= 0.5 (tcp) -> 0, else (udp) -> -1
+        { classIndex: 1, feature: [1, 1, 0, 0, 0], threshold: [-0.5, 0.5, 0, 0, 0], left: [2, 3, -1, -1, -1], right: [1, 4, -1, -1, -1], value: [0, 0, 3, 0, -1], cover: [1, 1, 1, 1, 1] },
+      ],
+      params: {},
+      featureGain: [0, 0],
+    };
+    const rows: RawRow[] = [
+      { x: 0.5, proto: 'tcp' }, // on threshold -> left
+      { x: null, proto: 'udp' }, // missing -> fill 1 -> right
+      { x: -Infinity, proto: 'ftp' }, // -> -10, unseen -> -1
+      { x: Infinity, proto: null }, // -> 10, missing category -> fill 0 (tcp)
+    ];
+
+    // Act
+    const onnx = await runOnnx(exportGbdtToOnnx(doc), doc, rows);
+    const ts = predictProbaFromDocument(doc, rowsToFeatureMatrix(doc.schema, rows));
+
+    // Assess: raw scores [a, b] = [2, 0], [-2, -1], [2, 3], [-2, 0]
+    const expected = [[2, 0], [-2, -1], [2, 3], [-2, 0]].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]);
+    expect(maxAbsDiff(ts, expected)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(onnx.proba, expected)).toBeLessThan(1e-6);
+    expect(Array.from(onnx.label, Number)).toEqual([0, 1, 1, 1]);
+  });
+
+  it('exports numeric-only schemas (no categorical input), two classes and documents without trees', async () => {
+    const schema = mixedSchema(3, []);
+    const doc = randomGbdtDocument(5, schema, ['benign', 'attack'], 10, 3);
+    const rows = randomRawRows(6, schema, 1000);
+    const onnx = await runOnnx(exportGbdtToOnnx(doc), doc, rows);
+    expect(onnx.session.inputNames).toEqual(['numeric']);
+    expect(maxAbsDiff(onnx.proba, predictProbaFromDocument(doc, rowsToFeatureMatrix(schema, rows)))).toBeLessThanOrEqual(1e-5);
+
+    const empty: GbdtModelDocument = { ...doc, trees: [], baseScore: [0.25, -0.5] };
+    const emptyOut = await runOnnx(exportGbdtToOnnx(empty), empty, rows.slice(0, 5));
+    expect(maxAbsDiff(emptyOut.proba, predictProbaFromDocument(empty, rowsToFeatureMatrix(schema, rows.slice(0, 5))))).toBeLessThan(1e-6);
+  });
+
+  it('maps a missing category to the code of "" when the vocabulary contains it, like rowsToFeatureMatrix', async () => {
+    const schema = mixedSchema(2, [['', 'tcp', 'udp']]);
+    const doc = randomGbdtDocument(31, schema, ['a', 'b', 'c'], 10);
+    const rows = randomRawRows(32, schema, 1000);
+    const onnx = await runOnnx(exportGbdtToOnnx(doc), doc, rows);
+    expect(maxAbsDiff(onnx.proba, predictProbaFromDocument(doc, rowsToFeatureMatrix(schema, rows)))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('exports categorical-only schemas (empty numeric input)', async () => {
+    const schema = mixedSchema(0, [['tcp', 'udp', 'icmp'], ['SF', 'REJ']]);
+    const doc = randomGbdtDocument(41, schema, ['a', 'b'], 5);
+    const rows = randomRawRows(42, schema, 500);
+    const onnx = await runOnnx(exportGbdtToOnnx(doc), doc, rows);
+    expect(maxAbsDiff(onnx.proba, predictProbaFromDocument(doc, rowsToFeatureMatrix(schema, rows)))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('rejects malformed documents', () => {
+    const doc = randomGbdtDocument(1, mixedSchema(2, [['a']]), ['x', 'y'], 1);
+    expect(() => exportGbdtToOnnx({ ...doc, baseScore: [0] })).toThrow(GbdtExportError);
+    expect(() => exportGbdtToOnnx({ ...doc, trees: [{ ...doc.trees[0], classIndex: 5 }] })).toThrow(GbdtExportError);
+    expect(() => exportGbdtToOnnx({ ...doc, preprocessing: { ...doc.preprocessing, fill: [0] } })).toThrow(GbdtExportError);
+  });
+});

@@ -1,0 +1,138 @@
+// Exports a gradient-boosted tree model document (model.json) to ONNX: raw features in, class
+// probabilities out. Preprocessing (NaN -> fill, clip to [min, max]) runs inside the graph, the
+// trees run as one ai.onnx.ml TreeEnsembleRegressor with one target per class (BRANCH_LEQ,
+// then + baseScore), followed by Softmax. Matches core/learners/gbdt/predict.ts.
+import type { GbdtModelDocument } from '../learners/gbdt/model-document';
+import { ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITIES } from './feeds';
+import { addFeatureInputs, ML_DOMAIN } from './graph-inputs';
+import { attrFloats, attrInt, attrInts, attrString, attrStrings, type AttributeProto, DataType, encodeModel, GraphBuilder, tensorFloat } from './onnx-model';
+
+/** Thrown when a GBDT document cannot be exported (shape errors, wrong format). */
+export class GbdtExportError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GbdtExportError';
+  }
+}
+
+export interface OnnxExportOptions {
+  /** Written to ModelProto.producer_version. */
+  readonly producerVersion?: string;
+  /** Written to ModelProto.model_version. */
+  readonly modelVersion?: number;
+  /** Extra metadata_props entries (e.g. model id, dataset version). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Builds the ONNX model of a GBDT document. Inputs/outputs as in ./feeds (numeric, categorical ->
+ * probabilities, label).
+ * @example
+ * const bytes = exportGbdtToOnnx(doc);
+ * const session = await InferenceSession.create(Buffer.from(bytes));
+ */
+export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOptions = {}): Uint8Array {
+  if (doc.format !== 'gbdt') throw new GbdtExportError(`expected a gbdt document, got format "${String(doc.format)}"`);
+  const nFeatures = doc.schema.features.length;
+  const k = doc.classes.length;
+  const { fill, min, max } = doc.preprocessing;
+  if (fill.length !== nFeatures || min.length !== nFeatures || max.length !== nFeatures) {
+    throw new GbdtExportError(`preprocessing arrays must have ${nFeatures} entries`);
+  }
+  if (doc.baseScore.length !== k) throw new GbdtExportError(`baseScore has ${doc.baseScore.length} entries for ${k} classes`);
+
+  const g = new GraphBuilder('gbdt');
+  const inputs = addFeatureInputs(g, doc.schema, 'float');
+  // Internal column order: numeric features, then categorical ones. order[internal] = schema index.
+  const order = [...inputs.layout.numeric, ...inputs.layout.categorical];
+  const internalOf = new Int32Array(nFeatures);
+  order.forEach((schemaIndex, internal) => (internalOf[schemaIndex] = internal));
+
+  const raw = inputs.codes.length > 0 ? g.op('Concat', [inputs.numeric, ...inputs.codes], [attrInt('axis', 1)]) : inputs.numeric;
+  const fillT = g.constant(tensorFloat('fill', [nFeatures], order.map((j) => fill[j])));
+  const minT = g.constant(tensorFloat('min', [nFeatures], order.map((j) => min[j])));
+  const maxT = g.constant(tensorFloat('max', [nFeatures], order.map((j) => max[j])));
+  const filled = g.op('Where', [g.op('IsNaN', [raw]), fillT, raw]);
+  const clipped = g.op('Min', [g.op('Max', [filled, minT]), maxT]);
+
+  // baseScore is added explicitly: onnxruntime drops base_values of a target no tree writes to.
+  const treeScores = g.op('TreeEnsembleRegressor', [clipped], treeAttributes(doc, internalOf), { domain: ML_DOMAIN });
+  const scores = g.op('Add', [treeScores, g.constant(tensorFloat('base_score', [k], doc.baseScore))]);
+  const proba = g.op('Softmax', [scores], [attrInt('axis', 1)]);
+  const label = g.op('ArgMax', [proba], [attrInt('axis', 1), attrInt('keepdims', 0)]);
+  g.output(proba, DataType.FLOAT, ['N', k], ONNX_OUTPUT_PROBABILITIES, `class probabilities: ${doc.classes.join(', ')}`);
+  g.output(label, DataType.INT64, ['N'], ONNX_OUTPUT_LABEL, 'index of the most probable class');
+
+  return encodeModel({
+    graph: g.build(`gradient-boosted trees, ${doc.trees.length} trees, classes: ${doc.classes.join(', ')}`),
+    producerName: 'mini-xdr-ml',
+    producerVersion: options.producerVersion,
+    modelVersion: options.modelVersion,
+    metadata: { format: 'gbdt', classes: JSON.stringify(doc.classes), ...options.metadata },
+  });
+}
+
+function treeAttributes(doc: GbdtModelDocument, internalOf: Int32Array): AttributeProto[] {
+  const k = doc.classes.length;
+  const treeIds: number[] = [];
+  const nodeIds: number[] = [];
+  const featureIds: number[] = [];
+  const values: number[] = [];
+  const modes: string[] = [];
+  const trueIds: number[] = [];
+  const falseIds: number[] = [];
+  const targetTree: number[] = [];
+  const targetNode: number[] = [];
+  const targetId: number[] = [];
+  const targetWeight: number[] = [];
+  const trees = doc.trees.length > 0 ? doc.trees : [{ classIndex: 0, feature: [0], threshold: [0], left: [-1], right: [-1], value: [0], cover: [0] }];
+  trees.forEach((tree, t) => {
+    const n = tree.left.length;
+    if (n === 0 || tree.right.length !== n || tree.feature.length !== n || tree.threshold.length !== n || tree.value.length !== n) {
+      throw new GbdtExportError(`tree ${t} has inconsistent array lengths`);
+    }
+    if (!(tree.classIndex >= 0 && tree.classIndex < k)) throw new GbdtExportError(`tree ${t} has classIndex ${tree.classIndex} of ${k} classes`);
+    for (let i = 0; i < n; i++) {
+      treeIds.push(t);
+      nodeIds.push(i);
+      if (tree.left[i] === -1) {
+        featureIds.push(0);
+        values.push(0);
+        modes.push('LEAF');
+        trueIds.push(0);
+        falseIds.push(0);
+        targetTree.push(t);
+        targetNode.push(i);
+        targetId.push(tree.classIndex);
+        targetWeight.push(tree.value[i]);
+      } else {
+        const f = tree.feature[i];
+        if (!(f >= 0 && f < internalOf.length)) throw new GbdtExportError(`tree ${t} node ${i} splits on feature ${f}`);
+        if (!(tree.left[i] > i && tree.left[i] < n && tree.right[i] > i && tree.right[i] < n)) {
+          throw new GbdtExportError(`tree ${t} node ${i} has invalid children ${tree.left[i]}, ${tree.right[i]}`);
+        }
+        featureIds.push(internalOf[f]);
+        values.push(tree.threshold[i]);
+        modes.push('BRANCH_LEQ');
+        trueIds.push(tree.left[i]);
+        falseIds.push(tree.right[i]);
+      }
+    }
+  });
+  return [
+    attrInt('n_targets', k),
+    attrString('aggregate_function', 'SUM'),
+    attrString('post_transform', 'NONE'),
+    attrInts('nodes_treeids', treeIds),
+    attrInts('nodes_nodeids', nodeIds),
+    attrInts('nodes_featureids', featureIds),
+    attrFloats('nodes_values', values),
+    attrStrings('nodes_modes', modes),
+    attrInts('nodes_truenodeids', trueIds),
+    attrInts('nodes_falsenodeids', falseIds),
+    attrInts('target_treeids', targetTree),
+    attrInts('target_nodeids', targetNode),
+    attrInts('target_ids', targetId),
+    attrFloats('target_weights', targetWeight),
+  ];
+}

@@ -1,0 +1,52 @@
+// Graph fragments shared by the exporters: the raw-feature inputs (`numeric`, `categorical`) and
+// the ai.onnx.ml LabelEncoder that turns each categorical column's strings into vocabulary codes.
+import type { FeatureSchema } from '../data/table';
+import { featureLayout, MISSING_CATEGORY, ONNX_INPUT_CATEGORICAL, ONNX_INPUT_NUMERIC, type FeatureLayout } from './feeds';
+import { attrFloat, attrFloats, attrInt, attrInts, attrStrings, DataType, GraphBuilder, tensorInt64 } from './onnx-model';
+
+export const ML_DOMAIN = 'ai.onnx.ml';
+
+/** The declared inputs of a graph and the per-categorical-column code tensors. */
+export interface FeatureInputs {
+  readonly layout: FeatureLayout;
+  /** name of the float32 [N, n_numeric] input */
+  readonly numeric: string;
+  /** one [N, 1] code tensor per categorical feature, in schema order */
+  readonly codes: readonly string[];
+}
+
+/**
+ * Declares the `numeric` (and, when needed, `categorical`) inputs and encodes every categorical
+ * column with a LabelEncoder: vocabulary value -> its index, unseen -> -1.
+ * - codeType 'float': float32 codes; the missing marker "" -> NaN (unless "" is in the vocabulary);
+ * - codeType 'int64': int64 codes; missing -> -1 like an unseen value.
+ */
+export function addFeatureInputs(g: GraphBuilder, schema: FeatureSchema, codeType: 'float' | 'int64'): FeatureInputs {
+  const layout = featureLayout(schema);
+  const numeric = g.input(ONNX_INPUT_NUMERIC, DataType.FLOAT, ['N', layout.numeric.length], 'numeric features in schema order');
+  const codes: string[] = [];
+  if (layout.categorical.length > 0) {
+    const categorical = g.input(ONNX_INPUT_CATEGORICAL, DataType.STRING, ['N', layout.categorical.length], 'categorical features (raw strings) in schema order');
+    layout.categorical.forEach((j, k) => {
+      const spec = schema.features[j];
+      if (spec.kind !== 'categorical') return;
+      const column = g.op('Gather', [categorical, g.constant(tensorInt64(`col_${k}`, [1], [k]))], [attrInt('axis', 1)]);
+      const keys = [...spec.vocabulary];
+      const values = keys.map((_, c) => c);
+      if (codeType === 'float') {
+        if (!keys.includes(MISSING_CATEGORY)) {
+          keys.push(MISSING_CATEGORY);
+          values.push(NaN);
+        }
+        codes.push(
+          g.op('LabelEncoder', [column], [attrStrings('keys_strings', keys), attrFloats('values_floats', values), attrFloat('default_float', -1)], { domain: ML_DOMAIN }),
+        );
+      } else {
+        codes.push(
+          g.op('LabelEncoder', [column], [attrStrings('keys_strings', keys), attrInts('values_int64s', values), attrInt('default_int64', -1)], { domain: ML_DOMAIN }),
+        );
+      }
+    });
+  }
+  return { layout, numeric, codes };
+}
