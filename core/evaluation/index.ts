@@ -1,0 +1,8 @@
+// Public surface of core/evaluation: leakage-free splits, metrics, per-class thresholds.
+export { EvaluationError, EvaluationInputError } from './errors';
+export { rowGroups, stratifiedGroupSplit } from './split';
+export type { RowGroups, Split, SplitOptions } from './split';
+export { evaluate, rocAuc, expectedCalibrationError, ECE_BINS } from './metrics';
+export type { ClassMetrics, EvaluationReport, EvaluateOptions } from './metrics';
+export { tuneThresholds, applyThresholds, predictWithThresholds } from './thresholds';
+export type { TuneThresholdsOptions } from './thresholds';

@@ -1,0 +1,89 @@
+// The training summary written as training_summary.json next to every model artefact, and the code
+// version stamp that goes into it.
+import packageJson from '../../package.json';
+import type { EvaluationReport } from '../evaluation/metrics';
+import type { FitReport } from '../learners/learner';
+import type { BalancingMode, OversampleOptions } from './balancing';
+import type { HardExampleReport, ValidationScore } from './hard-examples';
+
+export type HyperparameterValue = number | string | boolean;
+
+/** Row counts of each split, per class label as well. */
+export interface SplitRowCounts {
+  readonly total: number;
+  /** Rows the learner was fitted on (train part minus validation), before oversampling. */
+  readonly train: number;
+  readonly validation: number;
+  readonly test: number;
+  /** Rows actually passed to the final fit (after oversampling / replay). */
+  readonly fitted: number;
+  /** Rows repeating an earlier feature row exactly (they were kept on one side of every split). */
+  readonly duplicateRows: number;
+  readonly perClass: Readonly<Record<string, { readonly train: number; readonly validation: number; readonly test: number }>>;
+}
+
+export interface BalancingSummary {
+  readonly mode: BalancingMode;
+  readonly oversample: Required<OversampleOptions> | null;
+  /** Copies added by oversampling, per class label. */
+  readonly oversampledRows: Readonly<Record<string, number>>;
+  /** Sample weight of one row of each class in the first fit. */
+  readonly classWeights: Readonly<Record<string, number>>;
+}
+
+/** Milliseconds per phase. */
+export interface PhaseTimings {
+  readonly split: number;
+  readonly balancing: number;
+  readonly fit: number;
+  readonly hardExampleMining: number;
+  readonly thresholds: number;
+  readonly evaluation: number;
+  readonly total: number;
+}
+
+/** Dataset identity; filled in by the caller that knows where the data came from. */
+export interface DatasetRef {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly [key: string]: unknown;
+}
+
+/** training_summary.json */
+export interface TrainingSummary {
+  readonly summaryVersion: 1;
+  readonly algorithm: string;
+  readonly classes: readonly string[];
+  readonly hyperparameters: Readonly<Record<string, HyperparameterValue>>;
+  readonly seed: number;
+  readonly dataset?: DatasetRef;
+  readonly rows: SplitRowCounts;
+  readonly balancing: BalancingSummary;
+  /** Fit report of the kept model. */
+  readonly fit: FitReport;
+  readonly hardExamples: HardExampleReport;
+  /** Validation scores of the kept model (the data thresholds were tuned on). */
+  readonly validation: ValidationScore;
+  /** Per-class alert thresholds (alert when p[c] >= threshold), tuned on validation. */
+  readonly thresholds: Readonly<Record<string, number>>;
+  /** Held-out test metrics of the argmax decision. */
+  readonly metrics: EvaluationReport;
+  /** Held-out test metrics of the thresholded decision (predictWithThresholds). */
+  readonly thresholdedMetrics: EvaluationReport;
+  readonly timings: PhaseTimings;
+  /** package.json version, plus "+<sha>" when XDR_CODE_VERSION is set (e.g. the git sha). */
+  readonly codeVersion: string;
+}
+
+/**
+ * The code version stamp: package.json version, with "+<XDR_CODE_VERSION>" appended when that
+ * environment variable is set (the build puts the git sha there).
+ *
+ * @example
+ * codeVersion({ XDR_CODE_VERSION: 'abc1234' }); // "0.1.0+abc1234"
+ */
+export function codeVersion(env: NodeJS.ProcessEnv = process.env): string {
+  const sha = env.XDR_CODE_VERSION?.trim();
+  return sha ? `${packageJson.version}+${sha}` : packageJson.version;
+}
