@@ -1,0 +1,153 @@
+// Inference benchmark: predict latency p50 / p99 for one flow and rows/s for batches of 1,000
+// through the predict handler (validation, alias cache, onnxruntime, prediction log, telemetry),
+// next to the floor measured in the same run — raw onnxruntime-node session.run on the same model
+// with pre-built tensors — and the cold path (alias lookup + artefact load + sha256 + session).
+//
+//   node bin/run-ts.js bench/predict.ts [--requests 300] [--batches 20]
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { InferenceSession } from 'onnxruntime-node';
+import { createPlatformStores } from '../adapters/platform-stores';
+import { AuditLog } from '../core/audit/audit-log';
+import { ingestDataset } from '../core/datasets/ingest';
+import { buildOnnxFeeds } from '../core/onnx/session-feeds';
+import { loadDataset, loadManifest, runTrainingJob } from '../core/pipeline';
+import { ModelRegistry } from '../core/registry/model-registry';
+import { ModelServer } from '../core/serving';
+import { createOnnxSession } from '../core/serving/onnx-session';
+import { InProcessEventBus } from '../local/event-bus';
+import { startEmbeddedCloud } from '../local/embedded-cloud';
+import { datasetPath } from '../test/support/datasets';
+import { flowsOf } from '../test/support/flows';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const REQUESTS = arg('requests', 300);
+const BATCHES = arg('batches', 20);
+const BATCH = 1000;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function event(body: unknown): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /api/ml/predict',
+    rawPath: '/api/ml/predict',
+    rawQueryString: '',
+    headers: {},
+    isBase64Encoded: false,
+    body: JSON.stringify(body),
+    requestContext: {
+      accountId: '0',
+      apiId: 'bench',
+      domainName: 'local',
+      domainPrefix: 'local',
+      http: { method: 'POST', path: '/api/ml/predict', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: 'bench',
+      routeKey: 'POST /api/ml/predict',
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-bench-predict-'));
+  const cloud = await startEmbeddedCloud({ home, env: { ...process.env, XDR_ML_STAGE: 'bench' } });
+  Object.assign(process.env, { XDR_ML_STAGE: 'bench', XDR_ML_DYNAMODB_ENDPOINT: cloud.endpoints.dynamodb, XDR_ML_S3_ENDPOINT: cloud.endpoints.s3, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+  try {
+    const stores = createPlatformStores(cloud.config);
+    const registry = new ModelRegistry({ table: stores.tables.registry, audit: new AuditLog({ table: stores.tables.audit }), events: new InProcessEventBus() });
+    const datasetStores = { objects: stores.buckets.datasets, manifests: stores.tables.datasets };
+    await ingestDataset(datasetStores, { name: 'bench-nsl', sourcePath: datasetPath('nsl_kdd/KDDTest+.txt') });
+    const job = await runTrainingJob(
+      { datasetsTable: stores.tables.datasets, datasetsBucket: stores.buckets.datasets, artefactsBucket: stores.buckets.artefacts, register: (input) => registry.registerVersion(input) },
+      { dataset: 'bench-nsl', model: 'bench', algorithm: 'gbdt', classes: 'kdd-category', seed: 1, author: 'bench' },
+    );
+    await registry.deploy('bench', job.version, { actor: 'bench', thresholds: { minMacroF1: 0, maxRecallDrop: 1 } });
+    const dataset = await loadDataset(await loadManifest(stores.tables.datasets, 'bench-nsl'), stores.buckets.datasets, 'kdd-category');
+    const rows = Array.from({ length: dataset.data.X.rows }, (_, i) => i);
+    const flows = flowsOf(dataset.data, rows);
+    const version = await registry.getVersion('bench', job.version);
+    const onnxBytes = await stores.buckets.artefacts.get(version.artefacts.onnx.key);
+    const trees = (JSON.parse(Buffer.from(await stores.buckets.artefacts.get(version.artefacts.model.key)).toString()) as { trees: unknown[] }).trees.length;
+    console.log(`model: NSL-KDD KDDTest+ gbdt v${job.version}, ${trees} trees, ${dataset.data.schema.features.length} features, ${dataset.data.classes.length} classes; onnx ${(onnxBytes.length / 1024).toFixed(0)} KiB`);
+
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { handler } = require('../functions/predict/handler') as { handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2> };
+    const context = { awsRequestId: 'bench', functionName: 'predict', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+    const call = async (body: unknown) => {
+      const r = await handler(event(body), context);
+      if (r.statusCode !== 200) throw new Error(`predict answered ${r.statusCode}: ${r.body}`);
+    };
+    await call({ model: 'bench', flows: flows.slice(0, 10) }); // warm: alias + session
+
+    const single: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const t = performance.now();
+      await call({ model: 'bench', flows: [flows[i % flows.length]] });
+      single.push(performance.now() - t);
+    }
+    let t0 = performance.now();
+    for (let b = 0; b < BATCHES; b++) await call({ model: 'bench', flows: flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH) });
+    const handlerRowsPerSec = (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
+
+    const session = await InferenceSession.create(Buffer.from(onnxBytes));
+    const schema = dataset.data.schema;
+    const singleFeeds = flows.slice(0, REQUESTS).map((f) => buildOnnxFeeds(schema, [f]));
+    const rawSingle: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const t = performance.now();
+      await session.run(singleFeeds[i]);
+      rawSingle.push(performance.now() - t);
+    }
+    const batchFeeds = Array.from({ length: BATCHES }, (_, b) => buildOnnxFeeds(schema, flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH)));
+    t0 = performance.now();
+    for (const feeds of batchFeeds) await session.run(feeds);
+    const rawRowsPerSec = (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
+
+    const cold: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const server = new ModelServer({ registry, artefacts: stores.buckets.artefacts, sessions: createOnnxSession });
+      const t = performance.now();
+      await server.predict({ model: 'bench', flows: [flows[i]] });
+      cold.push(performance.now() - t);
+    }
+
+    single.sort((a, b) => a - b);
+    rawSingle.sort((a, b) => a - b);
+    cold.sort((a, b) => a - b);
+    const f = (x: number) => x.toFixed(2);
+    console.log('');
+    console.log('| measure | predict handler | floor: raw session.run | handler / floor |');
+    console.log('|---|---:|---:|---:|');
+    console.log(`| 1 flow p50 (ms) | ${f(quantile(single, 0.5))} | ${f(quantile(rawSingle, 0.5))} | ${(quantile(single, 0.5) / quantile(rawSingle, 0.5)).toFixed(1)}x |`);
+    console.log(`| 1 flow p99 (ms) | ${f(quantile(single, 0.99))} | ${f(quantile(rawSingle, 0.99))} | ${(quantile(single, 0.99) / quantile(rawSingle, 0.99)).toFixed(1)}x |`);
+    console.log(`| batch of ${BATCH} (rows/s) | ${handlerRowsPerSec.toFixed(0)} | ${rawRowsPerSec.toFixed(0)} | ${(handlerRowsPerSec / rawRowsPerSec).toFixed(2)} |`);
+    console.log(`| cold path p50 (ms): alias + load + sha256 + session + first predict | ${f(quantile(cold, 0.5))} | | |`);
+    console.log(`\n${REQUESTS} single-flow requests, ${BATCHES} batches; the handler's figure includes JSON parsing, validation, the prediction log (DynamoDB) and the telemetry sample (S3) on the embedded cloud.`);
+    await session.release();
+    stores.clients.dynamodb.destroy();
+    stores.clients.s3.destroy();
+  } finally {
+    await cloud.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
