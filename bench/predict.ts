@@ -21,7 +21,7 @@ import { createOnnxSession } from '../core/serving/onnx-session';
 import { InProcessEventBus } from '../local/event-bus';
 import { startEmbeddedCloud } from '../local/embedded-cloud';
 import { datasetPath } from '../test/support/datasets';
-import { flowsOf } from '../test/support/flows';
+import { flowsOf } from '../local/example-flows';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {

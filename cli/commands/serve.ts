@@ -3,7 +3,11 @@ import type { Command } from 'commander';
 import { setProcessEventPublisher } from '../../functions/shared/events';
 import { InProcessEventBus } from '../../local/event-bus';
 import { startLocalApiServer, type LocalApiServer } from '../../local/http-server';
-import { openPlatform } from '../platform';
+import path from 'node:path';
+import { AuditLog } from '../../core/audit/audit-log';
+import { ModelRegistry } from '../../core/registry/model-registry';
+import { bootstrapDefaultModel } from '../../local/bootstrap';
+import { openPlatform, type PlatformSession } from '../platform';
 import { CliError } from '../output';
 
 function parsePort(value: string | undefined): number {
@@ -11,6 +15,29 @@ function parsePort(value: string | undefined): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`Invalid configuration: PORT must be an integer 0-65535 (got '${value}')`, 2);
   return port;
+}
+
+/** First start: make sure the default model serves, then print a predict request that works. */
+async function bootstrap(platform: PlatformSession, url: string): Promise<void> {
+  const registry = new ModelRegistry({ table: platform.stores.tables.registry, audit: new AuditLog({ table: platform.stores.tables.audit }), events: new InProcessEventBus() });
+  try {
+    const result = await bootstrapDefaultModel({
+      config: platform.config,
+      stores: platform.stores,
+      registry,
+      home: platform.cloud!.home,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    if (!result.created) {
+      process.stdout.write(`model "${result.model}" v${result.version} is in production\n`);
+      return;
+    }
+    const relative = path.relative(process.cwd(), result.examplePath!);
+    const body = relative.startsWith('..') ? result.examplePath! : relative;
+    process.stdout.write(`ready: curl -s -X POST ${url}/api/ml/predict -H 'content-type: application/json' -d @${body}\n`);
+  } catch (error) {
+    process.stderr.write(`bootstrap failed (the API keeps running): ${(error as Error).message}\n`);
+  }
 }
 
 export function registerServe(program: Command): void {
@@ -36,6 +63,7 @@ export function registerServe(program: Command): void {
       process.stdout.write(`Mini-XDR ML local platform (${where})\n`);
       process.stdout.write(`  dynamodb ${platform.config.endpoints.dynamodb ?? 'AWS'}\n  s3       ${platform.config.endpoints.s3 ?? 'AWS'}\n`);
       process.stdout.write(`API listening on ${api.url}\n  try: curl ${api.url}/api/ml/health\n`);
+      if (platform.cloud && process.env.XDR_ML_BOOTSTRAP !== 'false') await bootstrap(platform, api.url);
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;

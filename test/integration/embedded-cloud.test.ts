@@ -16,7 +16,7 @@ function tempHome(): string {
 }
 
 function childEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDR_ML_HOME: home, XDR_ML_STAGE: 'crash', PORT: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, XDR_ML_HOME: home, XDR_ML_STAGE: 'crash', PORT: '0', XDR_ML_BOOTSTRAP: 'false' };
   delete env.XDR_ML_DYNAMODB_ENDPOINT;
   delete env.XDR_ML_S3_ENDPOINT;
   return env;

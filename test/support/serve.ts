@@ -14,7 +14,7 @@ export interface ServedPlatform {
 
 /** Environment for a child that must run its own embedded cloud (not the test run's). */
 export function isolatedEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDR_ML_HOME: home, PORT: '0', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, XDR_ML_HOME: home, PORT: '0', XDR_ML_BOOTSTRAP: 'false', ...extra };
   delete env.XDR_ML_DYNAMODB_ENDPOINT;
   delete env.XDR_ML_S3_ENDPOINT;
   return env;

@@ -1,6 +1,6 @@
 // Turns rows of a LabelledData back into JSON flows ({ featureName: value }) as a security tool
-// would send them to POST /api/ml/predict: numbers for numeric features, strings for categorical.
-import type { LabelledData } from '../../core/data/table';
+// would send them to POST /api/ml/predict (bootstrap example, tests, benchmarks).
+import type { LabelledData } from '../core/data/table';
 
 export type JsonFlow = Record<string, number | string | null>;
 
