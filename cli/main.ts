@@ -1,6 +1,7 @@
 // xdr-ml: the command-line entry point. Each command lives in cli/commands/ and calls the core.
 import { Command, CommanderError } from 'commander';
 import { registerDatasets } from './commands/datasets';
+import { registerAbTest } from './commands/ab-test';
 import { registerRegistryCommands } from './commands/models';
 import { registerServe } from './commands/serve';
 import { registerStatus } from './commands/status';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerAbTest(program);
   return program;
 }
 

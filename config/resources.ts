@@ -30,7 +30,7 @@ export interface BucketDefinition {
   readonly description: string;
 }
 
-export type TableId = 'registry' | 'datasets' | 'audit' | 'jobs' | 'inference';
+export type TableId = 'registry' | 'datasets' | 'audit' | 'jobs' | 'inference' | 'experiments' | 'drift';
 export type BucketId = 'artefacts' | 'datasets' | 'telemetry';
 
 /** Every table of the platform. */
@@ -68,6 +68,18 @@ export const TABLES: readonly TableDefinition[] = [
   {
     id: 'inference',
     description: 'Served predictions by request (joined with feedback), per-version request statistics, feedback',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  },
+  {
+    id: 'drift',
+    description: 'Drift-check reports per model (per-feature scores, verdict, window), newest by windowEnd',
+    partitionKey: { name: 'model', type: 'S' },
+    sortKey: { name: 'windowEnd', type: 'S' },
+  },
+  {
+    id: 'experiments',
+    description: 'A/B, shadow and canary experiments, the running-experiment pointer per model, per-arm routing counters',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
   },

@@ -60,7 +60,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 1536,
     timeoutSeconds: 30,
     usesOnnxRuntime: true,
-    access: { tables: { registry: 'read', inference: 'readwrite' }, buckets: { artefacts: 'read', telemetry: 'readwrite' } },
+    access: { tables: { registry: 'read', inference: 'readwrite', experiments: 'readwrite', audit: 'readwrite' }, buckets: { artefacts: 'read', telemetry: 'readwrite' } },
   },
   {
     id: 'feedback',
@@ -87,6 +87,22 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 30,
     usesOnnxRuntime: false,
     access: { tables: { registry: 'readwrite', audit: 'readwrite', inference: 'read' }, publishEvents: true },
+  },
+  {
+    id: 'ab-test',
+    description: 'A/B, shadow and canary experiments: create (challenger must load), list, results with statistics, stop and promote through the gate',
+    entry: 'functions/ab-test/handler.ts',
+    routes: [
+      { method: 'POST', path: '/api/ml/ab-test' },
+      { method: 'GET', path: '/api/ml/ab-test' },
+      { method: 'GET', path: '/api/ml/ab-test/{id}' },
+      { method: 'GET', path: '/api/ml/ab-test/{id}/results' },
+      { method: 'POST', path: '/api/ml/ab-test/{id}/stop' },
+    ],
+    memoryMb: 1536,
+    timeoutSeconds: 30,
+    usesOnnxRuntime: true,
+    access: { tables: { experiments: 'readwrite', registry: 'readwrite', audit: 'readwrite', inference: 'readwrite' }, buckets: { artefacts: 'read' }, publishEvents: true },
   },
 ];
 

@@ -88,6 +88,14 @@ describe('abRecommendation', () => {
     expect(r.reason).toMatch(/slower/);
   });
 
+  it('lets a slower challenger through when the absolute slowdown is within latencyToleranceMs', () => {
+    const arms = { champion: { count: 5000, correct: 4500, latencyMsSum: 5000 * 4 }, challenger: { count: 5000, correct: 4650, latencyMsSum: 5000 * 6 } };
+    expect(abRecommendation(input({ ...arms, latencyToleranceMs: 5 })).recommendation).toBe('promote_challenger');
+    const blocked = abRecommendation(input({ ...arms, latencyToleranceMs: 1 }));
+    expect(blocked.recommendation).toBe('keep_champion');
+    expect(blocked.reason).toMatch(/50\.00% \(2\.0 ms\) slower \(limit 20\.00% and 1 ms\)/);
+  });
+
   it('the always-valid p-value is more conservative than the fixed-horizon z-test', () => {
     const seq = abRecommendation(input({ challenger: { count: 5000, correct: 4560 } }));
     const fixed = abRecommendation(input({ challenger: { count: 5000, correct: 4560 }, method: 'z-test' }));

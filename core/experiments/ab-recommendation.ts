@@ -43,6 +43,12 @@ export interface AbRecommendationInput {
    * (0.2 = 20 % slower) for a promotion; default 0.2. Ignored when either latency is missing.
    */
   readonly maxLatencyIncrease?: number;
+  /**
+   * Absolute slack (ms): a challenger is only "too slow" when it is also more than this many
+   * milliseconds slower than the champion (a 0.8 ms difference on a 4 ms model is 20 % but rarely
+   * matters). Default 0 (the relative limit alone).
+   */
+  readonly latencyToleranceMs?: number;
 }
 
 /** What to do with the experiment. */
@@ -110,6 +116,8 @@ export function abRecommendation(input: AbRecommendationInput): AbRecommendation
   const method = input.method ?? AB_RECOMMENDATION_DEFAULTS.method;
   const maxLatencyIncrease = input.maxLatencyIncrease ?? AB_RECOMMENDATION_DEFAULTS.maxLatencyIncrease;
   assertNonNegative('maxLatencyIncrease', maxLatencyIncrease);
+  const latencyToleranceMs = input.latencyToleranceMs ?? 0;
+  assertNonNegative('latencyToleranceMs', latencyToleranceMs);
 
   const nA = champion.count;
   const nB = challenger.count;
@@ -160,9 +168,10 @@ export function abRecommendation(input: AbRecommendationInput): AbRecommendation
   let reason: string;
   if (winner === 'challenger' && practical) {
     const latencyRatio = latencyA !== null && latencyB !== null && latencyA > 0 ? latencyB / latencyA - 1 : null;
-    if (latencyRatio !== null && latencyRatio > maxLatencyIncrease) {
+    const slowerMs = latencyA !== null && latencyB !== null ? latencyB - latencyA : 0;
+    if (latencyRatio !== null && latencyRatio > maxLatencyIncrease && slowerMs > latencyToleranceMs) {
       recommendation = 'keep_champion';
-      reason = `challenger is more accurate, ${figures}, but ${pct(latencyRatio)} slower (limit ${pct(maxLatencyIncrease)})`;
+      reason = `challenger is more accurate, ${figures}, but ${pct(latencyRatio)} (${slowerMs.toFixed(1)} ms) slower (limit ${pct(maxLatencyIncrease)}${latencyToleranceMs > 0 ? ` and ${latencyToleranceMs} ms` : ''})`;
     } else {
       recommendation = 'promote_challenger';
       reason = `challenger is significantly and practically better: ${figures}`;

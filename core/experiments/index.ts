@@ -6,3 +6,8 @@ export * from './sample-ratio-mismatch';
 export * from './msprt';
 export * from './routing';
 export * from './ab-recommendation';
+export * from './experiment-store';
+export * from './outcomes';
+export * from './results';
+export * from './experiment-service';
+export * from './experiment-router';

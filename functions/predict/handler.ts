@@ -1,11 +1,16 @@
 // POST /api/ml/predict: scores flows with a model's production version (or a named version),
-// `?explain=true` adds each flow's top contributing features. Batch limit: 1,000 flows.
+// `?explain=true` adds each flow's top contributing features. Batch limit: 1,000 flows. When the
+// model has a running A/B, shadow or canary experiment, core/experiments' router assigns each
+// flow (or request) an arm; each prediction then names its `arm` and `modelVersion`.
 import { z } from 'zod';
 import { MAX_FLOWS_PER_REQUEST } from '../../core/serving';
+import type { RawRow } from '../../core/onnx/feeds';
+import { experimentRouter } from '../ab-test/experiments';
 import { createHttpHandler } from '../shared/http-handler';
 import { handlerPlatform } from '../shared/platform';
 
 const deps = handlerPlatform();
+const router = experimentRouter(deps);
 
 const Body = z
   .object({
@@ -26,17 +31,23 @@ export const handler = createHttpHandler({
   query: Query,
   handle: async ({ body, query, correlationId }) => {
     const model = body.model ?? deps.config.defaultModel;
-    const result = await deps.modelServer.predict({
+    const result = await router.predict({
       model,
       version: body.version,
-      flows: body.flows,
+      flows: body.flows as RawRow[],
       explain: query.explain === 'true',
       topFeatures: query.top ? Number(query.top) : undefined,
       requestId: correlationId,
     });
-    await deps.predictionLog.record(result, body.flows as Record<string, number | string | null>[]);
     return {
-      body: { model: result.model, modelVersion: result.modelVersion, requestId: result.requestId, predictions: result.predictions, ...(result.warning ? { warning: result.warning } : {}) },
+      body: {
+        model: result.model,
+        modelVersion: result.modelVersion,
+        requestId: result.requestId,
+        predictions: result.predictions,
+        ...(result.experiment ? { experiment: result.experiment } : {}),
+        ...(result.warning ? { warning: result.warning } : {}),
+      },
       headers: result.warning ? { warning: '199 - fallback version served' } : undefined,
     };
   },
