@@ -4,7 +4,6 @@
 // with pre-built tensors — and the cold path (alias lookup + artefact load + sha256 + session).
 //
 //   node bin/run-ts.js bench/predict.ts [--requests 300] [--batches 20]
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { loadDataset, loadManifest, runTrainingJob } from '../core/pipeline';
 import { ModelRegistry } from '../core/registry/model-registry';
 import { ModelServer } from '../core/serving';
 import { createOnnxSession } from '../core/serving/onnx-session';
+import { invokeHttp, type HttpLambda } from '../local/api-gateway-event';
 import { InProcessEventBus } from '../local/event-bus';
 import { startEmbeddedCloud } from '../local/embedded-cloud';
 import { datasetPath } from '../test/support/datasets';
@@ -36,29 +36,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-function event(body: unknown): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /api/ml/predict',
-    rawPath: '/api/ml/predict',
-    rawQueryString: '',
-    headers: {},
-    isBase64Encoded: false,
-    body: JSON.stringify(body),
-    requestContext: {
-      accountId: '0',
-      apiId: 'bench',
-      domainName: 'local',
-      domainPrefix: 'local',
-      http: { method: 'POST', path: '/api/ml/predict', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: 'bench',
-      routeKey: 'POST /api/ml/predict',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-  };
-}
 
 async function main(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-bench-predict-'));
@@ -83,11 +60,10 @@ async function main(): Promise<void> {
     console.log(`model: NSL-KDD KDDTest+ gbdt v${job.version}, ${trees} trees, ${dataset.data.schema.features.length} features, ${dataset.data.classes.length} classes; onnx ${(onnxBytes.length / 1024).toFixed(0)} KiB`);
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } = require('../functions/predict/handler') as { handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2> };
-    const context = { awsRequestId: 'bench', functionName: 'predict', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+    const { handler } = require('../functions/predict/handler') as { handler: HttpLambda };
     const call = async (body: unknown) => {
-      const r = await handler(event(body), context);
-      if (r.statusCode !== 200) throw new Error(`predict answered ${r.statusCode}: ${r.body}`);
+      const r = await invokeHttp(handler, { method: 'POST', path: '/api/ml/predict', body });
+      if (r.status !== 200) throw new Error(`predict answered ${r.status}: ${JSON.stringify(r.body)}`);
     };
     await call({ model: 'bench', flows: flows.slice(0, 10) }); // warm: alias + session
 

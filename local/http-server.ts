@@ -1,6 +1,7 @@
 // The local API server: serves every route of functions/catalogue.ts from the same handler
 // modules as the Lambda functions, by turning each HTTP request into an API Gateway v2 event.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { apiGatewayEvent, lambdaContext } from './api-gateway-event';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,23 +31,6 @@ function compile(route: RouteDefinition, fn: FunctionDefinition): CompiledRoute 
     })
     .join('/');
   return { route, fn, pattern: new RegExp(`^${source}$`), paramNames };
-}
-
-function lambdaContext(fn: FunctionDefinition, requestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `xdr-ml-local-${fn.id}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:xdr-ml-local-${fn.id}`,
-    memoryLimitInMB: String(fn.memoryMb),
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/xdr-ml-local-${fn.id}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -118,32 +102,19 @@ export async function startLocalApiServer(options: { port?: number; functions?: 
       const pathParameters = Object.fromEntries(match.paramNames.map((n, i) => [n, decodeURIComponent(values[i])]));
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-      const query = Object.fromEntries(url.searchParams.entries());
-      const event: APIGatewayProxyEventV2 = {
-        version: '2.0',
+      const event = apiGatewayEvent({
+        method,
+        path: url.pathname,
         routeKey: `${match.route.method} ${match.route.path}`,
-        rawPath: url.pathname,
-        rawQueryString: url.search.slice(1),
-        headers,
-        queryStringParameters: Object.keys(query).length ? query : undefined,
-        pathParameters: match.paramNames.length ? pathParameters : undefined,
         body: body || undefined,
-        isBase64Encoded: false,
-        requestContext: {
-          accountId: '000000000000',
-          apiId: 'local',
-          domainName: '127.0.0.1',
-          domainPrefix: 'local',
-          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-          requestId,
-          routeKey: `${match.route.method} ${match.route.path}`,
-          stage: '$default',
-          time: new Date().toISOString(),
-          timeEpoch: Date.now(),
-        },
-      };
+        headers,
+        query: Object.fromEntries(url.searchParams.entries()),
+        pathParameters,
+        requestId,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      });
       try {
-        const result = await handlers.get(match.fn)(event, lambdaContext(match.fn, requestId));
+        const result = await handlers.get(match.fn)(event, lambdaContext(match.fn.id, { timeoutSeconds: match.fn.timeoutSeconds, memoryMb: match.fn.memoryMb, requestId }));
         const outHeaders: Record<string, string> = {};
         for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
         send(result.statusCode ?? 200, result.body ?? '', outHeaders);

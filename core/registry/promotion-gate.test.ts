@@ -61,6 +61,16 @@ describe('evaluateGate', () => {
     expect(detail).toContain('Malware');
   });
 
+  it('does not compare a class measured on too few rows', () => {
+    const small = (recall: number, support: number) => ({ metrics: { macroF1: 0.9, perClass: { Normal: { recall: 0.99, support: 500 }, U2R: { recall, support } } } });
+    const gate = evaluateGate(small(0.333, 3), small(0.667, 3), { minMacroF1: 0.5, maxRecallDrop: 0.05 });
+    expect(gate.passed).toBe(true);
+    expect(gate.checks[1].detail).toContain('not compared (fewer than 30 evaluation rows): U2R (3)');
+    const strict = evaluateGate(small(0.333, 3), small(0.667, 3), { minMacroF1: 0.5, maxRecallDrop: 0.05, minSupport: 1 });
+    expect(strict.passed).toBe(false);
+    expect(strict.checks[1].detail).toMatch(/recall of U2R drops 0\.33\d \(0\.667 -> 0\.333\)/);
+  });
+
   it('does not count a class absent from an evaluation (support 0) as a recall drop', () => {
     const production = subject(0.9, { Normal: 0.99, 'Web Attack': 0.9 });
     const candidate: GateSubject = {

@@ -24,7 +24,16 @@ export interface GateThresholds {
   readonly minMacroF1: number;
   /** Largest allowed drop of any class's recall against the current version, in [0, 1]. */
   readonly maxRecallDrop: number;
+  /**
+   * Classes with fewer evaluation rows than this (in either evaluation) are not compared: a recall
+   * measured on a handful of rows moves by 1/n per row, far more than any sensible maxRecallDrop.
+   * @default 30
+   */
+  readonly minSupport?: number;
 }
+
+/** Default of GateThresholds.minSupport. */
+export const DEFAULT_GATE_MIN_SUPPORT = 30;
 
 export interface GateCheck {
   readonly name: 'min-macro-f1' | 'max-recall-drop';
@@ -110,6 +119,8 @@ function checkRecallDrop(candidate: GateSubject, production: GateSubject | undef
 
   const failures: string[] = [];
   const skipped: string[] = [];
+  const tooSmall: string[] = [];
+  const minSupport = thresholds.minSupport ?? DEFAULT_GATE_MIN_SUPPORT;
   let compared = 0;
   let worst = { label: '', drop: Number.NEGATIVE_INFINITY };
   for (const [label, prod] of productionRecall) {
@@ -120,6 +131,11 @@ function checkRecallDrop(candidate: GateSubject, production: GateSubject | undef
       skipped.push(label);
       continue;
     }
+    const support = Math.min(cand.support ?? Infinity, prod.support ?? Infinity);
+    if (support < minSupport) {
+      tooSmall.push(`${label} (${support})`);
+      continue;
+    }
     compared += 1;
     const drop = prod.recall - cand.recall;
     if (drop > worst.drop) worst = { label, drop };
@@ -128,6 +144,7 @@ function checkRecallDrop(candidate: GateSubject, production: GateSubject | undef
     }
   }
   if (skipped.length > 0) notes.push(`not compared (no support in one evaluation): ${skipped.join(', ')}`);
+  if (tooSmall.length > 0) notes.push(`not compared (fewer than ${minSupport} evaluation rows): ${tooSmall.join(', ')}`);
   let summary: string;
   if (compared === 0) summary = `no class with support in both evaluations to compare with ${against}`;
   else if (failures.length > 0) summary = failures.join('; ');

@@ -1,35 +1,15 @@
 // Drives the real middy chain: validation answers 400 naming the fields, domain errors keep
 // their status, anything else is a generic 500 with the correlation id and no internals.
-import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ConflictError, UnknownResourceError } from '../../core/errors';
+import { apiGatewayEvent, lambdaContext, type ApiRequest } from '../../local/api-gateway-event';
 import { createHttpHandler, type HttpEvent, type HttpResult } from './http-handler';
 
-function event(overrides: Partial<HttpEvent> = {}): HttpEvent {
-  return {
-    version: '2.0',
-    routeKey: 'POST /x',
-    rawPath: '/x',
-    rawQueryString: '',
-    headers: {},
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '1',
-      apiId: 'a',
-      domainName: 'd',
-      domainPrefix: 'd',
-      http: { method: 'POST', path: '/x', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
-      requestId: 'req-1',
-      routeKey: 'POST /x',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    ...overrides,
-  };
+function event(request: Partial<ApiRequest> = {}): HttpEvent {
+  return apiGatewayEvent({ method: 'POST', path: '/x', ...request });
 }
 
-const context = { awsRequestId: 'aws-1', functionName: 'f', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+const context = lambdaContext('http-handler-test');
 
 async function call(handler: ReturnType<typeof createHttpHandler>, e: HttpEvent): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
   const result = (await handler(e, context)) as HttpResult;
@@ -45,12 +25,12 @@ describe('createHttpHandler', () => {
   });
 
   it('passes validated input to the core and answers JSON with the correlation id', async () => {
-    const r = await call(echo, event({ body: JSON.stringify({ model: 'm', flows: [{ port: 80 }] }), headers: { 'x-correlation-id': 'corr-42' } }));
+    const r = await call(echo, event({ body: { model: 'm', flows: [{ port: 80 }] }, headers: { 'x-correlation-id': 'corr-42' } }));
     expect(r).toMatchObject({ status: 201, body: { model: 'm', explain: 'false' }, headers: { 'x-correlation-id': 'corr-42' } });
   });
 
   it('answers 400 naming every failing field', async () => {
-    const r = await call(echo, event({ body: JSON.stringify({ model: '', flows: [{ port: 'eighty' }, {}] }), queryStringParameters: { explain: 'yes' } }));
+    const r = await call(echo, event({ body: { model: '', flows: [{ port: 'eighty' }, {}] }, query: { explain: 'yes' } }));
     expect(r.status).toBe(400);
     const fields = (r.body.details as { field: string }[]).map((d) => d.field);
     expect(fields).toEqual(expect.arrayContaining(['body.model', 'body.flows.0.port', 'body.flows.1.port', 'query.explain']));

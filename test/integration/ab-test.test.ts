@@ -3,13 +3,13 @@
 // running test), sticky per-flow routing within 1 pp of the split through the predict handler,
 // shadow answers always from the champion with the shadow arm judged on the same labelled flows,
 // and a canary that rolls itself back when the challenger's error rate breaches its bound.
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { AuditLog } from '../../core/audit/audit-log';
 import { ModelRegistry } from '../../core/registry/model-registry';
 import { registrationInput } from '../../core/registry/testing/fixtures';
 import { handler as abTest } from '../../functions/ab-test/handler';
 import { handler as feedback } from '../../functions/feedback/handler';
 import { handler as predict } from '../../functions/predict/handler';
+import { invokeHttp } from '../../local/api-gateway-event';
 import { InProcessEventBus } from '../../local/event-bus';
 import { uploadTestBundle } from '../support/model-bundles';
 import { closeStores, testStores, uniqueId } from '../support/platform';
@@ -22,38 +22,9 @@ interface Prediction {
   modelVersion?: number;
 }
 
-function event(routeKey: string, path: string, body?: unknown, pathParameters?: Record<string, string>): APIGatewayProxyEventV2 {
-  const now = Date.now();
-  const [method] = routeKey.split(' ');
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    pathParameters,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: '127.0.0.1',
-      domainPrefix: 'local',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
-      requestId: `req-${now}-${Math.random().toString(36).slice(2, 10)}`,
-      routeKey,
-      stage: '$default',
-      time: new Date(now).toISOString(),
-      timeEpoch: now,
-    },
-  };
-}
-
-const context = { awsRequestId: 'jest', functionName: 'ab-test', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
 async function call(fn: typeof abTest, routeKey: string, path: string, body?: unknown, params?: Record<string, string>): Promise<{ status: number; body: Json }> {
-  const result = (await fn(event(routeKey, path, body, params), context)) as APIGatewayProxyStructuredResultV2;
-  return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}') as Json };
+  return invokeHttp<Json>(fn, { method: routeKey.split(' ')[0], path, routeKey, body, pathParameters: params });
 }
 
 const createTest = (body: unknown) => call(abTest, 'POST /api/ml/ab-test', '/api/ml/ab-test', body);

@@ -1,43 +1,16 @@
 // The training-data collector (POST /api/ml/training-data) through its exported Lambda handler with
 // API Gateway v2 events, against the embedded cloud: accepted batches become new versions of the
 // collected dataset that keep every earlier chunk; bad fields are named in a 400.
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { readDataset, type DatasetManifest } from '../../core/datasets';
 import { collectedSinceLastTraining, COUNTERS_KEY, markTrained } from '../../core/datasets/collector';
 import { findManifest, synthesizeDataset } from '../../core/datasets/synthetic/synthesize';
 import { handler } from '../../functions/training-data/handler';
+import { invokeHttp } from '../../local/api-gateway-event';
 import { closeStores, testStores, uniqueId } from '../support/platform';
 
-function event(body: unknown): APIGatewayProxyEventV2 {
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: 'POST /api/ml/training-data',
-    rawPath: '/api/ml/training-data',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: '127.0.0.1',
-      domainPrefix: 'local',
-      http: { method: 'POST', path: '/api/ml/training-data', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
-      requestId: `req-${now}`,
-      routeKey: 'POST /api/ml/training-data',
-      stage: '$default',
-      time: new Date(now).toISOString(),
-      timeEpoch: now,
-    },
-  };
-}
-
-const context = { awsRequestId: 'jest', functionName: 'training-data', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
 async function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const result = (await handler(event(body), context)) as APIGatewayProxyStructuredResultV2;
-  return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}') as Record<string, unknown> };
+  return invokeHttp(handler, { method: 'POST', path: '/api/ml/training-data', body });
 }
 
 describe('POST /api/ml/training-data', () => {
