@@ -7,12 +7,16 @@ import * as path from 'node:path';
 import { loadConfig, type ConfigSource, type PlatformConfig } from '../config/config';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
+import { TrainingStack } from './stacks/training-stack';
 
 export interface PlatformApp {
   readonly app: App;
   readonly config: PlatformConfig;
   readonly data: DataStack;
   readonly api: ApiStack;
+  readonly training: TrainingStack;
+  readonly monitoring: MonitoringStack;
 }
 
 const CONTEXT_KEYS = ['stage', 'region', 'account', 'autoRetrain', 'retrainSchedule', 'minMacroF1', 'maxRecallDrop', 'driftShareThreshold', 'dataVolumeThreshold', 'defaultModel'] as const;
@@ -45,6 +49,9 @@ export function buildPlatformApp(props: AppProps = {}, env: NodeJS.ProcessEnv = 
     description: 'Mini-XDR ML HTTP API and its functions',
   });
   api.addStackDependency(data, 'functions use the tables and buckets by name');
+  const training = new TrainingStack(app, `${prefix}-Training`, { config, projectRoot, env: stackEnv, description: 'Mini-XDR ML event bus, retraining rules, training role and event-driven functions' });
+  training.addStackDependency(data, 'functions and the training role use the tables and buckets by name');
+  const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, { config, bus: training.bus, api: api.api, env: stackEnv, description: 'Mini-XDR ML alarms, alert topic and dashboard' });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, config, data, api };
+  return { app, config, data, api, training, monitoring };
 }

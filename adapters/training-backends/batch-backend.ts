@@ -1,0 +1,71 @@
+// TrainingBackend on AWS Batch: SubmitJob on a job queue with a job definition that runs the
+// training image, overriding the container environment with the job's hyperparameters and the S3
+// locations of its inputs and output. The job definition's command must stage the inputs into the
+// SageMaker directory layout and upload /opt/ml/model to XDR_ML_OUTPUT_URI (see the report/README:
+// the entrypoint itself reads and writes local directories only).
+import { DescribeJobsCommand, SubmitJobCommand, type BatchClient, type SubmitJobRequest } from '@aws-sdk/client-batch';
+import type { TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
+import { TRAINING_OUTPUT_PREFIX } from './sagemaker-backend';
+
+export interface BatchBackendOptions {
+  readonly jobQueue: string;
+  readonly jobDefinition: string;
+  readonly datasetsBucket: string;
+  readonly artefactsBucket: string;
+  /** vCPU / memory overrides; the job definition's values when absent. */
+  readonly vcpus?: number;
+  readonly memoryMib?: number;
+  /** @default 4 hours */
+  readonly timeoutSeconds?: number;
+}
+
+/** Where a Batch job writes its /opt/ml/model files. */
+export function batchOutputUri(artefactsBucket: string, jobId: string): string {
+  return `s3://${artefactsBucket}/${TRAINING_OUTPUT_PREFIX}${jobId}/model/`;
+}
+
+/** The SubmitJob request of a job (pure; tested without AWS). */
+export function submitJobRequest(job: TrainingJobSpec, o: BatchBackendOptions): SubmitJobRequest {
+  const resources = [
+    ...(o.vcpus !== undefined ? [{ type: 'VCPU' as const, value: String(o.vcpus) }] : []),
+    ...(o.memoryMib !== undefined ? [{ type: 'MEMORY' as const, value: String(o.memoryMib) }] : []),
+  ];
+  return {
+    jobName: job.jobId,
+    jobQueue: o.jobQueue,
+    jobDefinition: o.jobDefinition,
+    containerOverrides: {
+      environment: [
+        { name: 'SM_BASE_DIR', value: '/opt/ml' },
+        { name: 'XDR_ML_JOB_ID', value: job.jobId },
+        { name: 'XDR_ML_HYPERPARAMETERS', value: JSON.stringify(job.hyperparameters) },
+        { name: 'XDR_ML_CHANNEL_TRAINING', value: `s3://${o.datasetsBucket}/${job.dataset.chunkPrefix}` },
+        { name: 'XDR_ML_CHANNEL_MANIFEST', value: `s3://${o.datasetsBucket}/${job.dataset.manifestKey}` },
+        { name: 'XDR_ML_OUTPUT_URI', value: batchOutputUri(o.artefactsBucket, job.jobId) },
+      ],
+      ...(resources.length ? { resourceRequirements: resources } : {}),
+    },
+    timeout: { attemptDurationSeconds: o.timeoutSeconds ?? 4 * 3600 },
+    tags: { 'xdr-ml:model': job.model, 'xdr-ml:job': job.jobId },
+    propagateTags: true,
+  };
+}
+
+export class BatchTrainingBackend implements TrainingBackend {
+  readonly name = 'batch';
+  constructor(
+    private readonly client: BatchClient,
+    private readonly options: BatchBackendOptions,
+  ) {}
+
+  async start(job: TrainingJobSpec): Promise<{ backendJobId: string }> {
+    const out = await this.client.send(new SubmitJobCommand(submitJobRequest(job, this.options)));
+    return { backendJobId: out.jobId ?? job.jobId };
+  }
+
+  async describe(backendJobId: string): Promise<Readonly<Record<string, unknown>>> {
+    const out = await this.client.send(new DescribeJobsCommand({ jobs: [backendJobId] }));
+    const j = out.jobs?.[0];
+    return { status: j?.status, statusReason: j?.statusReason, exitCode: j?.container?.exitCode };
+  }
+}

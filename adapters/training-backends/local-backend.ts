@@ -1,0 +1,102 @@
+// TrainingBackend that runs the training container's entrypoint as a local child process
+// (`node bin/run-ts.js training-container/entrypoint.ts --base-dir <dir>`), with the SageMaker
+// directory contract laid out under `<XDR_ML_HOME>/training-jobs/<jobId>/`: hyperparameters.json,
+// the dataset's chunks in input/data/training/, its manifest in input/data/manifest/. When the
+// process exits, `onCompletion` receives the CompletionHandler's input (output = the model dir).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ObjectStore } from '../../core/ports';
+import type { CompletionInput, TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
+
+export interface LocalBackendOptions {
+  /** Where job directories go (XDR_ML_HOME; e.g. ~/.xdr-ml). */
+  readonly home: string;
+  /** The datasets bucket (chunks and staged manifests are copied from it). */
+  readonly datasets: ObjectStore;
+  /** Called once per job when its process exits. */
+  readonly onCompletion: (completion: CompletionInput) => Promise<void>;
+  /** Repository root (where bin/run-ts.js lives). @default two levels above this file */
+  readonly projectRoot?: string;
+  /** Where the child's output goes. @default appended to `<job dir>/training.log` */
+  readonly log?: (jobId: string, line: string) => void;
+}
+
+export class LocalTrainingBackend implements TrainingBackend {
+  readonly name = 'local';
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly options: LocalBackendOptions) {}
+
+  /** The directory of a job (its /opt/ml). */
+  jobDir(jobId: string): string {
+    return path.join(this.options.home, 'training-jobs', jobId);
+  }
+
+  async start(job: TrainingJobSpec): Promise<{ backendJobId: string }> {
+    const base = this.jobDir(job.jobId);
+    const training = path.join(base, 'input', 'data', 'training');
+    const manifestDir = path.join(base, 'input', 'data', 'manifest');
+    await mkdir(path.join(base, 'input', 'config'), { recursive: true });
+    await mkdir(training, { recursive: true });
+    await mkdir(manifestDir, { recursive: true });
+    await writeFile(path.join(base, 'input', 'config', 'hyperparameters.json'), JSON.stringify(job.hyperparameters, null, 2));
+    const manifest = await this.options.datasets.get(job.dataset.manifestKey);
+    await writeFile(path.join(manifestDir, path.posix.basename(job.dataset.manifestKey)), manifest);
+    const { chunks } = JSON.parse(Buffer.from(manifest).toString('utf8')) as { chunks: { key: string }[] };
+    for (const c of chunks) await writeFile(path.join(training, path.posix.basename(c.key)), await this.options.datasets.get(c.key));
+
+    const root = this.options.projectRoot ?? path.resolve(__dirname, '..', '..');
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'run-ts.js'), path.join(root, 'training-container', 'entrypoint.ts'), '--base-dir', base], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SM_BASE_DIR: base },
+    });
+    const logFile = path.join(base, 'training.log');
+    const lines: string[] = [];
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        lines.push(line);
+        this.options.log?.(job.jobId, line);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const done = new Promise<void>((resolve) => {
+      child.on('close', (code) => {
+        void (async () => {
+          await writeFile(logFile, `${lines.join('\n')}\n`).catch(() => undefined);
+          const failurePath = path.join(base, 'output', 'failure');
+          const completion: CompletionInput =
+            code === 0
+              ? { jobId: job.jobId, state: 'Completed', outputLocation: path.join(base, 'model') }
+              : {
+                  jobId: job.jobId,
+                  state: 'Failed',
+                  failureReason: existsSync(failurePath) ? (await readFile(failurePath, 'utf8')).trim() : `the training process exited with code ${code}`,
+                };
+          try {
+            await this.options.onCompletion(completion);
+          } catch (error) {
+            this.options.log?.(job.jobId, `completion handler failed: ${(error as Error).message}`);
+          }
+          resolve();
+        })();
+      });
+    });
+    this.running.add(done);
+    void done.finally(() => this.running.delete(done));
+    return { backendJobId: `local-${child.pid ?? 'unknown'}-${job.jobId}` };
+  }
+
+  async describe(backendJobId: string): Promise<Readonly<Record<string, unknown>>> {
+    const jobId = backendJobId.replace(/^local-[^-]+-/, '');
+    return { jobDir: this.jobDir(jobId), finished: existsSync(path.join(this.jobDir(jobId), 'training.log')) };
+  }
+
+  /** Resolves when every started job has exited and its completion was handled. */
+  async whenIdle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+}

@@ -1,0 +1,96 @@
+// TrainingBackend on Amazon SageMaker: one CreateTrainingJob per job, named after the job id, with
+// the training image, the training role, two input channels (the dataset's chunk prefix and its
+// staged manifest, both in the datasets bucket), the output path in the artefacts bucket, instance
+// type/count, max runtime, optional managed spot training with checkpointing, the hyperparameters
+// (strings) and metric definitions for the lines the entrypoint prints.
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, type CreateTrainingJobRequest, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
+import { METRIC_DEFINITIONS } from '../../training-container/entrypoint';
+
+/** Key prefix (in the artefacts bucket) under which training jobs write; the training role may write only here. */
+export const TRAINING_OUTPUT_PREFIX = 'training-output/';
+
+export interface SageMakerBackendOptions {
+  readonly image: string;
+  readonly roleArn: string;
+  readonly datasetsBucket: string;
+  readonly artefactsBucket: string;
+  /** @default 'ml.m5.xlarge' (our learners run on the CPU; see training-container/README.md) */
+  readonly instanceType?: string;
+  /** @default 1 */
+  readonly instanceCount?: number;
+  /** @default 30 */
+  readonly volumeSizeGb?: number;
+  /** @default 4 hours */
+  readonly maxRuntimeSeconds?: number;
+  /** Managed spot training; checkpoints go to `training-output/checkpoints/<jobId>/`. */
+  readonly spot?: { readonly maxWaitSeconds: number };
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export const SAGEMAKER_DEFAULTS = { instanceType: 'ml.m5.xlarge', instanceCount: 1, volumeSizeGb: 30, maxRuntimeSeconds: 4 * 3600 } as const;
+
+/** The CreateTrainingJob request of a job (pure; tested without AWS). */
+export function createTrainingJobRequest(job: TrainingJobSpec, o: SageMakerBackendOptions): CreateTrainingJobRequest {
+  const maxRuntime = o.maxRuntimeSeconds ?? SAGEMAKER_DEFAULTS.maxRuntimeSeconds;
+  if (o.spot && o.spot.maxWaitSeconds < maxRuntime) throw new RangeError(`spot.maxWaitSeconds (${o.spot.maxWaitSeconds}) must be >= maxRuntimeSeconds (${maxRuntime})`);
+  const channel = (name: string, key: string) => ({
+    ChannelName: name,
+    DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: `s3://${o.datasetsBucket}/${key}`, S3DataDistributionType: 'FullyReplicated' as const } },
+    InputMode: 'File' as const,
+  });
+  return {
+    TrainingJobName: job.jobId,
+    AlgorithmSpecification: {
+      TrainingImage: o.image,
+      TrainingInputMode: 'File',
+      MetricDefinitions: METRIC_DEFINITIONS.map((m) => ({ Name: m.Name, Regex: m.Regex })),
+    },
+    RoleArn: o.roleArn,
+    HyperParameters: { ...job.hyperparameters },
+    InputDataConfig: [channel('training', job.dataset.chunkPrefix), channel('manifest', job.dataset.manifestKey)],
+    OutputDataConfig: { S3OutputPath: `s3://${o.artefactsBucket}/${TRAINING_OUTPUT_PREFIX}` },
+    ResourceConfig: {
+      InstanceType: (o.instanceType ?? SAGEMAKER_DEFAULTS.instanceType) as NonNullable<CreateTrainingJobRequest['ResourceConfig']>['InstanceType'],
+      InstanceCount: o.instanceCount ?? SAGEMAKER_DEFAULTS.instanceCount,
+      VolumeSizeInGB: o.volumeSizeGb ?? SAGEMAKER_DEFAULTS.volumeSizeGb,
+    },
+    StoppingCondition: { MaxRuntimeInSeconds: maxRuntime, ...(o.spot ? { MaxWaitTimeInSeconds: o.spot.maxWaitSeconds } : {}) },
+    ...(o.spot
+      ? { EnableManagedSpotTraining: true, CheckpointConfig: { S3Uri: `s3://${o.artefactsBucket}/${TRAINING_OUTPUT_PREFIX}checkpoints/${job.jobId}/` } }
+      : {}),
+    Tags: [
+      { Key: 'xdr-ml:model', Value: job.model },
+      { Key: 'xdr-ml:job', Value: job.jobId },
+      ...Object.entries(o.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    ],
+  };
+}
+
+/**
+ * @example const backend = new SageMakerTrainingBackend(new SageMakerClient({}), { image, roleArn, datasetsBucket, artefactsBucket });
+ */
+export class SageMakerTrainingBackend implements TrainingBackend {
+  readonly name = 'sagemaker';
+  constructor(
+    private readonly client: SageMakerClient,
+    private readonly options: SageMakerBackendOptions,
+  ) {}
+
+  async start(job: TrainingJobSpec): Promise<{ backendJobId: string }> {
+    const out = await this.client.send(new CreateTrainingJobCommand(createTrainingJobRequest(job, this.options)));
+    return { backendJobId: out.TrainingJobArn ?? job.jobId };
+  }
+
+  async describe(backendJobId: string): Promise<Readonly<Record<string, unknown>>> {
+    const name = backendJobId.includes('/') ? backendJobId.slice(backendJobId.lastIndexOf('/') + 1) : backendJobId;
+    const out = await this.client.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+    return {
+      status: out.TrainingJobStatus,
+      secondaryStatus: out.SecondaryStatus,
+      failureReason: out.FailureReason,
+      modelArtifacts: out.ModelArtifacts?.S3ModelArtifacts,
+      billableSeconds: out.BillableTimeInSeconds,
+    };
+  }
+}

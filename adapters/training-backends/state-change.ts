@@ -1,0 +1,64 @@
+// Parses the EventBridge completion events of the cloud backends into the CompletionHandler's input:
+// SageMaker's "SageMaker Training Job State Change" and Batch's "Batch Job State Change". Events of
+// states that are not final (InProgress, RUNNABLE …) answer undefined: nothing to do yet.
+import { z } from 'zod';
+import type { CompletionInput } from '../../core/retraining/backend';
+import { batchOutputUri } from './batch-backend';
+
+const sagemakerEvent = z.object({
+  source: z.literal('aws.sagemaker'),
+  'detail-type': z.literal('SageMaker Training Job State Change'),
+  detail: z
+    .object({
+      TrainingJobName: z.string().min(1),
+      TrainingJobStatus: z.string(),
+      FailureReason: z.string().optional(),
+      ModelArtifacts: z.object({ S3ModelArtifacts: z.string() }).loose().optional(),
+    })
+    .loose(),
+});
+
+const batchEvent = z.object({
+  source: z.literal('aws.batch'),
+  'detail-type': z.literal('Batch Job State Change'),
+  detail: z
+    .object({
+      jobName: z.string().min(1),
+      jobId: z.string(),
+      status: z.string(),
+      statusReason: z.string().optional(),
+      container: z.object({ exitCode: z.number().optional(), reason: z.string().optional() }).loose().optional(),
+    })
+    .loose(),
+});
+
+/**
+ * "SageMaker Training Job State Change" → CompletionInput (job id = training job name).
+ * Completed → outputLocation = ModelArtifacts.S3ModelArtifacts (the model.tar.gz); Failed/Stopped → Failed.
+ */
+export function parseSageMakerStateChange(event: unknown): CompletionInput | undefined {
+  const e = sagemakerEvent.parse(event);
+  const d = e.detail;
+  switch (d.TrainingJobStatus) {
+    case 'Completed':
+      return { jobId: d.TrainingJobName, state: 'Completed', ...(d.ModelArtifacts ? { outputLocation: d.ModelArtifacts.S3ModelArtifacts } : {}) };
+    case 'Failed':
+      return { jobId: d.TrainingJobName, state: 'Failed', failureReason: d.FailureReason ?? 'SageMaker reported the job failed' };
+    case 'Stopped':
+      return { jobId: d.TrainingJobName, state: 'Failed', failureReason: 'the SageMaker training job was stopped' };
+    default:
+      return undefined;
+  }
+}
+
+/** "Batch Job State Change" → CompletionInput (job id = Batch job name). */
+export function parseBatchStateChange(event: unknown, options: { readonly artefactsBucket: string }): CompletionInput | undefined {
+  const e = batchEvent.parse(event);
+  const d = e.detail;
+  if (d.status === 'SUCCEEDED') return { jobId: d.jobName, state: 'Completed', outputLocation: batchOutputUri(options.artefactsBucket, d.jobName) };
+  if (d.status === 'FAILED') {
+    const exit = d.container?.exitCode !== undefined ? ` (exit code ${d.container.exitCode})` : '';
+    return { jobId: d.jobName, state: 'Failed', failureReason: `${d.statusReason ?? d.container?.reason ?? 'AWS Batch reported the job failed'}${exit}` };
+  }
+  return undefined;
+}

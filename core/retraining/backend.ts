@@ -1,0 +1,62 @@
+// The TrainingBackend port: starts the training container somewhere (SageMaker, AWS Batch, a local
+// child process) for one job. Completion comes back separately, as a CompletionInput handed to the
+// CompletionHandler (from an EventBridge state-change event, or the local process's exit).
+
+/** The dataset version a job trains on, and where its files are. */
+export interface DatasetInput {
+  readonly name: string;
+  readonly version: number;
+  /** Key prefix of the dataset's Parquet chunks in the datasets bucket (`datasets/<name>/`). */
+  readonly chunkPrefix: string;
+  /** Key of the manifest JSON staged in the datasets bucket (`manifests/<name>/v<version>.json`). */
+  readonly manifestKey: string;
+}
+
+/** Everything a backend needs to start one job. */
+export interface TrainingJobSpec {
+  readonly jobId: string;
+  readonly model: string;
+  readonly dataset: DatasetInput;
+  /**
+   * The container's hyperparameters, every value a string (the SageMaker contract): model,
+   * algorithm, classes, seed, dataset, dataset_version, job_id, author, parent_version, and learner
+   * parameters as `param.<name>`.
+   */
+  readonly hyperparameters: Readonly<Record<string, string>>;
+}
+
+/** What a finished job reports, from any backend. */
+export interface CompletionInput {
+  readonly jobId: string;
+  readonly state: 'Completed' | 'Failed';
+  /** Where the job's /opt/ml/model output went (an s3:// URI of model.tar.gz or a prefix, or a local directory). */
+  readonly outputLocation?: string;
+  readonly failureReason?: string;
+}
+
+export interface TrainingBackend {
+  /** Short name recorded on the job ('sagemaker', 'batch', 'local'). */
+  readonly name: string;
+  /** Starts the job; answers the backend's own id for it. */
+  start(job: TrainingJobSpec): Promise<{ readonly backendJobId: string }>;
+  /** The backend's view of a job, when it can say (status pages, debugging). */
+  describe?(backendJobId: string): Promise<Readonly<Record<string, unknown>>>;
+}
+
+/** Hyperparameter names of the training container (training-container/entrypoint.ts). */
+export const HYPERPARAMETER_KEYS = {
+  model: 'model',
+  algorithm: 'algorithm',
+  classes: 'classes',
+  seed: 'seed',
+  dataset: 'dataset',
+  datasetVersion: 'dataset_version',
+  jobId: 'job_id',
+  author: 'author',
+  parentVersion: 'parent_version',
+  /** Prefix of learner parameters: `param.nRounds` = "200". */
+  paramPrefix: 'param.',
+} as const;
+
+/** Name of the registration file the container writes next to the bundle in /opt/ml/model/. */
+export const REGISTRATION_FILE = 'registration.json';

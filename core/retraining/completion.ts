@@ -1,0 +1,240 @@
+// The completion handler: the one place a finished training job comes back to, whatever ran it
+// (SageMaker's "Training Job State Change", Batch's "Batch Job State Change", the local process's
+// exit). On success it reads the job's output (the bundle the container wrote under
+// content-addressed keys plus registration.json), verifies every file's sha256, copies the bundle
+// to the artefacts bucket (artefacts first), registers the version (last), runs the promotion gate
+// against production and applies the policy:
+//   auto-promote  gate passed → ModelRegistry.deploy to production
+//   shadow / ab   gate passed → ExperimentRequested { model, challengerVersion, mode } (or a direct
+//                 deploy when nothing serves production yet: there is nothing to test against)
+//   manual        left registered, audited as awaiting approval
+// A failed gate leaves the version registered and audited (outcome 'gate-failed'). On failure the
+// job is marked Failed, audited, and TrainingFailed goes out (the alert). Either way the model's
+// lock is released. A redelivered completion of a finished job changes nothing.
+import { z } from 'zod';
+import { BUNDLE_FILES, sha256Hex, type BundleRole } from '../artefacts/bundle';
+import type { AuditLog } from '../audit/audit-log';
+import { ConflictError, UnknownResourceError } from '../errors';
+import type { EventPublisher, ItemTable, ObjectStore } from '../ports';
+import { evaluateGate, type GateResult, type GateThresholds } from '../registry/promotion-gate';
+import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
+import { REGISTRATION_FILE, type CompletionInput } from './backend';
+import { JobOutputError } from './errors';
+import { EXPERIMENT_REQUESTED, TRAINING_COMPLETED, TRAINING_FAILED } from './events';
+import { getJob, putJob, releaseLock, type TrainingJobRecord } from './job-records';
+
+export type PromotionPolicy = 'auto-promote' | 'shadow' | 'ab' | 'manual';
+export const PROMOTION_POLICIES: readonly PromotionPolicy[] = ['auto-promote', 'shadow', 'ab', 'manual'];
+
+/** A job's output files by path relative to its /opt/ml/model directory. */
+export type JobOutputFiles = ReadonlyMap<string, Uint8Array>;
+
+export interface CompletionHandlerDeps {
+  readonly jobs: ItemTable;
+  readonly registry: ModelRegistry;
+  readonly artefacts: ObjectStore;
+  readonly audit: AuditLog;
+  readonly events: EventPublisher;
+  /** Reads a job's output (local directory, S3 prefix, SageMaker model.tar.gz …). */
+  readonly readOutput: (outputLocation: string) => Promise<JobOutputFiles>;
+  readonly thresholds: GateThresholds;
+  readonly policy: PromotionPolicy | ((model: string) => PromotionPolicy);
+  /** Runs after a successful registration (e.g. core/datasets markTrained to reset the data-volume counter). */
+  readonly afterTraining?: (job: TrainingJobRecord, version: ModelVersion) => Promise<void>;
+  readonly clock?: () => Date;
+}
+
+export type CompletionOutcome =
+  | { readonly outcome: 'duplicate'; readonly job: TrainingJobRecord }
+  | { readonly outcome: 'failed'; readonly job: TrainingJobRecord }
+  | {
+      readonly outcome: 'promoted' | 'experiment-requested' | 'awaiting-approval' | 'gate-failed';
+      readonly job: TrainingJobRecord;
+      readonly version: ModelVersion;
+      readonly gate: GateResult;
+      readonly productionVersion?: number;
+    };
+
+const artefact = z.object({ key: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().min(0) });
+const registrationSchema = z
+  .object({
+    model: z.string().min(1),
+    algorithm: z.string().min(1),
+    artefacts: z.object(Object.fromEntries(Object.keys(BUNDLE_FILES).map((r) => [r, artefact])) as Record<BundleRole, typeof artefact>),
+    dataset: z.object({ name: z.string(), version: z.number().int(), sha256: z.string() }),
+    metrics: z.record(z.string(), z.unknown()),
+    classes: z.array(z.string()),
+    hyperparameters: z.record(z.string(), z.unknown()),
+    parentVersion: z.number().int().min(1).optional(),
+    author: z.string().min(1),
+    trainingJobId: z.string().optional(),
+  })
+  .loose();
+export type RegistrationFile = z.infer<typeof registrationSchema>;
+
+/**
+ * Handles training-job completions.
+ *
+ * @example
+ * const completion = new CompletionHandler({ jobs, registry, artefacts, audit, events, readOutput: readLocalOutput,
+ *   thresholds: { minMacroF1: 0.5, maxRecallDrop: 0.05 }, policy: 'auto-promote' });
+ * await completion.handle({ jobId, state: 'Completed', outputLocation: '/tmp/xdr/jobs/train-1/model' });
+ */
+export class CompletionHandler {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: CompletionHandlerDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** Applies one completion; throws UnknownResourceError for a job the launcher never recorded. */
+  async handle(completion: CompletionInput): Promise<CompletionOutcome> {
+    const job = await getJob(this.deps.jobs, completion.jobId);
+    if (!job) throw new UnknownResourceError(`no training job ${completion.jobId}`, { details: { jobId: completion.jobId } });
+    if (job.state === 'Completed' || job.state === 'Failed') return { outcome: 'duplicate', job };
+    if (completion.state === 'Failed') return this.fail(job, completion.failureReason ?? 'the training job failed without a reason', completion.outputLocation);
+    if (!completion.outputLocation) return this.fail(job, 'the job completed without an output location');
+    let registered: { version: ModelVersion; registration: RegistrationFile };
+    try {
+      registered = await this.register(job, completion.outputLocation);
+    } catch (error) {
+      return this.fail(job, `its output could not be registered: ${(error as Error).message ?? String(error)}`, completion.outputLocation);
+    }
+    const { version } = registered;
+    const production = await this.deps.registry.resolveAlias(job.model, 'production');
+    const productionVersion = production ? await this.deps.registry.getVersion(job.model, production.version) : undefined;
+    const gate = evaluateGate(
+      { metrics: version.metrics, dataset: version.dataset, version: version.version },
+      productionVersion ? { metrics: productionVersion.metrics, dataset: productionVersion.dataset, version: productionVersion.version } : undefined,
+      this.deps.thresholds,
+    );
+    const policy = typeof this.deps.policy === 'function' ? this.deps.policy(job.model) : this.deps.policy;
+    const subject = `model/${job.model}/version/${version.version}`;
+    let outcome: 'promoted' | 'experiment-requested' | 'awaiting-approval' | 'gate-failed';
+    if (!gate.passed) {
+      outcome = 'gate-failed';
+      await this.deps.audit.append({
+        actor: 'training-completion',
+        action: 'training.gate-failed',
+        subject,
+        reason: gate.checks.filter((c) => !c.passed).map((c) => c.detail).join('; '),
+        parameters: { jobId: job.jobId, policy, productionVersion: production?.version ?? null },
+        metrics: { macroF1: version.metrics.macroF1 },
+      });
+    } else if (policy === 'auto-promote' || ((policy === 'shadow' || policy === 'ab') && !production)) {
+      try {
+        await this.deps.registry.deploy(job.model, version.version, {
+          actor: 'training-completion',
+          reason: `${policy}: ${job.reason} (job ${job.jobId})`,
+          thresholds: this.deps.thresholds,
+        });
+        outcome = 'promoted';
+      } catch (error) {
+        // Production moved (or its gate refused) between our check and the deploy: the version stays registered.
+        if (!(error instanceof ConflictError)) throw error;
+        await this.deps.audit.append({ actor: 'training-completion', action: 'training.gate-failed', subject, reason: `deploy refused: ${error.message}`, parameters: { jobId: job.jobId, policy } });
+        outcome = 'gate-failed';
+      }
+    } else if (policy === 'shadow' || policy === 'ab') {
+      await this.deps.events.publish(EXPERIMENT_REQUESTED, {
+        model: job.model,
+        challengerVersion: version.version,
+        championVersion: production?.version ?? null,
+        mode: policy,
+        jobId: job.jobId,
+        reason: job.reason,
+      });
+      await this.deps.audit.append({ actor: 'training-completion', action: 'experiment.requested', subject, reason: job.reason, parameters: { mode: policy, championVersion: production?.version ?? null, jobId: job.jobId } });
+      outcome = 'experiment-requested';
+    } else {
+      await this.deps.audit.append({ actor: 'training-completion', action: 'model.awaiting-approval', subject, reason: job.reason, parameters: { jobId: job.jobId, productionVersion: production?.version ?? null } });
+      outcome = 'awaiting-approval';
+    }
+    const done: TrainingJobRecord = {
+      ...job,
+      state: 'Completed',
+      finishedAt: this.clock().toISOString(),
+      outputLocation: completion.outputLocation,
+      registeredVersion: version.version,
+      outcome,
+    };
+    await putJob(this.deps.jobs, done);
+    await releaseLock(this.deps.jobs, job.model, job.jobId);
+    await this.deps.audit.append({
+      actor: 'training-completion',
+      action: 'training.completed',
+      subject: `model/${job.model}/job/${job.jobId}`,
+      reason: job.reason,
+      after: { version: version.version, outcome },
+      metrics: { macroF1: version.metrics.macroF1, accuracy: version.metrics.accuracy },
+      dataset: { ...version.dataset },
+      parameters: { trigger: job.trigger, policy, gatePassed: gate.passed },
+    });
+    await this.deps.afterTraining?.(done, version);
+    await this.safePublish(TRAINING_COMPLETED, { jobId: job.jobId, model: job.model, version: version.version, outcome, gatePassed: gate.passed });
+    return { outcome, job: done, version, gate, ...(production ? { productionVersion: production.version } : {}) };
+  }
+
+  /** Copies the bundle (sha256-verified) to the artefacts bucket, then registers the version. */
+  private async register(job: TrainingJobRecord, outputLocation: string): Promise<{ version: ModelVersion; registration: RegistrationFile }> {
+    const files = await this.deps.readOutput(outputLocation);
+    const raw = files.get(REGISTRATION_FILE);
+    if (!raw) throw new JobOutputError(`${outputLocation} holds no ${REGISTRATION_FILE} (files: ${[...files.keys()].slice(0, 10).join(', ') || 'none'})`);
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(raw).toString('utf8'));
+    } catch (error) {
+      throw new JobOutputError(`${REGISTRATION_FILE} is not JSON`, { cause: error });
+    }
+    const parsed = registrationSchema.safeParse(json);
+    if (!parsed.success) throw new JobOutputError(`${REGISTRATION_FILE}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+    const registration = parsed.data;
+    if (registration.model !== job.model) throw new JobOutputError(`${REGISTRATION_FILE} is for model ${registration.model}, the job trains ${job.model}`);
+    for (const role of Object.keys(BUNDLE_FILES) as BundleRole[]) {
+      const ref = registration.artefacts[role];
+      const body = files.get(ref.key);
+      if (!body) throw new JobOutputError(`the output lacks the ${role} artefact ${ref.key}`);
+      const actual = sha256Hex(body);
+      if (actual !== ref.sha256) throw new JobOutputError(`the ${role} artefact ${ref.key} is corrupt (sha256 ${actual.slice(0, 12)}…, registration says ${ref.sha256.slice(0, 12)}…)`);
+      if (!(await this.deps.artefacts.exists(ref.key))) {
+        await this.deps.artefacts.put(ref.key, body, { contentType: role === 'onnx' ? 'application/octet-stream' : 'application/json' });
+      }
+    }
+    const version = await this.deps.registry.registerVersion({
+      model: registration.model,
+      algorithm: registration.algorithm,
+      artefacts: registration.artefacts,
+      dataset: registration.dataset,
+      metrics: registration.metrics,
+      classes: registration.classes,
+      hyperparameters: registration.hyperparameters,
+      ...(registration.parentVersion !== undefined ? { parentVersion: registration.parentVersion } : {}),
+      author: registration.author,
+      trainingJobId: job.jobId,
+    });
+    return { version, registration };
+  }
+
+  private async fail(job: TrainingJobRecord, failureReason: string, outputLocation?: string): Promise<CompletionOutcome> {
+    const failed: TrainingJobRecord = { ...job, state: 'Failed', finishedAt: this.clock().toISOString(), failureReason, ...(outputLocation ? { outputLocation } : {}) };
+    await putJob(this.deps.jobs, failed);
+    await releaseLock(this.deps.jobs, job.model, job.jobId);
+    await this.deps.audit.append({
+      actor: 'training-completion',
+      action: 'training.failed',
+      subject: `model/${job.model}/job/${job.jobId}`,
+      reason: failureReason,
+      parameters: { trigger: job.trigger, backend: job.backend, backendJobId: job.backendJobId ?? null },
+    });
+    await this.safePublish(TRAINING_FAILED, { jobId: job.jobId, model: job.model, trigger: job.trigger, failureReason });
+    return { outcome: 'failed', job: failed };
+  }
+
+  private async safePublish(detailType: string, detail: Record<string, unknown>): Promise<void> {
+    try {
+      await this.deps.events.publish(detailType, detail);
+    } catch {
+      // The job record and the audit log hold the outcome; a lost notification does not undo it.
+    }
+  }
+}

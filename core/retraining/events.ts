@@ -1,0 +1,144 @@
+// The retraining events: the triggers the launcher consumes (DriftDetected, PerformanceDegraded,
+// DataVolumeReached, ScheduledRetrain, ManualRetrain) as one zod-validated discriminated union,
+// and the events the machinery emits (ExperimentRequested, TrainingFailed, TrainingCompleted).
+// On EventBridge the union's `type` is the event's detail-type; the detail carries the rest.
+import { z } from 'zod';
+import { InvalidRetrainEventError } from './errors';
+
+/** Detail types of the triggers, in the order the launcher documents them. */
+export const RETRAIN_TRIGGERS = ['DriftDetected', 'PerformanceDegraded', 'DataVolumeReached', 'ScheduledRetrain', 'ManualRetrain'] as const;
+export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
+
+/** Emitted when a finished candidate should be tested against production (built by the experiments module). */
+export const EXPERIMENT_REQUESTED = 'ExperimentRequested';
+/** Emitted when a training job fails (alert). */
+export const TRAINING_FAILED = 'TrainingFailed';
+/** Emitted when a training job completed and its version was registered. */
+export const TRAINING_COMPLETED = 'TrainingCompleted';
+/** Emitted when a training job was started. */
+export const TRAINING_STARTED = 'TrainingStarted';
+
+const model = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)');
+const iso = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' });
+
+export const driftDetectedSchema = z.object({
+  type: z.literal('DriftDetected'),
+  model,
+  /** End of the drift-check window (the idempotency bucket). */
+  windowEnd: iso,
+  windowStart: iso.optional(),
+  reportId: z.string().min(1).optional(),
+  driftShare: z.number().min(0).max(1).optional(),
+  predictionDrift: z.boolean().optional(),
+});
+
+export const performanceDegradedSchema = z.object({
+  type: z.literal('PerformanceDegraded'),
+  model,
+  windowEnd: iso,
+  reportId: z.string().min(1).optional(),
+  onlineAccuracy: z.number().min(0).max(1).nullable().optional(),
+  detectors: z.array(z.string()).optional(),
+});
+
+export const dataVolumeReachedSchema = z.object({
+  type: z.literal('DataVolumeReached'),
+  model,
+  collected: z.number().int().min(0),
+  threshold: z.number().int().min(1),
+  /** When the check ran; bucketed by hour for idempotency. */
+  at: iso,
+});
+
+export const scheduledRetrainSchema = z.object({
+  type: z.literal('ScheduledRetrain'),
+  model,
+  /** The schedule's firing time (EventBridge `time`); bucketed by hour for idempotency. */
+  scheduledAt: iso,
+});
+
+export const manualRetrainSchema = z.object({
+  type: z.literal('ManualRetrain'),
+  model,
+  /** Caller-chosen id: the same request sent twice starts one job. */
+  requestId: z.string().min(1).max(128),
+  actor: z.string().trim().min(1),
+  reason: z.string().max(1000).optional(),
+  dataset: z.string().min(1).optional(),
+  datasetVersion: z.number().int().min(1).optional(),
+  /** Skip the cooldown (never the one-running-job rule). */
+  force: z.boolean().optional(),
+});
+
+export const retrainEventSchema = z.discriminatedUnion('type', [
+  driftDetectedSchema,
+  performanceDegradedSchema,
+  dataVolumeReachedSchema,
+  scheduledRetrainSchema,
+  manualRetrainSchema,
+]);
+
+export type RetrainEvent = z.infer<typeof retrainEventSchema>;
+export type DriftDetectedEvent = z.infer<typeof driftDetectedSchema>;
+export type PerformanceDegradedEvent = z.infer<typeof performanceDegradedSchema>;
+export type DataVolumeReachedEvent = z.infer<typeof dataVolumeReachedSchema>;
+export type ScheduledRetrainEvent = z.infer<typeof scheduledRetrainSchema>;
+export type ManualRetrainEvent = z.infer<typeof manualRetrainSchema>;
+
+/**
+ * Validates a trigger. Accepts the union object itself, or an EventBridge-style pair
+ * (detail-type + detail without `type`).
+ *
+ * @example parseRetrainEvent({ type: 'ScheduledRetrain', model: 'general', scheduledAt: '2026-01-01T00:00:00Z' })
+ * @example parseRetrainEvent(event.detail, event['detail-type'])
+ * @throws InvalidRetrainEventError naming the offending field
+ */
+export function parseRetrainEvent(detail: unknown, detailType?: string): RetrainEvent {
+  const candidate = detailType !== undefined && typeof detail === 'object' && detail !== null ? { ...(detail as object), type: detailType } : detail;
+  const parsed = retrainEventSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join('.') || 'event';
+    throw new InvalidRetrainEventError(`retrain event ${field}: ${issue.message}`, { details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+  }
+  return parsed.data;
+}
+
+const hourBucket = (isoTime: string): string => new Date(isoTime).toISOString().slice(0, 13);
+
+/**
+ * The idempotency key of a trigger: trigger type, model and its window or time bucket. Redelivered
+ * copies of one event share it; two different windows never do.
+ *   DriftDetected / PerformanceDegraded → the check window's end
+ *   DataVolumeReached / ScheduledRetrain → the hour of the check / schedule firing
+ *   ManualRetrain → the caller's request id
+ */
+export function idempotencyKey(event: RetrainEvent): string {
+  switch (event.type) {
+    case 'DriftDetected':
+    case 'PerformanceDegraded':
+      return `${event.type}#${event.model}#${new Date(event.windowEnd).toISOString()}`;
+    case 'DataVolumeReached':
+      return `${event.type}#${event.model}#${hourBucket(event.at)}`;
+    case 'ScheduledRetrain':
+      return `${event.type}#${event.model}#${hourBucket(event.scheduledAt)}`;
+    case 'ManualRetrain':
+      return `${event.type}#${event.model}#${event.requestId}`;
+  }
+}
+
+/** A sentence saying why a job started (stored on the job and in the audit record). */
+export function describeTrigger(event: RetrainEvent): string {
+  switch (event.type) {
+    case 'DriftDetected':
+      return `data drift detected in the window ending ${event.windowEnd}${event.driftShare !== undefined ? ` (${(event.driftShare * 100).toFixed(0)}% of features drifted)` : ''}${event.predictionDrift ? ', prediction distribution drifted' : ''}`;
+    case 'PerformanceDegraded':
+      return `performance degraded in the window ending ${event.windowEnd}${event.onlineAccuracy != null ? ` (online accuracy ${event.onlineAccuracy.toFixed(3)})` : ''}${event.detectors?.length ? ` (detectors: ${event.detectors.join(', ')})` : ''}`;
+    case 'DataVolumeReached':
+      return `${event.collected} labelled samples collected since the last training (threshold ${event.threshold})`;
+    case 'ScheduledRetrain':
+      return `scheduled retraining at ${event.scheduledAt}`;
+    case 'ManualRetrain':
+      return `manual retraining requested by ${event.actor}${event.reason ? `: ${event.reason}` : ''}`;
+  }
+}

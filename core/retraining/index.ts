@@ -1,0 +1,13 @@
+// Public surface of core/retraining: trigger events, the launcher, the completion handler, the
+// data-volume check, the job records and the TrainingBackend port.
+export * from './errors';
+export * from './events';
+export * from './backend';
+export * from './job-records';
+export * from './launcher';
+export * from './completion';
+export * from './data-volume';
+export * from './dataset-input';
+export * from './metrics';
+export * from './settings';
+export * from './status';

@@ -1,0 +1,48 @@
+// The drift-check Lambda handler against the embedded cloud: one scheduled invocation stores a
+// report, publishes DriftDetected on the bus and prints the EMF metric line the alarms read.
+import { AuditLog } from '../../core/audit/audit-log';
+import { conformanceData } from '../../core/learners/conformance';
+import { ModelRegistry, type RegisterVersionInput } from '../../core/registry/model-registry';
+import { buildTestJobOutput } from '../../core/retraining/testing/job-output';
+import { sampleKey, type InferenceSample } from '../../core/serving/prediction-log';
+import { InProcessEventBus } from '../../local/event-bus';
+import { closeStores, testStores, uniqueId } from '../../test/support/platform';
+import { setProcessEventPublisher } from '../shared/events';
+
+describe('drift-check handler', () => {
+  const stores = testStores();
+  const bus = new InProcessEventBus();
+  setProcessEventPublisher(bus);
+  afterAll(() => {
+    setProcessEventPublisher(undefined);
+    closeStores(stores);
+  });
+
+  it('checks the last hour of traffic, publishes DriftDetected and emits the drift metrics', async () => {
+    const model = uniqueId('m').toLowerCase();
+    const registry = new ModelRegistry({ table: stores.tables.registry, audit: new AuditLog({ table: stores.tables.audit, stream: uniqueId('a') }), events: bus });
+    const output = buildTestJobOutput(model);
+    for (const [key, body] of output.files) if (key.startsWith('models/')) await stores.buckets.artefacts.put(key, body);
+    const v = await registry.registerVersion(output.registration as unknown as RegisterVersionInput);
+    await registry.deploy(model, v.version, { actor: 'test', thresholds: { minMacroF1: 0.5, maxRecallDrop: 0.05 } });
+    const d = conformanceData(4, 200);
+    const flows = Array.from({ length: 200 }, (_, i) => ({ a: d.X.data[i * 3] + 5, b: d.X.data[i * 3 + 1] - 5, noise: 0 }));
+    const at = new Date(Date.now() - 10 * 60_000);
+    const sample: InferenceSample = { model, version: v.version, at: at.toISOString(), requestId: 'r1', flows, labels: flows.map(() => 'x') };
+    await stores.buckets.telemetry.put(sampleKey(model, at, 'r1'), JSON.stringify(sample));
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      const { handler } = await import('./handler');
+      const out = await handler({ model });
+      await bus.drain();
+
+      expect(out).toMatchObject({ verdict: 'drift', events: ['DriftDetected'] });
+      expect(bus.published.filter((e) => e.detailType === 'DriftDetected' && e.detail.model === model)).toHaveLength(1);
+      const emf = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.Model === model);
+      expect(emf).toMatchObject({ Model: model, DriftShare: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'MiniXdrMl', Dimensions: [['Model']] }] } });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+// The SageMaker training role: what the training container may touch, and nothing else — read the
+// datasets bucket, write only the training-output prefix of the artefacts bucket (model output and
+// spot checkpoints), pull the training image from its ECR repository, write its CloudWatch logs
+// and SageMaker training metrics.
+import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { TRAINING_OUTPUT_PREFIX } from '../../adapters/training-backends/sagemaker-backend';
+
+export interface TrainingRoleProps {
+  /** Physical name of the datasets bucket (read-only). */
+  readonly datasetsBucketName: string;
+  /** Physical name of the artefacts bucket (write under `training-output/` only). */
+  readonly artefactsBucketName: string;
+  readonly repository: ecr.IRepository;
+}
+
+export class TrainingRole extends Construct {
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: TrainingRoleProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const bucketArn = (name: string) => Arn.format({ service: 's3', region: '', account: '', resource: name, arnFormat: ArnFormat.NO_RESOURCE_NAME }, stack);
+    const datasets = bucketArn(props.datasetsBucketName);
+    const artefacts = bucketArn(props.artefactsBucketName);
+    const logGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/TrainingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const policy = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({ sid: 'ReadDatasets', actions: ['s3:ListBucket'], resources: [datasets] }),
+        new iam.PolicyStatement({ sid: 'ReadDatasetObjects', actions: ['s3:GetObject'], resources: [`${datasets}/*`] }),
+        new iam.PolicyStatement({
+          sid: 'WriteTrainingOutput',
+          actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+          resources: [`${artefacts}/${TRAINING_OUTPUT_PREFIX}*`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ListTrainingOutput',
+          actions: ['s3:ListBucket'],
+          resources: [artefacts],
+          conditions: { StringLike: { 's3:prefix': [`${TRAINING_OUTPUT_PREFIX}*`] } },
+        }),
+        new iam.PolicyStatement({ sid: 'PullTrainingImage', actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], resources: [props.repository.repositoryArn] }),
+        new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+        new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [logGroups] }),
+        new iam.PolicyStatement({
+          sid: 'TrainingMetrics',
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
+        }),
+      ],
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: 'SageMaker training jobs of the Mini-XDR ML platform: read datasets, write training output only',
+      inlinePolicies: { training: policy },
+    });
+    const nag = (arn: string): string => {
+      const resolved: unknown = stack.resolve(arn);
+      if (typeof resolved === 'string') return resolved;
+      const parts = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      return parts.map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join('');
+    };
+    Validations.of(this.role).acknowledge(
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${datasets}/*`)}]`, reason: 'Training reads dataset chunks by content-addressed key inside the datasets bucket; keys are data, so the ARN ends in a wildcard.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${artefacts}/${TRAINING_OUTPUT_PREFIX}*`)}]`, reason: 'SageMaker writes model.tar.gz and spot checkpoints under per-job keys below the training-output/ prefix only.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(logGroups)}]`, reason: 'SageMaker names one log stream per training job inside the /aws/sagemaker/TrainingJobs log group.' },
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; PutMetricData is limited to the SageMaker namespace by condition.' },
+    );
+  }
+}

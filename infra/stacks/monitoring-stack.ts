@@ -1,0 +1,107 @@
+// The monitoring stack: an SNS alert topic (KMS-encrypted with a rotating customer key that
+// CloudWatch and EventBridge may use, TLS-only), CloudWatch alarms on the metrics the code emits,
+// the TrainingFailed event routed to the topic, and a dashboard.
+//
+// Metrics (namespace MiniXdrMl, dimension Model; printed as Embedded Metric Format lines, see
+// core/retraining/metrics.ts): DriftShare and PredictionDriftScore and OnlineAccuracy (drift-check
+// function, every check), TrainingJobsFailed / TrainingJobsCompleted (training-completion function).
+// API errors and latency come from API Gateway's own AWS/ApiGateway metrics (5xx, Latency by ApiId).
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { PlatformConfig } from '../../config/config';
+import { EVENT_SOURCE } from '../../adapters/event-publisher';
+import { TRAINING_FAILED } from '../../core/retraining/events';
+import { METRIC_NAMESPACE, METRICS } from '../../core/retraining/metrics';
+
+export interface MonitoringStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  /** The platform bus (TrainingFailed events are routed to the alert topic). */
+  readonly bus: events.IEventBus;
+  /** The HTTP API whose 5xx and latency are alarmed; no API alarms when absent. */
+  readonly api?: apigw.IHttpApi;
+  /** Online accuracy below which the alarm fires. @default 0.8 */
+  readonly accuracyThreshold?: number;
+  /** p99 API latency (ms) above which the alarm fires. @default 2000 */
+  readonly latencyP99Ms?: number;
+  /** API 5xx responses per 5 minutes at which the alarm fires. @default 5 */
+  readonly api5xxPer5Min?: number;
+}
+
+export class MonitoringStack extends Stack {
+  public readonly topic: sns.Topic;
+  public readonly alarms: Readonly<Record<'drift' | 'accuracy' | 'trainingFailures' | 'api5xx' | 'apiLatency', cloudwatch.Alarm | undefined>>;
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const key = new kms.Key(this, 'AlertsKey', { enableKeyRotation: true, description: 'Encrypts the Mini-XDR ML alert topic' });
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
+      );
+    }
+    this.topic = new sns.Topic(this, 'Alerts', { displayName: `Mini-XDR ML ${config.stage} alerts`, masterKey: key, enforceSSL: true });
+
+    const model = { Model: config.defaultModel };
+    const metric = (metricName: string, statistic: string, period = Duration.hours(1)) =>
+      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: model, statistic, period });
+    const alarm = (id: string, m: cloudwatch.IMetric, threshold: number, comparisonOperator: cloudwatch.ComparisonOperator, description: string) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        metric: m,
+        threshold,
+        comparisonOperator,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(new actions.SnsAction(this.topic));
+      return a;
+    };
+    const drift = alarm('DriftAlarm', metric(METRICS.driftShare, 'Maximum'), config.thresholds.driftShareThreshold, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, `Share of drifted features of ${config.defaultModel} reached the dataset-drift threshold`);
+    const accuracy = alarm('AccuracyAlarm', metric(METRICS.onlineAccuracy, 'Minimum'), props.accuracyThreshold ?? 0.8, cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, `Online accuracy of ${config.defaultModel} from feedback fell below the threshold`);
+    const trainingFailures = alarm('TrainingFailureAlarm', metric(METRICS.trainingFailures, 'Sum'), 1, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 'A retraining job failed');
+    let api5xx: cloudwatch.Alarm | undefined;
+    let apiLatency: cloudwatch.Alarm | undefined;
+    if (props.api) {
+      const apiMetric = (metricName: string, statistic: string) =>
+        new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: { ApiId: props.api!.apiId }, statistic, period: Duration.minutes(5) });
+      api5xx = alarm('Api5xxAlarm', apiMetric('5xx', 'Sum'), props.api5xxPer5Min ?? 5, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 'The HTTP API answers server errors');
+      apiLatency = alarm('ApiLatencyAlarm', apiMetric('Latency', 'p99'), props.latencyP99Ms ?? 2000, cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, 'p99 latency of the HTTP API is too high');
+    }
+    this.alarms = { drift, accuracy, trainingFailures, api5xx, apiLatency };
+
+    new events.Rule(this, 'TrainingFailedAlert', {
+      eventBus: props.bus,
+      description: 'TrainingFailed events → the alert topic',
+      eventPattern: { source: [EVENT_SOURCE], detailType: [TRAINING_FAILED] },
+      targets: [new targets.SnsTopic(this.topic)],
+    });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `xdr-ml-${config.stage}` });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Drift', left: [metric(METRICS.driftShare, 'Maximum'), metric(METRICS.predictionDrift, 'Maximum')], leftYAxis: { min: 0, max: 1 } }),
+      new cloudwatch.GraphWidget({ title: 'Online accuracy', left: [metric(METRICS.onlineAccuracy, 'Minimum')], leftYAxis: { min: 0, max: 1 } }),
+      new cloudwatch.GraphWidget({ title: 'Training jobs', left: [metric(METRICS.trainingCompletions, 'Sum', Duration.days(1)), metric(METRICS.trainingFailures, 'Sum', Duration.days(1))] }),
+    );
+    if (props.api) {
+      const apiId = props.api.apiId;
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'API',
+          left: [new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName: '5xx', dimensionsMap: { ApiId: apiId }, statistic: 'Sum' })],
+          right: [new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensionsMap: { ApiId: apiId }, statistic: 'p99' })],
+        }),
+      );
+    }
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [drift, accuracy, trainingFailures, ...(api5xx ? [api5xx] : []), ...(apiLatency ? [apiLatency] : [])] }));
+  }
+}

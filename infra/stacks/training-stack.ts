@@ -1,0 +1,156 @@
+// The training stack: the platform's EventBridge bus, the event-driven functions of
+// infra/events-catalogue.ts (retrain launcher, training completion, drift check) with
+// least-privilege grants, and their rules:
+//   - DriftDetected, PerformanceDegraded, DataVolumeReached, ManualRetrain (platform bus) → launcher
+//   - the retraining schedule (config.autoRetrain.schedule, 24 hours by default) → launcher, only
+//     when config.autoRetrain.enabled
+//   - SageMaker "Training Job State Change" and Batch "Batch Job State Change" of our jobs
+//     (default bus, final states, names starting with train-) → completion handler
+//   - the hourly drift check → drift-check function
+// plus the training image repository and the SageMaker training role.
+import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { configToEnvironment, type PlatformConfig } from '../../config/config';
+import { RETRAIN_ENV } from '../../core/retraining/settings';
+import type { FunctionDefinition } from '../../functions/catalogue';
+import { catalogueGrant } from '../constructs/catalogue-grants';
+import { TrainingRole } from '../constructs/training-role';
+import { XdrFunction } from '../constructs/xdr-function';
+import { COMPLETION_EVENTS, DRIFT_CHECK_SCHEDULE, EVENT_FUNCTIONS, EVENT_RULES, TRAINING_JOB_PREFIX, type EventFunctionKey } from '../events-catalogue';
+import { EVENT_SOURCE } from '../../adapters/event-publisher';
+
+export interface TrainingStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  readonly projectRoot: string;
+  /** Tag of the training image in the stack's ECR repository. @default 'latest' */
+  readonly trainingImageTag?: string;
+  /** @default 'ml.m5.xlarge' */
+  readonly trainingInstanceType?: string;
+  /** What the completion handler does with a new version. @default 'manual' */
+  readonly promotionPolicy?: 'auto-promote' | 'shadow' | 'ab' | 'manual';
+  /** Minimum hours between two launches per model. @default 6 */
+  readonly cooldownHours?: number;
+}
+
+export class TrainingStack extends Stack {
+  public readonly bus: events.EventBus;
+  public readonly repository: ecr.Repository;
+  public readonly trainingRole: iam.Role;
+  public readonly functions: Readonly<Record<EventFunctionKey, XdrFunction>>;
+  /** The retraining schedule rule; undefined when auto-retrain is off. */
+  public readonly scheduleRule?: events.Rule;
+  private readonly platformConfig: PlatformConfig;
+
+  constructor(scope: Construct, id: string, props: TrainingStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.platformConfig = config;
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: config.eventBusName });
+    this.repository = new ecr.Repository(this, 'TrainingImages', {
+      repositoryName: `xdr-ml-${config.stage}-training`,
+      imageScanOnPush: true,
+      imageTagMutability: ecr.TagMutability.MUTABLE,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.trainingRole = new TrainingRole(this, 'TrainingRole', {
+      datasetsBucketName: config.buckets.datasets,
+      artefactsBucketName: config.buckets.artefacts,
+      repository: this.repository,
+    }).role;
+
+    const environment = {
+      ...configToEnvironment(config),
+      [RETRAIN_ENV.backend]: 'sagemaker',
+      [RETRAIN_ENV.image]: `${this.repository.repositoryUri}:${props.trainingImageTag ?? 'latest'}`,
+      [RETRAIN_ENV.roleArn]: this.trainingRole.roleArn,
+      [RETRAIN_ENV.instanceType]: props.trainingInstanceType ?? 'ml.m5.xlarge',
+      [RETRAIN_ENV.policy]: props.promotionPolicy ?? 'manual',
+      [RETRAIN_ENV.cooldownHours]: String(props.cooldownHours ?? 6),
+    };
+    const functions = {} as Record<EventFunctionKey, XdrFunction>;
+    for (const key of Object.keys(EVENT_FUNCTIONS) as EventFunctionKey[]) {
+      const definition: FunctionDefinition = EVENT_FUNCTIONS[key];
+      const fn = new XdrFunction(this, `fn-${definition.id}`, { definition, projectRoot: props.projectRoot, environment });
+      this.grant(fn, definition);
+      functions[key] = fn;
+    }
+    this.functions = functions;
+    this.grantTrainingLaunch(functions.launcher);
+
+    for (const rule of EVENT_RULES) {
+      new events.Rule(this, rule.id, {
+        eventBus: this.bus,
+        description: `${rule.detailTypes.join(', ')} → ${EVENT_FUNCTIONS[rule.target].id}`,
+        eventPattern: { source: [EVENT_SOURCE], detailType: [...rule.detailTypes] },
+        targets: [new targets.LambdaFunction(functions[rule.target].function, { retryAttempts: 4 })],
+      });
+    }
+    if (config.autoRetrain.enabled) {
+      this.scheduleRule = new events.Rule(this, 'RetrainSchedule', {
+        description: `Scheduled retraining of ${config.defaultModel} (${config.autoRetrain.schedule})`,
+        schedule: events.Schedule.expression(config.autoRetrain.schedule),
+        targets: [
+          new targets.LambdaFunction(functions.launcher.function, {
+            event: events.RuleTargetInput.fromObject({ type: 'ScheduledRetrain', model: config.defaultModel, scheduledAt: events.EventField.time }),
+            retryAttempts: 4,
+          }),
+        ],
+      });
+    }
+    new events.Rule(this, 'SageMakerTrainingStateChange', {
+      description: 'Final states of the platform training jobs on SageMaker → training completion',
+      eventPattern: {
+        source: [COMPLETION_EVENTS.sagemaker.source],
+        detailType: [COMPLETION_EVENTS.sagemaker.detailType],
+        detail: { TrainingJobStatus: [...COMPLETION_EVENTS.sagemaker.finalStates], TrainingJobName: [{ prefix: TRAINING_JOB_PREFIX }] },
+      },
+      targets: [new targets.LambdaFunction(functions.completion.function, { retryAttempts: 8 })],
+    });
+    new events.Rule(this, 'BatchJobStateChange', {
+      description: 'Final states of the platform training jobs on AWS Batch → training completion',
+      eventPattern: {
+        source: [COMPLETION_EVENTS.batch.source],
+        detailType: [COMPLETION_EVENTS.batch.detailType],
+        detail: { status: [...COMPLETION_EVENTS.batch.finalStates], jobName: [{ prefix: TRAINING_JOB_PREFIX }] },
+      },
+      targets: [new targets.LambdaFunction(functions.completion.function, { retryAttempts: 8 })],
+    });
+    new events.Rule(this, 'DriftCheckSchedule', {
+      description: `Drift check of ${config.defaultModel} (${DRIFT_CHECK_SCHEDULE})`,
+      schedule: events.Schedule.expression(DRIFT_CHECK_SCHEDULE),
+      targets: [new targets.LambdaFunction(functions.driftCheck.function, { event: events.RuleTargetInput.fromObject({ model: config.defaultModel }), retryAttempts: 2 })],
+    });
+  }
+
+  private grant(fn: XdrFunction, d: FunctionDefinition): void {
+    const grant = catalogueGrant(fn, d.access, this.platformConfig);
+    for (const statement of grant.statements) fn.function.addToRolePolicy(statement);
+    if (grant.wildcardFindings.length) {
+      Validations.of(fn).acknowledge(
+        ...grant.wildcardFindings.map((id) => ({
+          id,
+          reason: `${d.id} reads/writes objects by key inside a platform bucket, or queries a platform table's indexes; keys and index names are data, so the ARN ends in a wildcard.`,
+        })),
+      );
+    }
+  }
+
+  /** The launcher may create (and describe) SageMaker training jobs named train-*, and pass only the training role to SageMaker. */
+  private grantTrainingLaunch(launcher: XdrFunction): void {
+    const jobs = this.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${TRAINING_JOB_PREFIX}*` });
+    launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:AddTags'], resources: [jobs] }));
+    launcher.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.trainingRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
+    );
+    const resolved = this.resolve(jobs) as { 'Fn::Join': [string, unknown[]] };
+    const nagId = resolved['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join('');
+    Validations.of(launcher).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagId}]`,
+      reason: 'Each retraining run creates a new SageMaker training job whose name is its job id; the ARN is limited to the train- prefix the launcher uses.',
+    });
+  }
+}

@@ -1,0 +1,153 @@
+// Synthesizes the training and monitoring stacks and asserts on their templates: the retraining
+// schedule only with auto-retrain on, trigger rules → launcher, SageMaker/Batch state changes →
+// completion handler, the training role's S3 scope, alarms on the emitted metrics, cdk-nag clean.
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildPlatformApp } from '../../infra/app-builder';
+import { METRICS, METRIC_NAMESPACE } from '../../core/retraining/metrics';
+
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
+const env = { CDK_DEFAULT_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' };
+
+function synth(context: Record<string, unknown> = {}) {
+  return buildPlatformApp({ context: { ...NO_BUNDLING, ...context }, outdir: mkdtempSync(path.join(os.tmpdir(), 'cdk-')) }, env);
+}
+
+type Resource = { Properties: Record<string, unknown> };
+
+/** Logical id of the Lambda function whose code entry is the given function id (by description). */
+function functionId(t: Template, description: RegExp): string {
+  const fns = Object.entries(t.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter(([, r]) => description.test(String(r.Properties.Description)));
+  expect(fns).toHaveLength(1);
+  return fns[0][0];
+}
+
+function rulesTargeting(t: Template, fnId: string): Resource[] {
+  return Object.values(t.findResources('AWS::Events::Rule') as Record<string, Resource>).filter((r) =>
+    (r.Properties.Targets as { Arn: unknown }[]).some((target) => JSON.stringify(target.Arn).includes(`"${fnId}"`)),
+  );
+}
+
+describe('training stack', () => {
+  const off = synth({ stage: 'test', autoRetrain: false });
+  const on = synth({ stage: 'test', autoRetrain: true, retrainSchedule: 'rate(24 hours)' });
+  const t = Template.fromStack(off.training);
+  const tOn = Template.fromStack(on.training);
+  const launcher = functionId(t, /^Consumes retraining triggers/);
+  const completion = functionId(t, /^Registers a finished training job/);
+  const driftCheck = functionId(t, /^Hourly drift check/);
+
+  it('creates the platform bus under the configured name', () => {
+    t.hasResourceProperties('AWS::Events::EventBus', { Name: off.config.eventBusName });
+  });
+
+  it('has the 24-hour retraining schedule only when auto-retrain is on, enabled and aimed at the launcher', () => {
+    const schedules = (tmpl: Template) => rulesTargeting(tmpl, functionId(tmpl, /^Consumes retraining triggers/)).filter((r) => r.Properties.ScheduleExpression);
+    expect(schedules(t)).toHaveLength(0);
+    const [rule] = schedules(tOn);
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(24 hours)', State: 'ENABLED' });
+    const transformer = (rule.Properties.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[])[0].InputTransformer;
+    expect(transformer.InputPathsMap).toEqual({ time: '$.time' });
+    expect(transformer.InputTemplate).toBe(`{"type":"ScheduledRetrain","model":"${on.config.defaultModel}","scheduledAt":<time>}`);
+  });
+
+  it('routes drift, performance, data-volume and manual triggers on the bus to the launcher', () => {
+    const patterns = rulesTargeting(t, launcher).map((r) => r.Properties.EventPattern as { source: string[]; 'detail-type': string[] });
+    expect(patterns.flatMap((p) => p['detail-type']).sort()).toEqual(['DataVolumeReached', 'DriftDetected', 'ManualRetrain', 'PerformanceDegraded']);
+    for (const p of patterns) expect(p.source).toEqual(['mini-xdr-ml']);
+    for (const r of rulesTargeting(t, launcher)) expect(JSON.stringify(r.Properties.EventBusName)).toMatch(/Bus/);
+  });
+
+  it('routes final SageMaker and Batch state changes of our jobs to the completion handler', () => {
+    const patterns = rulesTargeting(t, completion).map((r) => r.Properties.EventPattern);
+    expect(patterns).toEqual(
+      expect.arrayContaining([
+        {
+          source: ['aws.sagemaker'],
+          'detail-type': ['SageMaker Training Job State Change'],
+          detail: { TrainingJobStatus: ['Completed', 'Failed', 'Stopped'], TrainingJobName: [{ prefix: 'train-' }] },
+        },
+        { source: ['aws.batch'], 'detail-type': ['Batch Job State Change'], detail: { status: ['SUCCEEDED', 'FAILED'], jobName: [{ prefix: 'train-' }] } },
+      ]),
+    );
+    expect(rulesTargeting(t, driftCheck).map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 hour)']);
+  });
+
+  it('lets the training role read only the datasets bucket and write only the training-output prefix', () => {
+    const roles = Object.values(t.findResources('AWS::IAM::Role') as Record<string, Resource>).filter((r) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('sagemaker.amazonaws.com'),
+    );
+    expect(roles).toHaveLength(1);
+    const statements = (roles[0].Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
+    const arn = (r: unknown) => JSON.stringify(r).replace(/"/g, '');
+    const datasets = off.config.buckets.datasets;
+    const artefacts = off.config.buckets.artefacts;
+    for (const s of s3) {
+      const actions = [s.Action].flat();
+      const resource = arn(s.Resource);
+      expect(resource.includes(datasets) || resource.includes(artefacts)).toBe(true);
+      if (actions.some((a) => a === 's3:PutObject' || a === 's3:DeleteObject')) expect(resource).toMatch(new RegExp(`${artefacts}/training-output/\\*`));
+      if (resource.includes(datasets)) expect(actions.every((a) => a === 's3:GetObject' || a === 's3:ListBucket')).toBe(true);
+      expect(actions).not.toContain('s3:DeleteObject');
+      expect(actions.some((a) => a.includes('*'))).toBe(false);
+    }
+    expect(s3.some((s) => [s.Action].flat().includes('s3:PutObject'))).toBe(true);
+  });
+
+  it('lets the launcher pass only the training role, only to SageMaker', () => {
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('monitoring stack', () => {
+  const platform = synth({ stage: 'test' });
+  const m = Template.fromStack(platform.monitoring);
+
+  it('has an encrypted, TLS-only alert topic that the alarms notify', () => {
+    m.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    m.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    const alarms = Object.values(m.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>);
+    expect(alarms).toHaveLength(5);
+    for (const a of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
+  });
+
+  it('alarms on the metric names the code emits', () => {
+    for (const name of [METRICS.driftShare, METRICS.onlineAccuracy, METRICS.trainingFailures]) {
+      m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRIC_NAMESPACE, MetricName: name, Dimensions: [{ Name: 'Model', Value: platform.config.defaultModel }] });
+    }
+    m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: '5xx' });
+    m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: 'Latency', ExtendedStatistic: 'p99' });
+    m.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('cdk-nag', () => {
+  it('passes AwsSolutions on the whole app with the training and monitoring stacks, auto-retrain on', () => {
+    const app = synth({ stage: 'nagtrain', autoRetrain: true }).app;
+    let violations: string[] = [];
+    try {
+      app.synth();
+    } catch (error) {
+      violations = String((error as Error).message).split('\n');
+    }
+    expect(violations).toEqual([]);
+    // The findings that remain are acknowledged one by one, each with a reason.
+    const platform = synth({ stage: 'nagtrain2', autoRetrain: true });
+    const acknowledged = [platform.training, platform.monitoring].flatMap((stack) =>
+      stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => m.data as Record<string, string>)),
+    );
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const entry of acknowledged) for (const reason of Object.values(entry)) expect(reason.length).toBeGreaterThan(20);
+  });
+});

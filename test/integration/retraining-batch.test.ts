@@ -1,0 +1,88 @@
+// The AWS Batch path on the embedded S3: the container environment that BatchTrainingBackend
+// submits makes the entrypoint stage its inputs from S3 and upload /opt/ml/model; a "Batch Job
+// State Change" SUCCEEDED event then leads the completion handler to that output, which it registers.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { jobOutputReader, parseBatchStateChange, submitJobRequest } from '../../adapters/training-backends';
+import { AuditLog } from '../../core/audit/audit-log';
+import { ingestDataset } from '../../core/datasets';
+import { ModelRegistry } from '../../core/registry/model-registry';
+import { buildJobSpec, CompletionHandler, RetrainLauncher, stageDatasetInput, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining';
+import { SeededRandom } from '../../core/util/random';
+import { InProcessEventBus } from '../../local/event-bus';
+import { closeStores, testConfig, testStores, uniqueId } from '../support/platform';
+
+const run = promisify(execFile);
+
+describe('Batch backend contract on the embedded S3', () => {
+  const stores = testStores();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'xdr-batch-'));
+  afterAll(() => {
+    closeStores(stores);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('stages inputs from S3, uploads the output, and the SUCCEEDED event registers it', async () => {
+    const config = testConfig();
+    const dataset = uniqueId('toy').toLowerCase();
+    const model = uniqueId('m').toLowerCase();
+    const rnd = new SeededRandom(8);
+    const labels = ['BENIGN', 'DoS Hulk', 'PortScan'];
+    const lines = ['proto,rate,count,Label'];
+    for (let i = 0; i < 300; i++) lines.push(`${rnd.next() < 0.5 ? 'tcp' : 'udp'},${((i % 3) * 5 + rnd.next() * 4).toFixed(3)},${(i % 3) * 10 + Math.floor(rnd.next() * 8)},${labels[i % 3]}`);
+    writeFileSync(path.join(tmp, 'toy.csv'), lines.join('\n'));
+    await ingestDataset({ objects: stores.buckets.datasets, manifests: stores.tables.datasets }, { name: dataset, sourcePath: path.join(tmp, 'toy.csv'), format: 'csv', labelColumn: 'Label', categorical: ['proto'], chunkRows: 120 });
+
+    // The launcher records the job; a backend captures the spec as Batch would receive it.
+    let submitted: TrainingJobSpec | undefined;
+    const capture: TrainingBackend = { name: 'batch', start: async (spec) => ((submitted = spec), { backendJobId: 'batch-123' }) };
+    const launcher = new RetrainLauncher({
+      jobs: stores.tables.jobs,
+      backend: capture,
+      resolveDataset: (name, version) => stageDatasetInput(stores.tables.datasets, stores.buckets.datasets, name, version),
+      config: { training: { dataset, algorithm: 'gbdt', classes: 'fine', seed: 2, params: { nRounds: '8' } } },
+    });
+    const started = await launcher.handle({ type: 'ManualRetrain', model, requestId: 'b1', actor: 'bob' });
+    expect(started.outcome).toBe('started');
+    expect(submitted?.hyperparameters).toEqual(buildJobSpec(submitted!.jobId, model, submitted!.dataset, { dataset, algorithm: 'gbdt', classes: 'fine', seed: 2, params: { nRounds: '8' } }, undefined, 'bob').hyperparameters);
+    const request = submitJobRequest(submitted!, { jobQueue: 'q', jobDefinition: 'd', datasetsBucket: config.buckets.datasets, artefactsBucket: config.buckets.artefacts });
+    const containerEnv = Object.fromEntries((request.containerOverrides?.environment ?? []).map((e) => [e.name!, e.value!]));
+
+    // The container, as Batch runs it (the embedded S3 endpoint comes from this test's environment).
+    const base = path.join(tmp, 'opt-ml');
+    await run(process.execPath, ['bin/run-ts.js', 'training-container/entrypoint.ts'], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      env: { ...process.env, ...containerEnv, SM_BASE_DIR: base },
+      timeout: 120_000,
+    });
+
+    const event = {
+      version: '0',
+      'detail-type': 'Batch Job State Change',
+      source: 'aws.batch',
+      detail: { jobName: submitted!.jobId, jobId: 'batch-123', status: 'SUCCEEDED', container: { exitCode: 0 } },
+    };
+    const completion = parseBatchStateChange(event, { artefactsBucket: config.buckets.artefacts });
+    const audit = new AuditLog({ table: stores.tables.audit, stream: uniqueId('audit') });
+    const registry = new ModelRegistry({ table: stores.tables.registry, audit, events: new InProcessEventBus() });
+    const handler = new CompletionHandler({
+      jobs: stores.tables.jobs,
+      registry,
+      artefacts: stores.buckets.artefacts,
+      audit,
+      events: new InProcessEventBus(),
+      readOutput: jobOutputReader(() => stores.buckets.artefacts),
+      thresholds: { minMacroF1: 0.5, maxRecallDrop: 0.05 },
+      policy: 'manual',
+    });
+    const out = await handler.handle(completion!);
+
+    expect(out.outcome).toBe('awaiting-approval');
+    const v = await registry.getVersion(model, 1);
+    expect(v).toMatchObject({ trainingJobId: submitted!.jobId, author: 'bob', dataset: { name: dataset, version: 1 } });
+    expect(await stores.buckets.artefacts.exists(v.artefacts.onnx.key)).toBe(true);
+  }, 120_000);
+});

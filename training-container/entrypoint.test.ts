@@ -1,0 +1,111 @@
+// Runs the training container's entrypoint as a child process against temporary directories laid
+// out as SageMaker lays them: a real (tiny, seeded) dataset ingested to Parquet chunks + manifest.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ingestDataset } from '../core/datasets';
+import { MemoryItemTable, MemoryObjectStore } from '../core/datasets/testing/memory-stores';
+import { sha256Hex } from '../core/artefacts/bundle';
+import { SeededRandom } from '../core/util/random';
+import { parseHyperparameters } from './sagemaker-contract';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '..');
+
+/** A seeded 3-class flow table: classes separable by rate and count, with a categorical protocol. */
+function toyCsv(rows: number, seed: number): string {
+  const rnd = new SeededRandom(seed);
+  const labels = ['BENIGN', 'DoS Hulk', 'PortScan'];
+  const lines = ['proto,rate,count,bytes,Label'];
+  for (let i = 0; i < rows; i++) {
+    const c = i % 3;
+    const proto = ['tcp', 'udp', 'icmp'][c === 2 ? 0 : Math.floor(rnd.next() * 3)];
+    lines.push(`${proto},${(c * 5 + rnd.next() * 4).toFixed(3)},${Math.floor(c * 10 + rnd.next() * 8)},${Math.floor(rnd.next() * 5000)},${labels[c]}`);
+  }
+  return lines.join('\n');
+}
+
+async function sagemakerLayout(hyperparameters: Record<string, string>): Promise<string> {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'opt-ml-'));
+  const csv = path.join(base, 'toy.csv');
+  writeFileSync(csv, toyCsv(600, 11));
+  const objects = new MemoryObjectStore('datasets');
+  const manifests = new MemoryItemTable('datasets', 'name', 'version');
+  const { manifest } = await ingestDataset({ objects, manifests }, { name: 'toy', sourcePath: csv, format: 'csv', labelColumn: 'Label', categorical: ['proto'], chunkRows: 250 });
+  rmSync(csv);
+  mkdirSync(path.join(base, 'input', 'config'), { recursive: true });
+  mkdirSync(path.join(base, 'input', 'data', 'training'), { recursive: true });
+  mkdirSync(path.join(base, 'input', 'data', 'manifest'), { recursive: true });
+  writeFileSync(path.join(base, 'input', 'config', 'hyperparameters.json'), JSON.stringify(hyperparameters));
+  // SageMaker copies the S3 prefix datasets/toy/ into the channel, keeping names below the prefix.
+  for (const chunk of manifest.chunks) writeFileSync(path.join(base, 'input', 'data', 'training', path.basename(chunk.key)), await objects.get(chunk.key));
+  writeFileSync(path.join(base, 'input', 'data', 'manifest', `v${manifest.version}.json`), JSON.stringify(manifest));
+  return base;
+}
+
+async function entrypoint(base: string): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run(process.execPath, ['bin/run-ts.js', 'training-container/entrypoint.ts', '--base-dir', base], { cwd: ROOT, timeout: 120_000 });
+    return { code: 0, stdout };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '' };
+  }
+}
+
+const GOOD = { model: 'toy-model', algorithm: 'gbdt', classes: 'fine', seed: '5', dataset: 'toy', dataset_version: '1', job_id: 'train-abc', 'param.nRounds': '15', 'param.maxDepth': '3' };
+
+describe('training container entrypoint (SageMaker contract)', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('trains, writes the bundle and registration.json to /opt/ml/model and prints metric lines', async () => {
+    const base = await sagemakerLayout(GOOD);
+    dirs.push(base);
+
+    const { code, stdout } = await entrypoint(base);
+
+    expect(code).toBe(0);
+    const registration = JSON.parse(readFileSync(path.join(base, 'model', 'registration.json'), 'utf8'));
+    expect(registration).toMatchObject({ model: 'toy-model', algorithm: 'gbdt', trainingJobId: 'train-abc', dataset: { name: 'toy', version: 1 }, classes: ['BENIGN', 'DoS Hulk', 'PortScan'] });
+    expect(registration.hyperparameters).toMatchObject({ nRounds: 15, maxDepth: 3 });
+    for (const role of ['onnx', 'model', 'summary', 'reference', 'explanations']) {
+      const ref = registration.artefacts[role];
+      const bytes = readFileSync(path.join(base, 'model', ref.key));
+      expect(sha256Hex(bytes)).toBe(ref.sha256);
+    }
+    const macroF1 = Number(/metric: macro_f1=([-+0-9.eE]+);/.exec(stdout)?.[1]);
+    expect(macroF1).toBeGreaterThan(0.9); // the toy classes are separable
+    expect(macroF1).toBeCloseTo(registration.metrics.macroF1, 10);
+    expect(stdout).toMatch(/metric: train_seconds=[0-9.]+;/);
+    expect(existsSync(path.join(base, 'output', 'failure'))).toBe(false);
+  }, 120_000);
+
+  it('fails with a non-zero exit and a failure file naming a bad hyperparameter', async () => {
+    const base = await sagemakerLayout({ ...GOOD, seed: 'forty-two' });
+    dirs.push(base);
+
+    const { code } = await entrypoint(base);
+
+    expect(code).not.toBe(0);
+    expect(readFileSync(path.join(base, 'output', 'failure'), 'utf8')).toMatch(/hyperparameter "seed" must be an integer \(got "forty-two"\)/);
+    expect(existsSync(path.join(base, 'model', 'registration.json'))).toBe(false);
+  }, 60_000);
+});
+
+describe('parseHyperparameters', () => {
+  it('turns the string values into typed settings and learner parameters', () => {
+    expect(parseHyperparameters({ ...GOOD, 'param.learningRate': '0.05', 'param.earlyStopping': 'false' })).toMatchObject({
+      seed: 5,
+      datasetVersion: 1,
+      params: { nRounds: 15, maxDepth: 3, learningRate: 0.05, earlyStopping: false },
+    });
+  });
+  it('rejects non-string values and unknown keys', () => {
+    expect(() => parseHyperparameters({ ...GOOD, seed: 5 })).toThrow(/"seed" must be a string/);
+    expect(() => parseHyperparameters({ ...GOOD, rounds: '5' })).toThrow(/unknown hyperparameter "rounds"/);
+    expect(() => parseHyperparameters({ ...GOOD, algorithm: 'xgboost' })).toThrow(/"algorithm"/);
+  });
+});

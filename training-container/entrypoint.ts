@@ -1,0 +1,143 @@
+// The training container's entrypoint (SageMaker contract; see sagemaker-contract.ts). It has no
+// training logic of its own: it adapts the contract's directories to the core's ports and runs the
+// pipeline's runTrainingJob, whose `register` step (its last) writes registration.json next to the
+// bundle instead of calling the registry — the completion handler registers it from there.
+// Prints `metric: name=value;` lines for SageMaker metric definitions (see METRIC_DEFINITIONS).
+// On any error: writes the reason to <base>/output/failure and exits 1.
+//
+//   node bin/run-ts.js training-container/entrypoint.ts [--base-dir DIR]     (default SM_BASE_DIR or /opt/ml)
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createAwsClients } from '../adapters/clients';
+import { S3ObjectStore } from '../adapters/s3-object-store';
+import { loadConfig } from '../config/config';
+import { runTrainingJob } from '../core/pipeline';
+import type { ObjectStore } from '../core/ports';
+import { REGISTRATION_FILE } from '../core/retraining/backend';
+import { ChannelObjectStore, contractPaths, DirectoryObjectStore, HyperparameterError, ManifestTable, parseHyperparameters } from './sagemaker-contract';
+import { stageInputsFromS3, uploadModelDir, type S3Staging } from './s3-staging';
+
+/** The metrics the entrypoint prints, as SageMaker metric definitions (regexes over the log). */
+export const METRIC_DEFINITIONS: readonly { readonly Name: string; readonly Regex: string }[] = [
+  'macro_f1',
+  'weighted_f1',
+  'accuracy',
+  'log_loss',
+  'ece',
+  'rows',
+  'train_seconds',
+].map((name) => ({ Name: name, Regex: `metric: ${name}=([-+0-9.eE]+);` }));
+
+/** The base directory: `--base-dir`, else SM_BASE_DIR, else /opt/ml. */
+export function baseDirFrom(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  const i = argv.indexOf('--base-dir');
+  if (i >= 0 && argv[i + 1]) return path.resolve(argv[i + 1]);
+  return path.resolve(env.SM_BASE_DIR || '/opt/ml');
+}
+
+/**
+ * Runs one training job in `base`; answers the process exit code (0 success, 1 failure).
+ * @example process.exitCode = await runEntrypoint('/opt/ml', (line) => console.log(line));
+ */
+export async function runEntrypoint(base: string, log: (line: string) => void, now: () => number = Date.now): Promise<number> {
+  const paths = contractPaths(base);
+  const started = now();
+  try {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(paths.hyperparameters, 'utf8'));
+    } catch (error) {
+      throw new HyperparameterError(`cannot read ${paths.hyperparameters}: ${(error as Error).message}`, { cause: error });
+    }
+    const h = parseHyperparameters(raw);
+    log(`training ${h.model} (${h.algorithm}, ${h.classes}) on ${h.dataset}${h.datasetVersion ? ` v${h.datasetVersion}` : ''}, seed ${h.seed}`);
+    const datasetsTable = await ManifestTable.open(paths);
+    const datasetsBucket = await ChannelObjectStore.open(paths.training);
+    await mkdir(paths.model, { recursive: true });
+    const artefactsBucket = new DirectoryObjectStore(paths.model);
+    const result = await runTrainingJob(
+      {
+        datasetsTable,
+        datasetsBucket,
+        artefactsBucket,
+        register: async (input) => {
+          await writeFile(path.join(paths.model, REGISTRATION_FILE), JSON.stringify(input, null, 2));
+          return { version: 0 };
+        },
+        now,
+      },
+      {
+        dataset: h.dataset,
+        ...(h.datasetVersion !== undefined ? { datasetVersion: h.datasetVersion } : {}),
+        model: h.model,
+        algorithm: h.algorithm,
+        classes: h.classes,
+        seed: h.seed,
+        params: h.params,
+        author: h.author,
+        ...(h.parentVersion !== undefined ? { parentVersion: h.parentVersion } : {}),
+        ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),
+        onProgress: (p) => {
+          if (p.stage !== 'train') log(`[${p.stage}] ${p.message}`);
+        },
+      },
+    );
+    const m = result.metrics;
+    const metrics: Record<string, number> = {
+      macro_f1: m.macroF1,
+      weighted_f1: m.weightedF1,
+      accuracy: m.accuracy,
+      log_loss: m.logLoss,
+      ece: m.ece,
+      rows: m.rows,
+      train_seconds: (now() - started) / 1000,
+    };
+    for (const [name, value] of Object.entries(metrics)) log(`metric: ${name}=${value};`);
+    return 0;
+  } catch (error) {
+    const reason = `${(error as Error).name ?? 'Error'}: ${(error as Error).message ?? String(error)}`;
+    await mkdir(paths.output, { recursive: true });
+    await writeFile(paths.failure, reason);
+    log(`training failed: ${reason}`);
+    return 1;
+  }
+}
+
+/**
+ * The process: S3 staging first when the environment asks for it (AWS Batch; see s3-staging.ts),
+ * then the job, then the upload of the model directory.
+ */
+async function main(): Promise<number> {
+  const base = baseDirFrom(process.argv.slice(2), process.env);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  let staging: S3Staging | undefined;
+  let storeFor: ((bucket: string) => ObjectStore) | undefined;
+  if (process.env.XDR_ML_HYPERPARAMETERS) {
+    const config = loadConfig(process.env);
+    const clients = createAwsClients(config);
+    storeFor = (bucket) => new S3ObjectStore(clients.s3, bucket);
+    try {
+      staging = await stageInputsFromS3(process.env, base, storeFor);
+    } catch (error) {
+      await mkdir(contractPaths(base).output, { recursive: true });
+      await writeFile(contractPaths(base).failure, `S3StagingError: ${(error as Error).message}`);
+      log(`training failed: could not stage the inputs: ${(error as Error).message}`);
+      return 1;
+    }
+  }
+  const code = await runEntrypoint(base, log);
+  if (code === 0 && staging && storeFor) log(`uploaded ${await uploadModelDir(base, staging.outputUri, storeFor)} files to ${staging.outputUri}`);
+  return code;
+}
+
+if (require.main === module || path.resolve(process.argv[1] ?? '') === __filename) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,63 @@
+// S3 staging for backends that, unlike SageMaker, do not copy channels in and out (AWS Batch): with
+// XDR_ML_HYPERPARAMETERS set, the entrypoint first writes the hyperparameters, downloads the
+// manifest (XDR_ML_CHANNEL_MANIFEST, one object) and the chunks it names (from the
+// XDR_ML_CHANNEL_TRAINING prefix) into the SageMaker layout, and after a successful run uploads
+// every file of <base>/model/ under XDR_ML_OUTPUT_URI. The variables are the ones
+// adapters/training-backends/batch-backend.ts puts in the container overrides.
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ObjectStore } from '../core/ports';
+import { contractPaths } from './sagemaker-contract';
+
+export interface S3Staging {
+  readonly outputUri: string;
+}
+
+function parseS3Uri(uri: string, variable: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri ?? '');
+  if (!m) throw new Error(`${variable} must be an s3:// URI (got ${JSON.stringify(uri)})`);
+  return { bucket: m[1], key: m[2] };
+}
+
+/** Stages the inputs when the environment asks for it; undefined when it does not (SageMaker, local). */
+export async function stageInputsFromS3(env: NodeJS.ProcessEnv, base: string, storeFor: (bucket: string) => ObjectStore): Promise<S3Staging | undefined> {
+  if (!env.XDR_ML_HYPERPARAMETERS) return undefined;
+  const paths = contractPaths(base);
+  const manifestUri = parseS3Uri(env.XDR_ML_CHANNEL_MANIFEST ?? '', 'XDR_ML_CHANNEL_MANIFEST');
+  const trainingUri = parseS3Uri(env.XDR_ML_CHANNEL_TRAINING ?? '', 'XDR_ML_CHANNEL_TRAINING');
+  parseS3Uri(env.XDR_ML_OUTPUT_URI ?? '', 'XDR_ML_OUTPUT_URI');
+  await mkdir(path.dirname(paths.hyperparameters), { recursive: true });
+  await mkdir(paths.manifest, { recursive: true });
+  await mkdir(paths.training, { recursive: true });
+  await writeFile(paths.hyperparameters, env.XDR_ML_HYPERPARAMETERS);
+  const manifest = await storeFor(manifestUri.bucket).get(manifestUri.key);
+  await writeFile(path.join(paths.manifest, path.posix.basename(manifestUri.key)), manifest);
+  const { chunks } = JSON.parse(Buffer.from(manifest).toString('utf8')) as { chunks?: { key: string }[] };
+  const chunkStore = storeFor(trainingUri.bucket);
+  for (const c of chunks ?? []) {
+    if (!c.key.startsWith(trainingUri.key)) throw new Error(`manifest chunk ${c.key} is outside ${env.XDR_ML_CHANNEL_TRAINING}`);
+    await writeFile(path.join(paths.training, path.posix.basename(c.key)), await chunkStore.get(c.key));
+  }
+  return { outputUri: env.XDR_ML_OUTPUT_URI as string };
+}
+
+/** Uploads every file of <base>/model/ under the output URI (keys relative to the model directory). */
+export async function uploadModelDir(base: string, outputUri: string, storeFor: (bucket: string) => ObjectStore): Promise<number> {
+  const { bucket, key } = parseS3Uri(outputUri, 'XDR_ML_OUTPUT_URI');
+  const prefix = key.endsWith('/') ? key : `${key}/`;
+  const store = storeFor(bucket);
+  const root = contractPaths(base).model;
+  let n = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else {
+        await store.put(`${prefix}${path.relative(root, full).split(path.sep).join('/')}`, await readFile(full));
+        n += 1;
+      }
+    }
+  };
+  await walk(root);
+  return n;
+}
