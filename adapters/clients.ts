@@ -22,8 +22,10 @@ export function createAwsClients(config: PlatformConfig): AwsClients {
     ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb, credentials: LOCAL_CREDENTIALS } : {}),
   });
   const documents = DynamoDBDocumentClient.from(dynamodb, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    unmarshallOptions: { wrapNumbers: false },
+    // Metrics can exceed 2^53 (counters never do); DynamoDB keeps 38 significant digits anyway.
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false, allowImpreciseNumbers: true },
+    // Plain JS numbers back (never BigInt: items must stay JSON-serialisable).
+    unmarshallOptions: { wrapNumbers: (text: string) => Number(text) },
   });
   const s3 = new S3Client({
     region: config.region,

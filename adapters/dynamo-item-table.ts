@@ -14,6 +14,27 @@ import {
 import { ConditionFailedError, type Item, type ItemTable } from '../core/ports';
 import type { TableDefinition } from '../config/resources';
 
+/** DynamoDB numbers hold magnitudes in [1e-130, 1e126) and no NaN or Infinity. */
+const DYNAMO_MIN_MAGNITUDE = 1e-130;
+
+/**
+ * Makes an item storable: a number too small for DynamoDB (a p-value of 1e-300, say) becomes 0,
+ * and NaN / ±Infinity become null — the closest values DynamoDB can hold. Everything else is kept.
+ */
+export function toStorableItem<T>(value: T): T {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return null as T;
+    return (value !== 0 && Math.abs(value) < DYNAMO_MIN_MAGNITUDE ? 0 : value) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => toStorableItem(v)) as T;
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array) && !(value instanceof Set)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toStorableItem(v);
+    return out as T;
+  }
+  return value;
+}
+
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 }
@@ -31,7 +52,7 @@ export class DynamoItemTable implements ItemTable {
   }
 
   async put(item: Item): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: toStorableItem(item) }));
   }
 
   async putIfAbsent(item: Item): Promise<void> {
@@ -39,7 +60,7 @@ export class DynamoItemTable implements ItemTable {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: item,
+          Item: toStorableItem(item),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': this.definition.partitionKey.name },
         }),
@@ -56,7 +77,7 @@ export class DynamoItemTable implements ItemTable {
         ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': this.definition.partitionKey.name } }
         : { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': revisionAttribute }, ExpressionAttributeValues: { ':rev': expectedRevision } };
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: toStorableItem(item), ...condition }));
     } catch (error) {
       if (isConditionFailure(error)) {
         throw new ConditionFailedError(

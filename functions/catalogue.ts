@@ -104,6 +104,26 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     usesOnnxRuntime: true,
     access: { tables: { experiments: 'readwrite', registry: 'readwrite', audit: 'readwrite', inference: 'readwrite' }, buckets: { artefacts: 'read' }, publishEvents: true },
   },
+  {
+    id: 'retraining',
+    description: 'Retraining control plane: manual retrain, platform status, auto-retrain switch, drift status',
+    entry: 'functions/retraining/handler.ts',
+    routes: [
+      { method: 'POST', path: '/api/ml/retrain' },
+      { method: 'GET', path: '/api/ml/status' },
+      { method: 'POST', path: '/api/ml/status/auto-retrain' },
+      { method: 'GET', path: '/api/ml/drift/status' },
+      { method: 'POST', path: '/api/ml/drift/check' },
+    ],
+    memoryMb: 2048,
+    timeoutSeconds: 120,
+    usesOnnxRuntime: false,
+    access: {
+      tables: { jobs: 'readwrite', registry: 'read', drift: 'readwrite', audit: 'readwrite', inference: 'read', datasets: 'read' },
+      buckets: { telemetry: 'read', artefacts: 'read' },
+      publishEvents: true,
+    },
+  },
 ];
 
 /** All routes with the function that serves each. */

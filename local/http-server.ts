@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { EventPublisher } from '../core/ports';
 import { allRoutes, FUNCTIONS, type FunctionDefinition, type RouteDefinition } from '../functions/catalogue';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -44,6 +45,26 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Local-only route that injects an event into the in-process bus (never deployed to AWS). */
+export const LOCAL_EVENTS_PATH = '/local/events';
+
+async function publishLocalEvent(bus: EventPublisher, req: IncomingMessage): Promise<[number, unknown]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readBody(req));
+  } catch {
+    return [400, { error: 'InvalidInput', message: 'body must be JSON { "detailType": "...", "detail": { ... } }' }];
+  }
+  const { detailType, detail } = (parsed ?? {}) as { detailType?: unknown; detail?: unknown };
+  const problems = [
+    ...(typeof detailType === 'string' && /^[A-Za-z][\w.-]{0,127}$/.test(detailType) ? [] : [{ field: 'detailType', message: 'must be an event name' }]),
+    ...(detail && typeof detail === 'object' && !Array.isArray(detail) ? [] : [{ field: 'detail', message: 'must be an object' }]),
+  ];
+  if (problems.length) return [400, { error: 'InvalidInput', message: 'invalid event', details: problems }];
+  await bus.publish(detailType as string, detail as Record<string, unknown>);
+  return [202, { published: detailType }];
+}
+
 export interface LocalApiServer {
   readonly url: string;
   readonly server: Server;
@@ -72,7 +93,15 @@ class HandlerCache {
  *
  * @example const api = await startLocalApiServer({ port: 3000 }); console.log(api.url);
  */
-export async function startLocalApiServer(options: { port?: number; functions?: readonly FunctionDefinition[]; root?: string } = {}): Promise<LocalApiServer> {
+export async function startLocalApiServer(
+  options: {
+    port?: number;
+    functions?: readonly FunctionDefinition[];
+    root?: string;
+    /** When set, POST /local/events { detailType, detail } publishes to it (like `aws events put-events`). */
+    localEvents?: EventPublisher;
+  } = {},
+): Promise<LocalApiServer> {
   // Static routes win over parameterised ones (/models/performance before /models/{name}), as in API Gateway.
   const routes = allRoutes(options.functions ?? FUNCTIONS)
     .map(({ route, fn }) => compile(route, fn))
@@ -88,6 +117,9 @@ export async function startLocalApiServer(options: { port?: number; functions?: 
         res.writeHead(status, headers);
         res.end(body);
       };
+      if (options.localEvents && url.pathname === LOCAL_EVENTS_PATH && method === 'POST') {
+        return void publishLocalEvent(options.localEvents, req).then(([status, body]) => send(status, JSON.stringify(body)));
+      }
       const candidates = routes.filter((r) => r.pattern.test(url.pathname));
       if (candidates.length === 0) return send(404, JSON.stringify({ error: 'NotFound', message: `no route for ${url.pathname}` }));
       const match = candidates.find((r) => r.route.method === method);

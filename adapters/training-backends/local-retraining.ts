@@ -5,17 +5,17 @@
 import path from 'node:path';
 import type { PlatformConfig } from '../../config/config';
 import type { AuditLog } from '../../core/audit/audit-log';
-import { publishDriftEvents, runDriftCheck, type DriftCheckResult } from '../../core/drift-check';
+import type { DriftCheckResult } from '../../core/drift-check';
 import type { EventPublisher } from '../../core/ports';
 import type { ModelRegistry } from '../../core/registry/model-registry';
 import {
-  checkDataVolume,
   CompletionHandler,
   autoRetrainEnabled,
   parseRetrainEvent,
   rateMs,
   resetDataVolumeAfter,
   RetrainLauncher,
+  runScheduledCheck,
   stageDatasetInput,
   type LaunchOutcome,
   type PromotionPolicy,
@@ -123,13 +123,24 @@ export function createLocalRetraining(o: LocalRetrainingOptions): LocalRetrainin
   const timers: NodeJS.Timeout[] = [];
 
   const checkNow = async (model = o.config.defaultModel): Promise<DriftCheckResult> => {
-    const now = new Date();
-    const result = await runDriftCheck(
-      { telemetry: stores.buckets.telemetry, artefacts: stores.buckets.artefacts, registry: o.registry, reports: stores.tables.drift, feedback: () => o.predictionLog.feedbackFor(model) },
-      { model, now, drift: { shareThreshold: o.config.thresholds.driftShareThreshold }, ...(o.accuracyThreshold !== undefined ? { accuracyThreshold: o.accuracyThreshold } : {}) },
+    const { result } = await runScheduledCheck(
+      {
+        telemetry: stores.buckets.telemetry,
+        artefacts: stores.buckets.artefacts,
+        registry: o.registry,
+        reports: stores.tables.drift,
+        feedback: () => o.predictionLog.feedbackFor(model),
+        events: o.bus,
+        datasets: stores.tables.datasets,
+      },
+      {
+        model,
+        now: new Date(),
+        shareThreshold: o.config.thresholds.driftShareThreshold,
+        dataVolumeThreshold: o.config.thresholds.dataVolumeThreshold,
+        accuracyThreshold: o.accuracyThreshold,
+      },
     );
-    await publishDriftEvents(o.bus, result);
-    await checkDataVolume({ datasets: stores.tables.datasets, events: o.bus }, { model, threshold: o.config.thresholds.dataVolumeThreshold, now });
     return result;
   };
 

@@ -6,6 +6,9 @@ import { startLocalApiServer, type LocalApiServer } from '../../local/http-serve
 import path from 'node:path';
 import { AuditLog } from '../../core/audit/audit-log';
 import { ModelRegistry } from '../../core/registry/model-registry';
+import { createLocalRetraining, type LocalRetraining } from '../../adapters/training-backends';
+import { retrainSettings } from '../../core/retraining';
+import { PredictionLog } from '../../core/serving';
 import { bootstrapDefaultModel } from '../../local/bootstrap';
 import { openPlatform, type PlatformSession } from '../platform';
 import { CliError } from '../output';
@@ -18,8 +21,7 @@ function parsePort(value: string | undefined): number {
 }
 
 /** First start: make sure the default model serves, then print a predict request that works. */
-async function bootstrap(platform: PlatformSession, url: string): Promise<void> {
-  const registry = new ModelRegistry({ table: platform.stores.tables.registry, audit: new AuditLog({ table: platform.stores.tables.audit }), events: new InProcessEventBus() });
+async function bootstrap(platform: PlatformSession, registry: ModelRegistry, url: string): Promise<void> {
   try {
     const result = await bootstrapDefaultModel({
       config: platform.config,
@@ -40,6 +42,36 @@ async function bootstrap(platform: PlatformSession, url: string): Promise<void> 
   }
 }
 
+/**
+ * The same event rules, schedules and training backend as the cloud, in this process: retrain
+ * triggers on the in-process bus reach the launcher, jobs run as local training containers.
+ * The training dataset is the production version's (the bootstrap's on a first start).
+ */
+async function startLocalRetraining(platform: PlatformSession, registry: ModelRegistry, audit: AuditLog, bus: InProcessEventBus): Promise<LocalRetraining> {
+  const model = platform.config.defaultModel;
+  const production = await registry.resolveAlias(model, 'production');
+  const dataset = production ? (await registry.getVersion(model, production.version)).dataset.name : 'cicids2017';
+  const settings = retrainSettings(process.env);
+  const retraining = createLocalRetraining({
+    config: platform.config,
+    stores: platform.stores,
+    registry,
+    audit,
+    bus,
+    predictionLog: new PredictionLog({ inference: platform.stores.tables.inference, telemetry: platform.stores.buckets.telemetry }),
+    home: platform.cloud!.home,
+    training: { dataset: process.env.XDR_ML_TRAINING_DATASET || dataset, algorithm: settings.algorithm, classes: settings.classes, seed: settings.seed },
+    policy: process.env.XDR_ML_PROMOTION_POLICY ? settings.policy : 'auto-promote',
+    cooldownMs: process.env.XDR_ML_RETRAIN_COOLDOWN_HOURS ? settings.cooldownHours * 3600_000 : undefined,
+    log: (line) => process.stdout.write(`retraining: ${line}\n`),
+  });
+  retraining.startSchedules();
+  process.stdout.write(
+    `retraining: rules on the in-process bus, local training backend, drift check hourly${platform.config.autoRetrain.enabled ? `, retraining ${platform.config.autoRetrain.schedule}` : ' (auto-retrain off)'}\n`,
+  );
+  return retraining;
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -52,9 +84,11 @@ export function registerServe(program: Command): void {
       // rules as in AWS run.
       const bus = new InProcessEventBus();
       if (platform.target === 'embedded') setProcessEventPublisher(bus);
+      const audit = new AuditLog({ table: platform.stores.tables.audit });
+      const registry = new ModelRegistry({ table: platform.stores.tables.registry, audit, events: bus });
       let api: LocalApiServer;
       try {
-        api = await startLocalApiServer({ port });
+        api = await startLocalApiServer({ port, localEvents: platform.target === 'embedded' ? bus : undefined });
       } catch (error) {
         await platform.close();
         throw new CliError(`Could not listen on 127.0.0.1:${port}: ${(error as Error).message}`);
@@ -63,12 +97,14 @@ export function registerServe(program: Command): void {
       process.stdout.write(`Mini-XDR ML local platform (${where})\n`);
       process.stdout.write(`  dynamodb ${platform.config.endpoints.dynamodb ?? 'AWS'}\n  s3       ${platform.config.endpoints.s3 ?? 'AWS'}\n`);
       process.stdout.write(`API listening on ${api.url}\n  try: curl ${api.url}/api/ml/health\n`);
-      if (platform.cloud && process.env.XDR_ML_BOOTSTRAP !== 'false') await bootstrap(platform, api.url);
+      if (platform.cloud && process.env.XDR_ML_BOOTSTRAP !== 'false') await bootstrap(platform, registry, api.url);
+      const retraining = platform.cloud ? await startLocalRetraining(platform, registry, audit, bus) : undefined;
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
         process.stdout.write(`\n${signal}: stopping\n`);
+        retraining?.stop();
         void api
           .close()
           .then(() => platform.close())

@@ -11,3 +11,4 @@ export * from './dataset-input';
 export * from './metrics';
 export * from './settings';
 export * from './status';
+export * from './scheduled-check';

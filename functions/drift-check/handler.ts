@@ -2,8 +2,7 @@
 // DriftDetected / PerformanceDegraded, checks the data volume (DataVolumeReached), and prints the
 // drift and accuracy metrics as CloudWatch Embedded Metric Format lines for the alarms.
 import { z } from 'zod';
-import { runDriftCheck, publishDriftEvents } from '../../core/drift-check';
-import { checkDataVolume, emfRecord, METRICS, retrainSettings } from '../../core/retraining';
+import { emfRecord, METRICS, retrainSettings, runScheduledCheck } from '../../core/retraining';
 import { eventFunctionPlatform } from './platform';
 
 const platform = eventFunctionPlatform();
@@ -15,12 +14,25 @@ const input = z.object({ model: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).optio
 export const handler = async (event: unknown) => {
   const { model = config.defaultModel, since } = input.parse(event ?? {});
   const now = new Date();
-  const result = await runDriftCheck(
-    { telemetry: stores.buckets.telemetry, artefacts: stores.buckets.artefacts, registry, reports: stores.tables.drift, feedback: () => predictionLog.feedbackFor(model) },
-    { model, now, ...(since ? { since } : {}), drift: { shareThreshold: config.thresholds.driftShareThreshold }, accuracyThreshold: settings.accuracyThreshold },
+  const { result, volume } = await runScheduledCheck(
+    {
+      telemetry: stores.buckets.telemetry,
+      artefacts: stores.buckets.artefacts,
+      registry,
+      reports: stores.tables.drift,
+      feedback: () => predictionLog.feedbackFor(model),
+      events,
+      datasets: stores.tables.datasets,
+    },
+    {
+      model,
+      now,
+      since,
+      shareThreshold: config.thresholds.driftShareThreshold,
+      dataVolumeThreshold: config.thresholds.dataVolumeThreshold,
+      accuracyThreshold: settings.accuracyThreshold,
+    },
   );
-  await publishDriftEvents(events, result);
-  const volume = await checkDataVolume({ datasets: stores.tables.datasets, events }, { model, threshold: config.thresholds.dataVolumeThreshold, now });
   const r = result.report;
   console.log(
     JSON.stringify(

@@ -57,3 +57,14 @@ describe('adapters on the embedded cloud', () => {
     expect(jobs.map((j) => j.createdAt)).toEqual(['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z']);
   });
 });
+
+describe('items DynamoDB cannot hold as is', () => {
+  const stores = testStores();
+  afterAll(() => closeStores(stores));
+
+  it('stores underflowing numbers as 0 and non-finite numbers as null', async () => {
+    const key = { pk: uniqueId('numbers'), sk: 'REPORT' };
+    await stores.tables.registry.put({ ...key, pValue: 1e-300, psi: Infinity, ratio: NaN, nested: [{ ks: -1e-200, ok: 0.5 }], big: 1e100 });
+    expect(await stores.tables.registry.get(key)).toEqual({ ...key, pValue: 0, psi: null, ratio: null, nested: [{ ks: 0, ok: 0.5 }], big: 1e100 });
+  });
+});

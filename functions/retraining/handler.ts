@@ -1,0 +1,109 @@
+// The retraining control plane over HTTP: POST /api/ml/retrain (a ManualRetrain event on the bus;
+// the launcher deduplicates it and starts the job), GET /api/ml/status (jobs, active versions,
+// auto-retrain settings, next scheduled run), POST /api/ml/status/auto-retrain (the runtime
+// switch), POST /api/ml/drift/check (an on-demand drift check) and GET /api/ml/drift/status (the
+// latest drift report and the history).
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { driftStatus } from '../../core/drift-check';
+import { retrainingStatus, runScheduledCheck, setAutoRetrain } from '../../core/retraining';
+import { createHttpHandler, createHttpRouter } from '../shared/http-handler';
+import { handlerPlatform, requestActor } from '../shared/platform';
+
+const deps = handlerPlatform();
+const NAME = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)');
+
+const retrain = createHttpHandler({
+  name: 'retrain',
+  body: z
+    .object({
+      model: NAME.optional(),
+      dataset: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a dataset name').optional(),
+      datasetVersion: z.number().int().min(1).optional(),
+      reason: z.string().trim().min(1).max(1000).optional(),
+      force: z.boolean().optional(),
+      requestId: z.string().regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : -').optional(),
+    })
+    .strict()
+    .default({}),
+  handle: async ({ body, event }) => {
+    const detail = {
+      model: body.model ?? deps.config.defaultModel,
+      // The same requestId sent twice starts one job (the launcher's idempotency key).
+      requestId: body.requestId ?? randomUUID(),
+      actor: requestActor(event),
+      reason: body.reason ?? 'manual retrain request',
+      ...(body.dataset ? { dataset: body.dataset } : {}),
+      ...(body.datasetVersion ? { datasetVersion: body.datasetVersion } : {}),
+      ...(body.force ? { force: true } : {}),
+    };
+    await deps.events.publish('ManualRetrain', detail);
+    return { statusCode: 202, body: { accepted: true, trigger: 'ManualRetrain', ...detail, status: '/api/ml/status' } };
+  },
+});
+
+const status = createHttpHandler({
+  name: 'status',
+  query: z.object({ model: NAME.optional() }),
+  handle: async ({ query }) => {
+    const models = query.model ? [query.model] : (await deps.registry.listModels()).map((m) => m.model);
+    const result = await retrainingStatus(
+      { jobs: deps.stores.tables.jobs, registry: deps.registry },
+      { models: models.length ? models : [deps.config.defaultModel], autoRetrain: deps.config.autoRetrain, now: new Date() },
+    );
+    return { body: { stage: deps.config.stage, defaultModel: deps.config.defaultModel, ...result } };
+  },
+});
+
+const autoRetrain = createHttpHandler({
+  name: 'auto-retrain',
+  body: z.object({ enabled: z.boolean(), model: NAME.optional() }).strict(),
+  handle: async ({ body, event }) => {
+    const actor = requestActor(event);
+    await setAutoRetrain(deps.stores.tables.jobs, body.enabled, actor, new Date(), body.model);
+    await deps.audit.append({ actor, action: 'retrain.auto-switch', subject: body.model ? `model/${body.model}` : 'platform', after: { enabled: body.enabled } });
+    return {
+      body: {
+        enabled: body.enabled,
+        model: body.model ?? null,
+        deployEnabled: deps.config.autoRetrain.enabled,
+        note: deps.config.autoRetrain.enabled ? undefined : 'auto-retrain is off at deploy time (XDR_ML_AUTO_RETRAIN / -c autoRetrain): the schedule rule does not exist, so the switch has no effect until it is deployed on',
+      },
+    };
+  },
+});
+
+const drift = createHttpHandler({
+  name: 'drift-status',
+  query: z.object({ model: NAME.optional(), limit: z.string().regex(/^[1-9]\d{0,2}$/, 'must be 1-999').optional() }),
+  handle: async ({ query }) => ({ body: await driftStatus(deps.stores.tables.drift, query.model ?? deps.config.defaultModel, query.limit ? Number(query.limit) : undefined) }),
+});
+
+const driftCheck = createHttpHandler({
+  name: 'drift-check',
+  body: z.object({ model: NAME.optional() }).strict().default({}),
+  handle: async ({ body }) => {
+    const model = body.model ?? deps.config.defaultModel;
+    const { result, volume } = await runScheduledCheck(
+      {
+        telemetry: deps.stores.buckets.telemetry,
+        artefacts: deps.stores.buckets.artefacts,
+        registry: deps.registry,
+        reports: deps.stores.tables.drift,
+        feedback: () => deps.predictionLog.feedbackFor(model),
+        events: deps.events,
+        datasets: deps.stores.tables.datasets,
+      },
+      { model, now: new Date(), shareThreshold: deps.config.thresholds.driftShareThreshold, dataVolumeThreshold: deps.config.thresholds.dataVolumeThreshold },
+    );
+    return { body: { report: result.report, events: result.events, dataVolume: volume } };
+  },
+});
+
+export const handler = createHttpRouter({
+  'POST /api/ml/drift/check': driftCheck,
+  'POST /api/ml/retrain': retrain,
+  'GET /api/ml/status': status,
+  'POST /api/ml/status/auto-retrain': autoRetrain,
+  'GET /api/ml/drift/status': drift,
+});
