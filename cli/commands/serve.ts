@@ -4,8 +4,9 @@ import { setProcessEventPublisher } from '../../functions/shared/events';
 import { InProcessEventBus } from '../../local/event-bus';
 import { startLocalApiServer, type LocalApiServer } from '../../local/http-server';
 import path from 'node:path';
-import { AuditLog } from '../../core/audit/audit-log';
-import { ModelRegistry } from '../../core/registry/model-registry';
+import { AuditLog, exportAuditLog } from '../../core/audit/audit-log';
+import { MODEL_ALIAS_CHANGED, MODEL_VERSION_REGISTERED, ModelRegistry, writeRegistryExport } from '../../core/registry/model-registry';
+import { AUDIT_LOG_PATH, REGISTRY_EXPORT_PATH } from './registry';
 import { createLocalRetraining, type LocalRetraining } from '../../adapters/training-backends';
 import { retrainSettings } from '../../core/retraining';
 import { PredictionLog } from '../../core/serving';
@@ -72,6 +73,26 @@ async function startLocalRetraining(platform: PlatformSession, registry: ModelRe
   return retraining;
 }
 
+/**
+ * Locally, models/model_registry.json and change-control/audit-log.md (in the working directory)
+ * are regenerated after every registry change made through this server.
+ */
+function keepLocalExportsCurrent(registry: ModelRegistry, audit: AuditLog, bus: InProcessEventBus): void {
+  let pending = Promise.resolve();
+  const refresh = () => {
+    pending = pending
+      .then(async () => {
+        await writeRegistryExport(registry, path.resolve(REGISTRY_EXPORT_PATH));
+        await exportAuditLog(audit, path.resolve(AUDIT_LOG_PATH));
+      })
+      .catch((error: unknown) => {
+        process.stderr.write(`could not refresh the local registry export: ${(error as Error).message}\n`);
+      });
+  };
+  bus.subscribe(MODEL_ALIAS_CHANGED, refresh);
+  bus.subscribe(MODEL_VERSION_REGISTERED, refresh);
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -99,6 +120,7 @@ export function registerServe(program: Command): void {
       process.stdout.write(`API listening on ${api.url}\n  try: curl ${api.url}/api/ml/health\n`);
       if (platform.cloud && process.env.XDR_ML_BOOTSTRAP !== 'false') await bootstrap(platform, registry, api.url);
       const retraining = platform.cloud ? await startLocalRetraining(platform, registry, audit, bus) : undefined;
+      if (platform.cloud) keepLocalExportsCurrent(registry, audit, bus);
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;

@@ -3,7 +3,7 @@
 // → deploy → predict answers from v2 within seconds → rollback → predict answers from v1 again;
 // feedback and the performance view follow.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -91,6 +91,25 @@ describeWithData('model lifecycle on the local platform', ['cicids2017/cic_ids20
     expect(versions.map((v) => v.version).sort()).toEqual([1, 2]);
     expect(versions.every((v) => v.requests > 0)).toBe(true);
     expect(versions.find((v) => v.version === 1)!.onlineAccuracy).toBe(1);
+  });
+
+  it('keeps models/model_registry.json current and scores a CSV from the CLI', async () => {
+    const exported = JSON.parse(readFileSync(path.join(home, 'models', 'model_registry.json'), 'utf8')) as { models: Record<string, { aliases: Record<string, { version: number }> }> };
+    expect(exported.models.general.aliases.production.version).toBe(1);
+    expect(readFileSync(path.join(home, 'change-control', 'audit-log.md'), 'utf8')).toMatch(/model\.rollback/);
+
+    const flow = example.flows[0] as Record<string, unknown>;
+    const columns = [...Object.keys(flow), 'Label'];
+    const csv = path.join(home, 'flows.csv');
+    writeFileSync(csv, `${columns.join(',')}\n${columns.map((c) => (c === 'Label' ? 'BENIGN' : String(flow[c] ?? ''))).join(',')}\n`);
+    const cli = (args: string[]) => run(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), ...args], { cwd: home, env });
+    const scored = JSON.parse((await cli(['predict', '--input', csv, '--json'])).stdout) as { modelVersion: number; predictions: { line: number; label: string }[] };
+    expect(scored.modelVersion).toBe(1);
+    expect(scored.predictions).toHaveLength(1);
+    expect(scored.predictions[0].line).toBe(2);
+
+    writeFileSync(csv, 'Destination Port,Label\n80,BENIGN\n');
+    await expect(cli(['predict', '--input', csv])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/lacks feature column\(s\) the model needs: Flow Duration/) });
   });
 
   it('answers bad predict input with 400 naming the fields', async () => {
