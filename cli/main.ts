@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDatasets } from './commands/datasets';
 import { registerAbTest } from './commands/ab-test';
 import { registerRegistryCommands } from './commands/models';
+import { registerPredict } from './commands/predict';
 import { registerServe } from './commands/serve';
 import { registerStatus } from './commands/status';
 import { registerEvaluate } from './commands/evaluate';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerDatasets(program);
   registerRegistryCommands(program);
+  registerPredict(program);
   registerStatus(program);
   registerTrain(program);
   registerEvaluate(program);
