@@ -4,6 +4,7 @@
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as path from 'node:path';
+import { z } from 'zod';
 import { loadConfig, type ConfigSource, type PlatformConfig } from '../config/config';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
@@ -31,6 +32,30 @@ export function contextSettings(app: App): ConfigSource {
   return out;
 }
 
+const trainingContextSchema = z
+  .object({
+    trainingImageTag: z.string().regex(/^[\w][\w.-]{0,127}$/, 'must be an image tag').optional(),
+    trainingInstanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.xlarge').optional(),
+    promotionPolicy: z.enum(['auto-promote', 'shadow', 'ab', 'manual']).optional(),
+    cooldownHours: z.coerce.number().min(0).max(720).optional(),
+  })
+  .strict();
+
+/** Training-stack settings from CDK context (`-c promotionPolicy=shadow`); invalid values name the key. */
+export function trainingContext(app: App): z.infer<typeof trainingContextSchema> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(trainingContextSchema.shape)) {
+    const v: unknown = app.node.tryGetContext(key);
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const parsed = trainingContextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid configuration: CDK context ${String(issue.path[0])} ${issue.message} (got ${JSON.stringify(raw[String(issue.path[0])])})`);
+  }
+  return parsed.data;
+}
+
 export function buildPlatformApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.env): PlatformApp {
   const app = new App(props);
   const settings = contextSettings(app);
@@ -49,7 +74,13 @@ export function buildPlatformApp(props: AppProps = {}, env: NodeJS.ProcessEnv = 
     description: 'Mini-XDR ML HTTP API and its functions',
   });
   api.addStackDependency(data, 'functions use the tables and buckets by name');
-  const training = new TrainingStack(app, `${prefix}-Training`, { config, projectRoot, env: stackEnv, description: 'Mini-XDR ML event bus, retraining rules, training role and event-driven functions' });
+  const training = new TrainingStack(app, `${prefix}-Training`, {
+    config,
+    projectRoot,
+    ...trainingContext(app),
+    env: stackEnv,
+    description: 'Mini-XDR ML event bus, retraining rules, training role and event-driven functions',
+  });
   training.addStackDependency(data, 'functions and the training role use the tables and buckets by name');
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, { config, bus: training.bus, api: api.api, env: stackEnv, description: 'Mini-XDR ML alarms, alert topic and dashboard' });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -99,5 +99,6 @@ describe('CDK app', () => {
   it('turns invalid context into an error naming the key', () => {
     expect(() => synth({ stage: 'Bad Stage' })).toThrow(/XDR_ML_STAGE/);
     expect(() => synth({ autoRetrain: 'maybe' })).toThrow(/XDR_ML_AUTO_RETRAIN/);
+    expect(() => synth({ promotionPolicy: 'yolo' })).toThrow(/promotionPolicy/);
   });
 });
