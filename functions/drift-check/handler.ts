@@ -3,9 +3,9 @@
 // drift and accuracy metrics as CloudWatch Embedded Metric Format lines for the alarms.
 import { z } from 'zod';
 import { emfRecord, METRICS, retrainSettings, runScheduledCheck } from '../../core/retraining';
-import { eventFunctionPlatform } from './platform';
+import { handlerPlatform } from '../shared/platform';
 
-const platform = eventFunctionPlatform();
+const platform = handlerPlatform();
 const settings = retrainSettings(process.env);
 const { config, stores, registry, events, predictionLog } = platform;
 

@@ -6,9 +6,9 @@ import { BatchClient } from '@aws-sdk/client-batch';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { BatchTrainingBackend, SageMakerTrainingBackend } from '../../adapters/training-backends';
 import { autoRetrainEnabled, parseRetrainEvent, retrainSettings, RetrainLauncher, stageDatasetInput, type TrainingBackend } from '../../core/retraining';
-import { eventFunctionPlatform } from '../drift-check/platform';
+import { handlerPlatform } from '../shared/platform';
 
-const platform = eventFunctionPlatform();
+const platform = handlerPlatform();
 const settings = retrainSettings(process.env);
 const { config, stores, registry, audit, events } = platform;
 

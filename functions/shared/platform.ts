@@ -1,6 +1,6 @@
-// The dependencies HTTP handlers share, created once per process (Lambda module scope) and only
-// when first used: configuration, stores, registry, audit log, events, the model server and the
-// prediction log.
+// The dependencies every handler shares (HTTP and event-driven), created once per process (Lambda
+// module scope): configuration, stores, registry, audit log, events, the prediction log, and the
+// model server — created on first use, since only scoring functions ship onnxruntime-node.
 import { loadConfig, type PlatformConfig } from '../../config/config';
 import { createPlatformStores, type PlatformStores } from '../../adapters/platform-stores';
 import { AuditLog } from '../../core/audit/audit-log';

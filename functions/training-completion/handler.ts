@@ -3,9 +3,9 @@
 import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { jobOutputReader, parseBatchStateChange, parseSageMakerStateChange } from '../../adapters/training-backends';
 import { CompletionHandler, emfRecord, METRICS, resetDataVolumeAfter, retrainSettings } from '../../core/retraining';
-import { eventFunctionPlatform } from '../drift-check/platform';
+import { handlerPlatform } from '../shared/platform';
 
-const platform = eventFunctionPlatform();
+const platform = handlerPlatform();
 const settings = retrainSettings(process.env);
 const { config, stores, registry, audit, events } = platform;
 
