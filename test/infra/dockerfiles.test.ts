@@ -10,7 +10,7 @@ interface ParsedDockerfile {
   readonly froms: string[];
   readonly copies: string[];
   readonly env: Record<string, string>;
-  readonly entrypoint: string[];
+  entrypoint: string[];
 }
 
 function parseDockerfile(file: string): ParsedDockerfile {

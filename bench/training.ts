@@ -1,0 +1,211 @@
+// Training and inference benchmark against the peers (issue 4): for each quality task, on ONE split
+// (the pipeline's leakage-free stratified split, or KDDTrain+ → KDDTest+), our GBDT training time and
+// macro-F1 against xgboost hist (2 threads, 200 rounds, depth 8), and batch inference rows/s through
+// onnxruntime-node against xgboost predict. scikit-learn RandomForest / HistGradientBoosting macro-F1
+// are printed for reference. The peers run in Debian's python3 (python3-xgboost, python3-sklearn):
+//
+//   apt-get install -y python3-xgboost python3-sklearn
+//   node bin/run-ts.js bench/training.ts [--tasks cicids2017,nsl-kdd] [--seed 42]
+//
+// Benchmarks print figures; they never pass or fail.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { takeLabels, takeRows, type FeatureMatrix, type LabelledData } from '../core/data/table';
+import { MemoryItemTable, MemoryObjectStore } from '../core/datasets/testing/memory-stores';
+import { evaluate } from '../core/evaluation';
+import { GbdtLearner, predictProbaFromDocument, type GbdtModelDocument } from '../core/learners/gbdt';
+import { buildOnnxInputArrays, exportGbdtToOnnx, ONNX_INPUT_CATEGORICAL, ONNX_INPUT_NUMERIC } from '../core/onnx';
+import { alignFeatures, learnerFactoryFor, loadDataset, loadManifest, PIPELINE_PARAMS } from '../core/pipeline';
+import { trainModel } from '../core/training';
+import { ingestFile, matrixToRows, QUALITY_TASKS, type QualityTask, type TaskName } from '../test/quality/tasks';
+
+const PYTHON = '/usr/bin/python3';
+const PEER = path.join(__dirname, 'peers', 'xgb_peer.py');
+
+interface PeerScores {
+  readonly fitSeconds: number;
+  readonly macroF1: number;
+  readonly accuracy: number;
+}
+interface PeerResult {
+  readonly xgboostVersion: string;
+  readonly xgboost: PeerScores & { readonly predictSeconds: number; readonly inplacePredictSeconds: number; readonly predictRowsPerSecond: number };
+  readonly randomForest: PeerScores;
+  readonly histGradientBoosting: PeerScores;
+}
+
+interface TaskFigures {
+  readonly task: TaskName;
+  readonly trainRows: number;
+  readonly testRows: number;
+  readonly classes: number;
+  /** trainModel wall time: split, balancing, fit with early stopping, hard-example refit, thresholds, evaluation. */
+  readonly pipelineSeconds: number;
+  readonly pipelineIterations: number;
+  readonly pipelineMacroF1: number;
+  /** A plain fit with xgboost's settings (200 rounds, depth 8, no early stopping, unweighted) on the same rows. */
+  readonly plainFitSeconds: number;
+  readonly plainMacroF1: number;
+  readonly onnxRowsPerSecond: number;
+  readonly tsRowsPerSecond: number;
+  readonly peer: PeerResult;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function bestOf<T>(repeats: number, fn: () => T): { seconds: number; value: T } {
+  let seconds = Infinity;
+  let value = fn();
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    value = fn();
+    seconds = Math.min(seconds, (performance.now() - t) / 1000);
+  }
+  return { seconds, value };
+}
+
+async function bestOfAsync(repeats: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  let seconds = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    await fn();
+    seconds = Math.min(seconds, (performance.now() - t) / 1000);
+  }
+  return seconds;
+}
+
+/** Loads the task's training data and (for separate-test tasks) the test file aligned to it. */
+async function loadTask(task: QualityTask): Promise<{ train: LabelledData; test?: { X: FeatureMatrix; y: Int32Array } }> {
+  const bucket = new MemoryObjectStore('datasets');
+  const table = new MemoryItemTable('datasets');
+  await ingestFile(bucket, table, 'train', task.train);
+  const { data: train } = await loadDataset(await loadManifest(table, 'train'), bucket, task.classes);
+  if (!task.test) return { train };
+  await ingestFile(bucket, table, 'test', task.test);
+  const { data: test } = await loadDataset(await loadManifest(table, 'test'), bucket, task.classes);
+  const toTrain = test.classes.map((c) => train.classes.indexOf(c));
+  const keep: number[] = [];
+  for (let i = 0; i < test.y.length; i++) if (toTrain[test.y[i]] >= 0) keep.push(i);
+  const aligned = alignFeatures(train.schema, test.schema, takeRows(test.X, keep));
+  return { train, test: { X: aligned.X, y: Int32Array.from(keep, (i) => toTrain[test.y[i]]) } };
+}
+
+function writeSplit(dir: string, Xtr: FeatureMatrix, ytr: Int32Array, Xte: FeatureMatrix, yte: Int32Array, classes: number, seed: number): void {
+  writeFileSync(path.join(dir, 'x_train.f64'), Buffer.from(Xtr.data.buffer, Xtr.data.byteOffset, Xtr.data.byteLength));
+  writeFileSync(path.join(dir, 'y_train.i32'), Buffer.from(ytr.buffer, ytr.byteOffset, ytr.byteLength));
+  writeFileSync(path.join(dir, 'x_test.f64'), Buffer.from(Xte.data.buffer, Xte.data.byteOffset, Xte.data.byteLength));
+  writeFileSync(path.join(dir, 'y_test.i32'), Buffer.from(yte.buffer, yte.byteOffset, yte.byteLength));
+  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ cols: Xtr.cols, classes, seed }));
+}
+
+async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
+  const { train, test } = await loadTask(task);
+  const K = train.classes.length;
+  process.stderr.write(`[${task.name}] training the pipeline model (${train.X.rows} rows, ${K} classes)\n`);
+  let t = performance.now();
+  const result = trainModel(train, {
+    learnerFactory: learnerFactoryFor('gbdt'),
+    params: PIPELINE_PARAMS.gbdt,
+    seed,
+    testFraction: task.testFraction,
+  });
+  const pipelineSeconds = (performance.now() - t) / 1000;
+  const doc = result.document as GbdtModelDocument;
+
+  // The same split for everyone: train = the pipeline's fit + validation rows; test = its held-out
+  // rows, or the separate test file.
+  const trainIdx = Int32Array.from([...result.split.train, ...result.split.validation]).sort();
+  const Xtr = takeRows(train.X, trainIdx);
+  const ytr = takeLabels(train.y, trainIdx);
+  const Xte = test ? test.X : takeRows(train.X, result.split.test);
+  const yte = test ? test.y : takeLabels(train.y, result.split.test);
+  const pipelineMacroF1 = evaluate(yte, predictProbaFromDocument(doc, Xte), train.classes).macroF1;
+
+  process.stderr.write(`[${task.name}] plain fit, xgboost settings\n`);
+  t = performance.now();
+  const plain = new GbdtLearner({ seed, nRounds: 200, maxDepth: 8, earlyStoppingRounds: 0 });
+  plain.fit(Xtr, ytr, { schema: train.schema, classes: train.classes });
+  const plainFitSeconds = (performance.now() - t) / 1000;
+  const plainMacroF1 = evaluate(yte, plain.predictProba(Xte), train.classes).macroF1;
+
+  process.stderr.write(`[${task.name}] inference\n`);
+  const session = await InferenceSession.create(Buffer.from(exportGbdtToOnnx(doc)));
+  const arrays = buildOnnxInputArrays(doc.schema, matrixToRows(doc.schema, Xte));
+  const feeds: Record<string, Tensor> = { [ONNX_INPUT_NUMERIC]: new Tensor('float32', arrays.numeric, [arrays.rows, arrays.nNumeric]) };
+  if (arrays.categorical) feeds[ONNX_INPUT_CATEGORICAL] = new Tensor('string', arrays.categorical, [arrays.rows, arrays.nCategorical]);
+  const onnxSeconds = await bestOfAsync(3, () => session.run(feeds));
+  await session.release();
+  const ts = bestOf(3, () => predictProbaFromDocument(doc, Xte));
+
+  process.stderr.write(`[${task.name}] peers (xgboost, RandomForest, HistGradientBoosting)\n`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xdr-bench-'));
+  let peer: PeerResult;
+  try {
+    writeSplit(dir, Xtr, ytr, Xte, yte, K, seed);
+    peer = JSON.parse(execFileSync(PYTHON, [PEER, dir], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop() as string) as PeerResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    task: task.name,
+    trainRows: Xtr.rows,
+    testRows: Xte.rows,
+    classes: K,
+    pipelineSeconds,
+    pipelineIterations: result.summary.fit.iterations,
+    pipelineMacroF1,
+    plainFitSeconds,
+    plainMacroF1,
+    onnxRowsPerSecond: Xte.rows / onnxSeconds,
+    tsRowsPerSecond: Xte.rows / ts.seconds,
+    peer,
+  };
+}
+
+function fmt(x: number, digits = 3): string {
+  return x.toFixed(digits);
+}
+
+async function main(): Promise<void> {
+  const seed = Number(arg('seed') ?? 42);
+  const names = (arg('tasks') ?? Object.keys(QUALITY_TASKS).join(',')).split(',') as TaskName[];
+  const rows: TaskFigures[] = [];
+  for (const name of names) {
+    const task = QUALITY_TASKS[name];
+    if (!task) throw new Error(`unknown task ${name}`);
+    rows.push(await runTask(task, seed));
+  }
+  const out = process.stdout;
+  out.write(`\nseed ${seed}; xgboost ${rows[0]?.peer.xgboostVersion} hist, nthread 2, 200 rounds, max_depth 8 (eta 0.3 default); ours: Node ${process.version}\n\n`);
+  out.write('task                 | train rows | test rows | ours pipeline s (iters) | ours plain-200 s | xgb fit s | time ratio pipeline/xgb | plain/xgb\n');
+  for (const r of rows) {
+    out.write(
+      `${r.task.padEnd(20)} | ${String(r.trainRows).padStart(10)} | ${String(r.testRows).padStart(9)} | ${fmt(r.pipelineSeconds, 2).padStart(15)} (${String(r.pipelineIterations).padStart(3)}) | ${fmt(r.plainFitSeconds, 2).padStart(16)} | ${fmt(r.peer.xgboost.fitSeconds, 2).padStart(9)} | ${fmt(r.pipelineSeconds / r.peer.xgboost.fitSeconds, 2).padStart(23)} | ${fmt(r.plainFitSeconds / r.peer.xgboost.fitSeconds, 2).padStart(9)}\n`,
+    );
+  }
+  out.write('\ntask                 | ours macro-F1 (pipeline) | ours plain-200 | xgboost | RandomForest | HistGB | ours - xgb\n');
+  for (const r of rows) {
+    out.write(
+      `${r.task.padEnd(20)} | ${fmt(r.pipelineMacroF1, 4).padStart(24)} | ${fmt(r.plainMacroF1, 4).padStart(14)} | ${fmt(r.peer.xgboost.macroF1, 4).padStart(7)} | ${fmt(r.peer.randomForest.macroF1, 4).padStart(12)} | ${fmt(r.peer.histGradientBoosting.macroF1, 4).padStart(6)} | ${fmt(r.pipelineMacroF1 - r.peer.xgboost.macroF1, 4).padStart(10)}\n`,
+    );
+  }
+  out.write('\ntask                 | onnxruntime rows/s | TS predictor rows/s | xgboost predict rows/s | onnx/xgb\n');
+  for (const r of rows) {
+    out.write(
+      `${r.task.padEnd(20)} | ${fmt(r.onnxRowsPerSecond, 0).padStart(18)} | ${fmt(r.tsRowsPerSecond, 0).padStart(19)} | ${fmt(r.peer.xgboost.predictRowsPerSecond, 0).padStart(22)} | ${fmt(r.onnxRowsPerSecond / r.peer.xgboost.predictRowsPerSecond, 2).padStart(8)}\n`,
+    );
+  }
+  out.write(`\n${JSON.stringify(rows)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

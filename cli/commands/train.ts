@@ -1,0 +1,108 @@
+// `xdr-ml train`: trains a model on a dataset version through core/pipeline (artefacts first, then the
+// registry entry via ModelRegistry.registerVersion), mirrors the bundle to models/<model>/<version>/
+// on the local target, and prints the new version and its held-out metrics. Thin: parse, call, print.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { parseDatasetRef } from '../../core/datasets/synthetic/synthesize';
+import { runTrainingJob, type ClassSpace, type TrainingJobProgress, type TrainingJobResult } from '../../core/pipeline';
+import { CliError, printJson, printTable } from '../output';
+import { cliActor, refreshLocalExports, withRegistry } from './registry';
+
+const ALGORITHMS = ['gbdt', 'mlp'] as const;
+const CLASS_SPACES: readonly ClassSpace[] = ['fine', 'taxonomy', 'mini-xdr', 'kdd-category'];
+
+interface TrainFlags {
+  readonly dataset?: string;
+  readonly model?: string;
+  readonly algorithm: string;
+  readonly classes: string;
+  readonly seed: string;
+  readonly json?: boolean;
+}
+
+/** The `--json` output of `xdr-ml train`. */
+export function trainOutput(result: TrainingJobResult): { model: string; version: number; metrics: Record<string, unknown> } {
+  return { model: result.model, version: result.version, metrics: { ...result.metrics } };
+}
+
+/** One progress line (rounds, validation loss) for a terminal; undefined when there is nothing to show. */
+export function progressLine(p: TrainingJobProgress): string | undefined {
+  const fit = p.training?.fit;
+  if (fit) {
+    const loss = fit.validationLoss !== undefined ? ` validation loss ${fit.validationLoss.toFixed(5)}` : '';
+    const round = p.training?.round ? ` (hard-example refit ${p.training.round})` : '';
+    return `train ${fit.iteration}/${fit.maxIterations}${loss}${round}`;
+  }
+  return p.message;
+}
+
+/** Registers `xdr-ml train`. */
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('Train a model on a dataset version and register it as a new version')
+    .option('--dataset <name[@version]>', 'dataset to train on (latest version when omitted)')
+    .option('--model <name>', 'model lineage to register the version under')
+    .option('--algorithm <gbdt|mlp>', 'learner', 'gbdt')
+    .option('--classes <fine|taxonomy>', "class space: the dataset's fine labels or the Mini-XDR taxonomy", 'fine')
+    .option('--seed <n>', 'seed of every random choice', '42')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: TrainFlags) => {
+      if (!flags.dataset) throw new CliError('--dataset <name[@version]> is required', 2);
+      if (!flags.model) throw new CliError('--model <name> is required', 2);
+      if (!(ALGORITHMS as readonly string[]).includes(flags.algorithm)) throw new CliError(`--algorithm must be one of ${ALGORITHMS.join(', ')}`, 2);
+      if (!(CLASS_SPACES as readonly string[]).includes(flags.classes)) throw new CliError(`--classes must be one of ${CLASS_SPACES.join(', ')}`, 2);
+      const seed = Number(flags.seed);
+      if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${flags.seed}"`, 2);
+      let ref: { name: string; version?: number };
+      try {
+        ref = parseDatasetRef(flags.dataset);
+      } catch (error) {
+        throw new CliError((error as Error).message, 2);
+      }
+      const tty = process.stderr.isTTY === true;
+      let lastDraw = 0;
+      const result = await withRegistry(async (session) => {
+        const { tables, buckets } = session.platform.stores;
+        const job = await runTrainingJob(
+          {
+            datasetsTable: tables.datasets,
+            datasetsBucket: buckets.datasets,
+            artefactsBucket: buckets.artefacts,
+            register: (input) => session.registry.registerVersion(input),
+            ...(session.platform.target === 'embedded' ? { mirrorDir: path.resolve('models') } : {}),
+          },
+          {
+            dataset: ref.name,
+            ...(ref.version !== undefined ? { datasetVersion: ref.version } : {}),
+            model: flags.model as string,
+            algorithm: flags.algorithm as 'gbdt' | 'mlp',
+            classes: flags.classes as ClassSpace,
+            seed,
+            author: cliActor(),
+            onProgress: (p) => {
+              if (!tty) return;
+              const now = Date.now();
+              if (p.training?.fit && now - lastDraw < 100) return;
+              lastDraw = now;
+              const line = progressLine(p);
+              if (line) process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 100) - 1)}`);
+            },
+          },
+        );
+        if (tty) process.stderr.write('\r\x1b[2K');
+        await refreshLocalExports(session);
+        return job;
+      });
+      if (flags.json) return printJson(trainOutput(result));
+      const m = result.metrics;
+      process.stdout.write(`${result.model} version ${result.version} registered (${flags.algorithm}, ${result.summary.classes.length} classes)\n`);
+      process.stdout.write(`held-out: macro-F1 ${m.macroF1.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}  weighted-F1 ${m.weightedF1.toFixed(4)}  rows ${m.rows}\n`);
+      if (result.mirroredTo) process.stdout.write(`bundle mirrored to ${path.relative(process.cwd(), result.mirroredTo)}\n`);
+      process.stdout.write('\n');
+      printTable(
+        ['class', 'precision', 'recall', 'f1', 'support'],
+        Object.entries(m.perClass).map(([label, c]) => [label, c.precision.toFixed(4), c.recall.toFixed(4), c.f1.toFixed(4), c.support]),
+      );
+    });
+}

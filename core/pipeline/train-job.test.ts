@@ -1,0 +1,131 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sha256Hex } from '../artefacts/bundle';
+import { TmpDir } from '../datasets/testing/tmp-files';
+import type { ReferenceProfile } from '../drift';
+import { UnknownResourceError } from '../errors';
+import type { ExplanationData } from './explanations';
+import { ingestToy, toyCsv, toyStores, type ToyStores } from './testing';
+import { runTrainingJob, type StoredTrainingSummary } from './train-job';
+import type { RegisterVersionInput, TrainingJobRequest } from './types';
+
+const FAST = { nRounds: 15, maxDepth: 3, learningRate: 0.3 };
+
+describe('runTrainingJob', () => {
+  const tmp = new TmpDir();
+  let stores: ToyStores;
+  afterAll(() => tmp.cleanup());
+  beforeEach(async () => {
+    stores = toyStores();
+    await ingestToy(stores, tmp, 'toy', toyCsv());
+  });
+  const request = (extra: Partial<TrainingJobRequest> = {}): TrainingJobRequest => ({
+    dataset: 'toy',
+    model: 'toy-model',
+    algorithm: 'gbdt',
+    classes: 'fine',
+    seed: 42,
+    params: FAST,
+    author: 'unit-test',
+    ...extra,
+  });
+
+  it('stores every bundle file under its content-addressed key before it registers, and registers last', async () => {
+    // Prepare
+    const registered: RegisterVersionInput[] = [];
+    let storedAtRegister: string[] = [];
+    const register = async (input: RegisterVersionInput): Promise<{ version: number }> => {
+      storedAtRegister = [...stores.artefactsBucket.objects.keys()];
+      stores.log.push('register');
+      registered.push(input);
+      return { version: 7 };
+    };
+    // Act
+    const result = await runTrainingJob({ ...stores, register }, request());
+    // Assess
+    expect(result.version).toBe(7);
+    expect(stores.log[stores.log.length - 1]).toBe('register');
+    const input = registered[0];
+    expect(Object.keys(input.artefacts).sort()).toEqual(['explanations', 'model', 'onnx', 'reference', 'summary']);
+    for (const ref of Object.values(input.artefacts)) {
+      expect(storedAtRegister).toContain(ref.key);
+      const body = await stores.artefactsBucket.get(ref.key);
+      expect(sha256Hex(body)).toBe(ref.sha256);
+      expect(ref.key).toBe(`models/toy-model/${ref.sha256}/${path.basename(ref.key)}`);
+      expect(body.length).toBe(ref.bytes);
+    }
+    expect(input).toMatchObject({ model: 'toy-model', algorithm: 'gbdt', author: 'unit-test', classes: ['BENIGN', 'DoS Hulk', 'PortScan'] });
+    expect(input.dataset).toEqual({ name: 'toy', version: 1, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(input.metrics.macroF1).toBeGreaterThan(0.9);
+    expect(Object.keys(input.metrics.perClass)).toEqual(['BENIGN', 'DoS Hulk', 'PortScan']);
+    expect(input.hyperparameters).toMatchObject({ nRounds: 15, maxDepth: 3 });
+  });
+
+  it('writes a summary with dataset identity, explanations from TreeSHAP and a drift profile with predictions', async () => {
+    // Act
+    const result = await runTrainingJob({ ...stores, register: async () => ({ version: 1 }) }, request());
+    // Assess
+    const read = async <T>(key: string): Promise<T> => JSON.parse(Buffer.from(await stores.artefactsBucket.get(key)).toString('utf8')) as T;
+    const summary = await read<StoredTrainingSummary>(result.artefacts.summary.key);
+    expect(summary.dataset).toMatchObject({ name: 'toy', version: '1', manifestVersion: 1 });
+    expect(summary.seed).toBe(42);
+    expect(summary.thresholds).toHaveProperty('PortScan');
+    expect(summary.jobTimings).toHaveProperty('train');
+    expect(summary.codeVersion).toMatch(/^\d+\.\d+\.\d+/);
+    const ex = await read<ExplanationData>(result.artefacts.explanations.key);
+    expect(ex.method).toBe('tree-shap');
+    // rate separates DoS Hulk; proto separates PortScan: they must lead the per-class rankings
+    expect(ex.topFeaturesPerClass['DoS Hulk'][0].feature).toBe('rate');
+    expect(ex.topFeaturesPerClass.PortScan[0].feature).toBe('proto');
+    expect(ex.gain.reduce((s, g) => s + g.share, 0)).toBeCloseTo(1, 9);
+    const profile = await read<ReferenceProfile>(result.artefacts.reference.key);
+    expect(profile.rows).toBe(summary.rows.train);
+    expect(profile.prediction?.counts.reduce((s, c) => s + c, 0)).toBe(summary.rows.train);
+    expect(profile.features.map((f) => f.name)).toEqual(['proto', 'rate', 'count', 'noise']);
+  });
+
+  it('leaves only unreferenced artefacts when registration fails', async () => {
+    // Act
+    const failing = runTrainingJob({ ...stores, register: async () => Promise.reject(new Error('registry down')) }, request());
+    // Assess
+    await expect(failing).rejects.toThrow('registry down');
+    expect([...stores.artefactsBucket.objects.keys()]).toHaveLength(5);
+  });
+
+  it('mirrors the bundle to <mirrorDir>/<model>/<version>/ once the version is known', async () => {
+    // Prepare
+    const mirrorDir = path.join(tmp.dir, 'models');
+    // Act
+    const result = await runTrainingJob({ ...stores, mirrorDir, register: async () => ({ version: 3 }) }, request());
+    // Assess
+    expect(result.mirroredTo).toBe(path.join(mirrorDir, 'toy-model', '3'));
+    expect(readdirSync(path.join(mirrorDir, 'toy-model'))).toEqual(['3']);
+    const onnx = readFileSync(path.join(mirrorDir, 'toy-model', '3', 'model.onnx'));
+    expect(sha256Hex(onnx)).toBe(result.artefacts.onnx.sha256);
+    expect(existsSync(path.join(mirrorDir, 'toy-model', '3', 'training_summary.json'))).toBe(true);
+  });
+
+  it('trains on taxonomy classes and with the MLP', async () => {
+    // Act
+    const taxonomy = await runTrainingJob({ ...stores, register: async () => ({ version: 1 }) }, request({ classes: 'taxonomy' }));
+    const mlp = await runTrainingJob(
+      { ...stores, register: async () => ({ version: 2 }) },
+      request({ algorithm: 'mlp', params: { maxEpochs: 5, hiddenLayers: [8] }, training: { hardExampleMining: false } }),
+    );
+    // Assess
+    expect(taxonomy.summary.classes).toEqual(['Normal', 'DDoS/DoS', 'Reconnaissance']);
+    expect(mlp.summary.algorithm).toBe('mlp');
+    expect(mlp.document.format).toBe('mlp');
+    const ex = JSON.parse(Buffer.from(await stores.artefactsBucket.get(mlp.artefacts.explanations.key)).toString('utf8')) as ExplanationData;
+    expect(ex.method).toBe('none');
+  });
+
+  it('answers UnknownResourceError for an unknown dataset or version, and uses the latest version by default', async () => {
+    const deps = { ...stores, register: async () => ({ version: 1 }) };
+    await expect(runTrainingJob(deps, request({ dataset: 'nope' }))).rejects.toBeInstanceOf(UnknownResourceError);
+    await expect(runTrainingJob(deps, request({ datasetVersion: 9 }))).rejects.toBeInstanceOf(UnknownResourceError);
+    await ingestToy(stores, tmp, 'toy', toyCsv({ seed: 8 }));
+    const latest = await runTrainingJob(deps, request());
+    expect(latest.summary.dataset.manifestVersion).toBe(2);
+  });
+});
