@@ -103,6 +103,22 @@ export class DynamoItemTable implements ItemTable {
     return Number(out.Attributes?.[attribute]);
   }
 
+  async add(key: Item, deltas: Readonly<Record<string, number>>): Promise<Record<string, number>> {
+    const entries = Object.entries(deltas);
+    if (entries.length === 0) return {};
+    const out = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: `ADD ${entries.map((_, i) => `#a${i} :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#a${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, by], i) => [`:v${i}`, by])),
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Object.fromEntries(entries.map(([name]) => [name, Number(out.Attributes?.[name])]));
+  }
+
   async query(partitionKey: Item, options: { descending?: boolean; limit?: number; index?: string } = {}): Promise<Item[]> {
     const [name, value] = Object.entries(partitionKey)[0];
     const items: Item[] = [];

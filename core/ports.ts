@@ -46,6 +46,8 @@ export interface ItemTable {
   putIfRevision(item: Item, revisionAttribute: string, expectedRevision: number | undefined): Promise<void>;
   /** Atomically adds `by` to a numeric attribute and returns the new value (creates it at 0). */
   increment(key: Item, attribute: string, by?: number): Promise<number>;
+  /** Atomically adds each delta to its numeric attribute in one write; returns the new values. */
+  add(key: Item, deltas: Readonly<Record<string, number>>): Promise<Record<string, number>>;
   /** All items with the given partition key, sort key ascending (or descending). */
   query(partitionKey: Item, options?: { descending?: boolean; limit?: number; index?: string }): Promise<Item[]>;
   scan(): Promise<Item[]>;

@@ -215,6 +215,9 @@ export class ManifestTable implements ItemTable {
   async increment(): Promise<number> {
     throw new ConditionFailedError('the manifest channel is read-only');
   }
+  async add(): Promise<Record<string, number>> {
+    throw new ConditionFailedError('the manifest channel is read-only');
+  }
   async delete(): Promise<void> {
     throw new ConditionFailedError('the manifest channel is read-only');
   }

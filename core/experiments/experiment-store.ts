@@ -187,11 +187,7 @@ export class ExperimentStore {
   /** Adds one routed batch to an arm's counters of a split epoch. */
   async countRouted(experimentId: string, step: number, arm: 'champion' | 'challenger', flows: number, latencyMs: number): Promise<void> {
     const key = { pk: countsPk(experimentId), sk: stepSk(step) };
-    await Promise.all([
-      this.table.increment(key, `${arm}Flows`, flows),
-      this.table.increment(key, `${arm}Requests`, 1),
-      this.table.increment(key, `${arm}LatencyMsSum`, Math.max(0, Math.round(latencyMs))),
-    ]);
+    await this.table.add(key, { [`${arm}Flows`]: flows, [`${arm}Requests`]: 1, [`${arm}LatencyMsSum`]: Math.max(0, Math.round(latencyMs)) });
   }
 
   /** Counters of every split epoch, by step ascending. */

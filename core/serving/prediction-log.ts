@@ -116,7 +116,7 @@ export class PredictionLog {
 
   private async bump(model: string, version: number, deltas: Record<string, number>): Promise<void> {
     const key = { pk: `STATS#${model}`, sk: `V#${String(version).padStart(8, '0')}` };
-    await Promise.all(Object.entries(deltas).map(([attribute, by]) => this.options.inference.increment(key, attribute, by)));
+    await this.options.inference.add(key, deltas);
   }
 
   /** Joins ground-truth labels to served predictions; each prediction takes feedback once. */

@@ -44,6 +44,13 @@ describe('adapters on the embedded cloud', () => {
     expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   });
 
+  it('adds several counters in one atomic write', async () => {
+    const key = { pk: uniqueId('stats'), sk: 'V#1' };
+    await Promise.all(Array.from({ length: 10 }, () => stores.tables.inference.add(key, { requests: 1, flows: 3, latencyMsSum: 2.5 })));
+    expect(await stores.tables.inference.add(key, { requests: 0 })).toEqual({ requests: 10 });
+    expect(await stores.tables.inference.get(key)).toMatchObject({ requests: 10, flows: 30, latencyMsSum: 25 });
+  });
+
   it('queries by partition key in sort order and through a global index', async () => {
     const name = uniqueId('ds');
     for (const version of [3, 1, 2]) await stores.tables.datasets.put({ name, version, rows: version * 10 });

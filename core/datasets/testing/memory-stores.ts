@@ -86,6 +86,12 @@ export class MemoryItemTable implements ItemTable {
     return value;
   }
 
+  async add(key: Item, deltas: Readonly<Record<string, number>>): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const [attribute, by] of Object.entries(deltas)) out[attribute] = await this.increment(key, attribute, by);
+    return out;
+  }
+
   async query(partitionKey: Item, options: { descending?: boolean; limit?: number } = {}): Promise<Item[]> {
     const pk = partitionKey[this.partitionKey];
     const found = [...this.items.values()]
