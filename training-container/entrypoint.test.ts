@@ -70,7 +70,9 @@ describe('training container entrypoint (SageMaker contract)', () => {
     expect(code).toBe(0);
     const registration = JSON.parse(readFileSync(path.join(base, 'model', 'registration.json'), 'utf8'));
     expect(registration).toMatchObject({ model: 'toy-model', algorithm: 'gbdt', trainingJobId: 'train-abc', dataset: { name: 'toy', version: 1 }, classes: ['BENIGN', 'DoS Hulk', 'PortScan'] });
-    expect(registration.hyperparameters).toMatchObject({ nRounds: 15, maxDepth: 3 });
+    // The registered model is the pipeline's refit on training + validation rows (rounds scaled to the rows).
+    expect(registration.hyperparameters).toMatchObject({ maxDepth: 3, earlyStoppingRounds: 0 });
+    expect(Number.isInteger(registration.hyperparameters.nRounds) && registration.hyperparameters.nRounds > 0).toBe(true);
     for (const role of ['onnx', 'model', 'summary', 'reference', 'explanations']) {
       const ref = registration.artefacts[role];
       const bytes = readFileSync(path.join(base, 'model', ref.key));

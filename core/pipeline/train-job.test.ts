@@ -58,7 +58,10 @@ describe('runTrainingJob', () => {
     expect(input.dataset).toEqual({ name: 'toy', version: 1, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(input.metrics.macroF1).toBeGreaterThan(0.9);
     expect(Object.keys(input.metrics.perClass)).toEqual(['BENIGN', 'DoS Hulk', 'PortScan']);
-    expect(input.hyperparameters).toMatchObject({ nRounds: 15, maxDepth: 3 });
+    // The registered model is the refit on training + validation rows: the early-stopped length,
+    // scaled by the rows it adds.
+    expect(input.hyperparameters).toMatchObject({ maxDepth: 3, earlyStoppingRounds: 0 });
+    expect(Number.isInteger(input.hyperparameters.nRounds) && Number(input.hyperparameters.nRounds) > 0).toBe(true);
   });
 
   it('writes a summary with dataset identity, explanations from TreeSHAP and a drift profile with predictions', async () => {

@@ -37,6 +37,18 @@ export const PIPELINE_PARAMS: Readonly<Record<'gbdt' | 'mlp', LearnerParams>> = 
   mlp: {},
 };
 
+/**
+ * How each learner is refit on training + validation rows once early stopping has chosen a length.
+ * GBDT rounds grow with the data (rounds × refit rows / fitted rows), a common rule for boosting
+ * refits. Measured on the seed-42 quality tasks against keeping the early-stopped fit, which never
+ * saw the validation rows: cicids2017_improved 0.960 → 0.982, cicids2017 0.897 → 0.898, NSL-KDD
+ * 0.598 → 0.597.
+ */
+export const REFIT_PARAMS: Readonly<Record<'gbdt' | 'mlp', (bestIteration: number, rows: { fitted: number; refit: number }) => LearnerParams>> = {
+  gbdt: (best, rows) => ({ nRounds: Math.max(1, Math.round(((best + 1) * rows.refit) / rows.fitted)), earlyStoppingRounds: 0 }),
+  mlp: (best) => ({ maxEpochs: Math.max(1, best) }), // MLP epochs count from 1; an epoch already covers all rows
+};
+
 /** training_summary.json as stored: trainModel's summary plus dataset identity and job timings. */
 export interface StoredTrainingSummary extends Omit<TrainingSummary, 'dataset'> {
   readonly model: string;
@@ -135,6 +147,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
       learnerFactory: factory,
       params,
       seed: request.seed,
+      refit: REFIT_PARAMS[request.algorithm],
       ...(request.training ?? {}),
       onProgress: (training) => emit({ stage: 'train', message: training.message, training }),
     }),

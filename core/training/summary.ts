@@ -37,6 +37,8 @@ export interface PhaseTimings {
   readonly balancing: number;
   readonly fit: number;
   readonly hardExampleMining: number;
+  /** The refit on training + validation rows (0 when there was none). */
+  readonly refit: number;
   readonly thresholds: number;
   readonly evaluation: number;
   readonly total: number;
@@ -60,8 +62,14 @@ export interface TrainingSummary {
   readonly dataset?: DatasetRef;
   readonly rows: SplitRowCounts;
   readonly balancing: BalancingSummary;
-  /** Fit report of the kept model. */
+  /** Fit report of the kept model (with validation early stopping). */
   readonly fit: FitReport;
+  /**
+   * The final refit of the kept model on training + validation rows at the early-stopped length,
+   * or null. When set, the returned/exported model is the refit one; `validation` and the
+   * thresholds come from the kept model before the refit.
+   */
+  readonly refit: { readonly rows: number; readonly iterations: number; readonly trainMillis: number } | null;
   readonly hardExamples: HardExampleReport;
   /** Validation scores of the kept model (the data thresholds were tuned on). */
   readonly validation: ValidationScore;

@@ -231,6 +231,26 @@ describe('trainModel options', () => {
     expect(rows.fitted).toBe(hardExamples.keptRound === 0 ? fits[0].rows : fits[1].rows);
   });
 
+  it('refits on training + validation rows at the early-stopped length when asked', () => {
+    const lengths: number[] = [];
+    const r = trainModel(small, {
+      learnerFactory: gbdt,
+      params: { ...PARAMS, nRounds: 40 },
+      seed: 8,
+      hardExampleMining: false,
+      refit: (best) => {
+        lengths.push(best);
+        return { nRounds: best + 1, earlyStoppingRounds: 0 };
+      },
+    });
+    expect(lengths).toEqual([r.summary.fit.bestIteration]);
+    expect(r.summary.refit).toMatchObject({ rows: r.split.train.length + r.split.validation.length, iterations: r.summary.fit.bestIteration + 1 });
+    expect((r.document as unknown as { params: { nRounds: number } }).params.nRounds).toBe(r.summary.fit.bestIteration + 1);
+    expect(r.summary.timings.refit).toBeGreaterThan(0);
+    const plain = trainModel(small, { learnerFactory: gbdt, params: { ...PARAMS, nRounds: 40 }, seed: 8, hardExampleMining: false });
+    expect(plain.summary.refit).toBeNull();
+  });
+
   it('is deterministic for a seed', () => {
     const run = (): TrainResult => trainModel(small, { learnerFactory: gbdt, params: { ...PARAMS, nRounds: 10 }, seed: 8 });
     const a = run();

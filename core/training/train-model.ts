@@ -54,6 +54,14 @@ export interface TrainOptions {
   readonly onProgress?: (progress: TrainProgress) => void;
   /** Overrides the code version stamp (default: codeVersion()). */
   readonly codeVersion?: string;
+  /**
+   * Refit the kept model on training + validation rows once early stopping, mining and thresholds
+   * are settled: given the kept fit's best iteration, the learner parameters that reproduce that
+   * length without a validation split (e.g. `{ nRounds: best + 1, earlyStoppingRounds: 0 }`).
+   * The refit model is the one returned, evaluated and exported; thresholds stay those tuned on
+   * validation. Not applied with oversampling. Default: no refit.
+   */
+  readonly refit?: (bestIteration: number, rows: { readonly fitted: number; readonly refit: number }) => LearnerParams;
 }
 
 export interface TrainResult {
@@ -80,6 +88,7 @@ const KNOWN_OPTIONS = new Set([
   'thresholds',
   'onProgress',
   'codeVersion',
+  'refit',
 ]);
 
 interface FittedModel {
@@ -196,6 +205,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   const rounds: HardExampleRound[] = [];
   let best = first;
   let keptRound = 0;
+  let keptMultiplicity: Float64Array | null = null;
   let stoppedEarly: string | undefined;
   if (mining.enabled && mining.rounds > 0) {
     const multiplicity = new Float64Array(fitRows.length).fill(1);
@@ -226,6 +236,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
       if (isBetter(next.score, best.score)) {
         best = next;
         keptRound = r;
+        keptMultiplicity = Float64Array.from(multiplicity);
       }
       current = next;
     }
@@ -245,14 +256,36 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   }
   const thresholds = tuneThresholds(yVal, probaVal, classes, options.thresholds);
   const thresholdsMs = performance.now() - t;
+  let fitRefitMs = 0;
 
-  // 6. Held-out evaluation.
+  // 6. Optional refit on training + validation rows, at the length early stopping chose.
+  let finalLearner = best.learner;
+  let refitSummary: { rows: number; iterations: number; trainMillis: number } | null = null;
+  if (options.refit && !oversampleOptions) {
+    emit({ phase: 'fit', round: keptRound, message: `refitting on ${fitRows.length + valRows.length} training + validation rows` });
+    t = performance.now();
+    const allRows = Int32Array.from([...fitRows, ...valRows]);
+    const XAll = takeRows(X, allRows);
+    const yAll = takeLabels(y, allRows);
+    const table = classWeightTable(classCounts(yAll, K), balancing.mode);
+    const weights = Float64Array.from(yAll, (c, i) => table[c] * (i < fitRows.length && keptMultiplicity ? keptMultiplicity[i] : 1));
+    try {
+      finalLearner = options.learnerFactory(seed, { ...params, ...options.refit(best.report.bestIteration, { fitted: fitRows.length, refit: allRows.length }) });
+      const report = finalLearner.fit(XAll, yAll, { schema, classes, sampleWeight: weights });
+      refitSummary = { rows: allRows.length, iterations: report.iterations, trainMillis: report.trainMillis };
+    } catch (err) {
+      throw new LearnerFailedError('refit', { cause: err });
+    }
+    fitRefitMs = performance.now() - t;
+  }
+
+  // 7. Held-out evaluation.
   emit({ phase: 'evaluation', message: `evaluating on ${testRows.length} held-out rows` });
   t = performance.now();
   const XTest = takeRows(X, testRows);
   const yTest = takeLabels(y, testRows);
   try {
-    testProba = best.learner.predictProba(XTest);
+    testProba = finalLearner.predictProba(XTest);
   } catch (err) {
     throw new LearnerFailedError('evaluation', { cause: err });
   }
@@ -260,7 +293,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   const thresholdedMetrics = evaluate(yTest, testProba, classes, { predicted: predictWithThresholds(testProba, thresholds) });
   const evaluationMs = performance.now() - t;
 
-  const document = best.learner.toJSON();
+  const document = finalLearner.toJSON();
   const valCounts = classCounts(yVal, K);
   const testCounts = classCounts(yTest, K);
   const perClass: Record<string, { train: number; validation: number; test: number }> = {};
@@ -276,6 +309,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
     balancing: balancingMs,
     fit: fitMs,
     hardExampleMining: miningMs,
+    refit: fitRefitMs,
     thresholds: thresholdsMs,
     evaluation: evaluationMs,
     total: performance.now() - tStart,
@@ -297,6 +331,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
     },
     balancing: { mode: balancing.mode, oversample: oversampleOptions, oversampledRows, classWeights: weightsByLabel },
     fit: best.report,
+    refit: refitSummary,
     hardExamples: {
       enabled: mining.enabled && mining.rounds > 0,
       strategy: mining.strategy,
@@ -318,7 +353,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   };
   emit({ phase: 'done', message: `kept ${kept}; test macro-F1 ${metrics.macroF1.toFixed(4)}` });
   return {
-    learner: best.learner,
+    learner: finalLearner,
     document,
     summary,
     split: { train: fitRows, validation: valRows, test: testRows },

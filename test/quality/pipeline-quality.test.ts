@@ -35,7 +35,13 @@ for (const task of Object.values(QUALITY_TASKS)) {
     const title = `reaches macro-F1 >= ${task.minMacroF1}${task.minAccuracy ? ` and accuracy >= ${task.minAccuracy}` : ''}`;
     if (task.knownGap) {
       // Known gap (see QualityTask.knownGap): fails loudly once the gate is reached, so it can be promoted.
-      it.failing(`${title} [known gap: ${task.knownGap}]`, gate);
+      it.failing(`reaches macro-F1 >= ${task.minMacroF1} [known gap: ${task.knownGap}]`, () => {
+        expect(result.macroF1).toBeGreaterThanOrEqual(task.minMacroF1);
+      });
+      if (task.minAccuracy !== undefined) {
+        const minAccuracy = task.minAccuracy;
+        it(`reaches accuracy >= ${minAccuracy}`, () => expect(result.accuracy).toBeGreaterThanOrEqual(minAccuracy));
+      }
     } else {
       it(title, gate);
     }
