@@ -82,19 +82,9 @@ export interface RegisterVersionInput {
   readonly trainingJobId?: string;
 }
 
-/** An immutable registered version. */
-export interface ModelVersion {
-  readonly model: string;
+/** An immutable registered version: what was registered, its number and when. */
+export interface ModelVersion extends RegisterVersionInput {
   readonly version: number;
-  readonly algorithm: string;
-  readonly artefacts: BundleRefs;
-  readonly dataset: DatasetRef;
-  readonly metrics: Readonly<Record<string, unknown>>;
-  readonly classes: readonly string[];
-  readonly hyperparameters: Readonly<Record<string, unknown>>;
-  readonly parentVersion?: number;
-  readonly author: string;
-  readonly trainingJobId?: string;
   /** ISO-8601 */
   readonly createdAt: string;
 }

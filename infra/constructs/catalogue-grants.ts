@@ -2,12 +2,13 @@
 // platform tables and buckets its `access` names, with ARNs built from the configured physical
 // names. Returns the cdk-nag finding ids that remain (object-key and index wildcards), so the
 // caller can acknowledge exactly those, each with its reason.
-import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { PlatformConfig } from '../../config/config';
 import { TABLES, type BucketId, type TableId } from '../../config/resources';
-import type { AccessDefinition } from '../../functions/catalogue';
+import type { AccessDefinition, FunctionDefinition } from '../../functions/catalogue';
+import type { XdrFunction } from './xdr-function';
 
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable', 'dynamodb:ConditionCheckItem'];
 const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -54,4 +55,20 @@ export function catalogueGrant(scope: IConstruct, access: AccessDefinition, conf
     statements.push(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [busArn] }));
   }
   return { statements, wildcardFindings };
+}
+
+/**
+ * Gives a catalogue function its grants and acknowledges, one by one with the reason, the wildcard
+ * findings they leave (used by every stack that builds functions from a catalogue).
+ */
+export function applyCatalogueGrant(fn: XdrFunction, definition: FunctionDefinition, config: PlatformConfig): void {
+  const grant = catalogueGrant(fn, definition.access, config);
+  for (const statement of grant.statements) fn.function.addToRolePolicy(statement);
+  if (grant.wildcardFindings.length === 0) return;
+  Validations.of(fn).acknowledge(
+    ...grant.wildcardFindings.map((id) => ({
+      id,
+      reason: `${definition.id} reads/writes objects by key inside a platform bucket, or queries a platform table's indexes; keys and index names are data, so the ARN ends in a wildcard.`,
+    })),
+  );
 }

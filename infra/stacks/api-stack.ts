@@ -1,6 +1,6 @@
 // The API stack: an HTTP API whose every route requires IAM authorisation, with one Lambda
 // function per catalogue entry and least-privilege grants derived from the entry's `access`.
-import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { configToEnvironment, type PlatformConfig } from '../../config/config';
 import { FUNCTIONS, type FunctionDefinition } from '../../functions/catalogue';
-import { catalogueGrant } from '../constructs/catalogue-grants';
+import { applyCatalogueGrant } from '../constructs/catalogue-grants';
 import { XdrFunction } from '../constructs/xdr-function';
 
 export interface ApiStackProps extends StackProps {
@@ -44,25 +44,12 @@ export class ApiStack extends Stack {
     for (const definition of props.functions ?? FUNCTIONS) {
       const fn = new XdrFunction(this, `fn-${definition.id}`, { definition, projectRoot: props.projectRoot, environment });
       functions[definition.id] = fn;
-      this.grantAccess(fn, definition, props.config);
+      applyCatalogueGrant(fn, definition, props.config);
       const integration = new HttpLambdaIntegration(`${definition.id}-integration`, fn.function);
       for (const route of definition.routes) {
         this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
       }
     }
     this.functions = functions;
-  }
-
-  private grantAccess(fn: XdrFunction, d: FunctionDefinition, config: PlatformConfig): void {
-    const grant = catalogueGrant(fn, d.access, config);
-    for (const statement of grant.statements) fn.function.addToRolePolicy(statement);
-    if (grant.wildcardFindings.length) {
-      Validations.of(fn).acknowledge(
-        ...grant.wildcardFindings.map((id) => ({
-          id,
-          reason: `${d.id} reads/writes objects by key inside a platform bucket, or queries a platform table's indexes; keys and index names are data, so the ARN ends in a wildcard.`,
-        })),
-      );
-    }
   }
 }

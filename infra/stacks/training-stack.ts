@@ -17,7 +17,7 @@ import type { Construct } from 'constructs';
 import { configToEnvironment, type PlatformConfig } from '../../config/config';
 import { RETRAIN_ENV } from '../../core/retraining/settings';
 import type { FunctionDefinition } from '../../functions/catalogue';
-import { catalogueGrant } from '../constructs/catalogue-grants';
+import { applyCatalogueGrant } from '../constructs/catalogue-grants';
 import { TrainingRole } from '../constructs/training-role';
 import { XdrFunction } from '../constructs/xdr-function';
 import { COMPLETION_EVENTS, DRIFT_CHECK_SCHEDULE, EVENT_FUNCTIONS, EVENT_RULES, TRAINING_JOB_PREFIX, type EventFunctionKey } from '../events-catalogue';
@@ -75,7 +75,7 @@ export class TrainingStack extends Stack {
     for (const key of Object.keys(EVENT_FUNCTIONS) as EventFunctionKey[]) {
       const definition: FunctionDefinition = EVENT_FUNCTIONS[key];
       const fn = new XdrFunction(this, `fn-${definition.id}`, { definition, projectRoot: props.projectRoot, environment });
-      this.grant(fn, definition);
+      applyCatalogueGrant(fn, definition, this.platformConfig);
       functions[key] = fn;
     }
     this.functions = functions;
@@ -124,19 +124,6 @@ export class TrainingStack extends Stack {
       schedule: events.Schedule.expression(DRIFT_CHECK_SCHEDULE),
       targets: [new targets.LambdaFunction(functions.driftCheck.function, { event: events.RuleTargetInput.fromObject({ model: config.defaultModel }), retryAttempts: 2 })],
     });
-  }
-
-  private grant(fn: XdrFunction, d: FunctionDefinition): void {
-    const grant = catalogueGrant(fn, d.access, this.platformConfig);
-    for (const statement of grant.statements) fn.function.addToRolePolicy(statement);
-    if (grant.wildcardFindings.length) {
-      Validations.of(fn).acknowledge(
-        ...grant.wildcardFindings.map((id) => ({
-          id,
-          reason: `${d.id} reads/writes objects by key inside a platform bucket, or queries a platform table's indexes; keys and index names are data, so the ARN ends in a wildcard.`,
-        })),
-      );
-    }
   }
 
   /** The launcher may create (and describe) SageMaker training jobs named train-*, and pass only the training role to SageMaker. */
