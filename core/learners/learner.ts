@@ -26,6 +26,8 @@ export interface FitReport {
   readonly bestIteration: number;
   readonly bestValidationLoss?: number;
   readonly trainMillis: number;
+  /** Threads the fit ran on (absent = one). */
+  readonly threads?: number;
 }
 
 /** Versioned, JSON-serialisable model document. `format` names the learner family. */

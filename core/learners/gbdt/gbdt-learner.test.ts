@@ -184,4 +184,36 @@ describe('GbdtLearner', () => {
     learner.fit(d.X, d.y, fitOpts);
     expect(learner.toJSON().params).toEqual({ ...DEFAULT_GBDT_PARAMS, nRounds: 2, seed: 4 });
   });
+
+  it('grows the same model on helper threads as on one thread (class trees in parallel)', () => {
+    const data = blobs(11, 3000, 5);
+    const opts = { schema: data.schema, classes: data.classes };
+    const params = { seed: 8, nRounds: 12, maxDepth: 5, subsample: 0.8, colsampleByTree: 0.75, skipGradientShare: 0.02 };
+    const single = new GbdtLearner({ ...params, threads: 1 });
+    single.fit(data.X, data.y, opts);
+    const pooled = new GbdtLearner({ ...params, threads: 2 });
+    expect(pooled.fit(data.X, data.y, opts).threads).toBe(2);
+    const { params: p1, ...doc1 } = single.toJSON();
+    const { params: p2, ...doc2 } = pooled.toJSON();
+    expect(doc2).toEqual(doc1);
+    expect({ ...p2, threads: 1 }).toEqual(p1);
+  });
+
+  it('skipping low-gradient rows (skipGradientShare) keeps the model close to the exact fit', () => {
+    const train = blobs(21, 4000, 4);
+    const test = blobs(22, 2000, 4);
+    const opts = { schema: train.schema, classes: train.classes };
+    const accuracy = (learner: GbdtLearner): number => {
+      const pred = learner.predict(test.X);
+      return pred.reduce((n, p, i) => n + (p === test.y[i] ? 1 : 0), 0) / test.y.length;
+    };
+    const exact = new GbdtLearner({ seed: 3, nRounds: 40, maxDepth: 4, learningRate: 0.2 });
+    exact.fit(train.X, train.y, opts);
+    const skipping = new GbdtLearner({ seed: 3, nRounds: 40, maxDepth: 4, learningRate: 0.2, skipGradientShare: 0.05 });
+    skipping.fit(train.X, train.y, opts);
+    expect(skipping.toJSON().trees).not.toEqual(exact.toJSON().trees);
+    expect(Math.abs(accuracy(skipping) - accuracy(exact))).toBeLessThan(0.01);
+    expect(() => new GbdtLearner({ seed: 1, skipGradientShare: 0.6 })).toThrow(/skipGradientShare must be in \[0, 0.5\]/);
+    expect(() => new GbdtLearner({ seed: 1, threads: 1.5 })).toThrow(/threads must be an integer >= 0/);
+  });
 });

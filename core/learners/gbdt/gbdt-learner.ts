@@ -8,6 +8,7 @@ import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDo
 import { BinMapper } from './bin-mapper';
 import type { GbdtModelDocument, GbdtTree } from './model-document';
 import { accumulateRawScores, compileTree, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
+import { ClassTreePool, poolThreads } from './class-tree-pool';
 import { TreeGrower, type GrownTree } from './tree-grower';
 
 /** Hyperparameters of the GBDT learner. */
@@ -36,6 +37,21 @@ export interface GbdtParams {
   readonly maxBins: number;
   /** Stop when the validation log-loss has not improved for this many rounds (0 = off); needs options.validation. */
   readonly earlyStoppingRounds: number;
+  /**
+   * Share of each tree's gradient mass, in [0, 0.5], that may be left out: the rows with the
+   * smallest max(|g|, h) (bucketed by powers of two) are skipped when growing that class's tree as
+   * long as their summed max(|g|, h) stays within this share. In a multiclass fit most rows are
+   * already settled for most classes, so most of a tree's rows carry almost no gradient; skipping
+   * them makes a tree cheaper without changing what it learns. Every row still gets the tree's
+   * leaf value. 0 = every row (exact).
+   */
+  readonly skipGradientShare: number;
+  /**
+   * Threads that grow a round's class trees at the same time (the calling thread included);
+   * 0 = one per available core for fits big enough to pay for starting helpers (about 0.3 s), else
+   * the calling thread alone. The fitted model is the same for any count.
+   */
+  readonly threads: number;
   /** Seed of all randomness (row and feature sampling). */
   readonly seed: number;
 }
@@ -54,7 +70,12 @@ export const DEFAULT_GBDT_PARAMS: Omit<GbdtParams, 'seed'> = {
   colsampleByTree: 1,
   maxBins: 256,
   earlyStoppingRounds: 20,
+  skipGradientShare: 0,
+  threads: 0,
 };
+
+/** With threads = 0, fits smaller than this (rows × features × classes × rounds) grow on the calling thread only. */
+const MIN_PARALLEL_WORK = 200_000_000;
 
 /** Thrown on invalid parameters, inputs or documents of the GBDT learner. */
 export class GbdtError extends Error {
@@ -84,6 +105,8 @@ function validateParams(p: GbdtParams): void {
   check(p.colsampleByTree > 0 && p.colsampleByTree <= 1, `colsampleByTree must be in (0, 1], got ${p.colsampleByTree}`);
   check(Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 256, `maxBins must be an integer in [2, 256], got ${p.maxBins}`);
   check(Number.isInteger(p.earlyStoppingRounds) && p.earlyStoppingRounds >= 0, `earlyStoppingRounds must be an integer >= 0, got ${p.earlyStoppingRounds}`);
+  check(p.skipGradientShare >= 0 && p.skipGradientShare <= 0.5, `skipGradientShare must be in [0, 0.5], got ${p.skipGradientShare}`);
+  check(Number.isInteger(p.threads) && p.threads >= 0, `threads must be an integer >= 0, got ${p.threads}`);
   check(Number.isFinite(p.seed), `seed must be finite, got ${p.seed}`);
 }
 
@@ -156,6 +179,38 @@ function addTreeByLeafRows(tree: GrownTree, rowsOrder: Int32Array, leafOf: Int32
     scores[idx] += value[leaf];
     probs[idx] *= expValue[leaf];
   }
+}
+
+/**
+ * Keeps, in place, the rows of rows[0..count) that carry gradient: rows are bucketed by the binary
+ * exponent of a = max(|g|, h), and whole buckets are skipped from the smallest up while their summed
+ * a stays within `share` of the total. Returns the number kept (the kept rows keep their order).
+ * `importance` is scratch of at least max(row) + 1 floats.
+ */
+function keepGradientRows(gh: Float32Array, rows: Int32Array, count: number, share: number, importance: Float32Array, bucketMass: Float64Array): number {
+  const exponent = new Uint32Array(importance.buffer, importance.byteOffset, importance.length);
+  bucketMass.fill(0);
+  let total = 0;
+  for (let q = 0; q < count; q++) {
+    const r = rows[q];
+    const g = gh[2 * r];
+    const h = gh[2 * r + 1];
+    const a = h > (g < 0 ? -g : g) ? h : g < 0 ? -g : g;
+    importance[r] = a;
+    bucketMass[exponent[r] >>> 23] += a;
+    total += a;
+  }
+  const budget = share * total;
+  let dropped = 0;
+  let cut = 0;
+  while (cut < 256 && dropped + bucketMass[cut] <= budget) dropped += bucketMass[cut++];
+  if (cut === 0) return count;
+  let kept = 0;
+  for (let q = 0; q < count; q++) {
+    const r = rows[q];
+    if (exponent[r] >>> 23 >= cut) rows[kept++] = r;
+  }
+  return kept;
 }
 
 function validateDocument(doc: ModelDocument): GbdtModelDocument {
@@ -295,121 +350,146 @@ export class GbdtLearner implements Learner {
     if (vScores) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
 
     const grower = new TreeGrower(mapper, bins, n, p);
-    const gh: Float32Array[] = [];
-    for (let c = 0; c < k; c++) gh.push(new Float32Array(2 * n));
-    const probs = new Float64Array(n * k);
-    const sampled = new Int32Array(n);
-    const work = new Int32Array(n);
-    const leafOf = new Int32Array(n);
-    const allFeatures = Int32Array.from({ length: nf }, (_, j) => j);
-    const nFeatUsed = Math.max(1, Math.round(p.colsampleByTree * nf));
-    const featureGain = new Float64Array(nf);
-    const trees: GrownTree[] = [];
-    const treeClass: number[] = [];
-    const useEarlyStopping = validation !== undefined && p.earlyStoppingRounds > 0;
-    let bestIteration = -1;
-    let bestLoss = Infinity;
-    let iterations = 0;
-    const gainAtRound: Float64Array[] = [];
-    const validationLosses: number[] = [];
-
-    for (let round = 0; round < p.nRounds; round++) {
-      // softmax gradients and hessians (XGBoost: g = p - y, h = max(2p(1-p), 1e-16)), weighted.
-      // probs holds softmax numerators updated by exp(leaf value) per leaf, so most rounds need
-      // no exp per row; they are recomputed exactly from the scores every EXACT_SOFTMAX_EVERY rounds.
-      const exact = round % EXACT_SOFTMAX_EVERY === 0;
-      for (let i = 0; i < n; i++) {
-        const off = i * k;
-        let sum = 0;
-        if (!exact) for (let c = 0; c < k; c++) sum += probs[off + c];
-        if (exact || !(sum > 1e-100 && sum < 1e100)) {
-          let max = -Infinity;
-          for (let c = 0; c < k; c++) if (scores[off + c] > max) max = scores[off + c];
-          sum = 0;
-          for (let c = 0; c < k; c++) {
-            const e = Math.exp(scores[off + c] - max);
-            probs[off + c] = e;
-            sum += e;
-          }
-        }
-        const inv = 1 / sum;
-        const w = weight ? weight[i] : 1;
-        const yi = y[i];
-        for (let c = 0; c < k; c++) {
-          const pc = probs[off + c] * inv;
-          probs[off + c] = pc;
-          const arr = gh[c];
-          arr[2 * i] = (c === yi ? pc - 1 : pc) * w;
-          arr[2 * i + 1] = Math.max(2 * pc * (1 - pc), 1e-16) * w;
-        }
-      }
-      // row subsample for this round (shared by the class trees)
-      let nSampled = 0;
-      if (p.subsample < 1) {
-        for (let i = 0; i < n; i++) if (rnd.next() < p.subsample) sampled[nSampled++] = i;
-        if (nSampled === 0) sampled[nSampled++] = rnd.int(n);
-      } else {
-        for (let i = 0; i < n; i++) sampled[i] = i;
-        nSampled = n;
-      }
-      for (let c = 0; c < k; c++) {
-        let features = allFeatures;
-        if (nFeatUsed < nf) {
-          const perm = rnd.shuffle(Int32Array.from(allFeatures));
-          features = perm.subarray(0, nFeatUsed).sort();
-        }
-        work.set(sampled.subarray(0, nSampled));
-        const tree = grower.grow(gh[c], work, nSampled, features, featureGain);
+    const threads = p.threads > 0 || n * nf * k * p.nRounds >= MIN_PARALLEL_WORK ? poolThreads(p.threads, k) : 1;
+    const pool = threads > 1 ? ClassTreePool.start(mapper, bins, n, p, k, threads) : null;
+    try {
+      const gh: Float32Array[] = pool ? pool.buffers.gh : Array.from({ length: k }, () => new Float32Array(2 * n));
+      const probs = new Float64Array(n * k);
+      const sampled = new Int32Array(n);
+      const work = new Int32Array(n);
+      const rowLists: Int32Array[] = pool ? pool.buffers.rows : Array.from({ length: k }, () => work);
+      const grownRows = new Int32Array(k);
+      const leafOf = new Int32Array(n);
+      const importance = p.skipGradientShare > 0 ? new Float32Array(n) : null;
+      const bucketMass = new Float64Array(256);
+      const allFeatures = Int32Array.from({ length: nf }, (_, j) => j);
+      const nFeatUsed = Math.max(1, Math.round(p.colsampleByTree * nf));
+      const featureGain = new Float64Array(nf);
+      const trees: GrownTree[] = [];
+      const treeClass: number[] = [];
+      const useEarlyStopping = validation !== undefined && p.earlyStoppingRounds > 0;
+      let bestIteration = -1;
+      let bestLoss = Infinity;
+      let iterations = 0;
+      const gainAtRound: Float64Array[] = [];
+      const validationLosses: number[] = [];
+      // Adds class c's tree of this round to the model, the training scores and the validation scores.
+      const addTree = (c: number, tree: GrownTree, gain: Float64Array): void => {
         trees.push(tree);
         treeClass.push(c);
-        if (nSampled === n) addTreeByLeafRows(tree, work, leafOf, c, k, scores, probs);
+        for (let j = 0; j < nf; j++) featureGain[j] += gain[j];
+        if (grownRows[c] === n) addTreeByLeafRows(tree, rowLists[c], leafOf, c, k, scores, probs);
         else addTreeBinned(tree, grower.columns, n, 1, n, c, k, scores, probs);
         if (vBins && vScores && validation) addTreeBinned(tree, vBins, validation.X.rows, nf, 1, c, k, vScores);
-      }
-      iterations = round + 1;
-      gainAtRound.push(Float64Array.from(featureGain));
-      const needTrainLoss = onProgress !== undefined;
-      const trainLoss = needTrainLoss ? multiclassLogLoss(scores, y, k, weight) : undefined;
-      const validationLoss = vScores && validation ? multiclassLogLoss(vScores, validation.y, k, null) : undefined;
-      if (validationLoss !== undefined) validationLosses.push(validationLoss);
-      if (validationLoss !== undefined && validationLoss < bestLoss - 1e-12) {
-        bestLoss = validationLoss;
-        bestIteration = round;
-      }
-      onProgress?.({ iteration: round + 1, maxIterations: p.nRounds, trainLoss, validationLoss });
-      if (useEarlyStopping && round - bestIteration >= p.earlyStoppingRounds) break;
-    }
+      };
 
-    const keepRounds = useEarlyStopping ? bestIteration + 1 : iterations;
-    const keptTrees = trees.slice(0, keepRounds * k);
-    const finalGain = gainAtRound[keepRounds - 1];
-    const docTrees: GbdtTree[] = keptTrees.map((t, i) => ({
-      classIndex: treeClass[i],
-      feature: t.feature,
-      threshold: t.threshold,
-      left: t.left,
-      right: t.right,
-      value: t.value,
-      cover: t.cover,
-    }));
-    const params: Record<string, number | string | boolean> = { ...p };
-    const doc: GbdtModelDocument = {
-      format: 'gbdt',
-      formatVersion: 1,
-      schema,
-      classes: [...classes],
-      preprocessing: mapper.preprocessing,
-      baseScore,
-      trees: docTrees,
-      params,
-      featureGain: Array.from(finalGain),
-    };
-    this.setDocument(doc);
-    return {
-      iterations,
-      bestIteration: keepRounds - 1,
-      bestValidationLoss: validation ? validationLosses[keepRounds - 1] : undefined,
-      trainMillis: performance.now() - t0,
-    };
+      for (let round = 0; round < p.nRounds; round++) {
+        // softmax gradients and hessians (XGBoost: g = p - y, h = max(2p(1-p), 1e-16)), weighted.
+        // probs holds softmax numerators updated by exp(leaf value) per leaf, so most rounds need
+        // no exp per row; they are recomputed exactly from the scores every EXACT_SOFTMAX_EVERY rounds.
+        const exact = round % EXACT_SOFTMAX_EVERY === 0;
+        for (let i = 0; i < n; i++) {
+          const off = i * k;
+          let sum = 0;
+          if (!exact) for (let c = 0; c < k; c++) sum += probs[off + c];
+          if (exact || !(sum > 1e-100 && sum < 1e100)) {
+            let max = -Infinity;
+            for (let c = 0; c < k; c++) if (scores[off + c] > max) max = scores[off + c];
+            sum = 0;
+            for (let c = 0; c < k; c++) {
+              const e = Math.exp(scores[off + c] - max);
+              probs[off + c] = e;
+              sum += e;
+            }
+          }
+          const inv = 1 / sum;
+          const w = weight ? weight[i] : 1;
+          const yi = y[i];
+          for (let c = 0; c < k; c++) {
+            const pc = probs[off + c] * inv;
+            probs[off + c] = pc;
+            const arr = gh[c];
+            arr[2 * i] = (c === yi ? pc - 1 : pc) * w;
+            arr[2 * i + 1] = Math.max(2 * pc * (1 - pc), 1e-16) * w;
+          }
+        }
+        // row subsample for this round (shared by the class trees)
+        let nSampled = 0;
+        if (p.subsample < 1) {
+          for (let i = 0; i < n; i++) if (rnd.next() < p.subsample) sampled[nSampled++] = i;
+          if (nSampled === 0) sampled[nSampled++] = rnd.int(n);
+        } else {
+          for (let i = 0; i < n; i++) sampled[i] = i;
+          nSampled = n;
+        }
+        for (let c = 0; c < k; c++) {
+          let features = allFeatures;
+          if (nFeatUsed < nf) {
+            const perm = rnd.shuffle(Int32Array.from(allFeatures));
+            features = perm.subarray(0, nFeatUsed).sort();
+          }
+          const rows = rowLists[c];
+          rows.set(sampled.subarray(0, nSampled));
+          grownRows[c] = importance ? keepGradientRows(gh[c], rows, nSampled, p.skipGradientShare, importance, bucketMass) : nSampled;
+          if (pool) {
+            pool.setTask(c, c, grownRows[c], features);
+          } else {
+            const gain = new Float64Array(nf);
+            addTree(c, grower.grow(gh[c], rows, grownRows[c], features, gain), gain);
+          }
+        }
+        if (pool) {
+          const grown = pool.growRound(k, grower);
+          for (let c = 0; c < k; c++) addTree(c, grown[c].tree, grown[c].gain);
+        }
+        iterations = round + 1;
+        gainAtRound.push(Float64Array.from(featureGain));
+        const needTrainLoss = onProgress !== undefined;
+        const trainLoss = needTrainLoss ? multiclassLogLoss(scores, y, k, weight) : undefined;
+        const validationLoss = vScores && validation ? multiclassLogLoss(vScores, validation.y, k, null) : undefined;
+        if (validationLoss !== undefined) validationLosses.push(validationLoss);
+        if (validationLoss !== undefined && validationLoss < bestLoss - 1e-12) {
+          bestLoss = validationLoss;
+          bestIteration = round;
+        }
+        onProgress?.({ iteration: round + 1, maxIterations: p.nRounds, trainLoss, validationLoss });
+        if (useEarlyStopping && round - bestIteration >= p.earlyStoppingRounds) break;
+      }
+
+      const keepRounds = useEarlyStopping ? bestIteration + 1 : iterations;
+      const keptTrees = trees.slice(0, keepRounds * k);
+      const finalGain = gainAtRound[keepRounds - 1];
+      const docTrees: GbdtTree[] = keptTrees.map((t, i) => ({
+        classIndex: treeClass[i],
+        feature: t.feature,
+        threshold: t.threshold,
+        left: t.left,
+        right: t.right,
+        value: t.value,
+        cover: t.cover,
+      }));
+      const params: Record<string, number | string | boolean> = { ...p };
+      const doc: GbdtModelDocument = {
+        format: 'gbdt',
+        formatVersion: 1,
+        schema,
+        classes: [...classes],
+        preprocessing: mapper.preprocessing,
+        baseScore,
+        trees: docTrees,
+        params,
+        featureGain: Array.from(finalGain),
+      };
+      this.setDocument(doc);
+      return {
+        iterations,
+        bestIteration: keepRounds - 1,
+        bestValidationLoss: validation ? validationLosses[keepRounds - 1] : undefined,
+        trainMillis: performance.now() - t0,
+        threads: pool ? threads : 1,
+      };
+    } finally {
+      pool?.close();
+    }
   }
 }
