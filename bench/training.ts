@@ -45,6 +45,8 @@ interface TaskFigures {
   /** trainModel wall time: split, balancing, fit with early stopping, hard-example refit, thresholds, refit on train + validation, evaluation. */
   readonly pipelineSeconds: number;
   readonly pipelineIterations: number;
+  /** Threads the pipeline's first fit ran on (FitReport.threads). */
+  readonly pipelineThreads: number;
   readonly pipelineMacroF1: number;
   /** A plain fit with xgboost's settings (200 rounds, depth 8, no early stopping, unweighted) on the same rows. */
   readonly plainFitSeconds: number;
@@ -161,6 +163,7 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
     classes: K,
     pipelineSeconds,
     pipelineIterations: result.summary.fit.iterations,
+    pipelineThreads: result.summary.fit.threads ?? 1,
     pipelineMacroF1,
     plainFitSeconds,
     plainMacroF1,
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
     rows.push(await runTask(task, seed));
   }
   const out = process.stdout;
-  out.write(`\nseed ${seed}; xgboost ${rows[0]?.peer.xgboostVersion} hist, nthread 2, 200 rounds, max_depth 8 (eta 0.3 default); ours: Node ${process.version}\n\n`);
+  out.write(`\nseed ${seed}; xgboost ${rows[0]?.peer.xgboostVersion} hist, nthread 2, 200 rounds, max_depth 8 (eta 0.3 default); ours: Node ${process.version}, ${rows.map((r) => `${r.task} ${r.pipelineThreads}`).join(', ')} thread(s)\n\n`);
   out.write('task                 | train rows | test rows | ours pipeline s (iters) | ours plain-200 s | xgb fit s | time ratio pipeline/xgb | plain/xgb\n');
   for (const r of rows) {
     out.write(
