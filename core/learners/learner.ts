@@ -18,6 +18,12 @@ export interface FitOptions {
   /** Held-out data for early stopping. */
   readonly validation?: { readonly X: FeatureMatrix; readonly y: Int32Array };
   readonly onProgress?: (progress: FitProgress) => void;
+  /**
+   * Continue from this fitted model (same family, features and classes) instead of starting
+   * afresh: GBDT adds rounds on top of its trees and keeps its preprocessing; the MLP continues
+   * from its weights and standardisation. Counts and early stopping in the report are this fit's.
+   */
+  readonly init?: ModelDocument;
 }
 
 /** What a fit reports back (iterations used, best validation loss, timings). */

@@ -120,14 +120,19 @@ export class BinMapper {
   }
 
   /**
-   * Fits preprocessing and bin edges on training data (one sort per feature).
+   * Fits preprocessing and bin edges on training data (one sort per feature). With `fixed`, the
+   * preprocessing (fill, range) is taken as given and only the edges are fitted (continuing a
+   * model on new rows keeps the preprocessing its trees were grown under).
    * @example const mapper = BinMapper.fit(X) // up to 256 bins per feature
    */
-  static fit(X: FeatureMatrix, maxBins = MAX_BINS): BinMapper {
+  static fit(X: FeatureMatrix, maxBins = MAX_BINS, fixed?: GbdtPreprocessing): BinMapper {
     if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > MAX_BINS) {
       throw new BinMapperError(`maxBins must be an integer in [2, ${MAX_BINS}], got ${maxBins}`);
     }
     const { rows, cols, data } = X;
+    if (fixed && (fixed.fill.length !== cols || fixed.min.length !== cols || fixed.max.length !== cols)) {
+      throw new BinMapperError(`fixed preprocessing must have ${cols} fill/min/max entries`);
+    }
     const fill: number[] = [];
     const min: number[] = [];
     const max: number[] = [];
@@ -150,6 +155,10 @@ export class BinMapper {
         lo = 0;
         hi = 0;
       }
+      if (fixed) {
+        lo = fixed.min[j];
+        hi = fixed.max[j];
+      }
       // present values, clipped and rounded as preprocessing will; sorted once
       let m = 0;
       for (let i = 0, p = j; i < rows; i++, p += cols) {
@@ -160,7 +169,7 @@ export class BinMapper {
       // fill = median of the present values (clipping does not move a median)
       let med = 0;
       if (m > 0) med = m % 2 === 1 ? sorted[m >> 1] : (sorted[(m >> 1) - 1] + sorted[m >> 1]) / 2;
-      med = med < lo ? lo : med > hi ? hi : med;
+      med = fixed ? fixed.fill[j] : med < lo ? lo : med > hi ? hi : med;
       fill.push(med);
       min.push(lo);
       max.push(hi);

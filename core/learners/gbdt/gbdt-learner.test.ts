@@ -216,4 +216,34 @@ describe('GbdtLearner', () => {
     expect(() => new GbdtLearner({ seed: 1, skipGradientShare: 0.6 })).toThrow(/skipGradientShare must be in \[0, 0.5\]/);
     expect(() => new GbdtLearner({ seed: 1, threads: 1.5 })).toThrow(/threads must be an integer >= 0/);
   });
+
+  it('continues from an initial model (init): adds rounds on top of its trees, as if it had not stopped', () => {
+    const whole = new GbdtLearner({ seed: 6, nRounds: 12, maxDepth: 4, learningRate: 0.2 });
+    whole.fit(d.X, d.y, fitOpts);
+    const first = new GbdtLearner({ seed: 6, nRounds: 7, maxDepth: 4, learningRate: 0.2 });
+    first.fit(d.X, d.y, fitOpts);
+    const rest = new GbdtLearner({ seed: 6, nRounds: 5, maxDepth: 4, learningRate: 0.2 });
+    const report = rest.fit(d.X, d.y, { ...fitOpts, init: first.toJSON() });
+    expect(report.iterations).toBe(5);
+    const doc = rest.toJSON();
+    expect(doc.trees).toHaveLength(12 * 3);
+    expect(doc.trees.slice(0, 21)).toEqual(first.toJSON().trees);
+    expect(doc.preprocessing).toEqual(first.toJSON().preprocessing);
+    // same splits as the uninterrupted fit; leaf values agree to float rounding of the gradients
+    const a = whole.predictProba(d.X);
+    const b = rest.predictProba(d.X);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('refuses an initial model over other classes or features, naming what differs', () => {
+    const first = new GbdtLearner({ seed: 1, nRounds: 2 });
+    first.fit(d.X, d.y, fitOpts);
+    const next = new GbdtLearner({ seed: 1, nRounds: 2 });
+    expect(() => next.fit(d.X, d.y, { ...fitOpts, classes: ['p', 'q', 'r'], init: first.toJSON() })).toThrow(/initial model has classes/);
+    const renamed = { features: d.schema.features.map((f, j) => ({ ...f, name: `other${j}` })) };
+    expect(() => next.fit(d.X, d.y, { ...fitOpts, schema: renamed, init: first.toJSON() })).toThrow(/different features/);
+    expect(() => next.fit(d.X, d.y, { ...fitOpts, init: { ...first.toJSON(), format: 'mlp' } })).toThrow(/cannot continue from the initial model/);
+  });
 });

@@ -7,7 +7,7 @@ import { SeededRandom } from '../../util/random';
 import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
 import { BinMapper } from './bin-mapper';
 import type { GbdtModelDocument, GbdtTree } from './model-document';
-import { accumulateRawScores, compileTree, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
+import { accumulateRawScores, compileTree, predictRawScores, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
 import { ClassTreePool, poolThreads } from './class-tree-pool';
 import { TreeGrower, type GrownTree } from './tree-grower';
 
@@ -213,6 +213,35 @@ function keepGradientRows(gh: Float32Array, rows: Int32Array, count: number, sha
   return kept;
 }
 
+/** Centred log of the weighted class priors (the softmax starting point). */
+function priorBaseScore(y: Int32Array, k: number, weight: Float64Array | null): number[] {
+  const prior = new Float64Array(k);
+  let wtotal = 0;
+  for (let i = 0; i < y.length; i++) {
+    const w = weight ? weight[i] : 1;
+    prior[y[i]] += w;
+    wtotal += w;
+  }
+  const baseScore: number[] = [];
+  for (let c = 0; c < k; c++) baseScore.push(Math.log(Math.max(prior[c] / wtotal, 1e-6)));
+  const meanBase = baseScore.reduce((a, b) => a + b, 0) / k;
+  return baseScore.map((b) => b - meanBase);
+}
+
+/** The initial model of a continued fit: a valid GBDT document over the same features and classes. */
+function validateInit(doc: ModelDocument, schema: FitOptions['schema'], classes: readonly string[]): GbdtModelDocument {
+  let d: GbdtModelDocument;
+  try {
+    d = validateDocument(doc);
+  } catch (err) {
+    throw new GbdtError(`cannot continue from the initial model: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const names = schema.features.map((f) => f.name).join('\u0000');
+  if (d.schema.features.map((f) => f.name).join('\u0000') !== names) throw new GbdtError('the initial model was fitted on different features');
+  if (d.classes.join('\u0000') !== classes.join('\u0000')) throw new GbdtError(`the initial model has classes ${d.classes.join(', ')}, this fit ${classes.join(', ')}`);
+  return d;
+}
+
 function validateDocument(doc: ModelDocument): GbdtModelDocument {
   const d = doc as Partial<GbdtModelDocument>;
   if (d.format !== 'gbdt') throw new GbdtError(`not a GBDT document: format ${String(d.format)}`);
@@ -312,6 +341,7 @@ export class GbdtLearner implements Learner {
     const t0 = performance.now();
     const p = this.params;
     const { schema, classes, sampleWeight, validation, onProgress } = options;
+    const init = options.init ? validateInit(options.init, schema, classes) : null;
     const n = X.rows;
     const nf = X.cols;
     const k = classes.length;
@@ -326,28 +356,18 @@ export class GbdtLearner implements Learner {
     if (validation && (validation.X.cols !== nf || validation.y.length !== validation.X.rows)) throw new GbdtError('validation data does not match the training shape');
 
     const rnd = new SeededRandom(p.seed);
-    const mapper = BinMapper.fit(X, p.maxBins);
+    const mapper = BinMapper.fit(X, p.maxBins, init?.preprocessing);
     const bins = mapper.transform(X);
     const weight = sampleWeight ?? null;
 
-    // base score: centred log of the weighted class priors
-    const prior = new Float64Array(k);
-    let wtotal = 0;
-    for (let i = 0; i < n; i++) {
-      const w = weight ? weight[i] : 1;
-      prior[y[i]] += w;
-      wtotal += w;
-    }
-    const baseScore: number[] = [];
-    for (let c = 0; c < k; c++) baseScore.push(Math.log(Math.max(prior[c] / wtotal, 1e-6)));
-    const meanBase = baseScore.reduce((a, b) => a + b, 0) / k;
-    for (let c = 0; c < k; c++) baseScore[c] -= meanBase;
-
-    const scores = new Float64Array(n * k);
-    for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = baseScore[c];
+    // base score: centred log of the weighted class priors (or the initial model's); scores
+    // start from the base score (or from the initial model's raw scores)
+    const baseScore = init ? [...init.baseScore] : priorBaseScore(y, k, weight);
+    const scores = init ? predictRawScores(init, X) : new Float64Array(n * k);
+    if (!init) for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = baseScore[c];
     const vBins = validation ? mapper.transform(validation.X) : null;
-    const vScores = validation ? new Float64Array(validation.X.rows * k) : null;
-    if (vScores) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
+    const vScores = validation ? (init ? predictRawScores(init, validation.X) : new Float64Array(validation.X.rows * k)) : null;
+    if (vScores && !init) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
 
     const grower = new TreeGrower(mapper, bins, n, p);
     const threads = p.threads > 0 || n * nf * k * p.nRounds >= MIN_PARALLEL_WORK ? poolThreads(p.threads, k) : 1;
@@ -459,7 +479,8 @@ export class GbdtLearner implements Learner {
       const keepRounds = useEarlyStopping ? bestIteration + 1 : iterations;
       const keptTrees = trees.slice(0, keepRounds * k);
       const finalGain = gainAtRound[keepRounds - 1];
-      const docTrees: GbdtTree[] = keptTrees.map((t, i) => ({
+      const docTrees: GbdtTree[] = [...(init?.trees ?? [])];
+      const grownTrees: GbdtTree[] = keptTrees.map((t, i) => ({
         classIndex: treeClass[i],
         feature: t.feature,
         threshold: t.threshold,
@@ -468,13 +489,15 @@ export class GbdtLearner implements Learner {
         value: t.value,
         cover: t.cover,
       }));
+      docTrees.push(...grownTrees);
+      if (init) for (let j = 0; j < nf; j++) finalGain[j] += init.featureGain[j];
       const params: Record<string, number | string | boolean> = { ...p };
       const doc: GbdtModelDocument = {
         format: 'gbdt',
         formatVersion: 1,
         schema,
         classes: [...classes],
-        preprocessing: mapper.preprocessing,
+        preprocessing: init ? init.preprocessing : mapper.preprocessing,
         baseScore,
         trees: docTrees,
         params,

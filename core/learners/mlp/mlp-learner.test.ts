@@ -112,6 +112,24 @@ describe('MlpLearner', () => {
     expect(accuracy(mlp.predict(d.X), shifted)).toBeGreaterThan(0.8);
   });
 
+  it('fit with init starts from that model (weights and standardisation) instead of afresh', () => {
+    const d = conformanceData(5, 600);
+    const opts = { schema: d.schema, classes: d.classes };
+    const first = new MlpLearner({ ...small, maxEpochs: 8 });
+    first.fit(d.X, d.y, opts);
+    const trained = accuracy(first.predict(d.X), d.y);
+    // one more epoch from the trained weights stays trained; one epoch from scratch is not there yet
+    const continued = new MlpLearner({ ...small, maxEpochs: 1 });
+    continued.fit(d.X, d.y, { ...opts, init: first.toJSON() });
+    const fresh = new MlpLearner({ ...small, maxEpochs: 1 });
+    fresh.fit(d.X, d.y, opts);
+    expect(trained).toBeGreaterThan(0.8);
+    expect(accuracy(continued.predict(d.X), d.y)).toBeGreaterThan(trained - 0.05);
+    expect(accuracy(continued.predict(d.X), d.y)).toBeGreaterThan(accuracy(fresh.predict(d.X), d.y));
+    expect(continued.toJSON().preprocessing).toEqual(first.toJSON().preprocessing);
+    expect(() => new MlpLearner({ ...small, maxEpochs: 1 }).fit(d.X, d.y, { ...opts, classes: ['p', 'q', 'r'], init: first.toJSON() })).toThrow(/initial model has classes/);
+  });
+
   it('getWeights / setWeights move parameters between learners (federated averaging)', () => {
     const d = conformanceData(6, 600);
     const a = new MlpLearner({ ...small, seed: 1, maxEpochs: 5 });

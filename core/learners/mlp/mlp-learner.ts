@@ -137,7 +137,7 @@ export class MlpLearner implements Learner {
   }
 
   /**
-   * Fits preprocessing and weights from scratch. Early stopping (and restoring the best epoch's
+   * Fits preprocessing and weights from scratch (or from options.init). Early stopping (and restoring the best epoch's
    * weights) when options.validation is given.
    */
   fit(X: FeatureMatrix, y: Int32Array, options: FitOptions): FitReport {
@@ -148,9 +148,23 @@ export class MlpLearner implements Learner {
     this.rnd = new SeededRandom(this.options.seed);
     this.schema = schema;
     this.classes = [...options.classes];
-    this.preprocessing = fitPreprocessing(schema, X);
-    this.prep = compilePreprocessing(schema, this.preprocessing);
-    this.layers = this.initLayers(this.prep.layout.inputSize, options.classes.length);
+    if (options.init) {
+      // continue from a fitted model: its standardisation and weights, fresh Adam state
+      const from = MlpLearner.fromJSON(options.init);
+      const fitted = from.requireFitted();
+      if (fitted.schema.features.map((f) => f.name).join('\u0000') !== schema.features.map((f) => f.name).join('\u0000')) {
+        throw new MlpModelError('the initial model was fitted on different features');
+      }
+      if (fitted.classes.join('\u0000') !== options.classes.join('\u0000')) throw new MlpModelError(`the initial model has classes ${fitted.classes.join(', ')}, this fit ${options.classes.join(', ')}`);
+      if (fitted.layers.slice(0, -1).map((l) => l.outputs).join() !== this.options.hiddenLayers.join()) throw new MlpModelError('the initial model has different hidden layers');
+      this.preprocessing = fitted.preprocessing;
+      this.prep = fitted.prep;
+      this.layers = fitted.layers;
+    } else {
+      this.preprocessing = fitPreprocessing(schema, X);
+      this.prep = compilePreprocessing(schema, this.preprocessing);
+      this.layers = this.initLayers(this.prep.layout.inputSize, options.classes.length);
+    }
     this.adam = undefined;
     return this.train(X, y, this.options.maxEpochs, options.sampleWeight, options.validation, options.onProgress, started);
   }
