@@ -18,7 +18,7 @@ import { MemoryItemTable, MemoryObjectStore } from '../core/datasets/testing/mem
 import { evaluate } from '../core/evaluation';
 import { GbdtLearner, predictProbaFromDocument, type GbdtModelDocument } from '../core/learners/gbdt';
 import { buildOnnxInputArrays, exportGbdtToOnnx, ONNX_INPUT_CATEGORICAL, ONNX_INPUT_NUMERIC } from '../core/onnx';
-import { alignFeatures, learnerFactoryFor, loadDataset, loadManifest, PIPELINE_PARAMS, REFIT_PARAMS } from '../core/pipeline';
+import { alignFeatures, CONTINUATION_PARAMS, learnerFactoryFor, loadDataset, loadManifest, PIPELINE_PARAMS, REFIT_PARAMS } from '../core/pipeline';
 import { trainModel } from '../core/training';
 import { ingestFile, matrixToRows, QUALITY_TASKS, type QualityTask, type TaskName } from '../test/quality/tasks';
 
@@ -116,6 +116,7 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
     learnerFactory: learnerFactoryFor('gbdt'),
     params: PIPELINE_PARAMS.gbdt,
     refit: REFIT_PARAMS.gbdt,
+    continuation: CONTINUATION_PARAMS.gbdt,
     seed,
     testFraction: task.testFraction,
   });

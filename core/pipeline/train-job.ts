@@ -49,6 +49,19 @@ export const REFIT_PARAMS: Readonly<Record<'gbdt' | 'mlp', (bestIteration: numbe
   mlp: (best) => ({ maxEpochs: Math.max(1, best) }), // MLP epochs count from 1; an epoch already covers all rows
 };
 
+/**
+ * How a hard-example round continues the model before it (trainModel's `continuation`): GBDT adds
+ * up to a quarter of that model's rounds on the re-weighted rows, with early stopping, instead of a
+ * fresh fit; the refit then runs the kept model's total length. The MLP keeps fresh fits (its
+ * epochs count from 1). Measured on the seed-42 quality tasks against a fresh mining fit: macro-F1
+ * cicids2017_improved 0.982 → 0.982, cicids2017 0.898 → 0.898, NSL-KDD 0.597 → 0.604; pipeline time
+ * 18.7 → 16.5 s, 6.7 → 5.7 s, 29.1 → 27.7 s.
+ */
+export const CONTINUATION_PARAMS: Readonly<Record<'gbdt' | 'mlp', ((bestIteration: number) => LearnerParams) | undefined>> = {
+  gbdt: (best) => ({ nRounds: Math.max(1, Math.ceil((best + 1) / 4)) }),
+  mlp: undefined,
+};
+
 /** training_summary.json as stored: trainModel's summary plus dataset identity and job timings. */
 export interface StoredTrainingSummary extends Omit<TrainingSummary, 'dataset'> {
   readonly model: string;
@@ -148,6 +161,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
       params,
       seed: request.seed,
       refit: REFIT_PARAMS[request.algorithm],
+      ...(CONTINUATION_PARAMS[request.algorithm] ? { continuation: CONTINUATION_PARAMS[request.algorithm] } : {}),
       ...(request.training ?? {}),
       onProgress: (training) => emit({ stage: 'train', message: training.message, training }),
     }),

@@ -251,6 +251,41 @@ describe('trainModel options', () => {
     expect(plain.summary.refit).toBeNull();
   });
 
+  it('continues the model before a mining round instead of refitting it, and refits at the total length', () => {
+    const fits: RecordedFit[] = [];
+    const asked: number[] = [];
+    const refitLengths: number[] = [];
+    const r = trainModel(small, {
+      learnerFactory: recordingFactory(fits),
+      params: { ...PARAMS, nRounds: 24 },
+      seed: 8,
+      hardExampleMining: { rounds: 1, probabilityThreshold: 0.99 },
+      continuation: (best) => {
+        asked.push(best);
+        return { nRounds: 6 };
+      },
+      refit: (best) => {
+        refitLengths.push(best);
+        return { nRounds: best + 1, earlyStoppingRounds: 0 };
+      },
+    });
+    const round = r.summary.hardExamples.rounds[0];
+    expect(round.mined).toBeGreaterThan(0);
+    expect(asked).toHaveLength(1);
+    expect(round.fitIterations).toBeLessThanOrEqual(6);
+    const doc = r.document as unknown as { trees: unknown[]; params: { nRounds: number } };
+    if (r.summary.hardExamples.keptRound === 1) {
+      // the kept model is the first fit's kept rounds plus the continued ones
+      expect(r.summary.fit.bestIteration).toBeGreaterThan(asked[0]);
+      expect(r.summary.fit.bestIteration).toBeLessThanOrEqual(asked[0] + 6);
+    } else {
+      expect(r.summary.fit.bestIteration).toBe(asked[0]);
+    }
+    expect(refitLengths).toEqual([r.summary.fit.bestIteration]);
+    expect(doc.params.nRounds).toBe(r.summary.fit.bestIteration + 1);
+    expect(doc.trees).toHaveLength((r.summary.fit.bestIteration + 1) * small.classes.length);
+  });
+
   it('is deterministic for a seed', () => {
     const run = (): TrainResult => trainModel(small, { learnerFactory: gbdt, params: { ...PARAMS, nRounds: 10 }, seed: 8 });
     const a = run();

@@ -62,6 +62,14 @@ export interface TrainOptions {
    * validation. Not applied with oversampling. Default: no refit.
    */
   readonly refit?: (bestIteration: number, rows: { readonly fitted: number; readonly refit: number }) => LearnerParams;
+  /**
+   * Hard-example rounds continue the model before them (FitOptions.init) on the re-weighted
+   * training rows, with early stopping, instead of fitting afresh: given that model's best
+   * iteration, the learner parameters of the extra iterations (e.g. `{ nRounds: ceil(best / 4) }`).
+   * The refit then runs the kept model's total length. Iterations are counted as GBDT reports
+   * them (bestIteration is a 0-based round index). Default: fresh fits.
+   */
+  readonly continuation?: (bestIteration: number) => LearnerParams;
 }
 
 export interface TrainResult {
@@ -89,11 +97,16 @@ const KNOWN_OPTIONS = new Set([
   'onProgress',
   'codeVersion',
   'refit',
+  'continuation',
 ]);
 
 interface FittedModel {
   readonly learner: Learner;
   readonly report: FitReport;
+  /** Best iteration counted from the start, including the iterations of the model it continued. */
+  readonly totalBestIteration: number;
+  /** Iterations run counted from the start, including the kept part of the model it continued. */
+  readonly totalIterations: number;
   readonly fittedRows: number;
   readonly score: ValidationScore;
 }
@@ -171,19 +184,21 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   const fitCounts = classCounts(yFit, K);
   const balancingMs = performance.now() - t;
 
-  const fitModel = (round: number, multiplicity: Float64Array | null): FittedModel => {
+  const fitModel = (round: number, multiplicity: Float64Array | null, from?: FittedModel): FittedModel => {
     const { rows, weights } = fitSet(positions, yPositions, weightTable, multiplicity, mining.strategy);
     const XRound = rows === positions && !oversampleOptions ? XFit : takeRows(XFit, rows);
     const yRound = takeLabels(yFit, rows);
     let learner: Learner;
     let report: FitReport;
     let proba: Float64Array;
+    const continued = from && options.continuation ? options.continuation(from.totalBestIteration) : null;
     try {
-      learner = options.learnerFactory(seed, params);
+      learner = options.learnerFactory(seed, continued ? { ...params, ...continued } : params);
       report = learner.fit(XRound, yRound, {
         schema,
         classes,
         sampleWeight: weights,
+        ...(continued && from ? { init: from.learner.toJSON() } : {}),
         validation: { X: XVal, y: yVal },
         onProgress: (fit) => emit({ phase: 'fit', round, message: `round ${round} iteration ${fit.iteration}/${fit.maxIterations}`, fit }),
       });
@@ -191,7 +206,8 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
     } catch (err) {
       throw new LearnerFailedError(round === 0 ? 'fit' : `hard-example round ${round}`, { cause: err });
     }
-    return { learner, report, fittedRows: rows.length, score: validationScore(yVal, proba, classes) };
+    const before = continued && from ? from.totalBestIteration + 1 : 0;
+    return { learner, report, totalBestIteration: before + report.bestIteration, totalIterations: before + report.iterations, fittedRows: rows.length, score: validationScore(yVal, proba, classes) };
   };
 
   // 3. First fit (early stopping on the validation split is up to the learner).
@@ -224,7 +240,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
         break;
       }
       for (let i = 0; i < multiplicity.length; i++) if (mined.mask[i]) multiplicity[i] *= mining.factor;
-      const next = fitModel(r, multiplicity);
+      const next = fitModel(r, multiplicity, options.continuation ? current : undefined);
       rounds.push({
         round: r,
         minedPerClass: byLabel(classes, mined.perClass),
@@ -270,7 +286,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
     const table = classWeightTable(classCounts(yAll, K), balancing.mode);
     const weights = Float64Array.from(yAll, (c, i) => table[c] * (i < fitRows.length && keptMultiplicity ? keptMultiplicity[i] : 1));
     try {
-      finalLearner = options.learnerFactory(seed, { ...params, ...options.refit(best.report.bestIteration, { fitted: fitRows.length, refit: allRows.length }) });
+      finalLearner = options.learnerFactory(seed, { ...params, ...options.refit(best.totalBestIteration, { fitted: fitRows.length, refit: allRows.length }) });
       const report = finalLearner.fit(XAll, yAll, { schema, classes, sampleWeight: weights });
       refitSummary = { rows: allRows.length, iterations: report.iterations, trainMillis: report.trainMillis };
     } catch (err) {
@@ -330,7 +346,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
       perClass,
     },
     balancing: { mode: balancing.mode, oversample: oversampleOptions, oversampledRows, classWeights: weightsByLabel },
-    fit: best.report,
+    fit: { ...best.report, iterations: best.totalIterations, bestIteration: best.totalBestIteration },
     refit: refitSummary,
     hardExamples: {
       enabled: mining.enabled && mining.rounds > 0,

@@ -59,10 +59,6 @@ export const QUALITY_TASKS: Readonly<Record<TaskName, QualityTask>> = {
     testFraction: 0.05,
     minMacroF1: 0.597,
     minAccuracy: 0.781,
-    knownGap:
-      'seed 42, KDDTrain+ → KDDTest+: macro-F1 0.5969 (accuracy 0.795 passes) against a bar of 0.597, i.e. 0.0001 short ' +
-      '(equal at the bar\'s 3-decimal precision); the refit on training + validation rows that lifted cicids2017_improved ' +
-      'from 0.960 to 0.982 moved NSL-KDD from 0.5980 to 0.5969; seeds move it by about ±0.005',
   },
 };
 
