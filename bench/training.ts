@@ -42,7 +42,7 @@ interface TaskFigures {
   readonly trainRows: number;
   readonly testRows: number;
   readonly classes: number;
-  /** trainModel wall time: split, balancing, fit with early stopping, hard-example refit, thresholds, refit on train + validation, evaluation. */
+  /** trainModel wall time: split, balancing, fit with early stopping, hard-example round (continued), thresholds, refit on train + validation, evaluation. */
   readonly pipelineSeconds: number;
   readonly pipelineIterations: number;
   /** Threads the pipeline's first fit ran on (FitReport.threads). */

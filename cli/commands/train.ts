@@ -17,6 +17,7 @@ interface TrainFlags {
   readonly algorithm: string;
   readonly classes: string;
   readonly seed: string;
+  readonly threads?: string;
   readonly json?: boolean;
 }
 
@@ -30,7 +31,7 @@ export function progressLine(p: TrainingJobProgress): string | undefined {
   const fit = p.training?.fit;
   if (fit) {
     const loss = fit.validationLoss !== undefined ? ` validation loss ${fit.validationLoss.toFixed(5)}` : '';
-    const round = p.training?.round ? ` (hard-example refit ${p.training.round})` : '';
+    const round = p.training?.round ? ` (hard-example round ${p.training.round})` : '';
     return `train ${fit.iteration}/${fit.maxIterations}${loss}${round}`;
   }
   return p.message;
@@ -46,6 +47,7 @@ export function registerTrain(program: Command): void {
     .option('--algorithm <gbdt|mlp>', 'learner', 'gbdt')
     .option('--classes <fine|taxonomy>', "class space: the dataset's fine labels or the Mini-XDR taxonomy", 'fine')
     .option('--seed <n>', 'seed of every random choice', '42')
+    .option('--threads <n>', 'gbdt: threads growing trees, 0 = one per core (the model is the same for any count)')
     .option('--json', 'machine-readable output')
     .action(async (flags: TrainFlags) => {
       if (!flags.dataset) throw new CliError('--dataset <name[@version]> is required', 2);
@@ -54,6 +56,9 @@ export function registerTrain(program: Command): void {
       if (!(CLASS_SPACES as readonly string[]).includes(flags.classes)) throw new CliError(`--classes must be one of ${CLASS_SPACES.join(', ')}`, 2);
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${flags.seed}"`, 2);
+      const threads = flags.threads === undefined ? undefined : Number(flags.threads);
+      if (threads !== undefined && !(/^\d+$/.test(flags.threads ?? '') && Number.isSafeInteger(threads))) throw new CliError(`--threads must be an integer >= 0, got "${flags.threads}"`, 2);
+      if (threads !== undefined && flags.algorithm !== 'gbdt') throw new CliError('--threads applies to --algorithm gbdt only', 2);
       let ref: { name: string; version?: number };
       try {
         ref = parseDatasetRef(flags.dataset);
@@ -79,6 +84,7 @@ export function registerTrain(program: Command): void {
             algorithm: flags.algorithm as 'gbdt' | 'mlp',
             classes: flags.classes as ClassSpace,
             seed,
+            ...(threads !== undefined ? { params: { threads } } : {}),
             author: cliActor(),
             onProgress: (p) => {
               if (!tty) return;

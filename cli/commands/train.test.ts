@@ -1,0 +1,31 @@
+// `xdr-ml train` flag validation: bad flags exit 2 with a message naming the flag, before any
+// platform or dataset is touched (run as a child process, like a user would).
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const CLI = path.resolve(__dirname, '..', '..', 'bin', 'xdr-ml.js');
+
+async function train(...args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await run(process.execPath, [CLI, 'train', '--dataset', 'none', '--model', 'm', ...args], { cwd: path.dirname(CLI) });
+    return { code: 0, stderr: '' };
+  } catch (err) {
+    const e = err as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+}
+
+describe('xdr-ml train flags', () => {
+  it.each([
+    [['--threads', '-1'], /--threads must be an integer >= 0, got "-1"/],
+    [['--threads', '1.5'], /--threads must be an integer >= 0, got "1.5"/],
+    [['--algorithm', 'mlp', '--threads', '2'], /--threads applies to --algorithm gbdt only/],
+    [['--seed', 'x'], /--seed must be an integer, got "x"/],
+  ])('rejects %j with exit code 2 and a message naming the flag', async (args, message) => {
+    const { code, stderr } = await train(...args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  }, 60_000);
+});
