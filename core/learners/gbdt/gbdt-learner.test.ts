@@ -110,6 +110,10 @@ describe('GbdtLearner', () => {
     expect(progress.map((p) => p.iteration)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (let i = 1; i < progress.length; i++) expect(progress[i].trainLoss ?? NaN).toBeLessThan(progress[i - 1].trainLoss ?? NaN);
     expect(progress.every((p) => p.validationLoss !== undefined && p.maxIterations === 8)).toBe(true);
+    // each round's train loss is that of the model after the round: a 3-round fit ends where round 3 was
+    let last: FitProgress | undefined;
+    new GbdtLearner({ seed: 1, nRounds: 3, maxDepth: 3, earlyStoppingRounds: 0 }).fit(d.X, d.y, { ...fitOpts, onProgress: (p) => (last = p) });
+    expect(progress[2].trainLoss).toBeCloseTo(last?.trainLoss ?? NaN, 10);
   });
 
   it('stops early when the validation loss stops improving and keeps the best rounds', () => {
@@ -235,6 +239,11 @@ describe('GbdtLearner', () => {
     let worst = 0;
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     expect(worst).toBeLessThan(1e-6);
+    // after predicting the same rows the continuation reuses those scores, with the same result
+    first.predictProba(d.X);
+    const reused = new GbdtLearner({ seed: 6, nRounds: 5, maxDepth: 4, learningRate: 0.2 });
+    reused.fit(d.X, d.y, { ...fitOpts, init: first.toJSON() });
+    expect(reused.toJSON().trees).toEqual(doc.trees);
   });
 
   it('refuses an initial model over other classes or features, naming what differs', () => {

@@ -85,6 +85,14 @@ export class GbdtError extends Error {
   }
 }
 
+/**
+ * The raw scores a learner last predicted, per model document: continuing a fit right after
+ * predicting the same rows (a hard-example round predicts the training rows, then continues the
+ * model on them) starts from these instead of walking every tree again. Documents and matrices
+ * are never modified once built, so the scores stay valid while both are alive.
+ */
+const lastRawScores = new WeakMap<GbdtModelDocument, { readonly X: FeatureMatrix; readonly raw: Float64Array }>();
+
 /** Rounds between exact softmax recomputations from the raw scores (others update incrementally). */
 const EXACT_SOFTMAX_EVERY = 8;
 
@@ -318,6 +326,7 @@ export class GbdtLearner implements Learner {
     const out = new Float64Array(X.rows * k);
     for (let i = 0; i < X.rows; i++) for (let c = 0; c < k; c++) out[i * k + c] = doc.baseScore[c];
     accumulateRawScores(this.compiled, xs, X.rows, nf, k, out);
+    lastRawScores.set(doc, { X, raw: out.slice() });
     return out;
   }
 
@@ -363,7 +372,8 @@ export class GbdtLearner implements Learner {
     // base score: centred log of the weighted class priors (or the initial model's); scores
     // start from the base score (or from the initial model's raw scores)
     const baseScore = init ? [...init.baseScore] : priorBaseScore(y, k, weight);
-    const scores = init ? predictRawScores(init, X) : new Float64Array(n * k);
+    const recent = init ? lastRawScores.get(init) : undefined;
+    const scores = init ? (recent?.X === X ? recent.raw.slice() : predictRawScores(init, X)) : new Float64Array(n * k);
     if (!init) for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = baseScore[c];
     const vBins = validation ? mapper.transform(validation.X) : null;
     const vScores = validation ? (init ? predictRawScores(init, validation.X) : new Float64Array(validation.X.rows * k)) : null;
@@ -393,6 +403,9 @@ export class GbdtLearner implements Learner {
       let iterations = 0;
       const gainAtRound: Float64Array[] = [];
       const validationLosses: number[] = [];
+      let pending: { iteration: number; maxIterations: number; validationLoss: number | undefined } | null = null;
+      let weightSum = 0;
+      for (let i = 0; i < n; i++) weightSum += weight ? weight[i] : 1;
       // Adds class c's tree of this round to the model, the training scores and the validation scores.
       const addTree = (c: number, tree: GrownTree, gain: Float64Array): void => {
         trees.push(tree);
@@ -408,6 +421,7 @@ export class GbdtLearner implements Learner {
         // probs holds softmax numerators updated by exp(leaf value) per leaf, so most rounds need
         // no exp per row; they are recomputed exactly from the scores every EXACT_SOFTMAX_EVERY rounds.
         const exact = round % EXACT_SOFTMAX_EVERY === 0;
+        let lossSum = 0; // the previous round's train loss, from the probabilities computed here
         for (let i = 0; i < n; i++) {
           const off = i * k;
           let sum = 0;
@@ -425,6 +439,7 @@ export class GbdtLearner implements Learner {
           const inv = 1 / sum;
           const w = weight ? weight[i] : 1;
           const yi = y[i];
+          if (pending) lossSum -= w * Math.max(Math.log(probs[off + yi] * inv), -34.5);
           for (let c = 0; c < k; c++) {
             const pc = probs[off + c] * inv;
             probs[off + c] = pc;
@@ -432,6 +447,10 @@ export class GbdtLearner implements Learner {
             arr[2 * i] = (c === yi ? pc - 1 : pc) * w;
             arr[2 * i + 1] = Math.max(2 * pc * (1 - pc), 1e-16) * w;
           }
+        }
+        if (pending && onProgress) {
+          onProgress({ ...pending, trainLoss: lossSum / weightSum });
+          pending = null;
         }
         // row subsample for this round (shared by the class trees)
         let nSampled = 0;
@@ -464,16 +483,18 @@ export class GbdtLearner implements Learner {
         }
         iterations = round + 1;
         gainAtRound.push(Float64Array.from(featureGain));
-        const needTrainLoss = onProgress !== undefined;
-        const trainLoss = needTrainLoss ? multiclassLogLoss(scores, y, k, weight) : undefined;
         const validationLoss = vScores && validation ? multiclassLogLoss(vScores, validation.y, k, null) : undefined;
         if (validationLoss !== undefined) validationLosses.push(validationLoss);
         if (validationLoss !== undefined && validationLoss < bestLoss - 1e-12) {
           bestLoss = validationLoss;
           bestIteration = round;
         }
-        onProgress?.({ iteration: round + 1, maxIterations: p.nRounds, trainLoss, validationLoss });
-        if (useEarlyStopping && round - bestIteration >= p.earlyStoppingRounds) break;
+        const stop = useEarlyStopping && round - bestIteration >= p.earlyStoppingRounds;
+        const progress = { iteration: round + 1, maxIterations: p.nRounds, validationLoss };
+        // The train loss comes free with the next round's gradients; the last round computes it.
+        if (onProgress && (stop || round === p.nRounds - 1)) onProgress({ ...progress, trainLoss: multiclassLogLoss(scores, y, k, weight) });
+        else if (onProgress) pending = progress;
+        if (stop) break;
       }
 
       const keepRounds = useEarlyStopping ? bestIteration + 1 : iterations;
