@@ -36,6 +36,10 @@ describe('GbdtLearner', () => {
     const learner = new GbdtLearner({ seed: 5, nRounds: 15, maxDepth: 5 });
     learner.fit(d.X, d.y, fitOpts);
     const doc = learner.toJSON();
+    // the training rows' scores come from the fit itself; a copy of the rows is predicted afresh
+    const copy = { ...d.X, data: d.X.data.slice() };
+    expect(Array.from(learner.predictProba(d.X))).toEqual(Array.from(predictProbaFromDocument(doc, d.X)));
+    expect(Array.from(learner.predictProba(copy))).toEqual(Array.from(predictProbaFromDocument(doc, d.X)));
     expect(Array.from(learner.predictProba(d.X))).toEqual(Array.from(predictProbaFromDocument(doc, d.X)));
   });
 

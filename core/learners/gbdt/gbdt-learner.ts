@@ -86,10 +86,11 @@ export class GbdtError extends Error {
 }
 
 /**
- * The raw scores a learner last predicted, per model document: continuing a fit right after
- * predicting the same rows (a hard-example round predicts the training rows, then continues the
- * model on them) starts from these instead of walking every tree again. Documents and matrices
- * are never modified once built, so the scores stay valid while both are alive.
+ * The raw scores of one matrix per model document: the training rows' scores at the end of a fit
+ * that kept every round (the same sums, in the same order, as predicting them), or the rows last
+ * predicted. Predicting the training rows right after a fit, and continuing a fit on rows just
+ * predicted (a hard-example round does both), reuse them instead of walking every tree again.
+ * Documents and matrices are never modified once built, so the scores stay valid while both live.
  */
 const lastRawScores = new WeakMap<GbdtModelDocument, { readonly X: FeatureMatrix; readonly raw: Float64Array }>();
 
@@ -322,6 +323,8 @@ export class GbdtLearner implements Learner {
     const k = doc.classes.length;
     const nf = doc.schema.features.length;
     if (X.cols !== nf) throw new GbdtError(`model expects ${nf} features, matrix has ${X.cols}`);
+    const recent = lastRawScores.get(doc);
+    if (recent?.X === X) return recent.raw.slice();
     const xs = preprocessMatrix(doc.preprocessing, X);
     const out = new Float64Array(X.rows * k);
     for (let i = 0; i < X.rows; i++) for (let c = 0; c < k; c++) out[i * k + c] = doc.baseScore[c];
@@ -525,6 +528,7 @@ export class GbdtLearner implements Learner {
         featureGain: Array.from(finalGain),
       };
       this.setDocument(doc);
+      if (keepRounds === iterations) lastRawScores.set(doc, { X, raw: scores });
       return {
         iterations,
         bestIteration: keepRounds - 1,
