@@ -9,6 +9,7 @@ import { BinMapper } from './bin-mapper';
 import type { GbdtModelDocument, GbdtTree } from './model-document';
 import { accumulateRawScores, compileTree, predictRawScores, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
 import { ClassTreePool, poolThreads } from './class-tree-pool';
+import { EXACT_SOFTMAX_EVERY, softmaxGradients, type GradientState } from './gradients';
 import { TreeGrower, type GrownTree } from './tree-grower';
 
 /** Hyperparameters of the GBDT learner. */
@@ -94,8 +95,6 @@ export class GbdtError extends Error {
  */
 const lastRawScores = new WeakMap<GbdtModelDocument, { readonly X: FeatureMatrix; readonly raw: Float64Array }>();
 
-/** Rounds between exact softmax recomputations from the raw scores (others update incrementally). */
-const EXACT_SOFTMAX_EVERY = 8;
 
 function validateParams(p: GbdtParams): void {
   const check = (ok: boolean, what: string): void => {
@@ -376,8 +375,7 @@ export class GbdtLearner implements Learner {
     // start from the base score (or from the initial model's raw scores)
     const baseScore = init ? [...init.baseScore] : priorBaseScore(y, k, weight);
     const recent = init ? lastRawScores.get(init) : undefined;
-    const scores = init ? (recent?.X === X ? recent.raw.slice() : predictRawScores(init, X)) : new Float64Array(n * k);
-    if (!init) for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = baseScore[c];
+    const initialScores = init ? (recent?.X === X ? recent.raw : predictRawScores(init, X)) : null;
     const vBins = validation ? mapper.transform(validation.X) : null;
     const vScores = validation ? (init ? predictRawScores(init, validation.X) : new Float64Array(validation.X.rows * k)) : null;
     if (vScores && !init) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
@@ -386,8 +384,11 @@ export class GbdtLearner implements Learner {
     const threads = p.threads > 0 || n * nf * k * p.nRounds >= MIN_PARALLEL_WORK ? poolThreads(p.threads, k) : 1;
     const pool = threads > 1 ? ClassTreePool.start(mapper, bins, n, p, k, threads) : null;
     try {
-      const gh: Float32Array[] = pool ? pool.buffers.gh : Array.from({ length: k }, () => new Float32Array(2 * n));
-      const probs = new Float64Array(n * k);
+      const gh = pool ? pool.buffers.gh : Array.from({ length: k }, () => new Float32Array(2 * n));
+      const gradients: GradientState = { scores: new Float64Array(n * k), probs: new Float64Array(n * k), y, weight, gh, k };
+      const { scores, probs } = gradients;
+      if (initialScores) scores.set(initialScores);
+      else for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = baseScore[c];
       const sampled = new Int32Array(n);
       const work = new Int32Array(n);
       const rowLists: Int32Array[] = pool ? pool.buffers.rows : Array.from({ length: k }, () => work);
@@ -420,37 +421,9 @@ export class GbdtLearner implements Learner {
       };
 
       for (let round = 0; round < p.nRounds; round++) {
-        // softmax gradients and hessians (XGBoost: g = p - y, h = max(2p(1-p), 1e-16)), weighted.
-        // probs holds softmax numerators updated by exp(leaf value) per leaf, so most rounds need
-        // no exp per row; they are recomputed exactly from the scores every EXACT_SOFTMAX_EVERY rounds.
+        // softmax gradients; the previous round's train loss comes with them when progress wants it
         const exact = round % EXACT_SOFTMAX_EVERY === 0;
-        let lossSum = 0; // the previous round's train loss, from the probabilities computed here
-        for (let i = 0; i < n; i++) {
-          const off = i * k;
-          let sum = 0;
-          if (!exact) for (let c = 0; c < k; c++) sum += probs[off + c];
-          if (exact || !(sum > 1e-100 && sum < 1e100)) {
-            let max = -Infinity;
-            for (let c = 0; c < k; c++) if (scores[off + c] > max) max = scores[off + c];
-            sum = 0;
-            for (let c = 0; c < k; c++) {
-              const e = Math.exp(scores[off + c] - max);
-              probs[off + c] = e;
-              sum += e;
-            }
-          }
-          const inv = 1 / sum;
-          const w = weight ? weight[i] : 1;
-          const yi = y[i];
-          if (pending) lossSum -= w * Math.max(Math.log(probs[off + yi] * inv), -34.5);
-          for (let c = 0; c < k; c++) {
-            const pc = probs[off + c] * inv;
-            probs[off + c] = pc;
-            const arr = gh[c];
-            arr[2 * i] = (c === yi ? pc - 1 : pc) * w;
-            arr[2 * i + 1] = Math.max(2 * pc * (1 - pc), 1e-16) * w;
-          }
-        }
+        const lossSum = softmaxGradients(gradients, 0, n, exact, pending !== null);
         if (pending && onProgress) {
           onProgress({ ...pending, trainLoss: lossSum / weightSum });
           pending = null;
