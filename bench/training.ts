@@ -19,7 +19,7 @@ import { evaluate } from '../core/evaluation';
 import { GbdtLearner, predictProbaFromDocument, type GbdtModelDocument } from '../core/learners/gbdt';
 import { buildOnnxInputArrays, exportGbdtToOnnx, ONNX_INPUT_CATEGORICAL, ONNX_INPUT_NUMERIC } from '../core/onnx';
 import { alignFeatures, CONTINUATION_PARAMS, learnerFactoryFor, loadDataset, loadManifest, PIPELINE_PARAMS, REFIT_PARAMS } from '../core/pipeline';
-import { trainModel } from '../core/training';
+import { classWeights, trainModel } from '../core/training';
 import { ingestFile, matrixToRows, QUALITY_TASKS, type QualityTask, type TaskName } from '../test/quality/tasks';
 
 const PYTHON = '/usr/bin/python3';
@@ -51,6 +51,9 @@ interface TaskFigures {
   /** A plain fit with xgboost's settings (200 rounds, depth 8, no early stopping, unweighted) on the same rows. */
   readonly plainFitSeconds: number;
   readonly plainMacroF1: number;
+  /** One balanced fit with the pipeline's learner settings (200 rounds, no validation, mining or refit) on the same rows. */
+  readonly singleFitSeconds: number;
+  readonly singleMacroF1: number;
   readonly onnxRowsPerSecond: number;
   readonly tsRowsPerSecond: number;
   readonly peer: PeerResult;
@@ -139,6 +142,13 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
   const plainFitSeconds = (performance.now() - t) / 1000;
   const plainMacroF1 = evaluate(yte, plain.predictProba(Xte), train.classes).macroF1;
 
+  process.stderr.write(`[${task.name}] one balanced fit, pipeline settings\n`);
+  t = performance.now();
+  const single = learnerFactoryFor('gbdt')(seed, { ...PIPELINE_PARAMS.gbdt, nRounds: 200, earlyStoppingRounds: 0 });
+  single.fit(Xtr, ytr, { schema: train.schema, classes: train.classes, sampleWeight: classWeights(ytr, K, 'balanced') });
+  const singleFitSeconds = (performance.now() - t) / 1000;
+  const singleMacroF1 = evaluate(yte, single.predictProba(Xte), train.classes).macroF1;
+
   process.stderr.write(`[${task.name}] inference\n`);
   const session = await InferenceSession.create(Buffer.from(exportGbdtToOnnx(doc)));
   const arrays = buildOnnxInputArrays(doc.schema, matrixToRows(doc.schema, Xte));
@@ -168,6 +178,8 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
     pipelineMacroF1,
     plainFitSeconds,
     plainMacroF1,
+    singleFitSeconds,
+    singleMacroF1,
     onnxRowsPerSecond: Xte.rows / onnxSeconds,
     tsRowsPerSecond: Xte.rows / ts.seconds,
     peer,
@@ -189,16 +201,17 @@ async function main(): Promise<void> {
   }
   const out = process.stdout;
   out.write(`\nseed ${seed}; xgboost ${rows[0]?.peer.xgboostVersion} hist, nthread 2, 200 rounds, max_depth 8 (eta 0.3 default); ours: Node ${process.version}, ${rows.map((r) => `${r.task} ${r.pipelineThreads}`).join(', ')} thread(s)\n\n`);
-  out.write('task                 | train rows | test rows | ours pipeline s (iters) | ours plain-200 s | xgb fit s | time ratio pipeline/xgb | plain/xgb\n');
+  out.write('task                 | train rows | test rows | ours pipeline s (iters) | ours one balanced fit s | ours plain-200 s | xgb fit s | ratio pipeline/xgb | single/xgb | plain/xgb\n');
   for (const r of rows) {
+    const xgb = r.peer.xgboost.fitSeconds;
     out.write(
-      `${r.task.padEnd(20)} | ${String(r.trainRows).padStart(10)} | ${String(r.testRows).padStart(9)} | ${fmt(r.pipelineSeconds, 2).padStart(15)} (${String(r.pipelineIterations).padStart(3)}) | ${fmt(r.plainFitSeconds, 2).padStart(16)} | ${fmt(r.peer.xgboost.fitSeconds, 2).padStart(9)} | ${fmt(r.pipelineSeconds / r.peer.xgboost.fitSeconds, 2).padStart(23)} | ${fmt(r.plainFitSeconds / r.peer.xgboost.fitSeconds, 2).padStart(9)}\n`,
+      `${r.task.padEnd(20)} | ${String(r.trainRows).padStart(10)} | ${String(r.testRows).padStart(9)} | ${fmt(r.pipelineSeconds, 2).padStart(15)} (${String(r.pipelineIterations).padStart(3)}) | ${fmt(r.singleFitSeconds, 2).padStart(23)} | ${fmt(r.plainFitSeconds, 2).padStart(16)} | ${fmt(xgb, 2).padStart(9)} | ${fmt(r.pipelineSeconds / xgb, 2).padStart(18)} | ${fmt(r.singleFitSeconds / xgb, 2).padStart(10)} | ${fmt(r.plainFitSeconds / xgb, 2).padStart(9)}\n`,
     );
   }
-  out.write('\ntask                 | ours macro-F1 (pipeline) | ours plain-200 | xgboost | RandomForest | HistGB | ours - xgb\n');
+  out.write('\ntask                 | ours macro-F1 (pipeline) | ours one balanced fit | ours plain-200 | xgboost | RandomForest | HistGB | pipeline - xgb\n');
   for (const r of rows) {
     out.write(
-      `${r.task.padEnd(20)} | ${fmt(r.pipelineMacroF1, 4).padStart(24)} | ${fmt(r.plainMacroF1, 4).padStart(14)} | ${fmt(r.peer.xgboost.macroF1, 4).padStart(7)} | ${fmt(r.peer.randomForest.macroF1, 4).padStart(12)} | ${fmt(r.peer.histGradientBoosting.macroF1, 4).padStart(6)} | ${fmt(r.pipelineMacroF1 - r.peer.xgboost.macroF1, 4).padStart(10)}\n`,
+      `${r.task.padEnd(20)} | ${fmt(r.pipelineMacroF1, 4).padStart(24)} | ${fmt(r.singleMacroF1, 4).padStart(21)} | ${fmt(r.plainMacroF1, 4).padStart(14)} | ${fmt(r.peer.xgboost.macroF1, 4).padStart(7)} | ${fmt(r.peer.randomForest.macroF1, 4).padStart(12)} | ${fmt(r.peer.histGradientBoosting.macroF1, 4).padStart(6)} | ${fmt(r.pipelineMacroF1 - r.peer.xgboost.macroF1, 4).padStart(14)}\n`,
     );
   }
   out.write('\ntask                 | onnxruntime rows/s | TS predictor rows/s | xgboost predict rows/s | onnx/xgb\n');
