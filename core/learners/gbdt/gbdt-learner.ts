@@ -9,7 +9,7 @@ import { BinMapper } from './bin-mapper';
 import type { GbdtModelDocument, GbdtTree } from './model-document';
 import { accumulateRawScores, compileTree, predictRawScores, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
 import { ClassTreePool, poolThreads } from './class-tree-pool';
-import { EXACT_SOFTMAX_EVERY, softmaxGradients, type GradientState } from './gradients';
+import { EXACT_SOFTMAX_EVERY, keepGradientRows, multiclassLogLoss, priorBaseScore, softmaxGradients, type GradientState } from './objective';
 import { TreeGrower, type GrownTree } from './tree-grower';
 
 /** Hyperparameters of the GBDT learner. */
@@ -118,24 +118,6 @@ function validateParams(p: GbdtParams): void {
   check(Number.isFinite(p.seed), `seed must be finite, got ${p.seed}`);
 }
 
-/** Weighted mean multiclass log-loss of raw scores (softmax computed on the fly). */
-function multiclassLogLoss(scores: Float64Array, y: Int32Array, k: number, weight: Float64Array | null): number {
-  let total = 0;
-  let wsum = 0;
-  for (let i = 0; i < y.length; i++) {
-    const off = i * k;
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) if (scores[off + c] > max) max = scores[off + c];
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += Math.exp(scores[off + c] - max);
-    const logp = scores[off + y[i]] - max - Math.log(sum);
-    const w = weight ? weight[i] : 1;
-    total -= w * Math.max(logp, -34.5);
-    wsum += w;
-  }
-  return wsum > 0 ? total / wsum : 0;
-}
-
 /**
  * Adds a grown tree's leaf values to the raw scores of binned rows (exactly the float32 threshold
  * walk). bins[featureStride * j + rowStride * i] is the bin of row i, feature j. When `probs` is
@@ -187,53 +169,6 @@ function addTreeByLeafRows(tree: GrownTree, rowsOrder: Int32Array, leafOf: Int32
     scores[idx] += value[leaf];
     probs[idx] *= expValue[leaf];
   }
-}
-
-/**
- * Keeps, in place, the rows of rows[0..count) that carry gradient: rows are bucketed by the binary
- * exponent of a = max(|g|, h), and whole buckets are skipped from the smallest up while their summed
- * a stays within `share` of the total. Returns the number kept (the kept rows keep their order).
- * `importance` is scratch of at least max(row) + 1 floats.
- */
-function keepGradientRows(gh: Float32Array, rows: Int32Array, count: number, share: number, importance: Float32Array, bucketMass: Float64Array): number {
-  const exponent = new Uint32Array(importance.buffer, importance.byteOffset, importance.length);
-  bucketMass.fill(0);
-  let total = 0;
-  for (let q = 0; q < count; q++) {
-    const r = rows[q];
-    const g = gh[2 * r];
-    const h = gh[2 * r + 1];
-    const a = h > (g < 0 ? -g : g) ? h : g < 0 ? -g : g;
-    importance[r] = a;
-    bucketMass[exponent[r] >>> 23] += a;
-    total += a;
-  }
-  const budget = share * total;
-  let dropped = 0;
-  let cut = 0;
-  while (cut < 256 && dropped + bucketMass[cut] <= budget) dropped += bucketMass[cut++];
-  if (cut === 0) return count;
-  let kept = 0;
-  for (let q = 0; q < count; q++) {
-    const r = rows[q];
-    if (exponent[r] >>> 23 >= cut) rows[kept++] = r;
-  }
-  return kept;
-}
-
-/** Centred log of the weighted class priors (the softmax starting point). */
-function priorBaseScore(y: Int32Array, k: number, weight: Float64Array | null): number[] {
-  const prior = new Float64Array(k);
-  let wtotal = 0;
-  for (let i = 0; i < y.length; i++) {
-    const w = weight ? weight[i] : 1;
-    prior[y[i]] += w;
-    wtotal += w;
-  }
-  const baseScore: number[] = [];
-  for (let c = 0; c < k; c++) baseScore.push(Math.log(Math.max(prior[c] / wtotal, 1e-6)));
-  const meanBase = baseScore.reduce((a, b) => a + b, 0) / k;
-  return baseScore.map((b) => b - meanBase);
 }
 
 /** The initial model of a continued fit: a valid GBDT document over the same features and classes. */
