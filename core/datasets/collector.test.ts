@@ -101,6 +101,52 @@ describe('collectIncidents', () => {
     expect(v3.rowCount).toBe(3);
   });
 
+  it('keeps a manifest bounded: compacts chunks and moves old batch records out, losing nothing', async () => {
+    const bounded = { maxChunks: 3, compactRows: 4, maxLineageBatches: 4 };
+    const run = async (options: typeof bounded | Record<string, never>) => {
+      const s = setup();
+      await s.manifests.put({ ...schemaManifest('kdd') });
+      for (let b = 0; b < 5; b++) {
+        const protocol = b % 2 === 0 ? 'tcp' : 'udp';
+        await collectIncidents(s, { dataset: 'mine', schemaFrom: { name: 'kdd' }, incidents: [inc(2 * b + 1, 'neptune', protocol), inc(2 * b + 2, 'normal', protocol)] }, options);
+      }
+      return s;
+    };
+    const s = await run(bounded);
+    const v5 = (await s.manifests.get({ name: 'mine', version: 5 })) as unknown as DatasetManifest;
+    // batch 4 compacted 4 chunks (8 rows) into 2 of 4 rows; batch 5 added its own
+    expect(v5.chunks.map((c) => c.rows)).toEqual([4, 4, 2]);
+    expect(v5.rowCount).toBe(10);
+    const rows: number[] = [];
+    const protocols: string[] = [];
+    const labels: string[] = [];
+    for (const ref of v5.chunks) {
+      const chunk = await decodeChunk(await s.objects.get(ref.key));
+      rows.push(...Array.from(chunk.values[0] as Float64Array));
+      protocols.push(...(chunk.values[1] as string[]));
+      labels.push(...chunk.labels);
+    }
+    expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(protocols).toEqual(['tcp', 'tcp', 'udp', 'udp', 'tcp', 'tcp', 'udp', 'udp', 'tcp', 'tcp']);
+    expect(labels).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 'neptune' : 'normal')));
+    // the versions before still list, and read, their own chunks
+    const v3 = (await s.manifests.get({ name: 'mine', version: 3 })) as unknown as DatasetManifest;
+    expect(v3.chunks).toHaveLength(3);
+    for (const ref of v3.chunks) expect((await decodeChunk(await s.objects.get(ref.key))).rowCount).toBe(2);
+    // batch records: the newest in the manifest, the older ones in a linked object; all five are there
+    const lineage = v5.lineage as { batches: { rows: number }[]; earlierBatches: string };
+    expect(lineage.batches.length).toBeLessThanOrEqual(4);
+    const earlier = JSON.parse(Buffer.from(await s.objects.get(lineage.earlierBatches)).toString('utf8')) as { batches: unknown[]; earlierBatches: string | null };
+    expect(earlier.earlierBatches).toBeNull();
+    expect(earlier.batches.length + lineage.batches.length).toBe(5);
+    // compaction does not change what the data is: same identity as the unbounded run
+    const plain = await run({});
+    const p5 = (await plain.manifests.get({ name: 'mine', version: 5 })) as unknown as DatasetManifest;
+    expect(p5.chunks).toHaveLength(5);
+    expect(v5.sourceSha256).toBe(p5.sourceSha256);
+    expect(v5.schema).toEqual(p5.schema);
+  });
+
   it('counts samples since the last training; markTrained resets it', async () => {
     const s = setup();
     await s.manifests.put({ ...schemaManifest('kdd') });

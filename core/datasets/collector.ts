@@ -8,8 +8,8 @@ import { InvalidInputError, UnknownResourceError } from '../errors';
 import { ConditionFailedError, type Item, type ItemTable } from '../ports';
 import type { FeatureSpec } from '../data/table';
 import { IngestError } from './errors';
-import { chunkKey, type ChunkRef, type DatasetManifest, type IngestStores } from './ingest';
-import { encodeChunk, type ColumnValues } from './parquet-chunk';
+import { chunkKey, DEFAULT_CHUNK_ROWS, type ChunkRef, type DatasetManifest, type IngestStores } from './ingest';
+import { decodeChunk, encodeChunk, type ColumnValues } from './parquet-chunk';
 import type { ColumnSpec } from './source';
 import { findManifest, type DatasetRef } from './synthetic/synthesize';
 import { hasMapping, loadTaxonomy, mapLabel, type Taxonomy } from './taxonomy';
@@ -29,6 +29,17 @@ export const COUNTERS_KEY: Readonly<Item> = { name: '__counters__', version: 0 }
 /** Attribute of the counters item holding the labelled samples collected since the last training. */
 export const COLLECTED_SINCE_TRAINING_ATTRIBUTE = 'collectedSinceLastTraining';
 const MAX_VERSION_ATTEMPTS = 20;
+/**
+ * Most chunks a collected manifest lists. A manifest item must stay under DynamoDB's 400 KB, and
+ * each batch adds a chunk: past this, the batch compacts every chunk into few (DEFAULT_CHUNK_ROWS
+ * rows each). The old chunks and versions stay; only the new version lists the compacted ones.
+ */
+export const MAX_MANIFEST_CHUNKS = 64;
+/**
+ * Most batch records kept in a manifest's lineage; older ones move to an immutable JSON object in
+ * the datasets bucket (`lineage.earlierBatches`), which links to the one before it.
+ */
+export const MAX_LINEAGE_BATCHES = 64;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** One analyst-labelled incident: feature values by name, a fine label from the taxonomy, provenance. */
@@ -147,7 +158,11 @@ export function validateIncidents(features: readonly FeatureSpec[], incidents: r
  * @example
  * await collectIncidents(stores, { incidents: [{ features: {...}, label: 'SSH-Patator', source: 'soc', analyst: 'ana' }] });
  */
-export async function collectIncidents(stores: IngestStores, request: CollectRequest, options: { taxonomy?: Taxonomy; now?: () => Date } = {}): Promise<CollectResult> {
+export async function collectIncidents(
+  stores: IngestStores,
+  request: CollectRequest,
+  options: { taxonomy?: Taxonomy; now?: () => Date; maxChunks?: number; maxLineageBatches?: number; compactRows?: number } = {},
+): Promise<CollectResult> {
   const dataset = request.dataset ?? DEFAULT_COLLECTED_DATASET;
   if (!NAME_PATTERN.test(dataset)) {
     throw new InvalidInputError(`invalid dataset name "${dataset}"`, { details: [{ field: 'dataset', message: "letters, digits, '.', '_', '-'; max 128" }] });
@@ -198,7 +213,10 @@ export async function collectIncidents(stores: IngestStores, request: CollectReq
 
   for (let attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt++) {
     const previous = await findManifest(stores, { name: dataset });
-    const manifest = nextVersion(dataset, previous, target, incidents, { chunk, provenanceKey, batchLabels, batchDuplicates, receivedAt, taxonomy });
+    const batchRecord = { chunkSha256: chunk.sha256, rows: chunk.rows, provenanceKey, receivedAt };
+    const chunks = await boundedChunks(stores, dataset, columns, [...(previous?.chunks ?? []), chunk], options.maxChunks ?? MAX_MANIFEST_CHUNKS, options.compactRows ?? DEFAULT_CHUNK_ROWS);
+    const lineage = await boundedLineage(stores, dataset, previous, batchRecord, options.maxLineageBatches ?? MAX_LINEAGE_BATCHES);
+    const manifest = nextVersion(dataset, previous, target, incidents, { chunk, chunks, lineage, batchLabels, batchDuplicates, receivedAt, taxonomy });
     try {
       await stores.manifests.putIfAbsent(manifest as unknown as Item);
     } catch (err) {
@@ -216,7 +234,15 @@ function nextVersion(
   previous: DatasetManifest | undefined,
   target: DatasetManifest,
   incidents: readonly Incident[],
-  batch: { chunk: ChunkRef; provenanceKey: string; batchLabels: Record<string, number>; batchDuplicates: number; receivedAt: string; taxonomy: Taxonomy },
+  batch: {
+    chunk: ChunkRef;
+    chunks: readonly ChunkRef[];
+    lineage: { batches: unknown[]; earlierBatches: string | null };
+    batchLabels: Record<string, number>;
+    batchDuplicates: number;
+    receivedAt: string;
+    taxonomy: Taxonomy;
+  },
 ): DatasetManifest {
   const base = previous ?? target;
   const features: FeatureSpec[] = base.schema.features.map((f) => {
@@ -237,8 +263,7 @@ function nextVersion(
     const cls = mapLabel(l, 'mini-xdr', batch.taxonomy);
     rowsPerClass[cls] = (rowsPerClass[cls] ?? 0) + c;
   }
-  const chunks = [...(previous?.chunks ?? []), batch.chunk];
-  const prevBatches = Array.isArray(previous?.lineage.batches) ? (previous.lineage.batches as unknown[]) : [];
+  const chunks = [...batch.chunks];
   const schemaFrom = previous === undefined ? { name: target.name, version: target.version } : previous.lineage.schemaFrom;
   return {
     name: dataset,
@@ -253,7 +278,7 @@ function nextVersion(
     rejectedReasons: {},
     skippedLines: { repeatedHeaders: 0, blankLines: 0 },
     duplicateCount: (previous?.duplicateCount ?? 0) + batch.batchDuplicates,
-    sourceSha256: sha256Hex(chunks.map((c) => c.sha256).join('\n')),
+    sourceSha256: sha256Hex([...(previous ? [previous.sourceSha256] : []), batch.chunk.sha256].join('\n')),
     sourcePath: 'POST /api/ml/training-data',
     sourceBytes: 0,
     optionsSha256: sha256Hex('collector v1'),
@@ -263,11 +288,72 @@ function nextVersion(
       collectedBy: 'mini-xdr-ml core/datasets/collector',
       schemaFrom,
       previousVersion: previous?.version ?? null,
-      batches: [...prevBatches, { chunkSha256: batch.chunk.sha256, rows: batch.chunk.rows, provenanceKey: batch.provenanceKey, receivedAt: batch.receivedAt }],
+      batches: batch.lineage.batches,
+      earlierBatches: batch.lineage.earlierBatches,
     },
     synthetic: false,
     createdAt: batch.receivedAt,
   };
+}
+
+/**
+ * The chunks a new version lists: as given while there are at most `maxChunks`, else all their rows
+ * re-encoded, in order, into chunks of `compactRows` rows (content-addressed, written if absent).
+ */
+async function boundedChunks(
+  stores: IngestStores,
+  dataset: string,
+  columns: readonly ColumnSpec[],
+  chunks: readonly ChunkRef[],
+  maxChunks: number,
+  compactRows: number,
+): Promise<readonly ChunkRef[]> {
+  if (chunks.length <= maxChunks) return chunks;
+  const numeric = columns.map((c) => c.kind === 'numeric');
+  const values: (number | string)[][] = columns.map(() => []);
+  const labels: string[] = [];
+  for (const ref of chunks) {
+    const decoded = await decodeChunk(await stores.objects.get(ref.key));
+    if (decoded.columns.map((c) => c.name).join('\u0000') !== columns.map((c) => c.name).join('\u0000')) {
+      throw new IngestError(`chunk ${ref.key} of dataset "${dataset}" does not have the dataset's columns; not compacting`);
+    }
+    for (let j = 0; j < columns.length; j++) for (let i = 0; i < decoded.rowCount; i++) values[j].push(decoded.values[j][i]);
+    for (let i = 0; i < decoded.rowCount; i++) labels.push(decoded.labels[i]);
+  }
+  const out: ChunkRef[] = [];
+  for (let start = 0; start < labels.length; start += compactRows) {
+    const end = Math.min(labels.length, start + compactRows);
+    const part: ColumnValues[] = values.map((v, j) => (numeric[j] ? Float64Array.from(v.slice(start, end) as number[]) : (v.slice(start, end) as string[])));
+    const bytes = encodeChunk(columns, { rowCount: end - start, values: part, labels: labels.slice(start, end) });
+    const sha256 = sha256Hex(bytes);
+    const ref: ChunkRef = { key: chunkKey(dataset, sha256), sha256, rows: end - start };
+    if (!(await stores.objects.exists(ref.key))) await stores.objects.put(ref.key, bytes, { contentType: 'application/vnd.apache.parquet' });
+    out.push(ref);
+  }
+  return out;
+}
+
+/**
+ * The batch records a new version keeps: the previous ones plus this batch, at most `maxBatches`;
+ * when more, the older ones go to an immutable JSON object (`{ earlierBatches, batches }`) that the
+ * new version's `earlierBatches` names.
+ */
+async function boundedLineage(
+  stores: IngestStores,
+  dataset: string,
+  previous: DatasetManifest | undefined,
+  record: Readonly<Record<string, unknown>>,
+  maxBatches: number,
+): Promise<{ batches: unknown[]; earlierBatches: string | null }> {
+  const lineage = previous?.lineage ?? {};
+  const batches = [...(Array.isArray(lineage.batches) ? (lineage.batches as unknown[]) : []), record];
+  const earlier = typeof lineage.earlierBatches === 'string' ? lineage.earlierBatches : null;
+  if (batches.length <= maxBatches) return { batches, earlierBatches: earlier };
+  const keep = Math.max(1, Math.floor(maxBatches / 2));
+  const moved = JSON.stringify({ dataset, earlierBatches: earlier, batches: batches.slice(0, batches.length - keep) });
+  const key = `datasets/${dataset}/lineage/${sha256Hex(moved)}.json`;
+  if (!(await stores.objects.exists(key))) await stores.objects.put(key, moved, { contentType: 'application/json' });
+  return { batches: batches.slice(batches.length - keep), earlierBatches: key };
 }
 
 /** Labelled samples collected since the last training (0 when none). */

@@ -2,7 +2,7 @@
 // API Gateway v2 events, against the embedded cloud: accepted batches become new versions of the
 // collected dataset that keep every earlier chunk; bad fields are named in a 400.
 import { readDataset, type DatasetManifest } from '../../core/datasets';
-import { collectedSinceLastTraining, COUNTERS_KEY, markTrained } from '../../core/datasets/collector';
+import { collectedSinceLastTraining, COUNTERS_KEY, markTrained, MAX_MANIFEST_CHUNKS } from '../../core/datasets/collector';
 import { findManifest, synthesizeDataset } from '../../core/datasets/synthetic/synthesize';
 import { handler } from '../../functions/training-data/handler';
 import { invokeHttp } from '../../local/api-gateway-event';
@@ -110,6 +110,26 @@ describe('POST /api/ml/training-data', () => {
     expect(latest.rowCount).toBe(4);
     expect(new Set(latest.chunks.map((c) => c.sha256)).size).toBe(4);
   });
+
+  it('keeps the manifest item small however many batches arrive (compacted chunks, linked batch history)', async () => {
+    const dataset = uniqueId('collected-long');
+    const batches = MAX_MANIFEST_CHUNKS + 6;
+    const sizes: number[] = [];
+    for (let b = 0; b < batches; b++) {
+      const res = await post({ dataset, schemaFrom: schemaName, incidents: [incident(b % features.length, b % 2 ? 'BENIGN' : 'SSH-Patator')] });
+      expect(res.status).toBe(201);
+      sizes.push(JSON.stringify(await findManifest(ds, { name: dataset })).length);
+    }
+    const latest = (await findManifest(ds, { name: dataset })) as DatasetManifest;
+    expect(latest.version).toBe(batches);
+    expect(latest.chunks.length).toBeLessThanOrEqual(MAX_MANIFEST_CHUNKS);
+    // the item stops growing with the batch count: far under DynamoDB's 400 KB
+    expect(Math.max(...sizes)).toBeLessThan(100_000);
+    expect(sizes[sizes.length - 1]).toBeLessThan(sizes[MAX_MANIFEST_CHUNKS - 1]);
+    const loaded = await readDataset(latest, ds.objects);
+    expect(loaded.data.X.rows).toBe(batches);
+    expect(Array.from(loaded.data.y).filter((c) => loaded.data.classes[c] === 'BENIGN')).toHaveLength(batches / 2);
+  }, 120_000);
 
   it('markTrained resets the counter to zero', async () => {
     const counters = stores.tables.datasets;
