@@ -14,6 +14,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ XDR_ML_MIN_MACRO_F1: '1.5' })).toThrow(/XDR_ML_MIN_MACRO_F1/);
     expect(() => loadConfig({ XDR_ML_DYNAMODB_ENDPOINT: 'not a url' })).toThrow(/XDR_ML_DYNAMODB_ENDPOINT/);
     expect(() => loadConfig({ XDR_ML_STAGE: 'Prod!' })).toThrow(ConfigError);
+    // schedules are read as EventBridge reads them, so a bad one fails here, not at deploy
+    expect(() => loadConfig({ XDR_ML_RETRAIN_SCHEDULE: 'cron(0 3 * * *)' })).toThrow(/XDR_ML_RETRAIN_SCHEDULE.*6 fields/);
+    expect(() => loadConfig({ XDR_ML_RETRAIN_SCHEDULE: 'rate(1 hours)' })).toThrow(/XDR_ML_RETRAIN_SCHEDULE.*singular/);
+    expect(loadConfig({ XDR_ML_RETRAIN_SCHEDULE: 'cron(0 3 ? * MON-FRI *)' }).autoRetrain.schedule).toBe('cron(0 3 ? * MON-FRI *)');
   });
 
   it('lets CDK context override the environment', () => {

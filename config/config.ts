@@ -2,6 +2,7 @@
 // local server) or from CDK context (deploy time). Invalid values fail at start with a message
 // that names the key.
 import { z } from 'zod';
+import { parseSchedule } from '../core/retraining/schedule'; // a pure parser: the one EventBridge reading, shared with the local scheduler
 import { BUCKETS, TABLES, bucketName, tableName, type BucketId, type TableId } from './resources';
 
 export class ConfigError extends Error {
@@ -55,7 +56,13 @@ const settingsSchema = z.object({
   autoRetrain: booleanText.default(false),
   retrainSchedule: z
     .string()
-    .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "must be an EventBridge expression such as 'rate(24 hours)'")
+    .superRefine((expression, ctx) => {
+      try {
+        parseSchedule(expression);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `must be an EventBridge schedule such as 'rate(24 hours)' or 'cron(0 3 * * ? *)': ${(err as Error).message}` });
+      }
+    })
     .default('rate(24 hours)'),
   minMacroF1: numberText(0, 1).default(0.5),
   maxRecallDrop: numberText(0, 1).default(0.05),

@@ -12,7 +12,8 @@ import {
   CompletionHandler,
   autoRetrainEnabled,
   parseRetrainEvent,
-  rateMs,
+  parseSchedule,
+  runOnSchedule,
   resetDataVolumeAfter,
   RetrainLauncher,
   runScheduledCheck,
@@ -153,15 +154,10 @@ export function createLocalRetraining(o: LocalRetrainingOptions): LocalRetrainin
     startSchedules() {
       const guard = (what: string, fn: () => Promise<unknown>) => () => void fn().catch((error: unknown) => log(`${what} failed: ${(error as Error).message}`));
       timers.push(setInterval(guard('drift check', () => checkNow()), 3600_000).unref());
-      const every = o.config.autoRetrain.enabled ? rateMs(o.config.autoRetrain.schedule) : undefined;
-      if (every) {
-        timers.push(
-          setInterval(
-            guard('scheduled retrain', () => launcher.handle({ type: 'ScheduledRetrain', model: o.config.defaultModel, scheduledAt: new Date().toISOString() })),
-            every,
-          ).unref(),
-        );
-      }
+      if (!o.config.autoRetrain.enabled) return;
+      // the same schedule EventBridge runs when deployed: a rate every interval, a cron at each match
+      const fire = guard('scheduled retrain', () => launcher.handle({ type: 'ScheduledRetrain', model: o.config.defaultModel, scheduledAt: new Date().toISOString() }));
+      unsubscribe.push(runOnSchedule(parseSchedule(o.config.autoRetrain.schedule), fire));
     },
     stop() {
       unsubscribe.forEach((u) => u());

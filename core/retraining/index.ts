@@ -12,3 +12,4 @@ export * from './metrics';
 export * from './settings';
 export * from './status';
 export * from './scheduled-check';
+export * from './schedule';

@@ -1,11 +1,11 @@
-import { nextScheduledRun, rateMs } from './status';
+import { nextScheduledRun } from './status';
 
 describe('schedule arithmetic', () => {
-  it('reads rate expressions and leaves cron to EventBridge', () => {
-    expect(rateMs('rate(24 hours)')).toBe(86_400_000);
-    expect(rateMs('rate(1 day)')).toBe(86_400_000);
-    expect(rateMs('rate(30 minutes)')).toBe(1_800_000);
-    expect(rateMs('cron(0 3 * * ? *)')).toBeUndefined();
+  it('answers the next cron run after now (UTC), and null for an invalid expression', () => {
+    const now = new Date('2026-03-02T12:00:00Z');
+    expect(nextScheduledRun('cron(0 3 * * ? *)', true, '2026-03-02T03:00:00.000Z', now)).toBe('2026-03-03T03:00:00.000Z');
+    expect(nextScheduledRun('cron(0 3 * * ? *)', false, undefined, now)).toBeNull();
+    expect(nextScheduledRun('cron(nonsense)', true, undefined, now)).toBeNull();
   });
   it('answers the next run after now, counted from the last scheduled job', () => {
     const now = new Date('2026-03-02T12:00:00Z');

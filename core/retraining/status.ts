@@ -4,6 +4,7 @@
 // switch: the item `SETTINGS#auto-retrain` (all models) or `SETTINGS#auto-retrain#<model>` (one
 // model, takes precedence) in the jobs table. When the switch is off, the launcher skips
 // ScheduledRetrain triggers (outcome 'disabled'); event-driven triggers are unaffected.
+import { nextRun, parseSchedule, type Schedule } from './schedule';
 import type { ItemTable } from '../ports';
 import type { ModelRegistry } from '../registry/model-registry';
 import { listJobs, type TrainingJobRecord } from './job-records';
@@ -24,21 +25,21 @@ export async function setAutoRetrain(jobs: ItemTable, enabled: boolean, actor: s
   await jobs.put({ ...switchKey(model), enabled, actor, at: at.toISOString() });
 }
 
-/** Milliseconds of an EventBridge `rate(n unit)` expression; undefined for cron expressions. */
-export function rateMs(expression: string): number | undefined {
-  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
-  if (!m) return undefined;
-  const unit = m[2].startsWith('minute') ? 60_000 : m[2].startsWith('hour') ? 3600_000 : 86_400_000;
-  return Number(m[1]) * unit;
-}
-
 /**
- * The next run of a rate schedule after `now`, counted from the last scheduled job (or from now when
- * there was none); null when auto-retrain is off or the expression is a cron (not computed here).
+ * The next run of the retraining schedule after `now`: a rate counts from the last scheduled job
+ * (or from now when there was none), a cron is the next matching UTC minute. Null when auto-retrain
+ * is off, the expression is invalid, or a cron never fires again.
  */
 export function nextScheduledRun(schedule: string, enabled: boolean, lastScheduledAt: string | undefined, now: Date): string | null {
-  const every = rateMs(schedule);
-  if (!enabled || every === undefined) return null;
+  if (!enabled) return null;
+  let parsed: Schedule;
+  try {
+    parsed = parseSchedule(schedule);
+  } catch {
+    return null;
+  }
+  if (parsed.kind === 'cron') return nextRun(parsed, now)?.toISOString() ?? null;
+  const every = parsed.everyMs;
   let next = lastScheduledAt ? Date.parse(lastScheduledAt) + every : now.getTime() + every;
   while (next <= now.getTime()) next += every;
   return new Date(next).toISOString();
