@@ -38,6 +38,7 @@ const trainingContextSchema = z
     trainingInstanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.xlarge').optional(),
     promotionPolicy: z.enum(['auto-promote', 'shadow', 'ab', 'manual']).optional(),
     cooldownHours: z.coerce.number().min(0).max(720).optional(),
+    trainingBackend: z.enum(['sagemaker', 'batch']).optional(),
   })
   .strict();
 

@@ -1,7 +1,8 @@
-// The SageMaker training role: what the training container may touch, and nothing else — read the
-// datasets bucket, write only the training-output prefix of the artefacts bucket (model output and
-// spot checkpoints), pull the training image from its ECR repository, write its CloudWatch logs
-// and SageMaker training metrics.
+// The training role: what the training container may touch, and nothing else — read the datasets
+// bucket and write only the training-output prefix of the artefacts bucket (model output and spot
+// checkpoints). On SageMaker the role also pulls the training image from its ECR repository and
+// writes the job's CloudWatch logs and training metrics; on AWS Batch the job role needs S3 only
+// (the task execution role pulls the image and ships the logs).
 import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +15,8 @@ export interface TrainingRoleProps {
   /** Physical name of the artefacts bucket (write under `training-output/` only). */
   readonly artefactsBucketName: string;
   readonly repository: ecr.IRepository;
+  /** Who runs the training container. @default 'sagemaker' */
+  readonly runner?: 'sagemaker' | 'batch';
 }
 
 export class TrainingRole extends Construct {
@@ -22,6 +25,7 @@ export class TrainingRole extends Construct {
   constructor(scope: Construct, id: string, props: TrainingRoleProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    const sagemaker = (props.runner ?? 'sagemaker') === 'sagemaker';
     const bucketArn = (name: string) => Arn.format({ service: 's3', region: '', account: '', resource: name, arnFormat: ArnFormat.NO_RESOURCE_NAME }, stack);
     const datasets = bucketArn(props.datasetsBucketName);
     const artefacts = bucketArn(props.artefactsBucketName);
@@ -41,20 +45,24 @@ export class TrainingRole extends Construct {
           resources: [artefacts],
           conditions: { StringLike: { 's3:prefix': [`${TRAINING_OUTPUT_PREFIX}*`] } },
         }),
-        new iam.PolicyStatement({ sid: 'PullTrainingImage', actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], resources: [props.repository.repositoryArn] }),
-        new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-        new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [logGroups] }),
-        new iam.PolicyStatement({
-          sid: 'TrainingMetrics',
-          actions: ['cloudwatch:PutMetricData'],
-          resources: ['*'],
-          conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
-        }),
+        ...(sagemaker
+          ? [
+              new iam.PolicyStatement({ sid: 'PullTrainingImage', actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], resources: [props.repository.repositoryArn] }),
+              new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+              new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [logGroups] }),
+              new iam.PolicyStatement({
+                sid: 'TrainingMetrics',
+                actions: ['cloudwatch:PutMetricData'],
+                resources: ['*'],
+                conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
+              }),
+            ]
+          : []),
       ],
     });
     this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
-      description: 'SageMaker training jobs of the Mini-XDR ML platform: read datasets, write training output only',
+      assumedBy: new iam.ServicePrincipal(sagemaker ? 'sagemaker.amazonaws.com' : 'ecs-tasks.amazonaws.com'),
+      description: `${sagemaker ? 'SageMaker training jobs' : 'AWS Batch training jobs'} of the Mini-XDR ML platform: read datasets, write training output only`,
       inlinePolicies: { training: policy },
     });
     const nag = (arn: string): string => {
@@ -65,9 +73,13 @@ export class TrainingRole extends Construct {
     };
     Validations.of(this.role).acknowledge(
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${datasets}/*`)}]`, reason: 'Training reads dataset chunks by content-addressed key inside the datasets bucket; keys are data, so the ARN ends in a wildcard.' },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${artefacts}/${TRAINING_OUTPUT_PREFIX}*`)}]`, reason: 'SageMaker writes model.tar.gz and spot checkpoints under per-job keys below the training-output/ prefix only.' },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(logGroups)}]`, reason: 'SageMaker names one log stream per training job inside the /aws/sagemaker/TrainingJobs log group.' },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; PutMetricData is limited to the SageMaker namespace by condition.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${artefacts}/${TRAINING_OUTPUT_PREFIX}*`)}]`, reason: 'Training jobs write their model output and spot checkpoints under per-job keys below the training-output/ prefix only.' },
     );
+    if (sagemaker) {
+      Validations.of(this.role).acknowledge(
+        { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(logGroups)}]`, reason: 'SageMaker names one log stream per training job inside the /aws/sagemaker/TrainingJobs log group.' },
+        { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; PutMetricData is limited to the SageMaker namespace by condition.' },
+      );
+    }
   }
 }

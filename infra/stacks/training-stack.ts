@@ -18,6 +18,7 @@ import { configToEnvironment, type PlatformConfig } from '../../config/config';
 import { RETRAIN_ENV } from '../../core/retraining/settings';
 import type { FunctionDefinition } from '../../functions/catalogue';
 import { applyCatalogueGrant } from '../constructs/catalogue-grants';
+import { BatchTraining } from '../constructs/batch-training';
 import { TrainingRole } from '../constructs/training-role';
 import { XdrFunction } from '../constructs/xdr-function';
 import { COMPLETION_EVENTS, DRIFT_CHECK_SCHEDULE, EVENT_FUNCTIONS, EVENT_RULES, TRAINING_JOB_PREFIX, type EventFunctionKey } from '../events-catalogue';
@@ -34,12 +35,17 @@ export interface TrainingStackProps extends StackProps {
   readonly promotionPolicy?: 'auto-promote' | 'shadow' | 'ab' | 'manual';
   /** Minimum hours between two launches per model. @default 6 */
   readonly cooldownHours?: number;
+  /** Who runs training jobs: SageMaker, or AWS Batch on Fargate (BatchTraining). @default 'sagemaker' */
+  readonly trainingBackend?: 'sagemaker' | 'batch';
 }
 
 export class TrainingStack extends Stack {
   public readonly bus: events.EventBus;
   public readonly repository: ecr.Repository;
+  /** The role the training container runs with (SageMaker execution role, or the Batch job role). */
   public readonly trainingRole: iam.Role;
+  /** The Batch queue and job definition, with trainingBackend 'batch'. */
+  public readonly batch?: BatchTraining;
   public readonly functions: Readonly<Record<EventFunctionKey, XdrFunction>>;
   /** The retraining schedule rule; undefined when auto-retrain is off. */
   public readonly scheduleRule?: events.Rule;
@@ -60,14 +66,24 @@ export class TrainingStack extends Stack {
       datasetsBucketName: config.buckets.datasets,
       artefactsBucketName: config.buckets.artefacts,
       repository: this.repository,
+      runner: props.trainingBackend ?? 'sagemaker',
     }).role;
+    const imageTag = props.trainingImageTag ?? 'latest';
+    if (props.trainingBackend === 'batch') {
+      this.batch = new BatchTraining(this, 'BatchTraining', { repository: this.repository, imageTag, jobRole: this.trainingRole, namePrefix: `xdr-ml-${config.stage}` });
+    }
 
+    const runner: Record<string, string> = this.batch
+      ? { [RETRAIN_ENV.backend]: 'batch', [RETRAIN_ENV.batchJobQueue]: this.batch.jobQueue.jobQueueArn, [RETRAIN_ENV.batchJobDefinition]: this.batch.jobDefinition.jobDefinitionArn }
+      : {
+          [RETRAIN_ENV.backend]: 'sagemaker',
+          [RETRAIN_ENV.image]: `${this.repository.repositoryUri}:${imageTag}`,
+          [RETRAIN_ENV.roleArn]: this.trainingRole.roleArn,
+          [RETRAIN_ENV.instanceType]: props.trainingInstanceType ?? 'ml.m5.xlarge',
+        };
     const environment = {
       ...configToEnvironment(config),
-      [RETRAIN_ENV.backend]: 'sagemaker',
-      [RETRAIN_ENV.image]: `${this.repository.repositoryUri}:${props.trainingImageTag ?? 'latest'}`,
-      [RETRAIN_ENV.roleArn]: this.trainingRole.roleArn,
-      [RETRAIN_ENV.instanceType]: props.trainingInstanceType ?? 'ml.m5.xlarge',
+      ...runner,
       [RETRAIN_ENV.policy]: props.promotionPolicy ?? 'manual',
       [RETRAIN_ENV.cooldownHours]: String(props.cooldownHours ?? 6),
     };
@@ -79,7 +95,8 @@ export class TrainingStack extends Stack {
       functions[key] = fn;
     }
     this.functions = functions;
-    this.grantTrainingLaunch(functions.launcher);
+    if (this.batch) this.grantBatchLaunch(functions.launcher, this.batch);
+    else this.grantTrainingLaunch(functions.launcher);
 
     for (const rule of EVENT_RULES) {
       new events.Rule(this, rule.id, {
@@ -124,6 +141,20 @@ export class TrainingStack extends Stack {
       schedule: events.Schedule.expression(DRIFT_CHECK_SCHEDULE),
       targets: [new targets.LambdaFunction(functions.driftCheck.function, { event: events.RuleTargetInput.fromObject({ model: config.defaultModel }), retryAttempts: 2 })],
     });
+  }
+
+  /** The launcher may submit jobs to the training queue with the training job definition only, tag them, and describe them. */
+  private grantBatchLaunch(launcher: XdrFunction, runner: BatchTraining): void {
+    launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [runner.jobQueue.jobQueueArn, runner.jobDefinition.jobDefinitionArn] }));
+    const jobs = this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
+    launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:TagResource'], resources: [jobs] }));
+    launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
+    const resolved = this.resolve(jobs) as { 'Fn::Join': [string, unknown[]] };
+    const nagId = resolved['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join('');
+    Validations.of(launcher).acknowledge(
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagId}]`, reason: 'SubmitJob tags the job it creates; job ids are assigned by Batch at submission, so the tag grant names all jobs of the account and region.' },
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'batch:DescribeJobs has no resource-level permissions; the launcher only reads the state of jobs it submitted.' },
+    );
   }
 
   /** The launcher may create (and describe) SageMaker training jobs named train-*, and pass only the training role to SageMaker. */

@@ -108,6 +108,71 @@ describe('training stack', () => {
   });
 });
 
+describe('training stack on AWS Batch (-c trainingBackend=batch)', () => {
+  const platform = synth({ stage: 'test', trainingBackend: 'batch' });
+  const t = Template.fromStack(platform.training);
+  const launcher = functionId(t, /^Consumes retraining triggers/);
+  const launcherFn = (t.findResources('AWS::Lambda::Function') as Record<string, Resource>)[launcher];
+  const ref = (logicalType: string): string => {
+    const ids = Object.keys(t.findResources(logicalType));
+    expect(ids).toHaveLength(1);
+    return ids[0];
+  };
+
+  it('creates a Fargate compute environment, a queue and a job definition that runs the training image', () => {
+    t.hasResourceProperties('AWS::Batch::ComputeEnvironment', { Type: 'managed', ComputeResources: Match.objectLike({ Type: 'FARGATE' }) });
+    t.hasResourceProperties('AWS::Batch::JobQueue', { JobQueueName: 'xdr-ml-test-training' });
+    const definition = Object.values(t.findResources('AWS::Batch::JobDefinition') as Record<string, Resource>)[0].Properties;
+    expect(JSON.stringify(definition.ContainerProperties)).toContain(ref('AWS::ECR::Repository'));
+    expect(definition.PlatformCapabilities).toEqual(['FARGATE']);
+    // no inbound traffic to the tasks
+    const groups = Object.values(t.findResources('AWS::EC2::SecurityGroup') as Record<string, Resource>);
+    for (const g of groups) expect(g.Properties.SecurityGroupIngress).toBeUndefined();
+    t.resourceCountIs('AWS::EC2::FlowLog', 1);
+  });
+
+  it('points the launcher at the queue and job definition, and lets it submit there only', () => {
+    const env = JSON.stringify((launcherFn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
+    expect(env).toContain('"XDR_ML_TRAINING_BACKEND":"batch"');
+    expect(env).toContain(ref('AWS::Batch::JobQueue'));
+    expect(env).toContain(ref('AWS::Batch::JobDefinition'));
+    expect(env).not.toContain('XDR_ML_TRAINING_ROLE_ARN');
+    const launcherRole = (launcherFn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const statements = Object.values(t.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${launcherRole}"`))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const submit = statements.filter((s) => [s.Action].flat().includes('batch:SubmitJob'));
+    expect(submit).toHaveLength(1);
+    expect(JSON.stringify(submit[0].Resource)).toContain(ref('AWS::Batch::JobQueue'));
+    expect(JSON.stringify(submit[0].Resource)).not.toContain('*');
+    expect(statements.some((s) => [s.Action].flat().some((a) => a.startsWith('sagemaker:') || a === 'iam:PassRole'))).toBe(false);
+  });
+
+  it('runs the container with an S3-only job role; image pulls and logs go through the execution role', () => {
+    const roles = Object.values(t.findResources('AWS::IAM::Role') as Record<string, Resource>);
+    expect(roles.filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('sagemaker.amazonaws.com'))).toHaveLength(0);
+    const jobRole = roles.find((r) => String(r.Properties.Description).startsWith('AWS Batch training jobs'));
+    const actions = (jobRole?.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[] }[] } }[]).flatMap((p) => p.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()));
+    expect(actions.every((a) => a.startsWith('s3:'))).toBe(true);
+    const execution = roles.find((r) => String(r.Properties.Description).startsWith('Pulls the Mini-XDR ML training image'));
+    expect(JSON.stringify(execution?.Properties.Policies)).toContain('ecr:BatchGetImage');
+  });
+
+  it('refuses an unknown backend, naming the context key', () => {
+    expect(() => synth({ stage: 'test', trainingBackend: 'fargate' })).toThrow(/CDK context trainingBackend/);
+  });
+
+  it('passes cdk-nag AwsSolutions with every finding acknowledged with a reason', () => {
+    let violations: string[] = [];
+    try {
+      synth({ stage: 'nagbatch', autoRetrain: true, trainingBackend: 'batch' }).app.synth();
+    } catch (error) {
+      violations = String((error as Error).message).split('\n');
+    }
+    expect(violations).toEqual([]);
+  });
+});
+
 describe('monitoring stack', () => {
   const platform = synth({ stage: 'test' });
   const m = Template.fromStack(platform.monitoring);
