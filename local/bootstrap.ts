@@ -1,7 +1,7 @@
 // First-start bootstrap of the local platform: when the default model has no production version,
-// ingest the default dataset (the real CICIDS2017 sample from DATASETS_DIR when that is set,
-// otherwise the synthetic scenarios, and say which), train, deploy, and hand back a working
-// predict request.
+// ingest the default dataset (the real CICIDS2017 sample from DATASETS_DIR, default
+// ../shared/datasets beside the checkout, when it is there; otherwise the synthetic scenarios, and
+// say which), train, deploy, and hand back a working predict request.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PlatformConfig } from '../config/config';
@@ -12,7 +12,9 @@ import { loadDataset, loadManifest, runTrainingJob } from '../core/pipeline';
 import type { ModelRegistry } from '../core/registry/model-registry';
 import { flowOf } from './example-flows';
 
-/** The real sample used when DATASETS_DIR is set (CICIDS2017 official columns, 9,971 rows). */
+/** Where the real datasets are when DATASETS_DIR is not set: ../shared/datasets beside the checkout. */
+export const DEFAULT_DATASETS_DIR = path.resolve(__dirname, '..', '..', 'shared', 'datasets');
+/** The real sample used when the datasets directory has it (CICIDS2017 official columns, 9,971 rows). */
 export const DEFAULT_REAL_DATASET = path.join('cicids2017', 'cic_ids2017_multiclass.csv.gz');
 /** Rows generated from the synthetic scenarios otherwise. */
 export const SYNTHETIC_ROWS = 6000;
@@ -46,18 +48,19 @@ export async function bootstrapDefaultModel(deps: BootstrapDeps): Promise<Bootst
   if (current) return { created: false, model, version: current.version };
 
   const datasetStores = { objects: deps.stores.buckets.datasets, manifests: deps.stores.tables.datasets };
-  const real = env.DATASETS_DIR ? path.join(env.DATASETS_DIR, DEFAULT_REAL_DATASET) : undefined;
+  const datasetsDir = env.DATASETS_DIR || DEFAULT_DATASETS_DIR;
+  const real = path.join(datasetsDir, DEFAULT_REAL_DATASET);
   let source: 'datasets' | 'synthetic';
   let dataset: string;
-  if (real && existsSync(real)) {
+  if (existsSync(real)) {
     source = 'datasets';
     dataset = 'cicids2017';
-    log(`bootstrap: ingesting ${real} (DATASETS_DIR) as dataset "${dataset}"`);
+    log(`bootstrap: ingesting ${real} (${env.DATASETS_DIR ? 'DATASETS_DIR' : 'DATASETS_DIR default'}) as dataset "${dataset}"`);
     await ingestDataset(datasetStores, { name: dataset, sourcePath: real, format: 'cicids2017' });
   } else {
     source = 'synthetic';
     dataset = 'synthetic-bootstrap';
-    log(`bootstrap: DATASETS_DIR is ${env.DATASETS_DIR ? `set but has no ${DEFAULT_REAL_DATASET}` : 'not set'}; generating ${SYNTHETIC_ROWS} flows from the synthetic scenarios as dataset "${dataset}"`);
+    log(`bootstrap: ${datasetsDir} (${env.DATASETS_DIR ? 'DATASETS_DIR' : 'DATASETS_DIR default'}) has no ${DEFAULT_REAL_DATASET}; generating ${SYNTHETIC_ROWS} flows from the synthetic scenarios as dataset "${dataset}"`);
     await synthesizeDataset(datasetStores, { name: dataset, scenarios: 'all', rows: SYNTHETIC_ROWS, seed: 1 });
   }
   log(`bootstrap: training "${model}" (gbdt, Mini-XDR classes) on "${dataset}"`);
