@@ -58,7 +58,7 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
   // baseScore is added explicitly: onnxruntime drops base_values of a target no tree writes to.
   // One single-target ensemble per class, concatenated: onnxruntime walks every tree of an
   // ensemble for one row before the next row, so a class's trees alone stay in cache where all
-  // classes' trees together do not (measured 1.6x the rows/s on cicids2017, 10 classes).
+  // classes' trees together do not (cicids2017, 10 classes, one thread: 41.7k → 60.9k rows/s).
   doc.trees.forEach((tree, t) => {
     if (!(Number.isInteger(tree.classIndex) && tree.classIndex >= 0 && tree.classIndex < k)) throw new GbdtExportError(`tree ${t} has classIndex ${tree.classIndex} of ${k} classes`);
   });
