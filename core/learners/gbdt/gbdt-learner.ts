@@ -49,7 +49,7 @@ export interface GbdtParams {
   readonly skipGradientShare: number;
   /**
    * Threads that grow a round's class trees at the same time (the calling thread included);
-   * 0 = one per available core for fits big enough to pay for starting helpers (about 0.3 s), else
+   * 0 = one per available core for fits big enough to pay for starting helpers (about 50 ms), else
    * the calling thread alone. The fitted model is the same for any count.
    */
   readonly threads: number;
