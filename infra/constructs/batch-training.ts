@@ -12,6 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { nagArn } from './nag';
 
 export interface BatchTrainingProps {
   readonly repository: ecr.IRepository;
@@ -87,12 +88,7 @@ export class BatchTraining extends Construct {
       }),
     });
 
-    const nag = (arn: string): string => {
-      const resolved: unknown = stack.resolve(arn);
-      if (typeof resolved === 'string') return resolved;
-      const parts = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-      return parts.map((p) => (typeof p === 'string' ? p : `<${(p as { 'Fn::GetAtt'?: string[]; Ref?: string }).Ref ?? (p as { 'Fn::GetAtt': string[] })['Fn::GetAtt'].join('.')}>`)).join('');
-    };
+    const nag = (arn: string): string => nagArn(this, arn);
     Validations.of(this.executionRole).acknowledge(
       { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the training repository.' },
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${this.logGroup.logGroupArn}:*`)}]`, reason: 'Each training job writes its own log stream inside the training log group; stream names are per job.' },

@@ -8,6 +8,7 @@ import type { IConstruct } from 'constructs';
 import type { PlatformConfig } from '../../config/config';
 import { TABLES, type BucketId, type TableId } from '../../config/resources';
 import type { AccessDefinition, FunctionDefinition } from '../../functions/catalogue';
+import { nagArn } from './nag';
 import type { XdrFunction } from './xdr-function';
 
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable', 'dynamodb:ConditionCheckItem'];
@@ -19,14 +20,6 @@ export interface CatalogueGrant {
   readonly statements: iam.PolicyStatement[];
   /** cdk-nag finding ids for wildcards that are inherent (object keys, index names). */
   readonly wildcardFindings: string[];
-}
-
-/** Renders a token-bearing ARN the way cdk-nag prints it in finding ids. */
-function nagArn(scope: IConstruct, arn: string): string {
-  const resolved: unknown = Stack.of(scope).resolve(arn);
-  if (typeof resolved === 'string') return resolved;
-  const parts = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  return parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`)).join('');
 }
 
 export function catalogueGrant(scope: IConstruct, access: AccessDefinition, config: PlatformConfig): CatalogueGrant {

@@ -7,6 +7,7 @@ import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { nagArn } from './nag';
 import { TRAINING_OUTPUT_PREFIX } from '../../adapters/training-backends/sagemaker-backend';
 
 export interface TrainingRoleProps {
@@ -65,12 +66,7 @@ export class TrainingRole extends Construct {
       description: `${sagemaker ? 'SageMaker training jobs' : 'AWS Batch training jobs'} of the Mini-XDR ML platform: read datasets, write training output only`,
       inlinePolicies: { training: policy },
     });
-    const nag = (arn: string): string => {
-      const resolved: unknown = stack.resolve(arn);
-      if (typeof resolved === 'string') return resolved;
-      const parts = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-      return parts.map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join('');
-    };
+    const nag = (arn: string): string => nagArn(this, arn);
     Validations.of(this.role).acknowledge(
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${datasets}/*`)}]`, reason: 'Training reads dataset chunks by content-addressed key inside the datasets bucket; keys are data, so the ARN ends in a wildcard.' },
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${artefacts}/${TRAINING_OUTPUT_PREFIX}*`)}]`, reason: 'Training jobs write their model output and spot checkpoints under per-job keys below the training-output/ prefix only.' },

@@ -19,6 +19,7 @@ import { RETRAIN_ENV } from '../../core/retraining/settings';
 import type { FunctionDefinition } from '../../functions/catalogue';
 import { applyCatalogueGrant } from '../constructs/catalogue-grants';
 import { BatchTraining } from '../constructs/batch-training';
+import { nagArn } from '../constructs/nag';
 import { TrainingRole } from '../constructs/training-role';
 import { XdrFunction } from '../constructs/xdr-function';
 import { COMPLETION_EVENTS, DRIFT_CHECK_SCHEDULE, EVENT_FUNCTIONS, EVENT_RULES, TRAINING_JOB_PREFIX, type EventFunctionKey } from '../events-catalogue';
@@ -149,8 +150,7 @@ export class TrainingStack extends Stack {
     const jobs = this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
     launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:TagResource'], resources: [jobs] }));
     launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
-    const resolved = this.resolve(jobs) as { 'Fn::Join': [string, unknown[]] };
-    const nagId = resolved['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join('');
+    const nagId = nagArn(this, jobs);
     Validations.of(launcher).acknowledge(
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagId}]`, reason: 'SubmitJob tags the job it creates; job ids are assigned by Batch at submission, so the tag grant names all jobs of the account and region.' },
       { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'batch:DescribeJobs has no resource-level permissions; the launcher only reads the state of jobs it submitted.' },
@@ -164,8 +164,7 @@ export class TrainingStack extends Stack {
     launcher.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.trainingRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
     );
-    const resolved = this.resolve(jobs) as { 'Fn::Join': [string, unknown[]] };
-    const nagId = resolved['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join('');
+    const nagId = nagArn(this, jobs);
     Validations.of(launcher).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagId}]`,
       reason: 'Each retraining run creates a new SageMaker training job whose name is its job id; the ARN is limited to the train- prefix the launcher uses.',
