@@ -18,7 +18,7 @@ import { MemoryItemTable, MemoryObjectStore } from '../core/datasets/testing/mem
 import { evaluate } from '../core/evaluation';
 import { GbdtLearner, predictProbaFromDocument, type GbdtModelDocument } from '../core/learners/gbdt';
 import { buildOnnxInputArrays, exportGbdtToOnnx, ONNX_INPUT_CATEGORICAL, ONNX_INPUT_NUMERIC } from '../core/onnx';
-import { alignFeatures, CONTINUATION_PARAMS, learnerFactoryFor, loadDataset, loadManifest, PIPELINE_PARAMS, REFIT_PARAMS } from '../core/pipeline';
+import { alignFeatures, CONTINUATION_PARAMS, learnerFactoryFor, loadDataset, loadManifest, pipelineParams, REFIT_PARAMS } from '../core/pipeline';
 import { classWeights, trainModel } from '../core/training';
 import { ingestFile, matrixToRows, QUALITY_TASKS, type QualityTask, type TaskName } from '../test/quality/tasks';
 
@@ -117,7 +117,7 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
   let t = performance.now();
   const result = trainModel(train, {
     learnerFactory: learnerFactoryFor('gbdt'),
-    params: PIPELINE_PARAMS.gbdt,
+    params: pipelineParams('gbdt', K),
     refit: REFIT_PARAMS.gbdt,
     continuation: CONTINUATION_PARAMS.gbdt,
     seed,
@@ -144,7 +144,7 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
 
   process.stderr.write(`[${task.name}] one balanced fit, pipeline settings\n`);
   t = performance.now();
-  const single = learnerFactoryFor('gbdt')(seed, { ...PIPELINE_PARAMS.gbdt, nRounds: 200, earlyStoppingRounds: 0 });
+  const single = learnerFactoryFor('gbdt')(seed, { ...pipelineParams('gbdt', K), nRounds: 200, earlyStoppingRounds: 0 });
   single.fit(Xtr, ytr, { schema: train.schema, classes: train.classes, sampleWeight: classWeights(ytr, K, 'balanced') });
   const singleFitSeconds = (performance.now() - t) / 1000;
   const singleMacroF1 = evaluate(yte, single.predictProba(Xte), train.classes).macroF1;

@@ -40,6 +40,27 @@ describe('exportGbdtToOnnx', () => {
     expect(agree).toBeGreaterThanOrEqual(rows.length - 3); // only exact float32 ties may differ
   });
 
+  it('matches the reference within 1e-5 for multi-output trees, alone and after per-class trees (a continued model)', async () => {
+    // Prepare
+    const schema = mixedSchema(5, [['tcp', 'udp', 'icmp']]);
+    const classes = ['normal', 'dos', 'probe', 'r2l', 'u2r'];
+    const multiOnly = randomGbdtDocument(21, schema, classes, 0, 5, 40);
+    const mixed = randomGbdtDocument(22, schema, classes, 10, 4, 30);
+    const rows = randomRawRows(23, schema, 2000);
+    const X = rowsToFeatureMatrix(schema, rows);
+
+    for (const doc of [multiOnly, mixed]) {
+      // Act
+      const onnx = await runOnnx(exportGbdtToOnnx(doc), doc, rows);
+
+      // Assess
+      expect(onnx.dims).toEqual([2000, 5]);
+      expect(maxAbsDiff(onnx.proba, predictProbaFromDocument(doc, X))).toBeLessThanOrEqual(1e-5);
+      await onnx.session.release();
+    }
+    expect(multiOnly.trees.every((t) => t.classIndex === -1)).toBe(true);
+  });
+
   it('treats the edge cases exactly as the reference: missing -> fill, ±Inf -> range ends, on-threshold goes left', async () => {
     // Prepare: one numeric feature, one stump: x <= 0.5 -> class a, else class b
     const doc: GbdtModelDocument = {
@@ -109,5 +130,8 @@ describe('exportGbdtToOnnx', () => {
     expect(() => exportGbdtToOnnx({ ...doc, baseScore: [0] })).toThrow(GbdtExportError);
     expect(() => exportGbdtToOnnx({ ...doc, trees: [{ ...doc.trees[0], classIndex: 5 }] })).toThrow(GbdtExportError);
     expect(() => exportGbdtToOnnx({ ...doc, preprocessing: { ...doc.preprocessing, fill: [0] } })).toThrow(GbdtExportError);
+    const multi = randomGbdtDocument(2, mixedSchema(2, [['a']]), ['x', 'y'], 0, 3, 1);
+    expect(() => exportGbdtToOnnx({ ...multi, trees: [{ ...multi.trees[0], classIndex: 0 }] })).toThrow(/classIndex 0 \(must be -1\)/);
+    expect(() => exportGbdtToOnnx({ ...multi, trees: [{ ...multi.trees[0], values: [1] }] })).toThrow(/1 values for/);
   });
 });

@@ -1,7 +1,7 @@
 // Exports a gradient-boosted tree model document (model.json) to ONNX: raw features in, class
 // probabilities out. Preprocessing (NaN -> fill, clip to [min, max]) runs inside the graph, the
 // trees run as one single-target ai.onnx.ml TreeEnsembleRegressor per class (BRANCH_LEQ),
-// concatenated, then + baseScore, followed by Softmax. Matches core/learners/gbdt/predict.ts.
+// concatenated, and multi-output trees as one K-target ensemble, then + baseScore, followed by Softmax. Matches core/learners/gbdt/predict.ts.
 import type { GbdtModelDocument } from '../learners/gbdt/model-document';
 import { ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITIES } from './feeds';
 import { addFeatureInputs, ML_DOMAIN } from './graph-inputs';
@@ -59,14 +59,26 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
   // One single-target ensemble per class, concatenated: onnxruntime walks every tree of an
   // ensemble for one row before the next row, so a class's trees alone stay in cache where all
   // classes' trees together do not (cicids2017, 10 classes, one thread: 41.7k → 60.9k rows/s).
+  // Multi-output trees (one tree per round, K values per leaf) form one K-target ensemble added
+  // to the per-class ones; a model has one kind or, continued from the other kind, both.
   doc.trees.forEach((tree, t) => {
-    if (!(Number.isInteger(tree.classIndex) && tree.classIndex >= 0 && tree.classIndex < k)) throw new GbdtExportError(`tree ${t} has classIndex ${tree.classIndex} of ${k} classes`);
+    if (tree.values !== undefined) {
+      if (tree.classIndex !== -1) throw new GbdtExportError(`tree ${t} has per-class values but classIndex ${tree.classIndex} (must be -1)`);
+      if (tree.values.length !== tree.left.length * k) throw new GbdtExportError(`tree ${t} has ${tree.values.length} values for ${tree.left.length} nodes and ${k} classes`);
+    } else if (!(Number.isInteger(tree.classIndex) && tree.classIndex >= 0 && tree.classIndex < k)) throw new GbdtExportError(`tree ${t} has classIndex ${tree.classIndex} of ${k} classes`);
   });
-  const classScores = doc.classes.map((_, c) => {
-    const trees = doc.trees.filter((t) => t.classIndex === c).map((t) => ({ ...t, classIndex: 0 }));
-    return g.op('TreeEnsembleRegressor', [clipped], treeAttributes(trees, 1, internalOf), { domain: ML_DOMAIN });
-  });
-  const treeScores = k === 1 ? classScores[0] : g.op('Concat', classScores, [attrInt('axis', 1)]);
+  const multiTrees = doc.trees.filter((t) => t.values !== undefined);
+  const hasClassTrees = multiTrees.length < doc.trees.length;
+  const parts: string[] = [];
+  if (hasClassTrees || multiTrees.length === 0) {
+    const classScores = doc.classes.map((_, c) => {
+      const trees = doc.trees.filter((t) => t.classIndex === c).map((t) => ({ ...t, classIndex: 0 }));
+      return g.op('TreeEnsembleRegressor', [clipped], treeAttributes(trees, 1, internalOf), { domain: ML_DOMAIN });
+    });
+    parts.push(k === 1 ? classScores[0] : g.op('Concat', classScores, [attrInt('axis', 1)]));
+  }
+  if (multiTrees.length > 0) parts.push(g.op('TreeEnsembleRegressor', [clipped], treeAttributes(multiTrees, k, internalOf), { domain: ML_DOMAIN }));
+  const treeScores = parts.length === 1 ? parts[0] : g.op('Add', parts);
   const scores = g.op('Add', [treeScores, g.constant(tensorFloat('base_score', [k], doc.baseScore))]);
   const proba = g.op('Softmax', [scores], [attrInt('axis', 1)]);
   const label = g.op('ArgMax', [proba], [attrInt('axis', 1), attrInt('keepdims', 0)]);
@@ -109,10 +121,20 @@ function treeAttributes(docTrees: GbdtModelDocument['trees'], nTargets: number, 
         modes.push('LEAF');
         trueIds.push(0);
         falseIds.push(0);
-        targetTree.push(t);
-        targetNode.push(i);
-        targetId.push(tree.classIndex);
-        targetWeight.push(tree.value[i]);
+        const leafValues = tree.values;
+        if (leafValues) {
+          for (let c = 0; c < nTargets; c++) {
+            targetTree.push(t);
+            targetNode.push(i);
+            targetId.push(c);
+            targetWeight.push(leafValues[i * nTargets + c]);
+          }
+        } else {
+          targetTree.push(t);
+          targetNode.push(i);
+          targetId.push(tree.classIndex);
+          targetWeight.push(tree.value[i]);
+        }
       } else {
         const f = tree.feature[i];
         if (!(f >= 0 && f < internalOf.length)) throw new GbdtExportError(`tree ${t} node ${i} splits on feature ${f}`);

@@ -10,6 +10,12 @@ describeLearnerConformance({
   fromJSON: (doc: ModelDocument) => GbdtLearner.fromJSON(doc),
 });
 
+describeLearnerConformance({
+  name: 'GbdtLearner (multi-output trees)',
+  create: (seed) => new GbdtLearner({ seed, nRounds: 20, maxDepth: 4, subsample: 0.8, colsampleByTree: 0.7, multiOutput: true, sketchDims: 2 }),
+  fromJSON: (doc: ModelDocument) => GbdtLearner.fromJSON(doc),
+});
+
 /** Two well-separated noisy blobs per class along feature 0, plus noise features. */
 function blobs(seed: number, rows: number, k: number) {
   const rnd = new SeededRandom(seed);
@@ -258,5 +264,88 @@ describe('GbdtLearner', () => {
     const renamed = { features: d.schema.features.map((f, j) => ({ ...f, name: `other${j}` })) };
     expect(() => next.fit(d.X, d.y, { ...fitOpts, schema: renamed, init: first.toJSON() })).toThrow(/different features/);
     expect(() => next.fit(d.X, d.y, { ...fitOpts, init: { ...first.toJSON(), format: 'mlp' } })).toThrow(/cannot continue from the initial model/);
+  });
+
+  describe('multi-output trees (multiOutput)', () => {
+    const accuracy = (learner: GbdtLearner, test: { X: typeof d.X; y: Int32Array }): number =>
+      learner.predict(test.X).reduce((n, p, i) => n + (p === test.y[i] ? 1 : 0), 0) / test.y.length;
+
+    it('grows one tree per round with a value per class in each leaf, and predicts what the document predicts', () => {
+      let last: FitProgress | undefined;
+      const learner = new GbdtLearner({ seed: 2, nRounds: 10, maxDepth: 6, multiOutput: true, sketchDims: 2 });
+      learner.fit(d.X, d.y, { ...fitOpts, onProgress: (p) => (last = p) });
+      const doc = learner.toJSON();
+      expect(doc.trees).toHaveLength(10);
+      for (const tree of doc.trees) {
+        expect(tree.classIndex).toBe(-1);
+        expect(tree.values).toHaveLength(tree.left.length * 3);
+        expect(tree.value.every((v) => v === 0)).toBe(true);
+        // every class moves in some leaf: the values are Newton steps per class, not one shared step
+        for (let c = 0; c < 3; c++) expect(tree.values?.some((v, i) => i % 3 === c && v !== 0)).toBe(true);
+      }
+      const copy = { ...d.X, data: d.X.data.slice() };
+      expect(Array.from(learner.predictProba(copy))).toEqual(Array.from(predictProbaFromDocument(doc, d.X)));
+      // the binned training scores and the document's float32 walk agree (train loss from both)
+      const raw = predictRawScores(doc, d.X);
+      let loss = 0;
+      for (let i = 0; i < d.X.rows; i++) {
+        const off = i * 3;
+        const m = Math.max(raw[off], raw[off + 1], raw[off + 2]);
+        loss -= raw[off + d.y[i]] - (m + Math.log(Math.exp(raw[off] - m) + Math.exp(raw[off + 1] - m) + Math.exp(raw[off + 2] - m)));
+      }
+      expect(last?.trainLoss).toBeCloseTo(loss / d.X.rows, 12);
+    });
+
+    it('learns as well as per-class trees on separable classes, with or without a sketch, and with row sampling', () => {
+      const train = blobs(31, 4000, 6);
+      const test = blobs(32, 2000, 6);
+      const opts = { schema: train.schema, classes: train.classes };
+      const perClass = new GbdtLearner({ seed: 3, nRounds: 40, maxDepth: 4, learningRate: 0.2 });
+      perClass.fit(train.X, train.y, opts);
+      const reference = accuracy(perClass, test);
+      expect(reference).toBeGreaterThan(0.6);
+      for (const params of [{ sketchDims: 0 }, { sketchDims: 2 }, { sketchDims: 2, subsample: 0.7 }]) {
+        const multi = new GbdtLearner({ seed: 3, nRounds: 40, maxDepth: 5, learningRate: 0.2, multiOutput: true, ...params });
+        multi.fit(train.X, train.y, opts);
+        expect(multi.toJSON().trees).toHaveLength(40);
+        expect(accuracy(multi, test)).toBeGreaterThan(reference - 0.02);
+      }
+    });
+
+    it('treats sketchDims >= classes as every class, and stops early like per-class trees', () => {
+      const all = new GbdtLearner({ seed: 4, nRounds: 6, maxDepth: 4, multiOutput: true, sketchDims: 0 });
+      all.fit(d.X, d.y, fitOpts);
+      const wide = new GbdtLearner({ seed: 4, nRounds: 6, maxDepth: 4, multiOutput: true, sketchDims: 3 });
+      wide.fit(d.X, d.y, fitOpts);
+      expect(wide.toJSON().trees).toEqual(all.toJSON().trees);
+
+      const train = blobs(41, 2000, 4);
+      const valid = blobs(42, 800, 4);
+      const learner = new GbdtLearner({ seed: 4, nRounds: 300, maxDepth: 6, learningRate: 0.5, earlyStoppingRounds: 5, multiOutput: true });
+      const report = learner.fit(train.X, train.y, { schema: train.schema, classes: train.classes, validation: { X: valid.X, y: valid.y } });
+      expect(report.iterations).toBeLessThan(300);
+      expect(learner.toJSON().trees).toHaveLength(report.bestIteration + 1);
+    });
+
+    it('continues a per-class model with multi-output rounds (both kinds in one document)', () => {
+      const first = new GbdtLearner({ seed: 6, nRounds: 5, maxDepth: 4, learningRate: 0.2 });
+      first.fit(d.X, d.y, fitOpts);
+      const rest = new GbdtLearner({ seed: 6, nRounds: 4, maxDepth: 4, learningRate: 0.2, multiOutput: true });
+      rest.fit(d.X, d.y, { ...fitOpts, init: first.toJSON() });
+      const doc = rest.toJSON();
+      expect(doc.trees.map((t) => t.classIndex)).toEqual([...first.toJSON().trees.map((t) => t.classIndex), -1, -1, -1, -1]);
+      const restored = GbdtLearner.fromJSON(JSON.parse(JSON.stringify(doc)) as ModelDocument);
+      expect(Array.from(restored.predictProba({ ...d.X, data: d.X.data.slice() }))).toEqual(Array.from(predictProbaFromDocument(doc, d.X)));
+    });
+
+    it('rejects invalid multi-output parameters and malformed multi-output trees', () => {
+      expect(() => new GbdtLearner({ seed: 1, sketchDims: -1 })).toThrow(/sketchDims must be an integer >= 0/);
+      expect(() => new GbdtLearner({ seed: 1, multiOutput: 'yes' as unknown as boolean })).toThrow(/multiOutput must be true or false/);
+      const learner = new GbdtLearner({ seed: 1, nRounds: 2, multiOutput: true });
+      learner.fit(d.X, d.y, fitOpts);
+      const doc = learner.toJSON();
+      expect(() => predictRawScores({ ...doc, trees: [{ ...doc.trees[0], classIndex: 0 }] }, d.X)).toThrow(/must have classIndex -1/);
+      expect(() => predictRawScores({ ...doc, trees: [{ ...doc.trees[0], values: [0] }] }, d.X)).toThrow(/1 values for/);
+    });
   });
 });

@@ -53,6 +53,15 @@ export interface GbdtParams {
    * the calling thread alone. The fitted model is the same for any count.
    */
   readonly threads: number;
+  /**
+   * One tree per round whose leaves hold a value for every class (true), instead of one tree per
+   * class per round (false). Splits are chosen on a sketch of the gradient matrix (`sketchDims`
+   * random projections) with one shared hessian; each leaf then gets every class's Newton step.
+   * Grows and predicts about K times fewer trees.
+   */
+  readonly multiOutput: boolean;
+  /** Gradient dimensions the multi-output split search sees: 0 = every class, else that many random projections. */
+  readonly sketchDims: number;
   /** Seed of all randomness (row and feature sampling). */
   readonly seed: number;
 }
@@ -73,6 +82,8 @@ export const DEFAULT_GBDT_PARAMS: Omit<GbdtParams, 'seed'> = {
   earlyStoppingRounds: 20,
   skipGradientShare: 0,
   threads: 0,
+  multiOutput: false,
+  sketchDims: 0,
 };
 
 /** With threads = 0, fits smaller than this (rows × features × classes × rounds) grow on the calling thread only. */
@@ -115,6 +126,8 @@ function validateParams(p: GbdtParams): void {
   check(Number.isInteger(p.earlyStoppingRounds) && p.earlyStoppingRounds >= 0, `earlyStoppingRounds must be an integer >= 0, got ${p.earlyStoppingRounds}`);
   check(p.skipGradientShare >= 0 && p.skipGradientShare <= 0.5, `skipGradientShare must be in [0, 0.5], got ${p.skipGradientShare}`);
   check(Number.isInteger(p.threads) && p.threads >= 0, `threads must be an integer >= 0, got ${p.threads}`);
+  check(typeof p.multiOutput === 'boolean', `multiOutput must be true or false, got ${String(p.multiOutput)}`);
+  check(Number.isInteger(p.sketchDims) && p.sketchDims >= 0, `sketchDims must be an integer >= 0, got ${p.sketchDims}`);
   check(Number.isFinite(p.seed), `seed must be finite, got ${p.seed}`);
 }
 
@@ -168,6 +181,106 @@ function addTreeByLeafRows(tree: GrownTree, rowsOrder: Int32Array, leafOf: Int32
     const leaf = leafOf[i];
     scores[idx] += value[leaf];
     probs[idx] *= expValue[leaf];
+  }
+}
+
+/**
+ * A multi-output round's split-search rows: per sampled row, `dims` sketched gradient values
+ * (the class gradients themselves when `projection` is null, else their products with the
+ * projection, k × dims) and the shared hessian (half the summed class hessians), `dims + 1`
+ * float32 values per row at row * (dims + 1).
+ */
+function sketchGradients(gh: readonly Float32Array[], rows: Int32Array, count: number, projection: Float64Array | null, dims: number, vals: Float32Array): void {
+  const k = gh.length;
+  const S = dims + 1;
+  for (let q = 0; q < count; q++) vals.fill(0, rows[q] * S, rows[q] * S + S);
+  // class by class: each class's gradients are read in row order
+  for (let c = 0; c < k; c++) {
+    const arr = gh[c];
+    for (let q = 0; q < count; q++) {
+      const r = rows[q];
+      const base = r * S;
+      const g = arr[2 * r];
+      vals[base + dims] += 0.5 * arr[2 * r + 1];
+      if (!projection) vals[base + c] = g;
+      else if (g !== 0) for (let d = 0, pc = c * dims; d < dims; d++) vals[base + d] += g * projection[pc + d];
+    }
+  }
+}
+
+/**
+ * Every class's Newton step (times the learning rate) in each leaf of a multi-output tree, nodes × k
+ * (internal nodes 0). Leaf ids of the tree's rows are scattered into `leafOf` (-1 elsewhere), then
+ * the class sums are gathered in one pass in row order.
+ */
+function leafVectors(tree: GrownTree, rowsOrder: Int32Array, leafOf: Int32Array, gh: readonly Float32Array[], lambda: number, learningRate: number): Float64Array {
+  const k = gh.length;
+  const nodes = tree.left.length;
+  leafOf.fill(-1);
+  for (let node = 0; node < nodes; node++) {
+    if (tree.left[node] !== -1) continue;
+    for (let q = tree.rowStart[node], e = tree.rowEnd[node]; q < e; q++) leafOf[rowsOrder[q]] = node;
+  }
+  const sums = new Float64Array(nodes * 2 * k);
+  for (let c = 0; c < k; c++) {
+    const arr = gh[c];
+    for (let i = 0; i < leafOf.length; i++) {
+      const leaf = leafOf[i];
+      if (leaf < 0) continue;
+      const at = (leaf * k + c) * 2;
+      sums[at] += arr[2 * i];
+      sums[at + 1] += arr[2 * i + 1];
+    }
+  }
+  const values = new Float64Array(nodes * k);
+  for (let node = 0; node < nodes; node++) {
+    if (tree.left[node] !== -1) continue;
+    for (let c = 0; c < k; c++) {
+      const at = (node * k + c) * 2;
+      const denom = sums[at + 1] + lambda;
+      values[node * k + c] = denom > 0 ? (-sums[at] / denom) * learningRate : 0;
+    }
+  }
+  return values;
+}
+
+/** addTreeBinned for a multi-output tree: each row's leaf adds its k values. */
+function addMultiTreeBinned(
+  tree: GrownTree,
+  values: Float64Array,
+  bins: Uint8Array,
+  rows: number,
+  rowStride: number,
+  featureStride: number,
+  k: number,
+  scores: Float64Array,
+  probs?: Float64Array,
+): void {
+  const left = Int32Array.from(tree.left);
+  const right = Int32Array.from(tree.right);
+  const featureOff = Int32Array.from(tree.feature, (f) => f * featureStride);
+  const splitBin = Int32Array.from(tree.splitBin);
+  const expValues = probs ? Float64Array.from(values, Math.exp) : null;
+  for (let i = 0; i < rows; i++) {
+    const base = i * rowStride;
+    let node = 0;
+    while (left[node] !== -1) node = bins[base + featureOff[node]] <= splitBin[node] ? left[node] : right[node];
+    const v = node * k;
+    const o = i * k;
+    for (let c = 0; c < k; c++) scores[o + c] += values[v + c];
+    if (probs && expValues) for (let c = 0; c < k; c++) probs[o + c] *= expValues[v + c];
+  }
+}
+
+/** addTreeByLeafRows for a multi-output tree grown on every row: `leafOf` as leafVectors left it. */
+function addMultiTreeByLeaf(values: Float64Array, leafOf: Int32Array, k: number, scores: Float64Array, probs: Float64Array): void {
+  const expValues = Float64Array.from(values, Math.exp);
+  for (let i = 0, o = 0; i < leafOf.length; i++, o += k) {
+    const v = leafOf[i] * k;
+    for (let c = 0; c < k; c++) {
+      scores[o + c] += values[v + c];
+      probs[o + c] *= expValues[v + c];
+    }
   }
 }
 
@@ -315,8 +428,13 @@ export class GbdtLearner implements Learner {
     const vScores = validation ? (init ? predictRawScores(init, validation.X) : new Float64Array(validation.X.rows * k)) : null;
     if (vScores && !init) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
 
-    const grower = new TreeGrower(mapper, bins, n, p);
-    const threads = p.threads > 0 || n * nf * k * p.nRounds >= MIN_PARALLEL_WORK ? poolThreads(p.threads, k) : 1;
+    // multi-output trees search splits on `dims` gradient dimensions (+ the shared hessian)
+    const multi = p.multiOutput;
+    const dims = multi && p.sketchDims > 0 && p.sketchDims < k ? p.sketchDims : k;
+    const grower = new TreeGrower(mapper, bins, n, p, multi ? dims + 1 : 2);
+    const sketch = multi ? new Float32Array(n * (dims + 1)) : null;
+    const projection = multi && dims < k ? new Float64Array(k * dims) : null;
+    const threads = !multi && (p.threads > 0 || n * nf * k * p.nRounds >= MIN_PARALLEL_WORK) ? poolThreads(p.threads, k) : 1;
     const pool = threads > 1 ? ClassTreePool.start(mapper, bins, n, p, k, threads) : null;
     try {
       const gh = pool ? pool.buffers.gh : Array.from({ length: k }, () => new Float32Array(2 * n));
@@ -336,6 +454,7 @@ export class GbdtLearner implements Learner {
       const featureGain = new Float64Array(nf);
       const trees: GrownTree[] = [];
       const treeClass: number[] = [];
+      const treeValues: (Float64Array | null)[] = [];
       const useEarlyStopping = validation !== undefined && p.earlyStoppingRounds > 0;
       let bestIteration = -1;
       let bestLoss = Infinity;
@@ -349,6 +468,7 @@ export class GbdtLearner implements Learner {
       const addTree = (c: number, tree: GrownTree, gain: Float64Array): void => {
         trees.push(tree);
         treeClass.push(c);
+        treeValues.push(null);
         for (let j = 0; j < nf; j++) featureGain[j] += gain[j];
         if (grownRows[c] === n) addTreeByLeafRows(tree, rowLists[c], leafOf, c, k, scores, probs);
         else addTreeBinned(tree, grower.columns, n, 1, n, c, k, scores, probs);
@@ -372,7 +492,24 @@ export class GbdtLearner implements Learner {
           for (let i = 0; i < n; i++) sampled[i] = i;
           nSampled = n;
         }
-        for (let c = 0; c < k; c++) {
+        if (sketch) {
+          let features = allFeatures;
+          if (nFeatUsed < nf) features = rnd.shuffle(Int32Array.from(allFeatures)).subarray(0, nFeatUsed).sort();
+          if (projection) for (let q = 0, scale = 1 / Math.sqrt(dims); q < projection.length; q++) projection[q] = rnd.normal() * scale;
+          work.set(sampled.subarray(0, nSampled));
+          sketchGradients(gh, work, nSampled, projection, dims, sketch);
+          const gain = new Float64Array(nf);
+          const tree = grower.grow(sketch, work, nSampled, features, gain);
+          const values = leafVectors(tree, work, leafOf, gh, p.lambda, p.learningRate);
+          trees.push(tree);
+          treeClass.push(-1);
+          treeValues.push(values);
+          for (let j = 0; j < nf; j++) featureGain[j] += gain[j];
+          if (nSampled === n) addMultiTreeByLeaf(values, leafOf, k, scores, probs);
+          else addMultiTreeBinned(tree, values, grower.columns, n, 1, n, k, scores, probs);
+          if (vBins && vScores && validation) addMultiTreeBinned(tree, values, vBins, validation.X.rows, nf, 1, k, vScores);
+        }
+        for (let c = 0; c < k && !sketch; c++) {
           let features = allFeatures;
           if (nFeatUsed < nf) {
             const perm = rnd.shuffle(Int32Array.from(allFeatures));
@@ -409,18 +546,14 @@ export class GbdtLearner implements Learner {
       }
 
       const keepRounds = useEarlyStopping ? bestIteration + 1 : iterations;
-      const keptTrees = trees.slice(0, keepRounds * k);
+      const keptTrees = trees.slice(0, keepRounds * (multi ? 1 : k));
       const finalGain = gainAtRound[keepRounds - 1];
       const docTrees: GbdtTree[] = [...(init?.trees ?? [])];
-      const grownTrees: GbdtTree[] = keptTrees.map((t, i) => ({
-        classIndex: treeClass[i],
-        feature: t.feature,
-        threshold: t.threshold,
-        left: t.left,
-        right: t.right,
-        value: t.value,
-        cover: t.cover,
-      }));
+      const grownTrees: GbdtTree[] = keptTrees.map((t, i) => {
+        const values = treeValues[i];
+        const tree = { classIndex: treeClass[i], feature: t.feature, threshold: t.threshold, left: t.left, right: t.right, value: t.value, cover: t.cover };
+        return values ? { ...tree, value: t.value.map(() => 0), values: Array.from(values) } : tree;
+      });
       docTrees.push(...grownTrees);
       if (init) for (let j = 0; j < nf; j++) finalGain[j] += init.featureGain[j];
       const params: Record<string, number | string | boolean> = { ...p };

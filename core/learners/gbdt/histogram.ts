@@ -16,9 +16,9 @@ export function histogramLayout(binCounts: Int32Array): HistogramLayout {
   return { nFeatures: binCounts.length, binOffset };
 }
 
-/** Length in doubles of one histogram with this layout. */
-export function histogramLength(layout: HistogramLayout): number {
-  return layout.binOffset[layout.nFeatures] * 2;
+/** Length in doubles of one histogram with this layout (`stride` sums per bin; [g, h] = 2). */
+export function histogramLength(layout: HistogramLayout, stride = 2): number {
+  return layout.binOffset[layout.nFeatures] * stride;
 }
 
 /**
@@ -114,11 +114,92 @@ export function buildHistogram(
   }
 }
 
-/** In place: parent[i] -= child[i] for the listed features' bins (parent becomes the sibling). */
-export function subtractHistogram(parent: Float64Array, child: Float64Array, layout: HistogramLayout, features: Int32Array): void {
+/** In place: parent[i] -= child[i] for the listed features' bins (parent becomes the sibling); `stride` sums per bin. */
+export function subtractHistogram(parent: Float64Array, child: Float64Array, layout: HistogramLayout, features: Int32Array, stride = 2): void {
   const off = layout.binOffset;
   for (let u = 0; u < features.length; u++) {
     const j = features[u];
-    for (let i = off[j] << 1, e = off[j + 1] << 1; i < e; i++) parent[i] -= child[i];
+    for (let i = off[j] * stride, e = off[j + 1] * stride; i < e; i++) parent[i] -= child[i];
+  }
+}
+
+/**
+ * buildHistogram for rows carrying `stride` values each (stride - 1 gradient dimensions, then one
+ * shared hessian), as the sketched multi-output trees use: hist holds `stride` sums per bin and
+ * `totals` the node's `stride` sums.
+ */
+export function buildHistogramStrided(
+  hist: Float64Array,
+  layout: HistogramLayout,
+  index: SparseBinIndex,
+  vals: Float32Array,
+  stride: number,
+  rows: Int32Array,
+  start: number,
+  end: number,
+  features: Int32Array,
+  totals: Float64Array,
+): void {
+  const { rowStart, entries, defaultBin } = index;
+  totals.fill(0);
+  if (stride === 3 || stride === 4) {
+    // unrolled: the sketched trees' common strides (2 or 3 dimensions + hessian)
+    const four = stride === 4;
+    let t0 = 0;
+    let t1 = 0;
+    let t2 = 0;
+    let t3 = 0;
+    for (let k = start; k < end; k++) {
+      const r = rows[k];
+      const base = r * stride;
+      const v0 = vals[base];
+      const v1 = vals[base + 1];
+      const v2 = vals[base + 2];
+      const v3 = four ? vals[base + 3] : 0;
+      t0 += v0;
+      t1 += v1;
+      t2 += v2;
+      t3 += v3;
+      if (four) {
+        for (let q = rowStart[r], e = rowStart[r + 1]; q < e; q++) {
+          const idx = entries[q] << 2;
+          hist[idx] += v0;
+          hist[idx + 1] += v1;
+          hist[idx + 2] += v2;
+          hist[idx + 3] += v3;
+        }
+      } else {
+        for (let q = rowStart[r], e = rowStart[r + 1]; q < e; q++) {
+          const idx = entries[q] * 3;
+          hist[idx] += v0;
+          hist[idx + 1] += v1;
+          hist[idx + 2] += v2;
+        }
+      }
+    }
+    totals[0] = t0;
+    totals[1] = t1;
+    totals[2] = t2;
+    if (four) totals[3] = t3;
+  } else {
+    for (let k = start; k < end; k++) {
+      const r = rows[k];
+      const base = r * stride;
+      for (let d = 0; d < stride; d++) totals[d] += vals[base + d];
+      for (let q = rowStart[r], e = rowStart[r + 1]; q < e; q++) {
+        const idx = entries[q] * stride;
+        for (let d = 0; d < stride; d++) hist[idx + d] += vals[base + d];
+      }
+    }
+  }
+  const off = layout.binOffset;
+  for (let u = 0; u < features.length; u++) {
+    const j = features[u];
+    const d0 = defaultBin[j] * stride;
+    for (let d = 0; d < stride; d++) {
+      let f = 0;
+      for (let i = off[j] * stride + d, e = off[j + 1] * stride; i < e; i += stride) if (i !== d0 + d) f += hist[i];
+      hist[d0 + d] = totals[d] - f;
+    }
   }
 }

@@ -18,10 +18,12 @@ export interface GbdtPreprocessing {
 /**
  * One regression tree in flat arrays. Node i is a leaf when left[i] === -1.
  * Internal node: go to left[i] when x[feature[i]] <= threshold[i] (float32 compare), else right[i].
- * Leaf: contributes value[i] (learning rate already applied) to the raw score of `classIndex`.
+ * Leaf: contributes value[i] (learning rate already applied) to the raw score of `classIndex`
+ * (a multi-output tree: values[i * K + c] to every class c).
  * cover[i] = sum of hessians of training rows reaching node i (used by TreeSHAP).
  */
 export interface GbdtTree {
+  /** The class this tree scores, or -1 for a multi-output tree (leaf values in `values`). */
   readonly classIndex: number;
   readonly feature: readonly number[];
   readonly threshold: readonly number[];
@@ -29,6 +31,11 @@ export interface GbdtTree {
   readonly right: readonly number[];
   readonly value: readonly number[];
   readonly cover: readonly number[];
+  /**
+   * Multi-output trees only (classIndex -1): node i's leaf adds values[i * K + c] to the raw score
+   * of class c (learning rate applied; internal nodes hold 0). `value` is then all 0.
+   */
+  readonly values?: readonly number[];
 }
 
 /**

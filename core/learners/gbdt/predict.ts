@@ -68,6 +68,8 @@ export interface CompiledTree {
   readonly left: Int32Array;
   readonly right: Int32Array;
   readonly value: Float64Array;
+  /** Multi-output trees (classIndex -1): K leaf values per node; null for a class tree. */
+  readonly values: Float64Array | null;
 }
 
 /**
@@ -79,9 +81,11 @@ export function compileTree(tree: GbdtTree, nFeatures: number, nClasses: number)
   if (tree.right.length !== n || tree.feature.length !== n || tree.threshold.length !== n || tree.value.length !== n || n === 0) {
     throw new GbdtPredictError(`tree arrays have inconsistent lengths (left ${n})`);
   }
-  if (!(tree.classIndex >= 0 && tree.classIndex < nClasses)) {
-    throw new GbdtPredictError(`tree classIndex ${tree.classIndex} out of range for ${nClasses} classes`);
+  const multi = tree.values !== undefined;
+  if (multi ? tree.classIndex !== -1 : !(Number.isInteger(tree.classIndex) && tree.classIndex >= 0 && tree.classIndex < nClasses)) {
+    throw new GbdtPredictError(multi ? `a tree with per-class values must have classIndex -1, got ${tree.classIndex}` : `tree classIndex ${tree.classIndex} out of range for ${nClasses} classes`);
   }
+  if (tree.values && tree.values.length !== n * nClasses) throw new GbdtPredictError(`multi-output tree has ${tree.values.length} values for ${n} nodes and ${nClasses} classes`);
   const feature = Int32Array.from(tree.feature);
   const left = Int32Array.from(tree.left);
   const right = Int32Array.from(tree.right);
@@ -101,6 +105,7 @@ export function compileTree(tree: GbdtTree, nFeatures: number, nClasses: number)
     left,
     right,
     value: Float64Array.from(tree.value),
+    values: tree.values ? Float64Array.from(tree.values) : null,
   };
 }
 
@@ -126,14 +131,15 @@ export function accumulateRawScores(trees: readonly CompiledTree[], xs: Float32A
   for (let start = 0; start < rows; start += ROW_BLOCK) {
     const end = Math.min(rows, start + ROW_BLOCK);
     for (const tree of trees) {
-      const { feature, threshold, left, right, value, classIndex } = tree;
+      const { feature, threshold, left, right, value, values, classIndex } = tree;
       for (let i = start; i < end; i++) {
         const off = i * cols;
         let node = 0;
         while (left[node] !== -1) {
           node = xs[off + feature[node]] <= threshold[node] ? left[node] : right[node];
         }
-        out[i * nClasses + classIndex] += value[node];
+        if (values) for (let c = 0, o = i * nClasses, v = node * nClasses; c < nClasses; c++) out[o + c] += values[v + c];
+        else out[i * nClasses + classIndex] += value[node];
       }
     }
   }

@@ -2,7 +2,7 @@
 // sees only g, h, bins). Depth-wise (level order) or loss-guided (best gain first) growth, the
 // histogram subtraction trick, in-place row partitioning, XGBoost's split gain and leaf weights.
 import type { BinMapper } from './bin-mapper';
-import { buildHistogram, histogramLayout, histogramLength, sparseBinIndex, subtractHistogram, type HistogramLayout, type SparseBinIndex } from './histogram';
+import { buildHistogram, buildHistogramStrided, histogramLayout, histogramLength, sparseBinIndex, subtractHistogram, type HistogramLayout, type SparseBinIndex } from './histogram';
 
 /** Growth settings of one tree. */
 export interface TreeGrowSettings {
@@ -44,12 +44,16 @@ interface GrowNode {
   depth: number;
   g: number;
   h: number;
+  /** All `stride` sums of the node (strided growers only; g = sums[0], h = sums[stride - 1]). */
+  sums: Float64Array | null;
   hist: Float64Array | null;
   bestGain: number;
   bestFeature: number;
   bestBin: number;
   bestGL: number;
   bestHL: number;
+  /** The best split's left sums (strided growers only). */
+  bestLeft: Float64Array | null;
 }
 
 /**
@@ -64,7 +68,7 @@ export class TreeGrower {
   private readonly index: SparseBinIndex;
   /** Column-major bins (feature j at j * nRows). */
   readonly columns: Uint8Array;
-  private readonly totals = new Float64Array(2);
+  private readonly totals: Float64Array;
   private readonly pool: Float64Array[] = [];
   private scratch: Int32Array;
 
@@ -74,14 +78,21 @@ export class TreeGrower {
     bins: Uint8Array,
     private readonly nRows: number,
     private readonly settings: TreeGrowSettings,
+    /**
+     * Values per row: 2 = [g, h] of one output (a class tree); s > 2 = s - 1 gradient dimensions
+     * and one shared hessian (a multi-output tree grown on a gradient sketch, gain summed over
+     * the dimensions).
+     */
+    private readonly stride = 2,
   ) {
+    this.totals = new Float64Array(stride);
     this.layout = histogramLayout(mapper.binCounts);
     this.index = sparseBinIndex(bins, nRows, this.layout);
     // column-major copy: partitioning reads one feature for many rows
     const nf = this.layout.nFeatures;
     this.columns = new Uint8Array(bins.length);
     for (let i = 0, base = 0; i < nRows; i++, base += nf) for (let j = 0; j < nf; j++) this.columns[j * nRows + i] = bins[base + j];
-    this.histLen = histogramLength(this.layout);
+    this.histLen = histogramLength(this.layout, stride);
     this.scratch = new Int32Array(0);
   }
 
@@ -147,6 +158,83 @@ export class TreeGrower {
     else node.bestFeature = -1;
   }
 
+  /** findBestSplit for strided growers: gain summed over the gradient dimensions, one shared hessian. */
+  private findBestSplitStrided(node: GrowNode, features: Int32Array): void {
+    const hist = node.hist;
+    const sums = node.sums;
+    node.bestGain = 0;
+    node.bestFeature = -1;
+    if (!hist || !sums) return;
+    const S = this.stride;
+    const dims = S - 1;
+    const { lambda, minChildWeight, minSplitGain } = this.settings;
+    const off = this.layout.binOffset;
+    const H = sums[dims];
+    // up to 3 dimensions unrolled (the common sketches); more go through `left`
+    const s0 = sums[0];
+    const s1 = dims > 1 ? sums[1] : 0;
+    const s2 = dims > 2 ? sums[2] : 0;
+    let parentScore = 0;
+    for (let d = 0; d < dims; d++) parentScore += sums[d] * sums[d];
+    parentScore /= H + lambda;
+    const left = new Float64Array(S);
+    let best = 0;
+    for (let u = 0; u < features.length; u++) {
+      const j = features[u];
+      const last = off[j + 1] - 1;
+      let g0 = 0;
+      let g1 = 0;
+      let g2 = 0;
+      let hl = 0;
+      if (dims > 3) left.fill(0);
+      for (let b = off[j]; b < last; b++) {
+        const base = b * S;
+        let sl: number;
+        let sr: number;
+        if (dims <= 3) {
+          g0 += hist[base];
+          if (dims > 1) g1 += hist[base + 1];
+          if (dims > 2) g2 += hist[base + 2];
+          hl += hist[base + dims];
+          if (hl < minChildWeight) continue;
+          if (H - hl < minChildWeight) break;
+          const r0 = s0 - g0;
+          const r1 = s1 - g1;
+          const r2 = s2 - g2;
+          sl = g0 * g0 + g1 * g1 + g2 * g2;
+          sr = r0 * r0 + r1 * r1 + r2 * r2;
+        } else {
+          for (let d = 0; d < S; d++) left[d] += hist[base + d];
+          hl = left[dims];
+          if (hl < minChildWeight) continue;
+          if (H - hl < minChildWeight) break;
+          sl = 0;
+          sr = 0;
+          for (let d = 0; d < dims; d++) {
+            const gl = left[d];
+            const gr = sums[d] - gl;
+            sl += gl * gl;
+            sr += gr * gr;
+          }
+        }
+        const gain = sl / (hl + lambda) + sr / (H - hl + lambda) - parentScore;
+        if (gain > best) {
+          best = gain;
+          node.bestFeature = j;
+          node.bestBin = b - off[j];
+        }
+      }
+    }
+    const gain = 0.5 * best;
+    if (node.bestFeature >= 0 && gain > minSplitGain) {
+      node.bestGain = gain;
+      // the left child's sums: the best feature's bins up to the split bin
+      const bestLeft = new Float64Array(S);
+      for (let b = off[node.bestFeature], e = b + node.bestBin; b <= e; b++) for (let d = 0; d < S; d++) bestLeft[d] += hist[b * S + d];
+      node.bestLeft = bestLeft;
+    } else node.bestFeature = -1;
+  }
+
   /** Stable in-place partition of rows[start..end) by bins[:, f] <= bin; returns the split point. */
   private partition(rows: Int32Array, start: number, end: number, f: number, bin: number): number {
     if (this.scratch.length < end - start) this.scratch = new Int32Array(Math.max(end - start, this.scratch.length * 2));
@@ -190,18 +278,36 @@ export class TreeGrower {
       out.rowEnd[node.id] = node.end;
     };
 
+    const S = this.stride;
+    const strided = S !== 2;
+    let rootSums: Float64Array | null = null;
     let g = 0;
     let h = 0;
-    for (let k = 0; k < nRows; k++) {
-      g += gh[2 * rows[k]];
-      h += gh[2 * rows[k] + 1];
+    if (strided) {
+      rootSums = new Float64Array(S);
+      for (let k = 0; k < nRows; k++) for (let d = 0, base = rows[k] * S; d < S; d++) rootSums[d] += gh[base + d];
+      g = rootSums[0];
+      h = rootSums[S - 1];
+    } else {
+      for (let k = 0; k < nRows; k++) {
+        g += gh[2 * rows[k]];
+        h += gh[2 * rows[k] + 1];
+      }
     }
-    const root: GrowNode = { id: addNode(), start: 0, end: nRows, depth: 0, g, h, hist: null, bestGain: 0, bestFeature: -1, bestBin: 0, bestGL: 0, bestHL: 0 };
+    const root: GrowNode = { id: addNode(), start: 0, end: nRows, depth: 0, g, h, sums: rootSums, hist: null, bestGain: 0, bestFeature: -1, bestBin: 0, bestGL: 0, bestHL: 0, bestLeft: null };
+    const build = (node: GrowNode): void => {
+      node.hist = this.acquire();
+      if (strided) buildHistogramStrided(node.hist, this.layout, this.index, gh, S, rows, node.start, node.end, features, this.totals);
+      else buildHistogram(node.hist, this.layout, this.index, gh, rows, node.start, node.end, features, this.totals);
+    };
+    const findSplit = (node: GrowNode): void => {
+      if (strided) this.findBestSplitStrided(node, features);
+      else this.findBestSplit(node, features);
+    };
     setLeafStats(root);
     if (this.splittable(root)) {
-      root.hist = this.acquire();
-      buildHistogram(root.hist, this.layout, this.index, gh, rows, 0, nRows, features, this.totals);
-      this.findBestSplit(root, features);
+      build(root);
+      findSplit(root);
     }
     const candidates: GrowNode[] = [];
     if (root.bestFeature >= 0) candidates.push(root);
@@ -228,11 +334,20 @@ export class TreeGrower {
       out.left[node.id] = leftId;
       out.right[node.id] = rightId;
       leaves++;
-      const mk = (id: number, start: number, end: number, cg: number, ch: number): GrowNode => ({
-        id, start, end, depth: node.depth + 1, g: cg, h: ch, hist: null, bestGain: 0, bestFeature: -1, bestBin: 0, bestGL: 0, bestHL: 0,
+      const mk = (id: number, start: number, end: number, cg: number, ch: number, sums: Float64Array | null): GrowNode => ({
+        id, start, end, depth: node.depth + 1, g: cg, h: ch, sums, hist: null, bestGain: 0, bestFeature: -1, bestBin: 0, bestGL: 0, bestHL: 0, bestLeft: null,
       });
-      const left = mk(leftId, node.start, mid, node.bestGL, node.bestHL);
-      const right = mk(rightId, mid, node.end, node.g - node.bestGL, node.h - node.bestHL);
+      let left: GrowNode;
+      let right: GrowNode;
+      if (node.sums && node.bestLeft) {
+        const ls = node.bestLeft;
+        const rs = Float64Array.from(node.sums, (v, d) => v - ls[d]);
+        left = mk(leftId, node.start, mid, ls[0], ls[S - 1], ls);
+        right = mk(rightId, mid, node.end, rs[0], rs[S - 1], rs);
+      } else {
+        left = mk(leftId, node.start, mid, node.bestGL, node.bestHL, null);
+        right = mk(rightId, mid, node.end, node.g - node.bestGL, node.h - node.bestHL, null);
+      }
       setLeafStats(left);
       setLeafStats(right);
       const needL = this.splittable(left);
@@ -241,16 +356,15 @@ export class TreeGrower {
         const leftSmaller = mid - node.start <= node.end - mid;
         const small = leftSmaller ? left : right;
         const large = leftSmaller ? right : left;
-        small.hist = this.acquire();
-        buildHistogram(small.hist, this.layout, this.index, gh, rows, small.start, small.end, features, this.totals);
+        build(small);
         const parentHist = node.hist;
         node.hist = null;
         if (parentHist) {
-          subtractHistogram(parentHist, small.hist, this.layout, features);
+          subtractHistogram(parentHist, small.hist as Float64Array, this.layout, features, S);
           large.hist = parentHist;
         }
         for (const child of [left, right]) {
-          if (this.splittable(child)) this.findBestSplit(child, features);
+          if (this.splittable(child)) findSplit(child);
           if (child.bestFeature >= 0) candidates.push(child);
           else this.release(child);
         }

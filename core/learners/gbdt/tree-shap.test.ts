@@ -82,4 +82,29 @@ describe('shapValues (exact TreeSHAP)', () => {
     expect(p[base + 2]).toBe(0);
     expect(p[base + nf]).toBeCloseTo(-0.25, 12);
   });
+
+  it('adds up to the raw score for multi-output trees (each class explained from its leaf values)', () => {
+    const multi = new GbdtLearner({ seed: 3, nRounds: 8, maxDepth: 5, minChildWeight: 0.5, multiOutput: true });
+    multi.fit(d.X, d.y, { schema: d.schema, classes: d.classes });
+    const mdoc = multi.toJSON();
+    const mphi = shapValues(mdoc, rows);
+    const mraw = predictRawScores(mdoc, rows);
+    for (let i = 0; i < 25; i++) {
+      for (let c = 0; c < k; c++) {
+        let sum = 0;
+        for (let j = 0; j <= nf; j++) sum += mphi[(i * k + c) * (nf + 1) + j];
+        expect(Math.abs(sum - mraw[i * k + c])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(mraw[i * k + c])));
+      }
+    }
+    // per class it is TreeSHAP of the class's view of each tree: the definition agrees
+    const xs = preprocessMatrix(mdoc.preprocessing, rows);
+    const asClassTrees: GbdtModelDocument = {
+      ...mdoc,
+      trees: mdoc.trees.flatMap((t) => mdoc.classes.map((_, c) => ({ ...t, classIndex: c, values: undefined, value: t.left.map((_l, node) => t.values?.[node * k + c] ?? 0) }))),
+    };
+    for (let c = 0; c < k; c++) {
+      const expected = bruteForce(asClassTrees, xs, 4, c);
+      for (let j = 0; j < nf; j++) expect(mphi[(4 * k + c) * (nf + 1) + j]).toBeCloseTo(expected[j], 9);
+    }
+  });
 });

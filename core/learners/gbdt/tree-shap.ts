@@ -176,10 +176,15 @@ export function shapValues(doc: GbdtModelDocument, X: FeatureMatrix): Float64Arr
   const k = doc.classes.length;
   const nf = doc.schema.features.length;
   if (X.cols !== nf) throw new GbdtPredictError(`model expects ${nf} features, matrix has ${X.cols}`);
-  const trees: ShapTree[] = doc.trees.map((t) => {
+  // a multi-output tree explains like K class trees sharing its structure, one per class's leaf values
+  const trees: ShapTree[] = doc.trees.flatMap((t) => {
     const compiled = compileTree(t, nf, k);
     if (t.cover.length !== t.left.length) throw new GbdtPredictError('tree cover length does not match its nodes');
-    return { ...compiled, cover: Float64Array.from(t.cover), maxDepth: depthOf(compiled.left, compiled.right, 0) };
+    const shared = { ...compiled, cover: Float64Array.from(t.cover), maxDepth: depthOf(compiled.left, compiled.right, 0) };
+    const values = compiled.values;
+    if (!values) return [shared];
+    const nodes = compiled.left.length;
+    return Array.from({ length: k }, (_, c) => ({ ...shared, classIndex: c, values: null, value: Float64Array.from({ length: nodes }, (_v, i) => values[i * k + c]) }));
   });
   const stride = nf + 1;
   const out = new Float64Array(X.rows * k * stride);

@@ -56,13 +56,23 @@ function randomTree(rnd: SeededRandom, nFeatures: number, grid: number[][], clas
   return { classIndex, feature, threshold, left, right, value, cover };
 }
 
-/** A seeded random GBDT document: `rounds` trees per class, float32-representable thresholds. */
-export function randomGbdtDocument(seed: number, schema: FeatureSchema, classes: readonly string[], rounds: number, maxDepth = 4): GbdtModelDocument {
+/**
+ * A seeded random GBDT document: `rounds` trees per class, float32-representable thresholds; with
+ * `multiOutputRounds`, that many multi-output trees (classIndex -1, a value per class in each leaf)
+ * follow them.
+ */
+export function randomGbdtDocument(seed: number, schema: FeatureSchema, classes: readonly string[], rounds: number, maxDepth = 4, multiOutputRounds = 0): GbdtModelDocument {
   const rnd = new SeededRandom(seed);
   const n = schema.features.length;
+  const k = classes.length;
   const grid = thresholdGrid(schema);
   const trees: GbdtTree[] = [];
-  for (let r = 0; r < rounds; r++) for (let c = 0; c < classes.length; c++) trees.push(randomTree(rnd, n, grid, c, maxDepth));
+  for (let r = 0; r < rounds; r++) for (let c = 0; c < k; c++) trees.push(randomTree(rnd, n, grid, c, maxDepth));
+  for (let r = 0; r < multiOutputRounds; r++) {
+    const tree = randomTree(rnd, n, grid, -1, maxDepth);
+    const values = tree.left.flatMap((l) => Array.from({ length: k }, () => (l === -1 ? rnd.normal() * 0.5 : 0)));
+    trees.push({ ...tree, value: tree.value.map(() => 0), values });
+  }
   const numeric = schema.features.map((f) => f.kind === 'numeric');
   return {
     format: 'gbdt',
