@@ -6,7 +6,7 @@ import type { ReferenceProfile } from '../drift';
 import { UnknownResourceError } from '../errors';
 import type { ExplanationData } from './explanations';
 import { ingestToy, toyCsv, toyStores, type ToyStores } from './testing';
-import { runTrainingJob, type StoredTrainingSummary } from './train-job';
+import { MULTI_OUTPUT_MIN_CLASSES, PIPELINE_PRESETS, pipelineParams, runTrainingJob, type StoredTrainingSummary } from './train-job';
 import type { RegisterVersionInput, TrainingJobRequest } from './types';
 
 const FAST = { nRounds: 15, maxDepth: 3, learningRate: 0.3 };
@@ -87,6 +87,21 @@ describe('runTrainingJob', () => {
     expect(profile.features.map((f) => f.name)).toEqual(['proto', 'rate', 'count', 'noise']);
   });
 
+  it('trains multi-output trees when the request asks for them, and records it in the registered hyperparameters', async () => {
+    // Act
+    let registered: RegisterVersionInput | undefined;
+    const result = await runTrainingJob(
+      { ...stores, register: async (input) => ((registered = input), { version: 1 }) },
+      request({ params: { ...FAST, multiOutput: true } }),
+    );
+    // Assess
+    expect(registered?.hyperparameters).toMatchObject({ multiOutput: true, sketchDims: 3, maxDepth: 3 });
+    const doc = JSON.parse(Buffer.from(await stores.artefactsBucket.get(result.artefacts.model.key)).toString('utf8')) as { trees: { classIndex: number }[] };
+    expect(doc.trees.length).toBeGreaterThan(0);
+    expect(doc.trees.every((t) => t.classIndex === -1)).toBe(true);
+    expect(result.metrics.macroF1).toBeGreaterThan(0.8);
+  });
+
   it('leaves only unreferenced artefacts when registration fails', async () => {
     // Act
     const failing = runTrainingJob({ ...stores, register: async () => Promise.reject(new Error('registry down')) }, request());
@@ -130,5 +145,16 @@ describe('runTrainingJob', () => {
     await ingestToy(stores, tmp, 'toy', toyCsv({ seed: 8 }));
     const latest = await runTrainingJob(deps, request());
     expect(latest.summary.dataset.manifestVersion).toBe(2);
+  });
+});
+
+describe('pipelineParams', () => {
+  it('picks multi-output trees from 8 classes, per-class trees below, and lets the request decide', () => {
+    expect(pipelineParams('gbdt', MULTI_OUTPUT_MIN_CLASSES - 1)).toEqual(PIPELINE_PRESETS.gbdtPerClass);
+    expect(pipelineParams('gbdt', MULTI_OUTPUT_MIN_CLASSES)).toEqual(PIPELINE_PRESETS.gbdtMultiOutput);
+    // an explicit kind brings its own preset; other request params go on top
+    expect(pipelineParams('gbdt', 16, { multiOutput: false })).toEqual({ ...PIPELINE_PRESETS.gbdtPerClass, multiOutput: false });
+    expect(pipelineParams('gbdt', 3, { multiOutput: true, maxDepth: 5 })).toEqual({ ...PIPELINE_PRESETS.gbdtMultiOutput, maxDepth: 5 });
+    expect(pipelineParams('mlp', 16, { hidden: '32' })).toEqual({ hidden: '32' });
   });
 });
