@@ -9,7 +9,7 @@ import { BinMapper } from './bin-mapper';
 import type { GbdtModelDocument, GbdtTree } from './model-document';
 import { accumulateRawScores, compileTree, predictRawScores, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
 import { ClassTreePool, poolThreads } from './class-tree-pool';
-import { EXACT_SOFTMAX_EVERY, keepGradientRows, multiclassLogLoss, priorBaseScore, softmaxGradients, type GradientState } from './objective';
+import { EXACT_SOFTMAX_EVERY, keepGradientRows, multiclassLogLoss, priorBaseScore, softmaxGradients, type GradientSketch, type GradientState } from './objective';
 import { TreeGrower, type GrownTree } from './tree-grower';
 
 /** Hyperparameters of the GBDT learner. */
@@ -181,30 +181,6 @@ function addTreeByLeafRows(tree: GrownTree, rowsOrder: Int32Array, leafOf: Int32
     const leaf = leafOf[i];
     scores[idx] += value[leaf];
     probs[idx] *= expValue[leaf];
-  }
-}
-
-/**
- * A multi-output round's split-search rows: per sampled row, `dims` sketched gradient values
- * (the class gradients themselves when `projection` is null, else their products with the
- * projection, k × dims) and the shared hessian (half the summed class hessians), `dims + 1`
- * float32 values per row at row * (dims + 1).
- */
-function sketchGradients(gh: readonly Float32Array[], rows: Int32Array, count: number, projection: Float64Array | null, dims: number, vals: Float32Array): void {
-  const k = gh.length;
-  const S = dims + 1;
-  for (let q = 0; q < count; q++) vals.fill(0, rows[q] * S, rows[q] * S + S);
-  // class by class: each class's gradients are read in row order
-  for (let c = 0; c < k; c++) {
-    const arr = gh[c];
-    for (let q = 0; q < count; q++) {
-      const r = rows[q];
-      const base = r * S;
-      const g = arr[2 * r];
-      vals[base + dims] += 0.5 * arr[2 * r + 1];
-      if (!projection) vals[base + c] = g;
-      else if (g !== 0) for (let d = 0, pc = c * dims; d < dims; d++) vals[base + d] += g * projection[pc + d];
-    }
   }
 }
 
@@ -438,7 +414,8 @@ export class GbdtLearner implements Learner {
     const pool = threads > 1 ? ClassTreePool.start(mapper, bins, n, p, k, threads) : null;
     try {
       const gh = pool ? pool.buffers.gh : Array.from({ length: k }, () => new Float32Array(2 * n));
-      const gradients: GradientState = { scores: new Float64Array(n * k), probs: new Float64Array(n * k), y, weight, gh, k };
+      const sketchState: GradientSketch | undefined = sketch ? { vals: sketch, dims, projection } : undefined;
+      const gradients: GradientState = { scores: new Float64Array(n * k), probs: new Float64Array(n * k), y, weight, gh, k, ...(sketchState ? { sketch: sketchState } : {}) };
       const { scores, probs } = gradients;
       if (initialScores) scores.set(initialScores);
       else for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = baseScore[c];
@@ -477,6 +454,8 @@ export class GbdtLearner implements Learner {
 
       for (let round = 0; round < p.nRounds; round++) {
         // softmax gradients; the previous round's train loss comes with them when progress wants it
+        // multi-output trees: this round's sketch projection, applied as the gradients are computed
+        if (projection) for (let q = 0, scale = 1 / Math.sqrt(dims); q < projection.length; q++) projection[q] = rnd.normal() * scale;
         const exact = round % EXACT_SOFTMAX_EVERY === 0;
         const lossSum = softmaxGradients(gradients, 0, n, exact, pending !== null);
         if (pending && onProgress) {
@@ -495,9 +474,7 @@ export class GbdtLearner implements Learner {
         if (sketch) {
           let features = allFeatures;
           if (nFeatUsed < nf) features = rnd.shuffle(Int32Array.from(allFeatures)).subarray(0, nFeatUsed).sort();
-          if (projection) for (let q = 0, scale = 1 / Math.sqrt(dims); q < projection.length; q++) projection[q] = rnd.normal() * scale;
           work.set(sampled.subarray(0, nSampled));
-          sketchGradients(gh, work, nSampled, projection, dims, sketch);
           const gain = new Float64Array(nf);
           const tree = grower.grow(sketch, work, nSampled, features, gain);
           const values = leafVectors(tree, work, leafOf, gh, p.lambda, p.learningRate);

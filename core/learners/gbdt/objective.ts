@@ -1,5 +1,5 @@
 // The multiclass softmax objective of the booster: the starting scores, each round's gradients and
-// hessians, the log-loss, and which rows carry enough gradient to grow a tree on. (Splitting the
+// hessians (and, for multi-output trees, their sketch), the log-loss, and which rows carry enough gradient to grow a tree on. (Splitting the
 // gradient rows over helper threads was measured: within noise, about 3 % of a fit on 16
 // classes, so it is not done.)
 
@@ -18,6 +18,20 @@ export interface GradientState {
   /** Per class: interleaved float32 [g, h] per row. */
   readonly gh: readonly Float32Array[];
   readonly k: number;
+  /** Multi-output trees: the gradient sketch written alongside (see GradientSketch). */
+  readonly sketch?: GradientSketch;
+}
+
+/**
+ * What a multi-output tree's split search sees of a row: `dims` sketched gradient values (the
+ * class gradients themselves when `projection` is null, else their products with the k × dims
+ * projection, redrawn each round) and one shared hessian (half the summed class hessians), at
+ * vals[row * (dims + 1)].
+ */
+export interface GradientSketch {
+  readonly vals: Float32Array;
+  readonly dims: number;
+  readonly projection: Float64Array | null;
 }
 
 /**
@@ -28,6 +42,10 @@ export interface GradientState {
  */
 export function softmaxGradients(s: GradientState, start: number, end: number, exact: boolean, wantLoss: boolean): number {
   const { scores, probs, y, weight, gh, k } = s;
+  const vals = s.sketch?.vals;
+  const dims = s.sketch?.dims ?? 0;
+  const projection = s.sketch?.projection ?? null;
+  const S = dims + 1;
   let loss = 0;
   for (let i = start; i < end; i++) {
     const off = i * k;
@@ -47,13 +65,23 @@ export function softmaxGradients(s: GradientState, start: number, end: number, e
     const w = weight ? weight[i] : 1;
     const yi = y[i];
     if (wantLoss) loss -= w * Math.max(Math.log(probs[off + yi] * inv), -34.5);
+    const base = i * S;
+    if (vals) for (let d = 0; d < S; d++) vals[base + d] = 0;
+    let hsum = 0;
     for (let c = 0; c < k; c++) {
       const pc = probs[off + c] * inv;
       probs[off + c] = pc;
       const arr = gh[c];
-      arr[2 * i] = (c === yi ? pc - 1 : pc) * w;
-      arr[2 * i + 1] = Math.max(2 * pc * (1 - pc), 1e-16) * w;
+      const g = (c === yi ? pc - 1 : pc) * w;
+      const h = Math.max(2 * pc * (1 - pc), 1e-16) * w;
+      arr[2 * i] = g;
+      arr[2 * i + 1] = h;
+      if (!vals) continue;
+      hsum += h;
+      if (!projection) vals[base + c] = g;
+      else for (let d = 0, at = c * dims; d < dims; d++) vals[base + d] += g * projection[at + d];
     }
+    if (vals) vals[base + dims] = 0.5 * hsum;
   }
   return loss;
 }
