@@ -256,6 +256,28 @@ describe('GbdtLearner', () => {
     expect(reused.toJSON().trees).toEqual(doc.trees);
   });
 
+  it('reuses a matrix\'s bins only under the same preprocessing (a model fitted elsewhere is continued on fresh bins)', () => {
+    // fitted on the same rows shrunk fivefold: its clipping range cuts d.X's values short
+    const shrunk = { ...d.X, data: d.X.data.map((v) => v * 0.2) };
+    const elsewhere = new GbdtLearner({ seed: 2, nRounds: 3, maxDepth: 3 });
+    elsewhere.fit(shrunk, d.y, fitOpts);
+    const local = new GbdtLearner({ seed: 2, nRounds: 3, maxDepth: 3 });
+    local.fit(d.X, d.y, fitOpts); // d.X's own bins are now known
+    const continueOn = (X: typeof d.X, init: ModelDocument): unknown => {
+      const next = new GbdtLearner({ seed: 2, nRounds: 2, maxDepth: 3 });
+      next.fit(X, d.y, { ...fitOpts, init });
+      return next.toJSON().trees;
+    };
+    const fresh = (): typeof d.X => ({ ...d.X, data: d.X.data.slice() });
+    expect(continueOn(d.X, elsewhere.toJSON())).toEqual(continueOn(fresh(), elsewhere.toJSON()));
+    expect(continueOn(d.X, elsewhere.toJSON())).not.toEqual(continueOn(d.X, local.toJSON()));
+    expect(continueOn(d.X, local.toJSON())).toEqual(continueOn(fresh(), local.toJSON()));
+    // a fresh fit after a continued one on the same matrix bins it under its own preprocessing again
+    const again = new GbdtLearner({ seed: 2, nRounds: 3, maxDepth: 3 });
+    again.fit(d.X, d.y, fitOpts);
+    expect(again.toJSON()).toEqual(local.toJSON());
+  });
+
   it('refuses an initial model over other classes or features, naming what differs', () => {
     const first = new GbdtLearner({ seed: 1, nRounds: 2 });
     first.fit(d.X, d.y, fitOpts);

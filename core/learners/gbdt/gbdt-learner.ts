@@ -6,7 +6,7 @@ import type { FeatureMatrix } from '../../data/table';
 import { SeededRandom } from '../../util/random';
 import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
 import { BinMapper } from './bin-mapper';
-import type { GbdtModelDocument, GbdtTree } from './model-document';
+import type { GbdtModelDocument, GbdtPreprocessing, GbdtTree } from './model-document';
 import { accumulateRawScores, compileTree, predictRawScores, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
 import { ClassTreePool, poolThreads } from './class-tree-pool';
 import { EXACT_SOFTMAX_EVERY, keepGradientRows, multiclassLogLoss, priorBaseScore, softmaxGradients, type GradientSketch, type GradientState } from './objective';
@@ -106,6 +106,39 @@ export class GbdtError extends Error {
  */
 const lastRawScores = new WeakMap<GbdtModelDocument, { readonly X: FeatureMatrix; readonly raw: Float64Array }>();
 
+
+/**
+ * The bins of a training matrix, per matrix: a fit that continues a model on the rows it was fitted
+ * on (a hard-example round) reuses that fit's bins, and with them the grower's row index, instead
+ * of sorting every column again. An entry is reused for the same maxBins and, for a continued fit,
+ * the same preprocessing; bins fitted under given preprocessing serve only continued fits. Same
+ * immutability assumption as lastRawScores.
+ */
+const binnedMatrices = new WeakMap<FeatureMatrix, { readonly maxBins: number; readonly own: boolean; readonly mapper: BinMapper; readonly bins: Uint8Array }>();
+/** Validation bins, per matrix, under the mapper they were made with. */
+const binnedValidations = new WeakMap<FeatureMatrix, { readonly mapper: BinMapper; readonly bins: Uint8Array }>();
+
+function samePreprocessing(a: GbdtPreprocessing, b: GbdtPreprocessing): boolean {
+  const same = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  return a === b || (same(a.fill, b.fill) && same(a.min, b.min) && same(a.max, b.max));
+}
+
+function binnedMatrix(X: FeatureMatrix, maxBins: number, fixed: GbdtPreprocessing | undefined): { mapper: BinMapper; bins: Uint8Array } {
+  const hit = binnedMatrices.get(X);
+  if (hit && hit.maxBins === maxBins && (fixed ? samePreprocessing(hit.mapper.preprocessing, fixed) : hit.own)) return hit;
+  const mapper = BinMapper.fit(X, maxBins, fixed);
+  const entry = { maxBins, own: !fixed, mapper, bins: mapper.transform(X) };
+  binnedMatrices.set(X, entry);
+  return entry;
+}
+
+function binnedValidation(X: FeatureMatrix, mapper: BinMapper): Uint8Array {
+  const hit = binnedValidations.get(X);
+  if (hit?.mapper === mapper) return hit.bins;
+  const bins = mapper.transform(X);
+  binnedValidations.set(X, { mapper, bins });
+  return bins;
+}
 
 function validateParams(p: GbdtParams): void {
   const check = (ok: boolean, what: string): void => {
@@ -391,8 +424,7 @@ export class GbdtLearner implements Learner {
     if (validation && (validation.X.cols !== nf || validation.y.length !== validation.X.rows)) throw new GbdtError('validation data does not match the training shape');
 
     const rnd = new SeededRandom(p.seed);
-    const mapper = BinMapper.fit(X, p.maxBins, init?.preprocessing);
-    const bins = mapper.transform(X);
+    const { mapper, bins } = binnedMatrix(X, p.maxBins, init?.preprocessing);
     const weight = sampleWeight ?? null;
 
     // base score: centred log of the weighted class priors (or the initial model's); scores
@@ -400,7 +432,7 @@ export class GbdtLearner implements Learner {
     const baseScore = init ? [...init.baseScore] : priorBaseScore(y, k, weight);
     const recent = init ? lastRawScores.get(init) : undefined;
     const initialScores = init ? (recent?.X === X ? recent.raw : predictRawScores(init, X)) : null;
-    const vBins = validation ? mapper.transform(validation.X) : null;
+    const vBins = validation ? binnedValidation(validation.X, mapper) : null;
     const vScores = validation ? (init ? predictRawScores(init, validation.X) : new Float64Array(validation.X.rows * k)) : null;
     if (vScores && !init) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
 

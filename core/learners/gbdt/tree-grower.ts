@@ -57,6 +57,12 @@ interface GrowNode {
 }
 
 /**
+ * The row index and column-major copy of a bin matrix, per matrix: growers over the same bins (a
+ * continued fit reusing its first fit's bins) share them. Bin matrices are never modified.
+ */
+const binIndexes = new WeakMap<Uint8Array, { readonly index: SparseBinIndex; readonly columns: Uint8Array }>();
+
+/**
  * Reusable tree grower for one training set (binned matrix fixed; gradients change per tree).
  * @example
  * const grower = new TreeGrower(mapper, bins, nRows, settings);
@@ -87,11 +93,16 @@ export class TreeGrower {
   ) {
     this.totals = new Float64Array(stride);
     this.layout = histogramLayout(mapper.binCounts);
-    this.index = sparseBinIndex(bins, nRows, this.layout);
+    const known = binIndexes.get(bins);
+    this.index = known?.index ?? sparseBinIndex(bins, nRows, this.layout);
     // column-major copy: partitioning reads one feature for many rows
     const nf = this.layout.nFeatures;
-    this.columns = new Uint8Array(bins.length);
-    for (let i = 0, base = 0; i < nRows; i++, base += nf) for (let j = 0; j < nf; j++) this.columns[j * nRows + i] = bins[base + j];
+    if (known) this.columns = known.columns;
+    else {
+      this.columns = new Uint8Array(bins.length);
+      for (let i = 0, base = 0; i < nRows; i++, base += nf) for (let j = 0; j < nf; j++) this.columns[j * nRows + i] = bins[base + j];
+      binIndexes.set(bins, { index: this.index, columns: this.columns });
+    }
     this.histLen = histogramLength(this.layout, stride);
     this.scratch = new Int32Array(0);
   }
