@@ -51,9 +51,11 @@ interface TaskFigures {
   /** A plain fit with xgboost's settings (200 rounds, depth 8, no early stopping, unweighted) on the same rows. */
   readonly plainFitSeconds: number;
   readonly plainMacroF1: number;
-  /** One balanced fit with the pipeline's learner settings (200 rounds, no validation, mining or refit) on the same rows. */
+  /** One balanced fit with the pipeline's learner settings (its preset's rounds, no validation, mining or refit) on the same rows. */
   readonly singleFitSeconds: number;
   readonly singleMacroF1: number;
+  /** Trees in the pipeline's model (multi-output trees count once). */
+  readonly trees: number;
   readonly onnxRowsPerSecond: number;
   readonly tsRowsPerSecond: number;
   readonly peer: PeerResult;
@@ -144,7 +146,7 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
 
   process.stderr.write(`[${task.name}] one balanced fit, pipeline settings\n`);
   t = performance.now();
-  const single = learnerFactoryFor('gbdt')(seed, { ...pipelineParams('gbdt', K), nRounds: 200, earlyStoppingRounds: 0 });
+  const single = learnerFactoryFor('gbdt')(seed, { ...pipelineParams('gbdt', K), earlyStoppingRounds: 0 });
   single.fit(Xtr, ytr, { schema: train.schema, classes: train.classes, sampleWeight: classWeights(ytr, K, 'balanced') });
   const singleFitSeconds = (performance.now() - t) / 1000;
   const singleMacroF1 = evaluate(yte, single.predictProba(Xte), train.classes).macroF1;
@@ -180,6 +182,7 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
     plainMacroF1,
     singleFitSeconds,
     singleMacroF1,
+    trees: doc.trees.length,
     onnxRowsPerSecond: Xte.rows / onnxSeconds,
     tsRowsPerSecond: Xte.rows / ts.seconds,
     peer,
@@ -214,10 +217,10 @@ async function main(): Promise<void> {
       `${r.task.padEnd(20)} | ${fmt(r.pipelineMacroF1, 4).padStart(24)} | ${fmt(r.singleMacroF1, 4).padStart(21)} | ${fmt(r.plainMacroF1, 4).padStart(14)} | ${fmt(r.peer.xgboost.macroF1, 4).padStart(7)} | ${fmt(r.peer.randomForest.macroF1, 4).padStart(12)} | ${fmt(r.peer.histGradientBoosting.macroF1, 4).padStart(6)} | ${fmt(r.pipelineMacroF1 - r.peer.xgboost.macroF1, 4).padStart(14)}\n`,
     );
   }
-  out.write('\ntask                 | onnxruntime rows/s | TS predictor rows/s | xgboost predict rows/s | onnx/xgb\n');
+  out.write('\ntask                 | trees | onnxruntime rows/s | TS predictor rows/s | xgboost predict rows/s | onnx/xgb\n');
   for (const r of rows) {
     out.write(
-      `${r.task.padEnd(20)} | ${fmt(r.onnxRowsPerSecond, 0).padStart(18)} | ${fmt(r.tsRowsPerSecond, 0).padStart(19)} | ${fmt(r.peer.xgboost.predictRowsPerSecond, 0).padStart(22)} | ${fmt(r.onnxRowsPerSecond / r.peer.xgboost.predictRowsPerSecond, 2).padStart(8)}\n`,
+      `${r.task.padEnd(20)} | ${String(r.trees).padStart(5)} | ${fmt(r.onnxRowsPerSecond, 0).padStart(18)} | ${fmt(r.tsRowsPerSecond, 0).padStart(19)} | ${fmt(r.peer.xgboost.predictRowsPerSecond, 0).padStart(22)} | ${fmt(r.onnxRowsPerSecond / r.peer.xgboost.predictRowsPerSecond, 2).padStart(8)}\n`,
     );
   }
   out.write(`\n${JSON.stringify(rows)}\n`);
