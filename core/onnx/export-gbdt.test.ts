@@ -61,6 +61,32 @@ describe('exportGbdtToOnnx', () => {
     expect(multiOnly.trees.every((t) => t.classIndex === -1)).toBe(true);
   });
 
+  it('leaves missing values and clipping to the trees when every split lies inside the range, with the same results', async () => {
+    // Prepare: thresholds come from a grid inside [-2, 4] or are 2·N(0, 1); a range of ±1000 holds them
+    const schema = mixedSchema(5, [['tcp', 'udp', 'icmp'], ['SF', 'REJ', 'S0', 'RSTO']]);
+    const base = randomGbdtDocument(31, schema, ['normal', 'dos', 'probe'], 20, 4, 10);
+    const wide: GbdtModelDocument = {
+      ...base,
+      preprocessing: {
+        fill: base.preprocessing.fill,
+        min: schema.features.map(() => -1000),
+        max: schema.features.map(() => 1000),
+      },
+    };
+    const rows = randomRawRows(32, schema, 3000); // NaN, ±Inf, ±1e30 (outside the range), on-threshold, unseen
+
+    // Act
+    const fast = exportGbdtToOnnx(wide);
+    const onnx = await runOnnx(fast, wide, rows);
+
+    // Assess: no preprocessing ops in the graph, same probabilities as the reference
+    const ops = (bytes: Uint8Array): boolean => Buffer.from(bytes).includes('IsNaN');
+    expect(ops(fast)).toBe(false);
+    expect(ops(exportGbdtToOnnx(base))).toBe(true); // the base range [-2.7, 2.7] cuts through the grid
+    expect(maxAbsDiff(onnx.proba, predictProbaFromDocument(wide, rowsToFeatureMatrix(schema, rows)))).toBeLessThanOrEqual(1e-5);
+    await onnx.session.release();
+  });
+
   it('treats the edge cases exactly as the reference: missing -> fill, ±Inf -> range ends, on-threshold goes left', async () => {
     // Prepare: one numeric feature, one stump: x <= 0.5 -> class a, else class b
     const doc: GbdtModelDocument = {
@@ -94,6 +120,15 @@ describe('exportGbdtToOnnx', () => {
     expect(maxAbsDiff(ts, expected)).toBeLessThan(1e-12);
     expect(maxAbsDiff(onnx.proba, expected)).toBeLessThan(1e-6);
     expect(Array.from(onnx.label, Number)).toEqual([0, 1, 1, 1]);
+
+    // a split exactly at the top of the range: values above it are clipped onto it and go left
+    const atTop: GbdtModelDocument = { ...doc, trees: [{ ...doc.trees[0], threshold: [10, 0, 0] }] };
+    const above = await runOnnx(exportGbdtToOnnx(atTop), atTop, [{ x: 12, proto: 'tcp' }, { x: Infinity, proto: 'tcp' }]);
+    expect(maxAbsDiff(above.proba, [[2, 0], [2, 0]].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]))).toBeLessThan(1e-6);
+    // a split below the range: values below it are clipped up to the range and go right
+    const below = { ...doc, trees: [{ ...doc.trees[0], threshold: [-10.5, 0, 0] }] };
+    const under = await runOnnx(exportGbdtToOnnx(below), below, [{ x: -12, proto: 'tcp' }, { x: -Infinity, proto: 'tcp' }]);
+    expect(maxAbsDiff(under.proba, [[-2, 0], [-2, 0]].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]))).toBeLessThan(1e-6);
   });
 
   it('exports numeric-only schemas (no categorical input), two classes and documents without trees', async () => {

@@ -1,7 +1,9 @@
 // Exports a gradient-boosted tree model document (model.json) to ONNX: raw features in, class
-// probabilities out. Preprocessing (NaN -> fill, clip to [min, max]) runs inside the graph, the
-// trees run as one single-target ai.onnx.ml TreeEnsembleRegressor per class (BRANCH_LEQ),
-// concatenated, and multi-output trees as one K-target ensemble, then + baseScore, followed by Softmax. Matches core/learners/gbdt/predict.ts.
+// probabilities out. Preprocessing (NaN -> fill, clip to [min, max]) is carried by the trees'
+// missing-value branches, or runs as graph ops where a split lies outside the range; the trees
+// run as one single-target ai.onnx.ml TreeEnsembleRegressor per class (BRANCH_LEQ), concatenated,
+// and multi-output trees as one K-target ensemble, then + baseScore, followed by Softmax.
+// Matches core/learners/gbdt/predict.ts.
 import type { GbdtModelDocument } from '../learners/gbdt/model-document';
 import { ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITIES } from './feeds';
 import { addFeatureInputs, ML_DOMAIN } from './graph-inputs';
@@ -49,11 +51,19 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
   order.forEach((schemaIndex, internal) => (internalOf[schemaIndex] = internal));
 
   const raw = inputs.codes.length > 0 ? g.op('Concat', [inputs.numeric, ...inputs.codes], [attrInt('axis', 1)]) : inputs.numeric;
-  const fillT = g.constant(tensorFloat('fill', [nFeatures], order.map((j) => fill[j])));
-  const minT = g.constant(tensorFloat('min', [nFeatures], order.map((j) => min[j])));
-  const maxT = g.constant(tensorFloat('max', [nFeatures], order.map((j) => max[j])));
-  const filled = g.op('Where', [g.op('IsNaN', [raw]), fillT, raw]);
-  const clipped = g.op('Min', [g.op('Max', [filled, minT]), maxT]);
+  // Preprocessing in the graph only where the trees could tell: when every split of a feature
+  // lies in [min, max) (float32), clipping never changes a branch, and a missing value's branch
+  // is the one its fill value takes (nodes_missing_value_tracks_true). Trained models always
+  // qualify (thresholds are bin edges below the top one); others get NaN fill and clipping ops.
+  const missingGoesLeft = treesIgnoreClipping(doc) ? (f: number, threshold: number): boolean => fillValue(doc, f) <= Math.fround(threshold) : null;
+  let clipped = raw;
+  if (!missingGoesLeft) {
+    const fillT = g.constant(tensorFloat('fill', [nFeatures], order.map((j) => fill[j])));
+    const minT = g.constant(tensorFloat('min', [nFeatures], order.map((j) => min[j])));
+    const maxT = g.constant(tensorFloat('max', [nFeatures], order.map((j) => max[j])));
+    const filled = g.op('Where', [g.op('IsNaN', [raw]), fillT, raw]);
+    clipped = g.op('Min', [g.op('Max', [filled, minT]), maxT]);
+  }
 
   // baseScore is added explicitly: onnxruntime drops base_values of a target no tree writes to.
   // One single-target ensemble per class, concatenated: onnxruntime walks every tree of an
@@ -73,11 +83,11 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
   if (hasClassTrees || multiTrees.length === 0) {
     const classScores = doc.classes.map((_, c) => {
       const trees = doc.trees.filter((t) => t.classIndex === c).map((t) => ({ ...t, classIndex: 0 }));
-      return g.op('TreeEnsembleRegressor', [clipped], treeAttributes(trees, 1, internalOf), { domain: ML_DOMAIN });
+      return g.op('TreeEnsembleRegressor', [clipped], treeAttributes(trees, 1, internalOf, missingGoesLeft), { domain: ML_DOMAIN });
     });
     parts.push(k === 1 ? classScores[0] : g.op('Concat', classScores, [attrInt('axis', 1)]));
   }
-  if (multiTrees.length > 0) parts.push(g.op('TreeEnsembleRegressor', [clipped], treeAttributes(multiTrees, k, internalOf), { domain: ML_DOMAIN }));
+  if (multiTrees.length > 0) parts.push(g.op('TreeEnsembleRegressor', [clipped], treeAttributes(multiTrees, k, internalOf, missingGoesLeft), { domain: ML_DOMAIN }));
   const treeScores = parts.length === 1 ? parts[0] : g.op('Add', parts);
   const scores = g.op('Add', [treeScores, g.constant(tensorFloat('base_score', [k], doc.baseScore))]);
   const proba = g.op('Softmax', [scores], [attrInt('axis', 1)]);
@@ -94,7 +104,38 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
   });
 }
 
-function treeAttributes(docTrees: GbdtModelDocument['trees'], nTargets: number, internalOf: Int32Array): AttributeProto[] {
+/** A feature's missing value as the trees see it: fill, clipped to the range, rounded to float32. */
+function fillValue(doc: GbdtModelDocument, f: number): number {
+  const { fill, min, max } = doc.preprocessing;
+  return Math.fround(Math.min(Math.max(fill[f], min[f]), max[f]));
+}
+
+/**
+ * Whether clipping to [min, max] never changes a branch: every threshold t of feature f has
+ * fround(min[f]) <= t < fround(max[f]). Then a value below min goes left like min does, and one
+ * above max goes right like max does (float32 rounding is monotonic).
+ */
+function treesIgnoreClipping(doc: GbdtModelDocument): boolean {
+  const lo = doc.preprocessing.min.map((v) => Math.fround(v));
+  const hi = doc.preprocessing.max.map((v) => Math.fround(v));
+  return doc.trees.every((tree) =>
+    tree.left.every((l, i) => {
+      if (l === -1) return true;
+      const f = tree.feature[i];
+      const t = Math.fround(tree.threshold[i]);
+      return t >= lo[f] && t < hi[f];
+    }),
+  );
+}
+
+function treeAttributes(
+  docTrees: GbdtModelDocument['trees'],
+  nTargets: number,
+  internalOf: Int32Array,
+  /** Set when the graph leaves NaN to the trees: whether a missing value of feature f goes left at threshold t. */
+  missingGoesLeft: ((f: number, threshold: number) => boolean) | null,
+): AttributeProto[] {
+  const missingLeft: number[] = [];
   const treeIds: number[] = [];
   const nodeIds: number[] = [];
   const featureIds: number[] = [];
@@ -118,6 +159,7 @@ function treeAttributes(docTrees: GbdtModelDocument['trees'], nTargets: number, 
       if (tree.left[i] === -1) {
         featureIds.push(0);
         values.push(0);
+        missingLeft.push(0);
         modes.push('LEAF');
         trueIds.push(0);
         falseIds.push(0);
@@ -143,6 +185,7 @@ function treeAttributes(docTrees: GbdtModelDocument['trees'], nTargets: number, 
         }
         featureIds.push(internalOf[f]);
         values.push(tree.threshold[i]);
+        missingLeft.push(missingGoesLeft?.(f, tree.threshold[i]) ? 1 : 0);
         modes.push('BRANCH_LEQ');
         trueIds.push(tree.left[i]);
         falseIds.push(tree.right[i]);
@@ -160,6 +203,7 @@ function treeAttributes(docTrees: GbdtModelDocument['trees'], nTargets: number, 
     attrStrings('nodes_modes', modes),
     attrInts('nodes_truenodeids', trueIds),
     attrInts('nodes_falsenodeids', falseIds),
+    ...(missingGoesLeft ? [attrInts('nodes_missing_value_tracks_true', missingLeft)] : []),
     attrInts('target_treeids', targetTree),
     attrInts('target_nodeids', targetNode),
     attrInts('target_ids', targetId),
