@@ -9,11 +9,10 @@
 // features. Trees are claimed through one atomic counter, so a slow class doesn't hold up the rest.
 // Every thread grows with the same code and the caller adds trees in class order, so the fitted
 // model is identical for any thread count.
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { BinMapper, BinMapperState } from './bin-mapper';
+import { helperEntry, READY_TIMEOUT_MS, waitForWord, WORK_TIMEOUT_MS } from './helper-thread';
 import { TreeGrower, type GrownTree, type TreeGrowSettings } from './tree-grower';
 
 /** Control words (Int32Array over a SharedArrayBuffer). */
@@ -79,24 +78,12 @@ export function roundViews(gh: SharedArrayBuffer, rows: SharedArrayBuffer, class
   };
 }
 
-/** The helper's file next to this one (.ts under tsx / jest, .js once compiled), or null if absent. */
-function workerEntry(): { file: string; execArgv: string[] } | null {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `class-tree-worker${ext}`);
-  if (!existsSync(file)) return null;
-  // A .ts helper needs the same TypeScript loader as its parent.
-  return { file, execArgv: ext === '.ts' ? ['--require', require.resolve('tsx/cjs')] : [] };
-}
-
 /** Threads worth using: `requested` (0 = one per available core), at most one per class. */
 export function poolThreads(requested: number, classes: number): number {
   const wanted = requested > 0 ? requested : os.availableParallelism();
   return Math.max(1, Math.min(wanted, classes));
 }
 
-// Helpers start in about 50 ms (measured under tsx); one that is not ready after this is taken as failed (the fit goes on alone).
-const READY_TIMEOUT_MS = 15_000;
-const ROUND_TIMEOUT_MS = 30 * 60_000;
 
 /**
  * A pool of `threads - 1` helper threads plus the calling thread, for one fit.
@@ -130,7 +117,7 @@ export class ClassTreePool {
    * run here (no helper file, e.g. inside a bundle) or fail to start; the caller then grows alone.
    */
   static start(mapper: BinMapper, bins: Uint8Array, nRows: number, settings: TreeGrowSettings, classes: number, threads: number): ClassTreePool | null {
-    const entry = workerEntry();
+    const entry = helperEntry('class-tree-worker');
     if (!entry || threads < 2) return null;
     const nFeatures = mapper.binCounts.length;
     const shared = {
@@ -173,15 +160,7 @@ export class ClassTreePool {
 
   /** Blocks until control[word] >= target or the timeout passes (false) or a helper failed. */
   private waitFor(word: number, target: number, timeoutMs: number): boolean {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const seen = Atomics.load(this.control, word);
-      if (seen >= target) return true;
-      if (Atomics.load(this.control, CONTROL.failed) !== 0) return false;
-      const left = deadline - performance.now();
-      if (left <= 0) return false;
-      Atomics.wait(this.control, word, seen, Math.min(left, 200));
-    }
+    return waitForWord(this.control, word, target, CONTROL.failed, timeoutMs);
   }
 
   /**
@@ -201,7 +180,7 @@ export class ClassTreePool {
     for (let t = Atomics.add(c, CONTROL.next, 1); t < tasks; t = Atomics.add(c, CONTROL.next, 1)) {
       out[t] = growTask(grower, t, this.info, this.features, this.nFeatures, this.buffers);
     }
-    if (!this.waitFor(CONTROL.done, this.workers.length, ROUND_TIMEOUT_MS)) {
+    if (!this.waitFor(CONTROL.done, this.workers.length, WORK_TIMEOUT_MS)) {
       throw new Error(Atomics.load(c, CONTROL.failed) !== 0 ? this.firstError() : 'a tree-growing thread did not finish its round');
     }
     for (const port of this.ports) {

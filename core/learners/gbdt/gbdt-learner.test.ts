@@ -1,5 +1,6 @@
 import { describeLearnerConformance, conformanceData } from '../conformance';
-import type { FitProgress, ModelDocument } from '../learner';
+import type { FitProgress, FitReport, ModelDocument } from '../learner';
+import { roundTesting } from './multi-output-round';
 import { SeededRandom } from '../../util/random';
 import { DEFAULT_GBDT_PARAMS, GbdtError, GbdtLearner } from './gbdt-learner';
 import { predictProbaFromDocument, predictRawScores } from './predict';
@@ -334,6 +335,29 @@ describe('GbdtLearner', () => {
       }
     });
 
+    it('grows the same model with the rows split over a helper thread as on one thread', () => {
+      const data = blobs(12, 12000, 6); // big enough that nodes build their histograms in halves
+      const valid = blobs(13, 3001, 6);
+      const opts = { schema: data.schema, classes: data.classes, validation: { X: valid.X, y: valid.y } };
+      const params = { seed: 8, nRounds: 8, maxDepth: 5, multiOutput: true, sketchDims: 2, earlyStoppingRounds: 0 };
+      const single = new GbdtLearner({ ...params, threads: 1 });
+      const one = single.fit(data.X, data.y, opts);
+      const split = new GbdtLearner({ ...params, threads: 2 });
+      roundTesting.waitForHelper = true; // the helper joins a fit once it is ready; here it must
+      let two: FitReport;
+      try {
+        two = split.fit(data.X, data.y, opts);
+      } finally {
+        roundTesting.waitForHelper = false;
+      }
+      expect([one.threads, two.threads]).toEqual([1, 2]);
+      expect(two.bestValidationLoss).toBe(one.bestValidationLoss);
+      const { params: p1, ...doc1 } = single.toJSON();
+      const { params: p2, ...doc2 } = split.toJSON();
+      expect(doc2).toEqual(doc1);
+      expect({ ...p2, threads: 1 }).toEqual(p1);
+    });
+
     it('treats sketchDims >= classes as every class, and stops early like per-class trees', () => {
       const all = new GbdtLearner({ seed: 4, nRounds: 6, maxDepth: 4, multiOutput: true, sketchDims: 0 });
       all.fit(d.X, d.y, fitOpts);
@@ -363,6 +387,7 @@ describe('GbdtLearner', () => {
     it('rejects invalid multi-output parameters and malformed multi-output trees', () => {
       expect(() => new GbdtLearner({ seed: 1, sketchDims: -1 })).toThrow(/sketchDims must be an integer >= 0/);
       expect(() => new GbdtLearner({ seed: 1, multiOutput: 'yes' as unknown as boolean })).toThrow(/multiOutput must be true or false/);
+      expect(() => new GbdtLearner({ seed: 1, multiOutput: true, maxDepth: 20 })).toThrow(/multiOutput trees need maxDepth <= 16/);
       const learner = new GbdtLearner({ seed: 1, nRounds: 2, multiOutput: true });
       learner.fit(d.X, d.y, fitOpts);
       const doc = learner.toJSON();

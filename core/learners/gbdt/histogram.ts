@@ -140,7 +140,26 @@ export function buildHistogramStrided(
   features: Int32Array,
   totals: Float64Array,
 ): void {
-  const { rowStart, entries, defaultBin } = index;
+  accumulateHistogramStrided(hist, index, vals, stride, rows, start, end, totals);
+  fillDefaultBins(hist, layout, index, stride, features, totals);
+}
+
+/**
+ * The first half of buildHistogramStrided: adds rows[start..end)'s non-default entries into
+ * `hist` (zeroed) and sets `totals` to their sums. Row ranges accumulated apart and added up, then
+ * completed by fillDefaultBins, give a node's histogram from several threads.
+ */
+export function accumulateHistogramStrided(
+  hist: Float64Array,
+  index: SparseBinIndex,
+  vals: Float32Array,
+  stride: number,
+  rows: Int32Array,
+  start: number,
+  end: number,
+  totals: Float64Array,
+): void {
+  const { rowStart, entries } = index;
   totals.fill(0);
   if (stride === 3 || stride === 4) {
     // unrolled: the sketched trees' common strides (2 or 3 dimensions + hessian)
@@ -192,7 +211,12 @@ export function buildHistogramStrided(
       }
     }
   }
+}
+
+/** The second half of buildHistogramStrided: each listed feature's default bin = node totals minus its other bins. */
+export function fillDefaultBins(hist: Float64Array, layout: HistogramLayout, index: SparseBinIndex, stride: number, features: Int32Array, totals: Float64Array): void {
   const off = layout.binOffset;
+  const { defaultBin } = index;
   for (let u = 0; u < features.length; u++) {
     const j = features[u];
     const d0 = defaultBin[j] * stride;

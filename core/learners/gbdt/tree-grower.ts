@@ -2,7 +2,7 @@
 // sees only g, h, bins). Depth-wise (level order) or loss-guided (best gain first) growth, the
 // histogram subtraction trick, in-place row partitioning, XGBoost's split gain and leaf weights.
 import type { BinMapper } from './bin-mapper';
-import { buildHistogram, buildHistogramStrided, histogramLayout, histogramLength, sparseBinIndex, subtractHistogram, type HistogramLayout, type SparseBinIndex } from './histogram';
+import { accumulateHistogramStrided, buildHistogram, fillDefaultBins, histogramLayout, histogramLength, sparseBinIndex, subtractHistogram, type HistogramLayout, type SparseBinIndex } from './histogram';
 
 /** Growth settings of one tree. */
 export interface TreeGrowSettings {
@@ -55,6 +55,13 @@ interface GrowNode {
   /** The best split's left sums (strided growers only). */
   bestLeft: Float64Array | null;
 }
+
+/**
+ * How a strided grower adds rows[start..end) of a node into its zeroed histogram and sets the
+ * node's totals (default: accumulateHistogramStrided on the calling thread); the default bins are
+ * filled in afterwards.
+ */
+export type StridedAccumulate = (hist: Float64Array, index: SparseBinIndex, start: number, end: number, totals: Float64Array) => void;
 
 /**
  * The row index and column-major copy of a bin matrix, per matrix: growers over the same bins (a
@@ -264,9 +271,11 @@ export class TreeGrower {
 
   /**
    * Grows a tree on rows[0..nRows) (the array is permuted in place) using gh = interleaved float32
-   * [g, h] per row, splitting only on `features`. Adds each split's gain to featureGain[feature].
+   * [g, h] per row (strided growers: `stride` values per row), splitting only on `features`. Adds
+   * each split's gain to featureGain[feature]. `accumulate` replaces a strided grower's histogram
+   * accumulation (a multi-output round splits big nodes over two threads).
    */
-  grow(gh: Float32Array, rows: Int32Array, nRows: number, features: Int32Array, featureGain: Float64Array): GrownTree {
+  grow(gh: Float32Array, rows: Int32Array, nRows: number, features: Int32Array, featureGain: Float64Array, accumulate?: StridedAccumulate): GrownTree {
     const s = this.settings;
     const out: GrownTree = { rowStart: [], rowEnd: [], feature: [], threshold: [], splitBin: [], left: [], right: [], value: [], cover: [] };
     const addNode = (): number => {
@@ -308,8 +317,11 @@ export class TreeGrower {
     const root: GrowNode = { id: addNode(), start: 0, end: nRows, depth: 0, g, h, sums: rootSums, hist: null, bestGain: 0, bestFeature: -1, bestBin: 0, bestGL: 0, bestHL: 0, bestLeft: null };
     const build = (node: GrowNode): void => {
       node.hist = this.acquire();
-      if (strided) buildHistogramStrided(node.hist, this.layout, this.index, gh, S, rows, node.start, node.end, features, this.totals);
-      else buildHistogram(node.hist, this.layout, this.index, gh, rows, node.start, node.end, features, this.totals);
+      if (strided) {
+        if (accumulate) accumulate(node.hist, this.index, node.start, node.end, this.totals);
+        else accumulateHistogramStrided(node.hist, this.index, gh, S, rows, node.start, node.end, this.totals);
+        fillDefaultBins(node.hist, this.layout, this.index, S, features, this.totals);
+      } else buildHistogram(node.hist, this.layout, this.index, gh, rows, node.start, node.end, features, this.totals);
     };
     const findSplit = (node: GrowNode): void => {
       if (strided) this.findBestSplitStrided(node, features);
