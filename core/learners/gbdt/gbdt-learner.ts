@@ -177,6 +177,30 @@ function validateParams(p: GbdtParams): void {
   check(Number.isFinite(p.seed), `seed must be finite, got ${p.seed}`);
 }
 
+/** A grown tree's structure for walking binned rows: children, feature offsets (× the feature stride), split bins. */
+interface BinnedWalk {
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly featureOff: Int32Array;
+  readonly splitBin: Int32Array;
+}
+
+function binnedWalk(tree: GrownTree, featureStride: number): BinnedWalk {
+  return {
+    left: Int32Array.from(tree.left),
+    right: Int32Array.from(tree.right),
+    featureOff: Int32Array.from(tree.feature, (f) => f * featureStride),
+    splitBin: Int32Array.from(tree.splitBin),
+  };
+}
+
+/** The leaf a binned row (its bins from `base`) reaches: exactly the float32 threshold walk. */
+function binnedLeaf(w: BinnedWalk, bins: Uint8Array, base: number): number {
+  let node = 0;
+  while (w.left[node] !== -1) node = bins[base + w.featureOff[node]] <= w.splitBin[node] ? w.left[node] : w.right[node];
+  return node;
+}
+
 /**
  * Adds a grown tree's leaf values to the raw scores of binned rows (exactly the float32 threshold
  * walk). bins[featureStride * j + rowStride * i] is the bin of row i, feature j. When `probs` is
@@ -193,16 +217,11 @@ function addTreeBinned(
   scores: Float64Array,
   probs?: Float64Array,
 ): void {
-  const left = Int32Array.from(tree.left);
-  const right = Int32Array.from(tree.right);
-  const featureOff = Int32Array.from(tree.feature, (f) => f * featureStride);
-  const splitBin = Int32Array.from(tree.splitBin);
+  const walk = binnedWalk(tree, featureStride);
   const value = Float64Array.from(tree.value);
   const expValue = Float64Array.from(tree.value, Math.exp);
   for (let i = 0; i < rows; i++) {
-    const base = i * rowStride;
-    let node = 0;
-    while (left[node] !== -1) node = bins[base + featureOff[node]] <= splitBin[node] ? left[node] : right[node];
+    const node = binnedLeaf(walk, bins, i * rowStride);
     scores[i * k + classIndex] += value[node];
     if (probs) probs[i * k + classIndex] *= expValue[node];
   }
@@ -242,16 +261,10 @@ function addMultiTreeBinned(
   scores: Float64Array,
   probs?: Float64Array,
 ): void {
-  const left = Int32Array.from(tree.left);
-  const right = Int32Array.from(tree.right);
-  const featureOff = Int32Array.from(tree.feature, (f) => f * featureStride);
-  const splitBin = Int32Array.from(tree.splitBin);
+  const walk = binnedWalk(tree, featureStride);
   const expValues = probs ? Float64Array.from(values, Math.exp) : null;
   for (let i = 0; i < rows; i++) {
-    const base = i * rowStride;
-    let node = 0;
-    while (left[node] !== -1) node = bins[base + featureOff[node]] <= splitBin[node] ? left[node] : right[node];
-    const v = node * k;
+    const v = binnedLeaf(walk, bins, i * rowStride) * k;
     const o = i * k;
     for (let c = 0; c < k; c++) scores[o + c] += values[v + c];
     if (probs && expValues) for (let c = 0; c < k; c++) probs[o + c] *= expValues[v + c];

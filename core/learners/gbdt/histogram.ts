@@ -161,45 +161,35 @@ export function accumulateHistogramStrided(
 ): void {
   const { rowStart, entries } = index;
   totals.fill(0);
-  if (stride === 3 || stride === 4) {
-    // unrolled: the sketched trees' common strides (2 or 3 dimensions + hessian)
-    const four = stride === 4;
+  if (stride === 4) {
+    // unrolled for the pipeline's sketch (3 dimensions + hessian)
     let t0 = 0;
     let t1 = 0;
     let t2 = 0;
     let t3 = 0;
     for (let k = start; k < end; k++) {
       const r = rows[k];
-      const base = r * stride;
+      const base = r * 4;
       const v0 = vals[base];
       const v1 = vals[base + 1];
       const v2 = vals[base + 2];
-      const v3 = four ? vals[base + 3] : 0;
+      const v3 = vals[base + 3];
       t0 += v0;
       t1 += v1;
       t2 += v2;
       t3 += v3;
-      if (four) {
-        for (let q = rowStart[r], e = rowStart[r + 1]; q < e; q++) {
-          const idx = entries[q] << 2;
-          hist[idx] += v0;
-          hist[idx + 1] += v1;
-          hist[idx + 2] += v2;
-          hist[idx + 3] += v3;
-        }
-      } else {
-        for (let q = rowStart[r], e = rowStart[r + 1]; q < e; q++) {
-          const idx = entries[q] * 3;
-          hist[idx] += v0;
-          hist[idx + 1] += v1;
-          hist[idx + 2] += v2;
-        }
+      for (let q = rowStart[r], e = rowStart[r + 1]; q < e; q++) {
+        const idx = entries[q] << 2;
+        hist[idx] += v0;
+        hist[idx + 1] += v1;
+        hist[idx + 2] += v2;
+        hist[idx + 3] += v3;
       }
     }
     totals[0] = t0;
     totals[1] = t1;
     totals[2] = t2;
-    if (four) totals[3] = t3;
+    totals[3] = t3;
   } else {
     for (let k = start; k < end; k++) {
       const r = rows[k];
