@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDatasetRef } from '../../core/datasets/synthetic/synthesize';
-import { runTrainingJob, type ClassSpace, type TrainingJobProgress, type TrainingJobResult } from '../../core/pipeline';
+import { learnerFactoryFor, runTrainingJob, type ClassSpace, type TrainingJobProgress, type TrainingJobResult } from '../../core/pipeline';
 import { CliError, printJson, printTable } from '../output';
 import { cliActor, refreshLocalExports, withRegistry } from './registry';
 
@@ -18,7 +18,22 @@ interface TrainFlags {
   readonly classes: string;
   readonly seed: string;
   readonly threads?: string;
+  readonly param: string[];
   readonly json?: boolean;
+}
+
+/**
+ * One `--param name=value`: true/false become booleans, numbers numbers, anything else a string.
+ * @example parseParam('maxDepth=6') // ['maxDepth', 6]
+ */
+export function parseParam(text: string): [string, number | string | boolean] {
+  const eq = text.indexOf('=');
+  const name = eq > 0 ? text.slice(0, eq).trim() : '';
+  const raw = eq > 0 ? text.slice(eq + 1).trim() : '';
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name) || raw === '') throw new CliError(`--param must look like name=value (e.g. maxDepth=6), got "${text}"`, 2);
+  if (raw === 'true' || raw === 'false') return [name, raw === 'true'];
+  const n = Number(raw);
+  return [name, /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw) && Number.isFinite(n) ? n : raw];
 }
 
 /** The `--json` output of `xdr-ml train`. */
@@ -48,6 +63,7 @@ export function registerTrain(program: Command): void {
     .option('--classes <fine|taxonomy>', "class space: the dataset's fine labels or the Mini-XDR taxonomy", 'fine')
     .option('--seed <n>', 'seed of every random choice', '42')
     .option('--threads <n>', 'gbdt: threads growing trees, 0 = one per core (the model is the same for any count)')
+    .option('--param <name=value>', 'a learner parameter over the pipeline preset, repeatable (e.g. --param multiOutput=false --param maxDepth=6)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--json', 'machine-readable output')
     .action(async (flags: TrainFlags) => {
       if (!flags.dataset) throw new CliError('--dataset <name[@version]> is required', 2);
@@ -59,6 +75,21 @@ export function registerTrain(program: Command): void {
       const threads = flags.threads === undefined ? undefined : Number(flags.threads);
       if (threads !== undefined && !(/^\d+$/.test(flags.threads ?? '') && Number.isSafeInteger(threads))) throw new CliError(`--threads must be an integer >= 0, got "${flags.threads}"`, 2);
       if (threads !== undefined && flags.algorithm !== 'gbdt') throw new CliError('--threads applies to --algorithm gbdt only', 2);
+      const params: Record<string, number | string | boolean> = {};
+      for (const text of flags.param) {
+        const [name, value] = parseParam(text);
+        if (name in params) throw new CliError(`--param ${name} is given twice`, 2);
+        params[name] = value;
+      }
+      if (threads !== undefined) {
+        if ('threads' in params) throw new CliError('--threads and --param threads=… are the same setting; give one', 2);
+        params.threads = threads;
+      }
+      try {
+        learnerFactoryFor(flags.algorithm as 'gbdt' | 'mlp')(seed, params);
+      } catch (error) {
+        throw new CliError(`--param: ${(error as Error).message}`, 2);
+      }
       let ref: { name: string; version?: number };
       try {
         ref = parseDatasetRef(flags.dataset);
@@ -84,7 +115,7 @@ export function registerTrain(program: Command): void {
             algorithm: flags.algorithm as 'gbdt' | 'mlp',
             classes: flags.classes as ClassSpace,
             seed,
-            ...(threads !== undefined ? { params: { threads } } : {}),
+            ...(Object.keys(params).length > 0 ? { params } : {}),
             author: cliActor(),
             onProgress: (p) => {
               if (!tty) return;

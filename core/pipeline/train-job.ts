@@ -156,6 +156,15 @@ function checkParams(params: Readonly<Record<string, unknown>>): LearnerParams {
   return out;
 }
 
+/** Throws PipelineInputError (400) naming the problem when the learner refuses these parameters. */
+function validLearner(factory: LearnerFactory, request: TrainingJobRequest, params: LearnerParams): void {
+  try {
+    factory(request.seed, params);
+  } catch (err) {
+    throw new PipelineInputError(`invalid ${request.algorithm} parameters: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
 /**
  * Runs one training job and registers the new version (last).
  *
@@ -173,6 +182,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
   if (!request.author) throw new PipelineInputError('author is required');
   const factory = learnerFactoryFor(request.algorithm);
   const requestedParams = checkParams(request.params ?? {});
+  validLearner(factory, request, requestedParams); // names and values, before any data is read
   const jobTimings: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
     const t = now();
@@ -188,10 +198,12 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
   const dataset: DatasetIdentity = { name: manifest.name, version: manifest.version, sha256: manifest.sourceSha256 };
 
   // 2. Train
+  const params = pipelineParams(request.algorithm, data.classes.length, requestedParams);
+  validLearner(factory, request, params); // the preset and the request together
   const result = await timed('train', () =>
     trainModel(data, {
       learnerFactory: factory,
-      params: pipelineParams(request.algorithm, data.classes.length, requestedParams),
+      params,
       seed: request.seed,
       refit: REFIT_PARAMS[request.algorithm],
       ...(CONTINUATION_PARAMS[request.algorithm] ? { continuation: CONTINUATION_PARAMS[request.algorithm] } : {}),
