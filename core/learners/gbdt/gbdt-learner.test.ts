@@ -147,6 +147,12 @@ describe('GbdtLearner', () => {
     expect(report.iterations).toBe(report.bestIteration + 1 + 5);
     expect(report.bestValidationLoss).toBe(Math.min(...losses));
     expect(learner.toJSON().trees).toHaveLength((report.bestIteration + 1) * 3);
+    // the training rows' scores kept from the best round are exactly what predicting them gives,
+    // also after other rows were predicted in between
+    const copy = { ...train.X, data: train.X.data.slice() };
+    learner.predictProba(valid.X);
+    expect(Array.from(learner.predictProba(train.X))).toEqual(Array.from(learner.predictProba(copy)));
+    expect(Array.from(learner.predictProba(valid.X))).toEqual(Array.from(predictProbaFromDocument(learner.toJSON(), valid.X)));
   });
 
   it('class weights shift predictions toward the up-weighted class', () => {

@@ -88,6 +88,13 @@ export const DEFAULT_GBDT_PARAMS: Omit<GbdtParams, 'seed'> = {
   sketchDims: 0,
 };
 
+/**
+ * Early-stopped fits keep a copy of the training scores at their best round, up to this many
+ * (rows × classes; 64 MB), so predicting the training rows afterwards (a hard-example round does)
+ * needs no tree walk. NSL-KDD pipeline: the mining round's prediction of 113k rows took 0.4–0.5 s.
+ */
+const MAX_SNAPSHOT_SCORES = 8_000_000;
+
 /** With threads = 0, fits smaller than this (rows × features × classes × rounds) grow on the calling thread only. */
 const MIN_PARALLEL_WORK = 200_000_000;
 /**
@@ -107,13 +114,32 @@ export class GbdtError extends Error {
 }
 
 /**
- * The raw scores of one matrix per model document: the training rows' scores at the end of a fit
- * that kept every round (the same sums, in the same order, as predicting them), or the rows last
- * predicted. Predicting the training rows right after a fit, and continuing a fit on rows just
- * predicted (a hard-example round does both), reuse them instead of walking every tree again.
- * Documents and matrices are never modified once built, so the scores stay valid while both live.
+ * Raw scores a model document is known to give, per document: its training rows' scores from the
+ * fit (at the end of the fit, or at the best round an early-stopped fit kept: the same sums, in
+ * the same order, as predicting them), and the matrix it last predicted. Predicting the training
+ * rows after a fit, and continuing a fit on those rows and the same validation rows (a
+ * hard-example round does all three), reuse them instead of walking every tree again. Documents
+ * and matrices are never modified once built, so the scores stay valid while both live.
  */
-const lastRawScores = new WeakMap<GbdtModelDocument, { readonly X: FeatureMatrix; readonly raw: Float64Array }>();
+interface KnownScores {
+  fit?: { readonly X: FeatureMatrix; readonly raw: Float64Array };
+  last?: { readonly X: FeatureMatrix; readonly raw: Float64Array };
+}
+const knownScores = new WeakMap<GbdtModelDocument, KnownScores>();
+
+/** The raw scores `doc` gives on X, if known (do not modify them). */
+function knownRawScores(doc: GbdtModelDocument, X: FeatureMatrix): Float64Array | undefined {
+  const known = knownScores.get(doc);
+  if (known?.fit?.X === X) return known.fit.raw;
+  if (known?.last?.X === X) return known.last.raw;
+  return undefined;
+}
+
+function remember(doc: GbdtModelDocument, which: keyof KnownScores, X: FeatureMatrix, raw: Float64Array): void {
+  const known = knownScores.get(doc) ?? {};
+  known[which] = { X, raw };
+  knownScores.set(doc, known);
+}
 
 
 /**
@@ -121,7 +147,7 @@ const lastRawScores = new WeakMap<GbdtModelDocument, { readonly X: FeatureMatrix
  * on (a hard-example round) reuses that fit's bins, and with them the grower's row index, instead
  * of sorting every column again. An entry is reused for the same maxBins and, for a continued fit,
  * the same preprocessing; bins fitted under given preprocessing serve only continued fits. Same
- * immutability assumption as lastRawScores.
+ * immutability assumption as knownScores.
  */
 const binnedMatrices = new WeakMap<FeatureMatrix, { readonly maxBins: number; readonly own: boolean; readonly mapper: BinMapper; readonly bins: Uint8Array }>();
 /** Validation bins, per matrix, under the mapper they were made with. */
@@ -367,13 +393,13 @@ export class GbdtLearner implements Learner {
     const k = doc.classes.length;
     const nf = doc.schema.features.length;
     if (X.cols !== nf) throw new GbdtError(`model expects ${nf} features, matrix has ${X.cols}`);
-    const recent = lastRawScores.get(doc);
-    if (recent?.X === X) return recent.raw.slice();
+    const known = knownRawScores(doc, X);
+    if (known) return known.slice();
     const xs = preprocessMatrix(doc.preprocessing, X);
     const out = new Float64Array(X.rows * k);
     for (let i = 0; i < X.rows; i++) for (let c = 0; c < k; c++) out[i * k + c] = doc.baseScore[c];
     accumulateRawScores(this.compiled, xs, X.rows, nf, k, out);
-    lastRawScores.set(doc, { X, raw: out.slice() });
+    remember(doc, 'last', X, out.slice());
     return out;
   }
 
@@ -418,10 +444,9 @@ export class GbdtLearner implements Learner {
     // base score: centred log of the weighted class priors (or the initial model's); scores
     // start from the base score (or from the initial model's raw scores)
     const baseScore = init ? [...init.baseScore] : priorBaseScore(y, k, weight);
-    const recent = init ? lastRawScores.get(init) : undefined;
-    const initialScores = init ? (recent?.X === X ? recent.raw : predictRawScores(init, X)) : null;
+    const initialScores = init ? (knownRawScores(init, X) ?? predictRawScores(init, X)) : null;
     const vBins = validation ? binnedValidation(validation.X, mapper) : null;
-    let vScores = validation ? (init ? predictRawScores(init, validation.X) : new Float64Array(validation.X.rows * k)) : null;
+    let vScores = validation ? (init ? (knownRawScores(init, validation.X)?.slice() ?? predictRawScores(init, validation.X)) : new Float64Array(validation.X.rows * k)) : null;
     if (vScores && !init) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
 
     // multi-output trees search splits on `dims` gradient dimensions (+ the shared hessian)
@@ -460,6 +485,7 @@ export class GbdtLearner implements Learner {
       const treeValues: (Float64Array | null)[] = [];
       const useEarlyStopping = validation !== undefined && p.earlyStoppingRounds > 0;
       let bestIteration = -1;
+      let bestScores: Float64Array | null = null;
       let bestLoss = Infinity;
       let iterations = 0;
       const gainAtRound: Float64Array[] = [];
@@ -539,6 +565,8 @@ export class GbdtLearner implements Learner {
         if (validationLoss !== undefined && validationLoss < bestLoss - 1e-12) {
           bestLoss = validationLoss;
           bestIteration = round;
+          // the training scores of the model early stopping may keep (see knownScores)
+          if (useEarlyStopping && scores.length <= MAX_SNAPSHOT_SCORES) (bestScores ??= new Float64Array(scores.length)).set(scores);
         }
         const stop = useEarlyStopping && round - bestIteration >= p.earlyStoppingRounds;
         const progress = { iteration: round + 1, maxIterations: p.nRounds, validationLoss };
@@ -572,7 +600,8 @@ export class GbdtLearner implements Learner {
         featureGain: Array.from(finalGain),
       };
       this.setDocument(doc);
-      if (keepRounds === iterations) lastRawScores.set(doc, { X, raw: scores });
+      if (keepRounds === iterations) remember(doc, 'fit', X, scores);
+      else if (bestScores && keepRounds === bestIteration + 1) remember(doc, 'fit', X, bestScores);
       return {
         iterations,
         bestIteration: keepRounds - 1,
