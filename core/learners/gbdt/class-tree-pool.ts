@@ -8,20 +8,23 @@
 // round starts: the row-major bins, each class's gradients and row list, and each tree's
 // features. Trees are claimed through one atomic counter, so a slow class doesn't hold up the rest.
 // Every thread grows with the same code and the caller adds trees in class order, so the fitted
-// model is identical for any thread count.
+// model is identical for any thread count, and helpers can join a fit once they have started.
 import os from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { BinMapper, BinMapperState } from './bin-mapper';
-import { helperEntry, READY_TIMEOUT_MS, waitForWord, WORK_TIMEOUT_MS } from './helper-thread';
+import { helperEntry, helperTesting, READY_TIMEOUT_MS, waitForWord, WORK_TIMEOUT_MS } from './helper-thread';
 import { TreeGrower, type GrownTree, type TreeGrowSettings } from './tree-grower';
 
 /** Control words (Int32Array over a SharedArrayBuffer). */
-export const CONTROL = { generation: 0, tasks: 1, next: 2, done: 3, ready: 4, failed: 5, length: 8 } as const;
+/** `ready`: a bit per helper that has started; `roster`: the helpers taking part in the current round. */
+export const CONTROL = { generation: 0, tasks: 1, next: 2, done: 3, ready: 4, failed: 5, roster: 6, length: 8 } as const;
 /** Generation value that tells helpers to exit. */
 export const STOP_GENERATION = -1;
 
 /** What a helper thread is started with (its workerData). */
 export interface PoolWorkerData {
+  /** The helper's bit in CONTROL.ready and CONTROL.roster is 1 << id. */
+  readonly id: number;
   readonly mapper: BinMapperState;
   readonly settings: TreeGrowSettings;
   readonly nRows: number;
@@ -99,6 +102,12 @@ export class ClassTreePool {
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
   private generation = 0;
+  private maxHelpers = 0;
+
+  /** Threads that grew trees in some round so far: the calling thread and the helpers that joined. */
+  get threadsUsed(): number {
+    return 1 + this.maxHelpers;
+  }
 
   private constructor(
     private readonly nFeatures: number,
@@ -113,8 +122,9 @@ export class ClassTreePool {
   }
 
   /**
-   * Starts `threads - 1` helpers and waits until they are ready. Returns null when helpers cannot
-   * run here (no helper file, e.g. inside a bundle) or fail to start; the caller then grows alone.
+   * Starts `threads - 1` helpers without waiting for them: each joins the rounds that start once it
+   * is ready (until then the calling thread grows every tree). Returns null when helpers cannot
+   * run here (no helper file, e.g. inside a bundle); the caller then grows alone.
    */
   static start(mapper: BinMapper, bins: Uint8Array, nRows: number, settings: TreeGrowSettings, classes: number, threads: number): ClassTreePool | null {
     const entry = helperEntry('class-tree-worker');
@@ -133,6 +143,7 @@ export class ClassTreePool {
     for (let w = 0; w < threads - 1; w++) {
       const { port1, port2 } = new MessageChannel();
       const workerData: PoolWorkerData = {
+        id: w,
         mapper: mapper.toState(),
         settings,
         nRows,
@@ -151,7 +162,8 @@ export class ClassTreePool {
       pool.workers.push(worker);
       pool.ports.push(port1);
     }
-    if (!pool.waitFor(CONTROL.ready, pool.workers.length, READY_TIMEOUT_MS)) {
+    // Not waited for: helpers join the rounds that start after they are ready.
+    if (helperTesting.waitForHelpers && !pool.waitFor(CONTROL.ready, (1 << pool.workers.length) - 1, READY_TIMEOUT_MS)) {
       pool.close();
       return null;
     }
@@ -170,6 +182,12 @@ export class ClassTreePool {
    */
   growRound(tasks: number, grower: TreeGrower): ClassTree[] {
     const c = this.control;
+    // the helpers ready now take part in this round; one that gets ready meanwhile waits for the next
+    const roster = Atomics.load(c, CONTROL.ready);
+    let helpers = 0;
+    for (let w = 0; w < this.workers.length; w++) if (roster & (1 << w)) helpers++;
+    this.maxHelpers = Math.max(this.maxHelpers, helpers);
+    Atomics.store(c, CONTROL.roster, roster);
     Atomics.store(c, CONTROL.tasks, tasks);
     Atomics.store(c, CONTROL.next, 0);
     Atomics.store(c, CONTROL.done, 0);
@@ -180,7 +198,7 @@ export class ClassTreePool {
     for (let t = Atomics.add(c, CONTROL.next, 1); t < tasks; t = Atomics.add(c, CONTROL.next, 1)) {
       out[t] = growTask(grower, t, this.info, this.features, this.nFeatures, this.buffers);
     }
-    if (!this.waitFor(CONTROL.done, this.workers.length, WORK_TIMEOUT_MS)) {
+    if (!this.waitFor(CONTROL.done, helpers, WORK_TIMEOUT_MS)) {
       throw new Error(Atomics.load(c, CONTROL.failed) !== 0 ? this.firstError() : 'a tree-growing thread did not finish its round');
     }
     for (const port of this.ports) {

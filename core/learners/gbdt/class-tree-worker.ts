@@ -12,7 +12,7 @@ function run(data: PoolWorkerData): void {
   const features = new Int32Array(data.features);
   const buffers = roundViews(data.gh, data.rows, data.classes, data.nRows);
   const grower = new TreeGrower(BinMapper.fromState(data.mapper), new Uint8Array(data.bins), data.nRows, data.settings);
-  Atomics.add(control, CONTROL.ready, 1);
+  Atomics.or(control, CONTROL.ready, 1 << data.id);
   Atomics.notify(control, CONTROL.ready);
   let generation = 0;
   for (;;) {
@@ -21,6 +21,8 @@ function run(data: PoolWorkerData): void {
     if (next === STOP_GENERATION) return;
     if (next === generation) continue;
     generation = next;
+    // a round that started before this helper was ready goes on without it
+    if ((Atomics.load(control, CONTROL.roster) & (1 << data.id)) === 0) continue;
     const tasks = Atomics.load(control, CONTROL.tasks);
     try {
       for (let t = Atomics.add(control, CONTROL.next, 1); t < tasks; t = Atomics.add(control, CONTROL.next, 1)) {

@@ -1,6 +1,6 @@
 import { describeLearnerConformance, conformanceData } from '../conformance';
 import type { FitProgress, FitReport, ModelDocument } from '../learner';
-import { roundTesting } from './multi-output-round';
+import { helperTesting } from './helper-thread';
 import { SeededRandom } from '../../util/random';
 import { DEFAULT_GBDT_PARAMS, GbdtError, GbdtLearner } from './gbdt-learner';
 import { predictProbaFromDocument, predictRawScores } from './predict';
@@ -213,7 +213,12 @@ describe('GbdtLearner', () => {
     const single = new GbdtLearner({ ...params, threads: 1 });
     single.fit(data.X, data.y, opts);
     const pooled = new GbdtLearner({ ...params, threads: 2 });
-    expect(pooled.fit(data.X, data.y, opts).threads).toBe(2);
+    helperTesting.waitForHelpers = true; // helpers join a fit once ready; here they must
+    try {
+      expect(pooled.fit(data.X, data.y, opts).threads).toBe(2);
+    } finally {
+      helperTesting.waitForHelpers = false;
+    }
     const { params: p1, ...doc1 } = single.toJSON();
     const { params: p2, ...doc2 } = pooled.toJSON();
     expect(doc2).toEqual(doc1);
@@ -349,12 +354,12 @@ describe('GbdtLearner', () => {
       const single = new GbdtLearner({ ...params, threads: 1 });
       const one = single.fit(data.X, data.y, opts);
       const split = new GbdtLearner({ ...params, threads: 2 });
-      roundTesting.waitForHelper = true; // the helper joins a fit once it is ready; here it must
+      helperTesting.waitForHelpers = true; // the helper joins a fit once it is ready; here it must
       let two: FitReport;
       try {
         two = split.fit(data.X, data.y, opts);
       } finally {
-        roundTesting.waitForHelper = false;
+        helperTesting.waitForHelpers = false;
       }
       expect([one.threads, two.threads]).toEqual([1, 2]);
       expect(two.bestValidationLoss).toBe(one.bestValidationLoss);

@@ -607,7 +607,7 @@ export class GbdtLearner implements Learner {
         bestIteration: keepRounds - 1,
         bestValidationLoss: validation ? validationLosses[keepRounds - 1] : undefined,
         trainMillis: performance.now() - t0,
-        threads: pool ? threads : (multiRound?.threads ?? 1),
+        threads: pool ? pool.threadsUsed : (multiRound?.threads ?? 1),
       };
     } finally {
       pool?.close();

@@ -7,7 +7,7 @@
 // Atomics.wait while the helper finishes its half (fit stays synchronous).
 import { Worker } from 'node:worker_threads';
 import type { BinMapper, BinMapperState } from './bin-mapper';
-import { helperEntry, READY_TIMEOUT_MS, waitForWord, WORK_TIMEOUT_MS } from './helper-thread';
+import { helperEntry, helperTesting, READY_TIMEOUT_MS, waitForWord, WORK_TIMEOUT_MS } from './helper-thread';
 import { accumulateHistogramStrided, histogramLayout, histogramLength, sparseBinIndex, type SparseBinIndex } from './histogram';
 import { softmaxGradients, type GradientState } from './objective';
 import type { GrownTree, TreeGrower } from './tree-grower';
@@ -19,8 +19,6 @@ export const ROUND_COMMAND = { gradients: 1, histogram: 2, leafSums: 3, update: 
 /** Nodes with fewer rows build their histogram in one piece (two halves cost more than they save). */
 export const SPLIT_MIN_ROWS = 4096;
 
-/** Tests set `waitForHelper` so a short fit surely runs with its helper (normally it is not waited for). */
-export const roundTesting = { waitForHelper: false };
 
 /** The shared buffers of one fit and their sizes (a helper's workerData). */
 export interface RoundShared {
@@ -267,7 +265,7 @@ export class MultiOutputRound {
       worker.unref();
       round.worker = worker;
       round.startedAt = performance.now();
-      if (roundTesting.waitForHelper) waitForWord(round.views.control, ROUND_CONTROL.ready, 1, ROUND_CONTROL.failed, READY_TIMEOUT_MS);
+      if (helperTesting.waitForHelpers) waitForWord(round.views.control, ROUND_CONTROL.ready, 1, ROUND_CONTROL.failed, READY_TIMEOUT_MS);
     }
     return round;
   }
