@@ -125,29 +125,10 @@ export function subtractHistogram(parent: Float64Array, child: Float64Array, lay
 
 /**
  * buildHistogram for rows carrying `stride` values each (stride - 1 gradient dimensions, then one
- * shared hessian), as the sketched multi-output trees use: hist holds `stride` sums per bin and
- * `totals` the node's `stride` sums.
- */
-export function buildHistogramStrided(
-  hist: Float64Array,
-  layout: HistogramLayout,
-  index: SparseBinIndex,
-  vals: Float32Array,
-  stride: number,
-  rows: Int32Array,
-  start: number,
-  end: number,
-  features: Int32Array,
-  totals: Float64Array,
-): void {
-  accumulateHistogramStrided(hist, index, vals, stride, rows, start, end, totals);
-  fillDefaultBins(hist, layout, index, stride, features, totals);
-}
-
-/**
- * The first half of buildHistogramStrided: adds rows[start..end)'s non-default entries into
- * `hist` (zeroed) and sets `totals` to their sums. Row ranges accumulated apart and added up, then
- * completed by fillDefaultBins, give a node's histogram from several threads.
+ * shared hessian), as the sketched multi-output trees use, in two steps. This one adds
+ * rows[start..end)'s non-default entries into `hist` (zeroed; `stride` sums per bin) and sets
+ * `totals` to their sums; fillDefaultBins then completes the node. Row ranges accumulated apart
+ * and added up before fillDefaultBins give a node's histogram from several threads.
  */
 export function accumulateHistogramStrided(
   hist: Float64Array,
@@ -203,7 +184,7 @@ export function accumulateHistogramStrided(
   }
 }
 
-/** The second half of buildHistogramStrided: each listed feature's default bin = node totals minus its other bins. */
+/** The second step of a strided histogram: each listed feature's default bin = node totals minus its other bins. */
 export function fillDefaultBins(hist: Float64Array, layout: HistogramLayout, index: SparseBinIndex, stride: number, features: Int32Array, totals: Float64Array): void {
   const off = layout.binOffset;
   const { defaultBin } = index;
