@@ -62,16 +62,17 @@ export interface RoundViews {
   readonly leafSums: Float64Array;
   /** Leaf values (node × k), then their exponentials. */
   readonly values: Float64Array;
-  /** The tree for the validation walk: left, right, feature × nf... (row-major bins), split bin; maxNodes each. */
+  /** The tree for the validation walk: left, right, feature and split bin, each of the tree's node count, back to back. */
   readonly tree: Int32Array;
   readonly vBins: Uint8Array;
   readonly vScores: Float64Array;
-  /** [first half's loss, second half's loss]. */
+  /** loss[1]: the second half's summed loss (the first half's is returned on the calling thread). */
   readonly loss: Float64Array;
   readonly binIndex: SparseBinIndex;
   readonly histLen: number;
 }
 
+/** The views of `s` on this thread, with this thread's own bin index (built from the shared bins). */
 export function roundViews(s: RoundShared, mapper: BinMapper): RoundViews {
   const { n, k, dims } = s;
   const layout = histogramLayout(mapper.binCounts);
