@@ -1,16 +1,18 @@
 // Gradient-boosted decision trees with a multiclass softmax objective (the "booster"): fits a bin
-// mapper once, then per round computes softmax gradients/hessians, grows one tree per class on
-// histograms, and tracks train/validation log-loss for progress and early stopping. The fitted
-// model is a GbdtModelDocument; prediction goes through predict.ts, the document's reference semantics.
+// mapper once, then per round computes softmax gradients/hessians, grows one tree per class (or
+// one multi-output tree) on histograms, and tracks train/validation log-loss for progress and
+// early stopping. The fitted model is a GbdtModelDocument; prediction goes through predict.ts, the
+// document's reference semantics.
 import type { FeatureMatrix } from '../../data/table';
 import { SeededRandom } from '../../util/random';
 import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
-import { BinMapper } from './bin-mapper';
-import type { GbdtModelDocument, GbdtPreprocessing, GbdtTree } from './model-document';
+import { binnedMatrix, binnedValidation, knownRawScores, remember } from './fit-memory';
+import type { GbdtModelDocument, GbdtTree } from './model-document';
 import { accumulateRawScores, compileTree, predictRawScores, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
 import { ClassTreePool, poolThreads } from './class-tree-pool';
 import { MultiOutputRound } from './multi-output-round';
 import { EXACT_SOFTMAX_EVERY, keepGradientRows, multiclassLogLoss, priorBaseScore, softmaxGradients, type GradientState } from './objective';
+import { addMultiTreeBinned, addTreeBinned, addTreeByLeafRows } from './score-updates';
 import { TreeGrower, type GrownTree } from './tree-grower';
 
 /** Hyperparameters of the GBDT learner. */
@@ -113,68 +115,6 @@ export class GbdtError extends Error {
   }
 }
 
-/**
- * Raw scores a model document is known to give, per document: its training rows' scores from the
- * fit (at the end of the fit, or at the best round an early-stopped fit kept: the same sums, in
- * the same order, as predicting them), and the matrix it last predicted. Predicting the training
- * rows after a fit, and continuing a fit on those rows and the same validation rows (a
- * hard-example round does all three), reuse them instead of walking every tree again. Documents
- * and matrices are never modified once built, so the scores stay valid while both live.
- */
-interface KnownScores {
-  fit?: { readonly X: FeatureMatrix; readonly raw: Float64Array };
-  last?: { readonly X: FeatureMatrix; readonly raw: Float64Array };
-}
-const knownScores = new WeakMap<GbdtModelDocument, KnownScores>();
-
-/** The raw scores `doc` gives on X, if known (do not modify them). */
-function knownRawScores(doc: GbdtModelDocument, X: FeatureMatrix): Float64Array | undefined {
-  const known = knownScores.get(doc);
-  if (known?.fit?.X === X) return known.fit.raw;
-  if (known?.last?.X === X) return known.last.raw;
-  return undefined;
-}
-
-function remember(doc: GbdtModelDocument, which: keyof KnownScores, X: FeatureMatrix, raw: Float64Array): void {
-  const known = knownScores.get(doc) ?? {};
-  known[which] = { X, raw };
-  knownScores.set(doc, known);
-}
-
-
-/**
- * The bins of a training matrix, per matrix: a fit that continues a model on the rows it was fitted
- * on (a hard-example round) reuses that fit's bins, and with them the grower's row index, instead
- * of sorting every column again. An entry is reused for the same maxBins and, for a continued fit,
- * the same preprocessing; bins fitted under given preprocessing serve only continued fits. Same
- * immutability assumption as knownScores.
- */
-const binnedMatrices = new WeakMap<FeatureMatrix, { readonly maxBins: number; readonly own: boolean; readonly mapper: BinMapper; readonly bins: Uint8Array }>();
-/** Validation bins, per matrix, under the mapper they were made with. */
-const binnedValidations = new WeakMap<FeatureMatrix, { readonly mapper: BinMapper; readonly bins: Uint8Array }>();
-
-function samePreprocessing(a: GbdtPreprocessing, b: GbdtPreprocessing): boolean {
-  const same = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
-  return a === b || (same(a.fill, b.fill) && same(a.min, b.min) && same(a.max, b.max));
-}
-
-function binnedMatrix(X: FeatureMatrix, maxBins: number, fixed: GbdtPreprocessing | undefined): { mapper: BinMapper; bins: Uint8Array } {
-  const hit = binnedMatrices.get(X);
-  if (hit && hit.maxBins === maxBins && (fixed ? samePreprocessing(hit.mapper.preprocessing, fixed) : hit.own)) return hit;
-  const mapper = BinMapper.fit(X, maxBins, fixed);
-  const entry = { maxBins, own: !fixed, mapper, bins: mapper.transform(X) };
-  binnedMatrices.set(X, entry);
-  return entry;
-}
-
-function binnedValidation(X: FeatureMatrix, mapper: BinMapper): Uint8Array {
-  const hit = binnedValidations.get(X);
-  if (hit?.mapper === mapper) return hit.bins;
-  const bins = mapper.transform(X);
-  binnedValidations.set(X, { mapper, bins });
-  return bins;
-}
-
 function validateParams(p: GbdtParams): void {
   const check = (ok: boolean, what: string): void => {
     if (!ok) throw new GbdtError(`invalid GBDT parameter: ${what}`);
@@ -201,100 +141,6 @@ function validateParams(p: GbdtParams): void {
     `multiOutput trees need maxDepth <= 16 or maxLeaves <= ${(MAX_MULTI_OUTPUT_NODES + 1) / 2}, got maxDepth ${p.maxDepth}, maxLeaves ${p.maxLeaves}`,
   );
   check(Number.isFinite(p.seed), `seed must be finite, got ${p.seed}`);
-}
-
-/** A grown tree's structure for walking binned rows: children, feature offsets (× the feature stride), split bins. */
-interface BinnedWalk {
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  readonly featureOff: Int32Array;
-  readonly splitBin: Int32Array;
-}
-
-function binnedWalk(tree: GrownTree, featureStride: number): BinnedWalk {
-  return {
-    left: Int32Array.from(tree.left),
-    right: Int32Array.from(tree.right),
-    featureOff: Int32Array.from(tree.feature, (f) => f * featureStride),
-    splitBin: Int32Array.from(tree.splitBin),
-  };
-}
-
-/** The leaf a binned row (its bins from `base`) reaches: exactly the float32 threshold walk. */
-function binnedLeaf(w: BinnedWalk, bins: Uint8Array, base: number): number {
-  let node = 0;
-  while (w.left[node] !== -1) node = bins[base + w.featureOff[node]] <= w.splitBin[node] ? w.left[node] : w.right[node];
-  return node;
-}
-
-/**
- * Adds a grown tree's leaf values to the raw scores of binned rows (exactly the float32 threshold
- * walk). bins[featureStride * j + rowStride * i] is the bin of row i, feature j. When `probs` is
- * given (unnormalised softmax numerators), it is multiplied by exp(leaf value) alongside.
- */
-function addTreeBinned(
-  tree: GrownTree,
-  bins: Uint8Array,
-  rows: number,
-  rowStride: number,
-  featureStride: number,
-  classIndex: number,
-  k: number,
-  scores: Float64Array,
-  probs?: Float64Array,
-): void {
-  const walk = binnedWalk(tree, featureStride);
-  const value = Float64Array.from(tree.value);
-  const expValue = Float64Array.from(tree.value, Math.exp);
-  for (let i = 0; i < rows; i++) {
-    const node = binnedLeaf(walk, bins, i * rowStride);
-    scores[i * k + classIndex] += value[node];
-    if (probs) probs[i * k + classIndex] *= expValue[node];
-  }
-}
-
-/**
- * Adds each leaf's value to the scores (and exp(value) to the softmax numerators) of the training
- * rows the grower placed in it: leaf ids are scattered into `leafOf` (small, cache-resident), then
- * the score arrays are updated in one sequential pass.
- */
-function addTreeByLeafRows(tree: GrownTree, rowsOrder: Int32Array, leafOf: Int32Array, classIndex: number, k: number, scores: Float64Array, probs: Float64Array): void {
-  const nNodes = tree.left.length;
-  const value = new Float64Array(nNodes);
-  const expValue = new Float64Array(nNodes);
-  for (let node = 0; node < nNodes; node++) {
-    if (tree.left[node] !== -1) continue;
-    value[node] = tree.value[node];
-    expValue[node] = Math.exp(tree.value[node]);
-    for (let q = tree.rowStart[node], e = tree.rowEnd[node]; q < e; q++) leafOf[rowsOrder[q]] = node;
-  }
-  for (let i = 0, idx = classIndex; i < leafOf.length; i++, idx += k) {
-    const leaf = leafOf[i];
-    scores[idx] += value[leaf];
-    probs[idx] *= expValue[leaf];
-  }
-}
-
-/** addTreeBinned for a multi-output tree: each row's leaf adds its k values. */
-function addMultiTreeBinned(
-  tree: GrownTree,
-  values: Float64Array,
-  bins: Uint8Array,
-  rows: number,
-  rowStride: number,
-  featureStride: number,
-  k: number,
-  scores: Float64Array,
-  probs?: Float64Array,
-): void {
-  const walk = binnedWalk(tree, featureStride);
-  const expValues = probs ? Float64Array.from(values, Math.exp) : null;
-  for (let i = 0; i < rows; i++) {
-    const v = binnedLeaf(walk, bins, i * rowStride) * k;
-    const o = i * k;
-    for (let c = 0; c < k; c++) scores[o + c] += values[v + c];
-    if (probs && expValues) for (let c = 0; c < k; c++) probs[o + c] *= expValues[v + c];
-  }
 }
 
 /** The most nodes a tree grown with these parameters can have. */
@@ -565,7 +411,7 @@ export class GbdtLearner implements Learner {
         if (validationLoss !== undefined && validationLoss < bestLoss - 1e-12) {
           bestLoss = validationLoss;
           bestIteration = round;
-          // the training scores of the model early stopping may keep (see knownScores)
+          // the training scores of the model early stopping may keep (see fit-memory.ts)
           if (useEarlyStopping && scores.length <= MAX_SNAPSHOT_SCORES) (bestScores ??= new Float64Array(scores.length)).set(scores);
         }
         const stop = useEarlyStopping && round - bestIteration >= p.earlyStoppingRounds;
