@@ -7,6 +7,7 @@
 import type { GbdtModelDocument } from '../learners/gbdt/model-document';
 import { ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITIES } from './feeds';
 import { addFeatureInputs, ML_DOMAIN } from './graph-inputs';
+import { DEFAULT_MERGE_BUDGET_BYTES, servingTrees } from './merge-trees';
 import { attrFloats, attrInt, attrInts, attrString, attrStrings, type AttributeProto, DataType, encodeModel, GraphBuilder, tensorFloat } from './onnx-model';
 
 /** Thrown when a GBDT document cannot be exported (shape errors, wrong format). */
@@ -24,6 +25,11 @@ export interface OnnxExportOptions {
   readonly modelVersion?: number;
   /** Extra metadata_props entries (e.g. model id, dataset version). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * Size budget (estimated bytes) for serving runs of consecutive trees merged into single trees
+   * that compute their sum (see merge-trees.ts); 0 keeps the document's trees. Default 4 MiB.
+   */
+  readonly mergeBudgetBytes?: number;
 }
 
 /**
@@ -77,12 +83,14 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
       if (tree.values.length !== tree.left.length * k) throw new GbdtExportError(`tree ${t} has ${tree.values.length} values for ${tree.left.length} nodes and ${k} classes`);
     } else if (!(Number.isInteger(tree.classIndex) && tree.classIndex >= 0 && tree.classIndex < k)) throw new GbdtExportError(`tree ${t} has classIndex ${tree.classIndex} of ${k} classes`);
   });
-  const multiTrees = doc.trees.filter((t) => t.values !== undefined);
-  const hasClassTrees = multiTrees.length < doc.trees.length;
+  // onnxruntime pays per tree walked: serve runs of trees merged into fewer, exact ones
+  const served = servingTrees(doc, options.mergeBudgetBytes ?? DEFAULT_MERGE_BUDGET_BYTES);
+  const multiTrees = served.trees.filter((t) => t.values !== undefined);
+  const hasClassTrees = multiTrees.length < served.trees.length;
   const parts: string[] = [];
   if (hasClassTrees || multiTrees.length === 0) {
     const classScores = doc.classes.map((_, c) => {
-      const trees = doc.trees.filter((t) => t.classIndex === c).map((t) => ({ ...t, classIndex: 0 }));
+      const trees = served.trees.filter((t) => t.classIndex === c).map((t) => ({ ...t, classIndex: 0 }));
       return g.op('TreeEnsembleRegressor', [clipped], treeAttributes(trees, 1, internalOf, missingGoesLeft), { domain: ML_DOMAIN });
     });
     parts.push(k === 1 ? classScores[0] : g.op('Concat', classScores, [attrInt('axis', 1)]));
@@ -96,11 +104,11 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
   g.output(label, DataType.INT64, ['N'], ONNX_OUTPUT_LABEL, 'index of the most probable class');
 
   return encodeModel({
-    graph: g.build(`gradient-boosted trees, ${doc.trees.length} trees, classes: ${doc.classes.join(', ')}`),
+    graph: g.build(`gradient-boosted trees, ${doc.trees.length} trees served as ${served.trees.length}, classes: ${doc.classes.join(', ')}`),
     producerName: 'mini-xdr-ml',
     producerVersion: options.producerVersion,
     modelVersion: options.modelVersion,
-    metadata: { format: 'gbdt', classes: JSON.stringify(doc.classes), ...options.metadata },
+    metadata: { format: 'gbdt', classes: JSON.stringify(doc.classes), mergedTrees: String(served.group), ...options.metadata },
   });
 }
 
