@@ -302,7 +302,7 @@ export class GbdtLearner implements Learner {
     // helper threads: class trees of a round in parallel, or a multi-output round's rows in two halves
     const threads = p.threads > 0 || (n * nf * k * p.nRounds >= MIN_PARALLEL_WORK && (!multi || n >= MIN_ROW_SPLIT_ROWS)) ? poolThreads(p.threads, multi ? 2 : k) : 1;
     const multiRound = multi
-      ? MultiOutputRound.start({ mapper, bins, y, weight, k, dims, maxNodes: maxTreeNodes(p), validationBins: vBins, validationRows: validation ? validation.X.rows : 0, threads })
+      ? MultiOutputRound.start({ mapper, bins, binIndex: grower.index, y, weight, k, dims, maxNodes: maxTreeNodes(p), validationBins: vBins, validationRows: validation ? validation.X.rows : 0, threads })
       : null;
     const pool = !multi && threads > 1 ? ClassTreePool.start(mapper, bins, n, p, k, threads) : null;
     if (multiRound && vScores) {
@@ -325,6 +325,8 @@ export class GbdtLearner implements Learner {
       const bucketMass = new Float64Array(256);
       const allFeatures = Int32Array.from({ length: nf }, (_, j) => j);
       const nFeatUsed = Math.max(1, Math.round(p.colsampleByTree * nf));
+      // one tree's features: all, or a sorted random sample of colsampleByTree of them
+      const treeFeatures = (): Int32Array => (nFeatUsed < nf ? rnd.shuffle(Int32Array.from(allFeatures)).subarray(0, nFeatUsed).sort() : allFeatures);
       const featureGain = new Float64Array(nf);
       const trees: GrownTree[] = [];
       const treeClass: number[] = [];
@@ -370,8 +372,7 @@ export class GbdtLearner implements Learner {
           nSampled = n;
         }
         if (multiRound) {
-          let features = allFeatures;
-          if (nFeatUsed < nf) features = rnd.shuffle(Int32Array.from(allFeatures)).subarray(0, nFeatUsed).sort();
+          const features = treeFeatures();
           multiRound.views.rows.set(sampled.subarray(0, nSampled));
           const gain = new Float64Array(nf);
           const tree = multiRound.grow(grower, nSampled, features, gain);
@@ -385,11 +386,7 @@ export class GbdtLearner implements Learner {
           if (vBins && vScores && validation) multiRound.addToValidation(tree, values, nf);
         }
         for (let c = 0; c < k && !multiRound; c++) {
-          let features = allFeatures;
-          if (nFeatUsed < nf) {
-            const perm = rnd.shuffle(Int32Array.from(allFeatures));
-            features = perm.subarray(0, nFeatUsed).sort();
-          }
+          const features = treeFeatures();
           const rows = rowLists[c];
           rows.set(sampled.subarray(0, nSampled));
           grownRows[c] = importance ? keepGradientRows(gh[c], rows, nSampled, p.skipGradientShare, importance, bucketMass) : nSampled;

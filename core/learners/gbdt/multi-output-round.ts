@@ -72,12 +72,14 @@ export interface RoundViews {
   readonly histLen: number;
 }
 
-/** The views of `s` on this thread, with this thread's own bin index (built from the shared bins). */
-export function roundViews(s: RoundShared, mapper: BinMapper): RoundViews {
+/**
+ * The views of `s` on this thread. `binIndex`: the calling thread passes its grower's; a helper
+ * builds its own from the shared bins.
+ */
+export function roundViews(s: RoundShared, mapper: BinMapper, binIndex?: SparseBinIndex): RoundViews {
   const { n, k, dims } = s;
   const layout = histogramLayout(mapper.binCounts);
   const histLen = histogramLength(layout, dims + 1);
-  const bins = new Uint8Array(s.bins);
   return {
     control: new Int32Array(s.control),
     state: {
@@ -98,7 +100,7 @@ export function roundViews(s: RoundShared, mapper: BinMapper): RoundViews {
     vBins: new Uint8Array(s.vBins),
     vScores: new Float64Array(s.vScores),
     loss: new Float64Array(s.loss),
-    binIndex: sparseBinIndex(bins, n, layout),
+    binIndex: binIndex ?? sparseBinIndex(new Uint8Array(s.bins), n, layout),
     histLen,
   };
 }
@@ -201,15 +203,17 @@ export class MultiOutputRound {
   /** Whether the helper has worked any half. */
   private helped = false;
 
-  private constructor(shared: RoundShared, mapper: BinMapper) {
+  private constructor(shared: RoundShared, mapper: BinMapper, binIndex: SparseBinIndex) {
     this.shared = shared;
-    this.views = roundViews(shared, mapper);
+    this.views = roundViews(shared, mapper, binIndex);
   }
 
   /** Allocates the shared state, copies the fixed inputs in and starts the helper (or none). */
   static start(o: {
     mapper: BinMapper;
     bins: Uint8Array;
+    /** The calling thread's grower's index of `bins`. */
+    binIndex: SparseBinIndex;
     y: Int32Array;
     weight: Float64Array | null;
     k: number;
@@ -225,6 +229,7 @@ export class MultiOutputRound {
     const stride = o.dims + 1;
     const histLen = histogramLength(histogramLayout(o.mapper.binCounts), stride);
     const sab = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes));
+    const entry = o.threads > 1 ? helperEntry('multi-output-worker') : null;
     const shared: RoundShared = {
       n,
       k,
@@ -243,7 +248,7 @@ export class MultiOutputRound {
       sketch: sab(n * stride * 4),
       projection: sab(k * o.dims * 8),
       rows: sab(n * 4),
-      bins: sab(o.bins.length),
+      bins: sab(entry ? o.bins.length : 0), // only a helper reads them (to build its own index)
       hist: sab((histLen + stride) * 8),
       leafOf: sab(n * 4),
       leafSums: sab(o.maxNodes * 2 * k * 8),
@@ -255,10 +260,9 @@ export class MultiOutputRound {
     };
     new Int32Array(shared.y).set(o.y);
     if (o.weight) new Float64Array(shared.weight).set(o.weight);
-    new Uint8Array(shared.bins).set(o.bins);
+    if (entry) new Uint8Array(shared.bins).set(o.bins);
     if (o.validationBins) new Uint8Array(shared.vBins).set(o.validationBins);
-    const round = new MultiOutputRound(shared, o.mapper);
-    const entry = o.threads > 1 ? helperEntry('multi-output-worker') : null;
+    const round = new MultiOutputRound(shared, o.mapper, o.binIndex);
     if (entry) {
       // Not waited for: until the helper says it is ready (about 0.1 s under tsx), the calling
       // thread works both halves itself, which gives the same sums.

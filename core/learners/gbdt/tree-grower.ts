@@ -78,7 +78,8 @@ const binIndexes = new WeakMap<Uint8Array, { readonly index: SparseBinIndex; rea
 export class TreeGrower {
   private readonly layout: HistogramLayout;
   private readonly histLen: number;
-  private readonly index: SparseBinIndex;
+  /** The sparse row index of the bins (shared with a multi-output round's calling thread). */
+  readonly index: SparseBinIndex;
   /** Column-major bins (feature j at j * nRows). */
   readonly columns: Uint8Array;
   private readonly totals: Float64Array;
