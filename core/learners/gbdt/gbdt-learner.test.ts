@@ -243,6 +243,41 @@ describe('GbdtLearner', () => {
     expect(() => new GbdtLearner({ seed: 1, threads: 1.5 })).toThrow(/threads must be an integer >= 0/);
   });
 
+  it.each([
+    ['class trees', {}],
+    ['multi-output trees', { multiOutput: true, sketchDims: 2 }],
+  ])('a split penalty (splitPenalty) makes test rows walk fewer levels at about the same accuracy: %s', (_kind, extra) => {
+    const train = blobs(31, 4000, 4);
+    const test = blobs(32, 2000, 4);
+    const opts = { schema: train.schema, classes: train.classes };
+    const params = { seed: 4, nRounds: 40, maxDepth: 5, learningRate: 0.2, earlyStoppingRounds: 0, ...extra };
+    const accuracy = (learner: GbdtLearner): number => learner.predict(test.X).reduce((n, p, i) => n + (p === test.y[i] ? 1 : 0), 0) / test.y.length;
+    // comparisons a row makes through every tree: the serving cost the penalty trades against gain
+    const levelsPerRow = (learner: GbdtLearner): number => {
+      let levels = 0;
+      for (const t of learner.toJSON().trees) {
+        for (let i = 0; i < test.X.rows; i++) {
+          for (let n = 0; t.left[n] !== -1; levels++) {
+            const v = test.X.data[i * test.X.cols + t.feature[n]];
+            n = !(v > t.threshold[n]) ? t.left[n] : t.right[n]; // NaN goes left: only the count matters
+          }
+        }
+      }
+      return levels / test.X.rows;
+    };
+    const plain = new GbdtLearner(params);
+    plain.fit(train.X, train.y, opts);
+    const penalised = new GbdtLearner({ ...params, splitPenalty: 0.01 });
+    penalised.fit(train.X, train.y, opts);
+    expect(levelsPerRow(penalised)).toBeLessThan(0.6 * levelsPerRow(plain));
+    expect(accuracy(penalised)).toBeGreaterThan(accuracy(plain) - 0.01);
+    // late rounds carry small gradients: their trees shrink first
+    const trees = penalised.toJSON().trees;
+    const nodes = (from: number, to: number): number => trees.slice(from, to).reduce((sum, t) => sum + t.left.length, 0);
+    expect(nodes(trees.length / 2, trees.length)).toBeLessThan(nodes(0, trees.length / 2));
+    expect(() => new GbdtLearner({ seed: 1, splitPenalty: -1 })).toThrow(/splitPenalty must be >= 0, got -1/);
+  });
+
   it('continues from an initial model (init): adds rounds on top of its trees, as if it had not stopped', () => {
     const whole = new GbdtLearner({ seed: 6, nRounds: 12, maxDepth: 4, learningRate: 0.2 });
     whole.fit(d.X, d.y, fitOpts);

@@ -33,6 +33,14 @@ export interface GbdtParams {
   readonly lambda: number;
   /** Minimum split gain (XGBoost gamma). */
   readonly minSplitGain: number;
+  /**
+   * Inference-cost penalty: a split is made only if its gain also exceeds splitPenalty × the
+   * hessian sum of its node. Every row that reaches a split pays one comparison when the model
+   * serves, so a split of a big node must earn more (cost-efficient gradient boosting's split
+   * penalty, weighted by hessian instead of row count). Late rounds, whose gradients are small,
+   * grow shallow trees. 0 = off.
+   */
+  readonly splitPenalty: number;
   /** Fraction of rows sampled (without replacement) per round. */
   readonly subsample: number;
   /** Fraction of features sampled per tree. */
@@ -80,6 +88,7 @@ export const DEFAULT_GBDT_PARAMS: Omit<GbdtParams, 'seed'> = {
   minChildWeight: 1,
   lambda: 1,
   minSplitGain: 0,
+  splitPenalty: 0,
   subsample: 1,
   colsampleByTree: 1,
   maxBins: 256,
@@ -128,6 +137,7 @@ function validateParams(p: GbdtParams): void {
   check(p.minChildWeight >= 0, `minChildWeight must be >= 0, got ${p.minChildWeight}`);
   check(p.lambda >= 0, `lambda must be >= 0, got ${p.lambda}`);
   check(p.minSplitGain >= 0, `minSplitGain must be >= 0, got ${p.minSplitGain}`);
+  check(p.splitPenalty >= 0, `splitPenalty must be >= 0, got ${p.splitPenalty}`);
   check(p.subsample > 0 && p.subsample <= 1, `subsample must be in (0, 1], got ${p.subsample}`);
   check(p.colsampleByTree > 0 && p.colsampleByTree <= 1, `colsampleByTree must be in (0, 1], got ${p.colsampleByTree}`);
   check(Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 256, `maxBins must be an integer in [2, 256], got ${p.maxBins}`);

@@ -17,6 +17,8 @@ export interface TreeGrowSettings {
   readonly lambda: number;
   /** Minimum gain (XGBoost gamma) for a split to be made. */
   readonly minSplitGain: number;
+  /** Inference-cost penalty: a split must also gain more than this times its node's hessian sum. */
+  readonly splitPenalty: number;
   /** Shrinkage applied to leaf values. */
   readonly learningRate: number;
 }
@@ -143,7 +145,7 @@ export class TreeGrower {
     node.bestGain = 0;
     node.bestFeature = -1;
     if (!hist) return;
-    const { lambda, minChildWeight, minSplitGain } = this.settings;
+    const { lambda, minChildWeight, minSplitGain, splitPenalty } = this.settings;
     const off = this.layout.binOffset;
     const G = node.g;
     const H = node.h;
@@ -173,7 +175,7 @@ export class TreeGrower {
       }
     }
     const gain = 0.5 * best;
-    if (node.bestFeature >= 0 && gain > minSplitGain) node.bestGain = gain;
+    if (node.bestFeature >= 0 && gain > minSplitGain + splitPenalty * H) node.bestGain = gain;
     else node.bestFeature = -1;
   }
 
@@ -186,7 +188,7 @@ export class TreeGrower {
     if (!hist || !sums) return;
     const S = this.stride;
     const dims = S - 1;
-    const { lambda, minChildWeight, minSplitGain } = this.settings;
+    const { lambda, minChildWeight, minSplitGain, splitPenalty } = this.settings;
     const off = this.layout.binOffset;
     const H = sums[dims];
     // up to 3 dimensions unrolled (the common sketches); more go through `left`
@@ -245,7 +247,7 @@ export class TreeGrower {
       }
     }
     const gain = 0.5 * best;
-    if (node.bestFeature >= 0 && gain > minSplitGain) {
+    if (node.bestFeature >= 0 && gain > minSplitGain + splitPenalty * H) {
       node.bestGain = gain;
       // the left child's sums: the best feature's bins up to the split bin
       const bestLeft = new Float64Array(S);
