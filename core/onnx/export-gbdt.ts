@@ -7,7 +7,7 @@
 import type { GbdtModelDocument } from '../learners/gbdt/model-document';
 import { ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITIES } from './feeds';
 import { addFeatureInputs, ML_DOMAIN } from './graph-inputs';
-import { DEFAULT_MERGE_BUDGET_BYTES, servingTrees } from './merge-trees';
+import { DEFAULT_MERGE_BUDGET_BYTES, DEFAULT_MERGE_MAX_NODES, servingTrees } from './merge-trees';
 import { attrFloats, attrInt, attrInts, attrString, attrStrings, type AttributeProto, DataType, encodeModel, GraphBuilder, tensorFloat } from './onnx-model';
 
 /** Thrown when a GBDT document cannot be exported (shape errors, wrong format). */
@@ -26,10 +26,13 @@ export interface OnnxExportOptions {
   /** Extra metadata_props entries (e.g. model id, dataset version). */
   readonly metadata?: Readonly<Record<string, string>>;
   /**
-   * Size budget (estimated bytes) for serving runs of consecutive trees merged into single trees
-   * that compute their sum (see merge-trees.ts); 0 keeps the document's trees. Default 4 MiB.
+   * Size budget (estimated bytes) of the served trees when runs of consecutive trees are merged
+   * into single trees that compute their sum (see merge-trees.ts); 0 keeps the document's trees.
+   * Default 4 MiB.
    */
   readonly mergeBudgetBytes?: number;
+  /** Node cap of one merged tree (halved until the budget holds). Default 4,096. */
+  readonly mergeMaxNodes?: number;
 }
 
 /**
@@ -84,7 +87,7 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
     } else if (!(Number.isInteger(tree.classIndex) && tree.classIndex >= 0 && tree.classIndex < k)) throw new GbdtExportError(`tree ${t} has classIndex ${tree.classIndex} of ${k} classes`);
   });
   // onnxruntime pays per tree walked: serve runs of trees merged into fewer, exact ones
-  const served = servingTrees(doc, options.mergeBudgetBytes ?? DEFAULT_MERGE_BUDGET_BYTES);
+  const served = servingTrees(doc, { budgetBytes: options.mergeBudgetBytes ?? DEFAULT_MERGE_BUDGET_BYTES, maxNodes: options.mergeMaxNodes ?? DEFAULT_MERGE_MAX_NODES });
   const multiTrees = served.trees.filter((t) => t.values !== undefined);
   const hasClassTrees = multiTrees.length < served.trees.length;
   const parts: string[] = [];
@@ -108,7 +111,7 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
     producerName: 'mini-xdr-ml',
     producerVersion: options.producerVersion,
     modelVersion: options.modelVersion,
-    metadata: { format: 'gbdt', classes: JSON.stringify(doc.classes), mergedTrees: String(served.group), ...options.metadata },
+    metadata: { format: 'gbdt', classes: JSON.stringify(doc.classes), servedTrees: String(served.trees.length), mergeMaxNodes: String(served.maxNodes), ...options.metadata },
   });
 }
 

@@ -47,18 +47,41 @@ describe('mergeTrees', () => {
 
 describe('servingTrees', () => {
   const doc: GbdtModelDocument = randomGbdtDocument(46, schema, classes, 24, 4, 12);
+  const limits = { budgetBytes: 4 * 1024 * 1024, maxNodes: 4096 };
 
-  it('merges runs of trees within the budget and predicts the same raw scores', () => {
-    const { trees, group } = servingTrees(doc, 4 * 1024 * 1024);
-    expect(group).toBeGreaterThan(1);
+  it('merges runs of trees under the node cap and predicts the same raw scores', () => {
+    const { trees, maxNodes } = servingTrees(doc, limits);
+    expect(maxNodes).toBe(4096);
     expect(trees.length).toBeLessThan(doc.trees.length);
+    for (const t of trees) expect(t.left.length).toBeLessThanOrEqual(maxNodes);
     // class trees stay with their class; multi-output trees stay multi-output
     expect(new Set(trees.map((t) => t.classIndex))).toEqual(new Set([-1, 0, 1, 2, 3]));
     expect(maxAbsDiff(predictRawScores({ ...doc, trees: [...trees] }, X), predictRawScores(doc, X))).toBeLessThan(1e-9);
   });
 
+  it('merges greedily: a smaller cap serves more, smaller trees', () => {
+    const small = servingTrees(doc, { ...limits, maxNodes: 64 });
+    const large = servingTrees(doc, limits);
+    expect(small.maxNodes).toBe(64);
+    expect(small.trees.length).toBeGreaterThan(large.trees.length);
+    expect(small.trees.length).toBeLessThan(doc.trees.length);
+    for (const t of small.trees) expect(t.left.length).toBeLessThanOrEqual(64);
+    expect(maxAbsDiff(predictRawScores({ ...doc, trees: [...small.trees] }, X), predictRawScores(doc, X))).toBeLessThan(1e-9);
+  });
+
+  it('halves the cap until the served trees fit the budget', () => {
+    const full = servingTrees(doc, limits);
+    const bytes = (trees: readonly { left: readonly number[] }[]): number => trees.reduce((sum, t) => sum + t.left.length, 0);
+    // a budget below the full plan's size (in nodes × 24 bytes, leaf weights ignored) forces a smaller cap
+    const tight = servingTrees(doc, { ...limits, budgetBytes: Math.floor(bytes(full.trees) * 24 * 0.9) });
+    expect(tight.maxNodes).toBeGreaterThan(0);
+    expect(tight.maxNodes).toBeLessThan(full.maxNodes);
+    expect(maxAbsDiff(predictRawScores({ ...doc, trees: [...tight.trees] }, X), predictRawScores(doc, X))).toBeLessThan(1e-9);
+  });
+
   it('keeps the document trees when the budget is 0 or too small for any merge', () => {
-    expect(servingTrees(doc, 0)).toEqual({ trees: doc.trees, group: 1 });
-    expect(servingTrees(doc, 2000).group).toBe(1);
+    expect(servingTrees(doc, { ...limits, budgetBytes: 0 })).toEqual({ trees: doc.trees, maxNodes: 0 });
+    expect(servingTrees(doc, { ...limits, budgetBytes: 2000 }).maxNodes).toBe(0);
+    expect(servingTrees(doc, { ...limits, maxNodes: 1 }).maxNodes).toBe(0);
   });
 });
