@@ -38,6 +38,15 @@ import type { DatasetIdentity, RegisteredMetrics, TrainingJobDeps, TrainingJobPr
  * - 0.25, 40 rounds: 0.610 / 0.625 / 0.612 (accuracy 0.798 / 0.806 / 0.798), 6.5–6.9 s;
  * - 0.3, 35 rounds: 0.608 / 0.618 / 0.608, 6.6–7.1 s.
  * Multi-output trees there: 0.565 (learning rate 0.1, 200 rounds), 0.558 (0.3, 70).
+ * With a split penalty (`splitPenalty`: a split must gain more than penalty × its node's hessian
+ * sum), rows walk fewer levels when the model serves (levels per KDDTest+ row, through the
+ * trees merged in runs of 3–4):
+ * - no penalty: 0.610 / 0.625 / 0.612, 775–801 levels;
+ * - 0.001: 0.614 (seed 42), 739; 0.003: 0.619 / 0.617 / 0.643, 539–599;
+ * - 0.004: 0.618 / 0.630 / 0.622 (accuracy 0.804 / 0.808 / 0.800), 485–495;
+ * - 0.005: 0.616 / 0.619 / 0.613, 452–468; 0.007: 0.603 / 0.598 / 0.596; 0.01: 0.587 (seed 42).
+ * - The same penalty on row counts instead of hessians (LightGBM's cegb_penalty_split) lost more
+ *   macro-F1 for each level saved: 1e-4: 0.599 / 0.608 / 0.593 at 247–269 levels.
  *
  * `gbdtMultiOutput` (8 classes or more): one depth-6 tree per round whose splits are searched on
  * a 3-dimensional sketch of the gradients, learning rate 0.3, at most 70 rounds. cicids2017_improved
@@ -49,10 +58,22 @@ import type { DatasetIdentity, RegisteredMetrics, TrainingJobDeps, TrainingJobPr
  * - 0.3, 100 rounds: 0.987 / 0.980 / 0.977 and 0.898 / 0.889 / 0.874, 4.9 s and 1.8 s;
  * - 0.3, 70 rounds: 0.984 / 0.981 / 0.970 and 0.899 / 0.893 / 0.881, 3.3 s and 1.3 s;
  * - 0.2, 100 rounds at depth 8: 0.987 / 0.988 / 0.971 and 0.885 / 0.875 / 0.875, 4.6 s and 2.0 s.
+ * With a split penalty (levels per held-out row through the trees merged in pairs; no penalty:
+ * 369–466 and 388–445):
+ * - 0.3, 70 rounds, penalty 0.002: 0.978 / 0.982 / 0.976 and 0.885 / 0.892 / 0.880, 284–304 and
+ *   233–295 levels; 0.003: 0.987 / 0.982 / 0.976 and 0.881 / 0.878 / 0.876, 262–266 and 200–236;
+ *   0.005: 0.978 / 0.981 / 0.964 and 0.899 / 0.868 / 0.880, 203–214 and 141–181;
+ * - 0.3, 85 rounds, penalty 0.003: 0.984 / 0.981 / 0.979 and 0.904 / 0.865 / 0.881;
+ * - 0.3, 100 rounds, penalty 0.002: 0.984 / 0.980 / 0.976 and 0.889 / 0.888 / 0.876;
+ *   penalty 0.003: 0.988 / 0.981 / 0.977 and 0.911 / 0.894 / 0.884, 256–283 and 240–250 levels,
+ *   4.7–5.0 s and 2.1–2.4 s; penalty 0.005: 0.980 / 0.981 / 0.976 and 0.869 / 0.877 / 0.870.
+ * Served with merge-trees.ts's 4,096-node caps, the seed-42 models at 0.3 × 100, penalty 0.003
+ * gave onnxruntime 1.17M and 1.25M rows/s (50,000 rows), against 597k and 441k for the models
+ * without a penalty served in merged pairs.
  */
 export const PIPELINE_PRESETS = {
-  gbdtPerClass: { maxDepth: 4, lambda: 10, minChildWeight: 10, learningRate: 0.25, nRounds: 40 },
-  gbdtMultiOutput: { multiOutput: true, sketchDims: 3, maxDepth: 6, lambda: 10, minChildWeight: 10, learningRate: 0.3, nRounds: 70 },
+  gbdtPerClass: { maxDepth: 4, lambda: 10, minChildWeight: 10, learningRate: 0.25, nRounds: 40, splitPenalty: 0.004 },
+  gbdtMultiOutput: { multiOutput: true, sketchDims: 3, maxDepth: 6, lambda: 10, minChildWeight: 10, learningRate: 0.3, nRounds: 100, splitPenalty: 0.003 },
   mlp: {},
 } as const satisfies Record<string, LearnerParams>;
 
