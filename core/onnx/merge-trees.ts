@@ -11,10 +11,10 @@ import type { GbdtModelDocument, GbdtTree } from '../learners/gbdt/model-documen
 /** Default size budget of all served trees together (estimated ONNX bytes). */
 export const DEFAULT_MERGE_BUDGET_BYTES = 4 * 1024 * 1024;
 /**
- * Default node cap of one merged tree. Measured on the seed-42 quality models (onnxruntime, 50,000
- * rows, 2 threads), against runs of 2–3 trees merged whole: caps of 4,096 nodes served 1.1–1.35×
- * the rows/s in graphs of 2.4–4.1 MiB; 16,384 was no faster on the CICIDS2017 models and took
- * 7–13 MiB; 1,024 and 256 were slower.
+ * Default node cap of one merged tree. Measured on the seed-42 quality models of before the split
+ * penalty (onnxruntime, 50,000 rows, 2 threads), against runs of 2–3 trees merged whole: a cap of
+ * 4,096 nodes served 1.12–1.35× the rows/s in graphs of 3.2–4.1 MiB; 16,384 was slower on the
+ * CICIDS2017 models, 1.29× on NSL-KDD's, in 11.7–13.3 MiB; 1,024 and 256 were slower.
  */
 export const DEFAULT_MERGE_MAX_NODES = 4096;
 
