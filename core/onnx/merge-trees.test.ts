@@ -72,8 +72,8 @@ describe('servingTrees', () => {
   it('halves the cap until the served trees fit the budget', () => {
     const full = servingTrees(doc, limits);
     const bytes = (trees: readonly { left: readonly number[] }[]): number => trees.reduce((sum, t) => sum + t.left.length, 0);
-    // a budget below the full plan's size (in nodes × 24 bytes, leaf weights ignored) forces a smaller cap
-    const tight = servingTrees(doc, { ...limits, budgetBytes: Math.floor(bytes(full.trees) * 24 * 0.9) });
+    // a budget below the full plan's estimated size (21 bytes a node, plus 8 a leaf weight) forces a smaller cap
+    const tight = servingTrees(doc, { ...limits, budgetBytes: bytes(full.trees) * 21 });
     expect(tight.maxNodes).toBeGreaterThan(0);
     expect(tight.maxNodes).toBeLessThan(full.maxNodes);
     expect(maxAbsDiff(predictRawScores({ ...doc, trees: [...tight.trees] }, X), predictRawScores(doc, X))).toBeLessThan(1e-9);

