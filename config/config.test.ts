@@ -7,6 +7,14 @@ describe('loadConfig', () => {
     expect(config.buckets.artefacts).toBe('xdr-ml-dev-artefacts-000000000000-eu-west-1');
     expect(config.autoRetrain).toEqual({ enabled: false, schedule: 'rate(24 hours)' });
     expect(config.endpoints).toEqual({ dynamodb: undefined, s3: undefined, eventBridge: undefined });
+    expect(config.onnx).toEqual({ mergeBudgetBytes: 4 * 1024 * 1024, mergeMaxNodes: 4096 });
+  });
+
+  it('reads the ONNX merge settings as whole numbers, naming a bad one', () => {
+    expect(loadConfig({ XDR_ML_ONNX_MERGE_BUDGET_BYTES: '0', XDR_ML_ONNX_MERGE_MAX_NODES: '16384' }).onnx).toEqual({ mergeBudgetBytes: 0, mergeMaxNodes: 16384 });
+    expect(() => loadConfig({ XDR_ML_ONNX_MERGE_MAX_NODES: '1.5' })).toThrow(/XDR_ML_ONNX_MERGE_MAX_NODES \(onnxMergeMaxNodes\) must be a whole number \(got "1.5"\)/);
+    expect(() => loadConfig({ XDR_ML_ONNX_MERGE_BUDGET_BYTES: '-1' })).toThrow(/XDR_ML_ONNX_MERGE_BUDGET_BYTES/);
+    expect(() => loadConfig({ XDR_ML_ONNX_MERGE_BUDGET_BYTES: String(2 * 1024 ** 3) })).toThrow(/must be at most 1073741824/);
   });
 
   it('names the key of an invalid value', () => {
@@ -32,5 +40,6 @@ describe('loadConfig', () => {
     expect(again.tables).toEqual(config.tables);
     expect(again.thresholds).toEqual(config.thresholds);
     expect(again.autoRetrain).toEqual(config.autoRetrain);
+    expect(again.onnx).toEqual(config.onnx);
   });
 });

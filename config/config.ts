@@ -31,6 +31,8 @@ export const ENV_KEYS = {
   maxRecallDrop: 'XDR_ML_MAX_RECALL_DROP',
   driftShareThreshold: 'XDR_ML_DRIFT_SHARE',
   dataVolumeThreshold: 'XDR_ML_DATA_VOLUME_THRESHOLD',
+  onnxMergeBudgetBytes: 'XDR_ML_ONNX_MERGE_BUDGET_BYTES',
+  onnxMergeMaxNodes: 'XDR_ML_ONNX_MERGE_MAX_NODES',
 } as const;
 
 type SettingKey = keyof typeof ENV_KEYS;
@@ -41,6 +43,11 @@ const numberText = (min: number, max: number) =>
     .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a number')])
     .transform((v) => Number(v))
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const integerText = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number')])
+    .transform((v) => Number(v))
+    .pipe(z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const url = z.string().url('must be a URL such as http://127.0.0.1:4566');
 
 /** Raw settings schema: one entry per setting, each with its default. */
@@ -68,6 +75,8 @@ const settingsSchema = z.object({
   maxRecallDrop: numberText(0, 1).default(0.05),
   driftShareThreshold: numberText(0, 1).default(0.5),
   dataVolumeThreshold: numberText(1, 1e9).default(1000),
+  onnxMergeBudgetBytes: integerText(0, 1024 ** 3).default(4 * 1024 * 1024),
+  onnxMergeMaxNodes: integerText(0, 1 << 20).default(4096),
 });
 
 export interface PlatformConfig {
@@ -91,6 +100,12 @@ export interface PlatformConfig {
     /** Labelled samples since the last training that trigger DataVolumeReached. */
     readonly dataVolumeThreshold: number;
   };
+  /**
+   * How training jobs export GBDT models to ONNX: runs of trees are served merged into single
+   * trees of at most `mergeMaxNodes` nodes, all within `mergeBudgetBytes` (0 = no merging).
+   * Merging serves more rows/s for a bigger graph and a slower cold load.
+   */
+  readonly onnx: { readonly mergeBudgetBytes: number; readonly mergeMaxNodes: number };
 }
 
 export type ConfigSource = Partial<Record<SettingKey, string | number | boolean | undefined>>;
@@ -138,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       driftShareThreshold: s.driftShareThreshold,
       dataVolumeThreshold: s.dataVolumeThreshold,
     },
+    onnx: { mergeBudgetBytes: s.onnxMergeBudgetBytes, mergeMaxNodes: s.onnxMergeMaxNodes },
   };
 }
 
@@ -153,6 +169,8 @@ export function configToEnvironment(config: PlatformConfig): Record<string, stri
     [ENV_KEYS.maxRecallDrop]: String(config.thresholds.maxRecallDrop),
     [ENV_KEYS.driftShareThreshold]: String(config.thresholds.driftShareThreshold),
     [ENV_KEYS.dataVolumeThreshold]: String(config.thresholds.dataVolumeThreshold),
+    [ENV_KEYS.onnxMergeBudgetBytes]: String(config.onnx.mergeBudgetBytes),
+    [ENV_KEYS.onnxMergeMaxNodes]: String(config.onnx.mergeMaxNodes),
   };
   for (const t of TABLES) env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] = config.tables[t.id];
   for (const b of BUCKETS) env[`XDR_ML_BUCKET_${b.id.toUpperCase()}`] = config.buckets[b.id];

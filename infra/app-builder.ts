@@ -20,7 +20,7 @@ export interface PlatformApp {
   readonly monitoring: MonitoringStack;
 }
 
-const CONTEXT_KEYS = ['stage', 'region', 'account', 'autoRetrain', 'retrainSchedule', 'minMacroF1', 'maxRecallDrop', 'driftShareThreshold', 'dataVolumeThreshold', 'defaultModel'] as const;
+const CONTEXT_KEYS = ['stage', 'region', 'account', 'autoRetrain', 'retrainSchedule', 'minMacroF1', 'maxRecallDrop', 'driftShareThreshold', 'dataVolumeThreshold', 'defaultModel', 'onnxMergeBudgetBytes', 'onnxMergeMaxNodes'] as const;
 
 /** Reads the platform settings from CDK context (`-c stage=prod`, cdk.json). */
 export function contextSettings(app: App): ConfigSource {

@@ -70,6 +70,7 @@ export async function bootstrapDefaultModel(deps: BootstrapDeps): Promise<Bootst
       datasetsBucket: deps.stores.buckets.datasets,
       artefactsBucket: deps.stores.buckets.artefacts,
       register: (input) => deps.registry.registerVersion(input),
+      onnx: deps.config.onnx,
     },
     { dataset, model, algorithm: 'gbdt', classes: 'taxonomy', seed: 1, author: 'bootstrap' },
   );

@@ -9,6 +9,7 @@ import { ingestDataset } from '../core/datasets';
 import { MemoryItemTable, MemoryObjectStore } from '../core/datasets/testing/memory-stores';
 import { sha256Hex } from '../core/artefacts/bundle';
 import { SeededRandom } from '../core/util/random';
+import { readOnnxMetadata } from '../core/onnx/testing/onnx-metadata';
 import { parseHyperparameters } from './sagemaker-contract';
 
 const run = promisify(execFile);
@@ -45,9 +46,9 @@ async function sagemakerLayout(hyperparameters: Record<string, string>): Promise
   return base;
 }
 
-async function entrypoint(base: string): Promise<{ code: number; stdout: string }> {
+async function entrypoint(base: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['bin/run-ts.js', 'training-container/entrypoint.ts', '--base-dir', base], { cwd: ROOT, timeout: 120_000 });
+    const { stdout } = await run(process.execPath, ['bin/run-ts.js', 'training-container/entrypoint.ts', '--base-dir', base], { cwd: ROOT, timeout: 120_000, env });
     return { code: 0, stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string };
@@ -83,6 +84,32 @@ describe('training container entrypoint (SageMaker contract)', () => {
     expect(macroF1).toBeCloseTo(registration.metrics.macroF1, 10);
     expect(stdout).toMatch(/metric: train_seconds=[0-9.]+;/);
     expect(existsSync(path.join(base, 'output', 'failure'))).toBe(false);
+    // by default model.onnx serves runs of trees merged under the 4,096-node cap
+    const trees = JSON.parse(readFileSync(path.join(base, 'model', registration.artefacts.model.key), 'utf8')).trees.length;
+    const metadata = readOnnxMetadata(readFileSync(path.join(base, 'model', registration.artefacts.onnx.key)));
+    expect(metadata.mergeMaxNodes).toBe('4096');
+    expect(Number(metadata.servedTrees)).toBeLessThan(trees);
+  }, 120_000);
+
+  it("exports model.onnx as the platform's ONNX settings in its environment say, and fails naming a bad one", async () => {
+    const base = await sagemakerLayout(GOOD);
+    dirs.push(base);
+
+    const { code } = await entrypoint(base, { ...process.env, XDR_ML_ONNX_MERGE_BUDGET_BYTES: '0' });
+
+    expect(code).toBe(0);
+    const registration = JSON.parse(readFileSync(path.join(base, 'model', 'registration.json'), 'utf8'));
+    const model = JSON.parse(readFileSync(path.join(base, 'model', registration.artefacts.model.key), 'utf8'));
+    const metadata = readOnnxMetadata(readFileSync(path.join(base, 'model', registration.artefacts.onnx.key)));
+    // budget 0: the document's own trees, unmerged
+    expect(metadata).toMatchObject({ mergeMaxNodes: '0', servedTrees: String(model.trees.length) });
+
+    const bad = await sagemakerLayout(GOOD);
+    dirs.push(bad);
+    const failed = await entrypoint(bad, { ...process.env, XDR_ML_ONNX_MERGE_MAX_NODES: 'lots' });
+    expect(failed.code).not.toBe(0);
+    expect(readFileSync(path.join(bad, 'output', 'failure'), 'utf8')).toMatch(/XDR_ML_ONNX_MERGE_MAX_NODES \(onnxMergeMaxNodes\) must be a whole number/);
+    expect(existsSync(path.join(bad, 'model', 'registration.json'))).toBe(false);
   }, 120_000);
 
   it('fails with a non-zero exit and a failure file naming a bad hyperparameter', async () => {

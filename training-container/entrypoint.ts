@@ -39,10 +39,12 @@ export function baseDirFrom(argv: readonly string[], env: NodeJS.ProcessEnv): st
  * Runs one training job in `base`; answers the process exit code (0 success, 1 failure).
  * @example process.exitCode = await runEntrypoint('/opt/ml', (line) => console.log(line));
  */
-export async function runEntrypoint(base: string, log: (line: string) => void, now: () => number = Date.now): Promise<number> {
+export async function runEntrypoint(base: string, log: (line: string) => void, now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const paths = contractPaths(base);
   const started = now();
   try {
+    // platform settings the job follows (the stack passes them in the environment): how model.onnx merges trees
+    const { onnx } = loadConfig(env);
     let raw: unknown;
     try {
       raw = JSON.parse(await readFile(paths.hyperparameters, 'utf8'));
@@ -64,6 +66,7 @@ export async function runEntrypoint(base: string, log: (line: string) => void, n
           await writeFile(path.join(paths.model, REGISTRATION_FILE), JSON.stringify(input, null, 2));
           return { version: 0 };
         },
+        onnx,
         now,
       },
       {

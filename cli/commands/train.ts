@@ -106,6 +106,7 @@ export function registerTrain(program: Command): void {
             datasetsBucket: buckets.datasets,
             artefactsBucket: buckets.artefacts,
             register: (input) => session.registry.registerVersion(input),
+            onnx: session.platform.config.onnx,
             ...(session.platform.target === 'embedded' ? { mirrorDir: path.resolve('models') } : {}),
           },
           {

@@ -237,7 +237,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
   // 3. ONNX
   emit({ stage: 'export', message: 'exporting model.onnx' });
   const onnx = await timed('export', () =>
-    request.algorithm === 'gbdt' ? exportGbdtToOnnx(document as GbdtModelDocument) : exportMlpToOnnx(document as MlpModelDocument),
+    request.algorithm === 'gbdt' ? exportGbdtToOnnx(document as GbdtModelDocument, { ...deps.onnx }) : exportMlpToOnnx(document as MlpModelDocument),
   );
 
   // 4. Explanations on held-out rows

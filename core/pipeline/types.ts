@@ -54,6 +54,8 @@ export interface TrainingJobDeps {
   readonly register: RegisterVersion;
   /** When set, the bundle is also written to `<mirrorDir>/<model>/<version>/`. */
   readonly mirrorDir?: string;
+  /** How GBDT trees are merged for serving in model.onnx (platform config `onnx`); exporter defaults when absent. */
+  readonly onnx?: { readonly mergeBudgetBytes?: number; readonly mergeMaxNodes?: number };
   /** Clock for timings and timestamps (tests). Default Date.now. */
   readonly now?: () => number;
 }
