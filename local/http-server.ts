@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { EventPublisher } from '../core/ports';
+import type { PublishedEvent } from './event-bus';
+import { LOCAL_EVENTS_PATH } from './server-record';
 import { allRoutes, FUNCTIONS, type FunctionDefinition, type RouteDefinition } from '../functions/catalogue';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -45,8 +47,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Local-only route that injects an event into the in-process bus (never deployed to AWS). */
-export const LOCAL_EVENTS_PATH = '/local/events';
+export { LOCAL_EVENTS_PATH };
+
+/** How many of the bus's most recent events GET /local/events lists. */
+const LOCAL_EVENTS_LISTED = 100;
 
 async function publishLocalEvent(bus: EventPublisher, req: IncomingMessage): Promise<[number, unknown]> {
   let parsed: unknown;
@@ -99,7 +103,8 @@ export async function startLocalApiServer(
     functions?: readonly FunctionDefinition[];
     root?: string;
     /** When set, POST /local/events { detailType, detail } publishes to it (like `aws events put-events`). */
-    localEvents?: EventPublisher;
+    /** The in-process bus behind the local-only events route (its `published` events are listed by GET). */
+    localEvents?: EventPublisher & { readonly published?: readonly PublishedEvent[] };
   } = {},
 ): Promise<LocalApiServer> {
   // Static routes win over parameterised ones (/models/performance before /models/{name}), as in API Gateway.
@@ -119,6 +124,9 @@ export async function startLocalApiServer(
       };
       if (options.localEvents && url.pathname === LOCAL_EVENTS_PATH && method === 'POST') {
         return void publishLocalEvent(options.localEvents, req).then(([status, body]) => send(status, JSON.stringify(body)));
+      }
+      if (options.localEvents?.published && url.pathname === LOCAL_EVENTS_PATH && method === 'GET') {
+        return void send(200, JSON.stringify({ events: options.localEvents.published.slice(-LOCAL_EVENTS_LISTED) }));
       }
       const candidates = routes.filter((r) => r.pattern.test(url.pathname));
       if (candidates.length === 0) return send(404, JSON.stringify({ error: 'NotFound', message: `no route for ${url.pathname}` }));

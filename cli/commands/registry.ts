@@ -10,6 +10,8 @@ import { DomainError } from '../../core/errors';
 import type { EventPublisher } from '../../core/ports';
 import { ModelRegistry, writeRegistryExport } from '../../core/registry/model-registry';
 import { InProcessEventBus } from '../../local/event-bus';
+import { ServerEventForwarder } from '../../local/server-event-forwarder';
+import { liveServerUrl } from '../../local/server-record';
 import { openPlatform, type PlatformSession } from '../platform';
 import { CliError, printJson } from '../output';
 
@@ -28,13 +30,15 @@ export interface RegistrySession {
 
 /**
  * Opens the platform and builds the registry on it. Events go to EventBridge on AWS (or an
- * EventBridge endpoint override); on the embedded cloud to an in-process bus of this process.
+ * EventBridge endpoint override); on the embedded cloud to the bus of the local platform
+ * (`npm start`) running on the same state directory, else to an in-process bus of this process.
  */
 export async function openRegistrySession(): Promise<RegistrySession> {
   const platform = await openPlatform();
   const useEventBridge = platform.target === 'aws' || !!platform.config.endpoints.eventBridge;
   const bridge = useEventBridge ? EventBridgePublisher.fromConfig(platform.config) : undefined;
-  const events: EventPublisher = bridge ?? new InProcessEventBus();
+  const server = !bridge && platform.cloud ? liveServerUrl(platform.cloud.home) : undefined;
+  const events: EventPublisher = bridge ?? (server ? new ServerEventForwarder(server) : new InProcessEventBus());
   const audit = new AuditLog({ table: platform.stores.tables.audit });
   const registry = new ModelRegistry({ table: platform.stores.tables.registry, audit, events });
   return {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { setProcessEventPublisher } from '../../functions/shared/events';
 import { InProcessEventBus } from '../../local/event-bus';
+import { removeServerRecord, writeServerRecord } from '../../local/server-record';
 import { startLocalApiServer, type LocalApiServer } from '../../local/http-server';
 import path from 'node:path';
 import { AuditLog, exportAuditLog } from '../../core/audit/audit-log';
@@ -121,12 +122,15 @@ export function registerServe(program: Command): void {
       if (platform.cloud && process.env.XDR_ML_BOOTSTRAP !== 'false') await bootstrap(platform, registry, api.url);
       const retraining = platform.cloud ? await startLocalRetraining(platform, registry, audit, bus) : undefined;
       if (platform.cloud) keepLocalExportsCurrent(registry, audit, bus);
+      // CLI commands run beside this server find it here and forward their events to this bus
+      if (platform.cloud) writeServerRecord(platform.cloud.home, api.url);
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
         process.stdout.write(`\n${signal}: stopping\n`);
         retraining?.stop();
+        if (platform.cloud) removeServerRecord(platform.cloud.home);
         void api
           .close()
           .then(() => platform.close())

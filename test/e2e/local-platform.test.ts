@@ -43,6 +43,24 @@ describe('local platform over HTTP', () => {
     expect(status.buckets.every((b) => b.exists)).toBe(true);
   });
 
+  it("forwards the CLI's registry events to the running platform's event bus", async () => {
+    const cli = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), ...args], { cwd: home, env, timeout: 120_000 });
+    await cli('datasets', 'synthesize', '--scenario', 'all', '--rows', '600', '--name', 'toy', '--seed', '3');
+    await cli('train', '--dataset', 'toy', '--model', 'toy', '--param', 'nRounds=5', '--json');
+    const deployed = await cli('deploy', 'toy', '1');
+    expect(deployed.stdout).not.toMatch(/not published/);
+
+    const res = await fetch(`${platform.url}/local/events`);
+    expect(res.status).toBe(200);
+    const { events } = (await res.json()) as { events: { detailType: string; detail: Record<string, unknown> }[] };
+    expect(events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ detailType: 'ModelVersionRegistered', detail: expect.objectContaining({ model: 'toy', version: 1 }) }),
+        expect.objectContaining({ detailType: 'ModelAliasChanged', detail: expect.objectContaining({ model: 'toy', alias: 'production', toVersion: 1 }) }),
+      ]),
+    );
+  }, 180_000);
+
   it('refuses an invalid PORT with a message naming it', async () => {
     await expect(run(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), 'serve'], { cwd: ROOT, env: { ...env, PORT: 'eighty' } })).rejects.toMatchObject({
       code: 2,
