@@ -15,6 +15,7 @@ import S3rver from 's3rver';
 import { loadConfig, type PlatformConfig } from '../config/config';
 import { BUCKETS, TABLES, type TableDefinition } from '../config/resources';
 import { createAwsClients } from '../adapters/clients';
+import { processAlive } from './process-alive';
 
 export class EmbeddedCloudError extends Error {
   override readonly name = 'EmbeddedCloudError';
@@ -58,14 +59,6 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
 const LOCK_FILE = 'cloud.lock';
 const RECORD_FILE = 'cloud.json';
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readJson<T>(file: string): T | undefined {
   try {

@@ -4,6 +4,7 @@
 // EventBridge on AWS.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive } from './process-alive';
 
 export const SERVER_RECORD_FILE = 'server.json';
 
@@ -44,11 +45,3 @@ function readRecord(home: string): ServerRecord | undefined {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

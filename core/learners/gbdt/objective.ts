@@ -65,35 +65,13 @@ export function softmaxGradients(s: GradientState, start: number, end: number, e
     const w = weight ? weight[i] : 1;
     const yi = y[i];
     if (wantLoss) loss -= w * Math.max(Math.log(probs[off + yi] * inv), -34.5);
-    if (vals && projection && dims === 3) {
-      // the common sketch, unrolled; fround keeps the float32 sums of the general loop below
-      let v0 = 0;
-      let v1 = 0;
-      let v2 = 0;
-      let hsum = 0;
-      for (let c = 0; c < k; c++) {
-        const pc = probs[off + c] * inv;
-        probs[off + c] = pc;
-        const arr = gh[c];
-        const g = (c === yi ? pc - 1 : pc) * w;
-        const h = Math.max(2 * pc * (1 - pc), 1e-16) * w;
-        arr[2 * i] = g;
-        arr[2 * i + 1] = h;
-        hsum += h;
-        const at = c * 3;
-        v0 = Math.fround(v0 + g * projection[at]);
-        v1 = Math.fround(v1 + g * projection[at + 1]);
-        v2 = Math.fround(v2 + g * projection[at + 2]);
-      }
-      const base = i * 4;
-      vals[base] = v0;
-      vals[base + 1] = v1;
-      vals[base + 2] = v2;
-      vals[base + 3] = 0.5 * hsum;
-      continue;
-    }
+    // the common 3-dimensional sketch in locals; fround keeps the float32 sums of the general path
+    const sketch3 = vals !== undefined && projection !== null && dims === 3;
     const base = i * S;
-    if (vals) for (let d = 0; d < S; d++) vals[base + d] = 0;
+    if (vals && !sketch3) for (let d = 0; d < S; d++) vals[base + d] = 0;
+    let v0 = 0;
+    let v1 = 0;
+    let v2 = 0;
     let hsum = 0;
     for (let c = 0; c < k; c++) {
       const pc = probs[off + c] * inv;
@@ -105,8 +83,18 @@ export function softmaxGradients(s: GradientState, start: number, end: number, e
       arr[2 * i + 1] = h;
       if (!vals) continue;
       hsum += h;
-      if (!projection) vals[base + c] = g;
+      if (sketch3) {
+        const at = c * 3;
+        v0 = Math.fround(v0 + g * projection[at]);
+        v1 = Math.fround(v1 + g * projection[at + 1]);
+        v2 = Math.fround(v2 + g * projection[at + 2]);
+      } else if (!projection) vals[base + c] = g;
       else for (let d = 0, at = c * dims; d < dims; d++) vals[base + d] += g * projection[at + d];
+    }
+    if (sketch3 && vals) {
+      vals[base] = v0;
+      vals[base + 1] = v1;
+      vals[base + 2] = v2;
     }
     if (vals) vals[base + dims] = 0.5 * hsum;
   }
