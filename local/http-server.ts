@@ -47,8 +47,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export { LOCAL_EVENTS_PATH };
-
 /** How many of the bus's most recent events GET /local/events lists. */
 const LOCAL_EVENTS_LISTED = 100;
 
