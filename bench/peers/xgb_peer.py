@@ -5,9 +5,10 @@
   xgb_peer.py fit DIR: trains xgboost hist (2 threads, 200 rounds, depth 8) and, for reference, the
     scikit-learn RandomForest and HistGradientBoosting; saves the booster to DIR/xgb.json and prints
     one JSON object with fit seconds and macro-F1 (over the classes present in the test labels).
+  xgb_peer.py time-fit DIR: times that xgboost fit alone.
   xgb_peer.py time-predict DIR REPEATS: loads that booster and prints the best of REPEATS batch
-    predicts on the test rows repeated to at least TIMING_ROWS. The bench calls it in windows that
-    alternate with its own onnxruntime timing, so both meet the same machine load."""
+    predicts on the test rows repeated to at least TIMING_ROWS. The bench calls both timers in
+    windows that alternate with its own timing, so both sides meet the same machine load."""
 import json
 import os
 import sys
@@ -51,12 +52,41 @@ def best_of(fn, repeats):
     return best, out
 
 
+def fit_xgboost(meta, xtr, ytr):
+    """xgboost hist, 2 threads, 200 rounds, depth 8; returns the booster and the seconds taken
+    (DMatrix construction included)."""
+    params = {
+        "objective": "multi:softprob",
+        "num_class": meta["classes"],
+        "tree_method": "hist",
+        "max_depth": 8,
+        "nthread": 2,
+        "seed": meta["seed"],
+        "verbosity": 0,
+    }
+    t = time.perf_counter()
+    dtrain = xgb.DMatrix(xtr, label=ytr, nthread=2)
+    booster = xgb.train(params, dtrain, num_boost_round=200)
+    return booster, time.perf_counter() - t
+
+
+def finite_or_nan(x):
+    """xgboost cannot take +-inf; NaN = missing for every peer."""
+    return np.where(np.isfinite(x), x, np.nan)
+
+
+def time_fit(folder):
+    meta, xtr, ytr, _, _ = load(folder)
+    _, fit_s = fit_xgboost(meta, finite_or_nan(xtr), ytr)
+    print(json.dumps({"fitSeconds": fit_s}))
+
+
 def time_predict(folder, repeats):
     """Best of `repeats` predicts on the test rows repeated to at least TIMING_ROWS (small test sets
     time too noisily); a fresh DMatrix per repetition, built outside the timing: booster.predict
     caches its output per DMatrix object."""
     _, _, _, xte, _ = load(folder)
-    xtime = np.tile(np.where(np.isfinite(xte), xte, np.nan), (-(-TIMING_ROWS // len(xte)), 1))
+    xtime = np.tile(finite_or_nan(xte), (-(-TIMING_ROWS // len(xte)), 1))
     booster = xgb.Booster(model_file=os.path.join(folder, "xgb.json"))
     booster.set_param({"nthread": 2})
     booster.predict(xgb.DMatrix(xtime, nthread=2))  # warm-up
@@ -73,24 +103,11 @@ def time_predict(folder, repeats):
 def fit(folder):
     meta, xtr, ytr, xte, yte = load(folder)
     k = meta["classes"]
-    # xgboost cannot take +-inf; NaN = missing for every peer
-    xtr = np.where(np.isfinite(xtr), xtr, np.nan)
-    xte = np.where(np.isfinite(xte), xte, np.nan)
+    xtr = finite_or_nan(xtr)
+    xte = finite_or_nan(xte)
     result = {"xgboostVersion": xgb.__version__}
 
-    params = {
-        "objective": "multi:softprob",
-        "num_class": k,
-        "tree_method": "hist",
-        "max_depth": 8,
-        "nthread": 2,
-        "seed": meta["seed"],
-        "verbosity": 0,
-    }
-    t = time.perf_counter()
-    dtrain = xgb.DMatrix(xtr, label=ytr, nthread=2)
-    booster = xgb.train(params, dtrain, num_boost_round=200)
-    fit_s = time.perf_counter() - t
+    booster, fit_s = fit_xgboost(meta, xtr, ytr)
     booster.save_model(os.path.join(folder, "xgb.json"))
     proba = booster.predict(xgb.DMatrix(xte, nthread=2))
     pred = proba.reshape(-1, k).argmax(axis=1)
@@ -113,7 +130,9 @@ def fit(folder):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "fit":
         fit(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "time-fit":
+        time_fit(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "time-predict":
         time_predict(sys.argv[2], int(sys.argv[3]))
     else:
-        sys.exit("usage: xgb_peer.py fit DIR | xgb_peer.py time-predict DIR REPEATS")
+        sys.exit("usage: xgb_peer.py fit DIR | time-fit DIR | time-predict DIR REPEATS")
