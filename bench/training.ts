@@ -133,12 +133,14 @@ interface TrainingWindow {
 }
 
 /**
- * Inference windows: each times onnxruntime (best of REPEATS runs of one session) and xgboost
- * predict (best of REPEATS, in the peer process) back to back, alternating which goes first.
- * Both sides meet the same machine load; on this 2-core box one window's figures move by up to
- * 1.5x with load, so the bests over all windows are compared and every window's ratio is kept.
+ * Timing windows. Each times our side and xgboost's back to back, alternating which goes first, so
+ * both meet the same machine load: on this shared 2-core machine either side's figures can drop
+ * by up to 1.5x for a few seconds. The bests over all windows are compared, and every window's
+ * ratio is printed. Inference windows load the model afresh on both sides (a new onnxruntime
+ * session; a new xgboost process and booster) and take the best of TIMING_REPEATS runs.
  */
-const TIMING_WINDOWS = 3; // training time is compared the same way: best of 3 windows per side
+const TRAINING_WINDOWS = 3;
+const INFERENCE_WINDOWS = 5;
 const TIMING_REPEATS = 5;
 
 interface InferenceFigures {
@@ -156,29 +158,32 @@ function lastLine(stdout: string): string {
 
 /** Times inference on Xtime: the test rows repeated to TIMING_ROWS, as the peer repeats them. */
 async function timeInference(doc: GbdtModelDocument, Xtime: FeatureMatrix, peerDir: string): Promise<InferenceFigures> {
-  const session = await InferenceSession.create(Buffer.from(exportGbdtToOnnx(doc)));
+  const onnxBytes = Buffer.from(exportGbdtToOnnx(doc));
   const arrays = buildOnnxInputArrays(doc.schema, matrixToRows(doc.schema, Xtime));
   const feeds: Record<string, Tensor> = { [ONNX_INPUT_NUMERIC]: new Tensor('float32', arrays.numeric, [arrays.rows, arrays.nNumeric]) };
   if (arrays.categorical) feeds[ONNX_INPUT_CATEGORICAL] = new Tensor('string', arrays.categorical, [arrays.rows, arrays.nCategorical]);
-  const onnx = async (): Promise<number> => Xtime.rows / (await bestOfAsync(TIMING_REPEATS, () => session.run(feeds)));
+  const onnx = async (): Promise<number> => {
+    const session = await InferenceSession.create(onnxBytes);
+    try {
+      return Xtime.rows / (await bestOfAsync(TIMING_REPEATS, () => session.run(feeds)));
+    } finally {
+      await session.release();
+    }
+  };
   const xgboost = (): { predict: number; inplace: number } => {
     const r = JSON.parse(lastLine(execFileSync(PYTHON, [PEER, 'time-predict', peerDir, String(TIMING_REPEATS)], { encoding: 'utf8' }))) as { predictSeconds: number; inplacePredictSeconds: number; rows: number };
     if (r.rows !== Xtime.rows) throw new Error(`xgboost timed ${r.rows} rows, onnxruntime ${Xtime.rows}`);
     return { predict: r.rows / r.predictSeconds, inplace: r.rows / r.inplacePredictSeconds };
   };
   const windows: { onnx: number; predict: number; inplace: number }[] = [];
-  try {
-    for (let w = 0; w < TIMING_WINDOWS; w++) {
-      if (w % 2 === 0) {
-        const o = await onnx();
-        windows.push({ onnx: o, ...xgboost() });
-      } else {
-        const x = xgboost();
-        windows.push({ onnx: await onnx(), ...x });
-      }
+  for (let w = 0; w < INFERENCE_WINDOWS; w++) {
+    if (w % 2 === 0) {
+      const o = await onnx();
+      windows.push({ onnx: o, ...xgboost() });
+    } else {
+      const x = xgboost();
+      windows.push({ onnx: await onnx(), ...x });
     }
-  } finally {
-    await session.release();
   }
   return {
     rows: Xtime.rows,
@@ -222,10 +227,11 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xdr-bench-'));
   try {
     writeSplit(dir, Xtr, ytr, Xte, yte, K, seed);
-    process.stderr.write(`[${task.name}] training time: the pipeline and xgboost's fit in ${TIMING_WINDOWS} alternating windows\n`);
+    process.stderr.write(`[${task.name}] training time: the pipeline and xgboost's fit in ${TRAINING_WINDOWS} alternating windows\n`);
     const xgboostFit = (): number => (JSON.parse(lastLine(execFileSync(PYTHON, [PEER, 'time-fit', dir], { encoding: 'utf8' }))) as { fitSeconds: number }).fitSeconds;
+    // window 0 pairs the model-producing pipeline run, the process's first (its JIT is cold)
     const training: TrainingWindow[] = [{ pipeline: first.seconds, xgboost: xgboostFit() }];
-    for (let w = 1; w < TIMING_WINDOWS; w++) {
+    for (let w = 1; w < TRAINING_WINDOWS; w++) {
       if (w % 2 === 0) {
         const pipeline = runPipeline().seconds;
         training.push({ pipeline, xgboost: xgboostFit() });
@@ -251,7 +257,7 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
 
     process.stderr.write(`[${task.name}] peers (xgboost, RandomForest, HistGradientBoosting)\n`);
     const peer = JSON.parse(lastLine(execFileSync(PYTHON, [PEER, 'fit', dir], { encoding: 'utf8', maxBuffer: 1 << 24 }))) as PeerResult;
-    process.stderr.write(`[${task.name}] inference: onnxruntime and xgboost predict in ${TIMING_WINDOWS} alternating windows\n`);
+    process.stderr.write(`[${task.name}] inference: onnxruntime and xgboost predict in ${INFERENCE_WINDOWS} alternating windows\n`);
     const inference = await timeInference(doc, Xtime, dir);
     const ts = bestOf(3, () => predictProbaFromDocument(doc, Xtime));
 
@@ -295,7 +301,7 @@ async function main(): Promise<void> {
   }
   const out = process.stdout;
   out.write(`\nseed ${seed}; xgboost ${rows[0]?.peer.xgboostVersion} hist, nthread 2, 200 rounds, max_depth 8 (eta 0.3 default); ours: Node ${process.version}, ${rows.map((r) => `${r.task} ${r.pipelineThreads}`).join(', ')} thread(s)\n\n`);
-  out.write(`training time: pipeline and xgb fit best of ${TIMING_WINDOWS} windows, each both back to back; one balanced fit and plain-200 timed once\n`);
+  out.write(`training time: pipeline and xgb fit best of ${TRAINING_WINDOWS} windows, each both back to back; one balanced fit and plain-200 timed once\n`);
   out.write('task                 | train rows | test rows | ours pipeline s (iters) | ours one balanced fit s | ours plain-200 s | xgb fit s | ratio pipeline/xgb | single/xgb | plain/xgb | pipeline/xgb per window\n');
   for (const r of rows) {
     const xgb = r.xgboostFitSeconds;
@@ -309,7 +315,7 @@ async function main(): Promise<void> {
       `${r.task.padEnd(20)} | ${fmt(r.pipelineMacroF1, 4).padStart(24)} | ${fmt(r.singleMacroF1, 4).padStart(21)} | ${fmt(r.plainMacroF1, 4).padStart(14)} | ${fmt(r.peer.xgboost.macroF1, 4).padStart(7)} | ${fmt(r.peer.randomForest.macroF1, 4).padStart(12)} | ${fmt(r.peer.histGradientBoosting.macroF1, 4).padStart(6)} | ${fmt(r.pipelineMacroF1 - r.peer.xgboost.macroF1, 4).padStart(14)}\n`,
     );
   }
-  out.write(`\ninference: best of ${TIMING_WINDOWS} windows, each onnxruntime and xgboost predict back to back (best of ${TIMING_REPEATS} runs each)\n`);
+  out.write(`\ninference: best of ${INFERENCE_WINDOWS} windows, each onnxruntime and xgboost predict back to back (best of ${TIMING_REPEATS} runs each)\n`);
   out.write('task                 | trees | onnxruntime rows/s | TS predictor rows/s | xgboost predict rows/s | onnx/xgb | onnx/xgb per window\n');
   for (const r of rows) {
     const i = r.inference;
