@@ -2,17 +2,13 @@
 // Locally the in-process bus (local/event-bus.ts) implements the same port.
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { PlatformConfig } from '../config/config';
+import { XdrError } from '../core/errors';
+import { EVENT_SOURCE } from '../core/events';
 import type { EventPublisher } from '../core/ports';
 
-/** Source of every event the platform publishes. */
-export const EVENT_SOURCE = 'mini-xdr-ml';
-
 /** EventBridge refused an event (FailedEntryCount > 0). */
-export class EventPublishError extends Error {
-  override readonly name = 'EventPublishError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+export class EventPublishError extends XdrError {
+  override readonly name: string = 'EventPublishError';
 }
 
 /**

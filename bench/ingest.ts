@@ -13,11 +13,11 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
-import { loadConfig } from '../config/config';
-import { createPlatformStores } from '../adapters/platform-stores';
+import { ENV_KEYS } from '../config/config';
+import { childEnvironment } from '../config/environment';
 import { ingestDataset } from '../core/datasets/ingest';
 import { SeededRandom } from '../core/util/random';
-import { startEmbeddedCloud } from '../local/embedded-cloud';
+import { openPlatform, type PlatformSession } from '../platform';
 import { datasetPath } from '../test/support/datasets';
 
 const { round } = Math;
@@ -103,29 +103,25 @@ async function floorPhase(file: string): Promise<PhaseReport> {
   return { rows: count - 1, seconds, maxRssBytes: peakRssBytes() };
 }
 
-/** Child phase (b): ingestDataset into the cloud whose endpoints are in the environment. */
+/** Child phase (b): ingestDataset into the embedded cloud of the state directory the environment names (the parent runs it). */
 async function ingestPhase(file: string): Promise<PhaseReport> {
-  const stores = createPlatformStores(loadConfig(process.env));
+  const session = await openPlatform();
   try {
     const started = process.hrtime.bigint();
-    const { manifest } = await ingestDataset(
-      { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
-      { name: `bench-${Date.now().toString(36)}`, sourcePath: file, format: 'cicids2017' },
-    );
+    const { manifest } = await ingestDataset(session.platform.datasets, { name: `bench-${Date.now().toString(36)}`, sourcePath: file, format: 'cicids2017' });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { rows: manifest.rowCount, seconds, maxRssBytes: peakRssBytes(), rejected: manifest.rejectedCount, chunks: manifest.chunks.length };
   } finally {
-    stores.clients.dynamodb.destroy();
-    stores.clients.s3.destroy();
+    await session.close();
   }
 }
 
-function runChild(phase: 'floor' | 'ingest', file: string, env: NodeJS.ProcessEnv): Promise<PhaseReport> {
+function runChild(phase: 'floor' | 'ingest', file: string, env: Readonly<Record<string, string>> = {}): Promise<PhaseReport> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'bench', 'ingest.ts'), `--phase=${phase}`, file],
-      { cwd: ROOT, env, maxBuffer: 16 << 20 },
+      { cwd: ROOT, env: childEnvironment(env), maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         if (error !== null) return reject(new Error(`${phase} phase failed: ${stderr || error.message}`));
         const last = stdout.trim().split('\n').pop() ?? '';
@@ -152,19 +148,20 @@ async function main(argv: string[]): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xdr-ml-bench-ingest-'));
   const file = path.join(dir, 'cicids2017-bench.csv.gz');
   const cloudHome = path.join(dir, 'cloud');
-  let cloud: Awaited<ReturnType<typeof startEmbeddedCloud>> | undefined;
+  let session: PlatformSession | undefined;
   try {
     let t = Date.now();
     const written = await buildFile(file, rows, 20_171);
     process.stdout.write(`built ${written} rows (${mb(statSync(file).size)} gzip) in ${((Date.now() - t) / 1000).toFixed(1)} s: ${file}\n`);
 
-    const floor = await runChild('floor', file, process.env);
+    const floor = await runChild('floor', file);
     process.stdout.write(`floor  (gunzip + line split): ${floor.rows} rows in ${floor.seconds.toFixed(1)} s = ${rate(floor).toFixed(0)} rows/s, peak RSS ${mb(floor.maxRssBytes)}\n`);
 
     t = Date.now();
-    cloud = await startEmbeddedCloud({ home: cloudHome, env: { ...process.env, XDR_ML_STAGE: 'bench' } });
-    const env = { ...process.env, XDR_ML_STAGE: 'bench', XDR_ML_DYNAMODB_ENDPOINT: cloud.endpoints.dynamodb, XDR_ML_S3_ENDPOINT: cloud.endpoints.s3 };
-    const ingest = await runChild('ingest', file, env);
+    // the parent owns the cloud; the child joins it through the state directory
+    const bench = { [ENV_KEYS.home]: cloudHome, [ENV_KEYS.stage]: 'bench', [ENV_KEYS.target]: 'local', [ENV_KEYS.dynamodbEndpoint]: '', [ENV_KEYS.s3Endpoint]: '' };
+    session = await openPlatform({ env: childEnvironment(bench) });
+    const ingest = await runChild('ingest', file, bench);
     process.stdout.write(
       `ingest (embedded cloud):      ${ingest.rows} rows in ${ingest.seconds.toFixed(1)} s = ${rate(ingest).toFixed(0)} rows/s, ` +
         `peak RSS ${mb(ingest.maxRssBytes)}, ${ingest.chunks} chunks, ${ingest.rejected} rejected\n`,
@@ -181,7 +178,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`OK: ingest peak RSS ${mb(ingest.maxRssBytes)} < 1 GB\n`);
     }
   } finally {
-    await cloud?.stop();
+    await session?.close();
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }

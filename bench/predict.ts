@@ -9,19 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InferenceSession } from 'onnxruntime-node';
-import { createPlatformStores } from '../adapters/platform-stores';
-import { AuditLog } from '../core/audit/audit-log';
+import { assignEnvironment } from '../config/environment';
 import { ingestDataset } from '../core/datasets/ingest';
 import { buildOnnxFeeds } from '../core/onnx/session-feeds';
 import { loadDataset, loadManifest, runTrainingJob } from '../core/pipeline';
-import { ModelRegistry } from '../core/registry/model-registry';
-import { ModelServer } from '../core/serving';
-import { createOnnxSession } from '../core/serving/onnx-session';
 import { invokeHttp, type HttpLambda } from '../local/api-gateway-event';
-import { InProcessEventBus } from '../local/event-bus';
-import { startEmbeddedCloud } from '../local/embedded-cloud';
-import { datasetPath } from '../test/support/datasets';
 import { flowsOf } from '../local/example-flows';
+import { composePlatform, installProcessPlatform, openPlatform } from '../platform';
+import { datasetPath } from '../test/support/datasets';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -39,17 +34,14 @@ function quantile(sorted: number[], q: number): number {
 
 async function main(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-bench-predict-'));
-  const cloud = await startEmbeddedCloud({ home, env: { ...process.env, XDR_ML_STAGE: 'bench' } });
-  Object.assign(process.env, { XDR_ML_STAGE: 'bench', XDR_ML_DYNAMODB_ENDPOINT: cloud.endpoints.dynamodb, XDR_ML_S3_ENDPOINT: cloud.endpoints.s3, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+  assignEnvironment({ POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+  const session = await openPlatform({ overrides: { target: 'local', home, stage: 'bench', dynamodbEndpoint: undefined, s3Endpoint: undefined } });
+  const { platform } = session;
+  installProcessPlatform(platform); // the predict handler module serves from it
   try {
-    const stores = createPlatformStores(cloud.config);
-    const registry = new ModelRegistry({ table: stores.tables.registry, audit: new AuditLog({ table: stores.tables.audit }), events: new InProcessEventBus() });
-    const datasetStores = { objects: stores.buckets.datasets, manifests: stores.tables.datasets };
-    await ingestDataset(datasetStores, { name: 'bench-nsl', sourcePath: datasetPath('nsl_kdd/KDDTest+.txt') });
-    const job = await runTrainingJob(
-      { datasetsTable: stores.tables.datasets, datasetsBucket: stores.buckets.datasets, artefactsBucket: stores.buckets.artefacts, register: (input) => registry.registerVersion(input) },
-      { dataset: 'bench-nsl', model: 'bench', algorithm: 'gbdt', classes: 'kdd-category', seed: 1, author: 'bench' },
-    );
+    const { stores, registry } = platform;
+    await ingestDataset(platform.datasets, { name: 'bench-nsl', sourcePath: datasetPath('nsl_kdd/KDDTest+.txt') });
+    const job = await runTrainingJob(platform.trainingJobDeps(), { dataset: 'bench-nsl', model: 'bench', algorithm: 'gbdt', classes: 'kdd-category', seed: 1, author: 'bench' });
     await registry.deploy('bench', job.version, { actor: 'bench', thresholds: { minMacroF1: 0, maxRecallDrop: 1 } });
     const dataset = await loadDataset(await loadManifest(stores.tables.datasets, 'bench-nsl'), stores.buckets.datasets, 'kdd-category');
     const rows = Array.from({ length: dataset.data.X.rows }, (_, i) => i);
@@ -77,26 +69,28 @@ async function main(): Promise<void> {
     for (let b = 0; b < BATCHES; b++) await call({ model: 'bench', flows: flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH) });
     const handlerRowsPerSec = (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
 
-    const session = await InferenceSession.create(Buffer.from(onnxBytes));
+    const onnxSession = await InferenceSession.create(Buffer.from(onnxBytes));
     const schema = dataset.data.schema;
     const singleFeeds = flows.slice(0, REQUESTS).map((f) => buildOnnxFeeds(schema, [f]));
     const rawSingle: number[] = [];
     for (let i = 0; i < REQUESTS; i++) {
       const t = performance.now();
-      await session.run(singleFeeds[i]);
+      await onnxSession.run(singleFeeds[i]);
       rawSingle.push(performance.now() - t);
     }
     const batchFeeds = Array.from({ length: BATCHES }, (_, b) => buildOnnxFeeds(schema, flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH)));
     t0 = performance.now();
-    for (const feeds of batchFeeds) await session.run(feeds);
+    for (const feeds of batchFeeds) await onnxSession.run(feeds);
     const rawRowsPerSec = (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
 
     const cold: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const server = new ModelServer({ registry, artefacts: stores.buckets.artefacts, sessions: createOnnxSession });
+      const fresh = composePlatform(session.config, { events: platform.events }); // a new process's platform: nothing loaded yet
+      const server = fresh.modelServer;
       const t = performance.now();
       await server.predict({ model: 'bench', flows: [flows[i]] });
       cold.push(performance.now() - t);
+      fresh.close();
     }
 
     single.sort((a, b) => a - b);
@@ -111,11 +105,9 @@ async function main(): Promise<void> {
     console.log(`| batch of ${BATCH} (rows/s) | ${handlerRowsPerSec.toFixed(0)} | ${rawRowsPerSec.toFixed(0)} | ${(handlerRowsPerSec / rawRowsPerSec).toFixed(2)} |`);
     console.log(`| cold path p50 (ms): alias + load + sha256 + session + first predict | ${f(quantile(cold, 0.5))} | | |`);
     console.log(`\n${REQUESTS} single-flow requests, ${BATCHES} batches; the handler's figure includes JSON parsing, validation, the prediction log (DynamoDB) and the telemetry sample (S3) on the embedded cloud.`);
-    await session.release();
-    stores.clients.dynamodb.destroy();
-    stores.clients.s3.destroy();
+    await onnxSession.release();
   } finally {
-    await cloud.stop();
+    await session.close();
     rmSync(home, { recursive: true, force: true });
   }
 }

@@ -19,7 +19,8 @@ import { MemoryItemTable, MemoryObjectStore } from '../core/datasets/testing/mem
 import { evaluate } from '../core/evaluation';
 import { GbdtLearner, predictProbaFromDocument, type GbdtModelDocument } from '../core/learners/gbdt';
 import { buildOnnxInputArrays, exportGbdtToOnnx, ONNX_INPUT_CATEGORICAL, ONNX_INPUT_NUMERIC } from '../core/onnx';
-import { alignFeatures, CONTINUATION_PARAMS, learnerFactoryFor, loadDataset, loadManifest, pipelineParams, REFIT_PARAMS } from '../core/pipeline';
+import { GBDT_FAMILY } from '../core/families';
+import { alignFeatures, learnerFactoryFor, loadDataset, loadManifest, pipelineParams } from '../core/pipeline';
 import { classWeights, trainModel } from '../core/training';
 import { ingestFile, matrixToRows, QUALITY_TASKS, type QualityTask, type TaskName } from '../test/quality/tasks';
 
@@ -202,8 +203,8 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
     const result = trainModel(train, {
       learnerFactory: learnerFactoryFor('gbdt'),
       params: pipelineParams('gbdt', K),
-      refit: REFIT_PARAMS.gbdt,
-      continuation: CONTINUATION_PARAMS.gbdt,
+      refit: GBDT_FAMILY.refit,
+      continuation: GBDT_FAMILY.continuation,
       seed,
       testFraction: task.testFraction,
     });

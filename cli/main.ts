@@ -9,14 +9,14 @@ import { registerStatus } from './commands/status';
 import { registerEvaluate } from './commands/evaluate';
 import { registerTrain } from './commands/train';
 import { CliError } from './output';
-import { CODE_VERSION } from '../functions/shared/version';
+import { codeVersion, ConfigError } from '../config/config';
 
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('xdr-ml')
     .description('Mini-XDR ML: train, ship, watch and retrain network-intrusion-detection models')
-    .version(CODE_VERSION)
+    .version(codeVersion())
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
-    if (error instanceof CliError || (error instanceof Error && /^Invalid configuration/.test(error.message))) {
+    if (error instanceof CliError || error instanceof ConfigError) {
       process.stderr.write(`xdr-ml: ${error.message}\n`);
       process.exitCode = error instanceof CliError ? error.exitCode : 2;
       return;

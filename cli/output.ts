@@ -1,4 +1,5 @@
 // CLI output helpers: human text on a terminal, JSON with --json.
+import { XdrError } from '../core/errors';
 
 /** Prints a value as pretty JSON. */
 export function printJson(value: unknown): void {
@@ -14,8 +15,8 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
 }
 
 /** A user-facing CLI failure: printed without a stack trace, exit code 1 (2 for usage errors). */
-export class CliError extends Error {
-  override readonly name = 'CliError';
+export class CliError extends XdrError {
+  override readonly name: string = 'CliError';
   constructor(
     message: string,
     readonly exitCode = 1,

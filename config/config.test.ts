@@ -1,4 +1,4 @@
-import { ConfigError, configToEnvironment, loadConfig } from './config';
+import { codeVersion, ConfigError, configToEnvironment, loadConfig } from './config';
 
 describe('loadConfig', () => {
   it('derives names from the stage and uses defaults', () => {
@@ -41,5 +41,12 @@ describe('loadConfig', () => {
     expect(again.thresholds).toEqual(config.thresholds);
     expect(again.autoRetrain).toEqual(config.autoRetrain);
     expect(again.onnx).toEqual(config.onnx);
+  });
+});
+
+describe('codeVersion', () => {
+  it('is the package version plus XDR_CODE_VERSION when set', () => {
+    expect(codeVersion({})).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(codeVersion({ XDR_CODE_VERSION: 'abc1234' })).toMatch(/^\d+\.\d+\.\d+\+abc1234$/);
   });
 });

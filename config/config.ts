@@ -1,12 +1,22 @@
-// The platform's one typed, validated configuration, read from the environment (Lambda, CLI,
-// local server) or from CDK context (deploy time). Invalid values fail at start with a message
-// that names the key.
+// The platform's one typed, validated configuration: every setting any part of the platform reads
+// (Lambdas, the CLI and local server, the training container, CDK), declared once with its
+// environment variable, its default and — for deploy-time settings — its CDK context key. Invalid
+// values fail at start with a ConfigError that names the key. Nothing else reads the environment.
+import path from 'node:path';
 import { z } from 'zod';
+import { XdrError } from '../core/errors';
+import { ModelName } from '../core/names';
+import { PROMOTION_POLICIES, type PromotionPolicy } from '../core/retraining/completion';
 import { parseSchedule } from '../core/retraining/schedule'; // a pure parser: the one EventBridge reading, shared with the local scheduler
+import { processEnvironment } from './environment';
 import { BUCKETS, TABLES, bucketName, tableName, type BucketId, type TableId } from './resources';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/**
+ * An invalid configuration value; `key` is the environment variable (or CDK context key) to fix.
+ * A 500 that is never shown as a caller's mistake: the HTTP error mapper does not expose it.
+ */
+export class ConfigError extends XdrError {
+  override readonly name: string = 'ConfigError';
   constructor(
     message: string,
     readonly key: string,
@@ -15,7 +25,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** The key under which each setting is read from the environment. */
+/** The environment variable of each setting. */
 export const ENV_KEYS = {
   stage: 'XDR_ML_STAGE',
   region: 'AWS_REGION',
@@ -31,11 +41,73 @@ export const ENV_KEYS = {
   maxRecallDrop: 'XDR_ML_MAX_RECALL_DROP',
   driftShareThreshold: 'XDR_ML_DRIFT_SHARE',
   dataVolumeThreshold: 'XDR_ML_DATA_VOLUME_THRESHOLD',
+  accuracyThreshold: 'XDR_ML_ACCURACY_THRESHOLD',
   onnxMergeBudgetBytes: 'XDR_ML_ONNX_MERGE_BUDGET_BYTES',
   onnxMergeMaxNodes: 'XDR_ML_ONNX_MERGE_MAX_NODES',
+  // training jobs and the retraining machinery
+  trainingBackend: 'XDR_ML_TRAINING_BACKEND',
+  trainingImage: 'XDR_ML_TRAINING_IMAGE',
+  trainingImageTag: 'XDR_ML_TRAINING_IMAGE_TAG',
+  trainingRoleArn: 'XDR_ML_TRAINING_ROLE_ARN',
+  trainingInstanceType: 'XDR_ML_TRAINING_INSTANCE_TYPE',
+  trainingMaxRuntimeSeconds: 'XDR_ML_TRAINING_MAX_RUNTIME_SECONDS',
+  trainingSpotMaxWaitSeconds: 'XDR_ML_TRAINING_SPOT_MAX_WAIT_SECONDS',
+  batchJobQueue: 'XDR_ML_BATCH_JOB_QUEUE',
+  batchJobDefinition: 'XDR_ML_BATCH_JOB_DEFINITION',
+  trainingDataset: 'XDR_ML_TRAINING_DATASET',
+  trainingAlgorithm: 'XDR_ML_TRAINING_ALGORITHM',
+  trainingClasses: 'XDR_ML_TRAINING_CLASSES',
+  trainingSeed: 'XDR_ML_TRAINING_SEED',
+  cooldownHours: 'XDR_ML_RETRAIN_COOLDOWN_HOURS',
+  promotionPolicy: 'XDR_ML_PROMOTION_POLICY',
+  // serving
+  sampleRate: 'XDR_ML_SAMPLE_RATE',
+  experimentCacheMs: 'XDR_ML_EXPERIMENT_CACHE_MS',
+  canaryCheckMs: 'XDR_ML_CANARY_CHECK_MS',
+  // the CLI and the local platform
+  target: 'XDR_ML_TARGET',
+  home: 'XDR_ML_HOME',
+  port: 'PORT',
+  bootstrap: 'XDR_ML_BOOTSTRAP',
+  datasetsDir: 'DATASETS_DIR',
+  actor: 'XDR_ML_ACTOR',
+  user: 'USER',
+  userName: 'USERNAME',
+  codeVersion: 'XDR_CODE_VERSION',
+  // the training container (SageMaker contract; AWS Batch passes its channels as variables)
+  containerBaseDir: 'SM_BASE_DIR',
+  containerHyperparameters: 'XDR_ML_HYPERPARAMETERS',
+  containerManifestChannel: 'XDR_ML_CHANNEL_MANIFEST',
+  containerTrainingChannel: 'XDR_ML_CHANNEL_TRAINING',
+  containerOutputUri: 'XDR_ML_OUTPUT_URI',
+  // deploy time (the CDK CLI sets these)
+  cdkDefaultAccount: 'CDK_DEFAULT_ACCOUNT',
+  cdkDefaultRegion: 'CDK_DEFAULT_REGION',
 } as const;
 
-type SettingKey = keyof typeof ENV_KEYS;
+export type SettingKey = keyof typeof ENV_KEYS;
+
+/** Settings a deployment may also take from CDK context (`cdk deploy -c stage=prod`, cdk.json). */
+export const CONTEXT_KEYS = [
+  'stage',
+  'region',
+  'account',
+  'autoRetrain',
+  'retrainSchedule',
+  'minMacroF1',
+  'maxRecallDrop',
+  'driftShareThreshold',
+  'dataVolumeThreshold',
+  'accuracyThreshold',
+  'defaultModel',
+  'onnxMergeBudgetBytes',
+  'onnxMergeMaxNodes',
+  'trainingImageTag',
+  'trainingInstanceType',
+  'promotionPolicy',
+  'cooldownHours',
+  'trainingBackend',
+] as const satisfies readonly SettingKey[];
 
 const booleanText = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
 const numberText = (min: number, max: number) =>
@@ -49,6 +121,11 @@ const integerText = (min: number, max: number) =>
     .transform((v) => Number(v))
     .pipe(z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const url = z.string().url('must be a URL such as http://127.0.0.1:4566');
+const text = z.string().min(1);
+
+/** Training backends: SageMaker, AWS Batch, or a child process of the local platform. */
+export const TRAINING_BACKENDS = ['sagemaker', 'batch', 'local'] as const;
+export type TrainingBackendKind = (typeof TRAINING_BACKENDS)[number];
 
 /** Raw settings schema: one entry per setting, each with its default. */
 const settingsSchema = z.object({
@@ -59,7 +136,7 @@ const settingsSchema = z.object({
   s3Endpoint: url.optional(),
   eventBridgeEndpoint: url.optional(),
   eventBusName: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be an EventBridge bus name').optional(),
-  defaultModel: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)').default('general'),
+  defaultModel: ModelName.default('general'),
   autoRetrain: booleanText.default(false),
   retrainSchedule: z
     .string()
@@ -75,9 +152,76 @@ const settingsSchema = z.object({
   maxRecallDrop: numberText(0, 1).default(0.05),
   driftShareThreshold: numberText(0, 1).default(0.5),
   dataVolumeThreshold: numberText(1, 1e9).default(1000),
+  accuracyThreshold: numberText(0, 1).default(0.8),
   onnxMergeBudgetBytes: integerText(0, 1024 ** 3).default(4 * 1024 * 1024),
   onnxMergeMaxNodes: integerText(0, 1 << 20).default(4096),
+  trainingBackend: z.enum(TRAINING_BACKENDS).default('sagemaker'),
+  trainingImage: text.optional(),
+  trainingImageTag: z.string().regex(/^[\w][\w.-]{0,127}$/, 'must be an image tag').default('latest'),
+  trainingRoleArn: text.optional(),
+  trainingInstanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.xlarge').default('ml.m5.xlarge'),
+  trainingMaxRuntimeSeconds: numberText(60, 28 * 24 * 3600).default(4 * 3600),
+  trainingSpotMaxWaitSeconds: numberText(60, 28 * 24 * 3600).optional(),
+  batchJobQueue: text.optional(),
+  batchJobDefinition: text.optional(),
+  trainingDataset: text.optional(),
+  trainingAlgorithm: z.enum(['gbdt', 'mlp']).default('gbdt'),
+  trainingClasses: z.enum(['fine', 'taxonomy', 'mini-xdr', 'kdd-category']).default('taxonomy'),
+  trainingSeed: integerText(0, Number.MAX_SAFE_INTEGER).default(42),
+  cooldownHours: numberText(0, 24 * 30).default(6),
+  promotionPolicy: z.enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]]).optional(),
+  sampleRate: numberText(0, 1).default(1),
+  experimentCacheMs: integerText(0, 24 * 3600_000).default(5000),
+  canaryCheckMs: integerText(0, 24 * 3600_000).default(10_000),
+  target: z.enum(['local', 'aws']).optional(),
+  home: text.optional(),
+  port: integerText(0, 65535).default(3000),
+  bootstrap: booleanText.default(true),
+  datasetsDir: text.optional(),
+  actor: z.string().trim().min(1).optional(),
+  user: text.optional(),
+  userName: text.optional(),
+  codeVersion: z.string().trim().min(1).optional(),
+  containerBaseDir: text.optional(),
+  containerHyperparameters: text.optional(),
+  containerManifestChannel: text.optional(),
+  containerTrainingChannel: text.optional(),
+  containerOutputUri: text.optional(),
+  cdkDefaultAccount: text.optional(),
+  cdkDefaultRegion: text.optional(),
 });
+
+/** Where the real datasets are when DATASETS_DIR is not set: ../shared/datasets beside the checkout. */
+export const DEFAULT_DATASETS_DIR = path.resolve(__dirname, '..', '..', 'shared', 'datasets');
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PACKAGE_VERSION = (require('../package.json') as { version: string }).version;
+
+export interface TrainingConfig {
+  /** Who runs training jobs. The local platform always uses 'local'. */
+  readonly backend: TrainingBackendKind;
+  /** SageMaker: the training image URI; Batch gets it from the job definition. */
+  readonly image?: string;
+  /** Tag of the training image in the stack's repository (CDK). */
+  readonly imageTag: string;
+  readonly roleArn?: string;
+  readonly instanceType: string;
+  readonly maxRuntimeSeconds: number;
+  readonly spotMaxWaitSeconds?: number;
+  readonly batchJobQueue?: string;
+  readonly batchJobDefinition?: string;
+  /** What a retrain trains when nothing else says (dataset unset: the local platform uses the production version's). */
+  readonly defaults: {
+    readonly dataset?: string;
+    readonly algorithm: 'gbdt' | 'mlp';
+    readonly classes: 'fine' | 'taxonomy' | 'mini-xdr' | 'kdd-category';
+    readonly seed: number;
+  };
+  /** Minimum hours between two launches for one model. */
+  readonly cooldownHours: number;
+  /** What the completion handler does with a new version; unset: 'manual' on AWS, 'auto-promote' locally. */
+  readonly promotionPolicy?: PromotionPolicy;
+}
 
 export interface PlatformConfig {
   readonly stage: string;
@@ -99,6 +243,8 @@ export interface PlatformConfig {
     readonly driftShareThreshold: number;
     /** Labelled samples since the last training that trigger DataVolumeReached. */
     readonly dataVolumeThreshold: number;
+    /** Online accuracy below this raises PerformanceDegraded. */
+    readonly accuracyThreshold: number;
   };
   /**
    * How training jobs export GBDT models to ONNX: runs of trees are served merged into single
@@ -106,18 +252,65 @@ export interface PlatformConfig {
    * Merging serves more rows/s for a bigger graph and a slower cold load.
    */
   readonly onnx: { readonly mergeBudgetBytes: number; readonly mergeMaxNodes: number };
+  readonly training: TrainingConfig;
+  readonly serving: {
+    /** Share of predict requests whose flows are kept as telemetry, in [0, 1]. */
+    readonly sampleRate: number;
+    /** How long a model's running experiment is cached by the router. */
+    readonly experimentCacheMs: number;
+    /** The least time between two canary guard runs. */
+    readonly canaryCheckMs: number;
+  };
+  /** The CLI and the local platform. */
+  readonly local: {
+    /** XDR_ML_TARGET: 'aws' talks to the deployed stores; unset or 'local' uses the embedded cloud (unless endpoints are overridden). */
+    readonly target?: 'local' | 'aws';
+    /** The state directory of the embedded cloud. */
+    readonly home: string;
+    readonly port: number;
+    /** Whether the first `npm start` bootstraps the default model. */
+    readonly bootstrap: boolean;
+    /** Where the real datasets are (DATASETS_DIR, else ../shared/datasets beside the checkout). */
+    readonly datasetsDir: string;
+    /** True when DATASETS_DIR was set. */
+    readonly datasetsDirSet: boolean;
+    /** XDR_ML_ACTOR: who the CLI acts as (else `cli:<login name>`). */
+    readonly actor?: string;
+    /** The login name from the environment (USER / USERNAME). */
+    readonly user?: string;
+  };
+  /** package.json version, plus "+<XDR_CODE_VERSION>" when set (e.g. the git sha). */
+  readonly codeVersion: string;
+  /** The training container's contract locations (SageMaker's SM_BASE_DIR; Batch's S3 channels). */
+  readonly container: {
+    readonly baseDir?: string;
+    readonly hyperparameters?: string;
+    readonly manifestChannel?: string;
+    readonly trainingChannel?: string;
+    readonly outputUri?: string;
+  };
+  /** The account and region the CDK CLI deploys to, when it says. */
+  readonly deployment: { readonly account?: string; readonly region?: string };
 }
 
 export type ConfigSource = Partial<Record<SettingKey, string | number | boolean | undefined>>;
 
+/** The code version stamp: package.json version, with "+<sha>" appended when XDR_CODE_VERSION says one. */
+export function codeVersion(env: NodeJS.ProcessEnv = processEnvironment()): string {
+  const sha = env[ENV_KEYS.codeVersion]?.trim();
+  return sha ? `${PACKAGE_VERSION}+${sha}` : PACKAGE_VERSION;
+}
+
 /**
- * Builds the configuration from explicit settings (e.g. CDK context) over the environment.
- * Table names may be overridden per table with XDR_ML_TABLE_<ID>, buckets with XDR_ML_BUCKET_<ID>.
+ * Builds the configuration from explicit settings (CDK context, a process's own choices) over the
+ * environment. Table names may be overridden per table with XDR_ML_TABLE_<ID>, buckets with
+ * XDR_ML_BUCKET_<ID>.
  *
- * @example const config = loadConfig(); // reads process.env
+ * @param overridesFrom names where the overrides come from in errors (e.g. 'CDK context')
+ * @example const config = loadConfig(); // reads the process environment
  * @throws ConfigError naming the offending key
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigSource = {}): PlatformConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overrides: ConfigSource = {}, overridesFrom?: string): PlatformConfig {
   const raw: Record<string, unknown> = {};
   for (const [key, envKey] of Object.entries(ENV_KEYS) as [SettingKey, string][]) {
     const value = overrides[key] ?? env[envKey];
@@ -128,12 +321,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0] ?? 'config') as SettingKey;
     const envKey = ENV_KEYS[key] ?? key;
-    throw new ConfigError(`Invalid configuration: ${envKey} (${key}) ${issue.message} (got ${JSON.stringify(raw[key])})`, envKey);
+    const where = overridesFrom && overrides[key] !== undefined ? `${overridesFrom} ${key}` : key;
+    throw new ConfigError(`Invalid configuration: ${envKey} (${where}) ${issue.message} (got ${JSON.stringify(raw[key])})`, envKey);
   }
   const s = parsed.data;
-  const tables = Object.fromEntries(
-    TABLES.map((t) => [t.id, env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] || tableName(s.stage, t.id)]),
-  ) as Record<TableId, string>;
+  const tables = Object.fromEntries(TABLES.map((t) => [t.id, env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] || tableName(s.stage, t.id)])) as Record<TableId, string>;
   const buckets = Object.fromEntries(
     BUCKETS.map((b) => [b.id, env[`XDR_ML_BUCKET_${b.id.toUpperCase()}`] || bucketName(s.stage, b.id, s.account, s.region)]),
   ) as Record<BucketId, string>;
@@ -152,12 +344,75 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxRecallDrop: s.maxRecallDrop,
       driftShareThreshold: s.driftShareThreshold,
       dataVolumeThreshold: s.dataVolumeThreshold,
+      accuracyThreshold: s.accuracyThreshold,
     },
     onnx: { mergeBudgetBytes: s.onnxMergeBudgetBytes, mergeMaxNodes: s.onnxMergeMaxNodes },
+    training: {
+      backend: s.trainingBackend,
+      image: s.trainingImage,
+      imageTag: s.trainingImageTag,
+      roleArn: s.trainingRoleArn,
+      instanceType: s.trainingInstanceType,
+      maxRuntimeSeconds: s.trainingMaxRuntimeSeconds,
+      spotMaxWaitSeconds: s.trainingSpotMaxWaitSeconds,
+      batchJobQueue: s.batchJobQueue,
+      batchJobDefinition: s.batchJobDefinition,
+      defaults: { dataset: s.trainingDataset, algorithm: s.trainingAlgorithm, classes: s.trainingClasses, seed: s.trainingSeed },
+      cooldownHours: s.cooldownHours,
+      promotionPolicy: s.promotionPolicy,
+    },
+    serving: { sampleRate: s.sampleRate, experimentCacheMs: s.experimentCacheMs, canaryCheckMs: s.canaryCheckMs },
+    local: {
+      target: s.target,
+      home: path.resolve(s.home ?? '.xdr-ml'),
+      port: s.port,
+      bootstrap: s.bootstrap,
+      datasetsDir: s.datasetsDir ?? DEFAULT_DATASETS_DIR,
+      datasetsDirSet: s.datasetsDir !== undefined,
+      actor: s.actor,
+      user: s.user ?? s.userName,
+    },
+    codeVersion: s.codeVersion ? `${PACKAGE_VERSION}+${s.codeVersion}` : PACKAGE_VERSION,
+    container: {
+      baseDir: s.containerBaseDir,
+      hyperparameters: s.containerHyperparameters,
+      manifestChannel: s.containerManifestChannel,
+      trainingChannel: s.containerTrainingChannel,
+      outputUri: s.containerOutputUri,
+    },
+    deployment: { account: s.cdkDefaultAccount, region: s.cdkDefaultRegion },
   };
 }
 
-/** Environment variables that make a Lambda function see the same configuration. */
+/**
+ * The configuration a deployment is synthesised with: CDK context over the environment, the CDK
+ * CLI's account and region where the platform's own are unset; a training backend the cloud can
+ * run (never 'local').
+ * @throws ConfigError naming the context key or variable
+ */
+export function loadDeployConfig(env: NodeJS.ProcessEnv, context: ConfigSource): PlatformConfig {
+  const deployment = loadConfig(env, {}, 'CDK context').deployment;
+  const config = loadConfig(
+    { ...env, [ENV_KEYS.account]: env[ENV_KEYS.account] ?? deployment.account, [ENV_KEYS.region]: env[ENV_KEYS.region] ?? deployment.region },
+    context,
+    'CDK context',
+  );
+  if (config.training.backend === 'local') {
+    throw new ConfigError(`Invalid configuration: ${ENV_KEYS.trainingBackend} (CDK context trainingBackend) must be 'sagemaker' or 'batch' when deploying (got "local")`, ENV_KEYS.trainingBackend);
+  }
+  return config;
+}
+
+/**
+ * Throws a ConfigError naming `key` unless `value` is set: for settings one backend or door
+ * requires (the SageMaker image, the Batch queue …).
+ */
+export function requireSetting<T>(value: T | undefined, key: SettingKey, why: string): T {
+  if (value === undefined || value === null || value === '') throw new ConfigError(`Invalid configuration: ${ENV_KEYS[key]} is required ${why}`, ENV_KEYS[key]);
+  return value;
+}
+
+/** Environment variables that make a Lambda function (or the training container) see the same configuration. */
 export function configToEnvironment(config: PlatformConfig): Record<string, string> {
   const env: Record<string, string> = {
     [ENV_KEYS.stage]: config.stage,
@@ -169,9 +424,13 @@ export function configToEnvironment(config: PlatformConfig): Record<string, stri
     [ENV_KEYS.maxRecallDrop]: String(config.thresholds.maxRecallDrop),
     [ENV_KEYS.driftShareThreshold]: String(config.thresholds.driftShareThreshold),
     [ENV_KEYS.dataVolumeThreshold]: String(config.thresholds.dataVolumeThreshold),
+    [ENV_KEYS.accuracyThreshold]: String(config.thresholds.accuracyThreshold),
     [ENV_KEYS.onnxMergeBudgetBytes]: String(config.onnx.mergeBudgetBytes),
     [ENV_KEYS.onnxMergeMaxNodes]: String(config.onnx.mergeMaxNodes),
+    [ENV_KEYS.cooldownHours]: String(config.training.cooldownHours),
+    [ENV_KEYS.sampleRate]: String(config.serving.sampleRate),
   };
+  if (config.training.promotionPolicy) env[ENV_KEYS.promotionPolicy] = config.training.promotionPolicy;
   for (const t of TABLES) env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] = config.tables[t.id];
   for (const b of BUCKETS) env[`XDR_ML_BUCKET_${b.id.toUpperCase()}`] = config.buckets[b.id];
   return env;

@@ -1,16 +1,30 @@
-// Domain errors shared by the core: each carries the HTTP status it maps to, and `expose`
-// (true below 500) says whether its message may be shown to callers.
+// The one error base of the platform. Every module's errors derive from XdrError; each carries the
+// HTTP status it maps to and `expose`, which says whether its message may be shown to a caller.
+// XdrError itself is an internal failure (500, not exposed); DomainError is the caller's (4xx).
 
-export class DomainError extends Error {
-  override readonly name: string = 'DomainError';
-  readonly statusCode: number = 400;
-  readonly expose: boolean = true;
+export interface XdrErrorOptions {
+  readonly cause?: unknown;
   /** Structured details safe to return to the caller (e.g. the offending fields). */
   readonly details?: unknown;
-  constructor(message: string, options: { cause?: unknown; details?: unknown } = {}) {
+}
+
+/** Base of every error the platform throws: 500 and not exposed unless a subclass says otherwise. */
+export class XdrError extends Error {
+  override readonly name: string = 'XdrError';
+  readonly statusCode: number = 500;
+  readonly expose: boolean = false;
+  readonly details?: unknown;
+  constructor(message: string, options: XdrErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.details = options.details;
   }
+}
+
+/** A refusal the caller can act on: 4xx, its message shown. */
+export class DomainError extends XdrError {
+  override readonly name: string = 'DomainError';
+  override readonly statusCode: number = 400;
+  override readonly expose: boolean = true;
 }
 
 /** Bad input: names what is wrong. */

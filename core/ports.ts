@@ -1,20 +1,15 @@
 // Ports: the interfaces the core needs from storage and messaging. Adapters implement them over
 // AWS SDK v3 (real AWS or the embedded dynalite + s3rver); unit tests may use in-memory fakes.
+import { XdrError } from './errors';
 
 /** Thrown by stores when a conditional write loses (item exists, revision moved on, ...). */
-export class ConditionFailedError extends Error {
-  override readonly name = 'ConditionFailedError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+export class ConditionFailedError extends XdrError {
+  override readonly name: string = 'ConditionFailedError';
 }
 
 /** Thrown when a key or item does not exist. */
-export class NotFoundError extends Error {
-  override readonly name = 'NotFoundError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+export class NotFoundError extends XdrError {
+  override readonly name: string = 'NotFoundError';
 }
 
 /** Blob storage for one bucket (S3). Keys are immutable by convention (content-addressed). */

@@ -12,16 +12,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import { loadConfig, type PlatformConfig } from '../config/config';
+import { loadConfig, type ConfigSource, type PlatformConfig } from '../config/config';
+import { processEnvironment } from '../config/environment';
 import { BUCKETS, TABLES, type TableDefinition } from '../config/resources';
 import { createAwsClients } from '../adapters/clients';
+import { XdrError } from '../core/errors';
 import { processAlive } from './process-alive';
 
-export class EmbeddedCloudError extends Error {
-  override readonly name = 'EmbeddedCloudError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+export class EmbeddedCloudError extends XdrError {
+  override readonly name: string = 'EmbeddedCloudError';
 }
 
 /** What the owner of a state directory publishes for other processes. */
@@ -47,13 +46,15 @@ export interface EmbeddedCloudOptions {
   /** State directory; default $XDR_ML_HOME or ./.xdr-ml */
   readonly home?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Settings over the environment (the configuration the cloud hands back is built with them). */
+  readonly overrides?: ConfigSource;
   /** How long to wait for a starting owner to publish its endpoints. */
   readonly connectTimeoutMs?: number;
 }
 
 /** The state directory in use: $XDR_ML_HOME or .xdr-ml in the working directory. */
-export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.XDR_ML_HOME || '.xdr-ml');
+export function resolveHome(env: NodeJS.ProcessEnv = processEnvironment()): string {
+  return loadConfig(env).local.home;
 }
 
 const LOCK_FILE = 'cloud.lock';
@@ -138,8 +139,9 @@ function listen(server: Server): Promise<AddressInfo> {
  * await cloud.stop();
  */
 export async function startEmbeddedCloud(options: EmbeddedCloudOptions = {}): Promise<EmbeddedCloud> {
-  const env = options.env ?? process.env;
-  const home = options.home ? path.resolve(options.home) : resolveHome(env);
+  const env = options.env ?? processEnvironment();
+  const overrides = options.overrides ?? {};
+  const home = options.home ? path.resolve(options.home) : loadConfig(env, overrides).local.home;
   mkdirSync(home, { recursive: true });
   const lockPath = path.join(home, LOCK_FILE);
   const recordPath = path.join(home, RECORD_FILE);
@@ -155,7 +157,7 @@ export async function startEmbeddedCloud(options: EmbeddedCloudOptions = {}): Pr
     if (fd !== undefined) {
       writeFileSync(fd, JSON.stringify({ pid: process.pid }));
       closeSync(fd);
-      return startOwned(home, lockPath, recordPath, env);
+      return startOwned(home, lockPath, recordPath, env, overrides);
     }
     const lock = readJson<{ pid: number }>(lockPath);
     if (lock && !processAlive(lock.pid)) {
@@ -171,7 +173,7 @@ export async function startEmbeddedCloud(options: EmbeddedCloudOptions = {}): Pr
     }
     const record = readJson<CloudRecord>(recordPath);
     if (record && lock && record.pid === lock.pid && (await answers(record.dynamodbEndpoint)) && (await answers(record.s3Endpoint))) {
-      return connected(home, record, env);
+      return connected(home, record, env, overrides);
     }
     if (Date.now() > deadline) {
       throw new EmbeddedCloudError(
@@ -183,21 +185,21 @@ export async function startEmbeddedCloud(options: EmbeddedCloudOptions = {}): Pr
   }
 }
 
-function configFor(env: NodeJS.ProcessEnv, dynamodb: string, s3: string): PlatformConfig {
-  return loadConfig({ ...env, XDR_ML_DYNAMODB_ENDPOINT: dynamodb, XDR_ML_S3_ENDPOINT: s3 });
+function configFor(env: NodeJS.ProcessEnv, overrides: ConfigSource, home: string, dynamodb: string, s3: string): PlatformConfig {
+  return loadConfig(env, { ...overrides, home, dynamodbEndpoint: dynamodb, s3Endpoint: s3 });
 }
 
-function connected(home: string, record: CloudRecord, env: NodeJS.ProcessEnv): EmbeddedCloud {
+function connected(home: string, record: CloudRecord, env: NodeJS.ProcessEnv, overrides: ConfigSource): EmbeddedCloud {
   return {
     home,
     endpoints: { dynamodb: record.dynamodbEndpoint, s3: record.s3Endpoint },
-    config: configFor(env, record.dynamodbEndpoint, record.s3Endpoint),
+    config: configFor(env, overrides, home, record.dynamodbEndpoint, record.s3Endpoint),
     owner: false,
     stop: async () => undefined,
   };
 }
 
-async function startOwned(home: string, lockPath: string, recordPath: string, env: NodeJS.ProcessEnv): Promise<EmbeddedCloud> {
+async function startOwned(home: string, lockPath: string, recordPath: string, env: NodeJS.ProcessEnv, overrides: ConfigSource): Promise<EmbeddedCloud> {
   let dynamo: Server | undefined;
   let s3: S3rver | undefined;
   const release = () => {
@@ -205,7 +207,7 @@ async function startOwned(home: string, lockPath: string, recordPath: string, en
     rmSync(lockPath, { force: true });
   };
   try {
-    const base = loadConfig(env);
+    const base = loadConfig(env, overrides);
     dynamo = dynalite({ path: path.join(home, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const dynamoAddress = await listen(dynamo);
     const s3Directory = path.join(home, 's3');
@@ -220,7 +222,7 @@ async function startOwned(home: string, lockPath: string, recordPath: string, en
     });
     const s3Address = await s3.run();
     const endpoints = { dynamodb: `http://127.0.0.1:${dynamoAddress.port}`, s3: `http://127.0.0.1:${s3Address.port}` };
-    const config = configFor(env, endpoints.dynamodb, endpoints.s3);
+    const config = configFor(env, overrides, home, endpoints.dynamodb, endpoints.s3);
     await ensureTables(config);
     const record: CloudRecord = { pid: process.pid, startedAt: new Date().toISOString(), dynamodbEndpoint: endpoints.dynamodb, s3Endpoint: endpoints.s3 };
     const tmp = `${recordPath}.${process.pid}.tmp`;

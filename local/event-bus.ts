@@ -3,6 +3,7 @@
 // asynchronously (like EventBridge, a publisher never waits for or sees a consumer's failure);
 // `drain()` waits until every delivery so far has finished.
 import { randomUUID } from 'node:crypto';
+import { EVENT_SOURCE } from '../core/events';
 import type { EventPublisher } from '../core/ports';
 
 /** An event as published, in EventBridge's envelope shape. */
@@ -44,7 +45,7 @@ export class InProcessEventBus implements EventPublisher {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(options: InProcessEventBusOptions = {}) {
-    this.source = options.source ?? 'mini-xdr-ml';
+    this.source = options.source ?? EVENT_SOURCE;
     this.keep = options.keep ?? 1000;
     this.onError =
       options.onError ??

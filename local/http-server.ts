@@ -1,17 +1,15 @@
-// The local API server: serves every route of functions/catalogue.ts from the same handler
+// The local API server: serves every route of config/functions.ts from the same handler
 // modules as the Lambda functions, by turning each HTTP request into an API Gateway v2 event.
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiGatewayEvent, lambdaContext } from './api-gateway-event';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { EventPublisher } from '../core/ports';
 import type { PublishedEvent } from './event-bus';
+import { HandlerModules } from './handler-modules';
 import { LOCAL_EVENTS_PATH } from './server-record';
-import { allRoutes, FUNCTIONS, type FunctionDefinition, type RouteDefinition } from '../functions/catalogue';
-
-type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+import { allRoutes, FUNCTIONS, type FunctionDefinition, type RouteDefinition } from '../config/functions';
 
 interface CompiledRoute {
   readonly route: RouteDefinition;
@@ -73,23 +71,6 @@ export interface LocalApiServer {
   close(): Promise<void>;
 }
 
-/** Loads handler modules lazily (first request), as a Lambda cold start would. */
-class HandlerCache {
-  private readonly handlers = new Map<string, LambdaHandler>();
-  constructor(private readonly root: string) {}
-  get(fn: FunctionDefinition): LambdaHandler {
-    let h = this.handlers.get(fn.id);
-    if (!h) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(path.join(this.root, fn.entry)) as { handler?: LambdaHandler };
-      if (typeof mod.handler !== 'function') throw new Error(`${fn.entry} does not export a handler`);
-      h = mod.handler;
-      this.handlers.set(fn.id, h);
-    }
-    return h;
-  }
-}
-
 /**
  * Starts the local API on 127.0.0.1 (never another interface: locally there is no authorisation).
  *
@@ -100,8 +81,9 @@ export async function startLocalApiServer(
     port?: number;
     functions?: readonly FunctionDefinition[];
     root?: string;
-    /** When set, POST /local/events { detailType, detail } publishes to it (like `aws events put-events`). */
-    /** The in-process bus behind the local-only events route (its `published` events are listed by GET). */
+    /** Handler modules shared with the event runtime (default: loaded from `root`). */
+    handlers?: HandlerModules;
+    /** The in-process bus behind the local-only events route: POST publishes (like `aws events put-events`), GET lists its recent events. */
     localEvents?: EventPublisher & { readonly published?: readonly PublishedEvent[] };
   } = {},
 ): Promise<LocalApiServer> {
@@ -109,7 +91,7 @@ export async function startLocalApiServer(
   const routes = allRoutes(options.functions ?? FUNCTIONS)
     .map(({ route, fn }) => compile(route, fn))
     .sort((a, b) => a.paramNames.length - b.paramNames.length);
-  const handlers = new HandlerCache(options.root ?? path.resolve(__dirname, '..'));
+  const handlers = options.handlers ?? new HandlerModules(options.root);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
@@ -152,7 +134,7 @@ export async function startLocalApiServer(
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       });
       try {
-        const result = await handlers.get(match.fn)(event, lambdaContext(match.fn.id, { timeoutSeconds: match.fn.timeoutSeconds, memoryMb: match.fn.memoryMb, requestId }));
+        const result = await handlers.get<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(match.fn)(event, lambdaContext(match.fn.id, { timeoutSeconds: match.fn.timeoutSeconds, memoryMb: match.fn.memoryMb, requestId }));
         const outHeaders: Record<string, string> = {};
         for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
         send(result.statusCode ?? 200, result.body ?? '', outHeaders);

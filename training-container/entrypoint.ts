@@ -8,43 +8,30 @@
 //   node bin/run-ts.js training-container/entrypoint.ts [--base-dir DIR]     (default SM_BASE_DIR or /opt/ml)
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createAwsClients } from '../adapters/clients';
-import { S3ObjectStore } from '../adapters/s3-object-store';
-import { loadConfig } from '../config/config';
+import { loadConfig, type PlatformConfig } from '../config/config';
 import { runTrainingJob } from '../core/pipeline';
-import type { ObjectStore } from '../core/ports';
 import { REGISTRATION_FILE } from '../core/retraining/backend';
+import { objectStores } from '../platform/object-stores';
 import { ChannelObjectStore, contractPaths, DirectoryObjectStore, HyperparameterError, ManifestTable, parseHyperparameters } from './sagemaker-contract';
 import { stageInputsFromS3, uploadModelDir, type S3Staging } from './s3-staging';
 
-/** The metrics the entrypoint prints, as SageMaker metric definitions (regexes over the log). */
-export const METRIC_DEFINITIONS: readonly { readonly Name: string; readonly Regex: string }[] = [
-  'macro_f1',
-  'weighted_f1',
-  'accuracy',
-  'log_loss',
-  'ece',
-  'rows',
-  'train_seconds',
-].map((name) => ({ Name: name, Regex: `metric: ${name}=([-+0-9.eE]+);` }));
-
-/** The base directory: `--base-dir`, else SM_BASE_DIR, else /opt/ml. */
-export function baseDirFrom(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+/** The base directory: `--base-dir`, else SM_BASE_DIR (config.container.baseDir), else /opt/ml. */
+export function baseDirFrom(argv: readonly string[], container: PlatformConfig['container']): string {
   const i = argv.indexOf('--base-dir');
   if (i >= 0 && argv[i + 1]) return path.resolve(argv[i + 1]);
-  return path.resolve(env.SM_BASE_DIR || '/opt/ml');
+  return path.resolve(container.baseDir || '/opt/ml');
 }
 
 /**
  * Runs one training job in `base`; answers the process exit code (0 success, 1 failure).
  * @example process.exitCode = await runEntrypoint('/opt/ml', (line) => console.log(line));
  */
-export async function runEntrypoint(base: string, log: (line: string) => void, now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runEntrypoint(base: string, log: (line: string) => void, now: () => number = Date.now, config?: PlatformConfig): Promise<number> {
   const paths = contractPaths(base);
   const started = now();
   try {
     // platform settings the job follows (the stack passes them in the environment): how model.onnx merges trees
-    const { onnx } = loadConfig(env);
+    const { onnx, codeVersion } = config ?? loadConfig();
     let raw: unknown;
     try {
       raw = JSON.parse(await readFile(paths.hyperparameters, 'utf8'));
@@ -67,6 +54,7 @@ export async function runEntrypoint(base: string, log: (line: string) => void, n
           return { version: 0 };
         },
         onnx,
+        codeVersion,
         now,
       },
       {
@@ -111,16 +99,25 @@ export async function runEntrypoint(base: string, log: (line: string) => void, n
  * then the job, then the upload of the model directory.
  */
 async function main(): Promise<number> {
-  const base = baseDirFrom(process.argv.slice(2), process.env);
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  let config: PlatformConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    // the contract's failure file still says why, at the base directory the arguments name
+    const base = baseDirFrom(process.argv.slice(2), {});
+    const reason = `${(error as Error).name}: ${(error as Error).message}`;
+    await mkdir(contractPaths(base).output, { recursive: true });
+    await writeFile(contractPaths(base).failure, reason);
+    log(`training failed: ${reason}`);
+    return 1;
+  }
+  const base = baseDirFrom(process.argv.slice(2), config.container);
   let staging: S3Staging | undefined;
-  let storeFor: ((bucket: string) => ObjectStore) | undefined;
-  if (process.env.XDR_ML_HYPERPARAMETERS) {
-    const config = loadConfig(process.env);
-    const clients = createAwsClients(config);
-    storeFor = (bucket) => new S3ObjectStore(clients.s3, bucket);
+  const stores = config.container.hyperparameters ? objectStores(config) : undefined;
+  if (stores) {
     try {
-      staging = await stageInputsFromS3(process.env, base, storeFor);
+      staging = await stageInputsFromS3(config.container, base, stores.storeFor);
     } catch (error) {
       await mkdir(contractPaths(base).output, { recursive: true });
       await writeFile(contractPaths(base).failure, `S3StagingError: ${(error as Error).message}`);
@@ -128,8 +125,9 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  const code = await runEntrypoint(base, log);
-  if (code === 0 && staging && storeFor) log(`uploaded ${await uploadModelDir(base, staging.outputUri, storeFor)} files to ${staging.outputUri}`);
+  const code = await runEntrypoint(base, log, Date.now, config);
+  if (code === 0 && staging && stores) log(`uploaded ${await uploadModelDir(base, staging.outputUri, stores.storeFor)} files to ${staging.outputUri}`);
+  stores?.close();
   return code;
 }
 

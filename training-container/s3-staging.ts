@@ -6,6 +6,7 @@
 // adapters/training-backends/batch-backend.ts puts in the container overrides.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ENV_KEYS, type PlatformConfig } from '../config/config';
 import type { ObjectStore } from '../core/ports';
 import { contractPaths } from './sagemaker-contract';
 
@@ -19,31 +20,31 @@ function parseS3Uri(uri: string, variable: string): { bucket: string; key: strin
   return { bucket: m[1], key: m[2] };
 }
 
-/** Stages the inputs when the environment asks for it; undefined when it does not (SageMaker, local). */
-export async function stageInputsFromS3(env: NodeJS.ProcessEnv, base: string, storeFor: (bucket: string) => ObjectStore): Promise<S3Staging | undefined> {
-  if (!env.XDR_ML_HYPERPARAMETERS) return undefined;
+/** Stages the inputs when the configuration asks for it (config.container); undefined when it does not (SageMaker, local). */
+export async function stageInputsFromS3(container: PlatformConfig['container'], base: string, storeFor: (bucket: string) => ObjectStore): Promise<S3Staging | undefined> {
+  if (!container.hyperparameters) return undefined;
   const paths = contractPaths(base);
-  const manifestUri = parseS3Uri(env.XDR_ML_CHANNEL_MANIFEST ?? '', 'XDR_ML_CHANNEL_MANIFEST');
-  const trainingUri = parseS3Uri(env.XDR_ML_CHANNEL_TRAINING ?? '', 'XDR_ML_CHANNEL_TRAINING');
-  parseS3Uri(env.XDR_ML_OUTPUT_URI ?? '', 'XDR_ML_OUTPUT_URI');
+  const manifestUri = parseS3Uri(container.manifestChannel ?? '', ENV_KEYS.containerManifestChannel);
+  const trainingUri = parseS3Uri(container.trainingChannel ?? '', ENV_KEYS.containerTrainingChannel);
+  parseS3Uri(container.outputUri ?? '', ENV_KEYS.containerOutputUri);
   await mkdir(path.dirname(paths.hyperparameters), { recursive: true });
   await mkdir(paths.manifest, { recursive: true });
   await mkdir(paths.training, { recursive: true });
-  await writeFile(paths.hyperparameters, env.XDR_ML_HYPERPARAMETERS);
+  await writeFile(paths.hyperparameters, container.hyperparameters);
   const manifest = await storeFor(manifestUri.bucket).get(manifestUri.key);
   await writeFile(path.join(paths.manifest, path.posix.basename(manifestUri.key)), manifest);
   const { chunks } = JSON.parse(Buffer.from(manifest).toString('utf8')) as { chunks?: { key: string }[] };
   const chunkStore = storeFor(trainingUri.bucket);
   for (const c of chunks ?? []) {
-    if (!c.key.startsWith(trainingUri.key)) throw new Error(`manifest chunk ${c.key} is outside ${env.XDR_ML_CHANNEL_TRAINING}`);
+    if (!c.key.startsWith(trainingUri.key)) throw new Error(`manifest chunk ${c.key} is outside ${container.trainingChannel}`);
     await writeFile(path.join(paths.training, path.posix.basename(c.key)), await chunkStore.get(c.key));
   }
-  return { outputUri: env.XDR_ML_OUTPUT_URI as string };
+  return { outputUri: container.outputUri as string };
 }
 
 /** Uploads every file of <base>/model/ under the output URI (keys relative to the model directory). */
 export async function uploadModelDir(base: string, outputUri: string, storeFor: (bucket: string) => ObjectStore): Promise<number> {
-  const { bucket, key } = parseS3Uri(outputUri, 'XDR_ML_OUTPUT_URI');
+  const { bucket, key } = parseS3Uri(outputUri, ENV_KEYS.containerOutputUri);
   const prefix = key.endsWith('/') ? key : `${key}/`;
   const store = storeFor(bucket);
   const root = contractPaths(base).model;

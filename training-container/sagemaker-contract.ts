@@ -11,6 +11,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { DatasetManifest } from '../core/datasets';
+import { InvalidInputError } from '../core/errors';
+import { DatasetName, ModelName } from '../core/names';
 import { ConditionFailedError, NotFoundError, type Item, type ItemTable, type ObjectStore } from '../core/ports';
 import { HYPERPARAMETER_KEYS as K } from '../core/retraining/backend';
 
@@ -29,11 +31,8 @@ export function contractPaths(base: string) {
 }
 
 /** A hyperparameter file that cannot be used (names the parameter). */
-export class HyperparameterError extends Error {
-  override readonly name = 'HyperparameterError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+export class HyperparameterError extends InvalidInputError {
+  override readonly name: string = 'HyperparameterError';
 }
 
 const intText = (min: number) =>
@@ -45,11 +44,11 @@ const intText = (min: number) =>
 
 const hyperparameterSchema = z
   .object({
-    [K.model]: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)'),
+    [K.model]: ModelName,
+    [K.dataset]: DatasetName,
     [K.algorithm]: z.enum(['gbdt', 'mlp']),
     [K.classes]: z.enum(['fine', 'taxonomy', 'mini-xdr', 'kdd-category']).default('taxonomy'),
     [K.seed]: intText(0).default(42),
-    [K.dataset]: z.string().min(1),
     [K.datasetVersion]: intText(1).optional(),
     [K.jobId]: z.string().min(1).optional(),
     [K.author]: z.string().min(1).default('training-container'),

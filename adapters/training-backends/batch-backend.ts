@@ -3,9 +3,10 @@
 // locations of its inputs and output. The job definition's command must stage the inputs into the
 // SageMaker directory layout and upload /opt/ml/model to XDR_ML_OUTPUT_URI (see the report/README:
 // the entrypoint itself reads and writes local directories only).
-import { DescribeJobsCommand, SubmitJobCommand, type BatchClient, type SubmitJobRequest } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobsCommand, SubmitJobCommand, type SubmitJobRequest } from '@aws-sdk/client-batch';
+import { ENV_KEYS, type PlatformConfig } from '../../config/config';
 import type { TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
-import { TRAINING_OUTPUT_PREFIX } from './sagemaker-backend';
+import { batchOutputUri } from './state-change';
 
 export interface BatchBackendOptions {
   readonly jobQueue: string;
@@ -17,11 +18,6 @@ export interface BatchBackendOptions {
   readonly memoryMib?: number;
   /** @default 4 hours */
   readonly timeoutSeconds?: number;
-}
-
-/** Where a Batch job writes its /opt/ml/model files. */
-export function batchOutputUri(artefactsBucket: string, jobId: string): string {
-  return `s3://${artefactsBucket}/${TRAINING_OUTPUT_PREFIX}${jobId}/model/`;
 }
 
 /** The SubmitJob request of a job (pure; tested without AWS). */
@@ -38,10 +34,10 @@ export function submitJobRequest(job: TrainingJobSpec, o: BatchBackendOptions): 
       environment: [
         { name: 'SM_BASE_DIR', value: '/opt/ml' },
         { name: 'XDR_ML_JOB_ID', value: job.jobId },
-        { name: 'XDR_ML_HYPERPARAMETERS', value: JSON.stringify(job.hyperparameters) },
-        { name: 'XDR_ML_CHANNEL_TRAINING', value: `s3://${o.datasetsBucket}/${job.dataset.chunkPrefix}` },
-        { name: 'XDR_ML_CHANNEL_MANIFEST', value: `s3://${o.datasetsBucket}/${job.dataset.manifestKey}` },
-        { name: 'XDR_ML_OUTPUT_URI', value: batchOutputUri(o.artefactsBucket, job.jobId) },
+        { name: ENV_KEYS.containerHyperparameters, value: JSON.stringify(job.hyperparameters) },
+        { name: ENV_KEYS.containerTrainingChannel, value: `s3://${o.datasetsBucket}/${job.dataset.chunkPrefix}` },
+        { name: ENV_KEYS.containerManifestChannel, value: `s3://${o.datasetsBucket}/${job.dataset.manifestKey}` },
+        { name: ENV_KEYS.containerOutputUri, value: batchOutputUri(o.artefactsBucket, job.jobId) },
       ],
       ...(resources.length ? { resourceRequirements: resources } : {}),
     },
@@ -68,4 +64,9 @@ export class BatchTrainingBackend implements TrainingBackend {
     const j = out.jobs?.[0];
     return { status: j?.status, statusReason: j?.statusReason, exitCode: j?.container?.exitCode };
   }
+}
+
+/** The Batch client of a configuration (the region; Batch has no local endpoint). */
+export function createBatchClient(config: PlatformConfig): BatchClient {
+  return new BatchClient({ region: config.region });
 }

@@ -5,4 +5,3 @@ export * from './batch-backend';
 export * from './local-backend';
 export * from './state-change';
 export * from './job-output';
-export * from './local-retraining';

@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ENV_KEYS } from '../../config/config';
+import { childEnvironment } from '../../config/environment';
 import type { ObjectStore } from '../../core/ports';
 import type { CompletionInput, TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
 
@@ -21,6 +23,8 @@ export interface LocalBackendOptions {
   readonly projectRoot?: string;
   /** Where the child's output goes. @default appended to `<job dir>/training.log` */
   readonly log?: (jobId: string, line: string) => void;
+  /** The child's environment given its own variables. @default this process's environment plus them */
+  readonly environment?: (extra: Record<string, string>) => NodeJS.ProcessEnv;
 }
 
 export class LocalTrainingBackend implements TrainingBackend {
@@ -51,7 +55,7 @@ export class LocalTrainingBackend implements TrainingBackend {
     const child = spawn(process.execPath, [path.join(root, 'bin', 'run-ts.js'), path.join(root, 'training-container', 'entrypoint.ts'), '--base-dir', base], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SM_BASE_DIR: base },
+      env: (this.options.environment ?? childEnvironment)({ [ENV_KEYS.containerBaseDir]: base }),
     });
     const logFile = path.join(base, 'training.log');
     const lines: string[] = [];

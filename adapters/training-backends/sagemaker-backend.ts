@@ -3,12 +3,9 @@
 // staged manifest, both in the datasets bucket), the output path in the artefacts bucket, instance
 // type/count, max runtime, optional managed spot training with checkpointing, the hyperparameters
 // (strings) and metric definitions for the lines the entrypoint prints.
-import { CreateTrainingJobCommand, DescribeTrainingJobCommand, type CreateTrainingJobRequest, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import type { TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
-import { METRIC_DEFINITIONS } from '../../training-container/entrypoint';
-
-/** Key prefix (in the artefacts bucket) under which training jobs write; the training role may write only here. */
-export const TRAINING_OUTPUT_PREFIX = 'training-output/';
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient, type CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
+import type { PlatformConfig } from '../../config/config';
+import { METRIC_DEFINITIONS, TRAINING_OUTPUT_PREFIX, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
 
 export interface SageMakerBackendOptions {
   readonly image: string;
@@ -93,4 +90,9 @@ export class SageMakerTrainingBackend implements TrainingBackend {
       billableSeconds: out.BillableTimeInSeconds,
     };
   }
+}
+
+/** The SageMaker client of a configuration (the region). */
+export function createSageMakerClient(config: PlatformConfig): SageMakerClient {
+  return new SageMakerClient({ region: config.region });
 }

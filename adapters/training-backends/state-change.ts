@@ -1,9 +1,14 @@
-// Parses the EventBridge completion events of the cloud backends into the CompletionHandler's input:
-// SageMaker's "SageMaker Training Job State Change" and Batch's "Batch Job State Change". Events of
-// states that are not final (InProgress, RUNNABLE …) answer undefined: nothing to do yet.
+// Parses the completion events of every backend into the CompletionHandler's input: SageMaker's
+// "SageMaker Training Job State Change", Batch's "Batch Job State Change" and the local backend's
+// "Local Training Job State Change". Events of states that are not final (InProgress, RUNNABLE …)
+// answer undefined: nothing to do yet.
 import { z } from 'zod';
-import type { CompletionInput } from '../../core/retraining/backend';
-import { batchOutputUri } from './batch-backend';
+import { LOCAL_TRAINING_STATE_CHANGE, TRAINING_OUTPUT_PREFIX, type CompletionInput } from '../../core/retraining/backend';
+
+/** Where a Batch job writes its /opt/ml/model files. */
+export function batchOutputUri(artefactsBucket: string, jobId: string): string {
+  return `s3://${artefactsBucket}/${TRAINING_OUTPUT_PREFIX}${jobId}/model/`;
+}
 
 const sagemakerEvent = z.object({
   source: z.literal('aws.sagemaker'),
@@ -61,4 +66,27 @@ export function parseBatchStateChange(event: unknown, options: { readonly artefa
     return { jobId: d.jobName, state: 'Failed', failureReason: `${d.statusReason ?? d.container?.reason ?? 'AWS Batch reported the job failed'}${exit}` };
   }
   return undefined;
+}
+
+const localEvent = z.object({
+  'detail-type': z.literal(LOCAL_TRAINING_STATE_CHANGE),
+  detail: z
+    .object({ jobId: z.string().min(1), state: z.enum(['Completed', 'Failed']), outputLocation: z.string().min(1).optional(), failureReason: z.string().optional() })
+    .strict(),
+});
+
+/** "Local Training Job State Change" (the local backend's, on the in-process bus) → CompletionInput. */
+export function parseLocalStateChange(event: unknown): CompletionInput {
+  const { detail } = localEvent.parse(event);
+  return detail;
+}
+
+/**
+ * Any backend's completion event → CompletionInput, chosen by its source and detail type;
+ * undefined for a state that is not final.
+ */
+export function parseCompletionEvent(event: { readonly source?: unknown; readonly 'detail-type'?: unknown }, options: { readonly artefactsBucket: string }): CompletionInput | undefined {
+  if (event['detail-type'] === LOCAL_TRAINING_STATE_CHANGE) return parseLocalStateChange(event);
+  if (event.source === 'aws.batch') return parseBatchStateChange(event, options);
+  return parseSageMakerStateChange(event);
 }

@@ -1,11 +1,9 @@
 // `xdr-ml ab-test create|list|results|stop`: A/B, shadow and canary experiments from the terminal,
-// on the same core service the HTTP API uses (the registry session's tables, plus the prediction
-// log for outcomes and a model server to check that a challenger loads).
+// on the platform's experiments service — the one the HTTP API uses.
 import type { Command } from 'commander';
-import { ExperimentService, ExperimentStore, type Experiment, type ExperimentMode, type ExperimentResults } from '../../core/experiments';
-import { ModelServer, PredictionLog, type SessionFactory } from '../../core/serving';
+import type { Experiment, ExperimentMode, ExperimentResults } from '../../core/experiments';
 import { CliError, printJson, printTable } from '../output';
-import { cliActor, refreshLocalExports, withRegistry, type RegistrySession } from './registry';
+import { cliActor, refreshLocalExports, withPlatform } from '../session';
 
 function number(value: string, what: string, min: number, max: number): number {
   const n = Number(value);
@@ -17,30 +15,6 @@ function integer(value: string, what: string, min = 1): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new CliError(`${what} must be an integer >= ${min} (got '${value}')`, 2);
   return n;
-}
-
-/** The experiments service over a registry session. */
-function serviceFor(session: RegistrySession): ExperimentService {
-  const { stores, config } = session.platform;
-  let server: ModelServer | undefined;
-  return new ExperimentService({
-    store: new ExperimentStore(stores.tables.experiments),
-    registry: session.registry,
-    loader: {
-      load: (model, version) => {
-        if (!server) {
-          // onnxruntime-node is loaded only by the command that needs it (create).
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { createOnnxSession } = require('../../core/serving/onnx-session') as { createOnnxSession: SessionFactory };
-          server = new ModelServer({ registry: session.registry, artefacts: stores.buckets.artefacts, sessions: createOnnxSession });
-        }
-        return server.load(model, version);
-      },
-    },
-    predictionLog: new PredictionLog({ inference: stores.tables.inference, telemetry: stores.buckets.telemetry }),
-    audit: session.audit,
-    thresholds: { minMacroF1: config.thresholds.minMacroF1, maxRecallDrop: config.thresholds.maxRecallDrop },
-  });
 }
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
@@ -135,11 +109,10 @@ export function registerAbTest(program: Command): void {
               }
             : undefined,
           reason: opts.reason,
-          actor: cliActor(),
         };
-        return withRegistry(async (session) => {
-          const experiment = await serviceFor(session)
-            .create(input)
+        return withPlatform(async (session) => {
+          const experiment = await session.platform.experiments
+            .create({ ...input, actor: cliActor(session.platform.config) })
             .catch(async (error: unknown) => {
               await refreshLocalExports(session).catch(() => undefined); // a refusal is audited
               throw error;
@@ -158,8 +131,8 @@ export function registerAbTest(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { model?: string; state?: string; json?: boolean }) => {
       if (opts.state !== undefined && !['running', 'stopped', 'rolled-back'].includes(opts.state)) throw new CliError(`--state must be running, stopped or rolled-back (got '${opts.state}')`, 2);
-      return withRegistry(async (session) => {
-        const experiments = await serviceFor(session).list({ model: opts.model, state: opts.state as Experiment['state'] | undefined });
+      return withPlatform(async (session) => {
+        const experiments = await session.platform.experiments.list({ model: opts.model, state: opts.state as Experiment['state'] | undefined });
         if (opts.json) return printJson(experiments);
         if (experiments.length === 0) return void process.stdout.write('no experiments\n');
         printTable(
@@ -173,8 +146,8 @@ export function registerAbTest(program: Command): void {
     .description('Per-arm metrics with intervals, p-values (z-test, always-valid mSPRT), sample-ratio check and the recommendation')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { json?: boolean }) =>
-      withRegistry(async (session) => {
-        const results = await serviceFor(session).results(id);
+      withPlatform(async (session) => {
+        const results = await session.platform.experiments.results(id);
         if (opts.json) return printJson(results);
         printResults(results);
       }),
@@ -187,8 +160,8 @@ export function registerAbTest(program: Command): void {
     .option('--reason <reason>', 'why (recorded in the audit log)')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { promote?: boolean; force?: boolean; reason?: string; json?: boolean }) =>
-      withRegistry(async (session) => {
-        const result = await serviceFor(session).stop(id, { promote: opts.promote, force: opts.force, reason: opts.reason, actor: cliActor() });
+      withPlatform(async (session) => {
+        const result = await session.platform.experiments.stop(id, { promote: opts.promote, force: opts.force, reason: opts.reason, actor: cliActor(session.platform.config) });
         const updated = await refreshLocalExports(session);
         if (opts.json) return printJson({ ...result, updated });
         process.stdout.write(`stopped ${describeExperiment(result.experiment)}\n`);

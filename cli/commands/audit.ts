@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { exportAuditLog } from '../../core/audit/audit-log';
 import { CliError, printJson } from '../output';
-import { AUDIT_LOG_PATH, withRegistry } from './registry';
+import { AUDIT_LOG_PATH } from '../../platform';
+import { withPlatform } from '../session';
 
 /** Registers `audit verify` and `audit export`. */
 export function registerAudit(program: Command): void {
@@ -13,7 +14,7 @@ export function registerAudit(program: Command): void {
     .description('Recompute the hash chain; exit 1 when a record was changed or removed')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) =>
-      withRegistry(async (session) => {
+      withPlatform(async (session) => {
         const result = await session.audit.verify();
         if (opts.json) printJson({ stream: session.audit.stream, ...result });
         else if (result.ok) process.stdout.write(`audit log ${session.audit.stream}: ${result.records} record(s), chain verified, head ${result.headHash}\n`);
@@ -28,7 +29,7 @@ export function registerAudit(program: Command): void {
     .description('Render the audit log as Markdown')
     .option('--out <file>', 'output file', AUDIT_LOG_PATH)
     .action(async (opts: { out: string }) =>
-      withRegistry(async (session) => {
+      withPlatform(async (session) => {
         const result = await exportAuditLog(session.audit, opts.out);
         process.stdout.write(`wrote ${opts.out}: ${result.records} record(s), chain ${result.verification.ok ? 'verified' : `BROKEN: ${result.verification.problem}`}\n`);
       }),

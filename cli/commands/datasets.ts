@@ -1,16 +1,16 @@
 // `xdr-ml datasets ingest|list|show|synthesize`: dataset versions in the platform's datasets bucket
 // (Parquet chunks) and table (manifests). Thin: parses flags, calls core/datasets, prints.
 import type { Command } from 'commander';
+import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../../core/names';
 import { asManifest, ingestDataset, type DatasetManifest, type IngestStores } from '../../core/datasets';
 import type { DatasetFormat } from '../../core/datasets/source';
 import { findManifest, parseDatasetRef, synthesizeDataset, type DatasetRef, type SynthesizeResult } from '../../core/datasets/synthetic/synthesize';
 import { CliError, printJson, printTable } from '../output';
-import { openPlatform } from '../platform';
+import { openPlatform } from '../../platform';
 import { createProgressBar } from '../progress';
 
 /** Formats `datasets ingest --format` accepts. */
 export const INGEST_FORMATS: readonly ('auto' | DatasetFormat)[] = ['auto', 'cicids2017', 'cicids2017-improved', 'nsl-kdd', 'kddcup99', 'cowrie', 'threat-feed', 'csv'];
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Rejections printed by the human output. */
 const REJECTIONS_SHOWN = 5;
 
@@ -21,7 +21,7 @@ function usage(message: string): CliError {
 
 function requireName(name: string | undefined): string {
   if (name === undefined || name.length === 0) throw usage('--name <name> is required');
-  if (!NAME_PATTERN.test(name)) throw usage(`--name "${name}" is not a valid dataset name (letters, digits, '.', '_', '-'; max 128)`);
+  if (!DATASET_NAME_PATTERN.test(name)) throw usage(`--name "${name}" ${DATASET_NAME_RULE}`);
   return name;
 }
 
@@ -34,11 +34,11 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 async function withDatasetStores<T>(fn: (stores: IngestStores) => Promise<T>): Promise<T> {
-  const platform = await openPlatform();
+  const session = await openPlatform();
   try {
-    return await fn({ objects: platform.stores.buckets.datasets, manifests: platform.stores.tables.datasets });
+    return await fn(session.platform.datasets);
   } finally {
-    await platform.close();
+    await session.close();
   }
 }
 

@@ -5,7 +5,7 @@ import { parseDatasetRef } from '../../core/datasets/synthetic/synthesize';
 import type { ModelRegistry } from '../../core/registry/model-registry';
 import { evaluateModel, type ModelEvaluation } from '../../core/pipeline';
 import { CliError, printJson, printTable } from '../output';
-import { withRegistry } from './registry';
+import { withPlatform } from '../session';
 
 /** `<model>`, `<model>@<version>` or `<model>@<alias>`. */
 export interface ModelRef {
@@ -70,7 +70,7 @@ export function registerEvaluate(program: Command): void {
       } catch (error) {
         throw new CliError((error as Error).message, 2);
       }
-      const { version, evaluation } = await withRegistry(async (session) => {
+      const { version, evaluation } = await withPlatform(async (session) => {
         const v = await resolveModelVersion(session.registry, modelRef);
         const record = await session.registry.getVersion(modelRef.model, v);
         const { tables, buckets } = session.platform.stores;

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { CliError, printJson, printTable } from '../output';
 import { registerAudit } from './audit';
-import { cliActor, refreshLocalExports, registerRegistry, withRegistry } from './registry';
+import { cliActor, refreshLocalExports, withPlatform } from '../session';
+import { registerRegistry } from './registry';
 
 function parseVersion(value: string, what: string): number {
   const n = Number(value);
@@ -22,7 +23,7 @@ export function registerModels(program: Command): void {
     .description('List model lineages with their versions and aliases')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) =>
-      withRegistry(async ({ registry }) => {
+      withPlatform(async ({ registry }) => {
         const models = await registry.listModels();
         if (opts.json) return printJson(models);
         if (models.length === 0) return void process.stdout.write('no models registered yet\n');
@@ -50,13 +51,13 @@ export function registerModels(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (model: string, versionText: string, opts: { alias: string; force?: boolean; reason?: string; json?: boolean }) => {
       const version = parseVersion(versionText, 'version');
-      return withRegistry(async (session) => {
+      return withPlatform(async (session) => {
         const result = await session.registry
           .deploy(model, version, {
             alias: opts.alias,
             force: opts.force,
             reason: opts.reason,
-            actor: cliActor(),
+            actor: cliActor(session.platform.config),
             thresholds: { minMacroF1: session.platform.config.thresholds.minMacroF1, maxRecallDrop: session.platform.config.thresholds.maxRecallDrop },
           })
           .catch(async (error: unknown) => {
@@ -85,8 +86,8 @@ export function registerModels(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: { to?: string; alias: string; reason?: string; json?: boolean }) => {
       const toVersion = opts.to === undefined ? undefined : parseVersion(opts.to, '--to');
-      return withRegistry(async (session) => {
-        const result = await session.registry.rollback(model, { alias: opts.alias, toVersion, reason: opts.reason, actor: cliActor() });
+      return withPlatform(async (session) => {
+        const result = await session.registry.rollback(model, { alias: opts.alias, toVersion, reason: opts.reason, actor: cliActor(session.platform.config) });
         const updated = await refreshLocalExports(session);
         if (opts.json) return printJson({ ...result, updated });
         const { move } = result;

@@ -7,10 +7,9 @@ import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import { splitFields } from '../../core/datasets/csv-source';
 import { isGzipFile } from '../../core/datasets/line-reader';
-import { MAX_FLOWS_PER_REQUEST, ModelServer, type FlowPrediction } from '../../core/serving';
-import { createOnnxSession } from '../../core/serving/onnx-session';
+import { MAX_FLOWS_PER_REQUEST, type FlowPrediction } from '../../core/serving';
 import { CliError, printJson, printTable } from '../output';
-import { withRegistry } from './registry';
+import { withPlatform } from '../session';
 
 interface PredictOptions {
   model?: string;
@@ -45,9 +44,9 @@ export function registerPredict(program: Command): void {
     .action(async (opts: PredictOptions) => {
       const version = opts.version === undefined ? undefined : Number(opts.version);
       if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new CliError(`--version must be a positive integer (got '${opts.version}')`, 2);
-      return withRegistry(async ({ registry, platform }) => {
+      return withPlatform(async ({ platform }) => {
         const model = opts.model ?? platform.config.defaultModel;
-        const server = new ModelServer({ registry, artefacts: platform.stores.buckets.artefacts, sessions: createOnnxSession });
+        const server = platform.modelServer;
         const resolved = version ?? (await server.resolve(model));
         const { schema } = await server.load(model, resolved);
         const features = new Set(schema.features.map((f) => f.name));

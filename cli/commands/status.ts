@@ -1,9 +1,6 @@
 // `xdr-ml status`: where the platform's state lives and what it holds.
-import { ListBucketsCommand } from '@aws-sdk/client-s3';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
-import { BUCKETS, TABLES } from '../../config/resources';
-import { openPlatform } from '../platform';
+import { openPlatform } from '../../platform';
 import { printJson, printTable } from '../output';
 
 export function registerStatus(program: Command): void {
@@ -12,24 +9,16 @@ export function registerStatus(program: Command): void {
     .description('Show the state directory, endpoints, tables and buckets of the platform')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const platform = await openPlatform();
+      const session = await openPlatform();
       try {
-        const { clients } = platform.stores;
-        const tables = [];
-        for (const t of TABLES) {
-          const name = platform.config.tables[t.id];
-          const d = await clients.dynamodb.send(new DescribeTableCommand({ TableName: name })).catch(() => undefined);
-          tables.push({ id: t.id, name, status: d?.Table?.TableStatus ?? 'MISSING', items: d?.Table?.ItemCount ?? 0 });
-        }
-        const listed = new Set(((await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name));
-        const buckets = BUCKETS.map((b) => ({ id: b.id, name: platform.config.buckets[b.id], exists: listed.has(platform.config.buckets[b.id]) }));
+        const { tables, buckets } = await session.platform.describeStores();
         const status = {
-          target: platform.target,
-          stage: platform.config.stage,
-          region: platform.config.region,
-          stateDirectory: platform.cloud?.home,
-          embeddedCloudOwner: platform.cloud ? (platform.cloud.owner ? 'this process' : 'another process') : undefined,
-          endpoints: platform.config.endpoints,
+          target: session.target,
+          stage: session.config.stage,
+          region: session.config.region,
+          stateDirectory: session.cloud?.home,
+          embeddedCloudOwner: session.cloud ? (session.cloud.owner ? 'this process' : 'another process') : undefined,
+          endpoints: session.config.endpoints,
           tables,
           buckets,
         };
@@ -41,7 +30,7 @@ export function registerStatus(program: Command): void {
         process.stdout.write('\n');
         printTable(['bucket', 'name', 'exists'], buckets.map((b) => [b.id, b.name, b.exists ? 'yes' : 'no']));
       } finally {
-        await platform.close();
+        await session.close();
       }
     });
 }

@@ -4,11 +4,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDatasetRef } from '../../core/datasets/synthetic/synthesize';
-import { learnerFactoryFor, runTrainingJob, type ClassSpace, type TrainingJobProgress, type TrainingJobResult } from '../../core/pipeline';
+import { FAMILY_IDS, isFamilyId, modelFamily, type FamilyId } from '../../core/families';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../core/names';
+import { runTrainingJob, type ClassSpace, type TrainingJobProgress, type TrainingJobResult } from '../../core/pipeline';
 import { CliError, printJson, printTable } from '../output';
-import { cliActor, refreshLocalExports, withRegistry } from './registry';
+import { cliActor, refreshLocalExports, withPlatform } from '../session';
 
-const ALGORITHMS = ['gbdt', 'mlp'] as const;
 const CLASS_SPACES: readonly ClassSpace[] = ['fine', 'taxonomy', 'mini-xdr', 'kdd-category'];
 
 interface TrainFlags {
@@ -68,13 +69,16 @@ export function registerTrain(program: Command): void {
     .action(async (flags: TrainFlags) => {
       if (!flags.dataset) throw new CliError('--dataset <name[@version]> is required', 2);
       if (!flags.model) throw new CliError('--model <name> is required', 2);
-      if (!(ALGORITHMS as readonly string[]).includes(flags.algorithm)) throw new CliError(`--algorithm must be one of ${ALGORITHMS.join(', ')}`, 2);
+      if (!MODEL_NAME_PATTERN.test(flags.model)) throw new CliError(`--model "${flags.model}" ${MODEL_NAME_RULE}`, 2);
+      if (!isFamilyId(flags.algorithm)) throw new CliError(`--algorithm must be one of ${FAMILY_IDS.join(', ')}`, 2);
+      const algorithm: FamilyId = flags.algorithm;
+      const family = modelFamily(algorithm);
       if (!(CLASS_SPACES as readonly string[]).includes(flags.classes)) throw new CliError(`--classes must be one of ${CLASS_SPACES.join(', ')}`, 2);
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${flags.seed}"`, 2);
       const threads = flags.threads === undefined ? undefined : Number(flags.threads);
       if (threads !== undefined && !(/^\d+$/.test(flags.threads ?? '') && Number.isSafeInteger(threads))) throw new CliError(`--threads must be an integer >= 0, got "${flags.threads}"`, 2);
-      if (threads !== undefined && flags.algorithm !== 'gbdt') throw new CliError('--threads applies to --algorithm gbdt only', 2);
+      if (threads !== undefined && !family.threaded) throw new CliError(`--threads applies to --algorithm ${FAMILY_IDS.filter((id) => modelFamily(id).threaded).join(', ')} only`, 2);
       const params: Record<string, number | string | boolean> = {};
       for (const text of flags.param) {
         const [name, value] = parseParam(text);
@@ -86,7 +90,7 @@ export function registerTrain(program: Command): void {
         params.threads = threads;
       }
       try {
-        learnerFactoryFor(flags.algorithm as 'gbdt' | 'mlp')(seed, params);
+        family.create(seed, params);
       } catch (error) {
         throw new CliError(`--param: ${(error as Error).message}`, 2);
       }
@@ -98,26 +102,18 @@ export function registerTrain(program: Command): void {
       }
       const tty = process.stderr.isTTY === true;
       let lastDraw = 0;
-      const result = await withRegistry(async (session) => {
-        const { tables, buckets } = session.platform.stores;
+      const result = await withPlatform(async (session) => {
         const job = await runTrainingJob(
-          {
-            datasetsTable: tables.datasets,
-            datasetsBucket: buckets.datasets,
-            artefactsBucket: buckets.artefacts,
-            register: (input) => session.registry.registerVersion(input),
-            onnx: session.platform.config.onnx,
-            ...(session.platform.target === 'embedded' ? { mirrorDir: path.resolve('models') } : {}),
-          },
+          session.platform.trainingJobDeps(session.target === 'embedded' ? { mirrorDir: path.resolve('models') } : {}),
           {
             dataset: ref.name,
             ...(ref.version !== undefined ? { datasetVersion: ref.version } : {}),
             model: flags.model as string,
-            algorithm: flags.algorithm as 'gbdt' | 'mlp',
+            algorithm,
             classes: flags.classes as ClassSpace,
             seed,
             ...(Object.keys(params).length > 0 ? { params } : {}),
-            author: cliActor(),
+            author: cliActor(session.platform.config),
             onProgress: (p) => {
               if (!tty) return;
               const now = Date.now();

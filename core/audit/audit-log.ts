@@ -16,7 +16,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConditionFailedError, type Item, type ItemTable } from '../ports';
-import { InvalidInputError } from '../errors';
+import { InvalidInputError, XdrError } from '../errors';
 import { canonicalHash, toPlainJson } from './canonical-json';
 
 /** prevHash of the first record of a stream. */
@@ -73,11 +73,8 @@ export interface AuditLogOptions {
 }
 
 /** Thrown when an append cannot get a sequence number (extreme contention). */
-export class AuditAppendError extends Error {
-  override readonly name = 'AuditAppendError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+export class AuditAppendError extends XdrError {
+  override readonly name: string = 'AuditAppendError';
 }
 
 /** The hash a record must carry: sha256 of its canonical JSON without `hash`. */

@@ -5,6 +5,7 @@
 // Keeps the count of labelled samples collected since the last training in the datasets table.
 import { createHash } from 'node:crypto';
 import { InvalidInputError, UnknownResourceError } from '../errors';
+import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../names';
 import { ConditionFailedError, type Item, type ItemTable } from '../ports';
 import type { FeatureSpec } from '../data/table';
 import { IngestError } from './errors';
@@ -40,7 +41,6 @@ export const MAX_MANIFEST_CHUNKS = 64;
  * the datasets bucket (`lineage.earlierBatches`), which links to the one before it.
  */
 export const MAX_LINEAGE_BATCHES = 64;
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** One analyst-labelled incident: feature values by name, a fine label from the taxonomy, provenance. */
 export interface Incident {
@@ -164,8 +164,8 @@ export async function collectIncidents(
   options: { taxonomy?: Taxonomy; now?: () => Date; maxChunks?: number; maxLineageBatches?: number; compactRows?: number } = {},
 ): Promise<CollectResult> {
   const dataset = request.dataset ?? DEFAULT_COLLECTED_DATASET;
-  if (!NAME_PATTERN.test(dataset)) {
-    throw new InvalidInputError(`invalid dataset name "${dataset}"`, { details: [{ field: 'dataset', message: "letters, digits, '.', '_', '-'; max 128" }] });
+  if (!DATASET_NAME_PATTERN.test(dataset)) {
+    throw new InvalidInputError(`invalid dataset name "${dataset}"`, { details: [{ field: 'dataset', message: DATASET_NAME_RULE }] });
   }
   const incidents = request.incidents;
   if (incidents.length === 0 || incidents.length > MAX_INCIDENTS_PER_BATCH) {

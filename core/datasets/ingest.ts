@@ -3,6 +3,7 @@
 // datasets table. Storage only through the ObjectStore / ItemTable ports.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../names';
 import { ConditionFailedError, type Item, type ItemTable, type ObjectStore } from '../ports';
 import type { FeatureSpec, LabelledData } from '../data/table';
 import { isCountingSource, type SkippedLineCounts } from './csv-source';
@@ -18,7 +19,6 @@ export const DEFAULT_CHUNK_ROWS = 100_000;
 /** Rejected rows kept (with line and reason) in the manifest; all are counted. */
 export const MAX_REJECTED_KEPT = 100;
 const MAX_VERSION_ATTEMPTS = 20;
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** One stored chunk of a dataset version. */
 export interface ChunkRef {
@@ -142,8 +142,8 @@ export function chunkKey(name: string, sha256: string): string {
  *   { name: 'nsl-kdd-test', sourcePath: 'KDDTest+.txt' });
  */
 export async function ingestDataset(stores: IngestStores, options: IngestOptions): Promise<IngestResult> {
-  if (!NAME_PATTERN.test(options.name)) {
-    throw new IngestError(`invalid dataset name "${options.name}" (letters, digits, '.', '_', '-'; max 128)`);
+  if (!DATASET_NAME_PATTERN.test(options.name)) {
+    throw new IngestError(`invalid dataset name "${options.name}": ${DATASET_NAME_RULE}`);
   }
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new IngestError(`chunkRows must be a positive integer, got ${chunkRows}`);

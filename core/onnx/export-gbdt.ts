@@ -4,6 +4,7 @@
 // run as one single-target ai.onnx.ml TreeEnsembleRegressor per class (BRANCH_LEQ), concatenated,
 // and multi-output trees as one K-target ensemble, then + baseScore, followed by Softmax.
 // Matches core/learners/gbdt/predict.ts.
+import { XdrError } from '../errors';
 import type { GbdtModelDocument } from '../learners/gbdt/model-document';
 import { ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITIES } from './feeds';
 import { addFeatureInputs, ML_DOMAIN } from './graph-inputs';
@@ -11,11 +12,8 @@ import { DEFAULT_MERGE_BUDGET_BYTES, DEFAULT_MERGE_MAX_NODES, servingTrees } fro
 import { attrFloats, attrInt, attrInts, attrString, attrStrings, type AttributeProto, DataType, encodeModel, GraphBuilder, tensorFloat } from './onnx-model';
 
 /** Thrown when a GBDT document cannot be exported (shape errors, wrong format). */
-export class GbdtExportError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'GbdtExportError';
-  }
+export class GbdtExportError extends XdrError {
+  override readonly name: string = 'GbdtExportError';
 }
 
 export interface OnnxExportOptions {

@@ -2,6 +2,7 @@
 // graph (in float64, so it agrees with the TypeScript predictor to rounding): NaN -> mean, clip to
 // the training range, standardise; categorical strings -> LabelEncoder codes -> one-hot (unknown
 // -> all zeros); MatMul/Add/Relu layers; Softmax; cast to float32.
+import { XdrError } from '../errors';
 import { mlpInputLayout, MlpModelError, type MlpModelDocument } from '../learners/mlp/model-document';
 import type { OnnxExportOptions } from './export-gbdt';
 import { ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITIES } from './feeds';
@@ -9,11 +10,8 @@ import { addFeatureInputs } from './graph-inputs';
 import { attrInt, DataType, encodeModel, GraphBuilder, tensorDouble, tensorInt64 } from './onnx-model';
 
 /** Thrown when an MLP document cannot be exported. */
-export class MlpExportError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MlpExportError';
-  }
+export class MlpExportError extends XdrError {
+  override readonly name: string = 'MlpExportError';
 }
 
 /**

@@ -1,14 +1,12 @@
 // Typed builders for the subset of ONNX messages (onnx.proto / onnx-ml.proto, IR version 8) that
 // our exporters need, encoded with the hand-written protobuf writer. Field numbers follow the
 // official onnx.proto; see the FIELD tables below.
+import { XdrError } from '../errors';
 import { ProtoWriter } from './protobuf';
 
 /** Thrown when a model, graph or tensor is malformed (shape/data mismatch, duplicate names). */
-export class OnnxBuildError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'OnnxBuildError';
-  }
+export class OnnxBuildError extends XdrError {
+  override readonly name: string = 'OnnxBuildError';
 }
 
 /** TensorProto.DataType codes. */

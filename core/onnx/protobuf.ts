@@ -2,12 +2,10 @@
 // length-delimited fields, fixed32/fixed64 and packed repeated scalars. Enough to write ONNX
 // models without a protobuf dependency. Encoding only; no decoder.
 
+import { XdrError } from '../errors';
 /** Thrown when a value cannot be encoded (out-of-range integer, bad field number). */
-export class ProtobufEncodeError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ProtobufEncodeError';
-  }
+export class ProtobufEncodeError extends XdrError {
+  override readonly name: string = 'ProtobufEncodeError';
 }
 
 /** Protobuf wire types. */

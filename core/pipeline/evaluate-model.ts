@@ -7,9 +7,8 @@ import type { FeatureMatrix, FeatureSchema } from '../data/table';
 import { readDataset, type DatasetManifest } from '../datasets';
 import { hasMapping, loadTaxonomy, mapLabel, type LabelScheme } from '../datasets/taxonomy';
 import { evaluate, type ClassMetrics } from '../evaluation';
-import { predictProbaFromDocument, type GbdtModelDocument } from '../learners/gbdt';
+import { isFamilyId, modelFamily } from '../families';
 import type { ModelDocument } from '../learners/learner';
-import { predictProbaFromMlpDocument, type MlpModelDocument } from '../learners/mlp';
 import type { ItemTable, ObjectStore } from '../ports';
 import { loadManifest } from './dataset-access';
 import { ArtefactIntegrityError, FeatureMismatchError, PipelineInputError } from './errors';
@@ -60,15 +59,14 @@ export async function loadModelDocument(bucket: ObjectStore, ref: ArtefactRef): 
   const actual = sha256Hex(bytes);
   if (actual !== ref.sha256) throw new ArtefactIntegrityError(`${ref.key} is corrupt (sha256 ${actual}, expected ${ref.sha256})`);
   const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as ModelDocument;
-  if (doc.format !== 'gbdt' && doc.format !== 'mlp') throw new ArtefactIntegrityError(`${ref.key} has unsupported model format "${String(doc.format)}"`);
+  if (!isFamilyId(doc.format)) throw new ArtefactIntegrityError(`${ref.key} has unsupported model format "${String(doc.format)}"`);
   return doc;
 }
 
-/** Class probabilities of a model document (GBDT or MLP) on a matrix in the model's feature order. */
+/** Class probabilities of a model document (any family) on a matrix in the model's feature order. */
 export function predictProba(doc: ModelDocument, X: FeatureMatrix): Float64Array {
-  if (doc.format === 'gbdt') return predictProbaFromDocument(doc as GbdtModelDocument, X);
-  if (doc.format === 'mlp') return predictProbaFromMlpDocument(doc as MlpModelDocument, X);
-  throw new PipelineInputError(`unsupported model format "${doc.format}"`);
+  if (!isFamilyId(doc.format)) throw new PipelineInputError(`unsupported model format "${doc.format}"`);
+  return modelFamily(doc.format).predictProba(doc, X);
 }
 
 /**

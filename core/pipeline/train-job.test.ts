@@ -4,9 +4,10 @@ import { sha256Hex } from '../artefacts/bundle';
 import { TmpDir } from '../datasets/testing/tmp-files';
 import type { ReferenceProfile } from '../drift';
 import { UnknownResourceError } from '../errors';
-import type { ExplanationData } from './explanations';
+import type { ExplanationData } from '../families';
 import { ingestToy, toyCsv, toyStores, type ToyStores } from './testing';
-import { MULTI_OUTPUT_MIN_CLASSES, PIPELINE_PRESETS, pipelineParams, runTrainingJob, type StoredTrainingSummary } from './train-job';
+import { MULTI_OUTPUT_MIN_CLASSES, PIPELINE_PRESETS } from '../families';
+import { pipelineParams, runTrainingJob, type StoredTrainingSummary } from './train-job';
 import type { RegisterVersionInput, TrainingJobRequest } from './types';
 
 const FAST = { nRounds: 15, maxDepth: 3, learningRate: 0.3 };
@@ -66,7 +67,7 @@ describe('runTrainingJob', () => {
 
   it('writes a summary with dataset identity, explanations from TreeSHAP and a drift profile with predictions', async () => {
     // Act
-    const result = await runTrainingJob({ ...stores, register: async () => ({ version: 1 }) }, request());
+    const result = await runTrainingJob({ ...stores, codeVersion: '0.1.0+test', register: async () => ({ version: 1 }) }, request());
     // Assess
     const read = async <T>(key: string): Promise<T> => JSON.parse(Buffer.from(await stores.artefactsBucket.get(key)).toString('utf8')) as T;
     const summary = await read<StoredTrainingSummary>(result.artefacts.summary.key);

@@ -1,6 +1,7 @@
 // Shared shapes of the training pipeline: the registry input it hands over last (the same shape
 // ModelRegistry.registerVersion takes), the job request and its result.
 import type { BundleRefs } from '../artefacts/bundle';
+import type { FamilyId } from '../families';
 import type { ClassMetrics } from '../evaluation/metrics';
 import type { ItemTable, ObjectStore } from '../ports';
 import type { BalancingOptions } from '../training/balancing';
@@ -31,7 +32,7 @@ export interface RegisteredMetrics {
 /** What a training job hands to the registry, LAST, after every artefact is stored. */
 export interface RegisterVersionInput {
   readonly model: string;
-  readonly algorithm: 'gbdt' | 'mlp';
+  readonly algorithm: FamilyId;
   readonly artefacts: BundleRefs;
   readonly dataset: DatasetIdentity;
   readonly metrics: RegisteredMetrics;
@@ -58,6 +59,8 @@ export interface TrainingJobDeps {
   readonly onnx?: { readonly mergeBudgetBytes?: number; readonly mergeMaxNodes?: number };
   /** Clock for timings and timestamps (tests). Default Date.now. */
   readonly now?: () => number;
+  /** The code version stamped into training_summary.json (config.codeVersion). */
+  readonly codeVersion?: string;
 }
 
 /**
@@ -87,7 +90,7 @@ export interface TrainingJobRequest {
   /** Dataset version; latest when omitted. */
   readonly datasetVersion?: number;
   readonly model: string;
-  readonly algorithm: 'gbdt' | 'mlp';
+  readonly algorithm: FamilyId;
   readonly classes: ClassSpace;
   readonly seed: number;
   /** Learner hyperparameters over the pipeline defaults for the algorithm. */

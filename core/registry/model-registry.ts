@@ -32,6 +32,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BUNDLE_FILES, type BundleRefs } from '../artefacts/bundle';
 import { ConflictError, InvalidInputError, UnknownResourceError, UnprocessableError } from '../errors';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE, ModelName } from '../names';
 import { ConditionFailedError, type EventPublisher, type Item, type ItemTable } from '../ports';
 import type { AuditLog } from '../audit/audit-log';
 import { toPlainJson } from '../audit/canonical-json';
@@ -42,8 +43,6 @@ export const MODEL_ALIAS_CHANGED = 'ModelAliasChanged';
 /** Detail type of the event emitted after a version is registered. */
 export const MODEL_VERSION_REGISTERED = 'ModelVersionRegistered';
 
-const NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
-const NAME_RULE = 'must be 1-63 chars of a-z, 0-9 and -, starting with a letter';
 const MODELS_PK = 'MODELS';
 const COUNTER_SK = 'COUNTER';
 /** How many times a registration retries when its allocated number is already taken. */
@@ -217,7 +216,7 @@ const artefactSchema = z.object({
   bytes: z.number().int().min(0),
 });
 const registerSchema = z.object({
-  model: z.string().regex(NAME_PATTERN, NAME_RULE),
+  model: ModelName,
   algorithm: z.string().min(1, 'must not be empty'),
   artefacts: z.object(Object.fromEntries(Object.keys(BUNDLE_FILES).map((role) => [role, artefactSchema])) as Record<keyof typeof BUNDLE_FILES, typeof artefactSchema>),
   dataset: z.object({ name: z.string().min(1), version: z.number().int().min(1), sha256: z.string().min(1) }),
@@ -239,7 +238,7 @@ function invalid(field: string, message: string): InvalidInputError {
 }
 
 function requireName(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !NAME_PATTERN.test(value)) throw invalid(field, `${NAME_RULE} (got ${JSON.stringify(value)})`);
+  if (typeof value !== 'string' || !MODEL_NAME_PATTERN.test(value)) throw invalid(field, `${MODEL_NAME_RULE} (got ${JSON.stringify(value)})`);
   return value;
 }
 

@@ -60,3 +60,23 @@ export const HYPERPARAMETER_KEYS = {
 
 /** Name of the registration file the container writes next to the bundle in /opt/ml/model/. */
 export const REGISTRATION_FILE = 'registration.json';
+
+/** Detail type of the event the local backend publishes when a job's process exits (detail: a CompletionInput). */
+export const LOCAL_TRAINING_STATE_CHANGE = 'Local Training Job State Change';
+
+/** Prefix of every training job name (the launcher's job ids): completion rules match only ours. */
+export const TRAINING_JOB_PREFIX = 'train-';
+
+/** Key prefix (in the artefacts bucket) under which training jobs write; the training role may write only here. */
+export const TRAINING_OUTPUT_PREFIX = 'training-output/';
+
+/** The metrics the entrypoint prints, as SageMaker metric definitions (regexes over the log). */
+export const METRIC_DEFINITIONS: readonly { readonly Name: string; readonly Regex: string }[] = [
+  'macro_f1',
+  'weighted_f1',
+  'accuracy',
+  'log_loss',
+  'ece',
+  'rows',
+  'train_seconds',
+].map((name) => ({ Name: name, Regex: `metric: ${name}=([-+0-9.eE]+);` }));

@@ -3,6 +3,7 @@
 // and the events the machinery emits (ExperimentRequested, TrainingFailed, TrainingCompleted).
 // On EventBridge the union's `type` is the event's detail-type; the detail carries the rest.
 import { z } from 'zod';
+import { ModelName } from '../names';
 import { InvalidRetrainEventError } from './errors';
 
 /** Detail types of the triggers, in the order the launcher documents them. */
@@ -18,7 +19,7 @@ export const TRAINING_COMPLETED = 'TrainingCompleted';
 /** Emitted when a training job was started. */
 export const TRAINING_STARTED = 'TrainingStarted';
 
-const model = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)');
+const model = ModelName;
 const iso = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' });
 
 export const driftDetectedSchema = z.object({

@@ -9,7 +9,6 @@ export * from './completion';
 export * from './data-volume';
 export * from './dataset-input';
 export * from './metrics';
-export * from './settings';
 export * from './status';
 export * from './scheduled-check';
 export * from './schedule';

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log';
 import { ConditionFailedError, type EventPublisher, type ItemTable } from '../ports';
 import type { DatasetInput, TrainingBackend, TrainingJobSpec } from './backend';
-import { HYPERPARAMETER_KEYS } from './backend';
+import { HYPERPARAMETER_KEYS, TRAINING_JOB_PREFIX } from './backend';
 import { describeTrigger, idempotencyKey, parseRetrainEvent, TRAINING_FAILED, TRAINING_STARTED, type RetrainEvent } from './events';
 import { idempotencyItemKey, putJob, readLock, releaseLock, writeLock, type TrainingJobRecord } from './job-records';
 
@@ -76,7 +76,7 @@ export class RetrainLauncher {
 
   constructor(private readonly deps: RetrainLauncherDeps) {
     this.clock = deps.clock ?? (() => new Date());
-    this.newJobId = deps.newJobId ?? (() => `train-${randomUUID().slice(0, 18)}`);
+    this.newJobId = deps.newJobId ?? (() => `${TRAINING_JOB_PREFIX}${randomUUID().slice(0, 18)}`);
     this.cooldownMs = deps.config.cooldownMs ?? LAUNCHER_DEFAULTS.cooldownMs;
     this.maxJobMs = deps.config.maxJobMs ?? LAUNCHER_DEFAULTS.maxJobMs;
   }

@@ -4,13 +4,11 @@
 //   cron(minutes hours day-of-month month day-of-week year), UTC: numbers, names (JAN-DEC,
 //   SUN-SAT; day-of-week 1 = SUN), `*`, `?`, ranges a-b, lists a,b, steps x/n; day-of-month `L`,
 //   `nW`, `LW`; day-of-week `nL` (last) and `n#k` (k-th). One of the two day fields must be `?`.
+import { InvalidInputError } from '../errors';
 
 /** Thrown for an expression EventBridge would not accept; the message names the part that is wrong. */
-export class ScheduleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ScheduleError';
-  }
+export class ScheduleError extends InvalidInputError {
+  override readonly name: string = 'ScheduleError';
 }
 
 export type Schedule = { readonly kind: 'rate'; readonly everyMs: number } | { readonly kind: 'cron'; readonly cron: CronSpec };

@@ -4,8 +4,7 @@
 // deployed one is refused.
 import { randomUUID } from 'node:crypto';
 import { UnknownResourceError, InvalidInputError } from '../errors';
-import type { GbdtModelDocument } from '../learners/gbdt/model-document';
-import { shapValues } from '../learners/gbdt/tree-shap';
+import { FAMILY_IDS, isFamilyId, modelFamily } from '../families';
 import { rowsToFeatureMatrix, type RawRow } from '../onnx/feeds';
 import type { ObjectStore } from '../ports';
 import { assertValidFlows } from './flows';
@@ -171,8 +170,12 @@ export class ModelServer {
     const k = m.classes.length;
     let shap: Float64Array | undefined;
     if (request.explain) {
-      if (m.algorithm !== 'gbdt') throw new InvalidInputError(`explanations are available for gbdt models; ${m.model} v${m.version} is ${m.algorithm}`);
-      shap = shapValues(m.document as GbdtModelDocument, rowsToFeatureMatrix(m.schema, flows));
+      const attributions = isFamilyId(m.algorithm) ? modelFamily(m.algorithm).attributions : undefined;
+      if (!attributions) {
+        const families = FAMILY_IDS.filter((id) => modelFamily(id).attributions).join(', ');
+        throw new InvalidInputError(`explanations are available for ${families} models; ${m.model} v${m.version} is ${m.algorithm}`);
+      }
+      shap = attributions(m.document, rowsToFeatureMatrix(m.schema, flows));
     }
     const top = Math.max(1, Math.min(request.topFeatures ?? 5, m.schema.features.length));
     const predictions: FlowPrediction[] = flows.map((flow, i) => {

@@ -4,7 +4,6 @@ export { classCounts, classWeightTable, classWeights, oversample, DEFAULT_OVERSA
 export type { BalancingMode, BalancingOptions, OversampleOptions } from './balancing';
 export { mineHardExamples, resolveHardExampleOptions, validationScore, isBetter, DEFAULT_HARD_EXAMPLES } from './hard-examples';
 export type { HardExampleOptions, HardExampleReport, HardExampleRound, MinedRows, ValidationScore } from './hard-examples';
-export { trainModel } from './train-model';
+export { trainModel, UNVERSIONED } from './train-model';
 export type { LearnerFactory, LearnerParams, TrainOptions, TrainProgress, TrainPhase, TrainResult } from './train-model';
-export { codeVersion } from './summary';
 export type { TrainingSummary, SplitRowCounts, BalancingSummary, PhaseTimings, DatasetRef, HyperparameterValue } from './summary';

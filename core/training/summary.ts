@@ -1,6 +1,4 @@
-// The training summary written as training_summary.json next to every model artefact, and the code
-// version stamp that goes into it.
-import packageJson from '../../package.json';
+// The training summary written as training_summary.json next to every model artefact.
 import type { EvaluationReport } from '../evaluation/metrics';
 import type { FitReport } from '../learners/learner';
 import type { BalancingMode, OversampleOptions } from './balancing';
@@ -82,16 +80,4 @@ export interface TrainingSummary {
   readonly timings: PhaseTimings;
   /** package.json version, plus "+<sha>" when XDR_CODE_VERSION is set (e.g. the git sha). */
   readonly codeVersion: string;
-}
-
-/**
- * The code version stamp: package.json version, with "+<XDR_CODE_VERSION>" appended when that
- * environment variable is set (the build puts the git sha there).
- *
- * @example
- * codeVersion({ XDR_CODE_VERSION: 'abc1234' }); // "0.1.0+abc1234"
- */
-export function codeVersion(env: NodeJS.ProcessEnv = process.env): string {
-  const sha = env.XDR_CODE_VERSION?.trim();
-  return sha ? `${packageJson.version}+${sha}` : packageJson.version;
 }

@@ -5,7 +5,6 @@ import { GbdtLearner } from '../learners/gbdt/gbdt-learner';
 import type { FitOptions, Learner } from '../learners/learner';
 import { SeededRandom } from '../util/random';
 import { classCounts } from './balancing';
-import { codeVersion } from './summary';
 import { trainModel, type LearnerFactory, type TrainProgress, type TrainResult } from './train-model';
 
 const CLASSES = ['normal', 'dos', 'recon', 'brute', 'apt'];
@@ -337,12 +336,5 @@ describe('trainModel options', () => {
       toJSON: () => ({ format: 'broken', formatVersion: 1, schema: small.schema, classes: small.classes }),
     });
     expect(() => trainModel(small, { learnerFactory: broken, seed: 1 })).toThrow(/learner failed during fit: boom/);
-  });
-});
-
-describe('codeVersion', () => {
-  it('is the package version plus XDR_CODE_VERSION when set', () => {
-    expect(codeVersion({})).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(codeVersion({ XDR_CODE_VERSION: 'abc1234' })).toMatch(/^\d+\.\d+\.\d+\+abc1234$/);
   });
 });

@@ -3,7 +3,7 @@
 // validation-based early stopping → hard-example mining rounds (best by validation macro-F1 kept) →
 // per-class thresholds tuned on validation → evaluation on the held-out test split → summary.
 // The learner is reached only through the Learner protocol and a factory, so GBDT and MLP share it.
-import { takeLabels, takeRows, type LabelledData } from '../data/table';
+import { takeLabels, takeRows, type FeatureMatrix, type LabelledData } from '../data/table';
 import { evaluate } from '../evaluation/metrics';
 import { rowGroups, stratifiedGroupSplit } from '../evaluation/split';
 import { predictWithThresholds, tuneThresholds, type TuneThresholdsOptions } from '../evaluation/thresholds';
@@ -19,7 +19,10 @@ import {
   type HardExampleRound,
   type ValidationScore,
 } from './hard-examples';
-import { codeVersion, type HyperparameterValue, type PhaseTimings, type TrainingSummary } from './summary';
+import type { HyperparameterValue, PhaseTimings, TrainingSummary } from './summary';
+
+/** The code version recorded when the caller does not give one (the platform passes config.codeVersion). */
+export const UNVERSIONED = 'unversioned';
 
 export type LearnerParams = Readonly<Record<string, HyperparameterValue>>;
 
@@ -52,7 +55,7 @@ export interface TrainOptions {
   readonly hardExampleMining?: HardExampleOptions | false;
   readonly thresholds?: TuneThresholdsOptions;
   readonly onProgress?: (progress: TrainProgress) => void;
-  /** Overrides the code version stamp (default: codeVersion()). */
+  /** The code version stamp of the summary (config.codeVersion); default 'unversioned'. */
   readonly codeVersion?: string;
   /**
    * Refit the kept model on training + validation rows once early stopping, mining and thresholds
@@ -111,27 +114,49 @@ interface FittedModel {
   readonly score: ValidationScore;
 }
 
-/**
- * Trains, mines hard examples, tunes thresholds and evaluates one model on a labelled table.
- *
- * @example
- * const result = trainModel(data, {
- *   learnerFactory: (seed, params) => new GbdtLearner({ seed, ...params }),
- *   params: { nRounds: 200, maxDepth: 8 },
- *   seed: 42,
- *   balancing: { mode: 'sqrt', oversample: { targetFraction: 0.05 } },
- * });
- * writeFileSync('training_summary.json', JSON.stringify({ ...result.summary, dataset }, null, 2));
- */
-export function trainModel(data: LabelledData, options: TrainOptions): TrainResult {
-  const tStart = performance.now();
+/** The three parts of a leakage-free split, as row indices into the data and the matrices of the first two. */
+interface SplitRows {
+  readonly fit: Int32Array;
+  readonly validation: Int32Array;
+  readonly test: Int32Array;
+  readonly duplicateRows: number;
+  readonly XFit: FeatureMatrix;
+  readonly yFit: Int32Array;
+  readonly XVal: FeatureMatrix;
+  readonly yVal: Int32Array;
+}
+
+/** What balancing decided: positions into the fit rows (oversampled or not) and the class weights. */
+interface Balance {
+  readonly oversample: Required<OversampleOptions> | null;
+  readonly positions: Int32Array;
+  readonly yPositions: Int32Array;
+  readonly positionCounts: Float64Array;
+  readonly weightTable: Float64Array;
+  readonly fitCounts: Float64Array;
+}
+
+/** The first fit, the mining rounds and the one kept (best validation score). */
+interface MiningOutcome {
+  readonly first: FittedModel;
+  readonly best: FittedModel;
+  readonly rounds: HardExampleRound[];
+  readonly keptRound: number;
+  readonly keptMultiplicity: Float64Array | null;
+  readonly stoppedEarly?: string;
+  readonly firstFitMs: number;
+  readonly miningMs: number;
+}
+
+type Emit = (progress: TrainProgress) => void;
+
+/** The options with their defaults, checked (a typo or an out-of-range value fails before any work). */
+function resolveOptions(data: LabelledData, options: TrainOptions) {
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new TrainingOptionsError(`unknown training option "${key}"`);
   }
   const { X, y, classes, schema } = data;
-  const K = classes.length;
   const seed = options.seed;
-  const params = options.params ?? {};
   const testFraction = options.testFraction ?? 0.3;
   const validationFraction = options.validationFraction ?? 0.15;
   const balancing = options.balancing ?? { mode: 'balanced' as const };
@@ -144,79 +169,105 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   for (const key of Object.keys(balancing)) {
     if (key !== 'mode' && key !== 'oversample') throw new TrainingOptionsError(`unknown balancing option "${key}"`);
   }
-  if (K < 2) throw new TrainingOptionsError(`need at least 2 classes, got ${K}`);
+  if (classes.length < 2) throw new TrainingOptionsError(`need at least 2 classes, got ${classes.length}`);
   if (y.length !== X.rows) throw new TrainingOptionsError(`labels length ${y.length} != matrix rows ${X.rows}`);
   if (schema.features.length !== X.cols) throw new TrainingOptionsError(`schema has ${schema.features.length} features, matrix has ${X.cols} columns`);
-  classCounts(y, K); // throws on a class index outside [0, K)
-  const emit = (progress: TrainProgress): void => options.onProgress?.(progress);
+  classCounts(y, classes.length); // throws on a class index outside [0, K)
+  return { seed, params: options.params ?? {}, testFraction, validationFraction, balancing, mining };
+}
 
-  // 1. Leakage-free split: test first, then validation out of the training part.
-  emit({ phase: 'split', message: `splitting ${X.rows} rows (test ${testFraction}, validation ${validationFraction} of train)` });
-  let t = performance.now();
+/** Phase 1: the leakage-free split — test first, then validation out of the training part (duplicates never straddle). */
+function splitPhase(data: LabelledData, seed: number, testFraction: number, validationFraction: number): SplitRows {
+  const { X, y } = data;
   const groups = rowGroups(X);
   const outer = stratifiedGroupSplit(X, y, { testFraction, seed, groups });
   const inner = stratifiedGroupSplit(X, y, { testFraction: validationFraction, seed: seed + 1, indices: outer.train, groups });
-  const fitRows = inner.train;
-  const valRows = inner.test;
-  const testRows = outer.test;
-  if (fitRows.length === 0 || valRows.length === 0 || testRows.length === 0) {
-    throw new TrainingError(`too few rows to split: train ${fitRows.length}, validation ${valRows.length}, test ${testRows.length}`);
+  const fit = inner.train;
+  const validation = inner.test;
+  const test = outer.test;
+  if (fit.length === 0 || validation.length === 0 || test.length === 0) {
+    throw new TrainingError(`too few rows to split: train ${fit.length}, validation ${validation.length}, test ${test.length}`);
   }
-  const XFit = takeRows(X, fitRows);
-  const yFit = takeLabels(y, fitRows);
-  const XVal = takeRows(X, valRows);
-  const yVal = takeLabels(y, valRows);
-  const splitMs = performance.now() - t;
+  return { fit, validation, test, duplicateRows: groups.duplicateRows, XFit: takeRows(X, fit), yFit: takeLabels(y, fit), XVal: takeRows(X, validation), yVal: takeLabels(y, validation) };
+}
 
-  // 2. Balancing: optional oversampling (positions into the fit rows), then class weights.
-  emit({ phase: 'balancing', message: `balancing mode ${balancing.mode}${balancing.oversample ? ' with oversampling' : ''}` });
-  t = performance.now();
+/** Phase 2: balancing — optional oversampling (positions into the fit rows), then class weights. */
+function balancePhase(yFit: Int32Array, K: number, balancing: BalancingOptions, seed: number): Balance {
   const oversampleOptions: Required<OversampleOptions> | null = balancing.oversample ? { ...DEFAULT_OVERSAMPLE, ...balancing.oversample } : null;
   if (oversampleOptions) {
     for (const key of Object.keys(oversampleOptions)) {
       if (!(key in DEFAULT_OVERSAMPLE)) throw new TrainingOptionsError(`unknown balancing.oversample option "${key}"`);
     }
   }
-  const positions = oversampleOptions ? oversample(yFit, K, { ...oversampleOptions, seed: seed + 2 }) : identity(fitRows.length);
+  const positions = oversampleOptions ? oversample(yFit, K, { ...oversampleOptions, seed: seed + 2 }) : identity(yFit.length);
   const yPositions = takeLabels(yFit, positions);
   const positionCounts = classCounts(yPositions, K);
-  const weightTable = classWeightTable(positionCounts, balancing.mode);
-  const fitCounts = classCounts(yFit, K);
-  const balancingMs = performance.now() - t;
-
-  const fitModel = (round: number, multiplicity: Float64Array | null, from?: FittedModel): FittedModel => {
-    const { rows, weights } = fitSet(positions, yPositions, weightTable, multiplicity, mining.strategy);
-    const XRound = rows === positions && !oversampleOptions ? XFit : takeRows(XFit, rows);
-    const yRound = takeLabels(yFit, rows);
-    let learner: Learner;
-    let report: FitReport;
-    let proba: Float64Array;
-    const continued = from && options.continuation ? options.continuation(from.totalBestIteration) : null;
-    try {
-      learner = options.learnerFactory(seed, continued ? { ...params, ...continued } : params);
-      report = learner.fit(XRound, yRound, {
-        schema,
-        classes,
-        sampleWeight: weights,
-        ...(continued && from ? { init: from.learner.toJSON() } : {}),
-        validation: { X: XVal, y: yVal },
-        onProgress: (fit) => emit({ phase: 'fit', round, message: `round ${round} iteration ${fit.iteration}/${fit.maxIterations}`, fit }),
-      });
-      proba = learner.predictProba(XVal);
-    } catch (err) {
-      throw new LearnerFailedError(round === 0 ? 'fit' : `hard-example round ${round}`, { cause: err });
-    }
-    const before = continued && from ? from.totalBestIteration + 1 : 0;
-    return { learner, report, totalBestIteration: before + report.bestIteration, totalIterations: before + report.iterations, fittedRows: rows.length, score: validationScore(yVal, proba, classes) };
+  return {
+    oversample: oversampleOptions,
+    positions,
+    yPositions,
+    positionCounts,
+    weightTable: classWeightTable(positionCounts, balancing.mode),
+    fitCounts: classCounts(yFit, K),
   };
+}
 
-  // 3. First fit (early stopping on the validation split is up to the learner).
-  emit({ phase: 'fit', round: 0, message: `fitting ${positions.length} rows` });
-  t = performance.now();
-  const first = fitModel(0, null);
-  const fitMs = performance.now() - t;
+/** One fit of a round (0 = the first fit), optionally continuing the model `from`, scored on validation. */
+function fitRound(
+  data: LabelledData,
+  split: SplitRows,
+  balance: Balance,
+  options: TrainOptions,
+  strategy: 'upweight' | 'replay',
+  emit: Emit,
+  round: number,
+  multiplicity: Float64Array | null,
+  from?: FittedModel,
+): FittedModel {
+  const { schema, classes } = data;
+  const params = options.params ?? {};
+  const { rows, weights } = fitSet(balance.positions, balance.yPositions, balance.weightTable, multiplicity, strategy);
+  const XRound = rows === balance.positions && !balance.oversample ? split.XFit : takeRows(split.XFit, rows);
+  const yRound = takeLabels(split.yFit, rows);
+  let learner: Learner;
+  let report: FitReport;
+  let proba: Float64Array;
+  const continued = from && options.continuation ? options.continuation(from.totalBestIteration) : null;
+  try {
+    learner = options.learnerFactory(options.seed, continued ? { ...params, ...continued } : params);
+    report = learner.fit(XRound, yRound, {
+      schema,
+      classes,
+      sampleWeight: weights,
+      ...(continued && from ? { init: from.learner.toJSON() } : {}),
+      validation: { X: split.XVal, y: split.yVal },
+      onProgress: (fit) => emit({ phase: 'fit', round, message: `round ${round} iteration ${fit.iteration}/${fit.maxIterations}`, fit }),
+    });
+    proba = learner.predictProba(split.XVal);
+  } catch (err) {
+    throw new LearnerFailedError(round === 0 ? 'fit' : `hard-example round ${round}`, { cause: err });
+  }
+  const before = continued && from ? from.totalBestIteration + 1 : 0;
+  return {
+    learner,
+    report,
+    totalBestIteration: before + report.bestIteration,
+    totalIterations: before + report.iterations,
+    fittedRows: rows.length,
+    score: validationScore(split.yVal, proba, classes),
+  };
+}
 
-  // 4. Hard-example mining rounds.
+/** Phases 3 and 4: the first fit (early stopping on validation is the learner's), then hard-example rounds; the best by validation is kept. */
+function fitAndMinePhase(data: LabelledData, split: SplitRows, balance: Balance, options: TrainOptions, mining: ReturnType<typeof resolveHardExampleOptions>, emit: Emit): MiningOutcome {
+  const { classes } = data;
+  const K = classes.length;
+  const fit = (round: number, multiplicity: Float64Array | null, from?: FittedModel) => fitRound(data, split, balance, options, mining.strategy, emit, round, multiplicity, from);
+  emit({ phase: 'fit', round: 0, message: `fitting ${balance.positions.length} rows` });
+  let t = performance.now();
+  const first = fit(0, null);
+  const firstFitMs = performance.now() - t;
+
   t = performance.now();
   const rounds: HardExampleRound[] = [];
   let best = first;
@@ -224,23 +275,23 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   let keptMultiplicity: Float64Array | null = null;
   let stoppedEarly: string | undefined;
   if (mining.enabled && mining.rounds > 0) {
-    const multiplicity = new Float64Array(fitRows.length).fill(1);
+    const multiplicity = new Float64Array(split.fit.length).fill(1);
     let current = first;
     for (let r = 1; r <= mining.rounds; r++) {
       emit({ phase: 'hard-example-mining', round: r, message: `mining round ${r}` });
       let probaFit: Float64Array;
       try {
-        probaFit = current.learner.predictProba(XFit);
+        probaFit = current.learner.predictProba(split.XFit);
       } catch (err) {
         throw new LearnerFailedError(`hard-example round ${r} prediction`, { cause: err });
       }
-      const mined = mineHardExamples(yFit, probaFit, K, mining.probabilityThreshold);
+      const mined = mineHardExamples(split.yFit, probaFit, K, mining.probabilityThreshold);
       if (mined.total === 0) {
         stoppedEarly = `round ${r} found no hard training rows (all right with true-class probability >= ${mining.probabilityThreshold})`;
         break;
       }
       for (let i = 0; i < multiplicity.length; i++) if (mined.mask[i]) multiplicity[i] *= mining.factor;
-      const next = fitModel(r, multiplicity, options.continuation ? current : undefined);
+      const next = fit(r, multiplicity, options.continuation ? current : undefined);
       rounds.push({
         round: r,
         minedPerClass: byLabel(classes, mined.perClass),
@@ -257,124 +308,202 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
       current = next;
     }
   }
-  const miningMs = performance.now() - t;
-  const kept = describeKept(keptRound, first.score, best.score, rounds.length, stoppedEarly);
+  return { first, best, rounds, keptRound, keptMultiplicity, stoppedEarly, firstFitMs, miningMs: performance.now() - t };
+}
 
-  // 5. Thresholds on validation.
-  emit({ phase: 'thresholds', message: 'tuning per-class thresholds on validation' });
-  t = performance.now();
+/** Phase 5: per-class decision thresholds tuned on the validation rows. */
+function thresholdPhase(learner: Learner, split: SplitRows, classes: readonly string[], options: TrainOptions): number[] {
   let probaVal: Float64Array;
-  let testProba: Float64Array;
   try {
-    probaVal = best.learner.predictProba(XVal);
+    probaVal = learner.predictProba(split.XVal);
   } catch (err) {
     throw new LearnerFailedError('threshold tuning', { cause: err });
   }
-  const thresholds = tuneThresholds(yVal, probaVal, classes, options.thresholds);
-  const thresholdsMs = performance.now() - t;
-  let fitRefitMs = 0;
+  return tuneThresholds(split.yVal, probaVal, classes, options.thresholds);
+}
 
-  // 6. Optional refit on training + validation rows, at the length early stopping chose.
-  let finalLearner = best.learner;
-  let refitSummary: { rows: number; iterations: number; trainMillis: number } | null = null;
-  if (options.refit && !oversampleOptions) {
-    emit({ phase: 'fit', round: keptRound, message: `refitting on ${fitRows.length + valRows.length} training + validation rows` });
-    t = performance.now();
-    const allRows = Int32Array.from([...fitRows, ...valRows]);
-    const XAll = takeRows(X, allRows);
-    const yAll = takeLabels(y, allRows);
-    const table = classWeightTable(classCounts(yAll, K), balancing.mode);
-    const weights = Float64Array.from(yAll, (c, i) => table[c] * (i < fitRows.length && keptMultiplicity ? keptMultiplicity[i] : 1));
-    try {
-      finalLearner = options.learnerFactory(seed, { ...params, ...options.refit(best.totalBestIteration, { fitted: fitRows.length, refit: allRows.length }) });
-      const report = finalLearner.fit(XAll, yAll, { schema, classes, sampleWeight: weights });
-      refitSummary = { rows: allRows.length, iterations: report.iterations, trainMillis: report.trainMillis };
-    } catch (err) {
-      throw new LearnerFailedError('refit', { cause: err });
-    }
-    fitRefitMs = performance.now() - t;
-  }
-
-  // 7. Held-out evaluation.
-  emit({ phase: 'evaluation', message: `evaluating on ${testRows.length} held-out rows` });
-  t = performance.now();
-  const XTest = takeRows(X, testRows);
-  const yTest = takeLabels(y, testRows);
+/** Phase 6: refit on training + validation rows at the length early stopping chose (not with oversampling). */
+function refitPhase(
+  data: LabelledData,
+  split: SplitRows,
+  outcome: MiningOutcome,
+  options: TrainOptions,
+  balancing: BalancingOptions,
+): { learner: Learner; summary: { rows: number; iterations: number; trainMillis: number } } {
+  const { X, y, schema, classes } = data;
+  const refit = options.refit as NonNullable<TrainOptions['refit']>;
+  const allRows = Int32Array.from([...split.fit, ...split.validation]);
+  const XAll = takeRows(X, allRows);
+  const yAll = takeLabels(y, allRows);
+  const table = classWeightTable(classCounts(yAll, classes.length), balancing.mode);
+  const kept = outcome.keptMultiplicity;
+  const weights = Float64Array.from(yAll, (c, i) => table[c] * (i < split.fit.length && kept ? kept[i] : 1));
   try {
-    testProba = finalLearner.predictProba(XTest);
+    const learner = options.learnerFactory(options.seed, { ...(options.params ?? {}), ...refit(outcome.best.totalBestIteration, { fitted: split.fit.length, refit: allRows.length }) });
+    const report = learner.fit(XAll, yAll, { schema, classes, sampleWeight: weights });
+    return { learner, summary: { rows: allRows.length, iterations: report.iterations, trainMillis: report.trainMillis } };
+  } catch (err) {
+    throw new LearnerFailedError('refit', { cause: err });
+  }
+}
+
+/** Phase 7: held-out evaluation, plain and thresholded. */
+function evaluationPhase(learner: Learner, data: LabelledData, split: SplitRows, thresholds: number[]) {
+  const XTest = takeRows(data.X, split.test);
+  const yTest = takeLabels(data.y, split.test);
+  let testProba: Float64Array;
+  try {
+    testProba = learner.predictProba(XTest);
   } catch (err) {
     throw new LearnerFailedError('evaluation', { cause: err });
   }
-  const metrics = evaluate(yTest, testProba, classes);
-  const thresholdedMetrics = evaluate(yTest, testProba, classes, { predicted: predictWithThresholds(testProba, thresholds) });
-  const evaluationMs = performance.now() - t;
+  return {
+    yTest,
+    testProba,
+    metrics: evaluate(yTest, testProba, data.classes),
+    thresholdedMetrics: evaluate(yTest, testProba, data.classes, { predicted: predictWithThresholds(testProba, thresholds) }),
+  };
+}
+
+/**
+ * Trains, mines hard examples, tunes thresholds and evaluates one model on a labelled table.
+ *
+ * @example
+ * const result = trainModel(data, {
+ *   learnerFactory: (seed, params) => new GbdtLearner({ seed, ...params }),
+ *   params: { nRounds: 200, maxDepth: 8 },
+ *   seed: 42,
+ *   balancing: { mode: 'sqrt', oversample: { targetFraction: 0.05 } },
+ * });
+ * writeFileSync('training_summary.json', JSON.stringify({ ...result.summary, dataset }, null, 2));
+ */
+export function trainModel(data: LabelledData, options: TrainOptions): TrainResult {
+  const tStart = performance.now();
+  const { seed, params, testFraction, validationFraction, balancing, mining } = resolveOptions(data, options);
+  const { X, classes } = data;
+  const K = classes.length;
+  const emit: Emit = (progress) => options.onProgress?.(progress);
+  const timed = <T>(fn: () => T): [T, number] => {
+    const t = performance.now();
+    return [fn(), performance.now() - t];
+  };
+
+  emit({ phase: 'split', message: `splitting ${X.rows} rows (test ${testFraction}, validation ${validationFraction} of train)` });
+  const [split, splitMs] = timed(() => splitPhase(data, seed, testFraction, validationFraction));
+
+  emit({ phase: 'balancing', message: `balancing mode ${balancing.mode}${balancing.oversample ? ' with oversampling' : ''}` });
+  const [balance, balancingMs] = timed(() => balancePhase(split.yFit, K, balancing, seed));
+
+  const outcome = fitAndMinePhase(data, split, balance, options, mining, emit);
+  const { first, best, rounds, keptRound, stoppedEarly } = outcome;
+  const kept = describeKept(keptRound, first.score, best.score, rounds.length, stoppedEarly);
+
+  emit({ phase: 'thresholds', message: 'tuning per-class thresholds on validation' });
+  const [thresholds, thresholdsMs] = timed(() => thresholdPhase(best.learner, split, classes, options));
+
+  let finalLearner = best.learner;
+  let refitSummary: { rows: number; iterations: number; trainMillis: number } | null = null;
+  let refitMs = 0;
+  if (options.refit && !balance.oversample) {
+    emit({ phase: 'fit', round: keptRound, message: `refitting on ${split.fit.length + split.validation.length} training + validation rows` });
+    const [refit, ms] = timed(() => refitPhase(data, split, outcome, options, balancing));
+    finalLearner = refit.learner;
+    refitSummary = refit.summary;
+    refitMs = ms;
+  }
+
+  emit({ phase: 'evaluation', message: `evaluating on ${split.test.length} held-out rows` });
+  const [evaluation, evaluationMs] = timed(() => evaluationPhase(finalLearner, data, split, thresholds));
 
   const document = finalLearner.toJSON();
-  const valCounts = classCounts(yVal, K);
-  const testCounts = classCounts(yTest, K);
-  const perClass: Record<string, { train: number; validation: number; test: number }> = {};
-  const oversampledRows: Record<string, number> = {};
-  const weightsByLabel: Record<string, number> = {};
-  classes.forEach((label, c) => {
-    perClass[label] = { train: fitCounts[c], validation: valCounts[c], test: testCounts[c] };
-    oversampledRows[label] = positionCounts[c] - fitCounts[c];
-    weightsByLabel[label] = weightTable[c];
-  });
   const timings: PhaseTimings = {
     split: splitMs,
     balancing: balancingMs,
-    fit: fitMs,
-    hardExampleMining: miningMs,
-    refit: fitRefitMs,
+    fit: outcome.firstFitMs,
+    hardExampleMining: outcome.miningMs,
+    refit: refitMs,
     thresholds: thresholdsMs,
     evaluation: evaluationMs,
     total: performance.now() - tStart,
   };
-  const summary: TrainingSummary = {
-    summaryVersion: 1,
-    algorithm: best.learner.algorithm,
-    classes: [...classes],
-    hyperparameters: hyperparameters(document, params),
-    seed,
-    rows: {
-      total: X.rows,
-      train: fitRows.length,
-      validation: valRows.length,
-      test: testRows.length,
-      fitted: best.fittedRows,
-      duplicateRows: groups.duplicateRows,
-      perClass,
-    },
-    balancing: { mode: balancing.mode, oversample: oversampleOptions, oversampledRows, classWeights: weightsByLabel },
-    fit: { ...best.report, iterations: best.totalIterations, bestIteration: best.totalBestIteration },
-    refit: refitSummary,
-    hardExamples: {
-      enabled: mining.enabled && mining.rounds > 0,
-      strategy: mining.strategy,
-      probabilityThreshold: mining.probabilityThreshold,
-      factor: mining.factor,
-      before: first.score,
-      rounds,
-      keptRound,
-      after: best.score,
-      kept,
-      ...(stoppedEarly ? { stoppedEarly } : {}),
-    },
-    validation: best.score,
-    thresholds: Object.fromEntries(classes.map((label, c) => [label, thresholds[c]])),
-    metrics,
-    thresholdedMetrics,
-    timings,
-    codeVersion: options.codeVersion ?? codeVersion(),
-  };
-  emit({ phase: 'done', message: `kept ${kept}; test macro-F1 ${metrics.macroF1.toFixed(4)}` });
+  const summary = buildSummary({ data, options, params, balancing, mining, split, balance, outcome, kept, thresholds, evaluation, refitSummary, document, timings });
+  emit({ phase: 'done', message: `kept ${kept}; test macro-F1 ${evaluation.metrics.macroF1.toFixed(4)}` });
   return {
     learner: finalLearner,
     document,
     summary,
-    split: { train: fitRows, validation: valRows, test: testRows },
-    testProba,
+    split: { train: split.fit, validation: split.validation, test: split.test },
+    testProba: evaluation.testProba,
     thresholds,
+  };
+}
+
+/** The training summary of a finished run (training_summary.json without the dataset identity). */
+function buildSummary(r: {
+  data: LabelledData;
+  options: TrainOptions;
+  params: LearnerParams;
+  balancing: BalancingOptions;
+  mining: ReturnType<typeof resolveHardExampleOptions>;
+  split: SplitRows;
+  balance: Balance;
+  outcome: MiningOutcome;
+  kept: string;
+  thresholds: number[];
+  evaluation: ReturnType<typeof evaluationPhase>;
+  refitSummary: { rows: number; iterations: number; trainMillis: number } | null;
+  document: ModelDocument;
+  timings: PhaseTimings;
+}): TrainingSummary {
+  const { classes, X } = r.data;
+  const K = classes.length;
+  const { best, first } = r.outcome;
+  const valCounts = classCounts(r.split.yVal, K);
+  const testCounts = classCounts(r.evaluation.yTest, K);
+  const perClass: Record<string, { train: number; validation: number; test: number }> = {};
+  const oversampledRows: Record<string, number> = {};
+  const weightsByLabel: Record<string, number> = {};
+  classes.forEach((label, c) => {
+    perClass[label] = { train: r.balance.fitCounts[c], validation: valCounts[c], test: testCounts[c] };
+    oversampledRows[label] = r.balance.positionCounts[c] - r.balance.fitCounts[c];
+    weightsByLabel[label] = r.balance.weightTable[c];
+  });
+  return {
+    summaryVersion: 1,
+    algorithm: best.learner.algorithm,
+    classes: [...classes],
+    hyperparameters: hyperparameters(r.document, r.params),
+    seed: r.options.seed,
+    rows: {
+      total: X.rows,
+      train: r.split.fit.length,
+      validation: r.split.validation.length,
+      test: r.split.test.length,
+      fitted: best.fittedRows,
+      duplicateRows: r.split.duplicateRows,
+      perClass,
+    },
+    balancing: { mode: r.balancing.mode, oversample: r.balance.oversample, oversampledRows, classWeights: weightsByLabel },
+    fit: { ...best.report, iterations: best.totalIterations, bestIteration: best.totalBestIteration },
+    refit: r.refitSummary,
+    hardExamples: {
+      enabled: r.mining.enabled && r.mining.rounds > 0,
+      strategy: r.mining.strategy,
+      probabilityThreshold: r.mining.probabilityThreshold,
+      factor: r.mining.factor,
+      before: first.score,
+      rounds: r.outcome.rounds,
+      keptRound: r.outcome.keptRound,
+      after: best.score,
+      kept: r.kept,
+      ...(r.outcome.stoppedEarly ? { stoppedEarly: r.outcome.stoppedEarly } : {}),
+    },
+    validation: best.score,
+    thresholds: Object.fromEntries(classes.map((label, c) => [label, r.thresholds[c]])),
+    metrics: r.evaluation.metrics,
+    thresholdedMetrics: r.evaluation.thresholdedMetrics,
+    timings: r.timings,
+    codeVersion: r.options.codeVersion ?? UNVERSIONED,
   };
 }
 

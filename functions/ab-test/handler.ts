@@ -3,15 +3,13 @@
 // challenger through the gated deploy). One function, several routes; routing itself happens in
 // the predict function.
 import { z } from 'zod';
-import { createHttpHandler, createHttpRouter } from '../shared/http-handler';
-import { handlerPlatform, requestActor } from '../shared/platform';
-import { experimentService } from './experiments';
+import { ExperimentId as ID, ModelName as NAME } from '../../core/names';
+import { handlerPlatform } from '../../platform';
+import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
 
 const deps = handlerPlatform();
-const experiments = experimentService(deps);
+const experiments = deps.experiments;
 
-const NAME = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)');
-const ID = z.string().regex(/^exp-[0-9T]{15}-[0-9a-f]{6}$/, 'must be an experiment id (exp-…)');
 const Params = z.object({ id: ID });
 const share = z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
 

@@ -6,15 +6,15 @@ import { ModelRegistry, type RegisterVersionInput } from '../../core/registry/mo
 import { buildTestJobOutput } from '../../core/retraining/testing/job-output';
 import { sampleKey, type InferenceSample } from '../../core/serving/prediction-log';
 import { InProcessEventBus } from '../../local/event-bus';
-import { closeStores, testStores, uniqueId } from '../../test/support/platform';
-import { setProcessEventPublisher } from '../shared/events';
+import { closeStores, testConfig, testStores, uniqueId } from '../../test/support/platform';
+import { composePlatform, installProcessPlatform } from '../../platform';
 
 describe('drift-check handler', () => {
   const stores = testStores();
   const bus = new InProcessEventBus();
-  setProcessEventPublisher(bus);
+  installProcessPlatform(composePlatform(testConfig(), { events: bus }));
   afterAll(() => {
-    setProcessEventPublisher(undefined);
+    installProcessPlatform(undefined);
     closeStores(stores);
   });
 

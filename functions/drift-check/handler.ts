@@ -1,38 +1,19 @@
-// Scheduled (hourly) and on-demand drift check: runs core's runDriftCheck for the model, publishes
-// DriftDetected / PerformanceDegraded, checks the data volume (DataVolumeReached), and prints the
+// Scheduled (hourly) and on-demand drift check: the platform's drift check for the model
+// (DriftDetected / PerformanceDegraded, then the data-volume check's DataVolumeReached), and the
 // drift and accuracy metrics as CloudWatch Embedded Metric Format lines for the alarms.
 import { z } from 'zod';
-import { emfRecord, METRICS, retrainSettings, runScheduledCheck } from '../../core/retraining';
-import { handlerPlatform } from '../shared/platform';
+import { ModelName } from '../../core/names';
+import { emfRecord, METRICS } from '../../core/retraining';
+import { handlerPlatform } from '../../platform';
 
-const platform = handlerPlatform();
-const settings = retrainSettings(process.env);
-const { config, stores, registry, events, predictionLog } = platform;
+const { config, retraining } = handlerPlatform();
 
-const input = z.object({ model: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).optional(), since: z.iso.datetime({ offset: true }).optional() }).loose();
+const input = z.object({ model: ModelName.optional(), since: z.iso.datetime({ offset: true }).optional() }).loose();
 
 export const handler = async (event: unknown) => {
   const { model = config.defaultModel, since } = input.parse(event ?? {});
   const now = new Date();
-  const { result, volume } = await runScheduledCheck(
-    {
-      telemetry: stores.buckets.telemetry,
-      artefacts: stores.buckets.artefacts,
-      registry,
-      reports: stores.tables.drift,
-      feedback: () => predictionLog.feedbackFor(model),
-      events,
-      datasets: stores.tables.datasets,
-    },
-    {
-      model,
-      now,
-      since,
-      shareThreshold: config.thresholds.driftShareThreshold,
-      dataVolumeThreshold: config.thresholds.dataVolumeThreshold,
-      accuracyThreshold: settings.accuracyThreshold,
-    },
-  );
+  const { result, volume } = await retraining.checkDrift(model, { now, ...(since ? { since } : {}) });
   const r = result.report;
   console.log(
     JSON.stringify(

@@ -1,8 +1,8 @@
 // POST /api/ml/feedback: ground-truth labels for served predictions (by prediction id), joined to
 // what was predicted; they feed online accuracy, A/B outcomes and performance-drift checks.
 import { z } from 'zod';
+import { handlerPlatform } from '../../platform';
 import { createHttpHandler } from '../shared/http-handler';
-import { handlerPlatform } from '../shared/platform';
 
 const deps = handlerPlatform();
 

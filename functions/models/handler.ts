@@ -1,12 +1,11 @@
 // The registry's control plane: list and describe models, deploy (through the promotion gate) and
 // roll back, and per-version serving performance. One function, several routes.
 import { z } from 'zod';
-import { createHttpHandler, createHttpRouter } from '../shared/http-handler';
-import { handlerPlatform, requestActor } from '../shared/platform';
+import { AliasName as ALIAS, ModelName as NAME } from '../../core/names';
+import { handlerPlatform } from '../../platform';
+import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
 
 const deps = handlerPlatform();
-const NAME = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)');
-const ALIAS = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be an alias name (a-z, 0-9, -)');
 const Params = z.object({ name: NAME });
 
 const listModels = createHttpHandler({
@@ -37,7 +36,7 @@ const deploy = createHttpHandler({
       force: body.force,
       reason: body.reason,
       actor: requestActor(event),
-      thresholds: { minMacroF1: deps.config.thresholds.minMacroF1, maxRecallDrop: deps.config.thresholds.maxRecallDrop },
+      thresholds: deps.gate,
     });
     return { body: result };
   },

@@ -5,16 +5,16 @@
 import { z } from 'zod';
 import { MAX_FLOWS_PER_REQUEST } from '../../core/serving';
 import type { RawRow } from '../../core/onnx/feeds';
-import { experimentRouter } from '../ab-test/experiments';
+import { ModelName } from '../../core/names';
+import { handlerPlatform } from '../../platform';
 import { createHttpHandler } from '../shared/http-handler';
-import { handlerPlatform } from '../shared/platform';
 
 const deps = handlerPlatform();
-const router = experimentRouter(deps);
+const router = deps.experimentRouter;
 
 const Body = z
   .object({
-    model: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)').optional(),
+    model: ModelName.optional(),
     version: z.number().int().min(1).optional(),
     flows: z.array(z.record(z.string(), z.unknown())).min(1, 'must hold at least one flow').max(MAX_FLOWS_PER_REQUEST, `at most ${MAX_FLOWS_PER_REQUEST} flows per request`),
   })

@@ -6,19 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { driftStatus } from '../../core/drift-check';
-import { retrainingStatus, runScheduledCheck, setAutoRetrain } from '../../core/retraining';
-import { createHttpHandler, createHttpRouter } from '../shared/http-handler';
-import { handlerPlatform, requestActor } from '../shared/platform';
+import { DatasetName, ModelName as NAME } from '../../core/names';
+import { retrainingStatus, setAutoRetrain } from '../../core/retraining';
+import { handlerPlatform } from '../../platform';
+import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
 
 const deps = handlerPlatform();
-const NAME = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a model name (a-z, 0-9, -)');
 
 const retrain = createHttpHandler({
   name: 'retrain',
   body: z
     .object({
       model: NAME.optional(),
-      dataset: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a dataset name').optional(),
+      dataset: DatasetName.optional(),
       datasetVersion: z.number().int().min(1).optional(),
       reason: z.string().trim().min(1).max(1000).optional(),
       force: z.boolean().optional(),
@@ -83,19 +83,7 @@ const driftCheck = createHttpHandler({
   name: 'drift-check',
   body: z.object({ model: NAME.optional() }).strict().default({}),
   handle: async ({ body }) => {
-    const model = body.model ?? deps.config.defaultModel;
-    const { result, volume } = await runScheduledCheck(
-      {
-        telemetry: deps.stores.buckets.telemetry,
-        artefacts: deps.stores.buckets.artefacts,
-        registry: deps.registry,
-        reports: deps.stores.tables.drift,
-        feedback: () => deps.predictionLog.feedbackFor(model),
-        events: deps.events,
-        datasets: deps.stores.tables.datasets,
-      },
-      { model, now: new Date(), shareThreshold: deps.config.thresholds.driftShareThreshold, dataVolumeThreshold: deps.config.thresholds.dataVolumeThreshold },
-    );
+    const { result, volume } = await deps.retraining.checkDrift(body.model ?? deps.config.defaultModel);
     return { body: { report: result.report, events: result.events, dataVolume: volume } };
   },
 });

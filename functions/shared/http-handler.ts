@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError } from '../../core/errors';
 import { ConditionFailedError, NotFoundError } from '../../core/ports';
-import { logger, metrics } from './observability';
+import { logger, metrics } from '../../platform/observability';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -171,4 +171,11 @@ export function createHttpRouter(routes: Readonly<Record<string, RouteHandler>>)
     }
     return target(event, context);
   };
+}
+
+/** Who a request acts as: the IAM caller in AWS, `local` on the local server. */
+export function requestActor(event: { requestContext?: object }): string {
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: string; userId?: string } } } | undefined;
+  const iam = context?.authorizer?.iam;
+  return iam?.userArn ?? iam?.userId ?? 'local';
 }

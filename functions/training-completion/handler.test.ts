@@ -9,7 +9,7 @@ import { getJob, RetrainLauncher, type TrainingBackend } from '../../core/retrai
 import { buildTestJobOutput } from '../../core/retraining/testing/job-output';
 import { InProcessEventBus } from '../../local/event-bus';
 import { closeStores, testConfig, testStores, uniqueId } from '../../test/support/platform';
-import { setProcessEventPublisher } from '../shared/events';
+import { composePlatform, installProcessPlatform } from '../../platform';
 
 const stateChange = (jobName: string, status: string, extra: Record<string, unknown>) => ({
   version: '0',
@@ -27,10 +27,10 @@ describe('training-completion handler', () => {
   const stores = testStores();
   const bus = new InProcessEventBus();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'tc-'));
-  setProcessEventPublisher(bus);
   process.env.XDR_ML_PROMOTION_POLICY = 'auto-promote';
+  installProcessPlatform(composePlatform(testConfig(), { events: bus }));
   afterAll(() => {
-    setProcessEventPublisher(undefined);
+    installProcessPlatform(undefined);
     delete process.env.XDR_ML_PROMOTION_POLICY;
     closeStores(stores);
     rmSync(tmp, { recursive: true, force: true });

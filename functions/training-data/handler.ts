@@ -1,20 +1,17 @@
 // POST /api/ml/training-data: analyst-labelled incidents appended to a collected-data dataset
 // (validated against the target schema; 400 names each bad field). Core: core/datasets/collector.ts.
 import { z } from 'zod';
-import { loadConfig } from '../../config/config';
-import { createPlatformStores } from '../../adapters/platform-stores';
 import { collectIncidents, MAX_INCIDENTS_PER_BATCH } from '../../core/datasets/collector';
-import { parseDatasetRef } from '../../core/datasets/synthetic/synthesize';
+import { DatasetName, DatasetRefText } from '../../core/names';
+import { handlerPlatform } from '../../platform';
 import { createHttpHandler } from '../shared/http-handler';
 
-const config = loadConfig();
-const stores = createPlatformStores(config);
-const datasetStores = { objects: stores.buckets.datasets, manifests: stores.tables.datasets };
+const { datasets: datasetStores } = handlerPlatform();
 
 const Body = z
   .object({
-    dataset: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a dataset name').default('collected'),
-    schemaFrom: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(@[1-9]\d*)?$/, 'must be <dataset> or <dataset>@<version>').optional(),
+    dataset: DatasetName.default('collected'),
+    schemaFrom: DatasetRefText.optional(),
     incidents: z
       .array(
         z.object({
@@ -37,7 +34,7 @@ export const handler = createHttpHandler({
     statusCode: 201,
     body: await collectIncidents(datasetStores, {
       dataset: body.dataset,
-      schemaFrom: body.schemaFrom === undefined ? undefined : parseDatasetRef(body.schemaFrom),
+      schemaFrom: body.schemaFrom,
       incidents: body.incidents,
     }),
   }),

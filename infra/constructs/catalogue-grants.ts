@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { PlatformConfig } from '../../config/config';
 import { TABLES, type BucketId, type TableId } from '../../config/resources';
-import type { AccessDefinition, FunctionDefinition } from '../../functions/catalogue';
+import type { AccessDefinition, FunctionDefinition } from '../../config/functions';
 import { nagArn } from './nag';
 import type { XdrFunction } from './xdr-function';
 

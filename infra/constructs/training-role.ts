@@ -8,7 +8,7 @@ import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { nagArn } from './nag';
-import { TRAINING_OUTPUT_PREFIX } from '../../adapters/training-backends/sagemaker-backend';
+import { TRAINING_OUTPUT_PREFIX } from '../../core/retraining/backend';
 
 export interface TrainingRoleProps {
   /** Physical name of the datasets bucket (read-only). */

@@ -7,7 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
-import type { FunctionDefinition } from '../../functions/catalogue';
+import type { FunctionDefinition } from '../../config/functions';
 import { ONNX_RUNTIME_PACKAGES, onnxRuntimeCommandHooks } from './onnx-runtime-bundling';
 
 export interface XdrFunctionProps {

@@ -7,14 +7,14 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { configToEnvironment, type PlatformConfig } from '../../config/config';
-import { FUNCTIONS, type FunctionDefinition } from '../../functions/catalogue';
+import { FUNCTIONS, type FunctionDefinition } from '../../config/functions';
 import { applyCatalogueGrant } from '../constructs/catalogue-grants';
 import { XdrFunction } from '../constructs/xdr-function';
 
 export interface ApiStackProps extends StackProps {
   readonly config: PlatformConfig;
   readonly projectRoot: string;
-  /** @default FUNCTIONS from functions/catalogue.ts */
+  /** @default FUNCTIONS from config/functions.ts */
   readonly functions?: readonly FunctionDefinition[];
 }
 

@@ -17,7 +17,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/config';
-import { EVENT_SOURCE } from '../../adapters/event-publisher';
+import { EVENT_SOURCE } from '../../core/events';
 import { TRAINING_FAILED } from '../../core/retraining/events';
 import { METRIC_NAMESPACE, METRICS } from '../../core/retraining/metrics';
 

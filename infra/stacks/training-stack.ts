@@ -1,5 +1,5 @@
 // The training stack: the platform's EventBridge bus, the event-driven functions of
-// infra/events-catalogue.ts (retrain launcher, training completion, drift check) with
+// config/event-functions.ts (retrain launcher, training completion, drift check) with
 // least-privilege grants, and their rules:
 //   - DriftDetected, PerformanceDegraded, DataVolumeReached, ManualRetrain (platform bus) → launcher
 //   - the retraining schedule (config.autoRetrain.schedule, 24 hours by default) → launcher, only
@@ -14,29 +14,30 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { configToEnvironment, type PlatformConfig } from '../../config/config';
-import { RETRAIN_ENV } from '../../core/retraining/settings';
-import type { FunctionDefinition } from '../../functions/catalogue';
+import { configToEnvironment, ENV_KEYS, type PlatformConfig } from '../../config/config';
+import type { PromotionPolicy } from '../../core/retraining/completion';
+import type { FunctionDefinition } from '../../config/functions';
 import { applyCatalogueGrant } from '../constructs/catalogue-grants';
 import { BatchTraining } from '../constructs/batch-training';
 import { nagArn } from '../constructs/nag';
 import { TrainingRole } from '../constructs/training-role';
 import { XdrFunction } from '../constructs/xdr-function';
-import { COMPLETION_EVENTS, DRIFT_CHECK_SCHEDULE, EVENT_FUNCTIONS, EVENT_RULES, TRAINING_JOB_PREFIX, type EventFunctionKey } from '../events-catalogue';
-import { EVENT_SOURCE } from '../../adapters/event-publisher';
+import { COMPLETION_EVENTS, DRIFT_CHECK_SCHEDULE, EVENT_FUNCTIONS, EVENT_RULES, type EventFunctionKey } from '../../config/event-functions';
+import { EVENT_SOURCE } from '../../core/events';
+import { TRAINING_JOB_PREFIX } from '../../core/retraining/backend';
 
 export interface TrainingStackProps extends StackProps {
   readonly config: PlatformConfig;
   readonly projectRoot: string;
-  /** Tag of the training image in the stack's ECR repository. @default 'latest' */
+  /** Tag of the training image in the stack's ECR repository. @default config.training.imageTag ('latest') */
   readonly trainingImageTag?: string;
-  /** @default 'ml.m5.xlarge' */
+  /** @default config.training.instanceType ('ml.m5.xlarge') */
   readonly trainingInstanceType?: string;
-  /** What the completion handler does with a new version. @default 'manual' */
-  readonly promotionPolicy?: 'auto-promote' | 'shadow' | 'ab' | 'manual';
-  /** Minimum hours between two launches per model. @default 6 */
+  /** What the completion handler does with a new version. @default config.training.promotionPolicy, else 'manual' */
+  readonly promotionPolicy?: PromotionPolicy;
+  /** Minimum hours between two launches per model. @default config.training.cooldownHours (6) */
   readonly cooldownHours?: number;
-  /** Who runs training jobs: SageMaker, or AWS Batch on Fargate (BatchTraining). @default 'sagemaker' */
+  /** Who runs training jobs: SageMaker, or AWS Batch on Fargate (BatchTraining). @default config.training.backend ('sagemaker') */
   readonly trainingBackend?: 'sagemaker' | 'batch';
 }
 
@@ -55,6 +56,7 @@ export class TrainingStack extends Stack {
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const backend = props.trainingBackend ?? (config.training.backend === 'batch' ? 'batch' : 'sagemaker');
     this.platformConfig = config;
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: config.eventBusName });
     this.repository = new ecr.Repository(this, 'TrainingImages', {
@@ -67,26 +69,26 @@ export class TrainingStack extends Stack {
       datasetsBucketName: config.buckets.datasets,
       artefactsBucketName: config.buckets.artefacts,
       repository: this.repository,
-      runner: props.trainingBackend ?? 'sagemaker',
+      runner: backend,
     }).role;
-    const imageTag = props.trainingImageTag ?? 'latest';
-    if (props.trainingBackend === 'batch') {
+    const imageTag = props.trainingImageTag ?? config.training.imageTag;
+    if (backend === 'batch') {
       this.batch = new BatchTraining(this, 'BatchTraining', { repository: this.repository, imageTag, jobRole: this.trainingRole, namePrefix: `xdr-ml-${config.stage}` });
     }
 
     const runner: Record<string, string> = this.batch
-      ? { [RETRAIN_ENV.backend]: 'batch', [RETRAIN_ENV.batchJobQueue]: this.batch.jobQueue.jobQueueArn, [RETRAIN_ENV.batchJobDefinition]: this.batch.jobDefinition.jobDefinitionArn }
+      ? { [ENV_KEYS.trainingBackend]: 'batch', [ENV_KEYS.batchJobQueue]: this.batch.jobQueue.jobQueueArn, [ENV_KEYS.batchJobDefinition]: this.batch.jobDefinition.jobDefinitionArn }
       : {
-          [RETRAIN_ENV.backend]: 'sagemaker',
-          [RETRAIN_ENV.image]: `${this.repository.repositoryUri}:${imageTag}`,
-          [RETRAIN_ENV.roleArn]: this.trainingRole.roleArn,
-          [RETRAIN_ENV.instanceType]: props.trainingInstanceType ?? 'ml.m5.xlarge',
+          [ENV_KEYS.trainingBackend]: 'sagemaker',
+          [ENV_KEYS.trainingImage]: `${this.repository.repositoryUri}:${imageTag}`,
+          [ENV_KEYS.trainingRoleArn]: this.trainingRole.roleArn,
+          [ENV_KEYS.trainingInstanceType]: props.trainingInstanceType ?? config.training.instanceType,
         };
     const environment = {
       ...configToEnvironment(config),
       ...runner,
-      [RETRAIN_ENV.policy]: props.promotionPolicy ?? 'manual',
-      [RETRAIN_ENV.cooldownHours]: String(props.cooldownHours ?? 6),
+      [ENV_KEYS.promotionPolicy]: props.promotionPolicy ?? config.training.promotionPolicy ?? 'manual',
+      [ENV_KEYS.cooldownHours]: String(props.cooldownHours ?? config.training.cooldownHours),
     };
     const functions = {} as Record<EventFunctionKey, XdrFunction>;
     for (const key of Object.keys(EVENT_FUNCTIONS) as EventFunctionKey[]) {

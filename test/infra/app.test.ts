@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPlatformApp } from '../../infra/app-builder';
-import { allRoutes } from '../../functions/catalogue';
+import { allRoutes } from '../../config/functions';
 import { BUCKETS, TABLES } from '../../config/resources';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };

@@ -3,16 +3,23 @@
 // running test), sticky per-flow routing within 1 pp of the split through the predict handler,
 // shadow answers always from the champion with the shadow arm judged on the same labelled flows,
 // and a canary that rolls itself back when the challenger's error rate breaches its bound.
+import { loadConfig } from '../../config/config';
 import { AuditLog } from '../../core/audit/audit-log';
 import { ModelRegistry } from '../../core/registry/model-registry';
 import { registrationInput } from '../../core/registry/testing/fixtures';
-import { handler as abTest } from '../../functions/ab-test/handler';
-import { handler as feedback } from '../../functions/feedback/handler';
-import { handler as predict } from '../../functions/predict/handler';
-import { invokeHttp } from '../../local/api-gateway-event';
+import { invokeHttp, type HttpLambda } from '../../local/api-gateway-event';
 import { InProcessEventBus } from '../../local/event-bus';
+import { composePlatform, installProcessPlatform } from '../../platform';
 import { uploadTestBundle } from '../support/model-bundles';
 import { closeStores, testStores, uniqueId } from '../support/platform';
+
+// The handlers' platform: the test run's embedded cloud, with the canary guard run on every request.
+installProcessPlatform(composePlatform(loadConfig(undefined, { canaryCheckMs: 0 })));
+/* eslint-disable @typescript-eslint/no-require-imports -- the handler modules load after the platform is installed */
+const { handler: abTest } = require('../../functions/ab-test/handler') as { handler: HttpLambda };
+const { handler: feedback } = require('../../functions/feedback/handler') as { handler: HttpLambda };
+const { handler: predict } = require('../../functions/predict/handler') as { handler: HttpLambda };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 type Json = Record<string, unknown>;
 interface Prediction {
@@ -40,9 +47,6 @@ describe('A/B tests through the handlers', () => {
   const registry = new ModelRegistry({ table: stores.tables.registry, audit, events: new InProcessEventBus() });
   const thresholds = { minMacroF1: 0.5, maxRecallDrop: 0.05 };
   afterAll(() => closeStores(stores));
-  beforeAll(() => {
-    process.env.XDR_ML_CANARY_CHECK_MS = '0';
-  });
 
   /** A model with v1 (production), v2 (a different healthy model) and v3 (corrupt: wrong onnx sha256). */
   async function lineage(prefix: string): Promise<string> {

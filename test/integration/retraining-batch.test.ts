@@ -6,13 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { jobOutputReader, parseBatchStateChange, submitJobRequest } from '../../adapters/training-backends';
-import { AuditLog } from '../../core/audit/audit-log';
+import { submitJobRequest } from '../../adapters/training-backends';
 import { ingestDataset } from '../../core/datasets';
-import { ModelRegistry } from '../../core/registry/model-registry';
-import { buildJobSpec, CompletionHandler, RetrainLauncher, stageDatasetInput, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining';
+import { buildJobSpec, RetrainLauncher, stageDatasetInput, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining';
 import { SeededRandom } from '../../core/util/random';
 import { InProcessEventBus } from '../../local/event-bus';
+import { composePlatform } from '../../platform';
 import { closeStores, testConfig, testStores, uniqueId } from '../support/platform';
 
 const run = promisify(execFile);
@@ -65,24 +64,15 @@ describe('Batch backend contract on the embedded S3', () => {
       source: 'aws.batch',
       detail: { jobName: submitted!.jobId, jobId: 'batch-123', status: 'SUCCEEDED', container: { exitCode: 0 } },
     };
-    const completion = parseBatchStateChange(event, { artefactsBucket: config.buckets.artefacts });
-    const audit = new AuditLog({ table: stores.tables.audit, stream: uniqueId('audit') });
-    const registry = new ModelRegistry({ table: stores.tables.registry, audit, events: new InProcessEventBus() });
-    const handler = new CompletionHandler({
-      jobs: stores.tables.jobs,
-      registry,
-      artefacts: stores.buckets.artefacts,
-      audit,
-      events: new InProcessEventBus(),
-      readOutput: jobOutputReader(() => stores.buckets.artefacts),
-      thresholds: { minMacroF1: 0.5, maxRecallDrop: 0.05 },
-      policy: 'manual',
-    });
-    const out = await handler.handle(completion!);
+    // The completion as the deployed function runs it: the platform's handler (policy manual on AWS).
+    const platform = composePlatform(config, { events: new InProcessEventBus(), auditStream: uniqueId('audit') });
+    const { registry } = platform;
+    const out = await platform.retraining.complete(event);
 
     expect(out.outcome).toBe('awaiting-approval');
     const v = await registry.getVersion(model, 1);
     expect(v).toMatchObject({ trainingJobId: submitted!.jobId, author: 'bob', dataset: { name: dataset, version: 1 } });
     expect(await stores.buckets.artefacts.exists(v.artefacts.onnx.key)).toBe(true);
+    platform.close();
   }, 120_000);
 });

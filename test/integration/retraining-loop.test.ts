@@ -1,18 +1,15 @@
-// The acceptance loop on the embedded cloud, wired as `npm start` wires it (createLocalRetraining on
-// the in-process bus): v1 trained by a manual retrain; traffic from a shifted distribution makes
+// The acceptance loop on the embedded cloud, wired as `npm start` wires it (composeLocalPlatform:
+// the handler modules behind the in-process bus's rules): v1 trained by a manual retrain; traffic from a shifted distribution makes
 // the drift check raise DriftDetected; the event, delivered three times, starts one job; the job
 // (a child process running the training container) completes and v2 is registered and promoted.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLocalRetraining } from '../../adapters/training-backends';
-import { AuditLog } from '../../core/audit/audit-log';
 import { ingestDataset } from '../../core/datasets';
-import { ModelRegistry } from '../../core/registry/model-registry';
 import { listJobs } from '../../core/retraining';
-import { PredictionLog, sampleKey, type InferenceSample } from '../../core/serving/prediction-log';
+import { sampleKey, type InferenceSample } from '../../core/serving/prediction-log';
 import { SeededRandom } from '../../core/util/random';
-import { InProcessEventBus } from '../../local/event-bus';
+import { composeLocalPlatform, installProcessPlatform } from '../../platform';
 import { closeStores, testConfig, testStores, uniqueId } from '../support/platform';
 
 const LABELS = ['BENIGN', 'DoS Hulk', 'PortScan'];
@@ -40,27 +37,21 @@ describe('retraining loop on the local platform wiring', () => {
     }
     writeFileSync(path.join(home, 'toy.csv'), csv.join('\n'));
     await ingestDataset({ objects: stores.buckets.datasets, manifests: stores.tables.datasets }, { name: dataset, sourcePath: path.join(home, 'toy.csv'), format: 'csv', labelColumn: 'Label', categorical: ['proto'] });
-    const audit = new AuditLog({ table: stores.tables.audit, stream: uniqueId('audit') });
-    const bus = new InProcessEventBus();
-    const registry = new ModelRegistry({ table: stores.tables.registry, audit, events: bus });
-    const predictionLog = new PredictionLog({ inference: stores.tables.inference, telemetry: stores.buckets.telemetry });
-    const config = { ...testConfig(), defaultModel: model };
-    const retraining = createLocalRetraining({
+    const base = testConfig();
+    const config = { ...base, defaultModel: model, training: { ...base.training, cooldownHours: 0 } };
+    const local = composeLocalPlatform({
       config,
-      stores,
-      registry,
-      audit,
-      bus,
-      predictionLog,
       home,
-      cooldownMs: 0,
+      auditStream: uniqueId('audit'),
       resetDataVolumeCounter: false, // the counter is shared with the collector's tests
-      training: { dataset, algorithm: 'gbdt', classes: 'fine', seed: 3, params: { nRounds: '10', maxDepth: '3' } },
+      trainingDefaults: { dataset, algorithm: 'gbdt', classes: 'fine', seed: 3, params: { nRounds: '10', maxDepth: '3' } },
     });
+    const { bus, platform } = local;
+    const { registry, audit } = platform;
     try {
       // v1 by a manual retrain.
-      expect((await retraining.retrain({ model, requestId: 'first', actor: 'alice', reason: 'initial model' })).outcome).toBe('started');
-      await retraining.backend.whenIdle();
+      expect((await platform.retraining.launcher.handle({ type: 'ManualRetrain', model, requestId: 'first', actor: 'alice', reason: 'initial model' })).outcome).toBe('started');
+      await local.whenIdle();
       expect(await registry.resolveAlias(model, 'production')).toMatchObject({ version: 1 });
 
       // Traffic from a shifted distribution, logged where serving logs it.
@@ -72,15 +63,14 @@ describe('retraining loop on the local platform wiring', () => {
         await stores.buckets.telemetry.put(sampleKey(model, at, sample.requestId), JSON.stringify(sample));
       }
 
-      const check = await retraining.checkNow(model);
+      const { result: check } = await platform.retraining.checkDrift(model);
       expect(check.report.verdict).toBe('drift');
       const drift = bus.published.find((e) => e.detailType === 'DriftDetected');
       expect(drift?.detail).toMatchObject({ model, reportId: check.report.reportId });
       // EventBridge delivers at least once: the same event twice more.
       await bus.publish('DriftDetected', drift!.detail);
       await bus.publish('DriftDetected', drift!.detail);
-      await bus.drain();
-      await retraining.backend.whenIdle();
+      await local.whenIdle();
 
       const jobs = await listJobs(stores.tables.jobs, model);
       expect(jobs.map((j) => [j.trigger, j.state, j.registeredVersion, j.outcome])).toEqual([
@@ -93,7 +83,9 @@ describe('retraining loop on the local platform wiring', () => {
       expect(actions.filter((a) => a === 'training.start')).toHaveLength(2);
       expect(actions.filter((a) => a === 'model.deploy')).toHaveLength(2);
     } finally {
-      retraining.stop();
+      local.stop();
+      installProcessPlatform(undefined);
+      platform.close();
     }
   }, 180_000);
 });

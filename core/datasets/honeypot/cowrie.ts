@@ -1,5 +1,6 @@
 // Cowrie SSH/Telnet honeypot JSON event logs (cowrie.json, JSONL or .gz) → one behavioural feature
 // row per attacking source IP, with a weak behaviour-derived label and an optional reputation feature.
+import { XdrError } from '../../errors';
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
@@ -8,11 +9,8 @@ import type { ColumnSpec, DatasetSource, ParsedRow, RejectedRow } from '../sourc
 import type { IpReputation } from '../threat-feed/ipsum';
 
 /** Errors raised while opening or reading a Cowrie log (I/O, bad options). */
-export class CowrieSourceError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CowrieSourceError';
-  }
+export class CowrieSourceError extends XdrError {
+  override readonly name: string = 'CowrieSourceError';
 }
 
 /** Options of openCowrieSource. */

@@ -3,9 +3,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DomainError } from '../../errors';
 
 /** Errors about scenario definitions: unreadable file, invalid JSON, schema violation, unknown name. */
-export class ScenarioError extends Error {
+export class ScenarioError extends DomainError {
+  override readonly name: string = 'ScenarioError';
   constructor(
     message: string,
     /** The file (or scenario name) concerned. */
@@ -13,7 +15,6 @@ export class ScenarioError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'ScenarioError';
   }
 }
 

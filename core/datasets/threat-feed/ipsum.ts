@@ -1,6 +1,7 @@
 // IPsum-style threat feed (`ip<TAB>lists`, '#' comments): a compact IPv4 reputation index
 // (sorted Uint32Array + Uint8Array counts, binary-search lookup) and a DatasetSource with one
 // feature row per listed IP.
+import { XdrError } from '../../errors';
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
@@ -8,11 +9,8 @@ import type { Readable } from 'node:stream';
 import type { ColumnSpec, DatasetSource, ParsedRow, RejectedRow } from '../source';
 
 /** Errors raised while reading a threat feed (I/O failure, unreadable file). */
-export class ThreatFeedError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ThreatFeedError';
-  }
+export class ThreatFeedError extends XdrError {
+  override readonly name: string = 'ThreatFeedError';
 }
 
 /** Number of blocklists listing an IPv4 address, answered from an in-memory sorted index. */

@@ -1,16 +1,14 @@
 // Bin mapper: fitted once on the training data, it fixes the preprocessing (NaN fill = median,
 // clip range = finite training range) and up to 256 quantile bins per feature whose upper edges
 // are float32 values, so "bin <= b" is exactly "float32(x) <= edge[b]" for the model document.
+import { XdrError } from '../../errors';
 import type { FeatureMatrix } from '../../data/table';
 import type { GbdtPreprocessing } from './model-document';
 import { preprocessMatrix } from './predict';
 
 /** Thrown on invalid bin mapper settings or serialised state. */
-export class BinMapperError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BinMapperError';
-  }
+export class BinMapperError extends XdrError {
+  override readonly name: string = 'BinMapperError';
 }
 
 /** Serialised state of a bin mapper (plain arrays, JSON-safe). */

@@ -3,6 +3,7 @@
 // one multi-output tree) on histograms, and tracks train/validation log-loss for progress and
 // early stopping. The fitted model is a GbdtModelDocument; prediction goes through predict.ts, the
 // document's reference semantics.
+import { XdrError } from '../../errors';
 import type { FeatureMatrix } from '../../data/table';
 import { SeededRandom } from '../../util/random';
 import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
@@ -117,11 +118,8 @@ const MIN_PARALLEL_WORK = 200_000_000;
 const MIN_ROW_SPLIT_ROWS = 20_000;
 
 /** Thrown on invalid parameters, inputs or documents of the GBDT learner. */
-export class GbdtError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'GbdtError';
-  }
+export class GbdtError extends XdrError {
+  override readonly name: string = 'GbdtError';
 }
 
 function validateParams(p: GbdtParams): void {

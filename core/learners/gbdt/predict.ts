@@ -1,15 +1,13 @@
 // Reference predictor for a GbdtModelDocument: preprocessing (fill NaN, clip, float32 round), tree
 // walk with a float32 `x <= threshold` compare, raw score = baseScore + leaf values, softmax.
 // This is the semantics the ONNX exporter reproduces; the learner predicts through it too.
+import { XdrError } from '../../errors';
 import type { FeatureMatrix } from '../../data/table';
 import type { GbdtModelDocument, GbdtPreprocessing, GbdtTree } from './model-document';
 
 /** Thrown when a document or a matrix does not fit the predictor (shape, indices). */
-export class GbdtPredictError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'GbdtPredictError';
-  }
+export class GbdtPredictError extends XdrError {
+  override readonly name: string = 'GbdtPredictError';
 }
 
 /**

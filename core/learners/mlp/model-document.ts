@@ -1,15 +1,13 @@
 // The versioned JSON format of a multi-layer perceptron model (model.json) and the shared
 // inference code that reads it. The ONNX exporter builds from this document, and the learner
 // predicts through the same functions.
+import { XdrError } from '../../errors';
 import type { FeatureMatrix, FeatureSchema } from '../../data/table';
 import type { ModelDocument } from '../learner';
 
 /** Thrown when an MLP document, matrix or weight list does not fit (shapes, format). */
-export class MlpModelError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MlpModelError';
-  }
+export class MlpModelError extends XdrError {
+  override readonly name: string = 'MlpModelError';
 }
 
 /**

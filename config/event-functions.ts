@@ -1,9 +1,12 @@
 // The one declaration of the platform's event-driven functions and their rules: the retrain
 // launcher, the training-completion handler and the drift check. The CDK training stack builds a
-// function, its grants and its EventBridge rules from these entries; the local server wires the
-// same detail types to the same core calls on the in-process bus (see EVENT_RULES).
-import type { FunctionDefinition } from '../functions/catalogue';
+// function, its grants and its EventBridge rules from these entries; the local platform delivers
+// the same detail types (and runs the same schedules) to the same handler modules from its
+// in-process bus (local/event-runtime.ts).
+import { EVENT_SOURCE } from '../core/events';
+import { LOCAL_TRAINING_STATE_CHANGE } from '../core/retraining/backend';
 import { RETRAIN_TRIGGERS } from '../core/retraining/events';
+import type { FunctionDefinition } from './functions';
 
 /** Event-driven functions (no HTTP routes). */
 export const EVENT_FUNCTIONS = {
@@ -70,11 +73,40 @@ export const EVENT_RULES: readonly BusRuleDefinition[] = RETRAIN_TRIGGERS.filter
 /** Schedules: the drift check hourly (always), the retraining schedule (only when auto-retrain is on). */
 export const DRIFT_CHECK_SCHEDULE = 'rate(1 hour)';
 
-/** Detail types of AWS service events that complete a job (on the default bus). */
+/**
+ * Events that complete a job: the AWS services' state changes (on the default bus) and, on the
+ * local platform, the local backend's own (on the in-process bus). Each goes to the completion function.
+ */
 export const COMPLETION_EVENTS = {
   sagemaker: { source: 'aws.sagemaker', detailType: 'SageMaker Training Job State Change', finalStates: ['Completed', 'Failed', 'Stopped'] },
   batch: { source: 'aws.batch', detailType: 'Batch Job State Change', finalStates: ['SUCCEEDED', 'FAILED'] },
+  local: { source: EVENT_SOURCE, detailType: LOCAL_TRAINING_STATE_CHANGE, finalStates: ['Completed', 'Failed'] },
 } as const;
 
-/** Prefix of every training job name (RetrainLauncher's job ids): completion rules match only ours. */
-export const TRAINING_JOB_PREFIX = 'train-';
+/** The rules of the local platform's bus: the cloud's, plus the local backend's completions to the completion function. */
+export const LOCAL_EVENT_RULES: readonly BusRuleDefinition[] = [
+  ...EVENT_RULES,
+  { id: 'LocalTrainingStateChange-to-completion', detailTypes: [COMPLETION_EVENTS.local.detailType], target: 'completion' },
+];
+
+/** What the local platform runs on a schedule, as the training stack's schedule rules do (same targets, same input). */
+export interface ScheduleDefinition {
+  readonly id: string;
+  readonly expression: string;
+  readonly target: EventFunctionKey;
+  /** The rule's constant input, for a model. */
+  input(model: string, at: Date): Record<string, unknown>;
+}
+
+/** The hourly drift check of a model (always on). */
+export const DRIFT_CHECK_RULE: ScheduleDefinition = {
+  id: 'DriftCheckSchedule',
+  expression: DRIFT_CHECK_SCHEDULE,
+  target: 'driftCheck',
+  input: (model) => ({ model }),
+};
+
+/** The retraining schedule of a model (only when auto-retrain is on); the expression is config.autoRetrain.schedule. */
+export function retrainScheduleRule(expression: string): ScheduleDefinition {
+  return { id: 'RetrainSchedule', expression, target: 'launcher', input: (model, at) => ({ type: 'ScheduledRetrain', model, scheduledAt: at.toISOString() }) };
+}

@@ -1,7 +1,8 @@
-// The one declaration of the platform's Lambda functions and HTTP routes. The CDK API stack
+// The one declaration of the platform's Lambda functions and HTTP routes (handler paths are
+// relative to the repository root). The CDK API stack
 // creates a function and its routes from each entry; the local server (`npm start`) serves the
 // same routes from the same handler modules.
-import type { BucketId, TableId } from '../config/resources';
+import type { BucketId, TableId } from './resources';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

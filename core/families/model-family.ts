@@ -1,0 +1,42 @@
+// The model-family protocol: everything the platform does that depends on which learner made a
+// model — create and fit it, choose its parameters, read its document, export it to ONNX, explain
+// it — behind one entry per family. Adding a family is adding a row to MODEL_FAMILIES.
+import type { FeatureMatrix } from '../data/table';
+import type { Learner, ModelDocument } from '../learners/learner';
+import type { LearnerParams } from '../training';
+import type { ExplanationData } from './explanations';
+
+/** How a GBDT export merges trees for serving (platform config `onnx`); exporter defaults when absent. */
+export interface OnnxExportSettings {
+  readonly mergeBudgetBytes?: number;
+  readonly mergeMaxNodes?: number;
+}
+
+export interface ModelFamily {
+  /** The family's name: the `algorithm` of a registered version and the `format` of its model.json. */
+  readonly id: string;
+  readonly description: string;
+  /** True when the learner can fit on several threads (the `threads` parameter). */
+  readonly threaded: boolean;
+  /** A fresh learner; throws when the parameters are unknown or out of range. */
+  create(seed: number, params: LearnerParams): Learner;
+  /** The pipeline's parameters for a task with `classCount` classes, the request's own on top. */
+  presets(classCount: number, requested: LearnerParams): LearnerParams;
+  /** Parameters of the refit on training + validation rows, once early stopping chose a length. */
+  refit(bestIteration: number, rows: { readonly fitted: number; readonly refit: number }): LearnerParams;
+  /** How a hard-example round continues the model before it; undefined: fresh fits. */
+  readonly continuation?: (bestIteration: number) => LearnerParams;
+  /** Class probabilities of a stored document on rows in its feature order (row-major, rows × classes). */
+  predictProba(document: ModelDocument, X: FeatureMatrix): Float64Array;
+  /** model.onnx bytes of a stored document: raw features in, class probabilities out. */
+  exportOnnx(document: ModelDocument, settings: OnnxExportSettings): Uint8Array;
+  /** explanations.json of a trained document on held-out rows. */
+  explanations(document: ModelDocument, heldOut: FeatureMatrix, options: { readonly seed: number }): ExplanationData;
+  /**
+   * Per-row attributions for a served prediction: rows × classes × (features + 1) with the bias
+   * last. Undefined when the family has no exact attribution.
+   */
+  readonly attributions?: (document: ModelDocument, X: FeatureMatrix) => Float64Array;
+  /** A few figures that say what the model is (trees, layers …) for the training summary. */
+  describe(document: ModelDocument): Readonly<Record<string, number | string>>;
+}

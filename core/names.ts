@@ -1,0 +1,53 @@
+// The naming rules of the platform, declared once: model lineages, aliases, datasets and dataset
+// references, experiments and tenants. Every door (HTTP schemas, CLI flags, events, the training
+// container) and every core service validates names with these, so a name one door accepts is a
+// name every other door accepts.
+import { z } from 'zod';
+import { InvalidInputError } from './errors';
+
+/** Model lineage names: 1-63 chars of a-z, 0-9 and -, starting with a letter (a DNS label, an S3 key part, a metric dimension). */
+export const MODEL_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+export const MODEL_NAME_RULE = 'must be a model name: 1-63 chars of a-z, 0-9 and -, starting with a letter';
+
+/** Dataset names: 1-128 chars of letters, digits, '.', '_' and '-', starting with a letter or digit. */
+export const DATASET_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const DATASET_NAME_RULE = "must be a dataset name: 1-128 chars of letters, digits, '.', '_' and '-', starting with a letter or digit";
+
+/** Experiment ids as ExperimentService allocates them: exp-<UTC time>-<6 hex>. */
+export const EXPERIMENT_ID_PATTERN = /^exp-[0-9T]{15}-[0-9a-f]{6}$/;
+
+export const ModelName = z.string().regex(MODEL_NAME_PATTERN, MODEL_NAME_RULE);
+export const AliasName = z.string().regex(MODEL_NAME_PATTERN, 'must be an alias name: 1-63 chars of a-z, 0-9 and -, starting with a letter');
+export const DatasetName = z.string().regex(DATASET_NAME_PATTERN, DATASET_NAME_RULE);
+export const ExperimentId = z.string().regex(EXPERIMENT_ID_PATTERN, 'must be an experiment id (exp-…)');
+/** Tenants (organisations) follow the model-name rule: they become key prefixes and role names. */
+export const TenantId = z.string().regex(MODEL_NAME_PATTERN, 'must be a tenant id: 1-63 chars of a-z, 0-9 and -, starting with a letter');
+
+/** A dataset version reference: `name` (its latest version) or `name@version`. */
+export interface DatasetVersionRef {
+  readonly name: string;
+  readonly version?: number;
+}
+
+const DATASET_REF_PATTERN = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})(?:@([1-9]\d{0,9}))?$/;
+
+/** `name` or `name@version` as text, parsed to a DatasetVersionRef. */
+export const DatasetRefText = z
+  .string()
+  .regex(DATASET_REF_PATTERN, 'must be <dataset> or <dataset>@<version> (a dataset name, a version from 1)')
+  .transform((text): DatasetVersionRef => {
+    const m = DATASET_REF_PATTERN.exec(text) as RegExpExecArray;
+    return m[2] === undefined ? { name: m[1] } : { name: m[1], version: Number(m[2]) };
+  });
+
+/**
+ * Checks one name against its rule; throws InvalidInputError naming the field.
+ *
+ * @example const model = checkName(ModelName, 'model', flags.model);
+ */
+export function checkName<T>(schema: z.ZodType<T>, field: string, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const message = `${parsed.error.issues[0].message} (got ${JSON.stringify(value)})`;
+  throw new InvalidInputError(`${field}: ${message}`, { details: [{ field, message }] });
+}

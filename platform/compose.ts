@@ -1,0 +1,272 @@
+// The composition root: the one place the platform's object graph is built from a configuration.
+// Lambda handlers, the local platform, the CLI, the training container, benchmarks and tests ask
+// it for the services they need; none of them constructs a service itself. Parts that are costly
+// or need configuration only some doors have (onnxruntime for scoring, the training backend) are
+// built on first use, so a function that never scores never loads the native runtime.
+import type { PlatformConfig } from '../config/config';
+import { createAwsClients, type AwsClients } from '../adapters/clients';
+import { EventBridgePublisher } from '../adapters/event-publisher';
+import { createPlatformStores, type PlatformStores } from '../adapters/platform-stores';
+import { S3ObjectStore } from '../adapters/s3-object-store';
+import { describeStores, type StoreStatus } from '../adapters/store-status';
+import { jobOutputReader, parseCompletionEvent } from '../adapters/training-backends';
+import { AuditLog } from '../core/audit/audit-log';
+import type { IngestStores } from '../core/datasets/ingest';
+import type { DriftCheckResult } from '../core/drift-check';
+import { ExperimentRouter, ExperimentService, ExperimentStore } from '../core/experiments';
+import type { TrainingJobDeps } from '../core/pipeline';
+import type { EventPublisher, ObjectStore } from '../core/ports';
+import type { GateThresholds } from '../core/registry/promotion-gate';
+import { ModelRegistry } from '../core/registry/model-registry';
+import {
+  autoRetrainEnabled,
+  CompletionHandler,
+  resetDataVolumeAfter,
+  RetrainLauncher,
+  runScheduledCheck,
+  stageDatasetInput,
+  type CompletionOutcome,
+  type DataVolumeCheck,
+  type PromotionPolicy,
+  type TrainingBackend,
+  type TrainingDefaults,
+} from '../core/retraining';
+import { ModelServer, PredictionLog, type SessionFactory } from '../core/serving';
+import { InProcessEventBus } from '../local/event-bus';
+import { createTrainingBackend, type LocalTrainingSetup } from './training-backend';
+
+/** The retraining machinery of a platform: one launcher, one completion handler, one drift check. */
+export interface Retraining {
+  readonly backend: TrainingBackend;
+  readonly launcher: RetrainLauncher;
+  readonly completion: CompletionHandler;
+  readonly policy: PromotionPolicy;
+  /** Applies a completion event of any backend (SageMaker, Batch, local); `ignored` for a non-final state. */
+  complete(event: { readonly source?: unknown; readonly 'detail-type'?: unknown }): Promise<CompletionOutcome | { readonly outcome: 'ignored' }>;
+  /** One drift check of a model, and its data-volume check; publishes what they raise. */
+  checkDrift(model: string, options?: { readonly since?: string; readonly now?: Date }): Promise<{ result: DriftCheckResult; volume: DataVolumeCheck }>;
+}
+
+export interface PlatformOptions {
+  /** Where events go. Default: EventBridge on AWS (or an EventBridge endpoint); an in-process bus on the embedded cloud. */
+  readonly events?: EventPublisher;
+  /** SDK clients to share (default: created from the configuration). */
+  readonly clients?: AwsClients;
+  /** The audit stream (tests keep theirs apart). @default the platform stream */
+  readonly auditStream?: string;
+  /** What a retrain trains when its trigger does not say (default: config.training.defaults, dataset 'cicids2017'). */
+  readonly trainingDefaults?: TrainingDefaults | ((model: string) => TrainingDefaults);
+  /** Reset the data-volume counter after a successful training. @default true */
+  readonly resetDataVolumeCounter?: boolean;
+  /** The local backend's job directories and how its completions come back (config.training.backend 'local'). */
+  readonly localTraining?: LocalTrainingSetup;
+}
+
+/** The platform's services, built once. */
+export interface Platform {
+  readonly config: PlatformConfig;
+  readonly stores: PlatformStores;
+  readonly events: EventPublisher;
+  readonly audit: AuditLog;
+  readonly registry: ModelRegistry;
+  readonly predictionLog: PredictionLog;
+  /** The dataset stores (Parquet chunks and manifests) as ingest and the collector use them. */
+  readonly datasets: IngestStores;
+  /** The promotion gate's thresholds. */
+  readonly gate: GateThresholds;
+  /** Scores flows with onnxruntime-node (loaded on first use). */
+  readonly modelServer: ModelServer;
+  readonly experiments: ExperimentService;
+  /** Routes predict traffic through running experiments. */
+  readonly experimentRouter: ExperimentRouter;
+  readonly retraining: Retraining;
+  /** The ObjectStore of any bucket by name (the platform's own are in `stores.buckets`). */
+  objectStore(bucket: string): ObjectStore;
+  /** What runTrainingJob needs: the stores, the registry as the last step, the ONNX settings, the code version. */
+  trainingJobDeps(options?: { readonly mirrorDir?: string }): TrainingJobDeps;
+  /** Each table's status and item count, whether each bucket exists. */
+  describeStores(): Promise<StoreStatus>;
+  /** Releases the SDK clients. */
+  close(): void;
+}
+
+/** The EventPublisher a configuration implies: EventBridge on AWS (or its endpoint override), an in-process bus on the embedded cloud. */
+export function defaultEventPublisher(config: PlatformConfig): EventPublisher {
+  if (config.endpoints.eventBridge || !config.endpoints.dynamodb) return EventBridgePublisher.fromConfig(config);
+  return new InProcessEventBus();
+}
+
+/** The default policy of a target: manual on AWS; on the local platform (backend 'local') auto-promote. */
+export function promotionPolicy(config: PlatformConfig): PromotionPolicy {
+  return config.training.promotionPolicy ?? (config.training.backend === 'local' ? 'auto-promote' : 'manual');
+}
+
+/** A lazily built, memoised value. */
+function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  let built = false;
+  return () => {
+    if (!built) {
+      value = build();
+      built = true;
+    }
+    return value as T;
+  };
+}
+
+/**
+ * Builds the platform for a configuration.
+ *
+ * @example
+ * const platform = composePlatform(loadConfig());
+ * await platform.registry.deploy('general', 3, { actor: 'alice', thresholds: platform.gate });
+ */
+export function composePlatform(config: PlatformConfig, options: PlatformOptions = {}): Platform {
+  const clients = options.clients ?? createAwsClients(config);
+  const stores = createPlatformStores(config, clients);
+  const events = options.events ?? defaultEventPublisher(config);
+  const audit = new AuditLog({ table: stores.tables.audit, ...(options.auditStream ? { stream: options.auditStream } : {}) });
+  const registry = new ModelRegistry({ table: stores.tables.registry, audit, events });
+  const predictionLog = new PredictionLog({ inference: stores.tables.inference, telemetry: stores.buckets.telemetry, sampleRate: config.serving.sampleRate });
+  const gate: GateThresholds = { minMacroF1: config.thresholds.minMacroF1, maxRecallDrop: config.thresholds.maxRecallDrop };
+  const objectStore = (bucket: string): ObjectStore => {
+    const own = Object.values(stores.buckets).find((b) => b.bucket === bucket);
+    return own ?? new S3ObjectStore(clients.s3, bucket);
+  };
+
+  const modelServer = lazy(() => {
+    // onnxruntime-node (a native binary) is loaded only by processes that score
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createOnnxSession } = require('../core/serving/onnx-session') as { createOnnxSession: SessionFactory };
+    return new ModelServer({ registry, artefacts: stores.buckets.artefacts, sessions: createOnnxSession });
+  });
+  const experiments = lazy(
+    () =>
+      new ExperimentService({
+        store: new ExperimentStore(stores.tables.experiments),
+        registry,
+        loader: { load: (model, version) => modelServer().load(model, version) },
+        predictionLog,
+        audit,
+        thresholds: gate,
+      }),
+  );
+  const experimentRouter = lazy(
+    () =>
+      new ExperimentRouter({
+        service: experiments(),
+        scorer: modelServer(),
+        recorder: predictionLog,
+        cacheTtlMs: config.serving.experimentCacheMs,
+        canaryCheckIntervalMs: config.serving.canaryCheckMs,
+      }),
+  );
+
+  const policy = promotionPolicy(config);
+  const completion = lazy(
+    () =>
+      new CompletionHandler({
+        jobs: stores.tables.jobs,
+        registry,
+        artefacts: stores.buckets.artefacts,
+        audit,
+        events,
+        readOutput: jobOutputReader(objectStore),
+        thresholds: gate,
+        policy,
+        // When the job consumed the collected samples, restart the DataVolumeReached count.
+        ...(options.resetDataVolumeCounter === false ? {} : { afterTraining: resetDataVolumeAfter(stores.tables.datasets) }),
+      }),
+  );
+  // Built on first use: a cloud backend needs settings (image, role, queue) only the launcher has.
+  const backend = lazy(() => createTrainingBackend(config, stores, options.localTraining ?? { deliver: (c) => completion().handle(c).then(() => undefined) }));
+  const launcher = lazy(() => {
+    const defaults = config.training.defaults;
+    return new RetrainLauncher({
+      jobs: stores.tables.jobs,
+      backend: backend(),
+      resolveDataset: (name, version) => stageDatasetInput(stores.tables.datasets, stores.buckets.datasets, name, version),
+      productionVersion: async (model) => (await registry.resolveAlias(model, 'production'))?.version,
+      audit,
+      events,
+      config: {
+        cooldownMs: config.training.cooldownHours * 3600_000,
+        training: options.trainingDefaults ?? { dataset: defaults.dataset ?? 'cicids2017', algorithm: defaults.algorithm, classes: defaults.classes, seed: defaults.seed },
+        scheduleEnabled: (model) => autoRetrainEnabled(stores.tables.jobs, config.autoRetrain.enabled, model),
+      },
+    });
+  });
+  const retraining: Retraining = {
+    get backend() {
+      return backend();
+    },
+    get launcher() {
+      return launcher();
+    },
+    get completion() {
+      return completion();
+    },
+    policy,
+    async complete(event) {
+      const input = parseCompletionEvent(event, { artefactsBucket: config.buckets.artefacts });
+      return input ? completion().handle(input) : { outcome: 'ignored' as const };
+    },
+    checkDrift: (model, o = {}) =>
+      runScheduledCheck(
+        {
+          telemetry: stores.buckets.telemetry,
+          artefacts: stores.buckets.artefacts,
+          registry,
+          reports: stores.tables.drift,
+          feedback: () => predictionLog.feedbackFor(model),
+          events,
+          datasets: stores.tables.datasets,
+        },
+        {
+          model,
+          now: o.now ?? new Date(),
+          ...(o.since ? { since: o.since } : {}),
+          shareThreshold: config.thresholds.driftShareThreshold,
+          dataVolumeThreshold: config.thresholds.dataVolumeThreshold,
+          accuracyThreshold: config.thresholds.accuracyThreshold,
+        },
+      ),
+  };
+
+  return {
+    config,
+    stores,
+    events,
+    audit,
+    registry,
+    predictionLog,
+    datasets: { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
+    gate,
+    get modelServer() {
+      return modelServer();
+    },
+    get experiments() {
+      return experiments();
+    },
+    get experimentRouter() {
+      return experimentRouter();
+    },
+    retraining,
+    objectStore,
+    trainingJobDeps: (o = {}) => ({
+      datasetsTable: stores.tables.datasets,
+      datasetsBucket: stores.buckets.datasets,
+      artefactsBucket: stores.buckets.artefacts,
+      register: (input) => registry.registerVersion(input),
+      onnx: config.onnx,
+      codeVersion: config.codeVersion,
+      ...(o.mirrorDir ? { mirrorDir: o.mirrorDir } : {}),
+    }),
+    describeStores: () => describeStores(config, clients),
+    close() {
+      if (events instanceof EventBridgePublisher && !options.events) events.destroy();
+      clients.dynamodb.destroy();
+      clients.s3.destroy();
+    },
+  };
+}

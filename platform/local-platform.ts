@@ -1,0 +1,198 @@
+// The local platform (`npm start`): the platform composed over the embedded cloud with an
+// in-process bus and the local training backend, installed as this process's platform, the local
+// API server over the HTTP handler modules, and the event runtime delivering the bus's events and
+// schedules to the event-driven handler modules — the same modules, rules and schedules as AWS.
+import path from 'node:path';
+import type { AwsClients } from '../adapters/clients';
+import { type PlatformConfig } from '../config/config';
+import { DRIFT_CHECK_RULE, EVENT_FUNCTIONS, LOCAL_EVENT_RULES, retrainScheduleRule } from '../config/event-functions';
+import { MODEL_ALIAS_CHANGED, MODEL_VERSION_REGISTERED } from '../core/registry/model-registry';
+import { LOCAL_TRAINING_STATE_CHANGE, type TrainingDefaults } from '../core/retraining';
+import type { LocalTrainingBackend } from '../adapters/training-backends/local-backend';
+import { startEmbeddedCloud, type EmbeddedCloud } from '../local/embedded-cloud';
+import { InProcessEventBus } from '../local/event-bus';
+import { LocalEventRuntime } from '../local/event-runtime';
+import { HandlerModules } from '../local/handler-modules';
+import { startLocalApiServer, type LocalApiServer } from '../local/http-server';
+import { removeServerRecord, writeServerRecord } from '../local/server-record';
+import { bootstrapDefaultModel } from './bootstrap';
+import { composePlatform, type Platform } from './compose';
+import { writeLocalExports } from './local-exports';
+import { installProcessPlatform } from './process-platform';
+
+export interface LocalPlatformOptions {
+  /** The embedded cloud's configuration (its endpoints); the training backend is always 'local'. */
+  readonly config: PlatformConfig;
+  readonly clients?: AwsClients;
+  readonly bus?: InProcessEventBus;
+  /** Where training jobs run (`<home>/training-jobs/`). Default config.local.home. */
+  readonly home?: string;
+  readonly auditStream?: string;
+  readonly trainingDefaults?: TrainingDefaults | ((model: string) => TrainingDefaults);
+  readonly resetDataVolumeCounter?: boolean;
+  /** Lines about retraining: deliveries, job output, schedule runs. */
+  readonly log?: (line: string) => void;
+}
+
+/** The local platform's parts: the platform itself, its bus, the event runtime and handler modules. */
+export interface LocalPlatform {
+  readonly platform: Platform;
+  readonly bus: InProcessEventBus;
+  readonly runtime: LocalEventRuntime;
+  readonly handlers: HandlerModules;
+  /** Resolves when every started training job has exited and every event it caused has been handled. */
+  whenIdle(): Promise<void>;
+  /** Runs the hourly drift check, and the retraining schedule when auto-retrain is on. */
+  startSchedules(models: () => Promise<readonly string[]>): void;
+  /** Stops the runtime's rules and schedules (the platform's clients stay with the caller). */
+  stop(): void;
+}
+
+/**
+ * Composes the local platform, installs it as this process's platform (so handler modules use it)
+ * and starts the event rules.
+ *
+ * @example
+ * const local = composeLocalPlatform({ config: cloud.config });
+ * await local.platform.retraining.launcher.handle({ type: 'ManualRetrain', model: 'general', requestId: 'r1', actor: 'me' });
+ * await local.whenIdle();
+ */
+export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatform {
+  const bus = options.bus ?? new InProcessEventBus();
+  const log = options.log ?? (() => undefined);
+  const config: PlatformConfig = { ...options.config, training: { ...options.config.training, backend: 'local' } };
+  const platform = composePlatform(config, {
+    events: bus,
+    ...(options.clients ? { clients: options.clients } : {}),
+    ...(options.auditStream ? { auditStream: options.auditStream } : {}),
+    ...(options.trainingDefaults ? { trainingDefaults: options.trainingDefaults } : {}),
+    ...(options.resetDataVolumeCounter === false ? { resetDataVolumeCounter: false } : {}),
+    localTraining: {
+      home: options.home ?? config.local.home,
+      // a finished job's process publishes its state change; the completion rule takes it from there
+      deliver: async (completion) => {
+        await bus.publish(LOCAL_TRAINING_STATE_CHANGE, { ...completion });
+        await bus.drain();
+      },
+      log: (jobId, line) => log(`[${jobId}] ${line}`),
+    },
+  });
+  installProcessPlatform(platform);
+  const handlers = new HandlerModules();
+  const runtime = new LocalEventRuntime({ bus, functions: EVENT_FUNCTIONS, rules: LOCAL_EVENT_RULES, handlers, account: config.account, region: config.region, log });
+  runtime.start();
+  return {
+    platform,
+    bus,
+    runtime,
+    handlers,
+    async whenIdle() {
+      await bus.drain();
+      await (platform.retraining.backend as LocalTrainingBackend).whenIdle();
+      await bus.drain();
+    },
+    startSchedules(models) {
+      runtime.schedule({ schedule: DRIFT_CHECK_RULE, models });
+      if (config.autoRetrain.enabled) runtime.schedule({ schedule: retrainScheduleRule(config.autoRetrain.schedule), models });
+    },
+    stop: () => runtime.stop(),
+  };
+}
+
+export interface RunningLocalPlatform {
+  readonly url: string;
+  readonly cloud: EmbeddedCloud;
+  readonly local: LocalPlatform;
+  close(): Promise<void>;
+}
+
+export interface StartLocalPlatformOptions {
+  readonly config: PlatformConfig;
+  readonly port: number;
+  /** Where the registry export and the audit log are written (the working directory). */
+  readonly cwd: string;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/**
+ * What `xdr-ml serve` runs: the embedded cloud (this process owns it), the local platform, the
+ * API on 127.0.0.1, the first-start bootstrap, the schedules, and the local exports kept current.
+ */
+export async function startLocalPlatform(options: StartLocalPlatformOptions): Promise<RunningLocalPlatform> {
+  const { out, err } = options;
+  const cloud = await startEmbeddedCloud({ home: options.config.local.home });
+  // The training dataset is the production version's (the bootstrap's on a first start), fixed once the server is up.
+  let trainingDataset = cloud.config.training.defaults.dataset ?? 'cicids2017';
+  const d = cloud.config.training.defaults;
+  const local = composeLocalPlatform({
+    config: cloud.config,
+    home: cloud.home,
+    trainingDefaults: () => ({ dataset: trainingDataset, algorithm: d.algorithm, classes: d.classes, seed: d.seed }),
+    log: (line) => out(`retraining: ${line}`),
+  });
+  const { platform, bus } = local;
+  let api: LocalApiServer;
+  try {
+    api = await startLocalApiServer({ port: options.port, localEvents: bus, handlers: local.handlers });
+  } catch (error) {
+    local.stop();
+    platform.close();
+    await cloud.stop();
+    throw error;
+  }
+  out(`Mini-XDR ML local platform (state in ${cloud.home})`);
+  out(`  dynamodb ${cloud.config.endpoints.dynamodb}\n  s3       ${cloud.config.endpoints.s3}`);
+  out(`API listening on ${api.url}\n  try: curl ${api.url}/api/ml/health`);
+  if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err);
+  const model = platform.config.defaultModel;
+  if (!cloud.config.training.defaults.dataset) {
+    const production = await platform.registry.resolveAlias(model, 'production');
+    if (production) trainingDataset = (await platform.registry.getVersion(model, production.version)).dataset.name;
+  }
+  local.startSchedules(async () => [model]);
+  out(`retraining: rules on the in-process bus, local training backend, drift check hourly${platform.config.autoRetrain.enabled ? `, retraining ${platform.config.autoRetrain.schedule}` : ' (auto-retrain off)'}`);
+  keepLocalExportsCurrent(platform, bus, options.cwd, err);
+  // CLI commands run beside this server find it here and forward their events to this bus
+  writeServerRecord(cloud.home, api.url);
+  return {
+    url: api.url,
+    cloud,
+    local,
+    async close() {
+      local.stop();
+      removeServerRecord(cloud.home);
+      await api.close();
+      platform.close();
+      await cloud.stop();
+    },
+  };
+}
+
+/** First start: make sure the default model serves, then print a predict request that works. */
+async function bootstrap(platform: Platform, home: string, url: string, cwd: string, out: (line: string) => void, err: (line: string) => void): Promise<void> {
+  try {
+    const result = await bootstrapDefaultModel(platform, { home, log: out });
+    if (!result.created) {
+      out(`model "${result.model}" v${result.version} is in production`);
+      return;
+    }
+    const relative = path.relative(cwd, result.examplePath!);
+    const body = relative.startsWith('..') ? result.examplePath! : relative;
+    out(`ready: curl -s -X POST ${url}/api/ml/predict -H 'content-type: application/json' -d @${body}`);
+  } catch (error) {
+    err(`bootstrap failed (the API keeps running): ${(error as Error).message}`);
+  }
+}
+
+/** Locally, models/model_registry.json and change-control/audit-log.md are regenerated after every registry change. */
+function keepLocalExportsCurrent(platform: Platform, bus: InProcessEventBus, cwd: string, err: (line: string) => void): void {
+  let pending = Promise.resolve();
+  const refresh = () => {
+    pending = pending
+      .then(async () => void (await writeLocalExports(platform, cwd)))
+      .catch((error: unknown) => err(`could not refresh the local registry export: ${(error as Error).message}`));
+  };
+  bus.subscribe(MODEL_ALIAS_CHANGED, refresh);
+  bus.subscribe(MODEL_VERSION_REGISTERED, refresh);
+}

@@ -1,0 +1,53 @@
+// Chooses and builds the training backend the configuration names: SageMaker or AWS Batch (their
+// SDK clients loaded only here, on first use) or a child process of the local platform.
+import path from 'node:path';
+import { requireSetting, type PlatformConfig } from '../config/config';
+import type { PlatformStores } from '../adapters/platform-stores';
+import { LocalTrainingBackend } from '../adapters/training-backends/local-backend';
+import type { CompletionInput, TrainingBackend } from '../core/retraining/backend';
+
+/** The local backend's job directories, and how a finished job's completion reaches the completion handler. */
+export interface LocalTrainingSetup {
+  /** The state directory: job directories go to `<home>/training-jobs/`. Default config.local.home. */
+  readonly home?: string;
+  /** Delivers a completion (the local platform publishes it on its bus; alone, the handler is called). */
+  readonly deliver: (completion: CompletionInput) => Promise<void>;
+  readonly log?: (jobId: string, line: string) => void;
+}
+
+/**
+ * The training backend of a configuration.
+ * @throws ConfigError naming the setting a cloud backend lacks (image, role, queue …)
+ */
+export function createTrainingBackend(config: PlatformConfig, stores: PlatformStores, local: LocalTrainingSetup): TrainingBackend {
+  const t = config.training;
+  if (t.backend === 'local') {
+    return new LocalTrainingBackend({
+      home: path.resolve(local.home ?? config.local.home),
+      datasets: stores.buckets.datasets,
+      onCompletion: local.deliver,
+      ...(local.log ? { log: local.log } : {}),
+    });
+  }
+  if (t.backend === 'batch') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { BatchTrainingBackend, createBatchClient } = require('../adapters/training-backends/batch-backend') as typeof import('../adapters/training-backends/batch-backend');
+    return new BatchTrainingBackend(createBatchClient(config), {
+      jobQueue: requireSetting(t.batchJobQueue, 'batchJobQueue', 'for the batch training backend'),
+      jobDefinition: requireSetting(t.batchJobDefinition, 'batchJobDefinition', 'for the batch training backend'),
+      datasetsBucket: config.buckets.datasets,
+      artefactsBucket: config.buckets.artefacts,
+    });
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SageMakerTrainingBackend, createSageMakerClient } = require('../adapters/training-backends/sagemaker-backend') as typeof import('../adapters/training-backends/sagemaker-backend');
+  return new SageMakerTrainingBackend(createSageMakerClient(config), {
+    image: requireSetting(t.image, 'trainingImage', 'for the sagemaker training backend'),
+    roleArn: requireSetting(t.roleArn, 'trainingRoleArn', 'for the sagemaker training backend'),
+    datasetsBucket: config.buckets.datasets,
+    artefactsBucket: config.buckets.artefacts,
+    instanceType: t.instanceType,
+    maxRuntimeSeconds: t.maxRuntimeSeconds,
+    ...(t.spotMaxWaitSeconds ? { spot: { maxWaitSeconds: t.spotMaxWaitSeconds } } : {}),
+  });
+}
