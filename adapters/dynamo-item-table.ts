@@ -66,7 +66,8 @@ export class DynamoItemTable implements ItemTable {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new ConditionFailedError(`${this.tableName}: an item with key ${this.describeKey(item)} already exists`, { cause: error });
+      if (isConditionFailure(error))
+        throw new ConditionFailedError(`${this.tableName}: an item with key ${this.describeKey(item)} already exists`, { cause: error });
       throw error;
     }
   }
@@ -75,15 +76,18 @@ export class DynamoItemTable implements ItemTable {
     const condition: Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
       expectedRevision === undefined
         ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': this.definition.partitionKey.name } }
-        : { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': revisionAttribute }, ExpressionAttributeValues: { ':rev': expectedRevision } };
+        : {
+            ConditionExpression: '#rev = :rev',
+            ExpressionAttributeNames: { '#rev': revisionAttribute },
+            ExpressionAttributeValues: { ':rev': expectedRevision },
+          };
     try {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: toStorableItem(item), ...condition }));
     } catch (error) {
       if (isConditionFailure(error)) {
-        throw new ConditionFailedError(
-          `${this.tableName}: ${this.describeKey(item)} is no longer at revision ${expectedRevision ?? '(absent)'}`,
-          { cause: error },
-        );
+        throw new ConditionFailedError(`${this.tableName}: ${this.describeKey(item)} is no longer at revision ${expectedRevision ?? '(absent)'}`, {
+          cause: error,
+        });
       }
       throw error;
     }

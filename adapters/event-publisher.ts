@@ -35,7 +35,9 @@ export class EventBridgePublisher implements EventPublisher {
     );
     if ((out.FailedEntryCount ?? 0) > 0) {
       const entry = out.Entries?.[0];
-      throw new EventPublishError(`EventBridge refused ${detailType} on ${this.eventBusName}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim());
+      throw new EventPublishError(
+        `EventBridge refused ${detailType} on ${this.eventBusName}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
+      );
     }
   }
 

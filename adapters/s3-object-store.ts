@@ -24,9 +24,7 @@ export class S3ObjectStore implements ObjectStore {
   ) {}
 
   async put(key: string, body: Uint8Array | string, options: { contentType?: string } = {}): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType ?? 'application/octet-stream' }),
-    );
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType ?? 'application/octet-stream' }));
   }
 
   async get(key: string): Promise<Uint8Array> {

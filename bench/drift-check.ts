@@ -52,7 +52,14 @@ async function main(): Promise<void> {
       for (let j = 0; j < FEATURES; j++) row[names[j]] = rnd.normal() * (1 + j / 10) + (j % 2 === 0 ? 0.5 * (1 + j / 10) : 0);
       flows.push(row);
     }
-    const sample: InferenceSample = { model: 'bench', version: 1, at: new Date(start + s * 1000).toISOString(), requestId: `r${s}`, flows, labels: flows.map(() => (rnd.next() < 0.3 ? 'attack' : 'benign')) };
+    const sample: InferenceSample = {
+      model: 'bench',
+      version: 1,
+      at: new Date(start + s * 1000).toISOString(),
+      requestId: `r${s}`,
+      flows,
+      labels: flows.map(() => (rnd.next() < 0.3 ? 'attack' : 'benign')),
+    };
     samples.push(JSON.stringify(sample));
   }
   const parsed = time(`parse ${samples.length} telemetry samples`, () => samples.map((s) => JSON.parse(s) as InferenceSample));
@@ -65,7 +72,13 @@ async function main(): Promise<void> {
   const artefacts = new MemoryObjectStore('artefacts');
   const telemetry = new MemoryObjectStore('telemetry');
   const refs: Record<string, { key: string; sha256: string; bytes: number }> = {};
-  const bodies: Record<BundleRole, string> = { onnx: 'x', model: JSON.stringify({ schema }), summary: '{}', reference: JSON.stringify(profile), explanations: '{}' };
+  const bodies: Record<BundleRole, string> = {
+    onnx: 'x',
+    model: JSON.stringify({ schema }),
+    summary: '{}',
+    reference: JSON.stringify(profile),
+    explanations: '{}',
+  };
   for (const role of Object.keys(bodies) as BundleRole[]) {
     const sha = sha256Hex(bodies[role]);
     refs[role] = { key: artefactKey('bench', role, sha), sha256: sha, bytes: bodies[role].length };
@@ -79,7 +92,9 @@ async function main(): Promise<void> {
     { telemetry, artefacts, registry, reports: new MemoryItemTable('drift', 'model', 'windowEnd'), feedback: async () => [] },
     { model: 'bench', since: '2026-03-01T09:59:59Z', now: new Date(start + samples.length * 1000) },
   );
-  console.log(`${'runDriftCheck end to end'.padEnd(38)} ${(performance.now() - t).toFixed(0).padStart(7)} ms  (${result.report.rows} rows, verdict ${result.report.verdict})`);
+  console.log(
+    `${'runDriftCheck end to end'.padEnd(38)} ${(performance.now() - t).toFixed(0).padStart(7)} ms  (${result.report.rows} rows, verdict ${result.report.verdict})`,
+  );
 }
 
 void main();

@@ -155,18 +155,28 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`built ${written} rows (${mb(statSync(file).size)} gzip) in ${((Date.now() - t) / 1000).toFixed(1)} s: ${file}\n`);
 
     const floor = await runChild('floor', file);
-    process.stdout.write(`floor  (gunzip + line split): ${floor.rows} rows in ${floor.seconds.toFixed(1)} s = ${rate(floor).toFixed(0)} rows/s, peak RSS ${mb(floor.maxRssBytes)}\n`);
+    process.stdout.write(
+      `floor  (gunzip + line split): ${floor.rows} rows in ${floor.seconds.toFixed(1)} s = ${rate(floor).toFixed(0)} rows/s, peak RSS ${mb(floor.maxRssBytes)}\n`,
+    );
 
     t = Date.now();
     // the parent owns the cloud; the child joins it through the state directory
-    const bench = { [ENV_KEYS.home]: cloudHome, [ENV_KEYS.stage]: 'bench', [ENV_KEYS.target]: 'local', [ENV_KEYS.dynamodbEndpoint]: '', [ENV_KEYS.s3Endpoint]: '' };
+    const bench = {
+      [ENV_KEYS.home]: cloudHome,
+      [ENV_KEYS.stage]: 'bench',
+      [ENV_KEYS.target]: 'local',
+      [ENV_KEYS.dynamodbEndpoint]: '',
+      [ENV_KEYS.s3Endpoint]: '',
+    };
     session = await openPlatform({ env: childEnvironment(bench) });
     const ingest = await runChild('ingest', file, bench);
     process.stdout.write(
       `ingest (embedded cloud):      ${ingest.rows} rows in ${ingest.seconds.toFixed(1)} s = ${rate(ingest).toFixed(0)} rows/s, ` +
         `peak RSS ${mb(ingest.maxRssBytes)}, ${ingest.chunks} chunks, ${ingest.rejected} rejected\n`,
     );
-    process.stdout.write(`ratio  ingest / floor throughput: ${(rate(ingest) / rate(floor)).toFixed(3)} (floor is ${(rate(floor) / rate(ingest)).toFixed(1)}x faster)\n`);
+    process.stdout.write(
+      `ratio  ingest / floor throughput: ${(rate(ingest) / rate(floor)).toFixed(3)} (floor is ${(rate(floor) / rate(ingest)).toFixed(1)}x faster)\n`,
+    );
     if (ingest.rows !== floor.rows) {
       process.stdout.write(`FAIL: ingest stored ${ingest.rows} rows, the file holds ${floor.rows}\n`);
       process.exitCode = 1;

@@ -31,7 +31,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-
 async function main(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-bench-predict-'));
   assignEnvironment({ POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
@@ -41,7 +40,14 @@ async function main(): Promise<void> {
   try {
     const { stores, registry } = platform;
     await ingestDataset(platform.datasets, { name: 'bench-nsl', sourcePath: datasetPath('nsl_kdd/KDDTest+.txt') });
-    const job = await runTrainingJob(platform.trainingJobDeps(), { dataset: 'bench-nsl', model: 'bench', algorithm: 'gbdt', classes: 'kdd-category', seed: 1, author: 'bench' });
+    const job = await runTrainingJob(platform.trainingJobDeps(), {
+      dataset: 'bench-nsl',
+      model: 'bench',
+      algorithm: 'gbdt',
+      classes: 'kdd-category',
+      seed: 1,
+      author: 'bench',
+    });
     await registry.deploy('bench', job.version, { actor: 'bench', thresholds: { minMacroF1: 0, maxRecallDrop: 1 } });
     const dataset = await loadDataset(await loadManifest(stores.tables.datasets, 'bench-nsl'), stores.buckets.datasets, 'kdd-category');
     const rows = Array.from({ length: dataset.data.X.rows }, (_, i) => i);
@@ -49,7 +55,9 @@ async function main(): Promise<void> {
     const version = await registry.getVersion('bench', job.version);
     const onnxBytes = await stores.buckets.artefacts.get(version.artefacts.onnx.key);
     const trees = (JSON.parse(Buffer.from(await stores.buckets.artefacts.get(version.artefacts.model.key)).toString()) as { trees: unknown[] }).trees.length;
-    console.log(`model: NSL-KDD KDDTest+ gbdt v${job.version}, ${trees} trees, ${dataset.data.schema.features.length} features, ${dataset.data.classes.length} classes; onnx ${(onnxBytes.length / 1024).toFixed(0)} KiB`);
+    console.log(
+      `model: NSL-KDD KDDTest+ gbdt v${job.version}, ${trees} trees, ${dataset.data.schema.features.length} features, ${dataset.data.classes.length} classes; onnx ${(onnxBytes.length / 1024).toFixed(0)} KiB`,
+    );
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require('../functions/predict/handler') as { handler: HttpLambda };
@@ -66,7 +74,8 @@ async function main(): Promise<void> {
       single.push(performance.now() - t);
     }
     let t0 = performance.now();
-    for (let b = 0; b < BATCHES; b++) await call({ model: 'bench', flows: flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH) });
+    for (let b = 0; b < BATCHES; b++)
+      await call({ model: 'bench', flows: flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH) });
     const handlerRowsPerSec = (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
 
     const onnxSession = await InferenceSession.create(Buffer.from(onnxBytes));
@@ -78,7 +87,9 @@ async function main(): Promise<void> {
       await onnxSession.run(singleFeeds[i]);
       rawSingle.push(performance.now() - t);
     }
-    const batchFeeds = Array.from({ length: BATCHES }, (_, b) => buildOnnxFeeds(schema, flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH)));
+    const batchFeeds = Array.from({ length: BATCHES }, (_, b) =>
+      buildOnnxFeeds(schema, flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH)),
+    );
     t0 = performance.now();
     for (const feeds of batchFeeds) await onnxSession.run(feeds);
     const rawRowsPerSec = (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
@@ -100,11 +111,19 @@ async function main(): Promise<void> {
     console.log('');
     console.log('| measure | predict handler | floor: raw session.run | handler / floor |');
     console.log('|---|---:|---:|---:|');
-    console.log(`| 1 flow p50 (ms) | ${f(quantile(single, 0.5))} | ${f(quantile(rawSingle, 0.5))} | ${(quantile(single, 0.5) / quantile(rawSingle, 0.5)).toFixed(1)}x |`);
-    console.log(`| 1 flow p99 (ms) | ${f(quantile(single, 0.99))} | ${f(quantile(rawSingle, 0.99))} | ${(quantile(single, 0.99) / quantile(rawSingle, 0.99)).toFixed(1)}x |`);
-    console.log(`| batch of ${BATCH} (rows/s) | ${handlerRowsPerSec.toFixed(0)} | ${rawRowsPerSec.toFixed(0)} | ${(handlerRowsPerSec / rawRowsPerSec).toFixed(2)} |`);
+    console.log(
+      `| 1 flow p50 (ms) | ${f(quantile(single, 0.5))} | ${f(quantile(rawSingle, 0.5))} | ${(quantile(single, 0.5) / quantile(rawSingle, 0.5)).toFixed(1)}x |`,
+    );
+    console.log(
+      `| 1 flow p99 (ms) | ${f(quantile(single, 0.99))} | ${f(quantile(rawSingle, 0.99))} | ${(quantile(single, 0.99) / quantile(rawSingle, 0.99)).toFixed(1)}x |`,
+    );
+    console.log(
+      `| batch of ${BATCH} (rows/s) | ${handlerRowsPerSec.toFixed(0)} | ${rawRowsPerSec.toFixed(0)} | ${(handlerRowsPerSec / rawRowsPerSec).toFixed(2)} |`,
+    );
     console.log(`| cold path p50 (ms): alias + load + sha256 + session + first predict | ${f(quantile(cold, 0.5))} | | |`);
-    console.log(`\n${REQUESTS} single-flow requests, ${BATCHES} batches; the handler's figure includes JSON parsing, validation, the prediction log (DynamoDB) and the telemetry sample (S3) on the embedded cloud.`);
+    console.log(
+      `\n${REQUESTS} single-flow requests, ${BATCHES} batches; the handler's figure includes JSON parsing, validation, the prediction log (DynamoDB) and the telemetry sample (S3) on the embedded cloud.`,
+    );
     await onnxSession.release();
   } finally {
     await session.close();

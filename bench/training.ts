@@ -172,7 +172,11 @@ async function timeInference(doc: GbdtModelDocument, Xtime: FeatureMatrix, peerD
     }
   };
   const xgboost = (): { predict: number; inplace: number } => {
-    const r = JSON.parse(lastLine(execFileSync(PYTHON, [PEER, 'time-predict', peerDir, String(TIMING_REPEATS)], { encoding: 'utf8' }))) as { predictSeconds: number; inplacePredictSeconds: number; rows: number };
+    const r = JSON.parse(lastLine(execFileSync(PYTHON, [PEER, 'time-predict', peerDir, String(TIMING_REPEATS)], { encoding: 'utf8' }))) as {
+      predictSeconds: number;
+      inplacePredictSeconds: number;
+      rows: number;
+    };
     if (r.rows !== Xtime.rows) throw new Error(`xgboost timed ${r.rows} rows, onnxruntime ${Xtime.rows}`);
     return { predict: r.rows / r.predictSeconds, inplace: r.rows / r.inplacePredictSeconds };
   };
@@ -229,7 +233,8 @@ async function runTask(task: QualityTask, seed: number): Promise<TaskFigures> {
   try {
     writeSplit(dir, Xtr, ytr, Xte, yte, K, seed);
     process.stderr.write(`[${task.name}] training time: the pipeline and xgboost's fit in ${TRAINING_WINDOWS} alternating windows\n`);
-    const xgboostFit = (): number => (JSON.parse(lastLine(execFileSync(PYTHON, [PEER, 'time-fit', dir], { encoding: 'utf8' }))) as { fitSeconds: number }).fitSeconds;
+    const xgboostFit = (): number =>
+      (JSON.parse(lastLine(execFileSync(PYTHON, [PEER, 'time-fit', dir], { encoding: 'utf8' }))) as { fitSeconds: number }).fitSeconds;
     // window 0 pairs the model-producing pipeline run, the process's first (its JIT is cold)
     const training: TrainingWindow[] = [{ pipeline: first.seconds, xgboost: xgboostFit() }];
     for (let w = 1; w < TRAINING_WINDOWS; w++) {
@@ -301,9 +306,13 @@ async function main(): Promise<void> {
     rows.push(await runTask(task, seed));
   }
   const out = process.stdout;
-  out.write(`\nseed ${seed}; xgboost ${rows[0]?.peer.xgboostVersion} hist, nthread 2, 200 rounds, max_depth 8 (eta 0.3 default); ours: Node ${process.version}, ${rows.map((r) => `${r.task} ${r.pipelineThreads}`).join(', ')} thread(s)\n\n`);
+  out.write(
+    `\nseed ${seed}; xgboost ${rows[0]?.peer.xgboostVersion} hist, nthread 2, 200 rounds, max_depth 8 (eta 0.3 default); ours: Node ${process.version}, ${rows.map((r) => `${r.task} ${r.pipelineThreads}`).join(', ')} thread(s)\n\n`,
+  );
   out.write(`training time: pipeline and xgb fit best of ${TRAINING_WINDOWS} windows, each both back to back; one balanced fit and plain-200 timed once\n`);
-  out.write('task                 | train rows | test rows | ours pipeline s (iters) | ours one balanced fit s | ours plain-200 s | xgb fit s | ratio pipeline/xgb | single/xgb | plain/xgb | pipeline/xgb per window\n');
+  out.write(
+    'task                 | train rows | test rows | ours pipeline s (iters) | ours one balanced fit s | ours plain-200 s | xgb fit s | ratio pipeline/xgb | single/xgb | plain/xgb | pipeline/xgb per window\n',
+  );
   for (const r of rows) {
     const xgb = r.xgboostFitSeconds;
     out.write(

@@ -7,7 +7,9 @@ function stream(isTTY: boolean): ProgressStream & { text: string } {
 
 describe('progress bar', () => {
   it('renders share, done and total', () => {
-    expect(renderProgress('ingest', 512 * 1024, 1024 * 1024, 100, '1000 rows')).toMatch(/^ingest \[#{10,20}-{10,20}\] {2}50% 512\.0 KiB \/ 1\.0 MiB 1000 rows$/);
+    expect(renderProgress('ingest', 512 * 1024, 1024 * 1024, 100, '1000 rows')).toMatch(
+      /^ingest \[#{10,20}-{10,20}\] {2}50% 512\.0 KiB \/ 1\.0 MiB 1000 rows$/,
+    );
     expect(renderProgress('ingest', 2048, undefined, 100)).toBe('ingest 2.0 KiB');
     expect(renderProgress('x', 10, 10, 60, '', (n) => `${n} rows`)).toContain('100% 10 rows / 10 rows');
     expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');

@@ -30,7 +30,14 @@ export function formatBytes(bytes: number): string {
 }
 
 /** The text of one bar line (`unit` formats the counts; bytes by default): `label [#####-----]  42% 1.2 MiB / 3.0 MiB detail`. */
-export function renderProgress(label: string, done: number, total: number | undefined, width: number, detail = '', unit: (n: number) => string = formatBytes): string {
+export function renderProgress(
+  label: string,
+  done: number,
+  total: number | undefined,
+  width: number,
+  detail = '',
+  unit: (n: number) => string = formatBytes,
+): string {
   const tail = detail.length > 0 ? ` ${detail}` : '';
   if (total === undefined || !(total > 0)) return `${label} ${unit(done)}${tail}`;
   const share = Math.min(1, Math.max(0, done / total));

@@ -11,8 +11,13 @@ describe('loadConfig', () => {
   });
 
   it('reads the ONNX merge settings as whole numbers, naming a bad one', () => {
-    expect(loadConfig({ XDR_ML_ONNX_MERGE_BUDGET_BYTES: '0', XDR_ML_ONNX_MERGE_MAX_NODES: '16384' }).onnx).toEqual({ mergeBudgetBytes: 0, mergeMaxNodes: 16384 });
-    expect(() => loadConfig({ XDR_ML_ONNX_MERGE_MAX_NODES: '1.5' })).toThrow(/XDR_ML_ONNX_MERGE_MAX_NODES \(onnxMergeMaxNodes\) must be a whole number \(got "1.5"\)/);
+    expect(loadConfig({ XDR_ML_ONNX_MERGE_BUDGET_BYTES: '0', XDR_ML_ONNX_MERGE_MAX_NODES: '16384' }).onnx).toEqual({
+      mergeBudgetBytes: 0,
+      mergeMaxNodes: 16384,
+    });
+    expect(() => loadConfig({ XDR_ML_ONNX_MERGE_MAX_NODES: '1.5' })).toThrow(
+      /XDR_ML_ONNX_MERGE_MAX_NODES \(onnxMergeMaxNodes\) must be a whole number \(got "1.5"\)/,
+    );
     expect(() => loadConfig({ XDR_ML_ONNX_MERGE_BUDGET_BYTES: '-1' })).toThrow(/XDR_ML_ONNX_MERGE_BUDGET_BYTES/);
     expect(() => loadConfig({ XDR_ML_ONNX_MERGE_BUDGET_BYTES: String(2 * 1024 ** 3) })).toThrow(/must be at most 1073741824/);
   });

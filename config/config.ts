@@ -129,13 +129,25 @@ export type TrainingBackendKind = (typeof TRAINING_BACKENDS)[number];
 
 /** Raw settings schema: one entry per setting, each with its default. */
 const settingsSchema = z.object({
-  stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be 1-20 chars of a-z, 0-9 and -, starting with a letter').default('local'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1').default('us-east-1'),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').default('000000000000'),
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be 1-20 chars of a-z, 0-9 and -, starting with a letter')
+    .default('local'),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')
+    .default('us-east-1'),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .default('000000000000'),
   dynamodbEndpoint: url.optional(),
   s3Endpoint: url.optional(),
   eventBridgeEndpoint: url.optional(),
-  eventBusName: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be an EventBridge bus name').optional(),
+  eventBusName: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be an EventBridge bus name')
+    .optional(),
   defaultModel: ModelName.default('general'),
   autoRetrain: booleanText.default(false),
   retrainSchedule: z
@@ -157,9 +169,15 @@ const settingsSchema = z.object({
   onnxMergeMaxNodes: integerText(0, 1 << 20).default(4096),
   trainingBackend: z.enum(TRAINING_BACKENDS).default('sagemaker'),
   trainingImage: text.optional(),
-  trainingImageTag: z.string().regex(/^[\w][\w.-]{0,127}$/, 'must be an image tag').default('latest'),
+  trainingImageTag: z
+    .string()
+    .regex(/^[\w][\w.-]{0,127}$/, 'must be an image tag')
+    .default('latest'),
   trainingRoleArn: text.optional(),
-  trainingInstanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.xlarge').default('ml.m5.xlarge'),
+  trainingInstanceType: z
+    .string()
+    .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.xlarge')
+    .default('ml.m5.xlarge'),
   trainingMaxRuntimeSeconds: numberText(60, 28 * 24 * 3600).default(4 * 3600),
   trainingSpotMaxWaitSeconds: numberText(60, 28 * 24 * 3600).optional(),
   batchJobQueue: text.optional(),
@@ -325,7 +343,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
     throw new ConfigError(`Invalid configuration: ${envKey} (${where}) ${issue.message} (got ${JSON.stringify(raw[key])})`, envKey);
   }
   const s = parsed.data;
-  const tables = Object.fromEntries(TABLES.map((t) => [t.id, env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] || tableName(s.stage, t.id)])) as Record<TableId, string>;
+  const tables = Object.fromEntries(TABLES.map((t) => [t.id, env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] || tableName(s.stage, t.id)])) as Record<
+    TableId,
+    string
+  >;
   const buckets = Object.fromEntries(
     BUCKETS.map((b) => [b.id, env[`XDR_ML_BUCKET_${b.id.toUpperCase()}`] || bucketName(s.stage, b.id, s.account, s.region)]),
   ) as Record<BucketId, string>;
@@ -398,7 +419,10 @@ export function loadDeployConfig(env: NodeJS.ProcessEnv, context: ConfigSource):
     'CDK context',
   );
   if (config.training.backend === 'local') {
-    throw new ConfigError(`Invalid configuration: ${ENV_KEYS.trainingBackend} (CDK context trainingBackend) must be 'sagemaker' or 'batch' when deploying (got "local")`, ENV_KEYS.trainingBackend);
+    throw new ConfigError(
+      `Invalid configuration: ${ENV_KEYS.trainingBackend} (CDK context trainingBackend) must be 'sagemaker' or 'batch' when deploying (got "local")`,
+      ENV_KEYS.trainingBackend,
+    );
   }
   return config;
 }

@@ -61,7 +61,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 1536,
     timeoutSeconds: 30,
     usesOnnxRuntime: true,
-    access: { tables: { registry: 'read', inference: 'readwrite', experiments: 'readwrite', audit: 'readwrite' }, buckets: { artefacts: 'read', telemetry: 'readwrite' } },
+    access: {
+      tables: { registry: 'read', inference: 'readwrite', experiments: 'readwrite', audit: 'readwrite' },
+      buckets: { artefacts: 'read', telemetry: 'readwrite' },
+    },
   },
   {
     id: 'feedback',
@@ -103,7 +106,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 1536,
     timeoutSeconds: 30,
     usesOnnxRuntime: true,
-    access: { tables: { experiments: 'readwrite', registry: 'readwrite', audit: 'readwrite', inference: 'readwrite' }, buckets: { artefacts: 'read' }, publishEvents: true },
+    access: {
+      tables: { experiments: 'readwrite', registry: 'readwrite', audit: 'readwrite', inference: 'readwrite' },
+      buckets: { artefacts: 'read' },
+      publishEvents: true,
+    },
   },
   {
     id: 'retraining',

@@ -51,7 +51,13 @@ export function buildPlatformApp(props: AppProps = {}, env: NodeJS.ProcessEnv = 
     description: 'Mini-XDR ML event bus, retraining rules, training role and event-driven functions',
   });
   training.addStackDependency(data, 'functions and the training role use the tables and buckets by name');
-  const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, { config, bus: training.bus, api: api.api, env: stackEnv, description: 'Mini-XDR ML alarms, alert topic and dashboard' });
+  const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
+    config,
+    bus: training.bus,
+    api: api.api,
+    env: stackEnv,
+    description: 'Mini-XDR ML alarms, alert topic and dashboard',
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, config, data, api, training, monitoring };
 }

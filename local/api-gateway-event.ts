@@ -73,7 +73,10 @@ export function lambdaContext(functionName: string, options: { timeoutSeconds?: 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2 | string | void>;
 
 /** Invokes an HTTP handler directly and parses its JSON answer. */
-export async function invokeHttp<T = Record<string, unknown>>(handler: HttpLambda, request: ApiRequest): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
+export async function invokeHttp<T = Record<string, unknown>>(
+  handler: HttpLambda,
+  request: ApiRequest,
+): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
   const result = (await handler(apiGatewayEvent(request), lambdaContext('invoke'))) as APIGatewayProxyStructuredResultV2;
   return { status: result.statusCode ?? 0, body: JSON.parse(result.body || '{}') as T, headers: (result.headers ?? {}) as Record<string, unknown> };
 }

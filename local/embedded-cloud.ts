@@ -60,7 +60,6 @@ export function resolveHome(env: NodeJS.ProcessEnv = processEnvironment()): stri
 const LOCK_FILE = 'cloud.lock';
 const RECORD_FILE = 'cloud.json';
 
-
 function readJson<T>(file: string): T | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;

@@ -42,7 +42,17 @@ export interface EventRuntimeOptions {
 
 /** The envelope EventBridge hands a rule's Lambda target. */
 export function eventBridgeEnvelope(event: PublishedEvent, account: string, region: string): EventBridgeEnvelope {
-  return { version: '0', id: event.id, 'detail-type': event.detailType, source: event.source, account, time: event.time, region, resources: [], detail: event.detail };
+  return {
+    version: '0',
+    id: event.id,
+    'detail-type': event.detailType,
+    source: event.source,
+    account,
+    time: event.time,
+    region,
+    resources: [],
+    detail: event.detail,
+  };
 }
 
 /**

@@ -134,7 +134,10 @@ export async function startLocalApiServer(
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       });
       try {
-        const result = await handlers.get<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(match.fn)(event, lambdaContext(match.fn.id, { timeoutSeconds: match.fn.timeoutSeconds, memoryMb: match.fn.memoryMb, requestId }));
+        const result = await handlers.get<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(match.fn)(
+          event,
+          lambdaContext(match.fn.id, { timeoutSeconds: match.fn.timeoutSeconds, memoryMb: match.fn.memoryMb, requestId }),
+        );
         const outHeaders: Record<string, string> = {};
         for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
         send(result.statusCode ?? 200, result.body ?? '', outHeaders);

@@ -39,9 +39,10 @@ export function liveServerUrl(home: string): string | undefined {
 function readRecord(home: string): ServerRecord | undefined {
   try {
     const parsed = JSON.parse(readFileSync(path.join(home, SERVER_RECORD_FILE), 'utf8')) as Partial<ServerRecord>;
-    return typeof parsed.pid === 'number' && typeof parsed.url === 'string' && /^http:\/\/127\.0\.0\.1:\d+$/.test(parsed.url) ? { pid: parsed.pid, url: parsed.url } : undefined;
+    return typeof parsed.pid === 'number' && typeof parsed.url === 'string' && /^http:\/\/127\.0\.0\.1:\d+$/.test(parsed.url)
+      ? { pid: parsed.pid, url: parsed.url }
+      : undefined;
   } catch {
     return undefined;
   }
 }
-

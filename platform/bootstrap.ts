@@ -26,7 +26,10 @@ export interface BootstrapResult {
 }
 
 /** Makes sure the default model has a production version; a no-op when it has one. */
-export async function bootstrapDefaultModel(platform: Platform, options: { readonly home: string; readonly log?: (line: string) => void }): Promise<BootstrapResult> {
+export async function bootstrapDefaultModel(
+  platform: Platform,
+  options: { readonly home: string; readonly log?: (line: string) => void },
+): Promise<BootstrapResult> {
   const { config, registry, stores } = platform;
   const log = options.log ?? (() => undefined);
   const model = config.defaultModel;
@@ -46,13 +49,17 @@ export async function bootstrapDefaultModel(platform: Platform, options: { reado
   } else {
     source = 'synthetic';
     dataset = 'synthetic-bootstrap';
-    log(`bootstrap: ${datasetsDir} (${which}) has no ${DEFAULT_REAL_DATASET}; generating ${SYNTHETIC_ROWS} flows from the synthetic scenarios as dataset "${dataset}"`);
+    log(
+      `bootstrap: ${datasetsDir} (${which}) has no ${DEFAULT_REAL_DATASET}; generating ${SYNTHETIC_ROWS} flows from the synthetic scenarios as dataset "${dataset}"`,
+    );
     await synthesizeDataset(platform.datasets, { name: dataset, scenarios: 'all', rows: SYNTHETIC_ROWS, seed: 1 });
   }
   log(`bootstrap: training "${model}" (gbdt, Mini-XDR classes) on "${dataset}"`);
   const job = await runTrainingJob(platform.trainingJobDeps(), { dataset, model, algorithm: 'gbdt', classes: 'taxonomy', seed: 1, author: 'bootstrap' });
   await registry.deploy(model, job.version, { actor: 'bootstrap', thresholds: platform.gate });
-  log(`bootstrap: deployed ${model} v${job.version} to production (held-out macro-F1 ${job.metrics.macroF1.toFixed(3)}, accuracy ${job.metrics.accuracy.toFixed(3)})`);
+  log(
+    `bootstrap: deployed ${model} v${job.version} to production (held-out macro-F1 ${job.metrics.macroF1.toFixed(3)}, accuracy ${job.metrics.accuracy.toFixed(3)})`,
+  );
 
   const { data } = await loadDataset(await loadManifest(stores.tables.datasets, dataset), stores.buckets.datasets, 'taxonomy');
   mkdirSync(options.home, { recursive: true });

@@ -179,7 +179,18 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       }),
   );
   // Built on first use: a cloud backend needs settings (image, role, queue) only the launcher has.
-  const backend = lazy(() => createTrainingBackend(config, stores, options.localTraining ?? { deliver: (c) => completion().handle(c).then(() => undefined) }));
+  const backend = lazy(() =>
+    createTrainingBackend(
+      config,
+      stores,
+      options.localTraining ?? {
+        deliver: (c) =>
+          completion()
+            .handle(c)
+            .then(() => undefined),
+      },
+    ),
+  );
   const launcher = lazy(() => {
     const defaults = config.training.defaults;
     return new RetrainLauncher({
@@ -191,7 +202,12 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       events,
       config: {
         cooldownMs: config.training.cooldownHours * 3600_000,
-        training: options.trainingDefaults ?? { dataset: defaults.dataset ?? 'cicids2017', algorithm: defaults.algorithm, classes: defaults.classes, seed: defaults.seed },
+        training: options.trainingDefaults ?? {
+          dataset: defaults.dataset ?? 'cicids2017',
+          algorithm: defaults.algorithm,
+          classes: defaults.classes,
+          seed: defaults.seed,
+        },
         scheduleEnabled: (model) => autoRetrainEnabled(stores.tables.jobs, config.autoRetrain.enabled, model),
       },
     });

@@ -79,7 +79,15 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
   });
   installProcessPlatform(platform);
   const handlers = new HandlerModules();
-  const runtime = new LocalEventRuntime({ bus, functions: EVENT_FUNCTIONS, rules: LOCAL_EVENT_RULES, handlers, account: config.account, region: config.region, log });
+  const runtime = new LocalEventRuntime({
+    bus,
+    functions: EVENT_FUNCTIONS,
+    rules: LOCAL_EVENT_RULES,
+    handlers,
+    account: config.account,
+    region: config.region,
+    log,
+  });
   runtime.start();
   return {
     platform,
@@ -151,7 +159,9 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
     if (production) trainingDataset = (await platform.registry.getVersion(model, production.version)).dataset.name;
   }
   local.startSchedules(async () => [model]);
-  out(`retraining: rules on the in-process bus, local training backend, drift check hourly${platform.config.autoRetrain.enabled ? `, retraining ${platform.config.autoRetrain.schedule}` : ' (auto-retrain off)'}`);
+  out(
+    `retraining: rules on the in-process bus, local training backend, drift check hourly${platform.config.autoRetrain.enabled ? `, retraining ${platform.config.autoRetrain.schedule}` : ' (auto-retrain off)'}`,
+  );
   keepLocalExportsCurrent(platform, bus, options.cwd, err);
   // CLI commands run beside this server find it here and forward their events to this bus
   writeServerRecord(cloud.home, api.url);

@@ -59,7 +59,11 @@ export async function openPlatform(options: OpenPlatformOptions = {}): Promise<P
   const cloud = await startEmbeddedCloud({ home: base.local.home, env, overrides: options.overrides });
   const useEventBridge = !!cloud.config.endpoints.eventBridge;
   const server = useEventBridge ? undefined : liveServerUrl(cloud.home);
-  const events: EventPublisher = useEventBridge ? EventBridgePublisher.fromConfig(cloud.config) : server ? new ServerEventForwarder(server) : new InProcessEventBus();
+  const events: EventPublisher = useEventBridge
+    ? EventBridgePublisher.fromConfig(cloud.config)
+    : server
+      ? new ServerEventForwarder(server)
+      : new InProcessEventBus();
   const platform = composePlatform(cloud.config, { events });
   return {
     platform,

@@ -6,6 +6,9 @@ import type { PlatformStores } from '../adapters/platform-stores';
 import { LocalTrainingBackend } from '../adapters/training-backends/local-backend';
 import type { CompletionInput, TrainingBackend } from '../core/retraining/backend';
 
+type BatchModule = typeof import('../adapters/training-backends/batch-backend');
+type SageMakerModule = typeof import('../adapters/training-backends/sagemaker-backend');
+
 /** The local backend's job directories, and how a finished job's completion reaches the completion handler. */
 export interface LocalTrainingSetup {
   /** The state directory: job directories go to `<home>/training-jobs/`. Default config.local.home. */
@@ -31,7 +34,7 @@ export function createTrainingBackend(config: PlatformConfig, stores: PlatformSt
   }
   if (t.backend === 'batch') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { BatchTrainingBackend, createBatchClient } = require('../adapters/training-backends/batch-backend') as typeof import('../adapters/training-backends/batch-backend');
+    const { BatchTrainingBackend, createBatchClient } = require('../adapters/training-backends/batch-backend') as BatchModule;
     return new BatchTrainingBackend(createBatchClient(config), {
       jobQueue: requireSetting(t.batchJobQueue, 'batchJobQueue', 'for the batch training backend'),
       jobDefinition: requireSetting(t.batchJobDefinition, 'batchJobDefinition', 'for the batch training backend'),
@@ -40,7 +43,7 @@ export function createTrainingBackend(config: PlatformConfig, stores: PlatformSt
     });
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { SageMakerTrainingBackend, createSageMakerClient } = require('../adapters/training-backends/sagemaker-backend') as typeof import('../adapters/training-backends/sagemaker-backend');
+  const { SageMakerTrainingBackend, createSageMakerClient } = require('../adapters/training-backends/sagemaker-backend') as SageMakerModule;
   return new SageMakerTrainingBackend(createSageMakerClient(config), {
     image: requireSetting(t.image, 'trainingImage', 'for the sagemaker training backend'),
     roleArn: requireSetting(t.roleArn, 'trainingRoleArn', 'for the sagemaker training backend'),

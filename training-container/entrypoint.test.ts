@@ -34,7 +34,10 @@ async function sagemakerLayout(hyperparameters: Record<string, string>): Promise
   writeFileSync(csv, toyCsv(600, 11));
   const objects = new MemoryObjectStore('datasets');
   const manifests = new MemoryItemTable('datasets', 'name', 'version');
-  const { manifest } = await ingestDataset({ objects, manifests }, { name: 'toy', sourcePath: csv, format: 'csv', labelColumn: 'Label', categorical: ['proto'], chunkRows: 250 });
+  const { manifest } = await ingestDataset(
+    { objects, manifests },
+    { name: 'toy', sourcePath: csv, format: 'csv', labelColumn: 'Label', categorical: ['proto'], chunkRows: 250 },
+  );
   rmSync(csv);
   mkdirSync(path.join(base, 'input', 'config'), { recursive: true });
   mkdirSync(path.join(base, 'input', 'data', 'training'), { recursive: true });
@@ -48,7 +51,11 @@ async function sagemakerLayout(hyperparameters: Record<string, string>): Promise
 
 async function entrypoint(base: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['bin/run-ts.js', 'training-container/entrypoint.ts', '--base-dir', base], { cwd: ROOT, timeout: 120_000, env });
+    const { stdout } = await run(process.execPath, ['bin/run-ts.js', 'training-container/entrypoint.ts', '--base-dir', base], {
+      cwd: ROOT,
+      timeout: 120_000,
+      env,
+    });
     return { code: 0, stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string };
@@ -56,7 +63,17 @@ async function entrypoint(base: string, env: NodeJS.ProcessEnv = process.env): P
   }
 }
 
-const GOOD = { model: 'toy-model', algorithm: 'gbdt', classes: 'fine', seed: '5', dataset: 'toy', dataset_version: '1', job_id: 'train-abc', 'param.nRounds': '15', 'param.maxDepth': '3' };
+const GOOD = {
+  model: 'toy-model',
+  algorithm: 'gbdt',
+  classes: 'fine',
+  seed: '5',
+  dataset: 'toy',
+  dataset_version: '1',
+  job_id: 'train-abc',
+  'param.nRounds': '15',
+  'param.maxDepth': '3',
+};
 
 describe('training container entrypoint (SageMaker contract)', () => {
   const dirs: string[] = [];
@@ -70,7 +87,13 @@ describe('training container entrypoint (SageMaker contract)', () => {
 
     expect(code).toBe(0);
     const registration = JSON.parse(readFileSync(path.join(base, 'model', 'registration.json'), 'utf8'));
-    expect(registration).toMatchObject({ model: 'toy-model', algorithm: 'gbdt', trainingJobId: 'train-abc', dataset: { name: 'toy', version: 1 }, classes: ['BENIGN', 'DoS Hulk', 'PortScan'] });
+    expect(registration).toMatchObject({
+      model: 'toy-model',
+      algorithm: 'gbdt',
+      trainingJobId: 'train-abc',
+      dataset: { name: 'toy', version: 1 },
+      classes: ['BENIGN', 'DoS Hulk', 'PortScan'],
+    });
     // The registered model is the pipeline's refit on training + validation rows (rounds scaled to the rows).
     expect(registration.hyperparameters).toMatchObject({ maxDepth: 3, earlyStoppingRounds: 0 });
     expect(Number.isInteger(registration.hyperparameters.nRounds) && registration.hyperparameters.nRounds > 0).toBe(true);

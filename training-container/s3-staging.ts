@@ -21,7 +21,11 @@ function parseS3Uri(uri: string, variable: string): { bucket: string; key: strin
 }
 
 /** Stages the inputs when the configuration asks for it (config.container); undefined when it does not (SageMaker, local). */
-export async function stageInputsFromS3(container: PlatformConfig['container'], base: string, storeFor: (bucket: string) => ObjectStore): Promise<S3Staging | undefined> {
+export async function stageInputsFromS3(
+  container: PlatformConfig['container'],
+  base: string,
+  storeFor: (bucket: string) => ObjectStore,
+): Promise<S3Staging | undefined> {
   if (!container.hyperparameters) return undefined;
   const paths = contractPaths(base);
   const manifestUri = parseS3Uri(container.manifestChannel ?? '', ENV_KEYS.containerManifestChannel);

@@ -83,8 +83,10 @@ export function parseHyperparameters(json: unknown): ContainerHyperparameters {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new HyperparameterError('hyperparameters.json must hold a JSON object');
   const known = new Set<string>(Object.values(K).filter((k) => k !== K.paramPrefix));
   for (const [key, value] of Object.entries(json)) {
-    if (typeof value !== 'string') throw new HyperparameterError(`hyperparameter "${key}" must be a string (SageMaker passes strings), got ${JSON.stringify(value)}`);
-    if (!known.has(key) && !key.startsWith(K.paramPrefix)) throw new HyperparameterError(`unknown hyperparameter "${key}" (learner parameters go as "${K.paramPrefix}<name>")`);
+    if (typeof value !== 'string')
+      throw new HyperparameterError(`hyperparameter "${key}" must be a string (SageMaker passes strings), got ${JSON.stringify(value)}`);
+    if (!known.has(key) && !key.startsWith(K.paramPrefix))
+      throw new HyperparameterError(`unknown hyperparameter "${key}" (learner parameters go as "${K.paramPrefix}<name>")`);
   }
   const parsed = hyperparameterSchema.safeParse(json);
   if (!parsed.success) {

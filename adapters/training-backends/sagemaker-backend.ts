@@ -30,10 +30,13 @@ export const SAGEMAKER_DEFAULTS = { instanceType: 'ml.m5.xlarge', instanceCount:
 /** The CreateTrainingJob request of a job (pure; tested without AWS). */
 export function createTrainingJobRequest(job: TrainingJobSpec, o: SageMakerBackendOptions): CreateTrainingJobRequest {
   const maxRuntime = o.maxRuntimeSeconds ?? SAGEMAKER_DEFAULTS.maxRuntimeSeconds;
-  if (o.spot && o.spot.maxWaitSeconds < maxRuntime) throw new RangeError(`spot.maxWaitSeconds (${o.spot.maxWaitSeconds}) must be >= maxRuntimeSeconds (${maxRuntime})`);
+  if (o.spot && o.spot.maxWaitSeconds < maxRuntime)
+    throw new RangeError(`spot.maxWaitSeconds (${o.spot.maxWaitSeconds}) must be >= maxRuntimeSeconds (${maxRuntime})`);
   const channel = (name: string, key: string) => ({
     ChannelName: name,
-    DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: `s3://${o.datasetsBucket}/${key}`, S3DataDistributionType: 'FullyReplicated' as const } },
+    DataSource: {
+      S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: `s3://${o.datasetsBucket}/${key}`, S3DataDistributionType: 'FullyReplicated' as const },
+    },
     InputMode: 'File' as const,
   });
   return {

@@ -55,8 +55,14 @@ const batch = (status: string, extra: Record<string, unknown> = {}) => ({
 
 describe('SageMaker Training Job State Change', () => {
   it('maps Completed to the model.tar.gz output', () => {
-    const out = parseSageMakerStateChange(sagemaker('Completed', { ModelArtifacts: { S3ModelArtifacts: 's3://art/training-output/train-1a2b3c4d-5e6f-7a8/output/model.tar.gz' } }));
-    expect(out).toEqual({ jobId: 'train-1a2b3c4d-5e6f-7a8', state: 'Completed', outputLocation: 's3://art/training-output/train-1a2b3c4d-5e6f-7a8/output/model.tar.gz' });
+    const out = parseSageMakerStateChange(
+      sagemaker('Completed', { ModelArtifacts: { S3ModelArtifacts: 's3://art/training-output/train-1a2b3c4d-5e6f-7a8/output/model.tar.gz' } }),
+    );
+    expect(out).toEqual({
+      jobId: 'train-1a2b3c4d-5e6f-7a8',
+      state: 'Completed',
+      outputLocation: 's3://art/training-output/train-1a2b3c4d-5e6f-7a8/output/model.tar.gz',
+    });
   });
   it('maps Failed (with its reason) and Stopped to Failed, and ignores InProgress', () => {
     expect(parseSageMakerStateChange(sagemaker('Failed', { FailureReason: 'AlgorithmError: hyperparameter "seed" must be an integer' }))).toEqual({
@@ -79,7 +85,9 @@ describe('Batch Job State Change', () => {
       state: 'Completed',
       outputLocation: 's3://art/training-output/train-1a2b3c4d-5e6f-7a8/model/',
     });
-    expect(parseBatchStateChange(batch('FAILED', { statusReason: 'Essential container in task exited', container: { exitCode: 1 } }), { artefactsBucket: 'art' })).toEqual({
+    expect(
+      parseBatchStateChange(batch('FAILED', { statusReason: 'Essential container in task exited', container: { exitCode: 1 } }), { artefactsBucket: 'art' }),
+    ).toEqual({
       jobId: 'train-1a2b3c4d-5e6f-7a8',
       state: 'Failed',
       failureReason: 'Essential container in task exited (exit code 1)',

@@ -71,7 +71,12 @@ export function parseBatchStateChange(event: unknown, options: { readonly artefa
 const localEvent = z.object({
   'detail-type': z.literal(LOCAL_TRAINING_STATE_CHANGE),
   detail: z
-    .object({ jobId: z.string().min(1), state: z.enum(['Completed', 'Failed']), outputLocation: z.string().min(1).optional(), failureReason: z.string().optional() })
+    .object({
+      jobId: z.string().min(1),
+      state: z.enum(['Completed', 'Failed']),
+      outputLocation: z.string().min(1).optional(),
+      failureReason: z.string().optional(),
+    })
     .strict(),
 });
 
@@ -85,7 +90,10 @@ export function parseLocalStateChange(event: unknown): CompletionInput {
  * Any backend's completion event → CompletionInput, chosen by its source and detail type;
  * undefined for a state that is not final.
  */
-export function parseCompletionEvent(event: { readonly source?: unknown; readonly 'detail-type'?: unknown }, options: { readonly artefactsBucket: string }): CompletionInput | undefined {
+export function parseCompletionEvent(
+  event: { readonly source?: unknown; readonly 'detail-type'?: unknown },
+  options: { readonly artefactsBucket: string },
+): CompletionInput | undefined {
   if (event['detail-type'] === LOCAL_TRAINING_STATE_CHANGE) return parseLocalStateChange(event);
   if (event.source === 'aws.batch') return parseBatchStateChange(event, options);
   return parseSageMakerStateChange(event);

@@ -2,7 +2,8 @@
 // on the platform's experiments service — the one the HTTP API uses.
 import type { Command } from 'commander';
 import type { Experiment, ExperimentMode, ExperimentResults } from '../../core/experiments';
-import { CliError, printJson, printTable } from '../output';
+import { ModelName } from '../../core/names';
+import { CliError, cliName, printJson, printTable } from '../output';
 import { cliActor, refreshLocalExports, withPlatform } from '../session';
 
 function number(value: string, what: string, min: number, max: number): number {
@@ -40,8 +41,12 @@ function printResults(r: ExperimentResults): void {
     ]),
   );
   const d = r.difference;
-  process.stdout.write(`difference ${d.accuracy >= 0 ? '+' : ''}${(100 * d.accuracy).toFixed(2)} pp (95% CI ${(100 * d.ci.low).toFixed(2)} – ${(100 * d.ci.high).toFixed(2)} pp)\n`);
-  process.stdout.write(`p-values: z-test ${r.zTest ? r.zTest.pValue.toPrecision(3) : '-'}, always-valid mSPRT ${r.sequential ? r.sequential.pValue.toPrecision(3) : '-'}\n`);
+  process.stdout.write(
+    `difference ${d.accuracy >= 0 ? '+' : ''}${(100 * d.accuracy).toFixed(2)} pp (95% CI ${(100 * d.ci.low).toFixed(2)} – ${(100 * d.ci.high).toFixed(2)} pp)\n`,
+  );
+  process.stdout.write(
+    `p-values: z-test ${r.zTest ? r.zTest.pValue.toPrecision(3) : '-'}, always-valid mSPRT ${r.sequential ? r.sequential.pValue.toPrecision(3) : '-'}\n`,
+  );
   process.stdout.write(
     r.srm.applicable
       ? `sample ratio: ${r.srm.observedChampion} / ${r.srm.observedChallenger} (expected split ${pct(r.srm.expectedSplit)}), p = ${r.srm.pValue?.toPrecision(3)}${r.srm.mismatch ? '  MISMATCH: routing is broken, do not trust these results' : ''}\n`
@@ -87,10 +92,12 @@ export function registerAbTest(program: Command): void {
           json?: boolean;
         },
       ) => {
+        cliName(ModelName, '<model>', model);
         if (!['ab', 'shadow', 'canary'].includes(opts.mode)) throw new CliError(`--mode must be ab, shadow or canary (got '${opts.mode}')`, 2);
         const mode = opts.mode as ExperimentMode;
         const canaryOptions = [opts.canarySteps, opts.maxErrorRate, opts.maxLatencyMs, opts.stepAfterSamples].some((v) => v !== undefined);
-        if (canaryOptions && mode !== 'canary') throw new CliError('--canary-steps, --max-error-rate, --max-latency-ms and --step-after-samples need --mode canary', 2);
+        if (canaryOptions && mode !== 'canary')
+          throw new CliError('--canary-steps, --max-error-rate, --max-latency-ms and --step-after-samples need --mode canary', 2);
         const input = {
           model,
           challengerVersion: integer(challengerText, 'challengerVersion'),
@@ -111,12 +118,10 @@ export function registerAbTest(program: Command): void {
           reason: opts.reason,
         };
         return withPlatform(async (session) => {
-          const experiment = await session.platform.experiments
-            .create({ ...input, actor: cliActor(session.platform.config) })
-            .catch(async (error: unknown) => {
-              await refreshLocalExports(session).catch(() => undefined); // a refusal is audited
-              throw error;
-            });
+          const experiment = await session.platform.experiments.create({ ...input, actor: cliActor(session.platform.config) }).catch(async (error: unknown) => {
+            await refreshLocalExports(session).catch(() => undefined); // a refusal is audited
+            throw error;
+          });
           const updated = await refreshLocalExports(session);
           if (opts.json) return printJson({ id: experiment.id, experiment, updated });
           process.stdout.write(`started ${describeExperiment(experiment)}\n`);
@@ -130,14 +135,25 @@ export function registerAbTest(program: Command): void {
     .option('--state <state>', 'running | stopped | rolled-back')
     .option('--json', 'machine-readable output')
     .action(async (opts: { model?: string; state?: string; json?: boolean }) => {
-      if (opts.state !== undefined && !['running', 'stopped', 'rolled-back'].includes(opts.state)) throw new CliError(`--state must be running, stopped or rolled-back (got '${opts.state}')`, 2);
+      if (opts.state !== undefined && !['running', 'stopped', 'rolled-back'].includes(opts.state))
+        throw new CliError(`--state must be running, stopped or rolled-back (got '${opts.state}')`, 2);
+      if (opts.model !== undefined) cliName(ModelName, '--model', opts.model);
       return withPlatform(async (session) => {
         const experiments = await session.platform.experiments.list({ model: opts.model, state: opts.state as Experiment['state'] | undefined });
         if (opts.json) return printJson(experiments);
         if (experiments.length === 0) return void process.stdout.write('no experiments\n');
         printTable(
           ['id', 'model', 'mode', 'champion', 'challenger', 'split', 'state', 'created'],
-          experiments.map((e) => [e.id, e.model, e.mode, `v${e.championVersion}`, `v${e.challengerVersion}`, pct(e.trafficSplit), e.outcome ? `${e.state} (${e.outcome})` : e.state, e.createdAt]),
+          experiments.map((e) => [
+            e.id,
+            e.model,
+            e.mode,
+            `v${e.championVersion}`,
+            `v${e.challengerVersion}`,
+            pct(e.trafficSplit),
+            e.outcome ? `${e.state} (${e.outcome})` : e.state,
+            e.createdAt,
+          ]),
         );
       });
     });
@@ -161,7 +177,12 @@ export function registerAbTest(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { promote?: boolean; force?: boolean; reason?: string; json?: boolean }) =>
       withPlatform(async (session) => {
-        const result = await session.platform.experiments.stop(id, { promote: opts.promote, force: opts.force, reason: opts.reason, actor: cliActor(session.platform.config) });
+        const result = await session.platform.experiments.stop(id, {
+          promote: opts.promote,
+          force: opts.force,
+          reason: opts.reason,
+          actor: cliActor(session.platform.config),
+        });
         const updated = await refreshLocalExports(session);
         if (opts.json) return printJson({ ...result, updated });
         process.stdout.write(`stopped ${describeExperiment(result.experiment)}\n`);

@@ -31,7 +31,9 @@ export function registerAudit(program: Command): void {
     .action(async (opts: { out: string }) =>
       withPlatform(async (session) => {
         const result = await exportAuditLog(session.audit, opts.out);
-        process.stdout.write(`wrote ${opts.out}: ${result.records} record(s), chain ${result.verification.ok ? 'verified' : `BROKEN: ${result.verification.problem}`}\n`);
+        process.stdout.write(
+          `wrote ${opts.out}: ${result.records} record(s), chain ${result.verification.ok ? 'verified' : `BROKEN: ${result.verification.problem}`}\n`,
+        );
       }),
     );
 }

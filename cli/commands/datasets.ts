@@ -10,7 +10,16 @@ import { openPlatform } from '../../platform';
 import { createProgressBar } from '../progress';
 
 /** Formats `datasets ingest --format` accepts. */
-export const INGEST_FORMATS: readonly ('auto' | DatasetFormat)[] = ['auto', 'cicids2017', 'cicids2017-improved', 'nsl-kdd', 'kddcup99', 'cowrie', 'threat-feed', 'csv'];
+export const INGEST_FORMATS: readonly ('auto' | DatasetFormat)[] = [
+  'auto',
+  'cicids2017',
+  'cicids2017-improved',
+  'nsl-kdd',
+  'kddcup99',
+  'cowrie',
+  'threat-feed',
+  'csv',
+];
 /** Rejections printed by the human output. */
 const REJECTIONS_SHOWN = 5;
 
@@ -64,7 +73,10 @@ function printManifestSummary(m: DatasetManifest, created: boolean | undefined):
   );
   if (Object.keys(m.rowsPerClass).length > 0) {
     out('');
-    printTable(['class', 'rows'], Object.entries(m.rowsPerClass).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+    printTable(
+      ['class', 'rows'],
+      Object.entries(m.rowsPerClass).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    );
   }
 }
 
@@ -212,7 +224,9 @@ export function registerDatasets(program: Command): void {
       );
       if (opts.json) return printJson(result.manifest);
       for (const f of result.fits ?? []) {
-        process.stdout.write(`fit ${f.scenario}: ${f.matchedBy === 'none' ? 'no matching rows, kept as written' : `${f.rows} rows (matched by ${f.matchedBy} label)`}\n`);
+        process.stdout.write(
+          `fit ${f.scenario}: ${f.matchedBy === 'none' ? 'no matching rows, kept as written' : `${f.rows} rows (matched by ${f.matchedBy} label)`}\n`,
+        );
       }
       printManifestSummary(result.manifest, result.created);
     });

@@ -16,7 +16,10 @@ describe('xdr-ml evaluate / train helpers', () => {
       macroF1: 0.9,
       accuracy: 0.95,
       perClass: { a: { precision: 1, recall: 0.9, f1: 0.95, support: 10 } },
-      confusion: [[9, 1], [0, 5]],
+      confusion: [
+        [9, 1],
+        [0, 5],
+      ],
       classes: ['a', 'b'],
       rows: 15,
       unseenLabels: { c: 2 },
@@ -24,7 +27,13 @@ describe('xdr-ml evaluate / train helpers', () => {
       labelScheme: 'fine',
       dataset: { name: 'd', version: 1, sha256: 'x' },
     } satisfies ModelEvaluation;
-    expect(evaluateOutput('m', 2, evaluation)).toMatchObject({ macroF1: 0.9, accuracy: 0.95, perClass: evaluation.perClass, confusion: evaluation.confusion, unseenLabels: { c: 2 } });
+    expect(evaluateOutput('m', 2, evaluation)).toMatchObject({
+      macroF1: 0.9,
+      accuracy: 0.95,
+      perClass: evaluation.perClass,
+      confusion: evaluation.confusion,
+      unseenLabels: { c: 2 },
+    });
     const job = { model: 'm', version: 4, metrics: { macroF1: 0.8, accuracy: 0.9 } } as unknown as TrainingJobResult;
     expect(trainOutput(job)).toEqual({ model: 'm', version: 4, metrics: { macroF1: 0.8, accuracy: 0.9 } });
   });

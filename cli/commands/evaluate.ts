@@ -2,9 +2,10 @@
 // the same feature schema, through core/pipeline's evaluateModel. Thin: parse, resolve, call, print.
 import type { Command } from 'commander';
 import { parseDatasetRef } from '../../core/datasets/synthetic/synthesize';
+import { ModelName } from '../../core/names';
 import type { ModelRegistry } from '../../core/registry/model-registry';
 import { evaluateModel, type ModelEvaluation } from '../../core/pipeline';
-import { CliError, printJson, printTable } from '../output';
+import { CliError, cliName, printJson, printTable } from '../output';
 import { withPlatform } from '../session';
 
 /** `<model>`, `<model>@<version>` or `<model>@<alias>`. */
@@ -16,8 +17,9 @@ export interface ModelRef {
 
 /** Parses a model reference; a bare name means the latest version. */
 export function parseModelRef(text: string): ModelRef {
-  const m = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})(?:@([A-Za-z0-9._-]+))?$/.exec(text.trim());
+  const m = /^([^@\s]+)(?:@([A-Za-z0-9._-]+))?$/.exec(text.trim());
   if (!m) throw new CliError(`invalid model reference "${text}" (expected <model>, <model>@<version> or <model>@<alias>)`, 2);
+  cliName(ModelName, '--model', m[1]);
   if (m[2] === undefined) return { model: m[1] };
   return /^\d+$/.test(m[2]) ? { model: m[1], version: Number(m[2]) } : { model: m[1], alias: m[2] };
 }
@@ -87,7 +89,8 @@ export function registerEvaluate(program: Command): void {
       const unseen = Object.entries(e.unseenLabels);
       if (unseen.length > 0) process.stdout.write(`labels the model never saw (not scored): ${unseen.map(([l, n]) => `${l} ${n}`).join(', ')}\n`);
       const unknown = Object.entries(e.unknownCategories);
-      if (unknown.length > 0) process.stdout.write(`categorical values unseen in training (scored as unknown): ${unknown.map(([f, n]) => `${f} ${n}`).join(', ')}\n`);
+      if (unknown.length > 0)
+        process.stdout.write(`categorical values unseen in training (scored as unknown): ${unknown.map(([f, n]) => `${f} ${n}`).join(', ')}\n`);
       process.stdout.write('\n');
       printTable(
         ['class', 'precision', 'recall', 'f1', 'support'],

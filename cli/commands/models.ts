@@ -1,7 +1,8 @@
 // `xdr-ml models`, `xdr-ml deploy <model> <version>` and `xdr-ml rollback <model>`: the model
 // lineages with their aliases, and the alias moves through the promotion gate.
 import type { Command } from 'commander';
-import { CliError, printJson, printTable } from '../output';
+import { ModelName } from '../../core/names';
+import { CliError, cliName, printJson, printTable } from '../output';
 import { registerAudit } from './audit';
 import { cliActor, refreshLocalExports, withPlatform } from '../session';
 import { registerRegistry } from './registry';
@@ -50,6 +51,7 @@ export function registerModels(program: Command): void {
     .option('--reason <reason>', 'why (recorded in the audit log)')
     .option('--json', 'machine-readable output')
     .action(async (model: string, versionText: string, opts: { alias: string; force?: boolean; reason?: string; json?: boolean }) => {
+      cliName(ModelName, '<model>', model);
       const version = parseVersion(versionText, 'version');
       return withPlatform(async (session) => {
         const result = await session.registry
@@ -58,7 +60,7 @@ export function registerModels(program: Command): void {
             force: opts.force,
             reason: opts.reason,
             actor: cliActor(session.platform.config),
-            thresholds: { minMacroF1: session.platform.config.thresholds.minMacroF1, maxRecallDrop: session.platform.config.thresholds.maxRecallDrop },
+            thresholds: session.platform.gate,
           })
           .catch(async (error: unknown) => {
             // A gate refusal is audited: keep the rendered audit log current anyway.
@@ -85,6 +87,7 @@ export function registerModels(program: Command): void {
     .option('--reason <reason>', 'why (recorded in the audit log)')
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: { to?: string; alias: string; reason?: string; json?: boolean }) => {
+      cliName(ModelName, '<model>', model);
       const toVersion = opts.to === undefined ? undefined : parseVersion(opts.to, '--to');
       return withPlatform(async (session) => {
         const result = await session.registry.rollback(model, { alias: opts.alias, toVersion, reason: opts.reason, actor: cliActor(session.platform.config) });

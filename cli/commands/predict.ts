@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { splitFields } from '../../core/datasets/csv-source';
 import { isGzipFile } from '../../core/datasets/line-reader';
 import { MAX_FLOWS_PER_REQUEST, type FlowPrediction } from '../../core/serving';
-import { CliError, printJson, printTable } from '../output';
+import { ModelName } from '../../core/names';
+import { CliError, cliName, printJson, printTable } from '../output';
 import { withPlatform } from '../session';
 
 interface PredictOptions {
@@ -43,7 +44,9 @@ export function registerPredict(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: PredictOptions) => {
       const version = opts.version === undefined ? undefined : Number(opts.version);
-      if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new CliError(`--version must be a positive integer (got '${opts.version}')`, 2);
+      if (version !== undefined && (!Number.isInteger(version) || version < 1))
+        throw new CliError(`--version must be a positive integer (got '${opts.version}')`, 2);
+      if (opts.model !== undefined) cliName(ModelName, '--model', opts.model);
       return withPlatform(async ({ platform }) => {
         const model = opts.model ?? platform.config.defaultModel;
         const server = platform.modelServer;
@@ -61,7 +64,9 @@ export function registerPredict(program: Command): void {
             result.predictions.forEach((prediction, i) => rows.push({ line: batch[i].line, prediction }));
           } catch (error) {
             const details = (error as { details?: { field: string; message: string }[] }).details;
-            const where = details?.[0] ? ` (line ${batch[Number(details[0].field.split('.')[1])]?.line}: ${details[0].field.split('.').slice(2).join('.')} ${details[0].message})` : '';
+            const where = details?.[0]
+              ? ` (line ${batch[Number(details[0].field.split('.')[1])]?.line}: ${details[0].field.split('.').slice(2).join('.')} ${details[0].message})`
+              : '';
             throw new CliError(`${(error as Error).message}${where}`);
           }
           batch = [];
@@ -76,7 +81,8 @@ export function registerPredict(program: Command): void {
             if (ignored.length && !opts.json) process.stderr.write(`ignoring column(s) the model does not use: ${ignored.join(', ')}\n`);
             continue;
           }
-          if (row.values.length !== header.length) throw new CliError(`${opts.input} line ${row.line}: ${row.values.length} fields, the header has ${header.length}`);
+          if (row.values.length !== header.length)
+            throw new CliError(`${opts.input} line ${row.line}: ${row.values.length} fields, the header has ${header.length}`);
           batch.push({ line: row.line, flow: Object.fromEntries(keep.map((j) => [header[j], row.values[j] === '' ? null : row.values[j]])) });
           if (batch.length === MAX_FLOWS_PER_REQUEST) await flush();
         }
@@ -89,7 +95,14 @@ export function registerPredict(program: Command): void {
             r.prediction.label,
             r.prediction.confidence.toFixed(4),
             r.prediction.alert ? 'ALERT' : '',
-            ...(opts.explain ? [(r.prediction.explanation?.topFeatures ?? []).slice(0, 3).map((c) => `${c.feature} ${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(2)}`).join(', ')] : []),
+            ...(opts.explain
+              ? [
+                  (r.prediction.explanation?.topFeatures ?? [])
+                    .slice(0, 3)
+                    .map((c) => `${c.feature} ${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(2)}`)
+                    .join(', '),
+                ]
+              : []),
           ]),
         );
         const alerts = rows.filter((r) => r.prediction.alert).length;

@@ -12,7 +12,8 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port to listen on (default: $PORT or 3000)')
     .action(async (opts: { port?: string }) => {
       const config = loadConfig(undefined, opts.port !== undefined ? { port: opts.port } : {});
-      if (targetsRemote(config)) throw new CliError('xdr-ml serve runs the embedded local cloud; unset XDR_ML_TARGET=aws and the endpoint overrides (the deployed API serves AWS)', 2);
+      if (targetsRemote(config))
+        throw new CliError('xdr-ml serve runs the embedded local cloud; unset XDR_ML_TARGET=aws and the endpoint overrides (the deployed API serves AWS)', 2);
       const out = (line: string) => process.stdout.write(`${line}\n`);
       const err = (line: string) => process.stderr.write(`${line}\n`);
       let running;

@@ -26,9 +26,15 @@ export function registerStatus(program: Command): void {
         process.stdout.write(`target          ${status.target} (stage ${status.stage}, region ${status.region})\n`);
         if (status.stateDirectory) process.stdout.write(`state directory ${status.stateDirectory} (servers run by ${status.embeddedCloudOwner})\n`);
         process.stdout.write(`dynamodb        ${status.endpoints.dynamodb ?? 'AWS'}\ns3              ${status.endpoints.s3 ?? 'AWS'}\n\n`);
-        printTable(['table', 'name', 'status', 'items'], tables.map((t) => [t.id, t.name, t.status, t.items]));
+        printTable(
+          ['table', 'name', 'status', 'items'],
+          tables.map((t) => [t.id, t.name, t.status, t.items]),
+        );
         process.stdout.write('\n');
-        printTable(['bucket', 'name', 'exists'], buckets.map((b) => [b.id, b.name, b.exists ? 'yes' : 'no']));
+        printTable(
+          ['bucket', 'name', 'exists'],
+          buckets.map((b) => [b.id, b.name, b.exists ? 'yes' : 'no']),
+        );
       } finally {
         await session.close();
       }

@@ -29,11 +29,18 @@ describe('xdr-ml train flags', () => {
     [['--param', 'multiOutput=yes'], /--param: invalid GBDT parameter: multiOutput must be true or false, got yes/],
     [['--param', 'maxDepth=3', '--param', 'maxDepth=4'], /--param maxDepth is given twice/],
     [['--threads', '2', '--param', 'threads=1'], /--threads and --param threads=… are the same setting/],
-  ])('rejects %j with exit code 2 and a message naming the flag', async (args, message) => {
-    const { code, stderr } = await train(...args);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(message);
-  }, 60_000);
+    // the registry's name rule, before any data is read (the dataset "none" does not exist)
+    [['--model', 'XDR.General'], /--model: must be a model name: 1-63 chars of a-z, 0-9 and -, starting with a letter \(got "XDR.General"\)/],
+    [['--dataset', 'bad name@2'], /invalid dataset reference "bad name@2"/],
+  ])(
+    'rejects %j with exit code 2 and a message naming the flag',
+    async (args, message) => {
+      const { code, stderr } = await train(...args);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+    },
+    60_000,
+  );
 });
 
 describe('parseParam', () => {

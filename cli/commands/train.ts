@@ -5,9 +5,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDatasetRef } from '../../core/datasets/synthetic/synthesize';
 import { FAMILY_IDS, isFamilyId, modelFamily, type FamilyId } from '../../core/families';
-import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../core/names';
+import { ModelName } from '../../core/names';
 import { runTrainingJob, type ClassSpace, type TrainingJobProgress, type TrainingJobResult } from '../../core/pipeline';
-import { CliError, printJson, printTable } from '../output';
+import { CliError, cliName, printJson, printTable } from '../output';
 import { cliActor, refreshLocalExports, withPlatform } from '../session';
 
 const CLASS_SPACES: readonly ClassSpace[] = ['fine', 'taxonomy', 'mini-xdr', 'kdd-category'];
@@ -64,12 +64,17 @@ export function registerTrain(program: Command): void {
     .option('--classes <fine|taxonomy>', "class space: the dataset's fine labels or the Mini-XDR taxonomy", 'fine')
     .option('--seed <n>', 'seed of every random choice', '42')
     .option('--threads <n>', 'gbdt: threads growing trees, 0 = one per core (the model is the same for any count)')
-    .option('--param <name=value>', 'a learner parameter over the pipeline preset, repeatable (e.g. --param multiOutput=false --param maxDepth=6)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      '--param <name=value>',
+      'a learner parameter over the pipeline preset, repeatable (e.g. --param multiOutput=false --param maxDepth=6)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--json', 'machine-readable output')
     .action(async (flags: TrainFlags) => {
       if (!flags.dataset) throw new CliError('--dataset <name[@version]> is required', 2);
       if (!flags.model) throw new CliError('--model <name> is required', 2);
-      if (!MODEL_NAME_PATTERN.test(flags.model)) throw new CliError(`--model "${flags.model}" ${MODEL_NAME_RULE}`, 2);
+      cliName(ModelName, '--model', flags.model);
       if (!isFamilyId(flags.algorithm)) throw new CliError(`--algorithm must be one of ${FAMILY_IDS.join(', ')}`, 2);
       const algorithm: FamilyId = flags.algorithm;
       const family = modelFamily(algorithm);
@@ -77,8 +82,10 @@ export function registerTrain(program: Command): void {
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${flags.seed}"`, 2);
       const threads = flags.threads === undefined ? undefined : Number(flags.threads);
-      if (threads !== undefined && !(/^\d+$/.test(flags.threads ?? '') && Number.isSafeInteger(threads))) throw new CliError(`--threads must be an integer >= 0, got "${flags.threads}"`, 2);
-      if (threads !== undefined && !family.threaded) throw new CliError(`--threads applies to --algorithm ${FAMILY_IDS.filter((id) => modelFamily(id).threaded).join(', ')} only`, 2);
+      if (threads !== undefined && !(/^\d+$/.test(flags.threads ?? '') && Number.isSafeInteger(threads)))
+        throw new CliError(`--threads must be an integer >= 0, got "${flags.threads}"`, 2);
+      if (threads !== undefined && !family.threaded)
+        throw new CliError(`--threads applies to --algorithm ${FAMILY_IDS.filter((id) => modelFamily(id).threaded).join(', ')} only`, 2);
       const params: Record<string, number | string | boolean> = {};
       for (const text of flags.param) {
         const [name, value] = parseParam(text);
@@ -103,27 +110,24 @@ export function registerTrain(program: Command): void {
       const tty = process.stderr.isTTY === true;
       let lastDraw = 0;
       const result = await withPlatform(async (session) => {
-        const job = await runTrainingJob(
-          session.platform.trainingJobDeps(session.target === 'embedded' ? { mirrorDir: path.resolve('models') } : {}),
-          {
-            dataset: ref.name,
-            ...(ref.version !== undefined ? { datasetVersion: ref.version } : {}),
-            model: flags.model as string,
-            algorithm,
-            classes: flags.classes as ClassSpace,
-            seed,
-            ...(Object.keys(params).length > 0 ? { params } : {}),
-            author: cliActor(session.platform.config),
-            onProgress: (p) => {
-              if (!tty) return;
-              const now = Date.now();
-              if (p.training?.fit && now - lastDraw < 100) return;
-              lastDraw = now;
-              const line = progressLine(p);
-              if (line) process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 100) - 1)}`);
-            },
+        const job = await runTrainingJob(session.platform.trainingJobDeps(session.target === 'embedded' ? { mirrorDir: path.resolve('models') } : {}), {
+          dataset: ref.name,
+          ...(ref.version !== undefined ? { datasetVersion: ref.version } : {}),
+          model: flags.model as string,
+          algorithm,
+          classes: flags.classes as ClassSpace,
+          seed,
+          ...(Object.keys(params).length > 0 ? { params } : {}),
+          author: cliActor(session.platform.config),
+          onProgress: (p) => {
+            if (!tty) return;
+            const now = Date.now();
+            if (p.training?.fit && now - lastDraw < 100) return;
+            lastDraw = now;
+            const line = progressLine(p);
+            if (line) process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 100) - 1)}`);
           },
-        );
+        });
         if (tty) process.stderr.write('\r\x1b[2K');
         await refreshLocalExports(session);
         return job;
@@ -131,7 +135,9 @@ export function registerTrain(program: Command): void {
       if (flags.json) return printJson(trainOutput(result));
       const m = result.metrics;
       process.stdout.write(`${result.model} version ${result.version} registered (${flags.algorithm}, ${result.summary.classes.length} classes)\n`);
-      process.stdout.write(`held-out: macro-F1 ${m.macroF1.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}  weighted-F1 ${m.weightedF1.toFixed(4)}  rows ${m.rows}\n`);
+      process.stdout.write(
+        `held-out: macro-F1 ${m.macroF1.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}  weighted-F1 ${m.weightedF1.toFixed(4)}  rows ${m.rows}\n`,
+      );
       if (result.mirroredTo) process.stdout.write(`bundle mirrored to ${path.relative(process.cwd(), result.mirroredTo)}\n`);
       process.stdout.write('\n');
       printTable(

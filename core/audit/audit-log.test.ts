@@ -6,7 +6,16 @@ function chain(n: number): AuditRecord[] {
   const out: AuditRecord[] = [];
   let prevHash = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
-    const unsigned = { stream: 's', seq, at: `2026-01-01T00:00:0${seq}.000Z`, actor: 'alice', action: 'model.deploy', subject: `model/m/version/${seq}`, after: { version: seq }, prevHash };
+    const unsigned = {
+      stream: 's',
+      seq,
+      at: `2026-01-01T00:00:0${seq}.000Z`,
+      actor: 'alice',
+      action: 'model.deploy',
+      subject: `model/m/version/${seq}`,
+      after: { version: seq },
+      prevHash,
+    };
     const record = { ...unsigned, hash: computeRecordHash(unsigned) };
     out.push(record);
     prevHash = record.hash;

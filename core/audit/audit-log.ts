@@ -124,7 +124,8 @@ export function verifyRecords(records: readonly AuditRecord[], appended?: number
 }
 
 function requireText(field: string, value: unknown): void {
-  if (typeof value !== 'string' || value.trim() === '') throw new InvalidInputError(`${field}: must be a non-empty string`, { details: [{ field, message: 'must be a non-empty string' }] });
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new InvalidInputError(`${field}: must be a non-empty string`, { details: [{ field, message: 'must be a non-empty string' }] });
 }
 
 /**

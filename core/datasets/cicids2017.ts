@@ -76,15 +76,7 @@ export const CICIDS2017_IMPROVED_RENAME: Readonly<Record<string, string>> = {
  * derived from the labelling itself. `Dst Port` is kept: it maps to the official
  * `Destination Port` feature.
  */
-export const CICIDS2017_IMPROVED_DROPPED: readonly string[] = [
-  'id',
-  'Flow ID',
-  'Src IP',
-  'Src Port',
-  'Dst IP',
-  'Timestamp',
-  'Attempted Category',
-];
+export const CICIDS2017_IMPROVED_DROPPED: readonly string[] = ['id', 'Flow ID', 'Src IP', 'Src Port', 'Dst IP', 'Timestamp', 'Attempted Category'];
 
 /**
  * Opens a CICIDS2017 "improved" (CNS2022) CSV: names mapped to the official ones, identifier

@@ -14,9 +14,27 @@ const FEATURES: FeatureSpec[] = [
 
 function schemaManifest(name: string, version = 1): DatasetManifest {
   return {
-    name, version, format: 'nsl-kdd', schema: { features: FEATURES }, rowCount: 0, rowsPerLabel: {}, rowsPerClass: {}, rejectedCount: 0,
-    rejected: [], rejectedReasons: {}, skippedLines: { repeatedHeaders: 0, blankLines: 0 }, duplicateCount: 0, sourceSha256: 'x',
-    sourcePath: 'x', sourceBytes: 0, optionsSha256: 'x', options: {}, chunks: [], lineage: {}, synthetic: false, createdAt: '2026-01-01T00:00:00Z',
+    name,
+    version,
+    format: 'nsl-kdd',
+    schema: { features: FEATURES },
+    rowCount: 0,
+    rowsPerLabel: {},
+    rowsPerClass: {},
+    rejectedCount: 0,
+    rejected: [],
+    rejectedReasons: {},
+    skippedLines: { repeatedHeaders: 0, blankLines: 0 },
+    duplicateCount: 0,
+    sourceSha256: 'x',
+    sourcePath: 'x',
+    sourceBytes: 0,
+    optionsSha256: 'x',
+    options: {},
+    chunks: [],
+    lineage: {},
+    synthetic: false,
+    createdAt: '2026-01-01T00:00:00Z',
   };
 }
 
@@ -108,7 +126,11 @@ describe('collectIncidents', () => {
       await s.manifests.put({ ...schemaManifest('kdd') });
       for (let b = 0; b < 5; b++) {
         const protocol = b % 2 === 0 ? 'tcp' : 'udp';
-        await collectIncidents(s, { dataset: 'mine', schemaFrom: { name: 'kdd' }, incidents: [inc(2 * b + 1, 'neptune', protocol), inc(2 * b + 2, 'normal', protocol)] }, options);
+        await collectIncidents(
+          s,
+          { dataset: 'mine', schemaFrom: { name: 'kdd' }, incidents: [inc(2 * b + 1, 'neptune', protocol), inc(2 * b + 2, 'normal', protocol)] },
+          options,
+        );
       }
       return s;
     };
@@ -136,7 +158,10 @@ describe('collectIncidents', () => {
     // batch records: the newest in the manifest, the older ones in a linked object; all five are there
     const lineage = v5.lineage as { batches: { rows: number }[]; earlierBatches: string };
     expect(lineage.batches.length).toBeLessThanOrEqual(4);
-    const earlier = JSON.parse(Buffer.from(await s.objects.get(lineage.earlierBatches)).toString('utf8')) as { batches: unknown[]; earlierBatches: string | null };
+    const earlier = JSON.parse(Buffer.from(await s.objects.get(lineage.earlierBatches)).toString('utf8')) as {
+      batches: unknown[];
+      earlierBatches: string | null;
+    };
     expect(earlier.earlierBatches).toBeNull();
     expect(earlier.batches.length + lineage.batches.length).toBe(5);
     // compaction does not change what the data is: same identity as the unbounded run

@@ -85,7 +85,11 @@ function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function resolveTarget(stores: IngestStores, dataset: string, schemaFrom: DatasetRef | undefined): Promise<{ current?: DatasetManifest; target: DatasetManifest }> {
+async function resolveTarget(
+  stores: IngestStores,
+  dataset: string,
+  schemaFrom: DatasetRef | undefined,
+): Promise<{ current?: DatasetManifest; target: DatasetManifest }> {
   const current = await findManifest(stores, { name: dataset });
   const fromRef = schemaFrom ?? (current === undefined ? { name: DEFAULT_TRAINING_DATASET } : undefined);
   let target = current;
@@ -214,7 +218,14 @@ export async function collectIncidents(
   for (let attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt++) {
     const previous = await findManifest(stores, { name: dataset });
     const batchRecord = { chunkSha256: chunk.sha256, rows: chunk.rows, provenanceKey, receivedAt };
-    const chunks = await boundedChunks(stores, dataset, columns, [...(previous?.chunks ?? []), chunk], options.maxChunks ?? MAX_MANIFEST_CHUNKS, options.compactRows ?? DEFAULT_CHUNK_ROWS);
+    const chunks = await boundedChunks(
+      stores,
+      dataset,
+      columns,
+      [...(previous?.chunks ?? []), chunk],
+      options.maxChunks ?? MAX_MANIFEST_CHUNKS,
+      options.compactRows ?? DEFAULT_CHUNK_ROWS,
+    );
     const lineage = await boundedLineage(stores, dataset, previous, batchRecord, options.maxLineageBatches ?? MAX_LINEAGE_BATCHES);
     const manifest = nextVersion(dataset, previous, target, incidents, { chunk, chunks, lineage, batchLabels, batchDuplicates, receivedAt, taxonomy });
     try {

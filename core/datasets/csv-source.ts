@@ -139,11 +139,7 @@ export async function openPlannedSource(path: string, plan: CsvPlan): Promise<Co
           continue;
         }
         const fields = splitFields(text, delimiter);
-        if (
-          plan.repeatedHeaderLabel !== undefined &&
-          fields.length > labelIndex &&
-          fields[labelIndex].trim() === plan.repeatedHeaderLabel
-        ) {
+        if (plan.repeatedHeaderLabel !== undefined && fields.length > labelIndex && fields[labelIndex].trim() === plan.repeatedHeaderLabel) {
           repeatedHeaders++;
           continue;
         }

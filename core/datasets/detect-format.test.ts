@@ -15,11 +15,15 @@ const REAL: readonly (readonly [string, string])[] = [
   ['threat_feeds/ipsum.txt', 'threat-feed'],
 ];
 
-describeWithData('format detection on the real files', REAL.map(([f]) => f), () => {
-  it.each(REAL)('%s is %s', async (file, format) => {
-    expect(await detectFormat(datasetPath(file))).toBe(format);
-  });
-});
+describeWithData(
+  'format detection on the real files',
+  REAL.map(([f]) => f),
+  () => {
+    it.each(REAL)('%s is %s', async (file, format) => {
+      expect(await detectFormat(datasetPath(file))).toBe(format);
+    });
+  },
+);
 
 describe('format detection from first lines', () => {
   const tmp = new TmpDir();

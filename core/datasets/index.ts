@@ -14,12 +14,4 @@ export type { LabelScheme, Taxonomy } from './taxonomy';
 export { LABEL_COLUMN, decodeChunk, encodeChunk } from './parquet-chunk';
 export type { ChunkData, ColumnValues, DecodedChunk } from './parquet-chunk';
 export { DEFAULT_CHUNK_ROWS, MAX_REJECTED_KEPT, asManifest, chunkKey, ingestDataset, manifestKey, readDataset, sha256File } from './ingest';
-export type {
-  ChunkRef,
-  DatasetManifest,
-  IngestOptions,
-  IngestResult,
-  IngestStores,
-  LoadedDataset,
-  ReadDatasetOptions,
-} from './ingest';
+export type { ChunkRef, DatasetManifest, IngestOptions, IngestResult, IngestStores, LoadedDataset, ReadDatasetOptions } from './ingest';

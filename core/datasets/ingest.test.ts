@@ -273,10 +273,7 @@ describeWithData('ingestDataset on real files', REAL_FILES, () => {
 
   it('finds the 145,585 distinct rows of KDD Cup 99 stated in SOURCE.md, in 5 chunks of at most 100k rows', async () => {
     const { objects, manifests } = setup();
-    const { manifest } = await ingestDataset(
-      { objects, manifests },
-      { name: 'kddcup99-10pct', sourcePath: datasetPath('kddcup99/kddcup99_10percent.csv.gz') },
-    );
+    const { manifest } = await ingestDataset({ objects, manifests }, { name: 'kddcup99-10pct', sourcePath: datasetPath('kddcup99/kddcup99_10percent.csv.gz') });
     expect(manifest.rowCount).toBe(494020);
     expect(manifest.rowCount - manifest.duplicateCount).toBe(145585);
     expect(manifest.chunks.map((c) => c.rows)).toEqual([100000, 100000, 100000, 100000, 94020]);

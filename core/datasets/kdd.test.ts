@@ -22,7 +22,12 @@ function perCategory(perLabel: Record<string, number>): Record<string, number> {
 }
 
 function parseCounts(text: string): Record<string, number> {
-  return Object.fromEntries(text.split(',').map((p) => p.trim().split(' ')).map(([l, n]) => [l, Number(n)]));
+  return Object.fromEntries(
+    text
+      .split(',')
+      .map((p) => p.trim().split(' '))
+      .map(([l, n]) => [l, Number(n)]),
+  );
 }
 
 describeWithData('NSL-KDD loader (real data)', [TRAIN, TRAIN20, TEST, TEST21], () => {
@@ -77,8 +82,22 @@ describeWithData('NSL-KDD loader (real data)', [TRAIN, TRAIN20, TEST, TEST21], (
       file,
       new Map([
         [3, (l: string) => l.slice(0, l.lastIndexOf(','))],
-        [50, (l: string) => l.split(',').map((f, i) => (i === 4 ? '12kB' : f)).join(',')],
-        [777, (l: string) => l.split(',').map((f, i) => (i === 41 ? '' : f)).join(',')],
+        [
+          50,
+          (l: string) =>
+            l
+              .split(',')
+              .map((f, i) => (i === 4 ? '12kB' : f))
+              .join(','),
+        ],
+        [
+          777,
+          (l: string) =>
+            l
+              .split(',')
+              .map((f, i) => (i === 41 ? '' : f))
+              .join(','),
+        ],
       ]),
     );
     // Act

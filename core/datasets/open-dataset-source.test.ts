@@ -25,18 +25,22 @@ describe('openDatasetSource', () => {
   });
 });
 
-describeWithData('openDatasetSource on the real files', ['threat_feeds/ipsum.txt', 'honeypot_cowrie/cowrie_2018-05-06_to_2018-05-19.jsonl.gz', 'nsl_kdd/KDDTest-21.txt'], () => {
-  it.each([
-    ['threat_feeds/ipsum.txt', 'threat-feed'],
-    ['honeypot_cowrie/cowrie_2018-05-06_to_2018-05-19.jsonl.gz', 'cowrie'],
-    ['nsl_kdd/KDDTest-21.txt', 'nsl-kdd'],
-  ])('openDatasetSource(auto) opens %s with the %s loader', async (file, format) => {
-    const src = await openDatasetSource(datasetPath(file));
-    expect(src.format).toBe(format);
-    expect(src.columns.length).toBeGreaterThan(0);
-  });
+describeWithData(
+  'openDatasetSource on the real files',
+  ['threat_feeds/ipsum.txt', 'honeypot_cowrie/cowrie_2018-05-06_to_2018-05-19.jsonl.gz', 'nsl_kdd/KDDTest-21.txt'],
+  () => {
+    it.each([
+      ['threat_feeds/ipsum.txt', 'threat-feed'],
+      ['honeypot_cowrie/cowrie_2018-05-06_to_2018-05-19.jsonl.gz', 'cowrie'],
+      ['nsl_kdd/KDDTest-21.txt', 'nsl-kdd'],
+    ])('openDatasetSource(auto) opens %s with the %s loader', async (file, format) => {
+      const src = await openDatasetSource(datasetPath(file));
+      expect(src.format).toBe(format);
+      expect(src.columns.length).toBeGreaterThan(0);
+    });
 
-  it('refuses schema options for formats whose schema is fixed', async () => {
-    await expect(openDatasetSource(datasetPath('nsl_kdd/KDDTest-21.txt'), { labelColumn: 'label' })).rejects.toThrow(DatasetSchemaError);
-  });
-});
+    it('refuses schema options for formats whose schema is fixed', async () => {
+      await expect(openDatasetSource(datasetPath('nsl_kdd/KDDTest-21.txt'), { labelColumn: 'label' })).rejects.toThrow(DatasetSchemaError);
+    });
+  },
+);

@@ -31,10 +31,7 @@ export interface OpenDatasetOptions {
 export async function openDatasetSource(path: string, options: OpenDatasetOptions = {}): Promise<DatasetSource> {
   const format = await resolveFormat(path, options);
   if (format !== 'csv' && (options.labelColumn !== undefined || options.drop !== undefined || options.categorical !== undefined)) {
-    throw new DatasetSchemaError(
-      `labelColumn/drop/categorical apply to format 'csv' only; ${path} is '${format}', whose schema is fixed`,
-      path,
-    );
+    throw new DatasetSchemaError(`labelColumn/drop/categorical apply to format 'csv' only; ${path} is '${format}', whose schema is fixed`, path);
   }
   switch (format) {
     case 'cicids2017':

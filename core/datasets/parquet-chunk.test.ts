@@ -52,12 +52,8 @@ describe('parquet chunks', () => {
 
   it('rejects inconsistent input and bytes that are not a chunk', async () => {
     expect(() => encodeChunk(columns, { rowCount: 1, values: [new Float64Array(1)], labels: ['x'] })).toThrow(ChunkFormatError);
-    expect(() =>
-      encodeChunk([{ name: 'label', kind: 'numeric' }], { rowCount: 1, values: [new Float64Array(1)], labels: ['x'] }),
-    ).toThrow(/reserved/);
-    expect(() =>
-      encodeChunk([{ name: 'p', kind: 'categorical' }], { rowCount: 1, values: [new Float64Array(1)], labels: ['x'] }),
-    ).toThrow(/must hold strings/);
+    expect(() => encodeChunk([{ name: 'label', kind: 'numeric' }], { rowCount: 1, values: [new Float64Array(1)], labels: ['x'] })).toThrow(/reserved/);
+    expect(() => encodeChunk([{ name: 'p', kind: 'categorical' }], { rowCount: 1, values: [new Float64Array(1)], labels: ['x'] })).toThrow(/must hold strings/);
     await expect(decodeChunk(new TextEncoder().encode('not parquet at all'))).rejects.toThrow(ChunkFormatError);
   });
 });

@@ -97,9 +97,7 @@ export async function decodeChunk(bytes: Uint8Array): Promise<DecodedChunk> {
   } catch (err) {
     throw new ChunkFormatError(`not a dataset chunk: ${(err as Error).message}`, { cause: err });
   }
-  const values: (Float64Array | string[])[] = columns.map((c) =>
-    c.kind === 'numeric' ? new Float64Array(rowCount) : new Array<string>(rowCount),
-  );
+  const values: (Float64Array | string[])[] = columns.map((c) => (c.kind === 'numeric' ? new Float64Array(rowCount) : new Array<string>(rowCount)));
   const labels = new Array<string>(rowCount);
   const indexOf = new Map(columns.map((c, j) => [c.name, j]));
   try {

@@ -1,15 +1,7 @@
 // The contract between dataset loaders and ingestion: a loader streams parsed rows (or
 // rejections with line numbers and reasons) in a fixed column layout.
 
-export type DatasetFormat =
-  | 'cicids2017'
-  | 'cicids2017-improved'
-  | 'nsl-kdd'
-  | 'kddcup99'
-  | 'csv'
-  | 'cowrie'
-  | 'threat-feed'
-  | 'synthetic';
+export type DatasetFormat = 'cicids2017' | 'cicids2017-improved' | 'nsl-kdd' | 'kddcup99' | 'csv' | 'cowrie' | 'threat-feed' | 'synthetic';
 
 export interface ColumnSpec {
   readonly name: string;

@@ -9,15 +9,7 @@ import { DatasetSchemaError, UnmappedLabelError } from './errors';
 export type LabelScheme = 'mini-xdr' | 'kdd-category';
 
 /** The Mini-XDR classes, in canonical order. */
-export const MINI_XDR_CLASSES = [
-  'Normal',
-  'DDoS/DoS',
-  'Reconnaissance',
-  'Brute Force',
-  'Web Attack',
-  'Malware/Botnet',
-  'APT/Infiltration',
-] as const;
+export const MINI_XDR_CLASSES = ['Normal', 'DDoS/DoS', 'Reconnaissance', 'Brute Force', 'Web Attack', 'Malware/Botnet', 'APT/Infiltration'] as const;
 
 /** The classic KDD categories, in canonical order. */
 export const KDD_CATEGORIES = ['normal', 'DoS', 'Probe', 'R2L', 'U2R'] as const;

@@ -137,7 +137,9 @@ async function verifiedJson<T>(store: ObjectStore, v: ModelVersion, role: Bundle
   const bytes = await store.get(ref.key);
   const actual = sha256Hex(bytes);
   if (actual !== ref.sha256) {
-    throw new UnprocessableError(`${v.model} v${v.version}: ${role} artefact ${ref.key} is corrupt or was replaced (sha256 ${actual.slice(0, 12)}…, registry says ${ref.sha256.slice(0, 12)}…)`);
+    throw new UnprocessableError(
+      `${v.model} v${v.version}: ${role} artefact ${ref.key} is corrupt or was replaced (sha256 ${actual.slice(0, 12)}…, registry says ${ref.sha256.slice(0, 12)}…)`,
+    );
   }
   return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
 }
@@ -149,7 +151,14 @@ function runDetector(detector: DriftDetector, errors: Uint8Array, windowFrom: nu
 }
 
 /** Performance drift from the version's feedback (see the module header). */
-export function performanceDrift(feedback: readonly FeedbackRecord[], version: number, windowStart: string, windowEnd: string, accuracyThreshold: number, minFeedback: number): PerformanceReport {
+export function performanceDrift(
+  feedback: readonly FeedbackRecord[],
+  version: number,
+  windowStart: string,
+  windowEnd: string,
+  accuracyThreshold: number,
+  minFeedback: number,
+): PerformanceReport {
   const stream = feedback.filter((r) => r.version === version && r.at <= windowEnd).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   const errors = new Uint8Array(stream.length);
   let windowFrom = stream.length;
@@ -207,7 +216,11 @@ export async function runDriftCheck(deps: DriftCheckDeps, options: DriftCheckOpt
   const windowEnd = now.toISOString();
   const maxWindowMs = options.maxWindowMs ?? DRIFT_CHECK_DEFAULTS.maxWindowMs;
   const [previous] = await deps.reports.query({ model }, { descending: true, limit: 1 });
-  let start = options.since ?? (typeof previous?.windowEnd === 'string' ? previous.windowEnd : new Date(now.getTime() - (options.defaultWindowMs ?? DRIFT_CHECK_DEFAULTS.defaultWindowMs)).toISOString());
+  let start =
+    options.since ??
+    (typeof previous?.windowEnd === 'string'
+      ? previous.windowEnd
+      : new Date(now.getTime() - (options.defaultWindowMs ?? DRIFT_CHECK_DEFAULTS.defaultWindowMs)).toISOString());
   if (now.getTime() - Date.parse(start) > maxWindowMs) start = new Date(now.getTime() - maxWindowMs).toISOString();
   const windowStart = new Date(start).toISOString();
 
@@ -253,13 +266,25 @@ export async function runDriftCheck(deps: DriftCheckDeps, options: DriftCheckOpt
   const reportId = `drift-${randomUUID().slice(0, 13)}`;
   const events: DriftEvent[] = [];
   if (datasetDrift || predictionDrift) {
-    events.push({ detailType: 'DriftDetected', detail: { model, windowStart, windowEnd, reportId, driftShare: data?.driftShare ?? 0, predictionDrift, version: version.version } });
+    events.push({
+      detailType: 'DriftDetected',
+      detail: { model, windowStart, windowEnd, reportId, driftShare: data?.driftShare ?? 0, predictionDrift, version: version.version },
+    });
   }
   if (performance.degraded) {
-    const fired = Object.entries(performance.detectors).filter(([, d]) => d.fired).map(([name]) => name);
+    const fired = Object.entries(performance.detectors)
+      .filter(([, d]) => d.fired)
+      .map(([name]) => name);
     events.push({
       detailType: 'PerformanceDegraded',
-      detail: { model, windowEnd, reportId, onlineAccuracy: performance.onlineAccuracy, detectors: performance.accuracyBelowThreshold ? [...fired, 'online-accuracy'] : fired, version: version.version },
+      detail: {
+        model,
+        windowEnd,
+        reportId,
+        onlineAccuracy: performance.onlineAccuracy,
+        detectors: performance.accuracyBelowThreshold ? [...fired, 'online-accuracy'] : fired,
+        version: version.version,
+      },
     });
   }
   const report: DriftCheckReport = storable({

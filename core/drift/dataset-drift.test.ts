@@ -80,7 +80,12 @@ describe('detectDatasetDrift', () => {
     expect(same.features.every((f) => !f.drifted)).toBe(true);
     // noise floor of a 1,000-value reference sample: well below the 0.1 threshold
     for (const f of same.features.slice(0, 3)) expect(f.wasserstein).toBeLessThan(0.08);
-    process.stdout.write(`no-drift normalised W1: ${same.features.slice(0, 3).map((f) => f.wasserstein?.toFixed(4)).join(", ")}\n`);
+    process.stdout.write(
+      `no-drift normalised W1: ${same.features
+        .slice(0, 3)
+        .map((f) => f.wasserstein?.toFixed(4))
+        .join(', ')}\n`,
+    );
 
     const shifted = detectDatasetDrift(profile, sample(DEFAULTS.largeWindowRows, 5, { bytesShift: 0.3, durationScale: 1.5 }));
     const [bytes, duration] = shifted.features;

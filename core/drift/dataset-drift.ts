@@ -217,7 +217,13 @@ export function detectDatasetDrift(profile: ReferenceProfile, window: FeatureMat
     }
     // KS and Wasserstein only see finite values: a jump in the missing share (binned PSI ≥ its
     // threshold and the missing share moved by > 5 pp) is drift even when the finite values look alike.
-    if (!drifted && method !== 'psi' && method !== 'jensen_shannon' && binPsi >= thresholds.psi && missingShareShifted(feature.proportions, counts, rows, edges.length)) {
+    if (
+      !drifted &&
+      method !== 'psi' &&
+      method !== 'jensen_shannon' &&
+      binPsi >= thresholds.psi &&
+      missingShareShifted(feature.proportions, counts, rows, edges.length)
+    ) {
       drifted = true;
     }
     return {

@@ -49,9 +49,11 @@ export class Ddm implements DriftAndWarningDetector {
     this.minInstances = options.minInstances ?? DDM_DEFAULTS.minInstances;
     this.warningThreshold = options.warningThreshold ?? DDM_DEFAULTS.warningThreshold;
     this.driftThreshold = options.driftThreshold ?? DDM_DEFAULTS.driftThreshold;
-    if (!(Number.isInteger(this.minInstances) && this.minInstances >= 0)) throw new InvalidDriftInputError('minInstances', `must be an integer >= 0, got ${this.minInstances}`);
+    if (!(Number.isInteger(this.minInstances) && this.minInstances >= 0))
+      throw new InvalidDriftInputError('minInstances', `must be an integer >= 0, got ${this.minInstances}`);
     if (!(this.warningThreshold > 0)) throw new InvalidDriftInputError('warningThreshold', `must be > 0, got ${this.warningThreshold}`);
-    if (!(this.driftThreshold >= this.warningThreshold)) throw new InvalidDriftInputError('driftThreshold', `must be >= warningThreshold, got ${this.driftThreshold}`);
+    if (!(this.driftThreshold >= this.warningThreshold))
+      throw new InvalidDriftInputError('driftThreshold', `must be >= warningThreshold, got ${this.driftThreshold}`);
   }
 
   /** Feeds one outcome: 1 (or any value > 0.5) = error, 0 = correct. NaN is ignored. */

@@ -49,7 +49,16 @@ describe('golden detection indices (seed 12, abrupt change at index 1000)', () =
   });
 
   it('Page-Hinkley: uniform {0, 1} → uniform {4, …, 7} (River docstring scenario)', () => {
-    expect(detections(new PageHinkley(), stream(12, (r) => r.int(2), (r) => 4 + r.int(4)))).toEqual([1007]);
+    expect(
+      detections(
+        new PageHinkley(),
+        stream(
+          12,
+          (r) => r.int(2),
+          (r) => 4 + r.int(4),
+        ),
+      ),
+    ).toEqual([1007]);
   });
 
   it('Page-Hinkley: N(0, 1) → N(1, 1)', () => {
@@ -68,7 +77,12 @@ describe('detection behaviour over 50 seeds', () => {
       if (first !== undefined) delays.push(first - CHANGE);
     }
     delays.sort((a, b) => a - b);
-    return { falseAlarmRate: falseAlarmRuns / SEEDS, detectionRate: delays.length / SEEDS, medianDelay: delays[delays.length >> 1], maxDelay: delays[delays.length - 1] };
+    return {
+      falseAlarmRate: falseAlarmRuns / SEEDS,
+      detectionRate: delays.length / SEEDS,
+      medianDelay: delays[delays.length >> 1],
+      maxDelay: delays[delays.length - 1],
+    };
   }
 
   it('ADWIN never alarms before a 1σ change and finds it within ~100 values', () => {
@@ -80,7 +94,11 @@ describe('detection behaviour over 50 seeds', () => {
   });
 
   it('Page-Hinkley finds the River scenario change within 15 values, without false alarms', () => {
-    const s = summarise(() => new PageHinkley(), (r) => r.int(2), (r) => 4 + r.int(4));
+    const s = summarise(
+      () => new PageHinkley(),
+      (r) => r.int(2),
+      (r) => 4 + r.int(4),
+    );
     process.stdout.write(`Page-Hinkley {0,1}→{4..7}: ${JSON.stringify(s)}\n`);
     expect(s.falseAlarmRate).toBe(0);
     expect(s.detectionRate).toBe(1);
@@ -112,7 +130,11 @@ describe('Page-Hinkley', () => {
   });
 
   it('detects only the configured direction', () => {
-    const fall = stream(5, (r) => 4 + r.int(4), (r) => r.int(2));
+    const fall = stream(
+      5,
+      (r) => 4 + r.int(4),
+      (r) => r.int(2),
+    );
     expect(detections(new PageHinkley({ mode: 'up' }), fall)).toEqual([]);
     const down = detections(new PageHinkley({ mode: 'down' }), fall);
     expect(down.length).toBeGreaterThan(0);

@@ -55,11 +55,13 @@ export class PageHinkley implements DriftDetector {
     this.threshold = options.threshold ?? PAGE_HINKLEY_DEFAULTS.threshold;
     this.alpha = options.alpha ?? PAGE_HINKLEY_DEFAULTS.alpha;
     this.mode = options.mode ?? PAGE_HINKLEY_DEFAULTS.mode;
-    if (!(Number.isInteger(this.minInstances) && this.minInstances >= 1)) throw new InvalidDriftInputError('minInstances', `must be an integer >= 1, got ${this.minInstances}`);
+    if (!(Number.isInteger(this.minInstances) && this.minInstances >= 1))
+      throw new InvalidDriftInputError('minInstances', `must be an integer >= 1, got ${this.minInstances}`);
     if (!(this.delta >= 0)) throw new InvalidDriftInputError('delta', `must be >= 0, got ${this.delta}`);
     if (!(this.threshold > 0)) throw new InvalidDriftInputError('threshold', `must be > 0, got ${this.threshold}`);
     if (!(this.alpha > 0 && this.alpha <= 1)) throw new InvalidDriftInputError('alpha', `must be in (0, 1], got ${this.alpha}`);
-    if (this.mode !== 'up' && this.mode !== 'down' && this.mode !== 'both') throw new InvalidDriftInputError('mode', `must be 'up', 'down' or 'both', got ${String(this.mode)}`);
+    if (this.mode !== 'up' && this.mode !== 'down' && this.mode !== 'both')
+      throw new InvalidDriftInputError('mode', `must be 'up', 'down' or 'both', got ${String(this.mode)}`);
   }
 
   /** Feeds one value (NaN is ignored). */

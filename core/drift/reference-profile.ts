@@ -129,7 +129,8 @@ export function buildReferenceProfile(
       throw new InvalidDriftInputError('classes', `must list one name per predicted class count (${predictedClassCounts.length})`);
     }
     const counts = Array.from(predictedClassCounts);
-    for (const c of counts) if (!(c >= 0) || c === Infinity) throw new InvalidDriftInputError('predictedClassCounts', `entries must be finite and >= 0, got ${c}`);
+    for (const c of counts)
+      if (!(c >= 0) || c === Infinity) throw new InvalidDriftInputError('predictedClassCounts', `entries must be finite and >= 0, got ${c}`);
     const total = counts.reduce((s, c) => s + c, 0);
     prediction = { classes: [...classes], counts, proportions: counts.map((c) => (total > 0 ? c / total : 0)) };
   }

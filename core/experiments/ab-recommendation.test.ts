@@ -38,7 +38,20 @@ describe('abRecommendation', () => {
     expect(r.p_value).toBeLessThan(0.05);
     expect(r.confidence).toBeCloseTo(1 - r.p_value, 15);
     expect(r.reason).toMatch(/90\.00% → 93\.00%/);
-    for (const field of ['recommendation', 'reason', 'winner', 'confidence', 'p_value', 'effect_size', 'samples_a', 'samples_b', 'metric_a', 'metric_b', 'statistical_significance', 'practical_significance']) {
+    for (const field of [
+      'recommendation',
+      'reason',
+      'winner',
+      'confidence',
+      'p_value',
+      'effect_size',
+      'samples_a',
+      'samples_b',
+      'metric_a',
+      'metric_b',
+      'statistical_significance',
+      'practical_significance',
+    ]) {
       expect(r).toHaveProperty(field);
     }
   });
@@ -69,9 +82,7 @@ describe('abRecommendation', () => {
 
   it('does not promote a significant gain below the practical threshold', () => {
     // 100k per arm: +0.6 pp is significant (z-test p ≈ 1e-6) but below a 1 pp threshold.
-    const r = abRecommendation(
-      input({ champion: { count: 100_000, correct: 90_000 }, challenger: { count: 100_000, correct: 90_600 }, method: 'z-test' }),
-    );
+    const r = abRecommendation(input({ champion: { count: 100_000, correct: 90_000 }, challenger: { count: 100_000, correct: 90_600 }, method: 'z-test' }));
     expect(r.p_value).toBe(twoProportionZTest(90_000, 100_000, 90_600, 100_000).pValue);
     expect(r.statistical_significance).toBe(true);
     expect(r.practical_significance).toBe(false);

@@ -175,12 +175,17 @@ export class ExperimentService {
 
     const championVersion = input.championVersion ?? (await this.options.registry.resolveAlias(model, 'production'))?.version;
     if (championVersion === undefined) {
-      throw new UnprocessableError(`model ${model} has no production version to test against: deploy one or pass championVersion`, { details: [{ field: 'championVersion', message: 'no production version' }] });
+      throw new UnprocessableError(`model ${model} has no production version to test against: deploy one or pass championVersion`, {
+        details: [{ field: 'championVersion', message: 'no production version' }],
+      });
     }
     if (championVersion === challengerVersion) throw invalid('challengerVersion', `must differ from the champion (version ${championVersion})`);
     await this.options.registry.getVersion(model, challengerVersion);
     await this.options.registry.getVersion(model, championVersion);
-    for (const [arm, version] of [['challenger', challengerVersion], ['champion', championVersion]] as const) {
+    for (const [arm, version] of [
+      ['challenger', challengerVersion],
+      ['champion', championVersion],
+    ] as const) {
       try {
         await this.options.loader.load(model, version);
       } catch (error) {
@@ -236,7 +241,16 @@ export class ExperimentService {
       reason: input.reason,
       before: { production: championVersion },
       after: { state: 'running', mode, trafficSplit },
-      parameters: { championVersion, challengerVersion, mode, trafficSplit, routingKey: input.routingKey ?? null, minSamples, maxDurationHours, canary: canary ?? null },
+      parameters: {
+        championVersion,
+        challengerVersion,
+        mode,
+        trafficSplit,
+        routingKey: input.routingKey ?? null,
+        minSamples,
+        maxDurationHours,
+        canary: canary ?? null,
+      },
     });
     return experiment;
   }
@@ -249,9 +263,12 @@ export class ExperimentService {
       if (holder === undefined) continue;
       const running = await this.options.store.get(holder);
       if (running?.state === 'running') {
-        throw new ConflictError(`model ${model} already has a running experiment (${holder}, ${running.mode}, v${running.championVersion} vs v${running.challengerVersion}); stop it first`, {
-          details: { model, runningExperiment: holder },
-        });
+        throw new ConflictError(
+          `model ${model} already has a running experiment (${holder}, ${running.mode}, v${running.championVersion} vs v${running.challengerVersion}); stop it first`,
+          {
+            details: { model, runningExperiment: holder },
+          },
+        );
       }
       await this.options.store.releaseRunning(model, holder);
     }
@@ -348,12 +365,19 @@ export class ExperimentService {
     if (options.promote) {
       const justified = results.recommendation === 'promote_challenger';
       if (!justified && !options.force) {
-        throw new ConflictError(`promoting v${e.challengerVersion} is not justified: the recommendation is ${results.recommendation} (${results.reason}); pass force with a reason to promote anyway`, {
-          details: { recommendation: results.recommendation, reason: results.reason },
-        });
+        throw new ConflictError(
+          `promoting v${e.challengerVersion} is not justified: the recommendation is ${results.recommendation} (${results.reason}); pass force with a reason to promote anyway`,
+          {
+            details: { recommendation: results.recommendation, reason: results.reason },
+          },
+        );
       }
       const why = justified ? `experiment ${id}: ${results.reason}` : `experiment ${id} forced: ${reason}`;
-      const deployed = await this.options.registry.deploy(e.model, e.challengerVersion, { actor: options.actor, reason: why, thresholds: this.options.thresholds });
+      const deployed = await this.options.registry.deploy(e.model, e.challengerVersion, {
+        actor: options.actor,
+        reason: why,
+        thresholds: this.options.thresholds,
+      });
       promotion = { move: deployed.move, gate: deployed.gate, event: deployed.event };
     }
     const stopped = await this.options.store.update(e, {
@@ -395,7 +419,8 @@ export class ExperimentService {
     const errorRate = 1 - outcome.accuracy;
     const breaches: string[] = [];
     if (errorRate > c.maxErrorRate) breaches.push(`error rate ${(100 * errorRate).toFixed(1)}% > ${(100 * c.maxErrorRate).toFixed(1)}%`);
-    if (outcome.medianLatencyMs !== null && outcome.medianLatencyMs > c.maxLatencyMs) breaches.push(`median latency ${outcome.medianLatencyMs.toFixed(1)} ms > ${c.maxLatencyMs} ms`);
+    if (outcome.medianLatencyMs !== null && outcome.medianLatencyMs > c.maxLatencyMs)
+      breaches.push(`median latency ${outcome.medianLatencyMs.toFixed(1)} ms > ${c.maxLatencyMs} ms`);
     const now = this.clock().toISOString();
     try {
       if (breaches.length > 0) {

@@ -152,7 +152,9 @@ export class ExperimentStore {
       await this.table.putIfRevision({ pk: EXPERIMENTS_PK, sk: expected.id, ...stored }, 'revision', expected.revision);
     } catch (error) {
       if (error instanceof ConditionFailedError) {
-        throw new ExperimentConflictError(`experiment ${expected.id} changed concurrently (expected revision ${expected.revision}); read it again`, { cause: error });
+        throw new ExperimentConflictError(`experiment ${expected.id} changed concurrently (expected revision ${expected.revision}); read it again`, {
+          cause: error,
+        });
       }
       throw error;
     }

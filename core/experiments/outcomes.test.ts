@@ -27,7 +27,14 @@ describe('armOutcome', () => {
 
   it('is empty but well-formed without feedback, and has no latency sum when some latencies are missing', () => {
     const empty = armOutcome([], isBenignLabel);
-    expect(empty).toMatchObject({ labelled: 0, accuracy: 0, accuracyCi: { low: 0, high: 1 }, benign: { count: 0, falsePositiveRate: null }, medianLatencyMs: null, latencyMsSum: null });
+    expect(empty).toMatchObject({
+      labelled: 0,
+      accuracy: 0,
+      accuracyCi: { low: 0, high: 1 },
+      benign: { count: 0, falsePositiveRate: null },
+      medianLatencyMs: null,
+      latencyMsSum: null,
+    });
     expect(armOutcome([record('x', 'x', 3), record('x', 'y')], isBenignLabel).latencyMsSum).toBeNull();
   });
 });

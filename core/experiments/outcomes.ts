@@ -28,7 +28,12 @@ export interface ArmOutcome {
   readonly accuracyCi: ConfidenceInterval;
   readonly perClassRecall: Readonly<Record<string, ClassRecall>>;
   /** Benign traffic (true label benign): how much of it raised a non-benign prediction. */
-  readonly benign: { readonly count: number; readonly falsePositives: number; readonly falsePositiveRate: number | null; readonly ci: ConfidenceInterval | null };
+  readonly benign: {
+    readonly count: number;
+    readonly falsePositives: number;
+    readonly falsePositiveRate: number | null;
+    readonly ci: ConfidenceInterval | null;
+  };
   /** Mean and median latency of the requests behind the labelled predictions (ms). */
   readonly meanLatencyMs: number | null;
   readonly medianLatencyMs: number | null;

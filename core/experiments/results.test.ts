@@ -43,7 +43,13 @@ const arm = (n: number, correct: number) =>
 
 describe('experimentResults', () => {
   it('reports both p-values, the difference interval, the rules and the original field names', () => {
-    const r = experimentResults({ experiment: experiment(), champion: arm(1000, 800), challenger: arm(1000, 860), counts: [counts(0, 1000, 1000)], now: new Date('2026-11-26T06:00:00Z') });
+    const r = experimentResults({
+      experiment: experiment(),
+      champion: arm(1000, 800),
+      challenger: arm(1000, 860),
+      counts: [counts(0, 1000, 1000)],
+      now: new Date('2026-11-26T06:00:00Z'),
+    });
     const z = twoProportionZTest(800, 1000, 860, 1000);
     expect(r.zTest).toEqual({ z: z.z, pValue: z.pValue });
     expect(r.sequential?.pValue).toBe(msprtPValue(800, 1000, 860, 1000));
@@ -78,8 +84,17 @@ describe('srmCheck', () => {
   });
 
   it('uses only the current canary step and does not apply to shadow tests or an all-or-nothing split', () => {
-    const canary = experiment({ mode: 'canary', trafficSplit: 0.5, canary: { steps: [0.05, 0.5], maxErrorRate: 0.1, maxLatencyMs: 100, stepAfterSamples: 10, stepIndex: 1, stepStartedSamples: 10 } });
-    expect(srmCheck({ ...canary, routingKey: 'src' }, [counts(0, 950, 50), counts(1, 500, 510)])).toMatchObject({ applicable: true, observedChampion: 500, observedChallenger: 510, mismatch: false });
+    const canary = experiment({
+      mode: 'canary',
+      trafficSplit: 0.5,
+      canary: { steps: [0.05, 0.5], maxErrorRate: 0.1, maxLatencyMs: 100, stepAfterSamples: 10, stepIndex: 1, stepStartedSamples: 10 },
+    });
+    expect(srmCheck({ ...canary, routingKey: 'src' }, [counts(0, 950, 50), counts(1, 500, 510)])).toMatchObject({
+      applicable: true,
+      observedChampion: 500,
+      observedChallenger: 510,
+      mismatch: false,
+    });
     expect(srmCheck(experiment({ mode: 'shadow' }), [counts(0, 10, 10)]).applicable).toBe(false);
     expect(srmCheck(experiment({ trafficSplit: 1 }), [counts(0, 0, 10)]).applicable).toBe(false);
   });

@@ -110,7 +110,9 @@ export function experimentResults(input: ExperimentResultsInput): ExperimentResu
     arms: { champion: armResult('champion', champion, e.championVersion), challenger: armResult('challenger', challenger, e.challengerVersion) },
     difference: { accuracy: challenger.accuracy - champion.accuracy, ci: z ? { low: z.ciLow, high: z.ciHigh } : { low: -1, high: 1 } },
     zTest: z ? { z: z.z, pValue: z.pValue } : null,
-    sequential: both ? { method: 'msprt', pValue: msprtPValue(champion.correct, champion.labelled, challenger.correct, challenger.labelled), alwaysValid: true } : null,
+    sequential: both
+      ? { method: 'msprt', pValue: msprtPValue(champion.correct, champion.labelled, challenger.correct, challenger.labelled), alwaysValid: true }
+      : null,
     srm: srmCheck(e, counts),
     rules: {
       minSamples: e.minSamples,
@@ -130,7 +132,11 @@ export function experimentResults(input: ExperimentResultsInput): ExperimentResu
  * artefact — would otherwise dominate a mean.
  */
 function armStats(o: ArmOutcome): { count: number; correct: number; latencyMsSum?: number } {
-  return { count: o.labelled, correct: o.correct, ...(o.latencyMsSum !== null && o.medianLatencyMs !== null ? { latencyMsSum: o.medianLatencyMs * o.labelled } : {}) };
+  return {
+    count: o.labelled,
+    correct: o.correct,
+    ...(o.latencyMsSum !== null && o.medianLatencyMs !== null ? { latencyMsSum: o.medianLatencyMs * o.labelled } : {}),
+  };
 }
 
 /**

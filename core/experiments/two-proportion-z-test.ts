@@ -53,13 +53,7 @@ export function wilsonInterval(successes: number, trials: number, confidence = 0
  * built from the two Wilson intervals. Better coverage than the Wald interval for small or extreme rates.
  * @example newcombeDifferenceInterval(48, 80, 56, 70) // { low: 0.0524..., high: 0.3339... }
  */
-export function newcombeDifferenceInterval(
-  successA: number,
-  nA: number,
-  successB: number,
-  nB: number,
-  confidence = 0.95,
-): ConfidenceInterval {
+export function newcombeDifferenceInterval(successA: number, nA: number, successB: number, nB: number, confidence = 0.95): ConfidenceInterval {
   assertSuccesses('successA', successA, 'nA', nA);
   assertSuccesses('successB', successB, 'nB', nB);
   if (nA === 0 || nB === 0) throw new InvalidExperimentInputError(nA === 0 ? 'nA' : 'nB', 'must be positive');
@@ -80,13 +74,7 @@ export function newcombeDifferenceInterval(
  * coverage for rates near 0 or 1.
  * @example twoProportionZTest(200, 1000, 250, 1000) // z ≈ 2.6774, pValue ≈ 0.0074, difference 0.05
  */
-export function twoProportionZTest(
-  successA: number,
-  nA: number,
-  successB: number,
-  nB: number,
-  confidence = 0.95,
-): TwoProportionZTestResult {
+export function twoProportionZTest(successA: number, nA: number, successB: number, nB: number, confidence = 0.95): TwoProportionZTestResult {
   assertSuccesses('successA', successA, 'nA', nA);
   assertSuccesses('successB', successB, 'nB', nB);
   if (nA === 0) throw new InvalidExperimentInputError('nA', 'must be positive');

@@ -31,6 +31,9 @@ export function isFamilyId(id: unknown): id is FamilyId {
  * @throws InvalidInputError listing the families
  */
 export function modelFamily(id: string): ModelFamily {
-  if (!isFamilyId(id)) throw new InvalidInputError(`algorithm must be one of ${FAMILY_IDS.join(', ')} (got "${String(id)}")`, { details: [{ field: 'algorithm', message: `one of ${FAMILY_IDS.join(', ')}` }] });
+  if (!isFamilyId(id))
+    throw new InvalidInputError(`algorithm must be one of ${FAMILY_IDS.join(', ')} (got "${String(id)}")`, {
+      details: [{ field: 'algorithm', message: `one of ${FAMILY_IDS.join(', ')}` }],
+    });
   return MODEL_FAMILIES[id];
 }

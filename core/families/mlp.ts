@@ -14,7 +14,8 @@ export const MLP_FAMILY: ModelFamily = {
   // `hiddenLayers` may be given as "64,32" (a CLI flag, a SageMaker hyperparameter)
   create(seed, params): Learner {
     const { hiddenLayers, ...rest } = params;
-    const layers = typeof hiddenLayers === 'string' ? hiddenLayers.split(',').map((s) => Number(s.trim())) : typeof hiddenLayers === 'number' ? [hiddenLayers] : undefined;
+    const layers =
+      typeof hiddenLayers === 'string' ? hiddenLayers.split(',').map((s) => Number(s.trim())) : typeof hiddenLayers === 'number' ? [hiddenLayers] : undefined;
     return new MlpLearner({ ...rest, ...(layers ? { hiddenLayers: layers } : {}), seed });
   },
   presets: (_classCount, requested) => ({ ...requested }),

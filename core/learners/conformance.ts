@@ -29,7 +29,13 @@ export function conformanceData(seed = 7, rows = 600): { X: FeatureMatrix; y: In
   return {
     X: { rows, cols, data },
     y,
-    schema: { features: [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }, { name: 'noise', kind: 'numeric' }] },
+    schema: {
+      features: [
+        { name: 'a', kind: 'numeric' },
+        { name: 'b', kind: 'numeric' },
+        { name: 'noise', kind: 'numeric' },
+      ],
+    },
     classes: ['x', 'y', 'z'],
   };
 }

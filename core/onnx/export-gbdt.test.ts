@@ -22,7 +22,10 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('exportGbdtToOnnx', () => {
   it('matches predictProbaFromDocument within 1e-5 on 3,000 rows with NaN, ±Inf, on-threshold and unseen values', async () => {
     // Prepare
-    const schema = mixedSchema(5, [['tcp', 'udp', 'icmp'], ['SF', 'REJ', 'S0', 'RSTO']]);
+    const schema = mixedSchema(5, [
+      ['tcp', 'udp', 'icmp'],
+      ['SF', 'REJ', 'S0', 'RSTO'],
+    ]);
     const doc = randomGbdtDocument(11, schema, ['normal', 'dos', 'probe', 'r2l'], 30);
     const rows = randomRawRows(12, schema, 3000);
 
@@ -63,7 +66,10 @@ describe('exportGbdtToOnnx', () => {
 
   it('leaves missing values and clipping to the trees when every split lies inside the range, with the same results', async () => {
     // Prepare: thresholds come from a grid inside [-2, 4] or are 2·N(0, 1); a range of ±1000 holds them
-    const schema = mixedSchema(5, [['tcp', 'udp', 'icmp'], ['SF', 'REJ', 'S0', 'RSTO']]);
+    const schema = mixedSchema(5, [
+      ['tcp', 'udp', 'icmp'],
+      ['SF', 'REJ', 'S0', 'RSTO'],
+    ]);
     const base = randomGbdtDocument(31, schema, ['normal', 'dos', 'probe'], 20, 4, 10);
     const wide: GbdtModelDocument = {
       ...base,
@@ -92,14 +98,27 @@ describe('exportGbdtToOnnx', () => {
     const doc: GbdtModelDocument = {
       format: 'gbdt',
       formatVersion: 1,
-      schema: { features: [{ name: 'x', kind: 'numeric' }, { name: 'proto', kind: 'categorical', vocabulary: ['tcp', 'udp'] }] },
+      schema: {
+        features: [
+          { name: 'x', kind: 'numeric' },
+          { name: 'proto', kind: 'categorical', vocabulary: ['tcp', 'udp'] },
+        ],
+      },
       classes: ['a', 'b'],
       preprocessing: { fill: [1, 0], min: [-10, -1], max: [10, 1] },
       baseScore: [0, 0],
       trees: [
         { classIndex: 0, feature: [0, 0, 0], threshold: [0.5, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 2, -2], cover: [1, 1, 1] },
         // code <= -0.5 (unknown) -> +3 for class b, code <= 0.5 (tcp) -> 0, else (udp) -> -1
-        { classIndex: 1, feature: [1, 1, 0, 0, 0], threshold: [-0.5, 0.5, 0, 0, 0], left: [2, 3, -1, -1, -1], right: [1, 4, -1, -1, -1], value: [0, 0, 3, 0, -1], cover: [1, 1, 1, 1, 1] },
+        {
+          classIndex: 1,
+          feature: [1, 1, 0, 0, 0],
+          threshold: [-0.5, 0.5, 0, 0, 0],
+          left: [2, 3, -1, -1, -1],
+          right: [1, 4, -1, -1, -1],
+          value: [0, 0, 3, 0, -1],
+          cover: [1, 1, 1, 1, 1],
+        },
       ],
       params: {},
       featureGain: [0, 0],
@@ -116,19 +135,46 @@ describe('exportGbdtToOnnx', () => {
     const ts = predictProbaFromDocument(doc, rowsToFeatureMatrix(doc.schema, rows));
 
     // Assess: raw scores [a, b] = [2, 0], [-2, -1], [2, 3], [-2, 0]
-    const expected = [[2, 0], [-2, -1], [2, 3], [-2, 0]].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]);
+    const expected = [
+      [2, 0],
+      [-2, -1],
+      [2, 3],
+      [-2, 0],
+    ].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]);
     expect(maxAbsDiff(ts, expected)).toBeLessThan(1e-12);
     expect(maxAbsDiff(onnx.proba, expected)).toBeLessThan(1e-6);
     expect(Array.from(onnx.label, Number)).toEqual([0, 1, 1, 1]);
 
     // a split exactly at the top of the range: values above it are clipped onto it and go left
     const atTop: GbdtModelDocument = { ...doc, trees: [{ ...doc.trees[0], threshold: [10, 0, 0] }] };
-    const above = await runOnnx(exportGbdtToOnnx(atTop), atTop, [{ x: 12, proto: 'tcp' }, { x: Infinity, proto: 'tcp' }]);
-    expect(maxAbsDiff(above.proba, [[2, 0], [2, 0]].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]))).toBeLessThan(1e-6);
+    const above = await runOnnx(exportGbdtToOnnx(atTop), atTop, [
+      { x: 12, proto: 'tcp' },
+      { x: Infinity, proto: 'tcp' },
+    ]);
+    expect(
+      maxAbsDiff(
+        above.proba,
+        [
+          [2, 0],
+          [2, 0],
+        ].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]),
+      ),
+    ).toBeLessThan(1e-6);
     // a split below the range: values below it are clipped up to the range and go right
     const below = { ...doc, trees: [{ ...doc.trees[0], threshold: [-10.5, 0, 0] }] };
-    const under = await runOnnx(exportGbdtToOnnx(below), below, [{ x: -12, proto: 'tcp' }, { x: -Infinity, proto: 'tcp' }]);
-    expect(maxAbsDiff(under.proba, [[-2, 0], [-2, 0]].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]))).toBeLessThan(1e-6);
+    const under = await runOnnx(exportGbdtToOnnx(below), below, [
+      { x: -12, proto: 'tcp' },
+      { x: -Infinity, proto: 'tcp' },
+    ]);
+    expect(
+      maxAbsDiff(
+        under.proba,
+        [
+          [-2, 0],
+          [-2, 0],
+        ].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]),
+      ),
+    ).toBeLessThan(1e-6);
   });
 
   it('exports numeric-only schemas (no categorical input), two classes and documents without trees', async () => {
@@ -153,7 +199,10 @@ describe('exportGbdtToOnnx', () => {
   });
 
   it('exports categorical-only schemas (empty numeric input)', async () => {
-    const schema = mixedSchema(0, [['tcp', 'udp', 'icmp'], ['SF', 'REJ']]);
+    const schema = mixedSchema(0, [
+      ['tcp', 'udp', 'icmp'],
+      ['SF', 'REJ'],
+    ]);
     const doc = randomGbdtDocument(41, schema, ['a', 'b'], 5);
     const rows = randomRawRows(42, schema, 500);
     const onnx = await runOnnx(exportGbdtToOnnx(doc), doc, rows);

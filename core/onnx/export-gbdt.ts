@@ -65,9 +65,27 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
   const missingGoesLeft = treesIgnoreClipping(doc) ? (f: number, threshold: number): boolean => fillValue(doc, f) <= Math.fround(threshold) : null;
   let clipped = raw;
   if (!missingGoesLeft) {
-    const fillT = g.constant(tensorFloat('fill', [nFeatures], order.map((j) => fill[j])));
-    const minT = g.constant(tensorFloat('min', [nFeatures], order.map((j) => min[j])));
-    const maxT = g.constant(tensorFloat('max', [nFeatures], order.map((j) => max[j])));
+    const fillT = g.constant(
+      tensorFloat(
+        'fill',
+        [nFeatures],
+        order.map((j) => fill[j]),
+      ),
+    );
+    const minT = g.constant(
+      tensorFloat(
+        'min',
+        [nFeatures],
+        order.map((j) => min[j]),
+      ),
+    );
+    const maxT = g.constant(
+      tensorFloat(
+        'max',
+        [nFeatures],
+        order.map((j) => max[j]),
+      ),
+    );
     const filled = g.op('Where', [g.op('IsNaN', [raw]), fillT, raw]);
     clipped = g.op('Min', [g.op('Max', [filled, minT]), maxT]);
   }
@@ -81,11 +99,16 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
   doc.trees.forEach((tree, t) => {
     if (tree.values !== undefined) {
       if (tree.classIndex !== -1) throw new GbdtExportError(`tree ${t} has per-class values but classIndex ${tree.classIndex} (must be -1)`);
-      if (tree.values.length !== tree.left.length * k) throw new GbdtExportError(`tree ${t} has ${tree.values.length} values for ${tree.left.length} nodes and ${k} classes`);
-    } else if (!(Number.isInteger(tree.classIndex) && tree.classIndex >= 0 && tree.classIndex < k)) throw new GbdtExportError(`tree ${t} has classIndex ${tree.classIndex} of ${k} classes`);
+      if (tree.values.length !== tree.left.length * k)
+        throw new GbdtExportError(`tree ${t} has ${tree.values.length} values for ${tree.left.length} nodes and ${k} classes`);
+    } else if (!(Number.isInteger(tree.classIndex) && tree.classIndex >= 0 && tree.classIndex < k))
+      throw new GbdtExportError(`tree ${t} has classIndex ${tree.classIndex} of ${k} classes`);
   });
   // onnxruntime pays per tree walked: serve runs of trees merged into fewer, exact ones
-  const served = servingTrees(doc, { budgetBytes: options.mergeBudgetBytes ?? DEFAULT_MERGE_BUDGET_BYTES, maxNodes: options.mergeMaxNodes ?? DEFAULT_MERGE_MAX_NODES });
+  const served = servingTrees(doc, {
+    budgetBytes: options.mergeBudgetBytes ?? DEFAULT_MERGE_BUDGET_BYTES,
+    maxNodes: options.mergeMaxNodes ?? DEFAULT_MERGE_MAX_NODES,
+  });
   const multiTrees = served.trees.filter((t) => t.values !== undefined);
   const hasClassTrees = multiTrees.length < served.trees.length;
   const parts: string[] = [];
@@ -96,7 +119,8 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
     });
     parts.push(k === 1 ? classScores[0] : g.op('Concat', classScores, [attrInt('axis', 1)]));
   }
-  if (multiTrees.length > 0) parts.push(g.op('TreeEnsembleRegressor', [clipped], treeAttributes(multiTrees, k, internalOf, missingGoesLeft), { domain: ML_DOMAIN }));
+  if (multiTrees.length > 0)
+    parts.push(g.op('TreeEnsembleRegressor', [clipped], treeAttributes(multiTrees, k, internalOf, missingGoesLeft), { domain: ML_DOMAIN }));
   const treeScores = parts.length === 1 ? parts[0] : g.op('Add', parts);
   const scores = g.op('Add', [treeScores, g.constant(tensorFloat('base_score', [k], doc.baseScore))]);
   const proba = g.op('Softmax', [scores], [attrInt('axis', 1)]);
@@ -109,7 +133,13 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
     producerName: 'mini-xdr-ml',
     producerVersion: options.producerVersion,
     modelVersion: options.modelVersion,
-    metadata: { format: 'gbdt', classes: JSON.stringify(doc.classes), servedTrees: String(served.trees.length), mergeMaxNodes: String(served.maxNodes), ...options.metadata },
+    metadata: {
+      format: 'gbdt',
+      classes: JSON.stringify(doc.classes),
+      servedTrees: String(served.trees.length),
+      mergeMaxNodes: String(served.maxNodes),
+      ...options.metadata,
+    },
   });
 }
 

@@ -23,7 +23,10 @@ async function runOnnx(doc: MlpModelDocument, rows: readonly RawRow[]) {
 describe('exportMlpToOnnx', () => {
   it('matches the MLP predictor within 1e-5 on 3,000 rows with NaN, ±Inf, out-of-range and unseen categories', async () => {
     // Prepare: fit a small MLP on seeded rows whose label depends on numeric and categorical values
-    const schema = mixedSchema(4, [['tcp', 'udp', 'icmp'], ['SF', 'REJ', 'S0']]);
+    const schema = mixedSchema(4, [
+      ['tcp', 'udp', 'icmp'],
+      ['SF', 'REJ', 'S0'],
+    ]);
     const rnd = new SeededRandom(21);
     const trainRows = randomRawRows(22, schema, 1200);
     const X = rowsToFeatureMatrix(schema, trainRows);
@@ -53,7 +56,12 @@ describe('exportMlpToOnnx', () => {
     const doc: MlpModelDocument = {
       format: 'mlp',
       formatVersion: 1,
-      schema: { features: [{ name: 'proto', kind: 'categorical', vocabulary: ['tcp', 'udp'] }, { name: 'x', kind: 'numeric' }] },
+      schema: {
+        features: [
+          { name: 'proto', kind: 'categorical', vocabulary: ['tcp', 'udp'] },
+          { name: 'x', kind: 'numeric' },
+        ],
+      },
       classes: ['a', 'b'],
       preprocessing: { mean: [0, 1], scale: [1, 2], min: [0, -3], max: [0, 5] },
       // inputs: [z(x), tcp, udp]
@@ -66,7 +74,12 @@ describe('exportMlpToOnnx', () => {
       { proto: 'gre', x: null }, // unseen, NaN -> mean: [0, 0]
       { proto: null, x: Infinity }, // missing; x -> 5 -> z = 2: [2, 0]
     ];
-    const expected = [[2, 0], [1, 3], [0, 0], [2, 0]].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]);
+    const expected = [
+      [2, 0],
+      [1, 3],
+      [0, 0],
+      [2, 0],
+    ].flatMap(([a, b]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))]);
 
     // Act
     const onnx = await runOnnx(doc, rows);
@@ -76,14 +89,22 @@ describe('exportMlpToOnnx', () => {
     expect(maxAbsDiff(ts, expected)).toBeLessThan(1e-12);
     expect(maxAbsDiff(onnx.proba, expected)).toBeLessThan(1e-7);
 
-    const numericOnly: MlpModelDocument = { ...doc, schema: { features: [doc.schema.features[1]] }, preprocessing: { mean: [1], scale: [2], min: [-3], max: [5] }, layers: [{ inputs: 1, outputs: 2, weights: [1, -1], bias: [0, 0] }] };
+    const numericOnly: MlpModelDocument = {
+      ...doc,
+      schema: { features: [doc.schema.features[1]] },
+      preprocessing: { mean: [1], scale: [2], min: [-3], max: [5] },
+      layers: [{ inputs: 1, outputs: 2, weights: [1, -1], bias: [0, 0] }],
+    };
     const out = await runOnnx(numericOnly, [{ x: 3 }]);
     expect(out.session.inputNames).toEqual(['numeric']);
     expect(maxAbsDiff(out.proba, [1 / (1 + Math.exp(-2)), 1 / (1 + Math.exp(2))])).toBeLessThan(1e-7);
   });
 
   it('exports categorical-only schemas (the empty numeric input is accepted and unused)', async () => {
-    const schema = mixedSchema(0, [['tcp', 'udp', 'icmp'], ['SF', 'REJ']]);
+    const schema = mixedSchema(0, [
+      ['tcp', 'udp', 'icmp'],
+      ['SF', 'REJ'],
+    ]);
     const trainRows = randomRawRows(51, schema, 300);
     const X = rowsToFeatureMatrix(schema, trainRows);
     const y = Int32Array.from({ length: X.rows }, (_, i) => (X.data[i * X.cols] === 0 ? 1 : 0));

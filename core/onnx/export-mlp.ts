@@ -43,7 +43,14 @@ export function exportMlpToOnnx(doc: MlpModelDocument, options: OnnxExportOption
   const parts: string[] = [];
   const num = Array.from(layout.numeric);
   if (num.length > 0) {
-    const pick = (values: readonly number[], name: string) => g.constant(tensorDouble(name, [num.length], num.map((j) => values[j])));
+    const pick = (values: readonly number[], name: string) =>
+      g.constant(
+        tensorDouble(
+          name,
+          [num.length],
+          num.map((j) => values[j]),
+        ),
+      );
     const x = g.op('Cast', [inputs.numeric], [attrInt('to', DataType.DOUBLE)]);
     const mean = pick(prep.mean, 'mean');
     const filled = g.op('Where', [g.op('IsNaN', [x]), mean, x]);
@@ -53,7 +60,13 @@ export function exportMlpToOnnx(doc: MlpModelDocument, options: OnnxExportOption
   inputs.codes.forEach((codes, c) => {
     const size = layout.categoricalSize[c];
     if (size === 0) return;
-    const range = g.constant(tensorInt64(`vocab_${c}`, [size], Array.from({ length: size }, (_, i) => i)));
+    const range = g.constant(
+      tensorInt64(
+        `vocab_${c}`,
+        [size],
+        Array.from({ length: size }, (_, i) => i),
+      ),
+    );
     parts.push(g.op('Cast', [g.op('Equal', [codes, range])], [attrInt('to', DataType.DOUBLE)]));
   });
   if (parts.length === 0) throw new MlpExportError('the model has no inputs');

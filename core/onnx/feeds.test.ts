@@ -12,7 +12,17 @@ const schema: FeatureSchema = {
 
 describe('raw row encoding', () => {
   it('reads numeric values: numbers and numeric strings kept, missing / junk -> NaN', () => {
-    expect([5, '3.5', ' 7 ', 'Infinity', -Infinity, null, undefined, '', 'abc'].map(numericValue)).toEqual([5, 3.5, 7, Infinity, -Infinity, NaN, NaN, NaN, NaN]);
+    expect([5, '3.5', ' 7 ', 'Infinity', -Infinity, null, undefined, '', 'abc'].map(numericValue)).toEqual([
+      5,
+      3.5,
+      7,
+      Infinity,
+      -Infinity,
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+    ]);
     expect([null, undefined, 'tcp', 80].map(categoryValue)).toEqual(['', '', 'tcp', '80']);
   });
 

@@ -26,7 +26,12 @@ export function addFeatureInputs(g: GraphBuilder, schema: FeatureSchema, codeTyp
   const numeric = g.input(ONNX_INPUT_NUMERIC, DataType.FLOAT, ['N', layout.numeric.length], 'numeric features in schema order');
   const codes: string[] = [];
   if (layout.categorical.length > 0) {
-    const categorical = g.input(ONNX_INPUT_CATEGORICAL, DataType.STRING, ['N', layout.categorical.length], 'categorical features (raw strings) in schema order');
+    const categorical = g.input(
+      ONNX_INPUT_CATEGORICAL,
+      DataType.STRING,
+      ['N', layout.categorical.length],
+      'categorical features (raw strings) in schema order',
+    );
     layout.categorical.forEach((j, k) => {
       const spec = schema.features[j];
       if (spec.kind !== 'categorical') return;
@@ -39,11 +44,15 @@ export function addFeatureInputs(g: GraphBuilder, schema: FeatureSchema, codeTyp
           values.push(NaN);
         }
         codes.push(
-          g.op('LabelEncoder', [column], [attrStrings('keys_strings', keys), attrFloats('values_floats', values), attrFloat('default_float', -1)], { domain: ML_DOMAIN }),
+          g.op('LabelEncoder', [column], [attrStrings('keys_strings', keys), attrFloats('values_floats', values), attrFloat('default_float', -1)], {
+            domain: ML_DOMAIN,
+          }),
         );
       } else {
         codes.push(
-          g.op('LabelEncoder', [column], [attrStrings('keys_strings', keys), attrInts('values_int64s', values), attrInt('default_int64', -1)], { domain: ML_DOMAIN }),
+          g.op('LabelEncoder', [column], [attrStrings('keys_strings', keys), attrInts('values_int64s', values), attrInt('default_int64', -1)], {
+            domain: ML_DOMAIN,
+          }),
         );
       }
     });

@@ -4,7 +4,10 @@ import { rowsToFeatureMatrix } from './feeds';
 import { mergeTrees, servingTrees } from './merge-trees';
 import { mixedSchema, randomGbdtDocument, randomRawRows } from './testing/random-gbdt';
 
-const schema = mixedSchema(5, [['tcp', 'udp', 'icmp'], ['SF', 'REJ', 'S0', 'RSTO']]);
+const schema = mixedSchema(5, [
+  ['tcp', 'udp', 'icmp'],
+  ['SF', 'REJ', 'S0', 'RSTO'],
+]);
 const classes = ['normal', 'dos', 'probe', 'r2l'];
 // rows on thresholds, NaN / missing, ±Inf, far out of range, unseen categories
 const X = rowsToFeatureMatrix(schema, randomRawRows(41, schema, 2000));

@@ -37,7 +37,16 @@ interface MutableTree {
  * @example const ab = mergeTrees(doc.trees[0], doc.trees[doc.classes.length], k, nFeatures)
  */
 export function mergeTrees(a: GbdtTree, b: GbdtTree, k: number, nFeatures: number, maxNodes = Infinity): GbdtTree | null {
-  const out: MutableTree = { classIndex: a.classIndex, feature: [], threshold: [], left: [], right: [], value: [], cover: [], ...(a.values ? { values: [] } : {}) };
+  const out: MutableTree = {
+    classIndex: a.classIndex,
+    feature: [],
+    threshold: [],
+    left: [],
+    right: [],
+    value: [],
+    cover: [],
+    ...(a.values ? { values: [] } : {}),
+  };
   // the path's bounds per feature: lo < x <= hi (float32 thresholds)
   const lo = new Float64Array(nFeatures).fill(-Infinity);
   const hi = new Float64Array(nFeatures).fill(Infinity);
@@ -74,7 +83,13 @@ export function mergeTrees(a: GbdtTree, b: GbdtTree, k: number, nFeatures: numbe
       if (t >= hi[f]) return copyB(b.left[nb], leafA); // x <= hi <= t
       if (t <= lo[f]) return copyB(b.right[nb], leafA); // x > lo >= t
       const id = addNode();
-      split(id, f, b.threshold[nb], () => copyB(b.left[nb], leafA), () => copyB(b.right[nb], leafA));
+      split(
+        id,
+        f,
+        b.threshold[nb],
+        () => copyB(b.left[nb], leafA),
+        () => copyB(b.right[nb], leafA),
+      );
       return id;
     }
     const id = addNode();
@@ -89,7 +104,13 @@ export function mergeTrees(a: GbdtTree, b: GbdtTree, k: number, nFeatures: numbe
     if (t >= hi[f]) return copyA(a.left[na]); // a's own split decided by its path (no row reaches the other side)
     if (t <= lo[f]) return copyA(a.right[na]);
     const id = addNode();
-    split(id, a.feature[na], a.threshold[na], () => copyA(a.left[na]), () => copyA(a.right[na]));
+    split(
+      id,
+      a.feature[na],
+      a.threshold[na],
+      () => copyA(a.left[na]),
+      () => copyA(a.right[na]),
+    );
     return id;
   };
   try {

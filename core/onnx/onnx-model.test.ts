@@ -23,11 +23,8 @@ describe('ProtoWriter', () => {
     const bytes = new ProtoWriter().int64(1, 150).int64(2, -1).float(3, 1).string(4, 'hi').packedVarints(5, [3, 270]).finish();
     // Assess: 150 -> 08 96 01 (spec example); -1 -> ten bytes; 1.0f little-endian; "hi"; packed [3, 270] -> 03 8E 02
     expect(Array.from(bytes)).toEqual([
-      0x08, 0x96, 0x01,
-      0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
-      0x1d, 0x00, 0x00, 0x80, 0x3f,
-      0x22, 0x02, 0x68, 0x69,
-      0x2a, 0x03, 0x03, 0x8e, 0x02,
+      0x08, 0x96, 0x01, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x1d, 0x00, 0x00, 0x80, 0x3f, 0x22, 0x02, 0x68, 0x69, 0x2a, 0x03,
+      0x03, 0x8e, 0x02,
     ]);
   });
 
@@ -57,9 +54,16 @@ describe('encodeModel', () => {
     const w = g.constant(tensorRaw('w', DataType.FLOAT, [2, 2], new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer)));
     const b = g.constant(tensorFloat('b', [2], [0.5, -0.5]));
     const y = g.op('Add', [g.op('MatMul', [x, w]), b]);
-    const code = g.op('LabelEncoder', [s], [attrStrings('keys_strings', ['tcp', 'udp']), attrFloats('values_floats', [1, 2]), attrFloat('default_float', -1)], { domain: 'ai.onnx.ml' });
+    const code = g.op('LabelEncoder', [s], [attrStrings('keys_strings', ['tcp', 'udp']), attrFloats('values_floats', [1, 2]), attrFloat('default_float', -1)], {
+      domain: 'ai.onnx.ml',
+    });
     const names = g.op('Constant', [], [attrTensor('value', tensorString('names', [2], ['tcp', 'ü-dp']))]);
-    const renamed = g.op('LabelEncoder', [s], [attrStrings('keys_strings', ['tcp']), attrStrings('values_strings', ['TCP']), attrString('default_string', 'other')], { domain: 'ai.onnx.ml' });
+    const renamed = g.op(
+      'LabelEncoder',
+      [s],
+      [attrStrings('keys_strings', ['tcp']), attrStrings('values_strings', ['TCP']), attrString('default_string', 'other')],
+      { domain: 'ai.onnx.ml' },
+    );
     const col = g.op('Gather', [x, g.constant(tensorInt64('idx', [1], [1]))], [attrInt('axis', 1)]);
     const lbl = g.op('ArgMax', [y], [attrInt('axis', 1), attrInt('keepdims', 0)]);
     g.output(y, DataType.FLOAT, ['N', 2], 'y');

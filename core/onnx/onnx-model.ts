@@ -34,7 +34,17 @@ export const AttributeType = {
 } as const;
 
 // Field numbers from onnx.proto.
-const MODEL = { irVersion: 1, producerName: 2, producerVersion: 3, domain: 4, modelVersion: 5, docString: 6, graph: 7, opsetImport: 8, metadataProps: 14 } as const;
+const MODEL = {
+  irVersion: 1,
+  producerName: 2,
+  producerVersion: 3,
+  domain: 4,
+  modelVersion: 5,
+  docString: 6,
+  graph: 7,
+  opsetImport: 8,
+  metadataProps: 14,
+} as const;
 const OPSET = { domain: 1, version: 2 } as const;
 const STRING_ENTRY = { key: 1, value: 2 } as const;
 const GRAPH = { node: 1, name: 2, initializer: 5, docString: 10, input: 11, output: 12, valueInfo: 13 } as const;
@@ -338,7 +348,11 @@ export class GraphBuilder {
    * Adds a node; returns its output names (fresh names unless given in `outputs`).
    * Use `op` for the common single-output case.
    */
-  node(opType: string, inputs: readonly string[], options: { attributes?: readonly AttributeProto[]; domain?: string; outputs?: readonly string[]; nOutputs?: number } = {}): string[] {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    options: { attributes?: readonly AttributeProto[]; domain?: string; outputs?: readonly string[]; nOutputs?: number } = {},
+  ): string[] {
     const outputs = options.outputs
       ? options.outputs.map((o) => this.claim(o))
       : Array.from({ length: options.nOutputs ?? 1 }, () => this.claim(this.fresh(opType.toLowerCase())));

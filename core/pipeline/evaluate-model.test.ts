@@ -15,7 +15,15 @@ describe('evaluateModel', () => {
     await ingestToy(stores, tmp, 'toy', toyCsv());
     trained = await runTrainingJob(
       { ...stores, register: async () => ({ version: 1 }) },
-      { dataset: 'toy', model: 'toy-model', algorithm: 'gbdt', classes: 'fine', seed: 42, params: { nRounds: 15, maxDepth: 3, learningRate: 0.3 }, author: 't' },
+      {
+        dataset: 'toy',
+        model: 'toy-model',
+        algorithm: 'gbdt',
+        classes: 'fine',
+        seed: 42,
+        params: { nRounds: 15, maxDepth: 3, learningRate: 0.3 },
+        author: 't',
+      },
     );
   });
 

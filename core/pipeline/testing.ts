@@ -29,7 +29,9 @@ export function toyStores(): ToyStores {
  * Toy CSV text: `proto` (categorical) decides PortScan vs the rest on udp, `rate` separates DoS Hulk.
  * `columns` reorders / drops columns; `protos` and `labels` override the value pools.
  */
-export function toyCsv(options: { rows?: number; seed?: number; columns?: readonly string[]; protos?: readonly string[]; labels?: readonly string[] } = {}): string {
+export function toyCsv(
+  options: { rows?: number; seed?: number; columns?: readonly string[]; protos?: readonly string[]; labels?: readonly string[] } = {},
+): string {
   const rnd = new SeededRandom(options.seed ?? 7);
   const protos = options.protos ?? ['tcp', 'udp', 'icmp'];
   const labels = options.labels ?? TOY_LABELS;
@@ -53,5 +55,8 @@ export function toyCsv(options: { rows?: number; seed?: number; columns?: readon
 export async function ingestToy(stores: ToyStores, tmp: TmpDir, name: string, csv: string): Promise<void> {
   const file = tmp.write(`${name}.csv`, csv);
   const categorical = csv.split('\n', 1)[0].split(',').includes('proto') ? ['proto'] : [];
-  await ingestDataset({ objects: stores.datasetsBucket, manifests: stores.datasetsTable }, { name, sourcePath: file, format: 'csv', labelColumn: 'Label', categorical });
+  await ingestDataset(
+    { objects: stores.datasetsBucket, manifests: stores.datasetsTable },
+    { name, sourcePath: file, format: 'csv', labelColumn: 'Label', categorical },
+  );
 }

@@ -106,8 +106,13 @@ describe('runTrainingJob', () => {
   it('refuses unknown or invalid learner parameters with a 400 that names them, and registers nothing', async () => {
     let registered = 0;
     const deps = { ...stores, register: async () => ({ version: ++registered }) };
-    await expect(runTrainingJob(deps, request({ params: { maxDepht: 4 } }))).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/unknown GBDT parameter 'maxDepht'/) });
-    await expect(runTrainingJob(deps, request({ params: { multiOutput: true, maxDepth: 20 } }))).rejects.toThrow(/invalid gbdt parameters: .*multiOutput trees need maxDepth <= 16/);
+    await expect(runTrainingJob(deps, request({ params: { maxDepht: 4 } }))).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringMatching(/unknown GBDT parameter 'maxDepht'/),
+    });
+    await expect(runTrainingJob(deps, request({ params: { multiOutput: true, maxDepth: 20 } }))).rejects.toThrow(
+      /invalid gbdt parameters: .*multiOutput trees need maxDepth <= 16/,
+    );
     expect(registered).toBe(0);
   });
 

@@ -51,7 +51,6 @@ export interface TrainingJobResult {
   readonly mirroredTo?: string;
 }
 
-
 /** The learner factory of an algorithm (its family's `create`). MLP `hiddenLayers` may be given as "64,32". */
 export function learnerFactoryFor(algorithm: string): LearnerFactory {
   const family = modelFamily(algorithm);
@@ -118,7 +117,15 @@ function checkRequest(request: TrainingJobRequest): { family: ModelFamily; facto
 }
 
 /** Phases 3-5: the model's ONNX graph, its explanations on held-out rows, the drift reference profile on its training rows. */
-async function derivedArtefacts(family: ModelFamily, deps: TrainingJobDeps, data: LabelledData, result: TrainResult, seed: number, emit: (p: TrainingJobProgress) => void, timed: ReturnType<typeof timer>) {
+async function derivedArtefacts(
+  family: ModelFamily,
+  deps: TrainingJobDeps,
+  data: LabelledData,
+  result: TrainResult,
+  seed: number,
+  emit: (p: TrainingJobProgress) => void,
+  timed: ReturnType<typeof timer>,
+) {
   const document = result.document;
   emit({ stage: 'export', message: 'exporting model.onnx' });
   const onnx = await timed('export', () => family.exportOnnx(document, { ...deps.onnx }));

@@ -2,12 +2,8 @@
 // (`production`, `challenger`, custom), on one DynamoDB table (pk/sk single-table design) through
 // the ItemTable port. No transactions: every state change is ONE conditional single-item write.
 //
-// Items (pk / sk):
-//   MODELS            / MODEL#<model>                  lineage index (one per model, first registration)
-//   MODEL#<model>     / COUNTER                        `lastVersion`, incremented to allocate numbers
-//   MODEL#<model>     / VERSION#<version, 10 digits>   immutable version (written with putIfAbsent)
-//   MODEL#<model>     / ALIAS#<alias>                  the alias: version, revision and its last move
-//   MODEL#<model>     / ALIAS#<alias>#<rev, 10 digits> immutable history entry of the move to `rev`
+// The item layout (lineage index, version counter, versions, aliases, alias history) is in
+// registry-items.ts; types in types.ts; input validation in registry-validation.ts.
 //
 // Version numbers: increment the counter, then putIfAbsent the version item. Two allocations never
 // get the same number (the increment is atomic and the put is conditional). A process that dies
@@ -27,292 +23,54 @@
 //     history read, which merges the alias item in) completes it. Exactly one entry per move.
 // Writing the entry BEFORE the move would make the entry the commit point instead, and a mover that
 // crashed between the two writes would leave an in-doubt move that every later mover must complete.
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { z } from 'zod';
-import { BUNDLE_FILES, type BundleRefs } from '../artefacts/bundle';
 import { ConflictError, InvalidInputError, UnknownResourceError, UnprocessableError } from '../errors';
-import { MODEL_NAME_PATTERN, MODEL_NAME_RULE, ModelName } from '../names';
-import { ConditionFailedError, type EventPublisher, type Item, type ItemTable } from '../ports';
+import { ConditionFailedError, type EventPublisher, type ItemTable } from '../ports';
 import type { AuditLog } from '../audit/audit-log';
 import { toPlainJson } from '../audit/canonical-json';
-import { evaluateGate, type DatasetRef, type GateResult, type GateThresholds } from './promotion-gate';
+import { evaluateGate } from './promotion-gate';
+import { exportRegistryTable } from './registry-export';
+import {
+  aliasSk,
+  COUNTER_SK,
+  historySk,
+  isAliasSk,
+  isVersionSk,
+  mergeHistory,
+  modelIndexSk,
+  MODELS_PK,
+  modelPk,
+  previousVersion,
+  toMove,
+  toVersion,
+  versionSk,
+} from './registry-items';
+import { invalid, lostRace, metricNumber, registerSchema, requireActor, requireName, requireVersion } from './registry-validation';
+import {
+  MODEL_ALIAS_CHANGED,
+  MODEL_VERSION_REGISTERED,
+  type AliasMove,
+  type AliasRef,
+  type DeployOptions,
+  type DeployResult,
+  type EventOutcome,
+  type ModelDescription,
+  type ModelRegistryOptions,
+  type ModelSummary,
+  type ModelVersion,
+  type MoveAliasOptions,
+  type RegisterVersionInput,
+  type RegistryExport,
+  type RollbackOptions,
+  type RollbackResult,
+} from './types';
 
-/** Detail type of the event emitted after every alias move. */
-export const MODEL_ALIAS_CHANGED = 'ModelAliasChanged';
-/** Detail type of the event emitted after a version is registered. */
-export const MODEL_VERSION_REGISTERED = 'ModelVersionRegistered';
+export * from './types';
+export { previousVersion } from './registry-items';
+export { writeRegistryExport } from './registry-export';
+export { deploy_enhanced_model, rollback_model } from './mini-xdr-names';
 
-const MODELS_PK = 'MODELS';
-const COUNTER_SK = 'COUNTER';
 /** How many times a registration retries when its allocated number is already taken. */
 const MAX_ALLOCATION_ATTEMPTS = 20;
-
-/** Kinds of alias move. */
-export type AliasMoveKind = 'deploy' | 'rollback' | 'ab-start' | 'ab-stop' | 'promote' | 'manual';
-
-const pad = (n: number): string => String(n).padStart(10, '0');
-const modelPk = (model: string): string => `MODEL#${model}`;
-const versionSk = (version: number): string => `VERSION#${pad(version)}`;
-const aliasSk = (alias: string): string => `ALIAS#${alias}`;
-const historySk = (alias: string, revision: number): string => `ALIAS#${alias}#${pad(revision)}`;
-
-// ---------------------------------------------------------------------------------------------
-// Types
-
-export interface ClassMetricsInput {
-  readonly precision: number;
-  readonly recall: number;
-  readonly f1: number;
-  readonly support: number;
-}
-
-export interface RegisterVersionInput {
-  readonly model: string;
-  readonly algorithm: string;
-  readonly artefacts: BundleRefs;
-  readonly dataset: DatasetRef;
-  /** Must hold `macroF1` (number) and `perClass` ({ label: { precision, recall, f1, support } }). */
-  readonly metrics: Readonly<Record<string, unknown>>;
-  readonly classes: readonly string[];
-  readonly hyperparameters: Readonly<Record<string, unknown>>;
-  readonly parentVersion?: number;
-  readonly author: string;
-  readonly trainingJobId?: string;
-}
-
-/** An immutable registered version: what was registered, its number and when. */
-export interface ModelVersion extends RegisterVersionInput {
-  readonly version: number;
-  /** ISO-8601 */
-  readonly createdAt: string;
-}
-
-/** One alias move: the alias item's state after it, and its history entry. */
-export interface AliasMove {
-  readonly model: string;
-  readonly alias: string;
-  readonly version: number;
-  /** Version before the move; absent for the alias's first move. */
-  readonly fromVersion?: number;
-  /** 1 for the first move, +1 per move. */
-  readonly revision: number;
-  readonly kind: AliasMoveKind;
-  readonly actor: string;
-  readonly reason?: string;
-  /** ISO-8601 */
-  readonly at: string;
-}
-
-export interface AliasRef {
-  readonly version: number;
-  readonly revision: number;
-}
-
-export interface ModelSummary {
-  readonly model: string;
-  readonly createdAt: string;
-  readonly versions: number;
-  readonly latestVersion?: number;
-  readonly aliases: Readonly<Record<string, AliasRef>>;
-}
-
-export interface ModelDescription {
-  readonly model: string;
-  readonly versions: readonly ModelVersion[];
-  readonly aliases: Readonly<Record<string, AliasMove>>;
-  /** Every alias's history, oldest first. */
-  readonly history: readonly AliasMove[];
-}
-
-export interface MoveAliasOptions {
-  /** The alias revision the caller read (undefined: the alias must not exist yet). */
-  readonly expectedRevision: number | undefined;
-  readonly actor: string;
-  readonly reason?: string;
-  readonly kind: AliasMoveKind;
-}
-
-export interface DeployOptions {
-  /** Default 'production'. */
-  readonly alias?: string;
-  /** Take the alias even when the gate fails; needs a non-empty `reason`. */
-  readonly force?: boolean;
-  readonly reason?: string;
-  readonly actor: string;
-  readonly thresholds: GateThresholds;
-}
-
-export interface RollbackOptions {
-  /** Default 'production'. */
-  readonly alias?: string;
-  /** Version to return to; default the version the alias served before the current one. */
-  readonly toVersion?: number;
-  readonly actor: string;
-  readonly reason?: string;
-}
-
-/** Whether the ModelAliasChanged event went out (the move stands either way). */
-export interface EventOutcome {
-  readonly published: boolean;
-  readonly error?: string;
-}
-
-export interface DeployResult {
-  readonly move: AliasMove;
-  /** Gate decision; `skipped` when the alias is not production and serves nothing yet. */
-  readonly gate: GateResult & { readonly skipped?: boolean };
-  readonly forced: boolean;
-  readonly event: EventOutcome;
-}
-
-export interface RollbackResult {
-  readonly move: AliasMove;
-  readonly event: EventOutcome;
-}
-
-export interface ExportedVersion {
-  readonly version: number;
-  /** 'production', 'challenger', another alias name, or 'archived' when no alias points at it. */
-  readonly status: string;
-  /** Every alias pointing at this version. */
-  readonly aliases: readonly string[];
-  readonly algorithm: string;
-  readonly createdAt: string;
-  readonly author: string;
-  readonly parentVersion?: number;
-  readonly dataset: DatasetRef;
-  readonly metrics: { readonly macroF1?: number; readonly accuracy?: number; readonly weightedF1?: number };
-  readonly onnx: { readonly key: string; readonly sha256: string };
-}
-
-export interface RegistryExport {
-  readonly generatedAt: string;
-  readonly models: Readonly<
-    Record<
-      string,
-      {
-        readonly aliases: Readonly<Record<string, { readonly version: number; readonly revision: number; readonly updatedAt: string }>>;
-        readonly versions: readonly ExportedVersion[];
-      }
-    >
-  >;
-}
-
-export interface ModelRegistryOptions {
-  readonly table: ItemTable;
-  readonly audit: AuditLog;
-  readonly events: EventPublisher;
-  readonly clock?: () => Date;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Validation
-
-const nonNegative = z.number().min(0);
-const artefactSchema = z.object({
-  key: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'),
-  bytes: z.number().int().min(0),
-});
-const registerSchema = z.object({
-  model: ModelName,
-  algorithm: z.string().min(1, 'must not be empty'),
-  artefacts: z.object(Object.fromEntries(Object.keys(BUNDLE_FILES).map((role) => [role, artefactSchema])) as Record<keyof typeof BUNDLE_FILES, typeof artefactSchema>),
-  dataset: z.object({ name: z.string().min(1), version: z.number().int().min(1), sha256: z.string().min(1) }),
-  metrics: z
-    .object({
-      macroF1: z.number().min(0).max(1),
-      perClass: z.record(z.string(), z.object({ precision: nonNegative, recall: nonNegative, f1: nonNegative, support: nonNegative }).loose()),
-    })
-    .loose(),
-  classes: z.array(z.string().min(1)).min(2, 'must name at least two classes'),
-  hyperparameters: z.record(z.string(), z.unknown()),
-  parentVersion: z.number().int().min(1).optional(),
-  author: z.string().trim().min(1, 'must not be empty'),
-  trainingJobId: z.string().min(1).optional(),
-});
-
-function invalid(field: string, message: string): InvalidInputError {
-  return new InvalidInputError(`${field}: ${message}`, { details: [{ field, message }] });
-}
-
-function requireName(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !MODEL_NAME_PATTERN.test(value)) throw invalid(field, `${MODEL_NAME_RULE} (got ${JSON.stringify(value)})`);
-  return value;
-}
-
-function requireVersion(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalid(field, `must be a positive integer (got ${JSON.stringify(value)})`);
-  return value;
-}
-
-function requireActor(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid('actor', 'must be a non-empty string');
-  return value;
-}
-
-function lostRace(model: string, alias: string, expected: number | undefined, detail: string, cause?: unknown): ConflictError {
-  return new ConflictError(
-    `lost the race to a concurrent update: alias ${alias} of model ${model} is no longer at revision ${expected ?? '(none)'} (${detail}); read it again and retry`,
-    { cause, details: { model, alias, expectedRevision: expected ?? null } },
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Item mapping
-
-function toVersion(item: Item): ModelVersion {
-  const { pk: _pk, sk: _sk, entity: _entity, ...rest } = item;
-  return rest as unknown as ModelVersion;
-}
-
-function toMove(item: Item): AliasMove {
-  const { pk: _pk, sk: _sk, entity: _entity, ...rest } = item;
-  return rest as unknown as AliasMove;
-}
-
-function isAliasSk(sk: string): boolean {
-  return sk.startsWith('ALIAS#') && sk.split('#').length === 2;
-}
-
-function isHistorySk(sk: string): boolean {
-  return sk.startsWith('ALIAS#') && sk.split('#').length === 3;
-}
-
-/**
- * The version a rollback returns to: history replayed as a stack (a forward move pushes its
- * version, a rollback pops back to the version it returned to); the answer is the entry below
- * the top. Deploy 1, 2, 3 → rollback goes to 2, a second rollback to 1.
- */
-export function previousVersion(history: readonly AliasMove[]): number | undefined {
-  const stack: number[] = [];
-  for (const move of [...history].sort((a, b) => a.revision - b.revision)) {
-    if (move.kind === 'rollback') {
-      const at = stack.lastIndexOf(move.version);
-      if (at >= 0) stack.length = at + 1;
-      else stack.push(move.version);
-    } else if (stack[stack.length - 1] !== move.version) {
-      stack.push(move.version);
-    }
-  }
-  return stack.length >= 2 ? stack[stack.length - 2] : undefined;
-}
-
-const ALIAS_PRIORITY = ['production', 'challenger'];
-
-function statusOf(aliases: readonly string[]): string {
-  if (aliases.length === 0) return 'archived';
-  for (const a of ALIAS_PRIORITY) if (aliases.includes(a)) return a;
-  return [...aliases].sort()[0];
-}
-
-function metricNumber(metrics: Readonly<Record<string, unknown>>, key: string): number | undefined {
-  const v = metrics[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 /**
  * The model registry.
@@ -369,9 +127,11 @@ export class ModelRegistry {
       if (existing) return existing;
     }
     const createdAt = this.clock().toISOString();
-    await this.table.putIfAbsent({ pk: MODELS_PK, sk: `MODEL#${model}`, entity: 'model', model, createdAt, algorithm: input.algorithm }).catch((error: unknown) => {
-      if (!(error instanceof ConditionFailedError)) throw error;
-    });
+    await this.table
+      .putIfAbsent({ pk: MODELS_PK, sk: modelIndexSk(model), entity: 'model', model, createdAt, algorithm: input.algorithm })
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      });
     for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
       const version = await this.table.increment({ pk, sk: COUNTER_SK }, 'lastVersion');
       const record: ModelVersion = toPlainJson({
@@ -423,7 +183,7 @@ export class ModelRegistry {
   async listVersions(model: string): Promise<ModelVersion[]> {
     requireName('model', model);
     const items = await this.table.query({ pk: modelPk(model) });
-    return items.filter((i) => String(i.sk).startsWith('VERSION#')).map(toVersion);
+    return items.filter((i) => isVersionSk(String(i.sk))).map(toVersion);
   }
 
   /** Every lineage with its version count and aliases, by name. */
@@ -433,10 +193,16 @@ export class ModelRegistry {
       index.map(async (entry) => {
         const model = String(entry.model);
         const items = await this.table.query({ pk: modelPk(model) });
-        const versions = items.filter((i) => String(i.sk).startsWith('VERSION#')).map((i) => Number(i.version));
+        const versions = items.filter((i) => isVersionSk(String(i.sk))).map((i) => Number(i.version));
         const aliases: Record<string, AliasRef> = {};
         for (const i of items) if (isAliasSk(String(i.sk))) aliases[String(i.alias)] = { version: Number(i.version), revision: Number(i.revision) };
-        return { model, createdAt: String(entry.createdAt), versions: versions.length, latestVersion: versions.length ? Math.max(...versions) : undefined, aliases };
+        return {
+          model,
+          createdAt: String(entry.createdAt),
+          versions: versions.length,
+          latestVersion: versions.length ? Math.max(...versions) : undefined,
+          aliases,
+        };
       }),
     );
   }
@@ -445,7 +211,7 @@ export class ModelRegistry {
   async describeModel(model: string): Promise<ModelDescription> {
     requireName('model', model);
     const items = await this.table.query({ pk: modelPk(model) });
-    const versions = items.filter((i) => String(i.sk).startsWith('VERSION#')).map(toVersion);
+    const versions = items.filter((i) => isVersionSk(String(i.sk))).map(toVersion);
     if (versions.length === 0) throw new UnknownResourceError(`unknown model ${model}`, { details: { model } });
     const aliases: Record<string, AliasMove> = {};
     for (const i of items) if (isAliasSk(String(i.sk))) aliases[String(i.alias)] = toMove(i);
@@ -535,9 +301,12 @@ export class ModelRegistry {
         parameters,
       });
       const failed = gate.checks.filter((c) => !c.passed).map((c) => c.detail);
-      throw new ConflictError(`promotion gate refused version ${version} of ${model} for ${alias}: ${failed.join('; ')} (use force with a reason to override)`, {
-        details: { model, version, alias, checks: gate.checks },
-      });
+      throw new ConflictError(
+        `promotion gate refused version ${version} of ${model} for ${alias}: ${failed.join('; ')} (use force with a reason to override)`,
+        {
+          details: { model, version, alias, checks: gate.checks },
+        },
+      );
     }
     const move = await this.commitMove(model, alias, version, { expectedRevision: current?.revision, actor, reason, kind: 'deploy' });
     await this.audit.append({
@@ -599,44 +368,7 @@ export class ModelRegistry {
 
   /** The registry as `models/model_registry.json` holds it: model → versions (with status) and aliases. */
   async exportRegistry(): Promise<RegistryExport> {
-    const index = await this.table.query({ pk: MODELS_PK });
-    const models: Record<string, RegistryExport['models'][string]> = {};
-    for (const entry of [...index].sort((a, b) => String(a.model).localeCompare(String(b.model)))) {
-      const model = String(entry.model);
-      const items = await this.table.query({ pk: modelPk(model) });
-      const aliases: Record<string, { version: number; revision: number; updatedAt: string }> = {};
-      const byVersion = new Map<number, string[]>();
-      for (const i of items) {
-        if (!isAliasSk(String(i.sk))) continue;
-        const m = toMove(i);
-        aliases[m.alias] = { version: m.version, revision: m.revision, updatedAt: m.at };
-        byVersion.set(m.version, [...(byVersion.get(m.version) ?? []), m.alias]);
-      }
-      const versions = items
-        .filter((i) => String(i.sk).startsWith('VERSION#'))
-        .map(toVersion)
-        .map((v): ExportedVersion => {
-          const on = (byVersion.get(v.version) ?? []).sort();
-          return {
-            version: v.version,
-            status: statusOf(on),
-            aliases: on,
-            algorithm: v.algorithm,
-            createdAt: v.createdAt,
-            author: v.author,
-            parentVersion: v.parentVersion,
-            dataset: v.dataset,
-            metrics: {
-              macroF1: metricNumber(v.metrics, 'macroF1'),
-              accuracy: metricNumber(v.metrics, 'accuracy'),
-              weightedF1: metricNumber(v.metrics, 'weightedF1'),
-            },
-            onnx: { key: v.artefacts.onnx.key, sha256: v.artefacts.onnx.sha256 },
-          };
-        });
-      models[model] = { aliases, versions };
-    }
-    return { generatedAt: this.clock().toISOString(), models };
+    return exportRegistryTable(this.table, this.clock());
   }
 
   // -------------------------------------------------------------------------------------------
@@ -710,48 +442,4 @@ export class ModelRegistry {
       return { published: false, error: (error as Error).message ?? String(error) };
     }
   }
-}
-
-/** History entries of the items of one model partition, with the alias items merged in (see header). */
-function mergeHistory(items: readonly Item[], alias: string | undefined): AliasMove[] {
-  const byKey = new Map<string, AliasMove>();
-  for (const i of items) {
-    const sk = String(i.sk);
-    if (!isHistorySk(sk) && !isAliasSk(sk)) continue;
-    const m = toMove(i);
-    if (alias !== undefined && m.alias !== alias) continue;
-    byKey.set(`${m.alias}#${pad(m.revision)}`, m);
-  }
-  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, m]) => m);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Original Mini-XDR names
-
-/**
- * The original project's `deploy_enhanced_model`: deploys `version` of `model` (default alias
- * production) through the promotion gate. Same as `registry.deploy(model, version, options)`.
- */
-export function deploy_enhanced_model(registry: ModelRegistry, model: string, version: number, options: DeployOptions): Promise<DeployResult> {
-  return registry.deploy(model, version, options);
-}
-
-/**
- * The original project's `rollback_model`: returns the alias (default production) to its previous
- * version or to `options.toVersion`. Same as `registry.rollback(model, options)`.
- */
-export function rollback_model(registry: ModelRegistry, model: string, options: RollbackOptions): Promise<RollbackResult> {
-  return registry.rollback(model, options);
-}
-
-/**
- * Writes the registry export as pretty JSON (parent folders created) and returns it.
- *
- * @example await writeRegistryExport(registry, 'models/model_registry.json');
- */
-export async function writeRegistryExport(registry: ModelRegistry, file: string): Promise<RegistryExport> {
-  const exported = await registry.exportRegistry();
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await writeFile(file, `${JSON.stringify(exported, null, 2)}\n`, 'utf8');
-  return exported;
 }

@@ -42,7 +42,11 @@ describe('evaluateGate', () => {
   });
 
   it('passes a drop exactly at the limit and reports the largest drop', () => {
-    const gate = evaluateGate(subject(0.9, { Normal: 0.9, Reconnaissance: 0.75 }), subject(0.9, { Normal: 0.95, Reconnaissance: 0.75 }, { version: 2 }), thresholds);
+    const gate = evaluateGate(
+      subject(0.9, { Normal: 0.9, Reconnaissance: 0.75 }),
+      subject(0.9, { Normal: 0.95, Reconnaissance: 0.75 }, { version: 2 }),
+      thresholds,
+    );
 
     expect(gate.passed).toBe(true);
     expect(gate.checks[1].detail).toMatch(/largest per-class recall drop against version 2 is 0.050 \(Normal\)/);
@@ -62,7 +66,9 @@ describe('evaluateGate', () => {
   });
 
   it('does not compare a class measured on too few rows', () => {
-    const small = (recall: number, support: number) => ({ metrics: { macroF1: 0.9, perClass: { Normal: { recall: 0.99, support: 500 }, U2R: { recall, support } } } });
+    const small = (recall: number, support: number) => ({
+      metrics: { macroF1: 0.9, perClass: { Normal: { recall: 0.99, support: 500 }, U2R: { recall, support } } },
+    });
     const gate = evaluateGate(small(0.333, 3), small(0.667, 3), { minMacroF1: 0.5, maxRecallDrop: 0.05 });
     expect(gate.passed).toBe(true);
     expect(gate.checks[1].detail).toContain('not compared (fewer than 30 evaluation rows): U2R (3)');

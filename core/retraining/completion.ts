@@ -117,7 +117,10 @@ export class CompletionHandler {
         actor: 'training-completion',
         action: 'training.gate-failed',
         subject,
-        reason: gate.checks.filter((c) => !c.passed).map((c) => c.detail).join('; '),
+        reason: gate.checks
+          .filter((c) => !c.passed)
+          .map((c) => c.detail)
+          .join('; '),
         parameters: { jobId: job.jobId, policy, productionVersion: production?.version ?? null },
         metrics: { macroF1: version.metrics.macroF1 },
       });
@@ -132,7 +135,13 @@ export class CompletionHandler {
       } catch (error) {
         // Production moved (or its gate refused) between our check and the deploy: the version stays registered.
         if (!(error instanceof ConflictError)) throw error;
-        await this.deps.audit.append({ actor: 'training-completion', action: 'training.gate-failed', subject, reason: `deploy refused: ${error.message}`, parameters: { jobId: job.jobId, policy } });
+        await this.deps.audit.append({
+          actor: 'training-completion',
+          action: 'training.gate-failed',
+          subject,
+          reason: `deploy refused: ${error.message}`,
+          parameters: { jobId: job.jobId, policy },
+        });
         outcome = 'gate-failed';
       }
     } else if (policy === 'shadow' || policy === 'ab') {
@@ -144,10 +153,22 @@ export class CompletionHandler {
         jobId: job.jobId,
         reason: job.reason,
       });
-      await this.deps.audit.append({ actor: 'training-completion', action: 'experiment.requested', subject, reason: job.reason, parameters: { mode: policy, championVersion: production?.version ?? null, jobId: job.jobId } });
+      await this.deps.audit.append({
+        actor: 'training-completion',
+        action: 'experiment.requested',
+        subject,
+        reason: job.reason,
+        parameters: { mode: policy, championVersion: production?.version ?? null, jobId: job.jobId },
+      });
       outcome = 'experiment-requested';
     } else {
-      await this.deps.audit.append({ actor: 'training-completion', action: 'model.awaiting-approval', subject, reason: job.reason, parameters: { jobId: job.jobId, productionVersion: production?.version ?? null } });
+      await this.deps.audit.append({
+        actor: 'training-completion',
+        action: 'model.awaiting-approval',
+        subject,
+        reason: job.reason,
+        parameters: { jobId: job.jobId, productionVersion: production?.version ?? null },
+      });
       outcome = 'awaiting-approval';
     }
     const done: TrainingJobRecord = {
@@ -195,7 +216,8 @@ export class CompletionHandler {
       const body = files.get(ref.key);
       if (!body) throw new JobOutputError(`the output lacks the ${role} artefact ${ref.key}`);
       const actual = sha256Hex(body);
-      if (actual !== ref.sha256) throw new JobOutputError(`the ${role} artefact ${ref.key} is corrupt (sha256 ${actual.slice(0, 12)}…, registration says ${ref.sha256.slice(0, 12)}…)`);
+      if (actual !== ref.sha256)
+        throw new JobOutputError(`the ${role} artefact ${ref.key} is corrupt (sha256 ${actual.slice(0, 12)}…, registration says ${ref.sha256.slice(0, 12)}…)`);
       if (!(await this.deps.artefacts.exists(ref.key))) {
         await this.deps.artefacts.put(ref.key, body, { contentType: role === 'onnx' ? 'application/octet-stream' : 'application/json' });
       }
@@ -216,7 +238,13 @@ export class CompletionHandler {
   }
 
   private async fail(job: TrainingJobRecord, failureReason: string, outputLocation?: string): Promise<CompletionOutcome> {
-    const failed: TrainingJobRecord = { ...job, state: 'Failed', finishedAt: this.clock().toISOString(), failureReason, ...(outputLocation ? { outputLocation } : {}) };
+    const failed: TrainingJobRecord = {
+      ...job,
+      state: 'Failed',
+      finishedAt: this.clock().toISOString(),
+      failureReason,
+      ...(outputLocation ? { outputLocation } : {}),
+    };
     await putJob(this.deps.jobs, failed);
     await releaseLock(this.deps.jobs, job.model, job.jobId);
     await this.deps.audit.append({

@@ -17,7 +17,13 @@ describe('checkDataVolume', () => {
     await datasets.increment(COUNTERS_KEY, COLLECTED_SINCE_TRAINING_ATTRIBUTE, 1);
     expect(await checkDataVolume({ datasets, events }, { model: 'general', threshold: 1000, now })).toMatchObject({ collected: 1000, reached: true });
     expect(published).toHaveLength(1);
-    expect(parseRetrainEvent(published[0].detail, published[0].type)).toEqual({ type: 'DataVolumeReached', model: 'general', collected: 1000, threshold: 1000, at: now.toISOString() });
+    expect(parseRetrainEvent(published[0].detail, published[0].type)).toEqual({
+      type: 'DataVolumeReached',
+      model: 'general',
+      collected: 1000,
+      threshold: 1000,
+      at: now.toISOString(),
+    });
     await markTrained(datasets);
     expect(await checkDataVolume({ datasets, events }, { model: 'general', threshold: 1000, now })).toMatchObject({ collected: 0, reached: false });
     expect(published).toHaveLength(1);
@@ -27,7 +33,17 @@ describe('checkDataVolume', () => {
     const datasets = new MemoryItemTable('datasets', 'name', 'version');
     await datasets.increment(COUNTERS_KEY, COLLECTED_SINCE_TRAINING_ATTRIBUTE, 40);
     const job = (trigger: TrainingJobRecord['trigger'], dataset: string) =>
-      ({ jobId: 'j', model: 'general', trigger, reason: '', idempotencyKey: 'k', state: 'Completed', createdAt: '', backend: 'local', dataset: { name: dataset, version: 1 } }) as TrainingJobRecord;
+      ({
+        jobId: 'j',
+        model: 'general',
+        trigger,
+        reason: '',
+        idempotencyKey: 'k',
+        state: 'Completed',
+        createdAt: '',
+        backend: 'local',
+        dataset: { name: dataset, version: 1 },
+      }) as TrainingJobRecord;
     const reset = resetDataVolumeAfter(datasets);
     await reset(job('ScheduledRetrain', 'cicids2017'));
     expect((await datasets.get(COUNTERS_KEY))?.[COLLECTED_SINCE_TRAINING_ATTRIBUTE]).toBe(40);

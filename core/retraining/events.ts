@@ -100,7 +100,9 @@ export function parseRetrainEvent(detail: unknown, detailType?: string): Retrain
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue.path.join('.') || 'event';
-    throw new InvalidRetrainEventError(`retrain event ${field}: ${issue.message}`, { details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+    throw new InvalidRetrainEventError(`retrain event ${field}: ${issue.message}`, {
+      details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    });
   }
   return parsed.data;
 }

@@ -126,7 +126,14 @@ export class RetrainLauncher {
       backend: this.deps.backend.name,
     };
     await putJob(this.deps.jobs, job);
-    await this.deps.jobs.put({ ...claimKey, claimedAt: now.toISOString(), trigger: event.type, forModel: event.model, outcome: 'started', startedJobId: jobId });
+    await this.deps.jobs.put({
+      ...claimKey,
+      claimedAt: now.toISOString(),
+      trigger: event.type,
+      forModel: event.model,
+      outcome: 'started',
+      startedJobId: jobId,
+    });
     try {
       const datasetName = event.type === 'ManualRetrain' && event.dataset ? event.dataset : defaults.dataset;
       const datasetVersion = event.type === 'ManualRetrain' ? event.datasetVersion : undefined;
@@ -152,7 +159,12 @@ export class RetrainLauncher {
       job = { ...job, state: 'Failed', finishedAt: this.clock().toISOString(), failureReason };
       await putJob(this.deps.jobs, job);
       await releaseLock(this.deps.jobs, event.model, jobId);
-      await this.deps.audit?.append({ actor: 'retrain-launcher', action: 'training.failed', subject: `model/${event.model}/job/${jobId}`, reason: failureReason });
+      await this.deps.audit?.append({
+        actor: 'retrain-launcher',
+        action: 'training.failed',
+        subject: `model/${event.model}/job/${jobId}`,
+        reason: failureReason,
+      });
       await this.publish(TRAINING_FAILED, { jobId, model: event.model, trigger: event.type, failureReason });
       return { outcome: 'failed', job };
     }
@@ -187,7 +199,14 @@ export class RetrainLauncher {
 }
 
 /** The container hyperparameters (all strings) of a job. */
-export function buildJobSpec(jobId: string, model: string, dataset: DatasetInput, defaults: TrainingDefaults, parentVersion: number | undefined, author: string): TrainingJobSpec {
+export function buildJobSpec(
+  jobId: string,
+  model: string,
+  dataset: DatasetInput,
+  defaults: TrainingDefaults,
+  parentVersion: number | undefined,
+  author: string,
+): TrainingJobSpec {
   const k = HYPERPARAMETER_KEYS;
   const hyperparameters: Record<string, string> = {
     [k.model]: model,

@@ -28,8 +28,16 @@ export interface CronSpec {
   readonly dayOfWeek: DayOfWeekSpec;
 }
 
-type DayOfMonthSpec = { readonly kind: 'any' } | { readonly kind: 'set'; readonly values: ReadonlySet<number> } | { readonly kind: 'last' } | { readonly kind: 'weekday'; readonly day: number | 'last' };
-type DayOfWeekSpec = { readonly kind: 'any' } | { readonly kind: 'set'; readonly values: ReadonlySet<number> } | { readonly kind: 'last'; readonly day: number } | { readonly kind: 'nth'; readonly day: number; readonly n: number };
+type DayOfMonthSpec =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'set'; readonly values: ReadonlySet<number> }
+  | { readonly kind: 'last' }
+  | { readonly kind: 'weekday'; readonly day: number | 'last' };
+type DayOfWeekSpec =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'set'; readonly values: ReadonlySet<number> }
+  | { readonly kind: 'last'; readonly day: number }
+  | { readonly kind: 'nth'; readonly day: number; readonly n: number };
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
@@ -55,7 +63,8 @@ export function parseSchedule(expression: string): Schedule {
   const cron = /^cron\((.*)\)$/.exec(expression);
   if (!cron) throw new ScheduleError(`schedule must be "rate(...)" or "cron(...)", got "${expression}"`);
   const parts = cron[1].trim().split(/\s+/);
-  if (parts.length !== 6) throw new ScheduleError(`cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${parts.length} in "${expression}"`);
+  if (parts.length !== 6)
+    throw new ScheduleError(`cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${parts.length} in "${expression}"`);
   const [mi, h, dom, mo, dow, y] = parts;
   if ((dom === '?') === (dow === '?')) throw new ScheduleError(`cron: exactly one of day-of-month ("${dom}") and day-of-week ("${dow}") must be "?"`);
   return {
@@ -74,7 +83,8 @@ export function parseSchedule(expression: string): Schedule {
 function value(text: string, what: string, min: number, max: number, names?: readonly string[]): number {
   const named = names?.indexOf(text.toUpperCase()) ?? -1;
   const v = named >= 0 ? named + min : /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(v >= min && v <= max)) throw new ScheduleError(`cron ${what}: "${text}" is not ${names ? `${names[0]}-${names[names.length - 1]} or ` : ''}${min}-${max}`);
+  if (!(v >= min && v <= max))
+    throw new ScheduleError(`cron ${what}: "${text}" is not ${names ? `${names[0]}-${names[names.length - 1]} or ` : ''}${min}-${max}`);
   return v;
 }
 

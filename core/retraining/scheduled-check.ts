@@ -23,7 +23,10 @@ export interface ScheduledCheckOptions {
 }
 
 /** Runs the check, publishes what it found, and checks the collected data volume. */
-export async function runScheduledCheck(deps: ScheduledCheckDeps, options: ScheduledCheckOptions): Promise<{ result: DriftCheckResult; volume: DataVolumeCheck }> {
+export async function runScheduledCheck(
+  deps: ScheduledCheckDeps,
+  options: ScheduledCheckOptions,
+): Promise<{ result: DriftCheckResult; volume: DataVolumeCheck }> {
   const result = await runDriftCheck(deps, {
     model: options.model,
     now: options.now,
@@ -32,6 +35,9 @@ export async function runScheduledCheck(deps: ScheduledCheckDeps, options: Sched
     ...(options.accuracyThreshold !== undefined ? { accuracyThreshold: options.accuracyThreshold } : {}),
   });
   await publishDriftEvents(deps.events, result);
-  const volume = await checkDataVolume({ datasets: deps.datasets, events: deps.events }, { model: options.model, threshold: options.dataVolumeThreshold, now: options.now });
+  const volume = await checkDataVolume(
+    { datasets: deps.datasets, events: deps.events },
+    { model: options.model, threshold: options.dataVolumeThreshold, now: options.now },
+  );
   return { result, volume };
 }

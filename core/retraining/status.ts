@@ -64,7 +64,12 @@ export interface JobView {
 }
 
 export interface RetrainingStatus {
-  readonly models: readonly { readonly model: string; readonly production: number | null; readonly challenger: number | null; readonly jobs: readonly JobView[] }[];
+  readonly models: readonly {
+    readonly model: string;
+    readonly production: number | null;
+    readonly challenger: number | null;
+    readonly jobs: readonly JobView[];
+  }[];
   readonly autoRetrain: { readonly deployEnabled: boolean; readonly enabled: boolean; readonly schedule: string; readonly nextScheduledRun: string | null };
 }
 
@@ -94,7 +99,12 @@ function view(j: TrainingJobRecord): JobView {
  */
 export async function retrainingStatus(
   deps: { readonly jobs: ItemTable; readonly registry: Pick<ModelRegistry, 'resolveAlias'> },
-  options: { readonly models: readonly string[]; readonly autoRetrain: { readonly enabled: boolean; readonly schedule: string }; readonly now: Date; readonly jobsPerModel?: number },
+  options: {
+    readonly models: readonly string[];
+    readonly autoRetrain: { readonly enabled: boolean; readonly schedule: string };
+    readonly now: Date;
+    readonly jobsPerModel?: number;
+  },
 ): Promise<RetrainingStatus> {
   const enabled = options.autoRetrain.enabled && (await autoRetrainEnabled(deps.jobs, true));
   let lastScheduled: string | undefined;

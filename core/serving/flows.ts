@@ -52,6 +52,12 @@ export function assertValidFlows(schema: FeatureSchema, flows: readonly unknown[
   });
   if (total > 0) {
     const more = total > issues.length ? ` (and ${total - issues.length} more)` : '';
-    throw new InvalidInputError(`Invalid flows: ${issues.slice(0, 5).map((d) => `${d.field} ${d.message}`).join('; ')}${more}`, { details: issues });
+    throw new InvalidInputError(
+      `Invalid flows: ${issues
+        .slice(0, 5)
+        .map((d) => `${d.field} ${d.message}`)
+        .join('; ')}${more}`,
+      { details: issues },
+    );
   }
 }

@@ -64,7 +64,11 @@ function parseJson<T>(bytes: Uint8Array, what: string): T {
 
 /** Fetches, verifies and opens a version. */
 export async function loadModelVersion(v: ServableVersion, artefacts: ObjectStore, sessions: SessionFactory, now = Date.now()): Promise<LoadedModel> {
-  const [onnx, model, summary] = await Promise.all([fetchVerified(artefacts, v, 'onnx'), fetchVerified(artefacts, v, 'model'), fetchVerified(artefacts, v, 'summary')]);
+  const [onnx, model, summary] = await Promise.all([
+    fetchVerified(artefacts, v, 'onnx'),
+    fetchVerified(artefacts, v, 'model'),
+    fetchVerified(artefacts, v, 'summary'),
+  ]);
   const document = parseJson<ModelDocument>(model, `${v.model} v${v.version} model.json`);
   const training = parseJson<{ thresholds?: Record<string, number> }>(summary, `${v.model} v${v.version} training_summary.json`);
   const classes = document.classes;

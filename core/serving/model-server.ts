@@ -117,7 +117,8 @@ export class ModelServer {
     if (refusal && this.clock() - refusal.at < this.refusalTtlMs) throw refusal.error;
     let pending = this.loaded.get(key);
     if (!pending) {
-      pending = (async () => loadModelVersion(await this.options.registry.getVersion(model, version), this.options.artefacts, this.options.sessions, this.clock()))();
+      pending = (async () =>
+        loadModelVersion(await this.options.registry.getVersion(model, version), this.options.artefacts, this.options.sessions, this.clock()))();
       this.loaded.set(key, pending);
       pending.catch((error: unknown) => {
         this.loaded.delete(key);
@@ -160,7 +161,9 @@ export class ModelServer {
     const started = this.clock();
     if (request.flows.length === 0) throw new InvalidInputError('flows must hold at least one flow', { details: [{ field: 'flows', message: 'empty' }] });
     if (request.flows.length > MAX_FLOWS_PER_REQUEST) {
-      throw new InvalidInputError(`flows holds ${request.flows.length} flows; the limit is ${MAX_FLOWS_PER_REQUEST} per request`, { details: [{ field: 'flows', message: 'too many flows' }] });
+      throw new InvalidInputError(`flows holds ${request.flows.length} flows; the limit is ${MAX_FLOWS_PER_REQUEST} per request`, {
+        details: [{ field: 'flows', message: 'too many flows' }],
+      });
     }
     const { m, warning } = await this.modelFor(request.model, request.alias, request.version);
     assertValidFlows(m.schema, request.flows, request.passthrough);

@@ -40,7 +40,10 @@ describe('oversample', () => {
 
   it('grows rare classes to the target, capped at maxFactor × their size, keeping every original row', () => {
     const pos = oversample(y, 3, { seed: 1, targetFraction: 0.2, maxFactor: 10 });
-    const counts = classCounts(Int32Array.from(pos, (p) => y[p]), 3);
+    const counts = classCounts(
+      Int32Array.from(pos, (p) => y[p]),
+      3,
+    );
     expect(counts[0]).toBe(1000); // not below target 200
     expect(counts[1]).toBe(200); // 50 -> target 200 (cap 500 not reached)
     expect(counts[2]).toBe(50); // 5 -> capped at 10 × 5

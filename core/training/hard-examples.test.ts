@@ -4,11 +4,21 @@ describe('mineHardExamples', () => {
   it('flags misclassified rows and rows whose true-class probability is below the threshold', () => {
     const y = Int32Array.from([0, 0, 1, 1, 2]);
     const proba = Float64Array.from([
-      0.9, 0.05, 0.05, // easy
-      0.6, 0.3, 0.1, //   right but unsure (0.6 < 0.7)
-      0.5, 0.4, 0.1, //   wrong
-      0.1, 0.8, 0.1, //   easy
-      0.2, 0.1, 0.7, //   exactly at the threshold: not hard
+      0.9,
+      0.05,
+      0.05, // easy
+      0.6,
+      0.3,
+      0.1, //   right but unsure (0.6 < 0.7)
+      0.5,
+      0.4,
+      0.1, //   wrong
+      0.1,
+      0.8,
+      0.1, //   easy
+      0.2,
+      0.1,
+      0.7, //   exactly at the threshold: not hard
     ]);
     const mined = mineHardExamples(y, proba, 3, 0.7);
     expect(Array.from(mined.mask)).toEqual([0, 1, 1, 0, 0]);

@@ -86,7 +86,8 @@ export function resolveHardExampleOptions(options: HardExampleOptions | false | 
     throw new TrainingOptionsError(`hardExampleMining.probabilityThreshold must be in (0, 1], got ${r.probabilityThreshold}`);
   }
   if (!(r.factor > 1)) throw new TrainingOptionsError(`hardExampleMining.factor must be > 1, got ${r.factor}`);
-  if (r.strategy !== 'upweight' && r.strategy !== 'replay') throw new TrainingOptionsError(`hardExampleMining.strategy must be 'upweight' or 'replay', got ${String(r.strategy)}`);
+  if (r.strategy !== 'upweight' && r.strategy !== 'replay')
+    throw new TrainingOptionsError(`hardExampleMining.strategy must be 'upweight' or 'replay', got ${String(r.strategy)}`);
   return r;
 }
 

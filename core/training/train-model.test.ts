@@ -18,7 +18,13 @@ const PARAMS = { nRounds: 40, maxDepth: 3, learningRate: 0.3, maxBins: 32 };
 function imbalancedData(seed: number, n = 8000): LabelledData {
   const rnd = new SeededRandom(seed);
   const shares = [0.55, 0.25, 0.12, 0.07, 0.01];
-  const means = [[0, 0], [3, 0], [0, 3], [3, 3], [1.2, 1.2]];
+  const means = [
+    [0, 0],
+    [3, 0],
+    [0, 3],
+    [3, 3],
+    [1.2, 1.2],
+  ];
   const cols = 6;
   const data = new Float64Array(n * cols);
   const y = new Int32Array(n);
@@ -204,7 +210,6 @@ describe('trainModel on a seeded imbalanced 5-class problem (GbdtLearner)', () =
     expect(phases).toEqual(['split', 'balancing', 'fit', 'hard-example-mining', 'fit', 'hard-example-mining', 'fit', 'thresholds', 'evaluation', 'done']);
     expect(events.some((e) => e.phase === 'fit' && e.fit !== undefined && e.round === 2)).toBe(true);
   });
-
 });
 
 describe('trainModel options', () => {
@@ -308,7 +313,12 @@ describe('trainModel options', () => {
       X: { rows: n, cols: 2, data },
       y,
       classes: ['a', 'b'],
-      schema: { features: [{ name: 'x', kind: 'numeric' }, { name: 'id', kind: 'numeric' }] },
+      schema: {
+        features: [
+          { name: 'x', kind: 'numeric' },
+          { name: 'id', kind: 'numeric' },
+        ],
+      },
     };
     const r = trainModel(easy, { learnerFactory: gbdt, params: { ...PARAMS, nRounds: 20 }, seed: 1 });
     expect(r.summary.hardExamples.rounds).toEqual([]);

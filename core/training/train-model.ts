@@ -165,7 +165,8 @@ function resolveOptions(data: LabelledData, options: TrainOptions) {
   if (!Number.isFinite(seed)) throw new TrainingOptionsError(`seed must be a finite number, got ${seed}`);
   if (!(testFraction > 0 && testFraction < 1)) throw new TrainingOptionsError(`testFraction must be in (0, 1), got ${testFraction}`);
   if (!(validationFraction > 0 && validationFraction < 1)) throw new TrainingOptionsError(`validationFraction must be in (0, 1), got ${validationFraction}`);
-  if (!['none', 'balanced', 'sqrt'].includes(balancing.mode)) throw new TrainingOptionsError(`balancing.mode must be 'none', 'balanced' or 'sqrt', got ${String(balancing.mode)}`);
+  if (!['none', 'balanced', 'sqrt'].includes(balancing.mode))
+    throw new TrainingOptionsError(`balancing.mode must be 'none', 'balanced' or 'sqrt', got ${String(balancing.mode)}`);
   for (const key of Object.keys(balancing)) {
     if (key !== 'mode' && key !== 'oversample') throw new TrainingOptionsError(`unknown balancing option "${key}"`);
   }
@@ -188,7 +189,16 @@ function splitPhase(data: LabelledData, seed: number, testFraction: number, vali
   if (fit.length === 0 || validation.length === 0 || test.length === 0) {
     throw new TrainingError(`too few rows to split: train ${fit.length}, validation ${validation.length}, test ${test.length}`);
   }
-  return { fit, validation, test, duplicateRows: groups.duplicateRows, XFit: takeRows(X, fit), yFit: takeLabels(y, fit), XVal: takeRows(X, validation), yVal: takeLabels(y, validation) };
+  return {
+    fit,
+    validation,
+    test,
+    duplicateRows: groups.duplicateRows,
+    XFit: takeRows(X, fit),
+    yFit: takeLabels(y, fit),
+    XVal: takeRows(X, validation),
+    yVal: takeLabels(y, validation),
+  };
 }
 
 /** Phase 2: balancing — optional oversampling (positions into the fit rows), then class weights. */
@@ -259,10 +269,18 @@ function fitRound(
 }
 
 /** Phases 3 and 4: the first fit (early stopping on validation is the learner's), then hard-example rounds; the best by validation is kept. */
-function fitAndMinePhase(data: LabelledData, split: SplitRows, balance: Balance, options: TrainOptions, mining: ReturnType<typeof resolveHardExampleOptions>, emit: Emit): MiningOutcome {
+function fitAndMinePhase(
+  data: LabelledData,
+  split: SplitRows,
+  balance: Balance,
+  options: TrainOptions,
+  mining: ReturnType<typeof resolveHardExampleOptions>,
+  emit: Emit,
+): MiningOutcome {
   const { classes } = data;
   const K = classes.length;
-  const fit = (round: number, multiplicity: Float64Array | null, from?: FittedModel) => fitRound(data, split, balance, options, mining.strategy, emit, round, multiplicity, from);
+  const fit = (round: number, multiplicity: Float64Array | null, from?: FittedModel) =>
+    fitRound(data, split, balance, options, mining.strategy, emit, round, multiplicity, from);
   emit({ phase: 'fit', round: 0, message: `fitting ${balance.positions.length} rows` });
   let t = performance.now();
   const first = fit(0, null);
@@ -339,7 +357,10 @@ function refitPhase(
   const kept = outcome.keptMultiplicity;
   const weights = Float64Array.from(yAll, (c, i) => table[c] * (i < split.fit.length && kept ? kept[i] : 1));
   try {
-    const learner = options.learnerFactory(options.seed, { ...(options.params ?? {}), ...refit(outcome.best.totalBestIteration, { fitted: split.fit.length, refit: allRows.length }) });
+    const learner = options.learnerFactory(options.seed, {
+      ...(options.params ?? {}),
+      ...refit(outcome.best.totalBestIteration, { fitted: split.fit.length, refit: allRows.length }),
+    });
     const report = learner.fit(XAll, yAll, { schema, classes, sampleWeight: weights });
     return { learner, summary: { rows: allRows.length, iterations: report.iterations, trainMillis: report.trainMillis } };
   } catch (err) {
@@ -426,7 +447,22 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
     evaluation: evaluationMs,
     total: performance.now() - tStart,
   };
-  const summary = buildSummary({ data, options, params, balancing, mining, split, balance, outcome, kept, thresholds, evaluation, refitSummary, document, timings });
+  const summary = buildSummary({
+    data,
+    options,
+    params,
+    balancing,
+    mining,
+    split,
+    balance,
+    outcome,
+    kept,
+    thresholds,
+    evaluation,
+    refitSummary,
+    document,
+    timings,
+  });
   emit({ phase: 'done', message: `kept ${kept}; test macro-F1 ${evaluation.metrics.macroF1.toFixed(4)}` });
   return {
     learner: finalLearner,
@@ -566,4 +602,3 @@ function hyperparameters(document: ModelDocument, params: LearnerParams): Record
   }
   return { ...params };
 }
-

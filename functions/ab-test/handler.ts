@@ -22,7 +22,11 @@ const CreateBody = z
     mode: z.enum(['ab', 'shadow', 'canary']).default('ab'),
     routingKey: z.string().trim().min(1).max(200).optional(),
     minSamples: z.number().int().min(1).max(10_000_000).optional(),
-    maxDurationHours: z.number().positive().max(24 * 365).optional(),
+    maxDurationHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .optional(),
     practicalSignificanceThreshold: share.optional(),
     maxLatencyIncrease: z.number().min(0).max(1000).optional(),
     latencyToleranceMs: z.number().min(0).max(3_600_000).optional(),

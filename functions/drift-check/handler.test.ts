@@ -20,7 +20,11 @@ describe('drift-check handler', () => {
 
   it('checks the last hour of traffic, publishes DriftDetected and emits the drift metrics', async () => {
     const model = uniqueId('m').toLowerCase();
-    const registry = new ModelRegistry({ table: stores.tables.registry, audit: new AuditLog({ table: stores.tables.audit, stream: uniqueId('a') }), events: bus });
+    const registry = new ModelRegistry({
+      table: stores.tables.registry,
+      audit: new AuditLog({ table: stores.tables.audit, stream: uniqueId('a') }),
+      events: bus,
+    });
     const output = buildTestJobOutput(model);
     for (const [key, body] of output.files) if (key.startsWith('models/')) await stores.buckets.artefacts.put(key, body);
     const v = await registry.registerVersion(output.registration as unknown as RegisterVersionInput);

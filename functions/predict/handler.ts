@@ -16,13 +16,19 @@ const Body = z
   .object({
     model: ModelName.optional(),
     version: z.number().int().min(1).optional(),
-    flows: z.array(z.record(z.string(), z.unknown())).min(1, 'must hold at least one flow').max(MAX_FLOWS_PER_REQUEST, `at most ${MAX_FLOWS_PER_REQUEST} flows per request`),
+    flows: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1, 'must hold at least one flow')
+      .max(MAX_FLOWS_PER_REQUEST, `at most ${MAX_FLOWS_PER_REQUEST} flows per request`),
   })
   .strict();
 
 const Query = z.object({
   explain: z.enum(['true', 'false']).optional(),
-  top: z.string().regex(/^[1-9]\d{0,2}$/, 'must be a positive integer').optional(),
+  top: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, 'must be a positive integer')
+    .optional(),
 });
 
 export const handler = createHttpHandler({

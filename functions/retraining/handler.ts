@@ -22,7 +22,10 @@ const retrain = createHttpHandler({
       datasetVersion: z.number().int().min(1).optional(),
       reason: z.string().trim().min(1).max(1000).optional(),
       force: z.boolean().optional(),
-      requestId: z.string().regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : -').optional(),
+      requestId: z
+        .string()
+        .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : -')
+        .optional(),
     })
     .strict()
     .default({}),
@@ -61,13 +64,20 @@ const autoRetrain = createHttpHandler({
   handle: async ({ body, event }) => {
     const actor = requestActor(event);
     await setAutoRetrain(deps.stores.tables.jobs, body.enabled, actor, new Date(), body.model);
-    await deps.audit.append({ actor, action: 'retrain.auto-switch', subject: body.model ? `model/${body.model}` : 'platform', after: { enabled: body.enabled } });
+    await deps.audit.append({
+      actor,
+      action: 'retrain.auto-switch',
+      subject: body.model ? `model/${body.model}` : 'platform',
+      after: { enabled: body.enabled },
+    });
     return {
       body: {
         enabled: body.enabled,
         model: body.model ?? null,
         deployEnabled: deps.config.autoRetrain.enabled,
-        note: deps.config.autoRetrain.enabled ? undefined : 'auto-retrain is off at deploy time (XDR_ML_AUTO_RETRAIN / -c autoRetrain): the schedule rule does not exist, so the switch has no effect until it is deployed on',
+        note: deps.config.autoRetrain.enabled
+          ? undefined
+          : 'auto-retrain is off at deploy time (XDR_ML_AUTO_RETRAIN / -c autoRetrain): the schedule rule does not exist, so the switch has no effect until it is deployed on',
       },
     };
   },
@@ -75,8 +85,16 @@ const autoRetrain = createHttpHandler({
 
 const drift = createHttpHandler({
   name: 'drift-status',
-  query: z.object({ model: NAME.optional(), limit: z.string().regex(/^[1-9]\d{0,2}$/, 'must be 1-999').optional() }),
-  handle: async ({ query }) => ({ body: await driftStatus(deps.stores.tables.drift, query.model ?? deps.config.defaultModel, query.limit ? Number(query.limit) : undefined) }),
+  query: z.object({
+    model: NAME.optional(),
+    limit: z
+      .string()
+      .regex(/^[1-9]\d{0,2}$/, 'must be 1-999')
+      .optional(),
+  }),
+  handle: async ({ query }) => ({
+    body: await driftStatus(deps.stores.tables.drift, query.model ?? deps.config.defaultModel, query.limit ? Number(query.limit) : undefined),
+  }),
 });
 
 const driftCheck = createHttpHandler({

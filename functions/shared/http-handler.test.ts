@@ -11,7 +11,10 @@ function event(request: Partial<ApiRequest> = {}): HttpEvent {
 
 const context = lambdaContext('http-handler-test');
 
-async function call(handler: ReturnType<typeof createHttpHandler>, e: HttpEvent): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
+async function call(
+  handler: ReturnType<typeof createHttpHandler>,
+  e: HttpEvent,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
   const result = (await handler(e, context)) as HttpResult;
   return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}'), headers: result.headers ?? {} };
 }
@@ -43,14 +46,29 @@ describe('createHttpHandler', () => {
   });
 
   it('exposes domain errors with their status', async () => {
-    const missing = createHttpHandler({ name: 'missing', handle: async () => { throw new UnknownResourceError('model "x" does not exist'); } });
-    const conflict = createHttpHandler({ name: 'conflict', handle: async () => { throw new ConflictError('lost the race'); } });
+    const missing = createHttpHandler({
+      name: 'missing',
+      handle: async () => {
+        throw new UnknownResourceError('model "x" does not exist');
+      },
+    });
+    const conflict = createHttpHandler({
+      name: 'conflict',
+      handle: async () => {
+        throw new ConflictError('lost the race');
+      },
+    });
     expect(await call(missing, event())).toMatchObject({ status: 404, body: { message: 'model "x" does not exist' } });
     expect(await call(conflict, event())).toMatchObject({ status: 409, body: { error: 'ConflictError' } });
   });
 
   it('hides unexpected failures behind a generic 500 that carries the correlation id', async () => {
-    const broken = createHttpHandler({ name: 'broken', handle: async () => { throw new TypeError('secret internal detail at /var/task/index.js:12'); } });
+    const broken = createHttpHandler({
+      name: 'broken',
+      handle: async () => {
+        throw new TypeError('secret internal detail at /var/task/index.js:12');
+      },
+    });
     const r = await call(broken, event({ headers: { 'x-correlation-id': 'corr-500' } }));
     expect(r.status).toBe(500);
     expect(r.body).toEqual({ error: 'InternalError', message: expect.stringMatching(/correlation id/), correlationId: 'corr-500' });

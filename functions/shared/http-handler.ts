@@ -89,7 +89,11 @@ function errorMapper(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, 
       } else {
         logger.error('unhandled error', { operation: name, error });
         metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
-        request.response = json(500, { error: 'InternalError', message: 'Internal error; quote the correlation id when reporting it.', correlationId }, correlationId);
+        request.response = json(
+          500,
+          { error: 'InternalError', message: 'Internal error; quote the correlation id when reporting it.', correlationId },
+          correlationId,
+        );
       }
     },
   };

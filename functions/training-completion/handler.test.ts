@@ -37,7 +37,10 @@ describe('training-completion handler', () => {
   });
 
   async function startJob(model: string): Promise<string> {
-    const backend: TrainingBackend = { name: 'sagemaker', start: async (spec) => ({ backendJobId: `arn:aws:sagemaker:us-east-1:123456789012:training-job/${spec.jobId}` }) };
+    const backend: TrainingBackend = {
+      name: 'sagemaker',
+      start: async (spec) => ({ backendJobId: `arn:aws:sagemaker:us-east-1:123456789012:training-job/${spec.jobId}` }),
+    };
     const launcher = new RetrainLauncher({
       jobs: stores.tables.jobs,
       backend,
@@ -72,19 +75,25 @@ describe('training-completion handler', () => {
     }
   });
 
-  it('marks a Failed training job failed with SageMaker\'s reason and alerts', async () => {
+  it("marks a Failed training job failed with SageMaker's reason and alerts", async () => {
     const model = uniqueId('m').toLowerCase();
     const jobId = await startJob(model);
     const { handler } = await import('./handler');
     const lines: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((l: string) => void lines.push(l));
     try {
-      expect(await handler(stateChange(jobId, 'Failed', { FailureReason: 'AlgorithmError: hyperparameter "seed" must be an integer' }))).toEqual({ outcome: 'failed', jobId });
+      expect(await handler(stateChange(jobId, 'Failed', { FailureReason: 'AlgorithmError: hyperparameter "seed" must be an integer' }))).toEqual({
+        outcome: 'failed',
+        jobId,
+      });
     } finally {
       log.mockRestore();
     }
     await bus.drain();
-    expect(await getJob(stores.tables.jobs, jobId)).toMatchObject({ state: 'Failed', failureReason: 'AlgorithmError: hyperparameter "seed" must be an integer' });
+    expect(await getJob(stores.tables.jobs, jobId)).toMatchObject({
+      state: 'Failed',
+      failureReason: 'AlgorithmError: hyperparameter "seed" must be an integer',
+    });
     expect(bus.published.filter((e) => e.detailType === 'TrainingFailed').map((e) => e.detail.jobId)).toContain(jobId);
     expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ Model: model, TrainingJobsFailed: 1 }));
   });

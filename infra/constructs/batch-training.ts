@@ -48,7 +48,11 @@ export class BatchTraining extends Construct {
       subnetConfiguration: [{ name: 'training', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
       flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL } },
     });
-    const securityGroup = new ec2.SecurityGroup(this, 'Tasks', { vpc, description: 'Training tasks: no inbound; outbound HTTPS to S3 and ECR', allowAllOutbound: false });
+    const securityGroup = new ec2.SecurityGroup(this, 'Tasks', {
+      vpc,
+      description: 'Training tasks: no inbound; outbound HTTPS to S3 and ECR',
+      allowAllOutbound: false,
+    });
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3, ECR and CloudWatch Logs');
     const compute = new batch.FargateComputeEnvironment(this, 'Compute', {
       vpc,
@@ -56,7 +60,10 @@ export class BatchTraining extends Construct {
       securityGroups: [securityGroup],
       maxvCpus: props.maxVcpus ?? 16,
     });
-    this.jobQueue = new batch.JobQueue(this, 'Queue', { jobQueueName: `${props.namePrefix}-training`, computeEnvironments: [{ computeEnvironment: compute, order: 1 }] });
+    this.jobQueue = new batch.JobQueue(this, 'Queue', {
+      jobQueueName: `${props.namePrefix}-training`,
+      computeEnvironments: [{ computeEnvironment: compute, order: 1 }],
+    });
 
     this.logGroup = new logs.LogGroup(this, 'JobLogs', { retention: logs.RetentionDays.THREE_MONTHS, encryptionKey: key, removalPolicy: RemovalPolicy.RETAIN });
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
@@ -65,7 +72,11 @@ export class BatchTraining extends Construct {
       inlinePolicies: {
         execution: new iam.PolicyDocument({
           statements: [
-            new iam.PolicyStatement({ sid: 'PullTrainingImage', actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], resources: [props.repository.repositoryArn] }),
+            new iam.PolicyStatement({
+              sid: 'PullTrainingImage',
+              actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+              resources: [props.repository.repositoryArn],
+            }),
             new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
             new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.logGroupArn}:*`] }),
           ],
@@ -90,8 +101,14 @@ export class BatchTraining extends Construct {
 
     const nag = (arn: string): string => nagArn(this, arn);
     Validations.of(this.executionRole).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the training repository.' },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${this.logGroup.logGroupArn}:*`)}]`, reason: 'Each training job writes its own log stream inside the training log group; stream names are per job.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the training repository.',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${this.logGroup.logGroupArn}:*`)}]`,
+        reason: 'Each training job writes its own log stream inside the training log group; stream names are per job.',
+      },
     );
   }
 }

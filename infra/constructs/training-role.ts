@@ -30,7 +30,12 @@ export class TrainingRole extends Construct {
     const bucketArn = (name: string) => Arn.format({ service: 's3', region: '', account: '', resource: name, arnFormat: ArnFormat.NO_RESOURCE_NAME }, stack);
     const datasets = bucketArn(props.datasetsBucketName);
     const artefacts = bucketArn(props.artefactsBucketName);
-    const logGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/TrainingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const logGroups = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '/aws/sagemaker/TrainingJobs:*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const policy = new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({ sid: 'ReadDatasets', actions: ['s3:ListBucket'], resources: [datasets] }),
@@ -48,9 +53,17 @@ export class TrainingRole extends Construct {
         }),
         ...(sagemaker
           ? [
-              new iam.PolicyStatement({ sid: 'PullTrainingImage', actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], resources: [props.repository.repositoryArn] }),
+              new iam.PolicyStatement({
+                sid: 'PullTrainingImage',
+                actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+                resources: [props.repository.repositoryArn],
+              }),
               new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-              new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [logGroups] }),
+              new iam.PolicyStatement({
+                sid: 'Logs',
+                actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+                resources: [logGroups],
+              }),
               new iam.PolicyStatement({
                 sid: 'TrainingMetrics',
                 actions: ['cloudwatch:PutMetricData'],
@@ -68,13 +81,26 @@ export class TrainingRole extends Construct {
     });
     const nag = (arn: string): string => nagArn(this, arn);
     Validations.of(this.role).acknowledge(
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${datasets}/*`)}]`, reason: 'Training reads dataset chunks by content-addressed key inside the datasets bucket; keys are data, so the ARN ends in a wildcard.' },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${artefacts}/${TRAINING_OUTPUT_PREFIX}*`)}]`, reason: 'Training jobs write their model output and spot checkpoints under per-job keys below the training-output/ prefix only.' },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${datasets}/*`)}]`,
+        reason: 'Training reads dataset chunks by content-addressed key inside the datasets bucket; keys are data, so the ARN ends in a wildcard.',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${artefacts}/${TRAINING_OUTPUT_PREFIX}*`)}]`,
+        reason: 'Training jobs write their model output and spot checkpoints under per-job keys below the training-output/ prefix only.',
+      },
     );
     if (sagemaker) {
       Validations.of(this.role).acknowledge(
-        { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(logGroups)}]`, reason: 'SageMaker names one log stream per training job inside the /aws/sagemaker/TrainingJobs log group.' },
-        { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; PutMetricData is limited to the SageMaker namespace by condition.' },
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(logGroups)}]`,
+          reason: 'SageMaker names one log stream per training job inside the /aws/sagemaker/TrainingJobs log group.',
+        },
+        {
+          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; PutMetricData is limited to the SageMaker namespace by condition.',
+        },
       );
     }
   }

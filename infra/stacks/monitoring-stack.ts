@@ -66,16 +66,46 @@ export class MonitoringStack extends Stack {
       a.addAlarmAction(new actions.SnsAction(this.topic));
       return a;
     };
-    const drift = alarm('DriftAlarm', metric(METRICS.driftShare, 'Maximum'), config.thresholds.driftShareThreshold, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, `Share of drifted features of ${config.defaultModel} reached the dataset-drift threshold`);
-    const accuracy = alarm('AccuracyAlarm', metric(METRICS.onlineAccuracy, 'Minimum'), props.accuracyThreshold ?? 0.8, cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, `Online accuracy of ${config.defaultModel} from feedback fell below the threshold`);
-    const trainingFailures = alarm('TrainingFailureAlarm', metric(METRICS.trainingFailures, 'Sum'), 1, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 'A retraining job failed');
+    const drift = alarm(
+      'DriftAlarm',
+      metric(METRICS.driftShare, 'Maximum'),
+      config.thresholds.driftShareThreshold,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      `Share of drifted features of ${config.defaultModel} reached the dataset-drift threshold`,
+    );
+    const accuracy = alarm(
+      'AccuracyAlarm',
+      metric(METRICS.onlineAccuracy, 'Minimum'),
+      props.accuracyThreshold ?? 0.8,
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      `Online accuracy of ${config.defaultModel} from feedback fell below the threshold`,
+    );
+    const trainingFailures = alarm(
+      'TrainingFailureAlarm',
+      metric(METRICS.trainingFailures, 'Sum'),
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      'A retraining job failed',
+    );
     let api5xx: cloudwatch.Alarm | undefined;
     let apiLatency: cloudwatch.Alarm | undefined;
     if (props.api) {
       const apiMetric = (metricName: string, statistic: string) =>
         new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: { ApiId: props.api!.apiId }, statistic, period: Duration.minutes(5) });
-      api5xx = alarm('Api5xxAlarm', apiMetric('5xx', 'Sum'), props.api5xxPer5Min ?? 5, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 'The HTTP API answers server errors');
-      apiLatency = alarm('ApiLatencyAlarm', apiMetric('Latency', 'p99'), props.latencyP99Ms ?? 2000, cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, 'p99 latency of the HTTP API is too high');
+      api5xx = alarm(
+        'Api5xxAlarm',
+        apiMetric('5xx', 'Sum'),
+        props.api5xxPer5Min ?? 5,
+        cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        'The HTTP API answers server errors',
+      );
+      apiLatency = alarm(
+        'ApiLatencyAlarm',
+        apiMetric('Latency', 'p99'),
+        props.latencyP99Ms ?? 2000,
+        cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        'p99 latency of the HTTP API is too high',
+      );
     }
     this.alarms = { drift, accuracy, trainingFailures, api5xx, apiLatency };
 
@@ -88,9 +118,16 @@ export class MonitoringStack extends Stack {
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `xdr-ml-${config.stage}` });
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Drift', left: [metric(METRICS.driftShare, 'Maximum'), metric(METRICS.predictionDrift, 'Maximum')], leftYAxis: { min: 0, max: 1 } }),
+      new cloudwatch.GraphWidget({
+        title: 'Drift',
+        left: [metric(METRICS.driftShare, 'Maximum'), metric(METRICS.predictionDrift, 'Maximum')],
+        leftYAxis: { min: 0, max: 1 },
+      }),
       new cloudwatch.GraphWidget({ title: 'Online accuracy', left: [metric(METRICS.onlineAccuracy, 'Minimum')], leftYAxis: { min: 0, max: 1 } }),
-      new cloudwatch.GraphWidget({ title: 'Training jobs', left: [metric(METRICS.trainingCompletions, 'Sum', Duration.days(1)), metric(METRICS.trainingFailures, 'Sum', Duration.days(1))] }),
+      new cloudwatch.GraphWidget({
+        title: 'Training jobs',
+        left: [metric(METRICS.trainingCompletions, 'Sum', Duration.days(1)), metric(METRICS.trainingFailures, 'Sum', Duration.days(1))],
+      }),
     );
     if (props.api) {
       const apiId = props.api.apiId;
@@ -102,6 +139,11 @@ export class MonitoringStack extends Stack {
         }),
       );
     }
-    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [drift, accuracy, trainingFailures, ...(api5xx ? [api5xx] : []), ...(apiLatency ? [apiLatency] : [])] }));
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: [drift, accuracy, trainingFailures, ...(api5xx ? [api5xx] : []), ...(apiLatency ? [apiLatency] : [])],
+      }),
+    );
   }
 }

@@ -73,11 +73,20 @@ export class TrainingStack extends Stack {
     }).role;
     const imageTag = props.trainingImageTag ?? config.training.imageTag;
     if (backend === 'batch') {
-      this.batch = new BatchTraining(this, 'BatchTraining', { repository: this.repository, imageTag, jobRole: this.trainingRole, namePrefix: `xdr-ml-${config.stage}` });
+      this.batch = new BatchTraining(this, 'BatchTraining', {
+        repository: this.repository,
+        imageTag,
+        jobRole: this.trainingRole,
+        namePrefix: `xdr-ml-${config.stage}`,
+      });
     }
 
     const runner: Record<string, string> = this.batch
-      ? { [ENV_KEYS.trainingBackend]: 'batch', [ENV_KEYS.batchJobQueue]: this.batch.jobQueue.jobQueueArn, [ENV_KEYS.batchJobDefinition]: this.batch.jobDefinition.jobDefinitionArn }
+      ? {
+          [ENV_KEYS.trainingBackend]: 'batch',
+          [ENV_KEYS.batchJobQueue]: this.batch.jobQueue.jobQueueArn,
+          [ENV_KEYS.batchJobDefinition]: this.batch.jobDefinition.jobDefinitionArn,
+        }
       : {
           [ENV_KEYS.trainingBackend]: 'sagemaker',
           [ENV_KEYS.trainingImage]: `${this.repository.repositoryUri}:${imageTag}`,
@@ -142,29 +151,48 @@ export class TrainingStack extends Stack {
     new events.Rule(this, 'DriftCheckSchedule', {
       description: `Drift check of ${config.defaultModel} (${DRIFT_CHECK_SCHEDULE})`,
       schedule: events.Schedule.expression(DRIFT_CHECK_SCHEDULE),
-      targets: [new targets.LambdaFunction(functions.driftCheck.function, { event: events.RuleTargetInput.fromObject({ model: config.defaultModel }), retryAttempts: 2 })],
+      targets: [
+        new targets.LambdaFunction(functions.driftCheck.function, {
+          event: events.RuleTargetInput.fromObject({ model: config.defaultModel }),
+          retryAttempts: 2,
+        }),
+      ],
     });
   }
 
   /** The launcher may submit jobs to the training queue with the training job definition only, tag them, and describe them. */
   private grantBatchLaunch(launcher: XdrFunction, runner: BatchTraining): void {
-    launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [runner.jobQueue.jobQueueArn, runner.jobDefinition.jobDefinitionArn] }));
+    launcher.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [runner.jobQueue.jobQueueArn, runner.jobDefinition.jobDefinitionArn] }),
+    );
     const jobs = this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
     launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:TagResource'], resources: [jobs] }));
     launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
     const nagId = nagArn(this, jobs);
     Validations.of(launcher).acknowledge(
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagId}]`, reason: 'SubmitJob tags the job it creates; job ids are assigned by Batch at submission, so the tag grant names all jobs of the account and region.' },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'batch:DescribeJobs has no resource-level permissions; the launcher only reads the state of jobs it submitted.' },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagId}]`,
+        reason: 'SubmitJob tags the job it creates; job ids are assigned by Batch at submission, so the tag grant names all jobs of the account and region.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'batch:DescribeJobs has no resource-level permissions; the launcher only reads the state of jobs it submitted.',
+      },
     );
   }
 
   /** The launcher may create (and describe) SageMaker training jobs named train-*, and pass only the training role to SageMaker. */
   private grantTrainingLaunch(launcher: XdrFunction): void {
     const jobs = this.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${TRAINING_JOB_PREFIX}*` });
-    launcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:AddTags'], resources: [jobs] }));
     launcher.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.trainingRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
+      new iam.PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:AddTags'], resources: [jobs] }),
+    );
+    launcher.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.trainingRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
     );
     const nagId = nagArn(this, jobs);
     Validations.of(launcher).acknowledge({

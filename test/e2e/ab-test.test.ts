@@ -34,8 +34,13 @@ function flowsOf(data: Pick<LabelledData, 'schema' | 'X'>, rows: readonly number
   });
 }
 
-
-async function call(fn: typeof abTest, routeKey: string, path: string, body?: unknown, params?: Record<string, string>): Promise<{ status: number; body: Json }> {
+async function call(
+  fn: typeof abTest,
+  routeKey: string,
+  path: string,
+  body?: unknown,
+  params?: Record<string, string>,
+): Promise<{ status: number; body: Json }> {
   return invokeHttp<Json>(fn, { method: routeKey.split(' ')[0], path, routeKey, body, pathParameters: params });
 }
 
@@ -54,12 +59,28 @@ describeWithData('A/B test end to end on NSL-KDD', ['nsl_kdd/KDDTrain+_20Percent
     await ingestDataset(ds, { name: train, sourcePath: datasetPath('nsl_kdd/KDDTrain+_20Percent.txt') });
     await ingestDataset(ds, { name: traffic, sourcePath: datasetPath('nsl_kdd/KDDTest+.txt') });
     const model = uniqueId('nsl');
-    const deps = { datasetsTable: stores.tables.datasets, datasetsBucket: stores.buckets.datasets, artefactsBucket: stores.buckets.artefacts, register: registry.registerVersion.bind(registry) };
+    const deps = {
+      datasetsTable: stores.tables.datasets,
+      datasetsBucket: stores.buckets.datasets,
+      artefactsBucket: stores.buckets.artefacts,
+      register: registry.registerVersion.bind(registry),
+    };
     const job = (params: Record<string, number>) =>
-      runTrainingJob(deps, { dataset: train, model, algorithm: 'gbdt', classes: 'kdd-category', seed: 5, author: 'e2e', params, training: { hardExampleMining: false } });
+      runTrainingJob(deps, {
+        dataset: train,
+        model,
+        algorithm: 'gbdt',
+        classes: 'kdd-category',
+        seed: 5,
+        author: 'e2e',
+        params,
+        training: { hardExampleMining: false },
+      });
     const weak = await job({ nRounds: 1, maxDepth: 1, learningRate: 0.3 });
     const strong = await job({ nRounds: 40, maxDepth: 6 });
-    process.stdout.write(`offline macro-F1: weak v${weak.version} ${weak.metrics.macroF1.toFixed(3)}, strong v${strong.version} ${strong.metrics.macroF1.toFixed(3)}\n`);
+    process.stdout.write(
+      `offline macro-F1: weak v${weak.version} ${weak.metrics.macroF1.toFixed(3)}, strong v${strong.version} ${strong.metrics.macroF1.toFixed(3)}\n`,
+    );
     await registry.deploy(model, weak.version, { actor: 'e2e', thresholds: { minMacroF1: 0, maxRecallDrop: 1 } });
 
     // Act: an A/B test routed per flow by a flow id, traffic and feedback from KDDTest+.
@@ -88,7 +109,9 @@ describeWithData('A/B test end to end on NSL-KDD', ['nsl_kdd/KDDTrain+_20Percent
       const res = await call(predict, 'POST /api/ml/predict', '/api/ml/predict', { model, flows });
       expect(res.status).toBe(200);
       const predictions = res.body.predictions as { predictionId: string }[];
-      const fb = await call(feedback, 'POST /api/ml/feedback', '/api/ml/feedback', { feedback: predictions.map((p, k) => ({ predictionId: p.predictionId, label: truth(batch[k]) })) });
+      const fb = await call(feedback, 'POST /api/ml/feedback', '/api/ml/feedback', {
+        feedback: predictions.map((p, k) => ({ predictionId: p.predictionId, label: truth(batch[k]) })),
+      });
       expect(fb.body.accepted).toBe(batch.length);
     }
 
@@ -100,7 +123,9 @@ describeWithData('A/B test end to end on NSL-KDD', ['nsl_kdd/KDDTrain+_20Percent
     process.stdout.write(
       `online accuracy on KDDTest+: champion v${weak.version} ${Number(r.metric_a).toFixed(3)} (n=${String(r.samples_a)}), challenger v${strong.version} ${Number(r.metric_b).toFixed(3)} (n=${String(r.samples_b)}), p=${Number(r.p_value).toExponential(2)}, z-test p=${String((r.zTest as Json).pValue)}, SRM p=${String((r.srm as Json).pValue)}\n`,
     );
-    process.stdout.write(`${String(r.reason)}; median request latency ${String(arms.champion.medianLatencyMs)} / ${String(arms.challenger.medianLatencyMs)} ms\n`);
+    process.stdout.write(
+      `${String(r.reason)}; median request latency ${String(arms.champion.medianLatencyMs)} / ${String(arms.challenger.medianLatencyMs)} ms\n`,
+    );
     expect(r).toMatchObject({ winner: 'challenger', recommendation: 'promote_challenger', statistical_significance: true, practical_significance: true });
     expect(Number(r.samples_a) + Number(r.samples_b)).toBe(2000);
     expect(Number(r.metric_b)).toBeGreaterThan(Number(r.metric_a));

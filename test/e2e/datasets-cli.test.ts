@@ -29,9 +29,24 @@ describe('xdr-ml datasets on a fresh state directory', () => {
     const csv = path.join(home, 'flows.csv');
     writeFileSync(
       csv,
-      ['id,proto,bytes,attack_cat,label', '1,tcp,100,BENIGN,0', '2,udp,250,DoS,1', '3,tcp,oops,DoS,1', '4,tcp,90,PortScan,1', '5,tcp,100,BENIGN,0'].join('\n') + '\n',
+      ['id,proto,bytes,attack_cat,label', '1,tcp,100,BENIGN,0', '2,udp,250,DoS,1', '3,tcp,oops,DoS,1', '4,tcp,90,PortScan,1', '5,tcp,100,BENIGN,0'].join('\n') +
+        '\n',
     );
-    const ingest = await xdr(['datasets', 'ingest', csv, '--name', 'flows', '--format', 'csv', '--label-column', 'attack_cat', '--drop', 'id,label', '--categorical', 'proto']);
+    const ingest = await xdr([
+      'datasets',
+      'ingest',
+      csv,
+      '--name',
+      'flows',
+      '--format',
+      'csv',
+      '--label-column',
+      'attack_cat',
+      '--drop',
+      'id,label',
+      '--categorical',
+      'proto',
+    ]);
     expect(ingest.stderr).toBe('');
     expect(ingest.code).toBe(0);
     expect(ingest.stdout).toContain('created flows@1');

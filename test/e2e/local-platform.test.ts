@@ -37,7 +37,13 @@ describe('local platform over HTTP', () => {
 
   it('lets the CLI join the running embedded cloud', async () => {
     const { stdout } = await run(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), 'status', '--json'], { cwd: ROOT, env });
-    const status = JSON.parse(stdout) as { target: string; embeddedCloudOwner: string; stateDirectory: string; tables: { status: string }[]; buckets: { exists: boolean }[] };
+    const status = JSON.parse(stdout) as {
+      target: string;
+      embeddedCloudOwner: string;
+      stateDirectory: string;
+      tables: { status: string }[];
+      buckets: { exists: boolean }[];
+    };
     expect(status).toMatchObject({ target: 'embedded', embeddedCloudOwner: 'another process', stateDirectory: home });
     expect(status.tables.every((t) => t.status === 'ACTIVE')).toBe(true);
     expect(status.buckets.every((b) => b.exists)).toBe(true);

@@ -55,11 +55,15 @@ describeWithData('model lifecycle on the local platform', ['cicids2017/cic_ids20
   });
 
   it('deploys a newly trained version, follows it within seconds, and rolls back', async () => {
-    const trained = await run(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), 'train', '--dataset', 'cicids2017', '--model', 'general', '--classes', 'taxonomy', '--seed', '7', '--json'], {
-      cwd: home,
-      env,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const trained = await run(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'xdr-ml.js'), 'train', '--dataset', 'cicids2017', '--model', 'general', '--classes', 'taxonomy', '--seed', '7', '--json'],
+      {
+        cwd: home,
+        env,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     const v2 = JSON.parse(trained.stdout) as { model: string; version: number; metrics: { macroF1: number } };
     expect(v2).toMatchObject({ model: 'general', version: 2 });
 
@@ -84,7 +88,10 @@ describeWithData('model lifecycle on the local platform', ['cicids2017/cic_ids20
   it('joins feedback and reports per-version performance', async () => {
     const r = await predict();
     const id = (r.body.predictions as { predictionId: string; label: string }[])[0];
-    const fb = await json(`${platform.url}/api/ml/feedback`, { method: 'POST', body: JSON.stringify({ feedback: [{ predictionId: id.predictionId, label: id.label }] }) });
+    const fb = await json(`${platform.url}/api/ml/feedback`, {
+      method: 'POST',
+      body: JSON.stringify({ feedback: [{ predictionId: id.predictionId, label: id.label }] }),
+    });
     expect(fb).toMatchObject({ status: 201, body: { accepted: 1 } });
     const perf = await json(`${platform.url}/api/ml/models/performance?model=general`);
     const versions = (perf.body.models as { versions: { version: number; requests: number; onlineAccuracy: number | null }[] }[])[0].versions;
@@ -94,7 +101,9 @@ describeWithData('model lifecycle on the local platform', ['cicids2017/cic_ids20
   });
 
   it('keeps models/model_registry.json current and scores a CSV from the CLI', async () => {
-    const exported = JSON.parse(readFileSync(path.join(home, 'models', 'model_registry.json'), 'utf8')) as { models: Record<string, { aliases: Record<string, { version: number }> }> };
+    const exported = JSON.parse(readFileSync(path.join(home, 'models', 'model_registry.json'), 'utf8')) as {
+      models: Record<string, { aliases: Record<string, { version: number }> }>;
+    };
     expect(exported.models.general.aliases.production.version).toBe(1);
     expect(readFileSync(path.join(home, 'change-control', 'audit-log.md'), 'utf8')).toMatch(/model\.rollback/);
 
@@ -103,13 +112,19 @@ describeWithData('model lifecycle on the local platform', ['cicids2017/cic_ids20
     const csv = path.join(home, 'flows.csv');
     writeFileSync(csv, `${columns.join(',')}\n${columns.map((c) => (c === 'Label' ? 'BENIGN' : String(flow[c] ?? ''))).join(',')}\n`);
     const cli = (args: string[]) => run(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), ...args], { cwd: home, env });
-    const scored = JSON.parse((await cli(['predict', '--input', csv, '--json'])).stdout) as { modelVersion: number; predictions: { line: number; label: string }[] };
+    const scored = JSON.parse((await cli(['predict', '--input', csv, '--json'])).stdout) as {
+      modelVersion: number;
+      predictions: { line: number; label: string }[];
+    };
     expect(scored.modelVersion).toBe(1);
     expect(scored.predictions).toHaveLength(1);
     expect(scored.predictions[0].line).toBe(2);
 
     writeFileSync(csv, 'Destination Port,Label\n80,BENIGN\n');
-    await expect(cli(['predict', '--input', csv])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/lacks feature column\(s\) the model needs: Flow Duration/) });
+    await expect(cli(['predict', '--input', csv])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/lacks feature column\(s\) the model needs: Flow Duration/),
+    });
   });
 
   it('answers bad predict input with 400 naming the fields', async () => {

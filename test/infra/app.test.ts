@@ -66,7 +66,11 @@ describe('CDK app', () => {
 
   it('serves exactly the catalogue routes, each with IAM authorisation', () => {
     const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(allRoutes().map(({ route }) => `${route.method} ${route.path}`).sort());
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
+      allRoutes()
+        .map(({ route }) => `${route.method} ${route.path}`)
+        .sort(),
+    );
     for (const r of routes) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
     api.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }) });
   });

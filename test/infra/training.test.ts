@@ -19,7 +19,9 @@ type Resource = { Properties: Record<string, unknown> };
 
 /** Logical id of the Lambda function whose code entry is the given function id (by description). */
 function functionId(t: Template, description: RegExp): string {
-  const fns = Object.entries(t.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter(([, r]) => description.test(String(r.Properties.Description)));
+  const fns = Object.entries(t.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter(([, r]) =>
+    description.test(String(r.Properties.Description)),
+  );
   expect(fns).toHaveLength(1);
   return fns[0][0];
 }
@@ -44,11 +46,13 @@ describe('training stack', () => {
   });
 
   it('has the 24-hour retraining schedule only when auto-retrain is on, enabled and aimed at the launcher', () => {
-    const schedules = (tmpl: Template) => rulesTargeting(tmpl, functionId(tmpl, /^Consumes retraining triggers/)).filter((r) => r.Properties.ScheduleExpression);
+    const schedules = (tmpl: Template) =>
+      rulesTargeting(tmpl, functionId(tmpl, /^Consumes retraining triggers/)).filter((r) => r.Properties.ScheduleExpression);
     expect(schedules(t)).toHaveLength(0);
     const [rule] = schedules(tOn);
     expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(24 hours)', State: 'ENABLED' });
-    const transformer = (rule.Properties.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[])[0].InputTransformer;
+    const transformer = (rule.Properties.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[])[0]
+      .InputTransformer;
     expect(transformer.InputPathsMap).toEqual({ time: '$.time' });
     expect(transformer.InputTemplate).toBe(`{"type":"ScheduledRetrain","model":"${on.config.defaultModel}","scheduledAt":<time>}`);
   });
@@ -80,7 +84,9 @@ describe('training stack', () => {
       JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('sagemaker.amazonaws.com'),
     );
     expect(roles).toHaveLength(1);
-    const statements = (roles[0].Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    const statements = (roles[0].Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[]).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    );
     const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
     const arn = (r: unknown) => JSON.stringify(r).replace(/"/g, '');
     const datasets = off.config.buckets.datasets;
@@ -152,7 +158,9 @@ describe('training stack on AWS Batch (-c trainingBackend=batch)', () => {
     const roles = Object.values(t.findResources('AWS::IAM::Role') as Record<string, Resource>);
     expect(roles.filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('sagemaker.amazonaws.com'))).toHaveLength(0);
     const jobRole = roles.find((r) => String(r.Properties.Description).startsWith('AWS Batch training jobs'));
-    const actions = (jobRole?.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[] }[] } }[]).flatMap((p) => p.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()));
+    const actions = (jobRole?.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[] }[] } }[]).flatMap((p) =>
+      p.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()),
+    );
     expect(actions.every((a) => a.startsWith('s3:'))).toBe(true);
     const execution = roles.find((r) => String(r.Properties.Description).startsWith('Pulls the Mini-XDR ML training image'));
     expect(JSON.stringify(execution?.Properties.Policies)).toContain('ecr:BatchGetImage');
@@ -189,7 +197,11 @@ describe('monitoring stack', () => {
 
   it('alarms on the metric names the code emits', () => {
     for (const name of [METRICS.driftShare, METRICS.onlineAccuracy, METRICS.trainingFailures]) {
-      m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRIC_NAMESPACE, MetricName: name, Dimensions: [{ Name: 'Model', Value: platform.config.defaultModel }] });
+      m.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRIC_NAMESPACE,
+        MetricName: name,
+        Dimensions: [{ Name: 'Model', Value: platform.config.defaultModel }],
+      });
     }
     m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: '5xx' });
     m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: 'Latency', ExtendedStatistic: 'p99' });

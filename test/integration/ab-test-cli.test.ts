@@ -46,7 +46,11 @@ describe('xdr-ml ab-test', () => {
     const a = await uploadTestBundle(stores.buckets.artefacts, model, { rounds: 20 });
     const b = await uploadTestBundle(stores.buckets.artefacts, model, { rounds: 8, seed: 3 });
     const perClass = Object.fromEntries(a.classes.map((c) => [c, { precision: 0.9, recall: 0.9, f1: 0.9, support: 100 }]));
-    for (const [refs, seed] of [[a.refs, 'a'], [b.refs, 'b'], [{ ...a.refs, onnx: { ...a.refs.onnx, sha256: '0'.repeat(64) } }, 'c']] as const) {
+    for (const [refs, seed] of [
+      [a.refs, 'a'],
+      [b.refs, 'b'],
+      [{ ...a.refs, onnx: { ...a.refs.onnx, sha256: '0'.repeat(64) } }, 'c'],
+    ] as const) {
       await registry.registerVersion({ ...registrationInput(model, { seed }), artefacts: refs, classes: a.classes, metrics: { macroF1: 0.9, perClass } });
     }
     await registry.deploy(model, 1, { actor: 'test', thresholds: { minMacroF1: 0.5, maxRecallDrop: 0.05 } });
@@ -57,8 +61,26 @@ describe('xdr-ml ab-test', () => {
     const usage = await xdr(['ab-test', 'create', model, '2', '--split', '2']);
     expect(usage.code).toBe(2);
 
-    const created = await json<{ id: string; experiment: Experiment }>(['ab-test', 'create', model, '2', '--split', '0.25', '--routing-key', 'Source IP', '--min-samples', '100']);
-    expect(created.experiment).toMatchObject({ model, championVersion: 1, challengerVersion: 2, trafficSplit: 0.25, routingKey: 'Source IP', createdBy: 'cli-test' });
+    const created = await json<{ id: string; experiment: Experiment }>([
+      'ab-test',
+      'create',
+      model,
+      '2',
+      '--split',
+      '0.25',
+      '--routing-key',
+      'Source IP',
+      '--min-samples',
+      '100',
+    ]);
+    expect(created.experiment).toMatchObject({
+      model,
+      championVersion: 1,
+      challengerVersion: 2,
+      trafficSplit: 0.25,
+      routingKey: 'Source IP',
+      createdBy: 'cli-test',
+    });
 
     const listed = await json<Experiment[]>(['ab-test', 'list', '--model', model]);
     expect(listed.map((e) => e.id)).toEqual([created.id]);
@@ -71,7 +93,15 @@ describe('xdr-ml ab-test', () => {
     const refused = await xdr(['ab-test', 'stop', created.id, '--promote']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('is not justified: the recommendation is keep_running');
-    const stopped = await json<{ experiment: Experiment; promotion: { move: { version: number } } | null }>(['ab-test', 'stop', created.id, '--promote', '--force', '--reason', 'offline evaluation is enough']);
+    const stopped = await json<{ experiment: Experiment; promotion: { move: { version: number } } | null }>([
+      'ab-test',
+      'stop',
+      created.id,
+      '--promote',
+      '--force',
+      '--reason',
+      'offline evaluation is enough',
+    ]);
     expect(stopped.experiment).toMatchObject({ state: 'stopped', outcome: 'promoted', stoppedBy: 'cli-test' });
     expect(stopped.promotion?.move.version).toBe(2);
     expect((await registry.resolveAlias(model, 'production'))?.version).toBe(2);

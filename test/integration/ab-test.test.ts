@@ -29,8 +29,13 @@ interface Prediction {
   modelVersion?: number;
 }
 
-
-async function call(fn: typeof abTest, routeKey: string, path: string, body?: unknown, params?: Record<string, string>): Promise<{ status: number; body: Json }> {
+async function call(
+  fn: typeof abTest,
+  routeKey: string,
+  path: string,
+  body?: unknown,
+  params?: Record<string, string>,
+): Promise<{ status: number; body: Json }> {
   return invokeHttp<Json>(fn, { method: routeKey.split(' ')[0], path, routeKey, body, pathParameters: params });
 }
 
@@ -54,7 +59,12 @@ describe('A/B tests through the handlers', () => {
     const a = await uploadTestBundle(stores.buckets.artefacts, model, { rounds: 20, seed: 7 });
     const b = await uploadTestBundle(stores.buckets.artefacts, model, { rounds: 5, seed: 11 });
     const register = (refs: typeof a.refs, seed: string) =>
-      registry.registerVersion({ ...registrationInput(model, { seed }), artefacts: refs, classes: a.classes, metrics: { macroF1: 0.9, perClass: Object.fromEntries(a.classes.map((c) => [c, { precision: 0.9, recall: 0.9, f1: 0.9, support: 200 }])) } });
+      registry.registerVersion({
+        ...registrationInput(model, { seed }),
+        artefacts: refs,
+        classes: a.classes,
+        metrics: { macroF1: 0.9, perClass: Object.fromEntries(a.classes.map((c) => [c, { precision: 0.9, recall: 0.9, f1: 0.9, support: 200 }])) },
+      });
     await register(a.refs, 'a');
     await register(b.refs, 'b');
     await register({ ...a.refs, onnx: { ...a.refs.onnx, sha256: 'f'.repeat(64) } }, 'corrupt');
@@ -156,7 +166,12 @@ describe('A/B tests through the handlers', () => {
 
   it('rolls a canary back by itself when the challenger error rate breaches its bound', async () => {
     const model = await lineage('abt-canary');
-    const created = await createTest({ model, challengerVersion: 2, mode: 'canary', canary: { steps: [0.5, 1], maxErrorRate: 0.2, maxLatencyMs: 60_000, stepAfterSamples: 30 } });
+    const created = await createTest({
+      model,
+      challengerVersion: 2,
+      mode: 'canary',
+      canary: { steps: [0.5, 1], maxErrorRate: 0.2, maxLatencyMs: 60_000, stepAfterSamples: 30 },
+    });
     expect(created.status).toBe(201);
     const id = String(created.body.id);
     expect(created.body.experiment).toMatchObject({ mode: 'canary', trafficSplit: 0.5, canary: { stepIndex: 0 } });
@@ -186,7 +201,16 @@ describe('A/B tests through the handlers', () => {
 
   it('steps a healthy canary up after enough labelled samples', async () => {
     const model = await lineage('abt-step');
-    const id = String((await createTest({ model, challengerVersion: 2, mode: 'canary', canary: { steps: [0.5, 1], maxErrorRate: 0.5, maxLatencyMs: 60_000, stepAfterSamples: 20 } })).body.id);
+    const id = String(
+      (
+        await createTest({
+          model,
+          challengerVersion: 2,
+          mode: 'canary',
+          canary: { steps: [0.5, 1], maxErrorRate: 0.5, maxLatencyMs: 60_000, stepAfterSamples: 20 },
+        })
+      ).body.id,
+    );
     const right: { predictionId: string; label: string }[] = [];
     for (let r = 0; right.length < 20 && r < 200; r++) {
       const res = await score({ model, flows: [flow(r)] });

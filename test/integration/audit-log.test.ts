@@ -75,7 +75,12 @@ describe('AuditLog on the embedded DynamoDB', () => {
     await stores.tables.audit.delete({ stream: audit.stream, seq: 5 });
     await stores.tables.audit.delete({ stream: audit.stream, seq: 4 });
 
-    expect(await audit.verify()).toMatchObject({ ok: false, records: 3, firstBadSeq: 4, problem: expect.stringMatching(/truncated: 5 records were appended but only 3 remain/) });
+    expect(await audit.verify()).toMatchObject({
+      ok: false,
+      records: 3,
+      firstBadSeq: 4,
+      problem: expect.stringMatching(/truncated: 5 records were appended but only 3 remain/),
+    });
   });
 
   it('refuses a record without actor, action or subject', async () => {

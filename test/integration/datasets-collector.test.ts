@@ -8,7 +8,6 @@ import { handler } from '../../functions/training-data/handler';
 import { invokeHttp } from '../../local/api-gateway-event';
 import { closeStores, testStores, uniqueId } from '../support/platform';
 
-
 async function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   return invokeHttp(handler, { method: 'POST', path: '/api/ml/training-data', body });
 }
@@ -28,7 +27,13 @@ describe('POST /api/ml/training-data', () => {
     features = Array.from({ length: data.X.rows }, (_, i) => Object.fromEntries(names.map((n, j) => [n, data.X.data[i * data.X.cols + j]])));
   });
 
-  const incident = (i: number, label = 'SSH-Patator') => ({ features: features[i], label, source: 'soc-ticket-17', analyst: 'ana', observedAt: '2026-11-20T10:00:00Z' });
+  const incident = (i: number, label = 'SSH-Patator') => ({
+    features: features[i],
+    label,
+    source: 'soc-ticket-17',
+    analyst: 'ana',
+    observedAt: '2026-11-20T10:00:00Z',
+  });
 
   it('appends batches as new versions that keep every earlier chunk, and counts samples since training', async () => {
     const dataset = uniqueId('collected');
@@ -84,7 +89,12 @@ describe('POST /api/ml/training-data', () => {
     expect(res.status).toBe(400);
     const fields = (res.body.details as { field: string }[]).map((d) => d.field);
     expect(fields).toEqual(
-      expect.arrayContaining(['incidents.1.features.Flow Duration', 'incidents.2.features.Bogus Column', 'incidents.2.features.Flow Duration', 'incidents.3.label']),
+      expect.arrayContaining([
+        'incidents.1.features.Flow Duration',
+        'incidents.2.features.Bogus Column',
+        'incidents.2.features.Flow Duration',
+        'incidents.3.label',
+      ]),
     );
     expect(fields.some((f) => f.startsWith('incidents.0'))).toBe(false);
     expect(await findManifest(ds, { name: dataset })).toBeUndefined();
@@ -103,7 +113,9 @@ describe('POST /api/ml/training-data', () => {
 
   it('concurrent batches each get their own version and no chunk is lost', async () => {
     const dataset = uniqueId('collected-race');
-    const results = await Promise.all([0, 1, 2, 3].map((i) => post({ dataset, schemaFrom: schemaName, incidents: [incident(i, i % 2 ? 'BENIGN' : 'SSH-Patator')] })));
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) => post({ dataset, schemaFrom: schemaName, incidents: [incident(i, i % 2 ? 'BENIGN' : 'SSH-Patator')] })),
+    );
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
     expect(results.map((r) => r.body.version).sort()).toEqual([1, 2, 3, 4]);
     const latest = (await findManifest(ds, { name: dataset })) as DatasetManifest;

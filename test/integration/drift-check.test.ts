@@ -77,7 +77,13 @@ describe('drift check on the embedded cloud', () => {
     const at = (m: number) => new Date(Date.parse('2026-03-01T08:00:00Z') + m * 30_000).toISOString();
     for (let i = 0; i < 200; i++) feedback.push({ model, version, predictionId: `p${i}:0`, predicted: 'x', actual: 'x', correct: i % 20 !== 0, at: at(i) });
     for (let i = 200; i < 300; i++) feedback.push({ model, version, predictionId: `p${i}:0`, predicted: 'x', actual: 'y', correct: i % 3 === 0, at: at(i) });
-    const deps = { telemetry: stores.buckets.telemetry, artefacts: stores.buckets.artefacts, registry, reports: stores.tables.drift, feedback: async () => feedback };
+    const deps = {
+      telemetry: stores.buckets.telemetry,
+      artefacts: stores.buckets.artefacts,
+      registry,
+      reports: stores.tables.drift,
+      feedback: async () => feedback,
+    };
 
     const result = await runDriftCheck(deps, { model, since: at(199), now: new Date('2026-03-01T11:00:00Z') });
 

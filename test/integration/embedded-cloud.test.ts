@@ -133,7 +133,9 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('npm start stopped with %s in the
     const restarted = await startServe(home);
     try {
       const again = JSON.parse(readFileSync(path.join(home, 'cloud.json'), 'utf8')) as { dynamodbEndpoint: string; s3Endpoint: string };
-      const after = createPlatformStores(loadConfig({ XDR_ML_STAGE: 'crash', XDR_ML_DYNAMODB_ENDPOINT: again.dynamodbEndpoint, XDR_ML_S3_ENDPOINT: again.s3Endpoint }));
+      const after = createPlatformStores(
+        loadConfig({ XDR_ML_STAGE: 'crash', XDR_ML_DYNAMODB_ENDPOINT: again.dynamodbEndpoint, XDR_ML_S3_ENDPOINT: again.s3Endpoint }),
+      );
       const items = await after.tables.audit.query({ stream: 'crash' });
       const seqs = new Set(items.map((i) => i.seq));
       expect(ackedItems.filter((i) => !seqs.has(i))).toEqual([]);

@@ -31,7 +31,8 @@ describe('registry concurrency on the embedded DynamoDB', () => {
     const SEED_MOVES = 30;
     let revision: number | undefined;
     for (let i = 0; i < SEED_MOVES; i++) {
-      revision = (await registry.moveAlias(model, 'production', 1 + (i % VERSIONS), { expectedRevision: revision, actor: 'seed', kind: 'deploy' })).move.revision;
+      revision = (await registry.moveAlias(model, 'production', 1 + (i % VERSIONS), { expectedRevision: revision, actor: 'seed', kind: 'deploy' })).move
+        .revision;
     }
     const auditBefore = (await audit.records()).length;
 

@@ -5,13 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AuditLog } from '../../core/audit/audit-log';
 import { ConflictError, InvalidInputError, UnknownResourceError, UnprocessableError } from '../../core/errors';
-import {
-  MODEL_ALIAS_CHANGED,
-  ModelRegistry,
-  deploy_enhanced_model,
-  rollback_model,
-  writeRegistryExport,
-} from '../../core/registry/model-registry';
+import { MODEL_ALIAS_CHANGED, ModelRegistry, deploy_enhanced_model, rollback_model, writeRegistryExport } from '../../core/registry/model-registry';
 import { registrationInput } from '../../core/registry/testing/fixtures';
 import { InProcessEventBus } from '../../local/event-bus';
 import { closeStores, testStores, uniqueId } from '../support/platform';
@@ -92,7 +86,12 @@ describe('ModelRegistry on the embedded DynamoDB', () => {
     const refused = await registry.deploy(model, 3, { actor: 'bob', thresholds }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ConflictError);
     expect((refused as ConflictError).message).toMatch(/promotion gate refused version 3 .*recall of Brute Force drops 0.150/);
-    expect((refused as ConflictError).details).toMatchObject({ checks: [{ name: 'min-macro-f1', passed: true }, { name: 'max-recall-drop', passed: false }] });
+    expect((refused as ConflictError).details).toMatchObject({
+      checks: [
+        { name: 'min-macro-f1', passed: true },
+        { name: 'max-recall-drop', passed: false },
+      ],
+    });
     await expect(registry.deploy(model, 4, { actor: 'bob', thresholds })).rejects.toThrow(/macro-F1 0.700 < minimum 0.800/);
     await expect(registry.deploy(model, 3, { actor: 'bob', force: true, thresholds })).rejects.toThrow(InvalidInputError);
     await expect(registry.deploy(model, 3, { actor: 'bob', force: true, reason: '   ', thresholds })).rejects.toThrow(/^reason: /);
@@ -124,12 +123,34 @@ describe('ModelRegistry on the embedded DynamoDB', () => {
 
     const moves = events.published.filter((e) => e.detailType === MODEL_ALIAS_CHANGED).map((e) => e.detail);
     expect(moves).toHaveLength(6);
-    expect(moves[3]).toEqual({ model, alias: 'production', fromVersion: 3, toVersion: 2, revision: 4, kind: 'rollback', actor: 'carol', reason: 'too many missed brute force' });
+    expect(moves[3]).toEqual({
+      model,
+      alias: 'production',
+      fromVersion: 3,
+      toVersion: 2,
+      revision: 4,
+      kind: 'rollback',
+      actor: 'carol',
+      reason: 'too many missed brute force',
+    });
 
     const actions = (await audit.records()).map((r) => r.action).filter((a) => a !== 'model.register');
-    expect(actions).toEqual(['model.deploy', 'model.deploy', 'model.deploy.refused', 'model.deploy.refused', 'model.deploy', 'model.rollback', 'model.rollback', 'model.rollback']);
+    expect(actions).toEqual([
+      'model.deploy',
+      'model.deploy',
+      'model.deploy.refused',
+      'model.deploy.refused',
+      'model.deploy',
+      'model.rollback',
+      'model.rollback',
+      'model.rollback',
+    ]);
     const forcedRecord = (await audit.records()).find((r) => r.action === 'model.deploy' && r.after && (r.after as { version: number }).version === 3);
-    expect(forcedRecord).toMatchObject({ actor: 'bob', reason: 'brute-force campaign over, need the DDoS gains', parameters: { forced: true, gate: { passed: false } } });
+    expect(forcedRecord).toMatchObject({
+      actor: 'bob',
+      reason: 'brute-force campaign over, need the DDoS gains',
+      parameters: { forced: true, gate: { passed: false } },
+    });
     expect((await audit.verify()).ok).toBe(true);
   });
 

@@ -31,9 +31,15 @@ describe('Batch backend contract on the embedded S3', () => {
     const rnd = new SeededRandom(8);
     const labels = ['BENIGN', 'DoS Hulk', 'PortScan'];
     const lines = ['proto,rate,count,Label'];
-    for (let i = 0; i < 300; i++) lines.push(`${rnd.next() < 0.5 ? 'tcp' : 'udp'},${((i % 3) * 5 + rnd.next() * 4).toFixed(3)},${(i % 3) * 10 + Math.floor(rnd.next() * 8)},${labels[i % 3]}`);
+    for (let i = 0; i < 300; i++)
+      lines.push(
+        `${rnd.next() < 0.5 ? 'tcp' : 'udp'},${((i % 3) * 5 + rnd.next() * 4).toFixed(3)},${(i % 3) * 10 + Math.floor(rnd.next() * 8)},${labels[i % 3]}`,
+      );
     writeFileSync(path.join(tmp, 'toy.csv'), lines.join('\n'));
-    await ingestDataset({ objects: stores.buckets.datasets, manifests: stores.tables.datasets }, { name: dataset, sourcePath: path.join(tmp, 'toy.csv'), format: 'csv', labelColumn: 'Label', categorical: ['proto'], chunkRows: 120 });
+    await ingestDataset(
+      { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
+      { name: dataset, sourcePath: path.join(tmp, 'toy.csv'), format: 'csv', labelColumn: 'Label', categorical: ['proto'], chunkRows: 120 },
+    );
 
     // The launcher records the job; a backend captures the spec as Batch would receive it.
     let submitted: TrainingJobSpec | undefined;
@@ -46,8 +52,22 @@ describe('Batch backend contract on the embedded S3', () => {
     });
     const started = await launcher.handle({ type: 'ManualRetrain', model, requestId: 'b1', actor: 'bob' });
     expect(started.outcome).toBe('started');
-    expect(submitted?.hyperparameters).toEqual(buildJobSpec(submitted!.jobId, model, submitted!.dataset, { dataset, algorithm: 'gbdt', classes: 'fine', seed: 2, params: { nRounds: '8' } }, undefined, 'bob').hyperparameters);
-    const request = submitJobRequest(submitted!, { jobQueue: 'q', jobDefinition: 'd', datasetsBucket: config.buckets.datasets, artefactsBucket: config.buckets.artefacts });
+    expect(submitted?.hyperparameters).toEqual(
+      buildJobSpec(
+        submitted!.jobId,
+        model,
+        submitted!.dataset,
+        { dataset, algorithm: 'gbdt', classes: 'fine', seed: 2, params: { nRounds: '8' } },
+        undefined,
+        'bob',
+      ).hyperparameters,
+    );
+    const request = submitJobRequest(submitted!, {
+      jobQueue: 'q',
+      jobDefinition: 'd',
+      datasetsBucket: config.buckets.datasets,
+      artefactsBucket: config.buckets.artefacts,
+    });
     const containerEnv = Object.fromEntries((request.containerOverrides?.environment ?? []).map((e) => [e.name!, e.value!]));
 
     // The container, as Batch runs it (the embedded S3 endpoint comes from this test's environment).

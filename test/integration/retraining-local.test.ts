@@ -37,7 +37,10 @@ describe('retraining with the local backend (embedded cloud)', () => {
     const model = uniqueId('m').toLowerCase();
     const csv = path.join(home, 'toy.csv');
     writeFileSync(csv, toyCsv(450, 3));
-    await ingestDataset({ objects: stores.buckets.datasets, manifests: stores.tables.datasets }, { name: dataset, sourcePath: csv, format: 'csv', labelColumn: 'Label', categorical: ['proto'], chunkRows: 200 });
+    await ingestDataset(
+      { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
+      { name: dataset, sourcePath: csv, format: 'csv', labelColumn: 'Label', categorical: ['proto'], chunkRows: 200 },
+    );
     const audit = new AuditLog({ table: stores.tables.audit, stream: uniqueId('audit') });
     const events = new InProcessEventBus();
     const registry = new ModelRegistry({ table: stores.tables.registry, audit, events });

@@ -36,7 +36,10 @@ describe('retraining loop on the local platform wiring', () => {
       csv.push(`${r.proto},${r.rate.toFixed(3)},${r.count},${LABELS[i % 3]}`);
     }
     writeFileSync(path.join(home, 'toy.csv'), csv.join('\n'));
-    await ingestDataset({ objects: stores.buckets.datasets, manifests: stores.tables.datasets }, { name: dataset, sourcePath: path.join(home, 'toy.csv'), format: 'csv', labelColumn: 'Label', categorical: ['proto'] });
+    await ingestDataset(
+      { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
+      { name: dataset, sourcePath: path.join(home, 'toy.csv'), format: 'csv', labelColumn: 'Label', categorical: ['proto'] },
+    );
     const base = testConfig();
     const config = { ...base, defaultModel: model, training: { ...base.training, cooldownHours: 0 } };
     const local = composeLocalPlatform({
@@ -50,7 +53,9 @@ describe('retraining loop on the local platform wiring', () => {
     const { registry, audit } = platform;
     try {
       // v1 by a manual retrain.
-      expect((await platform.retraining.launcher.handle({ type: 'ManualRetrain', model, requestId: 'first', actor: 'alice', reason: 'initial model' })).outcome).toBe('started');
+      expect(
+        (await platform.retraining.launcher.handle({ type: 'ManualRetrain', model, requestId: 'first', actor: 'alice', reason: 'initial model' })).outcome,
+      ).toBe('started');
       await local.whenIdle();
       expect(await registry.resolveAlias(model, 'production')).toMatchObject({ version: 1 });
 

@@ -54,12 +54,20 @@ describe('retraining on the embedded cloud', () => {
     const launcher = new RetrainLauncher({
       jobs: stores.tables.jobs,
       backend,
-      resolveDataset: async (name, version) => ({ name, version: version ?? 3, chunkPrefix: `datasets/${name}/`, manifestKey: `manifests/${name}/v${version ?? 3}.json` }),
+      resolveDataset: async (name, version) => ({
+        name,
+        version: version ?? 3,
+        chunkPrefix: `datasets/${name}/`,
+        manifestKey: `manifests/${name}/v${version ?? 3}.json`,
+      }),
       productionVersion: async (m) => (await registry.resolveAlias(m, 'production'))?.version,
       audit,
       events,
       clock,
-      config: { cooldownMs: options.cooldownMs ?? 6 * HOUR, training: { dataset: 'nsl-kdd', algorithm: 'gbdt', classes: 'taxonomy', seed: 42, params: { nRounds: '50' } } },
+      config: {
+        cooldownMs: options.cooldownMs ?? 6 * HOUR,
+        training: { dataset: 'nsl-kdd', algorithm: 'gbdt', classes: 'taxonomy', seed: 42, params: { nRounds: '50' } },
+      },
     });
     const outputs = new Map<string, Map<string, Uint8Array>>();
     const completion = new CompletionHandler({
@@ -94,7 +102,16 @@ describe('retraining on the embedded cloud', () => {
     expect(jobs[0]).toMatchObject({ model, trigger: 'DriftDetected', state: 'InProgress', backend: 'recording', backendJobId: `bk-${jobs[0].jobId}` });
     expect(jobs[0].reason).toMatch(/drift detected.*60% of features/);
     const started = backend.started[0];
-    expect(started.hyperparameters).toMatchObject({ model, algorithm: 'gbdt', classes: 'taxonomy', seed: '42', dataset: 'nsl-kdd', dataset_version: '3', job_id: jobs[0].jobId, 'param.nRounds': '50' });
+    expect(started.hyperparameters).toMatchObject({
+      model,
+      algorithm: 'gbdt',
+      classes: 'taxonomy',
+      seed: '42',
+      dataset: 'nsl-kdd',
+      dataset_version: '3',
+      job_id: jobs[0].jobId,
+      'param.nRounds': '50',
+    });
     // A later redelivery names the job the first copy started.
     const again = await launcher.handle(drift(model));
     expect(again).toMatchObject({ outcome: 'duplicate', jobId: jobs[0].jobId, firstOutcome: 'started' });
@@ -226,7 +243,10 @@ describe('retraining on the embedded cloud', () => {
       backend: new RecordingBackend(),
       resolveDataset: async (name) => ({ name, version: 1, chunkPrefix: `datasets/${name}/`, manifestKey: `manifests/${name}/v1.json` }),
       clock,
-      config: { training: { dataset: 'd', algorithm: 'gbdt', classes: 'fine', seed: 1 }, scheduleEnabled: (m) => autoRetrainEnabled(stores.tables.jobs, true, m) },
+      config: {
+        training: { dataset: 'd', algorithm: 'gbdt', classes: 'fine', seed: 1 },
+        scheduleEnabled: (m) => autoRetrainEnabled(stores.tables.jobs, true, m),
+      },
     });
     await setAutoRetrain(stores.tables.jobs, false, 'alice', clock(), model);
     expect(await guarded.handle({ type: 'ScheduledRetrain', model, scheduledAt: '2026-03-01T10:00:00Z' })).toMatchObject({ outcome: 'disabled' });
@@ -236,11 +256,20 @@ describe('retraining on the embedded cloud', () => {
     outputs.set('o', buildTestJobOutput(model, { jobId }).files);
     await completion.handle({ jobId, state: 'Completed', outputLocation: 'o' });
 
-    const registry = new ModelRegistry({ table: stores.tables.registry, audit: new AuditLog({ table: stores.tables.audit, stream: uniqueId('a') }), events: new InProcessEventBus() });
-    const status = await retrainingStatus({ jobs: stores.tables.jobs, registry }, { models: [model], autoRetrain: { enabled: true, schedule: 'rate(24 hours)' }, now: clock() });
+    const registry = new ModelRegistry({
+      table: stores.tables.registry,
+      audit: new AuditLog({ table: stores.tables.audit, stream: uniqueId('a') }),
+      events: new InProcessEventBus(),
+    });
+    const status = await retrainingStatus(
+      { jobs: stores.tables.jobs, registry },
+      { models: [model], autoRetrain: { enabled: true, schedule: 'rate(24 hours)' }, now: clock() },
+    );
 
     expect(status.models[0]).toMatchObject({ model, production: 1, challenger: null });
-    expect(status.models[0].jobs).toEqual([expect.objectContaining({ jobId, trigger: 'ScheduledRetrain', state: 'Completed', registeredVersion: 1, durationSeconds: 0 })]);
+    expect(status.models[0].jobs).toEqual([
+      expect.objectContaining({ jobId, trigger: 'ScheduledRetrain', state: 'Completed', registeredVersion: 1, durationSeconds: 0 }),
+    ]);
     expect(status.autoRetrain).toEqual({ deployEnabled: true, enabled: true, schedule: 'rate(24 hours)', nextScheduledRun: '2026-03-02T10:00:00.000Z' });
   });
 });

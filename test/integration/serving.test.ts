@@ -27,7 +27,13 @@ describe('ModelServer on the embedded cloud', () => {
     const v3 = await uploadTestBundle(stores.buckets.artefacts, model, { rounds: 30 });
     versions.set(1, { model, version: 1, algorithm: 'gbdt', classes: v1.classes, artefacts: v1.refs });
     // v2's registry entry names an onnx sha256 that the stored bytes do not have (corrupt/replaced).
-    versions.set(2, { model, version: 2, algorithm: 'gbdt', classes: v1.classes, artefacts: { ...v1.refs, onnx: { ...v1.refs.onnx, sha256: 'f'.repeat(64) } } });
+    versions.set(2, {
+      model,
+      version: 2,
+      algorithm: 'gbdt',
+      classes: v1.classes,
+      artefacts: { ...v1.refs, onnx: { ...v1.refs.onnx, sha256: 'f'.repeat(64) } },
+    });
     versions.set(3, { model, version: 3, algorithm: 'gbdt', classes: v3.classes, artefacts: v3.refs });
   });
 

@@ -19,15 +19,25 @@ describe('a training job killed after uploading its artefacts', () => {
   it('leaves no version that refers to them', async () => {
     const dataset = uniqueId('fault-ds');
     const model = uniqueId('fault');
-    await synthesizeDataset({ objects: stores.buckets.datasets, manifests: stores.tables.datasets }, { name: dataset, scenarios: ['benign', 'port-scan', 'syn-flood'], rows: 600, seed: 5 });
-
-    const died = await run(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), 'test/support/train-then-die.ts', dataset, model], { cwd: ROOT, env: process.env }).catch(
-      (e: { signal?: string; stdout?: string }) => e,
+    await synthesizeDataset(
+      { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
+      { name: dataset, scenarios: ['benign', 'port-scan', 'syn-flood'], rows: 600, seed: 5 },
     );
+
+    const died = await run(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), 'test/support/train-then-die.ts', dataset, model], {
+      cwd: ROOT,
+      env: process.env,
+    }).catch((e: { signal?: string; stdout?: string }) => e);
     expect(died).toMatchObject({ signal: 'SIGKILL', stdout: expect.stringContaining('artefacts uploaded') });
 
     const uploaded = await stores.buckets.artefacts.list(`models/${model}/`);
-    expect(uploaded.map((k) => path.basename(k)).sort()).toEqual(['explanations.json', 'model.json', 'model.onnx', 'reference_profile.json', 'training_summary.json']);
+    expect(uploaded.map((k) => path.basename(k)).sort()).toEqual([
+      'explanations.json',
+      'model.json',
+      'model.onnx',
+      'reference_profile.json',
+      'training_summary.json',
+    ]);
     const registry = new ModelRegistry({ table: stores.tables.registry, audit: new AuditLog({ table: stores.tables.audit }), events: new InProcessEventBus() });
     expect(await registry.listVersions(model)).toEqual([]);
     expect(await registry.resolveAlias(model, 'production')).toBeUndefined();

@@ -9,7 +9,16 @@ import { MemoryItemTable, MemoryObjectStore } from '../../core/datasets/testing/
 import { predictProbaFromDocument, type GbdtModelDocument } from '../../core/learners/gbdt';
 import { buildOnnxFeeds } from '../../core/onnx/session-feeds';
 import type { RawRow } from '../../core/onnx';
-import { evaluateModel, loadDataset, loadManifest, runTrainingJob, type ClassSpace, type RegisterVersionInput, type TrainingJobOptions, type TrainingJobResult } from '../../core/pipeline';
+import {
+  evaluateModel,
+  loadDataset,
+  loadManifest,
+  runTrainingJob,
+  type ClassSpace,
+  type RegisterVersionInput,
+  type TrainingJobOptions,
+  type TrainingJobResult,
+} from '../../core/pipeline';
 import { datasetPath } from '../support/datasets';
 
 const { abs, max } = Math;
@@ -137,7 +146,16 @@ export async function runQualityTask(
         return { version: registered.length };
       },
     },
-    { dataset: `${task.name}-train`, model: `quality-${task.name}`, algorithm: 'gbdt', classes: task.classes, seed, params, author: 'quality-test', training: { testFraction: task.testFraction, ...training } },
+    {
+      dataset: `${task.name}-train`,
+      model: `quality-${task.name}`,
+      algorithm: 'gbdt',
+      classes: task.classes,
+      seed,
+      params,
+      author: 'quality-test',
+      training: { testFraction: task.testFraction, ...training },
+    },
   );
   const trainSeconds = (performance.now() - t0) / 1000;
   const refs: BundleRefs = job.artefacts;

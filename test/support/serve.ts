@@ -22,7 +22,11 @@ export function isolatedEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS
 
 export async function startServe(env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ServedPlatform> {
   // Runs in its state directory: local exports (models/, change-control/) land there, not in the checkout.
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), 'serve'], { cwd: env.XDR_ML_HOME ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), 'serve'], {
+    cwd: env.XDR_ML_HOME ?? ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start in ${timeoutMs} ms: ${out}`)), timeoutMs);

@@ -252,15 +252,18 @@ function applyEvent(sources: Map<string, SourceStats>, event: Record<string, unk
  * 5. `<proto>-login-attempt` — a few failed logins (1 … N-1), no success;
  * 6. `scanner` — connected without any login attempt.
  */
-export function cowrieLabel(s: {
-  loginFailures: number;
-  loginSuccesses: number;
-  commands: number;
-  downloads: number;
-  failedDownloads: number;
-  forwardRequests: number;
-  protocol: string;
-}, bruteForceMinFailures = 5): string {
+export function cowrieLabel(
+  s: {
+    loginFailures: number;
+    loginSuccesses: number;
+    commands: number;
+    downloads: number;
+    failedDownloads: number;
+    forwardRequests: number;
+    protocol: string;
+  },
+  bruteForceMinFailures = 5,
+): string {
   const proto = s.protocol === '' ? 'ssh' : s.protocol;
   if (s.loginSuccesses > 0 && s.commands + s.downloads + s.failedDownloads > 0) return `${proto}-intrusion`;
   if (s.forwardRequests > 0) return `${proto}-tunnel-abuse`;

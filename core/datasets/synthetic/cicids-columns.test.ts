@@ -15,8 +15,13 @@ describe('CICIDS2017 canonical columns', () => {
 
 describeWithData('CICIDS2017 canonical columns vs the official header', ['cicids2017/cic_ids2017_multiclass.csv.gz'], () => {
   it('equals the trimmed header of the official file minus Fwd Header Length.1 and Label', () => {
-    const text = gunzipSync(readFileSync(datasetPath('cicids2017/cic_ids2017_multiclass.csv.gz'))).subarray(0, 4096).toString('utf8');
-    const header = text.slice(0, text.indexOf('\n')).split(',').map((c) => c.trim());
+    const text = gunzipSync(readFileSync(datasetPath('cicids2017/cic_ids2017_multiclass.csv.gz')))
+      .subarray(0, 4096)
+      .toString('utf8');
+    const header = text
+      .slice(0, text.indexOf('\n'))
+      .split(',')
+      .map((c) => c.trim());
     expect(header.filter((c) => c !== CICIDS2017_DUPLICATE_COLUMN && c !== CICIDS2017_LABEL_COLUMN)).toEqual([...CICIDS2017_FEATURE_COLUMNS]);
   });
 });

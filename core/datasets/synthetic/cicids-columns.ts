@@ -93,6 +93,4 @@ export const CICIDS2017_LABEL_COLUMN = 'Label';
 export const CICIDS2017_DUPLICATE_COLUMN = 'Fwd Header Length.1';
 
 /** Index of each canonical column, by name. */
-export const CICIDS2017_COLUMN_INDEX: ReadonlyMap<string, number> = new Map(
-  CICIDS2017_FEATURE_COLUMNS.map((name, i) => [name, i]),
-);
+export const CICIDS2017_COLUMN_INDEX: ReadonlyMap<string, number> = new Map(CICIDS2017_FEATURE_COLUMNS.map((name, i) => [name, i]));

@@ -107,7 +107,9 @@ describe('fitScenario', () => {
 describeWithData('fitScenario on real CICIDS2017 flows', ['cicids2017/cic_ids2017_multiclass.csv.gz'], () => {
   const byLabel = new Map<string, Record<string, number>[]>();
   beforeAll(() => {
-    const lines = gunzipSync(readFileSync(datasetPath('cicids2017/cic_ids2017_multiclass.csv.gz'))).toString('utf8').split('\n');
+    const lines = gunzipSync(readFileSync(datasetPath('cicids2017/cic_ids2017_multiclass.csv.gz')))
+      .toString('utf8')
+      .split('\n');
     const header = lines[0].split(',').map((c) => c.trim());
     const label = header.indexOf('Label');
     for (const line of lines.slice(1)) {

@@ -159,11 +159,7 @@ function refit(base: Distribution, e: Estimate): Distribution {
  * @example
  * const fitted = fitScenario(loadScenarioFile('datasets/scenarios/ssh-brute-force.json'), mySshPatatorRows);
  */
-export function fitScenario(
-  scenario: ScenarioDefinition,
-  rows: Iterable<Record<string, number>>,
-  options: FitScenarioOptions = {},
-): ScenarioDefinition {
+export function fitScenario(scenario: ScenarioDefinition, rows: Iterable<Record<string, number>>, options: FitScenarioOptions = {}): ScenarioDefinition {
   const port = new Moments();
   const fwdPackets = new Moments();
   const bwdPackets = new Moments();

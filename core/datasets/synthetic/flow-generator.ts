@@ -10,8 +10,7 @@ export type Sampler = (rng: SeededRandom) => number;
 
 /** Compiles a distribution into a sampler (no allocation per draw). */
 export function compileDistribution(d: Distribution): Sampler {
-  const clamp = (lo: number | undefined, hi: number | undefined, x: number): number =>
-    lo !== undefined && x < lo ? lo : hi !== undefined && x > hi ? hi : x;
+  const clamp = (lo: number | undefined, hi: number | undefined, x: number): number => (lo !== undefined && x < lo ? lo : hi !== undefined && x > hi ? hi : x);
   switch (d.type) {
     case 'constant':
       return () => d.value;

@@ -40,7 +40,13 @@ describe('synthesizeDataset', () => {
     const s = stores();
     await synthesizeDataset(s, { name: 'base', scenarios: ['ssh-brute-force'], rows: 200, seed: 1 });
     // ftp-brute-force has no FTP-Patator rows in "base", but SSH-Patator shares its class (Brute Force).
-    const fitted = await synthesizeDataset(s, { name: 'fitted', scenarios: ['ssh-brute-force', 'ftp-brute-force', 'port-scan'], rows: 30, seed: 2, fit: { name: 'base' } });
+    const fitted = await synthesizeDataset(s, {
+      name: 'fitted',
+      scenarios: ['ssh-brute-force', 'ftp-brute-force', 'port-scan'],
+      rows: 30,
+      seed: 2,
+      fit: { name: 'base' },
+    });
     expect(fitted.fits).toEqual([
       { scenario: 'ssh-brute-force', rows: 200, matchedBy: 'fine' },
       { scenario: 'ftp-brute-force', rows: 200, matchedBy: 'class' },
@@ -53,9 +59,13 @@ describe('synthesizeDataset', () => {
 
   it('refuses an unknown fit dataset or version, and unknown scenarios', async () => {
     const s = stores();
-    await expect(synthesizeDataset(s, { name: 'x', scenarios: ['port-scan'], rows: 5, seed: 1, fit: { name: 'nope' } })).rejects.toThrow(/fit dataset "nope" does not exist/);
+    await expect(synthesizeDataset(s, { name: 'x', scenarios: ['port-scan'], rows: 5, seed: 1, fit: { name: 'nope' } })).rejects.toThrow(
+      /fit dataset "nope" does not exist/,
+    );
     await synthesizeDataset(s, { name: 'base', scenarios: ['port-scan'], rows: 5, seed: 1 });
-    await expect(synthesizeDataset(s, { name: 'x', scenarios: ['port-scan'], rows: 5, seed: 1, fit: { name: 'base', version: 2 } })).rejects.toThrow(/version 2/);
+    await expect(synthesizeDataset(s, { name: 'x', scenarios: ['port-scan'], rows: 5, seed: 1, fit: { name: 'base', version: 2 } })).rejects.toThrow(
+      /version 2/,
+    );
     await expect(synthesizeDataset(s, { name: 'x', scenarios: ['no-such-scenario'], rows: 5, seed: 1 })).rejects.toBeInstanceOf(ScenarioError);
     expect(await findManifest(s, { name: 'x' })).toBeUndefined();
   });

@@ -4,6 +4,7 @@
 // version through ingestDataset's sourceIdentity.
 import { createHash } from 'node:crypto';
 import { asManifest, ingestDataset, type DatasetManifest, type IngestResult, type IngestStores } from '../ingest';
+import { DATASET_NAME_PATTERN } from '../../names';
 import { IngestError } from '../errors';
 import { decodeChunk } from '../parquet-chunk';
 import { hasMapping, loadTaxonomy, mapLabel, type Taxonomy } from '../taxonomy';
@@ -23,7 +24,7 @@ export interface DatasetRef {
 /** Parses `name` or `name@version` (version a positive integer). */
 export function parseDatasetRef(text: string): DatasetRef {
   const m = /^([^@\s]+)(?:@(\d+))?$/.exec(text.trim());
-  if (m === null || (m[2] !== undefined && Number(m[2]) < 1)) {
+  if (m === null || !DATASET_NAME_PATTERN.test(m[1]) || (m[2] !== undefined && Number(m[2]) < 1)) {
     throw new IngestError(`invalid dataset reference "${text}" (expected <name> or <name>@<version>)`);
   }
   return m[2] === undefined ? { name: m[1] } : { name: m[1], version: Number(m[2]) };

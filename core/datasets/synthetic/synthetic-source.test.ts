@@ -32,7 +32,10 @@ function violations(r: ParsedRow): string[] {
   const bwdBytes = v(r, 'Total Length of Bwd Packets');
   const dur = v(r, 'Flow Duration');
   const secs = dur / 1e6;
-  check(r.values.every((x) => typeof x === 'number' && Number.isFinite(x)), 'all values finite');
+  check(
+    r.values.every((x) => typeof x === 'number' && Number.isFinite(x)),
+    'all values finite',
+  );
   check(fwd >= 1 && n >= 2 && dur >= 1, 'at least 2 packets and 1 µs');
   check(close(v(r, 'Flow Bytes/s'), (fwdBytes + bwdBytes) / secs), 'Flow Bytes/s = bytes / duration');
   check(close(v(r, 'Flow Packets/s'), n / secs), 'Flow Packets/s');
@@ -42,9 +45,15 @@ function violations(r: ParsedRow): string[] {
   check(close(v(r, 'Bwd Packet Length Mean') * bwd, bwdBytes), 'bwd mean × count = bwd total');
   check(close(v(r, 'Packet Length Mean') * n, fwdBytes + bwdBytes), 'mean × packets = total bytes');
   check(close(v(r, 'Average Packet Size'), v(r, 'Packet Length Mean')), 'Average Packet Size');
-  check(v(r, 'Fwd Packet Length Min') <= v(r, 'Fwd Packet Length Mean') + 1e-9 && v(r, 'Fwd Packet Length Mean') <= v(r, 'Fwd Packet Length Max') + 1e-9, 'fwd min ≤ mean ≤ max');
+  check(
+    v(r, 'Fwd Packet Length Min') <= v(r, 'Fwd Packet Length Mean') + 1e-9 && v(r, 'Fwd Packet Length Mean') <= v(r, 'Fwd Packet Length Max') + 1e-9,
+    'fwd min ≤ mean ≤ max',
+  );
   if (bwd > 0) {
-    check(v(r, 'Bwd Packet Length Min') <= v(r, 'Bwd Packet Length Mean') + 1e-9 && v(r, 'Bwd Packet Length Mean') <= v(r, 'Bwd Packet Length Max') + 1e-9, 'bwd min ≤ mean ≤ max');
+    check(
+      v(r, 'Bwd Packet Length Min') <= v(r, 'Bwd Packet Length Mean') + 1e-9 && v(r, 'Bwd Packet Length Mean') <= v(r, 'Bwd Packet Length Max') + 1e-9,
+      'bwd min ≤ mean ≤ max',
+    );
   }
   const maxAll = bwd > 0 ? Math.max(v(r, 'Fwd Packet Length Max'), v(r, 'Bwd Packet Length Max')) : v(r, 'Fwd Packet Length Max');
   const minAll = bwd > 0 ? Math.min(v(r, 'Fwd Packet Length Min'), v(r, 'Bwd Packet Length Min')) : v(r, 'Fwd Packet Length Min');
@@ -62,10 +71,13 @@ function violations(r: ParsedRow): string[] {
   check(bwd < 2 || close(v(r, 'Bwd IAT Mean') * (bwd - 1), v(r, 'Bwd IAT Total')), 'Bwd IAT Mean × gaps = Bwd IAT Total');
   check(v(r, 'Subflow Fwd Packets') === fwd && v(r, 'Subflow Bwd Packets') === bwd, 'subflow packets');
   check(v(r, 'Subflow Fwd Bytes') === fwdBytes && v(r, 'Subflow Bwd Bytes') === bwdBytes, 'subflow bytes');
-  check(close(v(r, 'Avg Fwd Segment Size'), v(r, 'Fwd Packet Length Mean')) && close(v(r, 'Avg Bwd Segment Size'), v(r, 'Bwd Packet Length Mean')), 'segment sizes');
+  check(
+    close(v(r, 'Avg Fwd Segment Size'), v(r, 'Fwd Packet Length Mean')) && close(v(r, 'Avg Bwd Segment Size'), v(r, 'Bwd Packet Length Mean')),
+    'segment sizes',
+  );
   check(v(r, 'Fwd Header Length') === fwd * v(r, 'min_seg_size_forward') && v(r, 'Bwd Header Length') === bwd * v(r, 'min_seg_size_forward'), 'header lengths');
   check(v(r, 'Down/Up Ratio') === Math.floor(bwd / fwd), 'Down/Up Ratio');
-  check(v(r, 'act_data_pkt_fwd') <= fwd && (v(r, 'act_data_pkt_fwd') > 0) === (fwdBytes > 0), 'act_data_pkt_fwd');
+  check(v(r, 'act_data_pkt_fwd') <= fwd && v(r, 'act_data_pkt_fwd') > 0 === fwdBytes > 0, 'act_data_pkt_fwd');
   check(v(r, 'PSH Flag Count') === v(r, 'Fwd PSH Flags') + v(r, 'Bwd PSH Flags'), 'PSH = fwd + bwd PSH');
   check(v(r, 'URG Flag Count') === v(r, 'Fwd URG Flags') + v(r, 'Bwd URG Flags'), 'URG = fwd + bwd URG');
   for (const f of ['FIN Flag Count', 'SYN Flag Count', 'RST Flag Count', 'ACK Flag Count'] as const) check(v(r, f) <= n, `${f} ≤ packets`);
@@ -149,7 +161,13 @@ describe('synthetic source', () => {
     for (const o of others('syn-flood')) expect(mean('syn-flood', 'SYN Flag Count')).toBeGreaterThan(10 * mean(o, 'SYN Flag Count'));
     expect(mean('syn-flood', 'Total Length of Fwd Packets')).toBe(0);
     // service ports of the brute-force and web scenarios
-    for (const [name, port] of [['ssh-brute-force', 22], ['ftp-brute-force', 21], ['http-flood', 80], ['web-injection', 80], ['syn-flood', 80]] as const) {
+    for (const [name, port] of [
+      ['ssh-brute-force', 22],
+      ['ftp-brute-force', 21],
+      ['http-flood', 80],
+      ['web-injection', 80],
+      ['syn-flood', 80],
+    ] as const) {
       expect((byName.get(name) ?? []).every((r) => v(r, 'Destination Port') === port)).toBe(true);
     }
     // exfiltration: longest flows, mostly outbound bytes
@@ -173,7 +191,10 @@ describe('synthetic source', () => {
     byName.delete('benign');
     for (const [name, rows] of byName) {
       const train = rows.slice(0, per / 2).map(feats);
-      centroids.set(name, train[0].map((_, j) => train.reduce((a, f) => a + f[j], 0) / train.length));
+      centroids.set(
+        name,
+        train[0].map((_, j) => train.reduce((a, f) => a + f[j], 0) / train.length),
+      );
     }
     let correct = 0;
     let total = 0;

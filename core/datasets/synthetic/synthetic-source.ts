@@ -71,12 +71,7 @@ export function openSyntheticSource(options: SyntheticSourceOptions): DatasetSou
  * Synchronous core of openSyntheticSource: yields `rows` labelled flows of the given scenarios, in turn.
  * The feature buffer is reused; each yielded row gets its own copy of the values.
  */
-export function* generateSyntheticRows(
-  scenarios: readonly ScenarioDefinition[],
-  rows: number,
-  seed: number,
-  flagCounts?: FlagCountMode,
-): Generator<ParsedRow> {
+export function* generateSyntheticRows(scenarios: readonly ScenarioDefinition[], rows: number, seed: number, flagCounts?: FlagCountMode): Generator<ParsedRow> {
   if (scenarios.length === 0) throw new ScenarioError('no scenarios to generate from', 'options');
   const rng = new SeededRandom(seed);
   const generators = scenarios.map((s) => new FlowGenerator(s, { flagCounts }));

@@ -94,9 +94,7 @@ export class MemoryItemTable implements ItemTable {
 
   async query(partitionKey: Item, options: { descending?: boolean; limit?: number } = {}): Promise<Item[]> {
     const pk = partitionKey[this.partitionKey];
-    const found = [...this.items.values()]
-      .filter((i) => i[this.partitionKey] === pk)
-      .sort((a, b) => (a[this.sortKey] as number) - (b[this.sortKey] as number));
+    const found = [...this.items.values()].filter((i) => i[this.partitionKey] === pk).sort((a, b) => (a[this.sortKey] as number) - (b[this.sortKey] as number));
     if (options.descending) found.reverse();
     return found.slice(0, options.limit ?? found.length).map((i) => structuredClone(i));
   }

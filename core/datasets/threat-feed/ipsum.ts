@@ -221,10 +221,7 @@ async function loadIndex(path: string, onRejected?: (row: RejectedRow) => void):
  * const rep = await loadIpReputation('ipsum.txt');
  * rep.lookup('77.90.185.20'); // 10
  */
-export async function loadIpReputation(
-  path: string,
-  options: { onRejected?: (row: RejectedRow) => void } = {},
-): Promise<IpReputation> {
+export async function loadIpReputation(path: string, options: { onRejected?: (row: RejectedRow) => void } = {}): Promise<IpReputation> {
   return (await loadIndex(path, options.onRejected)).reputation;
 }
 

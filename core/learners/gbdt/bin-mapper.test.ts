@@ -14,11 +14,16 @@ describe('BinMapper', () => {
   // col 3: NaN and infinities mixed in, col 4: all NaN
   const X = matrix(5000, 5, (i, j) => {
     switch (j) {
-      case 0: return rnd.normal() * 1000;
-      case 1: return i % 5;
-      case 2: return rnd.next() < 0.9 ? 0 : rnd.next() * 7;
-      case 3: return i % 50 === 0 ? NaN : i % 97 === 0 ? Infinity : i % 89 === 0 ? -Infinity : rnd.normal();
-      default: return NaN;
+      case 0:
+        return rnd.normal() * 1000;
+      case 1:
+        return i % 5;
+      case 2:
+        return rnd.next() < 0.9 ? 0 : rnd.next() * 7;
+      case 3:
+        return i % 50 === 0 ? NaN : i % 97 === 0 ? Infinity : i % 89 === 0 ? -Infinity : rnd.normal();
+      default:
+        return NaN;
     }
   });
   const mapper = BinMapper.fit(X, 256);
@@ -46,7 +51,10 @@ describe('BinMapper', () => {
     expect(prep.max[3]).toBeLessThan(10);
     expect(prep.min[3]).toBeGreaterThan(-10);
     expect(prep.fill[4]).toBe(0);
-    const xs = preprocessMatrix(prep, matrix(1, 5, (_, j) => (j === 3 ? Infinity : NaN)));
+    const xs = preprocessMatrix(
+      prep,
+      matrix(1, 5, (_, j) => (j === 3 ? Infinity : NaN)),
+    );
     expect(xs[3]).toBe(Math.fround(prep.max[3]));
     expect(xs[1]).toBe(2);
   });

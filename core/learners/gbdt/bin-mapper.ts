@@ -32,7 +32,11 @@ function radixSortFloat32(values: Float32Array): Float32Array {
   }
   let tmp = new Uint32Array(n);
   const count = new Int32Array(2048);
-  for (const [shift, width] of [[0, 11], [11, 11], [22, 10]] as const) {
+  for (const [shift, width] of [
+    [0, 11],
+    [11, 11],
+    [22, 10],
+  ] as const) {
     const mask = (1 << width) - 1;
     count.fill(0);
     for (let i = 0; i < n; i++) count[(keys[i] >>> shift) & mask]++;

@@ -87,7 +87,6 @@ export function poolThreads(requested: number, classes: number): number {
   return Math.max(1, Math.min(wanted, classes));
 }
 
-
 /**
  * A pool of `threads - 1` helper threads plus the calling thread, for one fit.
  * @example

@@ -303,7 +303,7 @@ describe('GbdtLearner', () => {
     expect(reused.toJSON().trees).toEqual(doc.trees);
   });
 
-  it('reuses a matrix\'s bins only under the same preprocessing (a model fitted elsewhere is continued on fresh bins)', () => {
+  it("reuses a matrix's bins only under the same preprocessing (a model fitted elsewhere is continued on fresh bins)", () => {
     // fitted on the same rows shrunk fivefold: its clipping range cuts d.X's values short
     const shrunk = { ...d.X, data: d.X.data.map((v) => v * 0.2) };
     const elsewhere = new GbdtLearner({ seed: 2, nRounds: 3, maxDepth: 3 });

@@ -171,7 +171,8 @@ function validateInit(doc: ModelDocument, schema: FitOptions['schema'], classes:
   }
   const names = schema.features.map((f) => f.name).join('\u0000');
   if (d.schema.features.map((f) => f.name).join('\u0000') !== names) throw new GbdtError('the initial model was fitted on different features');
-  if (d.classes.join('\u0000') !== classes.join('\u0000')) throw new GbdtError(`the initial model has classes ${d.classes.join(', ')}, this fit ${classes.join(', ')}`);
+  if (d.classes.join('\u0000') !== classes.join('\u0000'))
+    throw new GbdtError(`the initial model has classes ${d.classes.join(', ')}, this fit ${classes.join(', ')}`);
   return d;
 }
 
@@ -183,7 +184,15 @@ function validateDocument(doc: ModelDocument): GbdtModelDocument {
   const nf = d.schema && Array.isArray(d.schema.features) ? d.schema.features.length : -1;
   if (k < 1 || nf < 0) throw new GbdtError('GBDT document lacks classes or schema');
   const prep = d.preprocessing;
-  if (!prep || !Array.isArray(prep.fill) || prep.fill.length !== nf || !Array.isArray(prep.min) || prep.min.length !== nf || !Array.isArray(prep.max) || prep.max.length !== nf) {
+  if (
+    !prep ||
+    !Array.isArray(prep.fill) ||
+    prep.fill.length !== nf ||
+    !Array.isArray(prep.min) ||
+    prep.min.length !== nf ||
+    !Array.isArray(prep.max) ||
+    prep.max.length !== nf
+  ) {
     throw new GbdtError(`GBDT document preprocessing must have ${nf} fill/min/max entries`);
   }
   if (!Array.isArray(d.baseScore) || d.baseScore.length !== k) throw new GbdtError(`GBDT document baseScore must have ${k} entries`);
@@ -288,8 +297,10 @@ export class GbdtLearner implements Learner {
     if (n === 0) throw new GbdtError('cannot fit on an empty matrix');
     for (let i = 0; i < n; i++) if (!(y[i] >= 0 && y[i] < k)) throw new GbdtError(`label ${y[i]} at row ${i} is outside [0, ${k})`);
     if (sampleWeight && sampleWeight.length !== n) throw new GbdtError(`sampleWeight length ${sampleWeight.length} != rows ${n}`);
-    if (sampleWeight) for (let i = 0; i < n; i++) if (!(sampleWeight[i] >= 0)) throw new GbdtError(`sampleWeight at row ${i} must be >= 0, got ${sampleWeight[i]}`);
-    if (validation && (validation.X.cols !== nf || validation.y.length !== validation.X.rows)) throw new GbdtError('validation data does not match the training shape');
+    if (sampleWeight)
+      for (let i = 0; i < n; i++) if (!(sampleWeight[i] >= 0)) throw new GbdtError(`sampleWeight at row ${i} must be >= 0, got ${sampleWeight[i]}`);
+    if (validation && (validation.X.cols !== nf || validation.y.length !== validation.X.rows))
+      throw new GbdtError('validation data does not match the training shape');
 
     const rnd = new SeededRandom(p.seed);
     const { mapper, bins } = binnedMatrix(X, p.maxBins, init?.preprocessing);
@@ -300,7 +311,11 @@ export class GbdtLearner implements Learner {
     const baseScore = init ? [...init.baseScore] : priorBaseScore(y, k, weight);
     const initialScores = init ? (knownRawScores(init, X) ?? predictRawScores(init, X)) : null;
     const vBins = validation ? binnedValidation(validation.X, mapper) : null;
-    let vScores = validation ? (init ? (knownRawScores(init, validation.X)?.slice() ?? predictRawScores(init, validation.X)) : new Float64Array(validation.X.rows * k)) : null;
+    let vScores = validation
+      ? init
+        ? (knownRawScores(init, validation.X)?.slice() ?? predictRawScores(init, validation.X))
+        : new Float64Array(validation.X.rows * k)
+      : null;
     if (vScores && !init) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
 
     // multi-output trees search splits on `dims` gradient dimensions (+ the shared hessian)
@@ -308,9 +323,22 @@ export class GbdtLearner implements Learner {
     const dims = multi && p.sketchDims > 0 && p.sketchDims < k ? p.sketchDims : k;
     const grower = new TreeGrower(mapper, bins, n, p, multi ? dims + 1 : 2);
     // helper threads: class trees of a round in parallel, or a multi-output round's rows in two halves
-    const threads = p.threads > 0 || (n * nf * k * p.nRounds >= MIN_PARALLEL_WORK && (!multi || n >= MIN_ROW_SPLIT_ROWS)) ? poolThreads(p.threads, multi ? 2 : k) : 1;
+    const threads =
+      p.threads > 0 || (n * nf * k * p.nRounds >= MIN_PARALLEL_WORK && (!multi || n >= MIN_ROW_SPLIT_ROWS)) ? poolThreads(p.threads, multi ? 2 : k) : 1;
     const multiRound = multi
-      ? MultiOutputRound.start({ mapper, bins, binIndex: grower.index, y, weight, k, dims, maxNodes: maxTreeNodes(p), validationBins: vBins, validationRows: validation ? validation.X.rows : 0, threads })
+      ? MultiOutputRound.start({
+          mapper,
+          bins,
+          binIndex: grower.index,
+          y,
+          weight,
+          k,
+          dims,
+          maxNodes: maxTreeNodes(p),
+          validationBins: vBins,
+          validationRows: validation ? validation.X.rows : 0,
+          threads,
+        })
       : null;
     const pool = !multi && threads > 1 ? ClassTreePool.start(mapper, bins, n, p, k, threads) : null;
     if (multiRound && vScores) {
@@ -320,7 +348,9 @@ export class GbdtLearner implements Learner {
     const projection = multiRound ? multiRound.views.state.sketch.projection : null;
     try {
       const gh = multiRound ? multiRound.views.state.gh : pool ? pool.buffers.gh : Array.from({ length: k }, () => new Float32Array(2 * n));
-      const gradients: GradientState = multiRound ? multiRound.views.state : { scores: new Float64Array(n * k), probs: new Float64Array(n * k), y, weight, gh, k };
+      const gradients: GradientState = multiRound
+        ? multiRound.views.state
+        : { scores: new Float64Array(n * k), probs: new Float64Array(n * k), y, weight, gh, k };
       const { scores, probs } = gradients;
       if (initialScores) scores.set(initialScores);
       else for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = baseScore[c];

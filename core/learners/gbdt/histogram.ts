@@ -185,7 +185,14 @@ export function accumulateHistogramStrided(
 }
 
 /** The second step of a strided histogram: each listed feature's default bin = node totals minus its other bins. */
-export function fillDefaultBins(hist: Float64Array, layout: HistogramLayout, index: SparseBinIndex, stride: number, features: Int32Array, totals: Float64Array): void {
+export function fillDefaultBins(
+  hist: Float64Array,
+  layout: HistogramLayout,
+  index: SparseBinIndex,
+  stride: number,
+  features: Int32Array,
+  totals: Float64Array,
+): void {
   const off = layout.binOffset;
   const { defaultBin } = index;
   for (let u = 0; u < features.length; u++) {

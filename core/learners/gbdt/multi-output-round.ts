@@ -19,7 +19,6 @@ export const ROUND_COMMAND = { gradients: 1, histogram: 2, leafSums: 3, update: 
 /** Nodes with fewer rows build their histogram in one piece (two halves cost more than they save). */
 export const SPLIT_MIN_ROWS = 4096;
 
-
 /** The shared buffers of one fit and their sizes (a helper's workerData). */
 export interface RoundShared {
   readonly n: number;
@@ -313,7 +312,11 @@ export class MultiOutputRound {
   private finish(): void {
     if (!this.dispatched) return;
     if (!waitForWord(this.views.control, ROUND_CONTROL.done, this.generation, ROUND_CONTROL.failed, WORK_TIMEOUT_MS)) {
-      throw new Error(Atomics.load(this.views.control, ROUND_CONTROL.failed) !== 0 ? 'the multi-output helper thread failed' : 'the multi-output helper thread did not finish');
+      throw new Error(
+        Atomics.load(this.views.control, ROUND_CONTROL.failed) !== 0
+          ? 'the multi-output helper thread failed'
+          : 'the multi-output helper thread did not finish',
+      );
     }
   }
 

@@ -7,12 +7,25 @@ import { GbdtPredictError, predictProbaFromDocument, predictRawScores, preproces
 const doc: GbdtModelDocument = {
   format: 'gbdt',
   formatVersion: 1,
-  schema: { features: [{ name: 'x0', kind: 'numeric' }, { name: 'x1', kind: 'numeric' }] },
+  schema: {
+    features: [
+      { name: 'x0', kind: 'numeric' },
+      { name: 'x1', kind: 'numeric' },
+    ],
+  },
   classes: ['a', 'b'],
   preprocessing: { fill: [0, 3], min: [-1, 0], max: [1, 10] },
   baseScore: [0.25, -0.25],
   trees: [
-    { classIndex: 0, feature: [0, 1, 0, 0, 0], threshold: [0.1, 5, 0, 0, 0], left: [1, 3, -1, -1, -1], right: [2, 4, -1, -1, -1], value: [0, 0, -1, 1, 2], cover: [10, 6, 4, 3, 3] },
+    {
+      classIndex: 0,
+      feature: [0, 1, 0, 0, 0],
+      threshold: [0.1, 5, 0, 0, 0],
+      left: [1, 3, -1, -1, -1],
+      right: [2, 4, -1, -1, -1],
+      value: [0, 0, -1, 1, 2],
+      cover: [10, 6, 4, 3, 3],
+    },
     { classIndex: 1, feature: [0], threshold: [0], left: [-1], right: [-1], value: [0.5], cover: [10] },
   ],
   params: {},

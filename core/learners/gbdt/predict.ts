@@ -81,9 +81,14 @@ export function compileTree(tree: GbdtTree, nFeatures: number, nClasses: number)
   }
   const multi = tree.values !== undefined;
   if (multi ? tree.classIndex !== -1 : !(Number.isInteger(tree.classIndex) && tree.classIndex >= 0 && tree.classIndex < nClasses)) {
-    throw new GbdtPredictError(multi ? `a tree with per-class values must have classIndex -1, got ${tree.classIndex}` : `tree classIndex ${tree.classIndex} out of range for ${nClasses} classes`);
+    throw new GbdtPredictError(
+      multi
+        ? `a tree with per-class values must have classIndex -1, got ${tree.classIndex}`
+        : `tree classIndex ${tree.classIndex} out of range for ${nClasses} classes`,
+    );
   }
-  if (tree.values && tree.values.length !== n * nClasses) throw new GbdtPredictError(`multi-output tree has ${tree.values.length} values for ${n} nodes and ${nClasses} classes`);
+  if (tree.values && tree.values.length !== n * nClasses)
+    throw new GbdtPredictError(`multi-output tree has ${tree.values.length} values for ${n} nodes and ${nClasses} classes`);
   const feature = Int32Array.from(tree.feature);
   const left = Int32Array.from(tree.left);
   const right = Int32Array.from(tree.right);

@@ -57,7 +57,15 @@ export function addTreeBinned(
  * rows the grower placed in it: leaf ids are scattered into `leafOf` (small, cache-resident), then
  * the score arrays are updated in one sequential pass.
  */
-export function addTreeByLeafRows(tree: GrownTree, rowsOrder: Int32Array, leafOf: Int32Array, classIndex: number, k: number, scores: Float64Array, probs: Float64Array): void {
+export function addTreeByLeafRows(
+  tree: GrownTree,
+  rowsOrder: Int32Array,
+  leafOf: Int32Array,
+  classIndex: number,
+  k: number,
+  scores: Float64Array,
+  probs: Float64Array,
+): void {
   const nNodes = tree.left.length;
   const value = new Float64Array(nNodes);
   const expValue = new Float64Array(nNodes);

@@ -2,7 +2,17 @@
 // sees only g, h, bins). Depth-wise (level order) or loss-guided (best gain first) growth, the
 // histogram subtraction trick, in-place row partitioning, XGBoost's split gain and leaf weights.
 import type { BinMapper } from './bin-mapper';
-import { accumulateHistogramStrided, buildHistogram, fillDefaultBins, histogramLayout, histogramLength, sparseBinIndex, subtractHistogram, type HistogramLayout, type SparseBinIndex } from './histogram';
+import {
+  accumulateHistogramStrided,
+  buildHistogram,
+  fillDefaultBins,
+  histogramLayout,
+  histogramLength,
+  sparseBinIndex,
+  subtractHistogram,
+  type HistogramLayout,
+  type SparseBinIndex,
+} from './histogram';
 
 /** Growth settings of one tree. */
 export interface TreeGrowSettings {
@@ -317,7 +327,22 @@ export class TreeGrower {
         h += gh[2 * rows[k] + 1];
       }
     }
-    const root: GrowNode = { id: addNode(), start: 0, end: nRows, depth: 0, g, h, sums: rootSums, hist: null, bestGain: 0, bestFeature: -1, bestBin: 0, bestGL: 0, bestHL: 0, bestLeft: null };
+    const root: GrowNode = {
+      id: addNode(),
+      start: 0,
+      end: nRows,
+      depth: 0,
+      g,
+      h,
+      sums: rootSums,
+      hist: null,
+      bestGain: 0,
+      bestFeature: -1,
+      bestBin: 0,
+      bestGL: 0,
+      bestHL: 0,
+      bestLeft: null,
+    };
     const build = (node: GrowNode): void => {
       node.hist = this.acquire();
       if (strided) {
@@ -361,7 +386,20 @@ export class TreeGrower {
       out.right[node.id] = rightId;
       leaves++;
       const mk = (id: number, start: number, end: number, cg: number, ch: number, sums: Float64Array | null): GrowNode => ({
-        id, start, end, depth: node.depth + 1, g: cg, h: ch, sums, hist: null, bestGain: 0, bestFeature: -1, bestBin: 0, bestGL: 0, bestHL: 0, bestLeft: null,
+        id,
+        start,
+        end,
+        depth: node.depth + 1,
+        g: cg,
+        h: ch,
+        sums,
+        hist: null,
+        bestGain: 0,
+        bestFeature: -1,
+        bestBin: 0,
+        bestGL: 0,
+        bestHL: 0,
+        bestLeft: null,
       });
       let left: GrowNode;
       let right: GrowNode;

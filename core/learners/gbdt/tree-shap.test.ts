@@ -26,7 +26,10 @@ function bruteForce(doc: GbdtModelDocument, xs: Float32Array, row: number, c: nu
   for (let j = 0; j < nf; j++) {
     for (let mask = 0; mask < 1 << nf; mask++) {
       if ((mask >> j) & 1) continue;
-      const size = mask.toString(2).split('').filter((b) => b === '1').length;
+      const size = mask
+        .toString(2)
+        .split('')
+        .filter((b) => b === '1').length;
       const weight = (fact(size) * fact(nf - size - 1)) / fact(nf);
       phi[j] += weight * (v(mask | (1 << j)) - v(mask));
     }
@@ -75,7 +78,7 @@ describe('shapValues (exact TreeSHAP)', () => {
     };
     const x = { rows: 1, cols: nf, data: Float64Array.from([5, 0, 9]) };
     const p = shapValues(single, x);
-    const base = (1 * (nf + 1));
+    const base = 1 * (nf + 1);
     // expected value (2 * 1 - 1 * 3) / 4 = -0.25; f(x) = 2 -> feature 1 gets 2.25
     expect(p[base + 1]).toBeCloseTo(2.25, 12);
     expect(p[base + 0]).toBe(0);
@@ -100,7 +103,9 @@ describe('shapValues (exact TreeSHAP)', () => {
     const xs = preprocessMatrix(mdoc.preprocessing, rows);
     const asClassTrees: GbdtModelDocument = {
       ...mdoc,
-      trees: mdoc.trees.flatMap((t) => mdoc.classes.map((_, c) => ({ ...t, classIndex: c, values: undefined, value: t.left.map((_l, node) => t.values?.[node * k + c] ?? 0) }))),
+      trees: mdoc.trees.flatMap((t) =>
+        mdoc.classes.map((_, c) => ({ ...t, classIndex: c, values: undefined, value: t.left.map((_l, node) => t.values?.[node * k + c] ?? 0) })),
+      ),
     };
     for (let c = 0; c < k; c++) {
       const expected = bruteForce(asClassTrees, xs, 4, c);

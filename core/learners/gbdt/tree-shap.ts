@@ -184,7 +184,12 @@ export function shapValues(doc: GbdtModelDocument, X: FeatureMatrix): Float64Arr
     const values = compiled.values;
     if (!values) return [shared];
     const nodes = compiled.left.length;
-    return Array.from({ length: k }, (_, c) => ({ ...shared, classIndex: c, values: null, value: Float64Array.from({ length: nodes }, (_v, i) => values[i * k + c]) }));
+    return Array.from({ length: k }, (_, c) => ({
+      ...shared,
+      classIndex: c,
+      values: null,
+      value: Float64Array.from({ length: nodes }, (_v, i) => values[i * k + c]),
+    }));
   });
   const stride = nf + 1;
   const out = new Float64Array(X.rows * k * stride);

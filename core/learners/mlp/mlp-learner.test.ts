@@ -127,7 +127,9 @@ describe('MlpLearner', () => {
     expect(accuracy(continued.predict(d.X), d.y)).toBeGreaterThan(trained - 0.05);
     expect(accuracy(continued.predict(d.X), d.y)).toBeGreaterThan(accuracy(fresh.predict(d.X), d.y));
     expect(continued.toJSON().preprocessing).toEqual(first.toJSON().preprocessing);
-    expect(() => new MlpLearner({ ...small, maxEpochs: 1 }).fit(d.X, d.y, { ...opts, classes: ['p', 'q', 'r'], init: first.toJSON() })).toThrow(/initial model has classes/);
+    expect(() => new MlpLearner({ ...small, maxEpochs: 1 }).fit(d.X, d.y, { ...opts, classes: ['p', 'q', 'r'], init: first.toJSON() })).toThrow(
+      /initial model has classes/,
+    );
   });
 
   it('getWeights / setWeights move parameters between learners (federated averaging)', () => {
@@ -155,7 +157,11 @@ describe('MlpLearner', () => {
     mlp.fit(d.X, d.y, { schema: d.schema, classes: d.classes });
     const doc = mlp.toJSON();
     expect(doc.format).toBe('mlp');
-    expect(doc.layers.map((l) => [l.inputs, l.outputs])).toEqual([[2 + 3, 16], [16, 8], [8, 4]]);
+    expect(doc.layers.map((l) => [l.inputs, l.outputs])).toEqual([
+      [2 + 3, 16],
+      [16, 8],
+      [8, 4],
+    ]);
     expect(Array.from(predictProbaFromMlpDocument(doc, d.X))).toEqual(Array.from(mlp.predictProba(d.X)));
     expect(MlpLearner.fromJSON(JSON.parse(JSON.stringify(doc))).params.hiddenLayers).toEqual([16, 8]);
   });

@@ -65,7 +65,8 @@ function resolveOptions(options: MlpOptions): ResolvedOptions {
   }
   const o = { ...DEFAULTS, ...options } as ResolvedOptions;
   const positive = (name: string, v: number, integer: boolean): void => {
-    if (!(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) throw new MlpModelError(`option ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
+    if (!(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
+      throw new MlpModelError(`option ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
   };
   positive('learningRate', o.learningRate, false);
   positive('batchSize', o.batchSize, true);
@@ -155,8 +156,15 @@ export class MlpLearner implements Learner {
       if (fitted.schema.features.map((f) => f.name).join('\u0000') !== schema.features.map((f) => f.name).join('\u0000')) {
         throw new MlpModelError('the initial model was fitted on different features');
       }
-      if (fitted.classes.join('\u0000') !== options.classes.join('\u0000')) throw new MlpModelError(`the initial model has classes ${fitted.classes.join(', ')}, this fit ${options.classes.join(', ')}`);
-      if (fitted.layers.slice(0, -1).map((l) => l.outputs).join() !== this.options.hiddenLayers.join()) throw new MlpModelError('the initial model has different hidden layers');
+      if (fitted.classes.join('\u0000') !== options.classes.join('\u0000'))
+        throw new MlpModelError(`the initial model has classes ${fitted.classes.join(', ')}, this fit ${options.classes.join(', ')}`);
+      if (
+        fitted.layers
+          .slice(0, -1)
+          .map((l) => l.outputs)
+          .join() !== this.options.hiddenLayers.join()
+      )
+        throw new MlpModelError('the initial model has different hidden layers');
       this.preprocessing = fitted.preprocessing;
       this.prep = fitted.prep;
       this.layers = fitted.layers;
@@ -244,9 +252,11 @@ export class MlpLearner implements Learner {
    * @example const mlp = MlpLearner.fromJSON(JSON.parse(text))
    */
   static fromJSON(doc: ModelDocument): MlpLearner {
-    if (doc.format !== 'mlp' || doc.formatVersion !== 1) throw new MlpModelError(`expected an mlp document version 1, got ${String(doc.format)} v${String(doc.formatVersion)}`);
+    if (doc.format !== 'mlp' || doc.formatVersion !== 1)
+      throw new MlpModelError(`expected an mlp document version 1, got ${String(doc.format)} v${String(doc.formatVersion)}`);
     const d = doc as MlpModelDocument;
-    if (!Array.isArray(d.layers) || typeof d.preprocessing !== 'object' || d.preprocessing === null) throw new MlpModelError('mlp document lacks layers or preprocessing');
+    if (!Array.isArray(d.layers) || typeof d.preprocessing !== 'object' || d.preprocessing === null)
+      throw new MlpModelError('mlp document lacks layers or preprocessing');
     const params: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(d.params ?? {})) if (key in DEFAULTS) params[key] = value;
     const learner = new MlpLearner(params as MlpOptions);
@@ -292,7 +302,8 @@ export class MlpLearner implements Learner {
     const { layers, prep, classes } = this.requireFitted();
     const k = classes.length;
     const n = X.rows;
-    if (X.cols !== prep.layout.numeric.length + prep.layout.categorical.length) throw new MlpModelError(`matrix has ${X.cols} columns, model expects ${prep.layout.numeric.length + prep.layout.categorical.length}`);
+    if (X.cols !== prep.layout.numeric.length + prep.layout.categorical.length)
+      throw new MlpModelError(`matrix has ${X.cols} columns, model expects ${prep.layout.numeric.length + prep.layout.categorical.length}`);
     if (y.length !== n) throw new MlpModelError(`y has ${y.length} labels for ${n} rows`);
     for (let i = 0; i < n; i++) if (!(y[i] >= 0 && y[i] < k)) throw new MlpModelError(`label ${y[i]} at row ${i} is outside 0..${k - 1}`);
     if (n === 0) throw new MlpModelError('cannot train on 0 rows');

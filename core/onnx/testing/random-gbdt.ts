@@ -61,7 +61,14 @@ function randomTree(rnd: SeededRandom, nFeatures: number, grid: number[][], clas
  * `multiOutputRounds`, that many multi-output trees (classIndex -1, a value per class in each leaf)
  * follow them.
  */
-export function randomGbdtDocument(seed: number, schema: FeatureSchema, classes: readonly string[], rounds: number, maxDepth = 4, multiOutputRounds = 0): GbdtModelDocument {
+export function randomGbdtDocument(
+  seed: number,
+  schema: FeatureSchema,
+  classes: readonly string[],
+  rounds: number,
+  maxDepth = 4,
+  multiOutputRounds = 0,
+): GbdtModelDocument {
   const rnd = new SeededRandom(seed);
   const n = schema.features.length;
   const k = classes.length;

@@ -18,7 +18,13 @@ export function fakeBundle(model: string, seed: string): BundleRefs {
 /** A registration input with the given macro-F1 and per-class recalls (default all 0.95). */
 export function registrationInput(
   model: string,
-  options: { macroF1?: number; recall?: Partial<Record<(typeof CLASSES)[number], number>>; datasetVersion?: number; parentVersion?: number; seed?: string } = {},
+  options: {
+    macroF1?: number;
+    recall?: Partial<Record<(typeof CLASSES)[number], number>>;
+    datasetVersion?: number;
+    parentVersion?: number;
+    seed?: string;
+  } = {},
 ): RegisterVersionInput {
   const perClass = Object.fromEntries(
     CLASSES.map((label) => {

@@ -1,0 +1,128 @@
+// The write path of ingestion: one streaming pass over a source that maps labels, rejects bad
+// rows (counted by reason, the first ones kept with their line), drops exact duplicates, and writes
+// a content-addressed Parquet chunk each time one fills.
+import type { FeatureSpec } from '../data/table';
+import type { ObjectStore } from '../ports';
+import { isCountingSource, type SkippedLineCounts } from './csv-source';
+import { DatasetError, UnmappedLabelError } from './errors';
+import type { IngestOptions } from './ingest-options';
+import { chunkKey, MAX_REJECTED_KEPT, sha256Hex, type ChunkRef } from './manifest';
+import { encodeChunk, type ColumnValues } from './parquet-chunk';
+import { HashSet64, RowHasher } from './row-hash-set';
+import type { DatasetSource } from './source';
+import { hasMapping, type Taxonomy } from './taxonomy';
+
+export interface ChunkedBody {
+  features: FeatureSpec[];
+  rowCount: number;
+  rowsPerLabel: Record<string, number>;
+  rejectedCount: number;
+  rejected: { line: number; reason: string }[];
+  rejectedReasons: Record<string, number>;
+  skippedLines: SkippedLineCounts;
+  duplicateCount: number;
+  chunks: ChunkRef[];
+}
+
+function reasonKind(reason: string): string {
+  return reason.replace(/value "(?:[^"\\]|\\.)*"/, 'value').replace(/got \d+$/, 'got other');
+}
+
+export async function writeChunks(
+  objects: ObjectStore,
+  src: DatasetSource,
+  options: IngestOptions,
+  chunkRows: number,
+  taxonomy: Taxonomy,
+): Promise<ChunkedBody> {
+  const columns = src.columns;
+  const width = columns.length;
+  const numeric = columns.map((c) => c.kind === 'numeric');
+  const buffers: (Float64Array | string[])[] = columns.map((c) => (c.kind === 'numeric' ? new Float64Array(chunkRows) : new Array<string>(chunkRows)));
+  const vocabularies: (Set<string> | undefined)[] = columns.map((c) => (c.kind === 'categorical' ? new Set<string>() : undefined));
+  const labels = new Array<string>(chunkRows);
+  const labelCounts = new Map<string, number>();
+  const seen = new HashSet64();
+  const hasher = new RowHasher();
+  const chunks: ChunkRef[] = [];
+  const rejected: { line: number; reason: string }[] = [];
+  const rejectedReasons: Record<string, number> = {};
+  let rejectedCount = 0;
+  let duplicateCount = 0;
+  let rowCount = 0;
+  let fill = 0;
+
+  const flush = async (): Promise<void> => {
+    if (fill === 0) return;
+    const bytes = encodeChunk(columns, { rowCount: fill, values: buffers as ColumnValues[], labels });
+    const sha256 = sha256Hex(bytes);
+    const key = chunkKey(options.name, sha256);
+    if (!(await objects.exists(key))) await objects.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+    chunks.push({ key, sha256, rows: fill });
+    fill = 0;
+  };
+
+  for await (const row of src.rows()) {
+    if (row.kind === 'rejected') {
+      rejectedCount++;
+      if (rejected.length < MAX_REJECTED_KEPT) rejected.push({ line: row.line, reason: row.reason });
+      const kind = reasonKind(row.reason);
+      rejectedReasons[kind] = (rejectedReasons[kind] ?? 0) + 1;
+      continue;
+    }
+    const values = row.values;
+    hasher.reset();
+    for (let j = 0; j < width; j++) {
+      const v = values[j];
+      if (numeric[j]) {
+        const x = typeof v === 'number' ? v : NaN;
+        (buffers[j] as Float64Array)[fill] = x;
+        hasher.addNumber(x);
+      } else {
+        const s = typeof v === 'string' ? v : String(v);
+        (buffers[j] as string[])[fill] = s;
+        if (s.length > 0) vocabularies[j]?.add(s);
+        hasher.addString(s);
+      }
+    }
+    hasher.addString(row.label);
+    if (!seen.add(hasher.hi(), hasher.lo())) duplicateCount++;
+    const count = labelCounts.get(row.label);
+    if (count === undefined) {
+      if (!options.allowUnmappedLabels && !hasMapping(row.label, 'mini-xdr', taxonomy)) {
+        throw new UnmappedLabelError(row.label, 'mini-xdr', {
+          cause: new DatasetError(`first seen on line ${row.line} of ${options.sourcePath}`),
+        });
+      }
+      labelCounts.set(row.label, 1);
+    } else {
+      labelCounts.set(row.label, count + 1);
+    }
+    labels[fill] = row.label;
+    fill++;
+    rowCount++;
+    if (fill === chunkRows) {
+      await flush();
+      options.onProgress?.({ rows: rowCount, bytesRead: src.bytesRead(), totalBytes: src.totalBytes });
+    }
+  }
+  await flush();
+  options.onProgress?.({ rows: rowCount, bytesRead: src.bytesRead(), totalBytes: src.totalBytes });
+
+  const features: FeatureSpec[] = columns.map((c, j) =>
+    c.kind === 'numeric' ? { name: c.name, kind: 'numeric' } : { name: c.name, kind: 'categorical', vocabulary: [...(vocabularies[j] ?? [])].sort() },
+  );
+  const rowsPerLabel: Record<string, number> = {};
+  for (const label of [...labelCounts.keys()].sort()) rowsPerLabel[label] = labelCounts.get(label) ?? 0;
+  return {
+    features,
+    rowCount,
+    rowsPerLabel,
+    rejectedCount,
+    rejected,
+    rejectedReasons,
+    skippedLines: isCountingSource(src) ? src.skipped() : { repeatedHeaders: 0, blankLines: 0 },
+    duplicateCount,
+    chunks,
+  };
+}

@@ -1,0 +1,38 @@
+// What ingestDataset takes and answers.
+import type { OpenDatasetOptions } from './open-dataset-source';
+import type { DatasetSource } from './source';
+import type { DatasetManifest } from './manifest';
+import type { Taxonomy } from './taxonomy';
+
+/** Options of ingestDataset. */
+export interface IngestOptions extends OpenDatasetOptions {
+  /** Dataset name (the table's partition key), e.g. 'nsl-kdd-train'. */
+  readonly name: string;
+  /** The file to ingest; for a non-file source (sourceIdentity), a description shown as the source path. */
+  readonly sourcePath: string;
+  /**
+   * Identity of a non-file source (e.g. a synthetic generator's options): its sha256 replaces the
+   * file's, so identical inputs dedupe to one version. Requires a declared `format` (not 'auto') and
+   * `open`; the path is never read.
+   */
+  readonly sourceIdentity?: { readonly sha256: string; readonly bytes?: number };
+  /** Rows per Parquet chunk (default 100,000). */
+  readonly chunkRows?: number;
+  /** Extra lineage recorded in the manifest (origin URL, citation, parent datasets...). */
+  readonly lineage?: Readonly<Record<string, unknown>>;
+  /** True for generated data (synthetic scenarios). Default: format === 'synthetic'. */
+  readonly synthetic?: boolean;
+  /** When false (default), a label without a Mini-XDR mapping stops the ingest. */
+  readonly allowUnmappedLabels?: boolean;
+  readonly taxonomy?: Taxonomy;
+  /** Opens the source; default openDatasetSource (tests inject sources here). */
+  readonly open?: (path: string, options: OpenDatasetOptions) => Promise<DatasetSource>;
+  readonly now?: () => Date;
+  readonly onProgress?: (progress: { rows: number; bytesRead: number; totalBytes?: number }) => void;
+}
+
+/** Result of ingestDataset: the manifest and whether a new version was written. */
+export interface IngestResult {
+  readonly manifest: DatasetManifest;
+  readonly created: boolean;
+}
