@@ -1,6 +1,7 @@
 // Drives the real middy chain: validation answers 400 naming the fields, domain errors keep
 // their status, anything else is a generic 500 with the correlation id and no internals.
 import { z } from 'zod';
+import { ConfigError } from '../../config/config';
 import { ConflictError, UnknownResourceError } from '../../core/errors';
 import { apiGatewayEvent, lambdaContext, type ApiRequest } from '../../local/api-gateway-event';
 import { createHttpHandler, type HttpEvent, type HttpResult } from './http-handler';
@@ -73,5 +74,18 @@ describe('createHttpHandler', () => {
     expect(r.status).toBe(500);
     expect(r.body).toEqual({ error: 'InternalError', message: expect.stringMatching(/correlation id/), correlationId: 'corr-500' });
     expect(JSON.stringify(r.body)).not.toMatch(/secret|index\.js|TypeError/);
+  });
+
+  it('answers a configuration error as a 500, never as the caller\'s 400', async () => {
+    const misconfigured = createHttpHandler({
+      name: 'misconfigured',
+      handle: async () => {
+        throw new ConfigError('Invalid configuration: XDR_ML_SAMPLE_RATE (sampleRate) must be at most 1 (got "2")', 'XDR_ML_SAMPLE_RATE');
+      },
+    });
+    const r = await call(misconfigured, event());
+    expect(r.status).toBe(500);
+    expect(r.body).toMatchObject({ error: 'InternalError' });
+    expect(JSON.stringify(r.body)).not.toMatch(/XDR_ML_SAMPLE_RATE/);
   });
 });

@@ -8,7 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { DomainError } from '../../core/errors';
+import { DomainError, XdrError } from '../../core/errors';
 import { ConditionFailedError, NotFoundError } from '../../core/ports';
 import { logger, metrics } from '../../platform/observability';
 
@@ -79,7 +79,7 @@ function errorMapper(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, 
     onError: function mapError(request) {
       const correlationId = request.context.correlationId ?? 'unknown';
       const error = request.error;
-      if (error instanceof DomainError && error.expose) {
+      if (error instanceof XdrError && error.expose) {
         logger.info('request refused', { operation: name, status: error.statusCode, error: error.message });
         request.response = json(error.statusCode, { error: error.name, message: error.message, details: error.details, correlationId }, correlationId);
       } else if (error instanceof NotFoundError) {
