@@ -76,7 +76,7 @@ describe('createHttpHandler', () => {
     expect(JSON.stringify(r.body)).not.toMatch(/secret|index\.js|TypeError/);
   });
 
-  it('answers a configuration error as a 500, never as the caller\'s 400', async () => {
+  it("answers a configuration error as a 500, never as the caller's 400", async () => {
     const misconfigured = createHttpHandler({
       name: 'misconfigured',
       handle: async () => {
