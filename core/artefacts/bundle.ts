@@ -11,9 +11,14 @@ export const BUNDLE_FILES = {
   summary: 'training_summary.json',
   reference: 'reference_profile.json',
   explanations: 'explanations.json',
+  /** The gate's evaluation set: a sample of held-out rows (core/pipeline/evaluation-set.ts). */
+  evaluation: 'evaluation.parquet',
 } as const;
 
 export type BundleRole = keyof typeof BUNDLE_FILES;
+
+/** Roles a bundle may lack: versions registered before the role existed. */
+export const OPTIONAL_BUNDLE_ROLES: readonly BundleRole[] = ['evaluation'];
 
 /** Where one artefact lives and how to verify it. */
 export interface ArtefactRef {
@@ -22,7 +27,7 @@ export interface ArtefactRef {
   readonly bytes: number;
 }
 
-export type BundleRefs = Readonly<Record<BundleRole, ArtefactRef>>;
+export type BundleRefs = Readonly<Record<Exclude<BundleRole, 'evaluation'>, ArtefactRef>> & { readonly evaluation?: ArtefactRef };
 
 /** sha256 hex digest of bytes or text. */
 export function sha256Hex(body: Uint8Array | string): string {

@@ -41,6 +41,13 @@ export interface AuditEntry {
   readonly metrics?: Readonly<Record<string, unknown>>;
   readonly dataset?: Readonly<Record<string, unknown>>;
   readonly parameters?: Readonly<Record<string, unknown>>;
+  /**
+   * The stored change this record is the record of (e.g. `model/general/alias/production#4`), when
+   * it records one: `audit verify` matches every registry change to a record by it.
+   */
+  readonly ref?: string;
+  /** Set on a record appended after the fact for a change whose own record a crash lost. */
+  readonly recovered?: true;
 }
 
 /** A stored audit record. */
@@ -166,6 +173,8 @@ export class AuditLog {
       metrics: entry.metrics,
       dataset: entry.dataset,
       parameters: entry.parameters,
+      ref: entry.ref,
+      recovered: entry.recovered,
     });
     let tail = await this.tail();
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {

@@ -16,7 +16,8 @@ import { FAMILY_IDS, isFamilyId, modelFamily, type ExplanationData, type ModelFa
 import type { ModelDocument } from '../learners/learner';
 import { trainModel, type LearnerFactory, type LearnerParams, type TrainingSummary, type TrainResult } from '../training';
 import type { HyperparameterValue } from '../training/summary';
-import { loadDataset, loadManifest } from './dataset-access';
+import { concatLabelled, loadDataset, loadManifest } from './dataset-access';
+import { encodeEvaluationSet, sampleEvaluationRows } from './evaluation-set';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../names';
 import { PipelineInputError } from './errors';
 import type { DatasetIdentity, RegisteredMetrics, TrainingJobDeps, TrainingJobProgress, TrainingJobRequest } from './types';
@@ -161,7 +162,14 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
   // 1. Dataset
   emit({ stage: 'load', message: `loading dataset ${request.dataset}${request.datasetVersion ? `@${request.datasetVersion}` : ''}` });
   const manifest = await loadManifest(deps.datasetsTable, request.dataset, request.datasetVersion);
-  const { data } = await timed('load', () => loadDataset(manifest, deps.datasetsBucket, request.classes));
+  const data = await timed('load', async () => {
+    let loaded = (await loadDataset(manifest, deps.datasetsBucket, request.classes)).data;
+    for (const extra of request.extraDatasets ?? []) {
+      const more = await loadDataset(await loadManifest(deps.datasetsTable, extra.name, extra.version), deps.datasetsBucket, request.classes);
+      loaded = concatLabelled(loaded, more.data);
+    }
+    return loaded;
+  });
   const dataset: DatasetIdentity = { name: manifest.name, version: manifest.version, sha256: manifest.sourceSha256 };
 
   // 2. Train
@@ -203,6 +211,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
     summary: JSON.stringify(summary, null, 2),
     reference: JSON.stringify(profile),
     explanations: JSON.stringify(explanations, null, 2),
+    evaluation: encodeEvaluationSet(data, sampleEvaluationRows(data.y, result.split.test, data.classes.length, request.seed)),
   };
   const artefacts = await timed('store', () => storeBundle(deps, request.model, files));
   const staging = deps.mirrorDir ? await stageMirror(deps.mirrorDir, request.model, files, request.seed, now()) : undefined;
@@ -217,6 +226,10 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
     metrics,
     classes: [...data.classes],
     hyperparameters: result.summary.hyperparameters,
+    classSpace: request.classes,
+    features: data.schema.features.map((f) => ({ name: f.name, kind: f.kind })),
+    seed: request.seed,
+    requestedParams,
     ...(request.parentVersion !== undefined ? { parentVersion: request.parentVersion } : {}),
     author: request.author,
     ...(request.trainingJobId !== undefined ? { trainingJobId: request.trainingJobId } : {}),

@@ -41,6 +41,11 @@ export interface RegisterVersionInput {
   readonly parentVersion?: number;
   readonly author: string;
   readonly trainingJobId?: string;
+  /** The class space, feature schema, seed and requested parameters: the lineage's training spec at its first registration. */
+  readonly classSpace?: ClassSpace;
+  readonly features?: readonly { readonly name: string; readonly kind: 'numeric' | 'categorical' }[];
+  readonly seed?: number;
+  readonly requestedParams?: Readonly<Record<string, number | string | boolean>>;
 }
 
 /** Registers a version and answers its number (ModelRegistry.registerVersion or a stand-in). */
@@ -89,6 +94,8 @@ export interface TrainingJobRequest {
   readonly dataset: string;
   /** Dataset version; latest when omitted. */
   readonly datasetVersion?: number;
+  /** Datasets whose rows are added to the main one's (the lineage's collected incidents). */
+  readonly extraDatasets?: readonly { readonly name: string; readonly version: number }[];
   readonly model: string;
   readonly algorithm: FamilyId;
   readonly classes: ClassSpace;

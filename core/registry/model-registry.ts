@@ -2,8 +2,12 @@
 // (`production`, `challenger`, custom), on one DynamoDB table (pk/sk single-table design) through
 // the ItemTable port. No transactions: every state change is ONE conditional single-item write.
 //
-// The item layout (lineage index, version counter, versions, aliases, alias history) is in
-// registry-items.ts; types in types.ts; input validation in registry-validation.ts.
+// The item layout (lineage index, version counter, versions, aliases, alias history, the lineage's
+// training spec, quarantined versions) is in registry-items.ts; types in types.ts; input validation
+// in registry-validation.ts; the spec in lineage-spec.ts; the gate in promotion-gate.ts.
+//
+// Audit: every change is committed first, then its audit record (carrying the change's `ref`) is
+// appended; a crash between the two is rolled forward by registry-audit.ts.
 //
 // Version numbers: increment the counter, then putIfAbsent the version item. Two allocations never
 // get the same number (the increment is atomic and the put is conditional). A process that dies
@@ -27,8 +31,11 @@ import { ConflictError, InvalidInputError, UnknownResourceError, UnprocessableEr
 import { ConditionFailedError, type EventPublisher, type ItemTable } from '../ports';
 import type { AuditLog } from '../audit/audit-log';
 import { toPlainJson } from '../audit/canonical-json';
-import { evaluateGate } from './promotion-gate';
+import { specPatchSchema, type LineageSpec, type SpecFeature, type SpecPatch } from './lineage-spec';
+import { evaluateGate, type GateResult, type GateThresholds, type SameRowsComparison } from './promotion-gate';
+import { aliasRef, auditRegistry, healthEntry, moveEntry, reconcileRegistryAudit, registerEntry, specEntry, type RegistryAuditCheck } from './registry-audit';
 import { exportRegistryTable } from './registry-export';
+import { readHealth, readSpec, specFromVersion, writeHealth, writeSpec } from './registry-lineage';
 import {
   aliasSk,
   COUNTER_SK,
@@ -40,15 +47,22 @@ import {
   MODELS_PK,
   modelPk,
   previousVersion,
+  SPEC_SK,
   toMove,
   toVersion,
   versionSk,
+  withoutKeys,
 } from './registry-items';
 import { invalid, lostRace, metricNumber, registerSchema, requireActor, requireName, requireVersion } from './registry-validation';
 import {
+  LINEAGE_SPEC_CHANGED,
   MODEL_ALIAS_CHANGED,
+  MODEL_VERSION_QUARANTINED,
   MODEL_VERSION_REGISTERED,
   type AliasMove,
+  type GateComparer,
+  type RemoveAliasOptions,
+  type VersionHealth,
   type AliasRef,
   type DeployOptions,
   type DeployResult,
@@ -65,6 +79,8 @@ import {
 } from './types';
 
 export * from './types';
+export * from './lineage-spec';
+export type { RegistryAuditCheck } from './registry-audit';
 export { previousVersion } from './registry-items';
 export { writeRegistryExport } from './registry-export';
 export { deploy_enhanced_model, rollback_model } from './mini-xdr-names';
@@ -87,12 +103,16 @@ export class ModelRegistry {
   private readonly audit: AuditLog;
   private readonly events: EventPublisher;
   private readonly clock: () => Date;
+  private readonly compare?: GateComparer;
+  private readonly fault: (point: string) => void;
 
   constructor(options: ModelRegistryOptions) {
     this.table = options.table;
     this.audit = options.audit;
     this.events = options.events;
     this.clock = options.clock ?? (() => new Date());
+    this.compare = options.compare;
+    this.fault = options.fault ?? (() => undefined);
   }
 
   /**
@@ -146,6 +166,11 @@ export class ModelRegistry {
         parentVersion: input.parentVersion,
         author: input.author,
         trainingJobId: input.trainingJobId,
+        classSpace: input.classSpace,
+        features: input.features?.map((f) => ({ name: f.name, kind: f.kind })),
+        seed: input.seed,
+        requestedParams: input.requestedParams,
+        trainingKind: input.trainingKind,
         createdAt,
       });
       try {
@@ -155,15 +180,13 @@ export class ModelRegistry {
         if (error instanceof ConditionFailedError) continue;
         throw error;
       }
-      await this.audit.append({
-        actor: input.author,
-        action: 'model.register',
-        subject: `model/${model}/version/${version}`,
-        after: { version, algorithm: input.algorithm, onnx: record.artefacts.onnx, parentVersion: input.parentVersion, trainingJobId: input.trainingJobId },
-        metrics: { macroF1: metricNumber(record.metrics, 'macroF1'), accuracy: metricNumber(record.metrics, 'accuracy') },
-        dataset: { ...record.dataset },
-        parameters: record.hyperparameters,
-      });
+      this.fault('registry.register.after-commit');
+      await this.audit.append(registerEntry(record));
+      // The lineage's training spec: recorded at its first registration, never overwritten here.
+      if (!(await readSpec(this.table, model))) {
+        const spec = specFromVersion(record, createdAt);
+        if (await writeSpec(this.table, spec)) await this.audit.append(specEntry(spec));
+      }
       await this.publish(MODEL_VERSION_REGISTERED, { model, version, author: input.author, trainingJobId: input.trainingJobId });
       return record;
     }
@@ -195,7 +218,8 @@ export class ModelRegistry {
         const items = await this.table.query({ pk: modelPk(model) });
         const versions = items.filter((i) => isVersionSk(String(i.sk))).map((i) => Number(i.version));
         const aliases: Record<string, AliasRef> = {};
-        for (const i of items) if (isAliasSk(String(i.sk))) aliases[String(i.alias)] = { version: Number(i.version), revision: Number(i.revision) };
+        for (const i of items)
+          if (isAliasSk(String(i.sk)) && !i.removed) aliases[String(i.alias)] = { version: Number(i.version), revision: Number(i.revision) };
         return {
           model,
           createdAt: String(entry.createdAt),
@@ -214,17 +238,21 @@ export class ModelRegistry {
     const versions = items.filter((i) => isVersionSk(String(i.sk))).map(toVersion);
     if (versions.length === 0) throw new UnknownResourceError(`unknown model ${model}`, { details: { model } });
     const aliases: Record<string, AliasMove> = {};
-    for (const i of items) if (isAliasSk(String(i.sk))) aliases[String(i.alias)] = toMove(i);
-    return { model, versions, aliases, history: mergeHistory(items, undefined) };
+    for (const i of items) if (isAliasSk(String(i.sk)) && !i.removed) aliases[String(i.alias)] = toMove(i);
+    const quarantined: Record<string, VersionHealth> = {};
+    for (const i of items) if (String(i.sk).startsWith('HEALTH#')) quarantined[String(i.version)] = withoutKeys<VersionHealth>(i);
+    const stored = items.find((i) => i.sk === SPEC_SK);
+    const spec = stored ? withoutKeys<LineageSpec>(stored) : specFromVersion(versions[0], versions[0].createdAt);
+    return { model, versions, aliases, history: mergeHistory(items, undefined), spec, quarantined };
   }
 
   /** The version an alias points at and the alias's revision; undefined when the alias is unset. */
   async resolveAlias(model: string, alias: string): Promise<AliasRef | undefined> {
     const state = await this.aliasState(model, alias);
-    return state ? { version: state.version, revision: state.revision } : undefined;
+    return state && !state.removed ? { version: state.version, revision: state.revision } : undefined;
   }
 
-  /** The alias item with its last move; undefined when the alias is unset. */
+  /** The alias item with its last move (`removed` when it serves nothing now); undefined when the alias was never set. */
   async aliasState(model: string, alias: string): Promise<AliasMove | undefined> {
     requireName('model', model);
     requireName('alias', alias);
@@ -249,14 +277,7 @@ export class ModelRegistry {
    */
   async moveAlias(model: string, alias: string, toVersion: number, options: MoveAliasOptions): Promise<{ move: AliasMove; event: EventOutcome }> {
     const move = await this.commitMove(model, alias, toVersion, options);
-    await this.audit.append({
-      actor: move.actor,
-      action: `alias.${move.kind}`,
-      subject: `model/${model}/alias/${alias}`,
-      reason: move.reason,
-      before: { version: move.fromVersion ?? null, revision: move.revision - 1 },
-      after: { version: move.version, revision: move.revision },
-    });
+    await this.audit.append(moveEntry(move));
     return { move, event: await this.announce(move) };
   }
 
@@ -276,16 +297,10 @@ export class ModelRegistry {
     const reason = options.reason?.trim() || undefined;
     if (options.force && !reason) throw invalid('reason', 'a forced deploy needs a reason');
     const candidate = await this.getVersion(model, version);
-    const current = await this.aliasState(model, alias);
-    const baseline = current ? await this.getVersion(model, current.version) : undefined;
+    const state = await this.aliasState(model, alias);
+    const current = state && !state.removed ? state : undefined;
     const runGate = alias === 'production' || current !== undefined;
-    const gate: DeployResult['gate'] = runGate
-      ? evaluateGate(
-          { metrics: candidate.metrics, dataset: candidate.dataset, version },
-          baseline ? { metrics: baseline.metrics, dataset: baseline.dataset, version: baseline.version } : undefined,
-          options.thresholds,
-        )
-      : { passed: true, skipped: true, checks: [] };
+    const gate: DeployResult['gate'] = runGate ? await this.gate(candidate, current?.version, options.thresholds) : { passed: true, skipped: true, checks: [] };
     const subject = `model/${model}/alias/${alias}`;
     const parameters = { alias, thresholds: options.thresholds, gate, forced: !gate.passed && !!options.force };
     if (!gate.passed && !options.force) {
@@ -308,11 +323,12 @@ export class ModelRegistry {
         },
       );
     }
-    const move = await this.commitMove(model, alias, version, { expectedRevision: current?.revision, actor, reason, kind: 'deploy' });
+    const move = await this.commitMove(model, alias, version, { expectedRevision: state?.revision, actor, reason, kind: 'deploy' });
     await this.audit.append({
       actor,
       action: 'model.deploy',
       subject,
+      ref: aliasRef(model, alias, move.revision),
       reason,
       before: { version: move.fromVersion ?? null, revision: move.revision - 1 },
       after: { version: move.version, revision: move.revision },
@@ -337,7 +353,9 @@ export class ModelRegistry {
     if (options.toVersion !== undefined) requireVersion('toVersion', options.toVersion);
     const items = await this.table.query({ pk: modelPk(model) });
     const currentItem = items.find((i) => i.sk === aliasSk(alias));
-    if (!currentItem) throw new UnprocessableError(`alias ${alias} of model ${model} serves no version: nothing to roll back`, { details: { model, alias } });
+    if (!currentItem || currentItem.removed) {
+      throw new UnprocessableError(`alias ${alias} of model ${model} serves no version: nothing to roll back`, { details: { model, alias } });
+    }
     const current = toMove(currentItem);
     const history = mergeHistory(items, alias).filter((m) => m.revision <= current.revision);
     const target = options.toVersion ?? previousVersion(history);
@@ -356,6 +374,7 @@ export class ModelRegistry {
       actor,
       action: 'model.rollback',
       subject: `model/${model}/alias/${alias}`,
+      ref: aliasRef(model, alias, move.revision),
       reason,
       before: { version: move.fromVersion ?? null, revision: move.revision - 1 },
       after: { version: move.version, revision: move.revision },
@@ -366,6 +385,181 @@ export class ModelRegistry {
     return { move, event: await this.announce(move) };
   }
 
+  /**
+   * Removes an alias (e.g. `challenger` when its A/B test stops): a revision-checked move that
+   * leaves it serving nothing, recorded in its history and audited like any move.
+   * @throws ConflictError on a lost race
+   */
+  async removeAlias(model: string, alias: string, options: RemoveAliasOptions): Promise<{ move: AliasMove; event: EventOutcome }> {
+    const state = await this.aliasState(model, alias);
+    if (!state) throw new UnknownResourceError(`model ${model} has no alias ${alias}`, { details: { model, alias } });
+    const move = await this.commitMove(model, alias, state.version, { ...options, remove: true });
+    await this.audit.append(moveEntry(move));
+    return { move, event: await this.announce(move) };
+  }
+
+  /**
+   * The promotion gate of a candidate against a version (the one an alias serves), with both
+   * scored on the candidate's evaluation rows. A dry run: nothing moves, nothing is audited.
+   */
+  async gate(candidate: ModelVersion, currentVersion: number | undefined, thresholds: GateThresholds): Promise<GateResult> {
+    const subject = (v: ModelVersion) => ({ metrics: v.metrics, dataset: v.dataset, version: v.version, classes: v.classes, features: v.features });
+    if (currentVersion === undefined) return evaluateGate(subject(candidate), undefined, thresholds);
+    const current = await this.getVersion(candidate.model, currentVersion);
+    let comparison: SameRowsComparison | undefined;
+    let featuresOf: { candidate?: readonly SpecFeature[]; current?: readonly SpecFeature[] } = {};
+    if (this.compare) {
+      const compared = await this.compare(candidate, current);
+      comparison = compared.comparison;
+      featuresOf = { candidate: compared.candidateFeatures, current: compared.currentFeatures };
+    }
+    return evaluateGate(
+      { ...subject(candidate), features: candidate.features ?? featuresOf.candidate },
+      { ...subject(current), features: current.features ?? featuresOf.current },
+      thresholds,
+      comparison,
+    );
+  }
+
+  /** The lineage's training spec (recorded at its first registration; derived from its first version for older lineages); undefined for an unknown model. */
+  async getSpec(model: string): Promise<LineageSpec | undefined> {
+    requireName('model', model);
+    const stored = await readSpec(this.table, model);
+    if (stored) return stored;
+    const [first] = await this.listVersions(model);
+    return first ? specFromVersion(first, first.createdAt) : undefined;
+  }
+
+  /**
+   * Changes a lineage's spec (promotion policy, dataset version policy, collection dataset,
+   * parameters, seed): one revision-checked write, audited.
+   * @throws UnknownResourceError (unknown model), InvalidInputError (bad patch), ConflictError (lost race)
+   */
+  async updateSpec(
+    model: string,
+    patch: SpecPatch,
+    options: { readonly actor: string; readonly reason?: string; readonly expectedRevision?: number },
+  ): Promise<LineageSpec> {
+    const actor = requireActor(options.actor);
+    const parsed = specPatchSchema.safeParse(patch);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalid(issue.path.join('.') || 'spec', issue.message);
+    }
+    const p = parsed.data;
+    return this.reviseSpec(model, options.expectedRevision, actor, options.reason, (spec) => ({
+      ...spec,
+      ...(p.promotionPolicy !== undefined ? { promotionPolicy: p.promotionPolicy ?? undefined } : {}),
+      dataset: {
+        name: spec.dataset.name,
+        versionPolicy: p.datasetVersionPolicy ?? (p.datasetVersion !== undefined ? 'pinned' : spec.dataset.versionPolicy),
+        ...((p.datasetVersionPolicy ?? (p.datasetVersion !== undefined ? 'pinned' : spec.dataset.versionPolicy)) === 'pinned'
+          ? { version: p.datasetVersion ?? spec.dataset.version }
+          : {}),
+      },
+      ...(p.collectionDataset !== undefined ? { collection: { dataset: p.collectionDataset, rowsUsed: 0 } } : {}),
+      ...(p.params !== undefined ? { params: p.params } : {}),
+      ...(p.seed !== undefined ? { seed: p.seed } : {}),
+    }));
+  }
+
+  /** Records that a finished job trained on the lineage's collected rows up to `rowsUsed` (system change, audited). */
+  async markCollectionUsed(
+    model: string,
+    used: { readonly dataset: string; readonly version: number; readonly rowsUsed: number },
+    actor: string,
+    reason: string,
+  ): Promise<LineageSpec> {
+    return this.reviseSpec(model, undefined, actor, reason, (spec) =>
+      spec.collection.dataset === used.dataset && spec.collection.rowsUsed >= used.rowsUsed
+        ? spec
+        : { ...spec, collection: { dataset: used.dataset, rowsUsed: used.rowsUsed, version: used.version } },
+    );
+  }
+
+  private async reviseSpec(
+    model: string,
+    expectedRevision: number | undefined,
+    actor: string,
+    reason: string | undefined,
+    change: (spec: LineageSpec) => LineageSpec,
+  ): Promise<LineageSpec> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.getSpec(model);
+      if (!current) throw new UnknownResourceError(`unknown model ${model}`, { details: [{ field: 'model', message: 'no such lineage' }] });
+      const stored = await readSpec(this.table, model);
+      if (expectedRevision !== undefined && current.revision !== expectedRevision) {
+        throw new ConflictError(`the spec of ${model} is at revision ${current.revision}, not ${expectedRevision}: read it again`, {
+          details: { model, revision: current.revision },
+        });
+      }
+      // A derived spec (an older lineage) is stored first, as revision 1.
+      if (!stored && (await writeSpec(this.table, current))) await this.audit.append(specEntry(current));
+      const base = stored ?? current;
+      const changed = change(base);
+      if (changed === base) return base;
+      const next: LineageSpec = {
+        ...changed,
+        revision: base.revision + 1,
+        updatedAt: this.clock().toISOString(),
+        updatedBy: actor,
+        reason: reason?.trim() || undefined,
+      };
+      if (await writeSpec(this.table, next)) {
+        this.fault('registry.spec.after-commit');
+        await this.audit.append(specEntry(next));
+        await this.publish(LINEAGE_SPEC_CHANGED, { model, revision: next.revision, actor, reason: next.reason ?? null });
+        return next;
+      }
+      if (expectedRevision !== undefined) throw new ConflictError(`the spec of ${model} changed concurrently: read it again`, { details: { model } });
+    }
+    throw new ConflictError(`could not update the spec of ${model}: it keeps changing; retry`);
+  }
+
+  /**
+   * Marks a version unhealthy (its artefact failed its checksum …): every instance then serves the
+   * last healthy version instead. Written once, audited, and alerted (ModelVersionQuarantined).
+   * Answers false when it was already quarantined.
+   */
+  async quarantine(model: string, version: number, reason: string, actor: string): Promise<boolean> {
+    requireName('model', model);
+    requireVersion('version', version);
+    const health: VersionHealth = { model, version, state: 'quarantined', reason, actor: requireActor(actor), at: this.clock().toISOString() };
+    if (!(await writeHealth(this.table, health))) return false;
+    await this.audit.append(healthEntry(health));
+    await this.publish(MODEL_VERSION_QUARANTINED, { model, version, reason, actor });
+    return true;
+  }
+
+  /** Whether a version is quarantined. */
+  async isQuarantined(model: string, version: number): Promise<boolean> {
+    return (await readHealth(this.table, model, version)) !== undefined;
+  }
+
+  /**
+   * The versions an alias served before, newest first, without quarantined ones and without the
+   * current one: where serving falls back when the current version is refused.
+   */
+  async servingFallbacks(model: string, alias = 'production'): Promise<number[]> {
+    const items = await this.table.query({ pk: modelPk(model) });
+    const quarantined = new Set(items.filter((i) => String(i.sk).startsWith('HEALTH#')).map((i) => Number(i.version)));
+    const history = mergeHistory(items, alias).filter((m) => !m.removed);
+    const current = history[history.length - 1]?.version;
+    const out: number[] = [];
+    for (const m of [...history].reverse()) if (m.version !== current && !quarantined.has(m.version) && !out.includes(m.version)) out.push(m.version);
+    return out;
+  }
+
+  /** Every registry change matched against the audit log (`audit verify`). */
+  async auditCheck(): Promise<RegistryAuditCheck> {
+    return auditRegistry(this.table, this.audit);
+  }
+
+  /** Appends the records of changes a crash left unaudited (the maintenance sweep); answers their refs. */
+  async reconcileAudit(): Promise<string[]> {
+    return reconcileRegistryAudit(this.table, this.audit);
+  }
+
   /** The registry as `models/model_registry.json` holds it: model → versions (with status) and aliases. */
   async exportRegistry(): Promise<RegistryExport> {
     return exportRegistryTable(this.table, this.clock());
@@ -374,7 +568,7 @@ export class ModelRegistry {
   // -------------------------------------------------------------------------------------------
 
   /** The conditional alias write and its history entry (see the module header). */
-  private async commitMove(model: string, alias: string, toVersion: number, options: MoveAliasOptions): Promise<AliasMove> {
+  private async commitMove(model: string, alias: string, toVersion: number, options: MoveAliasOptions & { readonly remove?: boolean }): Promise<AliasMove> {
     requireName('model', model);
     requireName('alias', alias);
     requireVersion('version', toVersion);
@@ -394,12 +588,13 @@ export class ModelRegistry {
       model,
       alias,
       version: toVersion,
-      fromVersion: current?.version,
+      fromVersion: current && !current.removed ? current.version : undefined,
       revision: (current?.revision ?? 0) + 1,
       kind: options.kind,
       actor,
       reason: options.reason?.trim() || undefined,
       at: this.clock().toISOString(),
+      removed: options.remove ? true : undefined,
     });
     try {
       await this.table.putIfRevision({ pk, sk: aliasSk(alias), entity: 'alias', ...move }, 'revision', options.expectedRevision);
@@ -407,6 +602,7 @@ export class ModelRegistry {
       if (error instanceof ConditionFailedError) throw lostRace(model, alias, options.expectedRevision, 'another move committed first', error);
       throw error;
     }
+    this.fault('registry.move.after-commit');
     await this.writeHistory(move);
     return move;
   }

@@ -1,6 +1,14 @@
-// The promotion gate: a pure decision on whether a candidate model version may take an alias.
-// Two checks: a minimum macro-F1, and a maximum per-class recall drop against the version the
-// alias serves now (compared class by class, on the classes both evaluations hold).
+// The promotion gate: a pure decision on whether a candidate version may take an alias from the
+// version it serves now. It compares like with like:
+//   feature-schema   the candidate reads the same features (name and kind) as the current version
+//   class-space      and predicts the same classes
+//   min-macro-f1     its own held-out macro-F1 reaches the minimum
+//   max-recall-drop  scored on THE SAME ROWS as the current version (the candidate's evaluation set:
+//                    held-out rows it never trained on), no class with enough support loses more
+//                    recall than allowed; a comparison with no class to compare FAILS — it never
+//                    passes on nothing.
+// A failed check can be overridden only by a deploy with `force` and a reason (audited).
+import { classDifferences, featureDifferences, type SpecFeature } from './lineage-spec';
 
 /** Dataset version a set of metrics was measured on. */
 export interface DatasetRef {
@@ -13,10 +21,28 @@ export interface DatasetRef {
 export interface GateSubject {
   /** Evaluation metrics: `macroF1` (number) and `perClass` ({ label: { recall, support, ... } }). */
   readonly metrics: Readonly<Record<string, unknown>>;
-  /** Dataset the metrics were measured on; used to say whether the comparison is like for like. */
+  /** Dataset the metrics were measured on. */
   readonly dataset?: DatasetRef;
   /** Version number, only used in the check details. */
   readonly version?: number;
+  readonly classes?: readonly string[];
+  readonly features?: readonly SpecFeature[];
+}
+
+/** Per-class recall and support of one model on the comparison rows. */
+export interface RowScores {
+  readonly macroF1: number;
+  readonly perClass: Readonly<Record<string, { readonly recall: number; readonly support: number }>>;
+}
+
+/** Both versions scored on the same rows (see core/pipeline/gate-comparison.ts). */
+export interface SameRowsComparison {
+  /** Rows scored. */
+  readonly rows: number;
+  /** Which rows, in words (e.g. "v3's evaluation set: 4,210 held-out rows of cicids2017 v2"). */
+  readonly rowsDescription: string;
+  readonly candidate: RowScores;
+  readonly current: RowScores;
 }
 
 export interface GateThresholds {
@@ -25,8 +51,8 @@ export interface GateThresholds {
   /** Largest allowed drop of any class's recall against the current version, in [0, 1]. */
   readonly maxRecallDrop: number;
   /**
-   * Classes with fewer evaluation rows than this (in either evaluation) are not compared: a recall
-   * measured on a handful of rows moves by 1/n per row, far more than any sensible maxRecallDrop.
+   * Classes with fewer comparison rows than this are not compared: a recall measured on a handful
+   * of rows moves by 1/n per row, far more than any sensible maxRecallDrop.
    * @default 30
    */
   readonly minSupport?: number;
@@ -35,10 +61,12 @@ export interface GateThresholds {
 /** Default of GateThresholds.minSupport. */
 export const DEFAULT_GATE_MIN_SUPPORT = 30;
 
+export type GateCheckName = 'feature-schema' | 'class-space' | 'min-macro-f1' | 'max-recall-drop';
+
 export interface GateCheck {
-  readonly name: 'min-macro-f1' | 'max-recall-drop';
+  readonly name: GateCheckName;
   readonly passed: boolean;
-  /** A sentence a person can read in an audit log. */
+  /** A sentence a person can read in an audit log, with the figures. */
   readonly detail: string;
 }
 
@@ -50,35 +78,10 @@ export interface GateResult {
 /** Tolerance for floating-point noise when comparing recalls and thresholds. */
 const EPSILON = 1e-12;
 
-interface ClassRecall {
-  readonly recall: number;
-  readonly support?: number;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Per-class recall from a metrics record; classes without a numeric recall are left out. */
-function perClassRecall(metrics: Readonly<Record<string, unknown>>): Map<string, ClassRecall> | undefined {
-  const perClass = metrics.perClass;
-  if (!isRecord(perClass)) return undefined;
-  const out = new Map<string, ClassRecall>();
-  for (const [label, value] of Object.entries(perClass)) {
-    if (!isRecord(value) || typeof value.recall !== 'number' || !Number.isFinite(value.recall)) continue;
-    out.set(label, { recall: value.recall, support: typeof value.support === 'number' ? value.support : undefined });
-  }
-  return out;
-}
-
 const f3 = (x: number): string => x.toFixed(3);
 
 function describeDataset(d: DatasetRef | undefined): string {
-  return d ? `${d.name} v${d.version} (sha256 ${d.sha256.slice(0, 12)})` : 'an unrecorded dataset';
-}
-
-function sameDataset(a: DatasetRef | undefined, b: DatasetRef | undefined): boolean {
-  return !!a && !!b && a.name === b.name && a.version === b.version && a.sha256 === b.sha256;
+  return d ? `${d.name} v${d.version}` : 'an unrecorded dataset';
 }
 
 function checkMacroF1(candidate: GateSubject, thresholds: GateThresholds): GateCheck {
@@ -90,79 +93,83 @@ function checkMacroF1(candidate: GateSubject, thresholds: GateThresholds): GateC
   return {
     name: 'min-macro-f1',
     passed,
-    detail: `macro-F1 ${f3(macroF1)} ${passed ? '>=' : '<'} minimum ${f3(thresholds.minMacroF1)}`,
+    detail: `held-out macro-F1 ${f3(macroF1)} ${passed ? '>=' : '<'} minimum ${f3(thresholds.minMacroF1)} (${describeDataset(candidate.dataset)})`,
   };
 }
 
-function checkRecallDrop(candidate: GateSubject, production: GateSubject | undefined, thresholds: GateThresholds): GateCheck {
-  const name = 'max-recall-drop' as const;
-  if (!production) return { name, passed: true, detail: 'no current version at the alias to compare against' };
-  const against = production.version !== undefined ? `version ${production.version}` : 'the current version';
-  const candidateRecall = perClassRecall(candidate.metrics);
-  const productionRecall = perClassRecall(production.metrics);
-  if (!candidateRecall || candidateRecall.size === 0) {
-    return { name, passed: false, detail: `the candidate has no per-class recall to compare with ${against}` };
-  }
-  if (!productionRecall || productionRecall.size === 0) {
-    return { name, passed: true, detail: `${against} has no per-class recall; nothing to compare` };
-  }
-  const notes: string[] = [];
-  if (!sameDataset(candidate.dataset, production.dataset)) {
-    notes.push(
-      `evaluated on different data (candidate: ${describeDataset(candidate.dataset)}, ${against}: ${describeDataset(production.dataset)}); compared the per-class recall each reports`,
-    );
-  }
-  const onlyCandidate = [...candidateRecall.keys()].filter((c) => !productionRecall.has(c));
-  const onlyProduction = [...productionRecall.keys()].filter((c) => !candidateRecall.has(c));
-  if (onlyCandidate.length > 0) notes.push(`not compared (only in the candidate): ${onlyCandidate.join(', ')}`);
-  if (onlyProduction.length > 0) notes.push(`not compared (only in ${against}): ${onlyProduction.join(', ')}`);
+function checkFeatures(candidate: GateSubject, current: GateSubject, against: string): GateCheck {
+  const name = 'feature-schema' as const;
+  if (!candidate.features || !current.features) return { name, passed: false, detail: `the feature schema of the candidate or of ${against} is unknown` };
+  const diff = featureDifferences(current.features, candidate.features);
+  if (diff.length === 0) return { name, passed: true, detail: `same ${candidate.features.length} features as ${against}` };
+  return { name, passed: false, detail: `the candidate's features differ from ${against}: ${diff.join('; ')}` };
+}
 
-  const failures: string[] = [];
-  const skipped: string[] = [];
-  const tooSmall: string[] = [];
+function checkClasses(candidate: GateSubject, current: GateSubject, against: string): GateCheck {
+  const name = 'class-space' as const;
+  if (!candidate.classes || !current.classes) return { name, passed: false, detail: `the classes of the candidate or of ${against} are unknown` };
+  const diff = classDifferences(current.classes, candidate.classes);
+  if (diff.length === 0) return { name, passed: true, detail: `same ${candidate.classes.length} classes as ${against}` };
+  return { name, passed: false, detail: `the candidate's class space differs from ${against}: ${diff.join('; ')}` };
+}
+
+function checkRecallDrop(comparison: SameRowsComparison | undefined, against: string, thresholds: GateThresholds): GateCheck {
+  const name = 'max-recall-drop' as const;
+  if (!comparison) {
+    return { name, passed: false, detail: `no evaluation rows common to the candidate and ${against}: nothing to compare, so the gate cannot pass` };
+  }
   const minSupport = thresholds.minSupport ?? DEFAULT_GATE_MIN_SUPPORT;
+  const failures: string[] = [];
+  const tooSmall: string[] = [];
   let compared = 0;
   let worst = { label: '', drop: Number.NEGATIVE_INFINITY };
-  for (const [label, prod] of productionRecall) {
-    const cand = candidateRecall.get(label);
+  for (const [label, cur] of Object.entries(comparison.current.perClass)) {
+    const cand = comparison.candidate.perClass[label];
     if (!cand) continue;
-    // A class absent from an evaluation set has recall 0 by convention: not evidence of a drop.
-    if (cand.support === 0 || prod.support === 0) {
-      skipped.push(label);
-      continue;
-    }
-    const support = Math.min(cand.support ?? Infinity, prod.support ?? Infinity);
+    const support = Math.min(cur.support, cand.support);
     if (support < minSupport) {
       tooSmall.push(`${label} (${support})`);
       continue;
     }
     compared += 1;
-    const drop = prod.recall - cand.recall;
+    const drop = cur.recall - cand.recall;
     if (drop > worst.drop) worst = { label, drop };
     if (drop > thresholds.maxRecallDrop + EPSILON) {
-      failures.push(`recall of ${label} drops ${f3(drop)} (${f3(prod.recall)} -> ${f3(cand.recall)}) > ${f3(thresholds.maxRecallDrop)} allowed`);
+      failures.push(`recall of ${label} drops ${f3(drop)} (${f3(cur.recall)} -> ${f3(cand.recall)}) > ${f3(thresholds.maxRecallDrop)} allowed`);
     }
   }
-  if (skipped.length > 0) notes.push(`not compared (no support in one evaluation): ${skipped.join(', ')}`);
-  if (tooSmall.length > 0) notes.push(`not compared (fewer than ${minSupport} evaluation rows): ${tooSmall.join(', ')}`);
+  const on = `on ${comparison.rowsDescription}`;
+  const macro = `macro-F1 ${f3(comparison.current.macroF1)} (${against}) -> ${f3(comparison.candidate.macroF1)} (candidate)`;
+  const notes = tooSmall.length > 0 ? [`not compared (fewer than ${minSupport} rows): ${tooSmall.join(', ')}`] : [];
+  if (compared === 0) {
+    return { name, passed: false, detail: [`no class has ${minSupport} or more rows ${on}: nothing to compare, so the gate cannot pass`, ...notes].join('; ') };
+  }
   let summary: string;
-  if (compared === 0) summary = `no class with support in both evaluations to compare with ${against}`;
-  else if (failures.length > 0) summary = failures.join('; ');
+  if (failures.length > 0) summary = failures.join('; ');
   else if (worst.drop <= 0) summary = `no class lost recall against ${against} (${compared} compared)`;
   else summary = `largest per-class recall drop against ${against} is ${f3(worst.drop)} (${worst.label}) <= ${f3(thresholds.maxRecallDrop)} allowed`;
-  return { name, passed: failures.length === 0, detail: [summary, ...notes].join('; ') };
+  return { name, passed: failures.length === 0, detail: [`${summary} ${on}`, macro, ...notes].join('; ') };
 }
 
 /**
- * Decides whether `candidate` may replace `production` (the version the alias serves now, or
- * undefined when it serves none).
+ * Decides whether `candidate` may replace `current` (the version the alias serves now, or
+ * undefined when it serves none), given both scored on the same rows.
  *
  * @example
- * const gate = evaluateGate({ metrics: v2.metrics, dataset: v2.dataset }, { metrics: v1.metrics, dataset: v1.dataset },
- *   { minMacroF1: 0.8, maxRecallDrop: 0.05 });
+ * const gate = evaluateGate(v2, v1, { minMacroF1: 0.8, maxRecallDrop: 0.05 }, await compareOnSameRows(v2, v1));
  * if (!gate.passed) console.log(gate.checks.filter((c) => !c.passed).map((c) => c.detail));
  */
-export function evaluateGate(candidate: GateSubject, production: GateSubject | undefined, thresholds: GateThresholds): GateResult {
-  const checks = [checkMacroF1(candidate, thresholds), checkRecallDrop(candidate, production, thresholds)];
+export function evaluateGate(
+  candidate: GateSubject,
+  current: GateSubject | undefined,
+  thresholds: GateThresholds,
+  comparison?: SameRowsComparison,
+): GateResult {
+  const checks: GateCheck[] = [checkMacroF1(candidate, thresholds)];
+  if (current) {
+    const against = current.version !== undefined ? `version ${current.version}` : 'the current version';
+    checks.unshift(checkFeatures(candidate, current, against), checkClasses(candidate, current, against));
+    checks.push(checkRecallDrop(comparison, against, thresholds));
+  }
   return { passed: checks.every((c) => c.passed), checks };
 }

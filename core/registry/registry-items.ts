@@ -5,6 +5,9 @@
 //   MODEL#<model>     / VERSION#<version, 10 digits>   immutable version (written with putIfAbsent)
 //   MODEL#<model>     / ALIAS#<alias>                  the alias: version, revision and its last move
 //   MODEL#<model>     / ALIAS#<alias>#<rev, 10 digits> immutable history entry of the move to `rev`
+//   MODEL#<model>     / SPEC                           the lineage's training spec (revision-checked)
+//   MODEL#<model>     / SPEC#<rev, 10 digits>          immutable history entry of spec revision `rev`
+//   MODEL#<model>     / HEALTH#<version, 10 digits>    a quarantined version (written once)
 import type { Item } from '../ports';
 import type { AliasMove, ModelVersion } from './types';
 
@@ -17,6 +20,9 @@ export const modelIndexSk = (model: string): string => `MODEL#${model}`;
 export const versionSk = (version: number): string => `VERSION#${pad(version)}`;
 export const aliasSk = (alias: string): string => `ALIAS#${alias}`;
 export const historySk = (alias: string, revision: number): string => `ALIAS#${alias}#${pad(revision)}`;
+export const SPEC_SK = 'SPEC';
+export const specHistorySk = (revision: number): string => `SPEC#${pad(revision)}`;
+export const healthSk = (version: number): string => `HEALTH#${pad(version)}`;
 
 export function toVersion(item: Item): ModelVersion {
   const { pk: _pk, sk: _sk, entity: _entity, ...rest } = item;
@@ -71,4 +77,10 @@ export function mergeHistory(items: readonly Item[], alias: string | undefined):
 /** True for a version item's sort key. */
 export function isVersionSk(sk: string): boolean {
   return sk.startsWith('VERSION#');
+}
+
+/** Strips the table's key attributes off an item. */
+export function withoutKeys<T>(item: Item): T {
+  const { pk: _pk, sk: _sk, entity: _entity, ...rest } = item;
+  return rest as unknown as T;
 }

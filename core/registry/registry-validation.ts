@@ -1,7 +1,8 @@
 // Validation of the registry's inputs: the registration schema, names, version numbers, actors,
 // and the error a lost race raises. Every refusal names the offending field.
 import { z } from 'zod';
-import { BUNDLE_FILES } from '../artefacts/bundle';
+import { BUNDLE_FILES, OPTIONAL_BUNDLE_ROLES, type BundleRole } from '../artefacts/bundle';
+import { CLASS_SPACES } from './lineage-spec';
 import { ConflictError, InvalidInputError } from '../errors';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE, ModelName } from '../names';
 
@@ -15,7 +16,9 @@ export const registerSchema = z.object({
   model: ModelName,
   algorithm: z.string().min(1, 'must not be empty'),
   artefacts: z.object(
-    Object.fromEntries(Object.keys(BUNDLE_FILES).map((role) => [role, artefactSchema])) as Record<keyof typeof BUNDLE_FILES, typeof artefactSchema>,
+    Object.fromEntries(
+      Object.keys(BUNDLE_FILES).map((role) => [role, OPTIONAL_BUNDLE_ROLES.includes(role as BundleRole) ? artefactSchema.optional() : artefactSchema]),
+    ) as Record<keyof typeof BUNDLE_FILES, typeof artefactSchema>,
   ),
   dataset: z.object({ name: z.string().min(1), version: z.number().int().min(1), sha256: z.string().min(1) }),
   metrics: z
@@ -29,6 +32,14 @@ export const registerSchema = z.object({
   parentVersion: z.number().int().min(1).optional(),
   author: z.string().trim().min(1, 'must not be empty'),
   trainingJobId: z.string().min(1).optional(),
+  classSpace: z.enum(CLASS_SPACES).optional(),
+  features: z
+    .array(z.object({ name: z.string().min(1), kind: z.enum(['numeric', 'categorical']) }).strip())
+    .min(1)
+    .optional(),
+  seed: z.number().int().min(0).optional(),
+  requestedParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  trainingKind: z.string().min(1).max(64).optional(),
 });
 
 export function invalid(field: string, message: string): InvalidInputError {

@@ -2,12 +2,17 @@
 import type { BundleRefs } from '../artefacts/bundle';
 import type { AuditLog } from '../audit/audit-log';
 import type { EventPublisher, ItemTable } from '../ports';
-import type { DatasetRef, GateResult, GateThresholds } from './promotion-gate';
+import type { ClassSpaceName, LineageSpec, SpecFeature } from './lineage-spec';
+import type { DatasetRef, GateResult, GateThresholds, SameRowsComparison } from './promotion-gate';
 
 /** Detail type of the event emitted after every alias move. */
 export const MODEL_ALIAS_CHANGED = 'ModelAliasChanged';
 /** Detail type of the event emitted after a version is registered. */
 export const MODEL_VERSION_REGISTERED = 'ModelVersionRegistered';
+/** Detail type of the event (an alert) emitted when a version is quarantined. */
+export const MODEL_VERSION_QUARANTINED = 'ModelVersionQuarantined';
+/** Detail type of the event emitted when a lineage's training spec changes. */
+export const LINEAGE_SPEC_CHANGED = 'LineageSpecChanged';
 
 /** Kinds of alias move. */
 export type AliasMoveKind = 'deploy' | 'rollback' | 'ab-start' | 'ab-stop' | 'promote' | 'manual';
@@ -31,6 +36,15 @@ export interface RegisterVersionInput {
   readonly parentVersion?: number;
   readonly author: string;
   readonly trainingJobId?: string;
+  /** The class space the version was trained in (fine labels or a taxonomy scheme). */
+  readonly classSpace?: ClassSpaceName;
+  /** The features it reads (name and kind). */
+  readonly features?: readonly SpecFeature[];
+  /** The seed and the learner parameters its training asked for (the family's presets filled in the rest). */
+  readonly seed?: number;
+  readonly requestedParams?: Readonly<Record<string, string | number | boolean>>;
+  /** Why it was trained: 'training' (a fresh fit) or another kind (online adaptation, federated, ensemble). */
+  readonly trainingKind?: string;
 }
 
 /** An immutable registered version: what was registered, its number and when. */
@@ -54,6 +68,8 @@ export interface AliasMove {
   readonly reason?: string;
   /** ISO-8601 */
   readonly at: string;
+  /** Set when the move removed the alias (e.g. the challenger when its A/B test stopped): it serves nothing now. */
+  readonly removed?: true;
 }
 
 export interface AliasRef {
@@ -75,6 +91,29 @@ export interface ModelDescription {
   readonly aliases: Readonly<Record<string, AliasMove>>;
   /** Every alias's history, oldest first. */
   readonly history: readonly AliasMove[];
+  /** The lineage's training spec. */
+  readonly spec?: LineageSpec;
+  /** Versions refused for serving (failed checksum …), by version. */
+  readonly quarantined: Readonly<Record<string, VersionHealth>>;
+}
+
+/** A version marked unhealthy: every instance then serves the last healthy version instead. */
+export interface VersionHealth {
+  readonly model: string;
+  readonly version: number;
+  readonly state: 'quarantined';
+  readonly reason: string;
+  readonly actor: string;
+  /** ISO-8601 */
+  readonly at: string;
+}
+
+/** The options of removeAlias. */
+export interface RemoveAliasOptions {
+  readonly expectedRevision: number;
+  readonly actor: string;
+  readonly reason?: string;
+  readonly kind: AliasMoveKind;
 }
 
 export interface MoveAliasOptions {
@@ -151,9 +190,23 @@ export interface RegistryExport {
   >;
 }
 
+/** What a gate comparer found: both versions scored on the same rows (absent when no common rows exist) and their feature schemas. */
+export interface GateComparison {
+  readonly comparison?: SameRowsComparison;
+  readonly candidateFeatures?: readonly SpecFeature[];
+  readonly currentFeatures?: readonly SpecFeature[];
+}
+
+/** Scores a candidate and the version it would replace on the same rows (core/pipeline/gate-comparison.ts). */
+export type GateComparer = (candidate: ModelVersion, current: ModelVersion) => Promise<GateComparison>;
+
 export interface ModelRegistryOptions {
   readonly table: ItemTable;
   readonly audit: AuditLog;
   readonly events: EventPublisher;
+  /** The promotion gate's same-rows comparison (core/pipeline/gate-comparison.ts); without it the recall check cannot pass. */
+  readonly compare?: GateComparer;
+  /** Fault injection for crash tests: called at named points between a commit and what follows it. */
+  readonly fault?: (point: string) => void;
   readonly clock?: () => Date;
 }

@@ -5,7 +5,7 @@
 import { AuditLog } from '../../core/audit/audit-log';
 import { ConflictError } from '../../core/errors';
 import { MODEL_ALIAS_CHANGED, ModelRegistry, type AliasMove } from '../../core/registry/model-registry';
-import { registrationInput } from '../../core/registry/testing/fixtures';
+import { fixtureComparer, registrationInput } from '../../core/registry/testing/fixtures';
 import { SeededRandom } from '../../core/util/random';
 import { InProcessEventBus } from '../../local/event-bus';
 import { closeStores, testStores, uniqueId } from '../support/platform';
@@ -19,7 +19,7 @@ describe('registry concurrency on the embedded DynamoDB', () => {
   function setup() {
     const audit = new AuditLog({ table: stores.tables.audit, stream: uniqueId('audit') });
     const events = new InProcessEventBus();
-    const registry = new ModelRegistry({ table: stores.tables.registry, audit, events });
+    const registry = new ModelRegistry({ table: stores.tables.registry, audit, events, compare: fixtureComparer });
     return { audit, events, registry, model: uniqueId('c').toLowerCase() };
   }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { AuditLog } from '../../core/audit/audit-log';
 import { ConflictError, InvalidInputError, UnknownResourceError, UnprocessableError } from '../../core/errors';
 import { MODEL_ALIAS_CHANGED, ModelRegistry, deploy_enhanced_model, rollback_model, writeRegistryExport } from '../../core/registry/model-registry';
-import { registrationInput } from '../../core/registry/testing/fixtures';
+import { fixtureComparer, registrationInput } from '../../core/registry/testing/fixtures';
 import { InProcessEventBus } from '../../local/event-bus';
 import { closeStores, testStores, uniqueId } from '../support/platform';
 
@@ -19,7 +19,7 @@ describe('ModelRegistry on the embedded DynamoDB', () => {
   function setup() {
     const audit = new AuditLog({ table: stores.tables.audit, stream: uniqueId('audit') });
     const events = new InProcessEventBus();
-    const registry = new ModelRegistry({ table: stores.tables.registry, audit, events });
+    const registry = new ModelRegistry({ table: stores.tables.registry, audit, events, compare: fixtureComparer });
     // Model names must start with a letter and hold only a-z, 0-9 and '-'.
     const model = uniqueId('m').toLowerCase();
     return { audit, events, registry, model };
@@ -41,6 +41,8 @@ describe('ModelRegistry on the embedded DynamoDB', () => {
     const records = await audit.records();
     expect(records.map((r) => [r.action, r.subject])).toEqual([
       ['model.register', `model/${model}/version/1`],
+      // the lineage's training spec, recorded at its first registration
+      ['lineage.spec.recorded', `model/${model}/spec`],
       ['model.register', `model/${model}/version/2`],
     ]);
   });
@@ -88,6 +90,8 @@ describe('ModelRegistry on the embedded DynamoDB', () => {
     expect((refused as ConflictError).message).toMatch(/promotion gate refused version 3 .*recall of Brute Force drops 0.150/);
     expect((refused as ConflictError).details).toMatchObject({
       checks: [
+        { name: 'feature-schema', passed: true },
+        { name: 'class-space', passed: true },
         { name: 'min-macro-f1', passed: true },
         { name: 'max-recall-drop', passed: false },
       ],
@@ -134,7 +138,7 @@ describe('ModelRegistry on the embedded DynamoDB', () => {
       reason: 'too many missed brute force',
     });
 
-    const actions = (await audit.records()).map((r) => r.action).filter((a) => a !== 'model.register');
+    const actions = (await audit.records()).map((r) => r.action).filter((a) => a !== 'model.register' && a !== 'lineage.spec.recorded');
     expect(actions).toEqual([
       'model.deploy',
       'model.deploy',

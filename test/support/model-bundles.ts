@@ -4,6 +4,7 @@ import { artefactKey, BUNDLE_FILES, sha256Hex, type BundleRefs, type BundleRole 
 import { conformanceData } from '../../core/learners/conformance';
 import { GbdtLearner } from '../../core/learners/gbdt';
 import { exportGbdtToOnnx } from '../../core/onnx';
+import { encodeEvaluationSet } from '../../core/pipeline/evaluation-set';
 import type { ObjectStore } from '../../core/ports';
 
 export interface TestBundle {
@@ -24,8 +25,12 @@ export async function uploadTestBundle(store: ObjectStore, model: string, option
     summary: JSON.stringify({ classes: d.classes, thresholds: { x: 0.5, y: 0.4, z: 0.6 } }),
     reference: JSON.stringify({ features: [] }),
     explanations: JSON.stringify({ featureGain: document.featureGain }),
+    evaluation: encodeEvaluationSet(
+      d,
+      Int32Array.from({ length: 200 }, (_, i) => 400 + i),
+    ),
   };
-  const refs = {} as Record<BundleRole, { key: string; sha256: string; bytes: number }>;
+  const refs = {} as Record<BundleRole, { key: string; sha256: string; bytes: number }>; // every role, evaluation included
   for (const role of Object.keys(BUNDLE_FILES) as BundleRole[]) {
     const body = files[role];
     const sha256 = sha256Hex(body);

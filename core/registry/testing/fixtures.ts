@@ -1,7 +1,10 @@
 // Test fixtures for the registry: registration inputs with plausible metrics and artefact refs
-// (the registry never reads the artefacts, so the refs point at nothing).
+// (these refs point at nothing), and a gate comparer that reads the registered per-class recalls
+// as the two versions' scores on the same rows — for tests of the registry's mechanics; the real
+// comparison (core/pipeline/gate-comparison.ts) is tested with real bundles.
 import { BUNDLE_FILES, artefactKey, sha256Hex, type BundleRefs, type BundleRole } from '../../artefacts/bundle';
-import type { RegisterVersionInput } from '../model-registry';
+import type { GateComparer, RegisterVersionInput } from '../model-registry';
+import type { RowScores } from '../promotion-gate';
 
 export const CLASSES = ['Normal', 'DDoS/DoS', 'Brute Force'] as const;
 
@@ -43,5 +46,28 @@ export function registrationInput(
     parentVersion: options.parentVersion,
     author: 'trainer',
     trainingJobId: `job-${model}`,
+    classSpace: 'taxonomy',
+    features: FEATURES.map((f) => ({ ...f })),
+    seed: 42,
+    requestedParams: {},
   };
 }
+
+/** The fixture versions' features. */
+export const FEATURES = [
+  { name: 'Flow Duration', kind: 'numeric' as const },
+  { name: 'Protocol', kind: 'categorical' as const },
+];
+
+function scoresOf(metrics: Readonly<Record<string, unknown>>): RowScores {
+  const perClass = (metrics.perClass ?? {}) as Record<string, { recall: number; support: number }>;
+  return {
+    macroF1: typeof metrics.macroF1 === 'number' ? metrics.macroF1 : 0,
+    perClass: Object.fromEntries(Object.entries(perClass).map(([label, c]) => [label, { recall: c.recall, support: c.support }])),
+  };
+}
+
+/** A GateComparer that reads each version's registered per-class recall as its score on the same 600 rows. */
+export const fixtureComparer: GateComparer = async (candidate, current) => ({
+  comparison: { rows: 600, rowsDescription: 'the fixture rows', candidate: scoresOf(candidate.metrics), current: scoresOf(current.metrics) },
+});

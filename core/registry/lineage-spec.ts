@@ -1,0 +1,99 @@
+// A lineage's training spec: what every automated retrain of the lineage trains — its dataset (and
+// whether a retrain takes the latest version or a pinned one), class space, model family and
+// parameters, seed, feature schema, its collection dataset (labelled incidents collected for it),
+// and optionally its own promotion policy. Recorded with the lineage at its first registration;
+// changed only by an explicit, revision-checked and audited update.
+import { z } from 'zod';
+import { DatasetName } from '../names';
+
+/** What the completion handler does with a new candidate version. */
+export type PromotionPolicy = 'auto-promote' | 'shadow' | 'ab' | 'manual';
+export const PROMOTION_POLICIES: readonly PromotionPolicy[] = ['auto-promote', 'shadow', 'ab', 'manual'];
+
+/** Class spaces a lineage can train in: the dataset's fine labels, or a taxonomy scheme. */
+export const CLASS_SPACES = ['fine', 'taxonomy', 'mini-xdr', 'kdd-category'] as const;
+export type ClassSpaceName = (typeof CLASS_SPACES)[number];
+
+/** One feature of a lineage's schema: its name and kind (vocabularies may grow between dataset versions). */
+export interface SpecFeature {
+  readonly name: string;
+  readonly kind: 'numeric' | 'categorical';
+}
+
+export interface LineageSpec {
+  readonly model: string;
+  readonly dataset: {
+    readonly name: string;
+    /** 'latest': a retrain takes the dataset's newest version; 'pinned': always `version`. */
+    readonly versionPolicy: 'latest' | 'pinned';
+    readonly version?: number;
+  };
+  readonly classSpace: ClassSpaceName;
+  /** The lineage's classes (a candidate with another set is refused by the gate). */
+  readonly classes: readonly string[];
+  /** Model family ('gbdt', 'mlp'). */
+  readonly algorithm: string;
+  /** Learner parameters the lineage asked for (the family's presets fill in the rest). */
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  readonly seed: number;
+  readonly features: readonly SpecFeature[];
+  /** The dataset labelled incidents for this lineage are collected into, and how many of its rows trained a version. */
+  readonly collection: { readonly dataset: string; readonly rowsUsed: number; readonly version?: number };
+  /** Overrides the platform's promotion policy for this lineage. */
+  readonly promotionPolicy?: PromotionPolicy;
+  /** 1 at the first registration, +1 per change. */
+  readonly revision: number;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+  /** Why the last change was made. */
+  readonly reason?: string;
+}
+
+/** What a caller may change in a spec (everything else follows from training). */
+export const specPatchSchema = z
+  .object({
+    promotionPolicy: z
+      .enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]])
+      .nullable()
+      .optional(),
+    datasetVersionPolicy: z.enum(['latest', 'pinned']).optional(),
+    datasetVersion: z.number().int().min(1).optional(),
+    collectionDataset: DatasetName.optional(),
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    seed: z.number().int().min(0).optional(),
+  })
+  .strict()
+  .refine((p) => p.datasetVersion === undefined || p.datasetVersionPolicy !== 'latest', {
+    message: 'a datasetVersion pins the dataset: leave datasetVersionPolicy out or set it to pinned',
+    path: ['datasetVersionPolicy'],
+  });
+export type SpecPatch = z.infer<typeof specPatchSchema>;
+
+/** The collection dataset a lineage gets unless its spec says otherwise. */
+export function defaultCollectionDataset(model: string): string {
+  return `${model}-collected`;
+}
+
+/** Feature schemas equal by name and kind, in any order; the differences otherwise, in words. */
+export function featureDifferences(a: readonly SpecFeature[], b: readonly SpecFeature[]): string[] {
+  const byName = new Map(b.map((f) => [f.name, f.kind]));
+  const out: string[] = [];
+  const missing = a.filter((f) => !byName.has(f.name)).map((f) => f.name);
+  const added = b.filter((f) => !a.some((g) => g.name === f.name)).map((f) => f.name);
+  const kinds = a.filter((f) => byName.has(f.name) && byName.get(f.name) !== f.kind).map((f) => `${f.name} (${f.kind} → ${byName.get(f.name)})`);
+  const list = (xs: string[]) => (xs.length > 6 ? `${xs.slice(0, 6).join(', ')} and ${xs.length - 6} more` : xs.join(', '));
+  if (missing.length) out.push(`${missing.length} feature(s) dropped: ${list(missing)}`);
+  if (added.length) out.push(`${added.length} feature(s) added: ${list(added)}`);
+  if (kinds.length) out.push(`feature kind changed: ${list(kinds)}`);
+  return out;
+}
+
+/** Class sets equal in any order; the differences otherwise, in words. */
+export function classDifferences(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  const dropped = a.filter((c) => !b.includes(c));
+  const added = b.filter((c) => !a.includes(c));
+  if (dropped.length) out.push(`class(es) dropped: ${dropped.join(', ')}`);
+  if (added.length) out.push(`class(es) added: ${added.join(', ')}`);
+  return out;
+}
