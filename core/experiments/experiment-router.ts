@@ -43,7 +43,10 @@ export interface RoutedRequest {
   readonly flows: readonly RawRow[];
   readonly explain?: boolean;
   readonly topFeatures?: number;
+  /** The server's id of the request (unique: prediction ids are `<requestId>:<index>`). */
   readonly requestId: string;
+  /** The caller's correlation id, stored beside the predictions (it may repeat across requests). */
+  readonly correlationId?: string;
 }
 
 export interface RoutedPrediction extends FlowPrediction {
@@ -106,7 +109,7 @@ export function partitionFlows(e: Pick<Experiment, 'id' | 'routingKey' | 'traffi
  *
  * @example
  * const router = new ExperimentRouter({ service: experiments, scorer: modelServer, recorder: predictionLog });
- * const result = await router.predict({ model: 'general', flows, requestId: correlationId });
+ * const result = await router.predict({ model: 'general', flows, requestId: randomUUID(), correlationId });
  */
 export class ExperimentRouter {
   private readonly cache = new Map<string, { experiment: Experiment | undefined; at: number }>();
@@ -146,7 +149,7 @@ export class ExperimentRouter {
     const experiment = request.version === undefined ? await this.experimentFor(request.model) : undefined;
     if (!experiment) {
       const result = await this.options.scorer.predict({ ...request });
-      await this.options.recorder.record(result, request.flows);
+      await this.options.recorder.record(result, request.flows, { correlationId: request.correlationId });
       return { requestId: result.requestId, model: result.model, modelVersion: result.modelVersion, predictions: result.predictions, warning: result.warning };
     }
     const routed = experiment.mode === 'shadow' ? await this.shadow(experiment, request) : await this.split(experiment, request);
@@ -191,7 +194,7 @@ export class ExperimentRouter {
           recordedArm = 'fallback';
         }
         await Promise.all([
-          this.options.recorder.record(result, flows, { arm: recordedArm, experimentId: e.id }),
+          this.options.recorder.record(result, flows, { arm: recordedArm, experimentId: e.id, correlationId: request.correlationId }),
           recordedArm === 'fallback' ? Promise.resolve() : this.options.service.store.countRouted(e.id, step, arm, flows.length, result.latencyMs),
         ]);
         indices.forEach((i, j) => (predictions[i] = { ...result.predictions[j], arm: recordedArm, modelVersion: result.modelVersion }));
@@ -217,7 +220,7 @@ export class ExperimentRouter {
       shadowed ? this.shadowScore(e, request) : Promise.resolve(),
     ]);
     await Promise.all([
-      this.options.recorder.record(champion, request.flows, { arm: 'champion', experimentId: e.id }),
+      this.options.recorder.record(champion, request.flows, { arm: 'champion', experimentId: e.id, correlationId: request.correlationId }),
       this.options.service.store.countRouted(e.id, 0, 'champion', request.flows.length, champion.latencyMs),
     ]);
     return {
@@ -234,7 +237,7 @@ export class ExperimentRouter {
     try {
       const result = await this.score(e, { ...request, explain: false }, e.challengerVersion, request.flows, `${request.requestId}${SHADOW_SUFFIX}`);
       await Promise.all([
-        this.options.recorder.record(result, request.flows, { arm: SHADOW_CHALLENGER_ARM, experimentId: e.id }),
+        this.options.recorder.record(result, request.flows, { arm: SHADOW_CHALLENGER_ARM, experimentId: e.id, correlationId: request.correlationId }),
         this.options.service.store.countRouted(e.id, 0, 'challenger', request.flows.length, result.latencyMs),
       ]);
     } catch (error) {

@@ -88,7 +88,7 @@ export interface VersionLoader {
 
 export interface ExperimentServiceOptions {
   readonly store: ExperimentStore;
-  readonly registry: Pick<ModelRegistry, 'resolveAlias' | 'getVersion' | 'aliasState' | 'moveAlias' | 'deploy'>;
+  readonly registry: Pick<ModelRegistry, 'resolveAlias' | 'getVersion' | 'aliasState' | 'moveAlias' | 'removeAlias' | 'deploy'>;
   readonly loader: VersionLoader;
   readonly predictionLog: Pick<PredictionLog, 'feedback' | 'feedbackFor'>;
   readonly audit: Pick<AuditLog, 'append'>;
@@ -294,6 +294,28 @@ export class ExperimentService {
     }
   }
 
+  /**
+   * Removes the `challenger` alias when it still points at this experiment's challenger (the test
+   * is over: nothing is being challenged). A lost race or a failure is reported in the audit, never thrown.
+   */
+  private async removeChallengerAlias(e: Experiment, actor: string, why: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await this.options.registry.aliasState(e.model, 'challenger');
+      if (!current || current.removed || current.version !== e.challengerVersion) return;
+      try {
+        await this.options.registry.removeAlias(e.model, 'challenger', {
+          expectedRevision: current.revision,
+          actor,
+          kind: 'ab-stop',
+          reason: `experiment ${e.id} ${why}`,
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+  }
+
   /** One experiment; UnknownResourceError (404) when it does not exist. */
   async get(id: string): Promise<Experiment> {
     const e = await this.options.store.get(id);
@@ -389,6 +411,7 @@ export class ExperimentService {
       outcome: promotion ? 'promoted' : 'kept-champion',
     });
     await this.options.store.releaseRunning(e.model, e.id);
+    await this.removeChallengerAlias(e, options.actor, promotion ? 'stopped: the challenger was promoted' : 'stopped');
     await this.options.audit.append({
       actor: options.actor,
       action: promotion ? 'experiment.stop.promoted' : 'experiment.stop',
@@ -436,6 +459,7 @@ export class ExperimentService {
           rollback: { at: now, reason, errorRate, medianLatencyMs: outcome.medianLatencyMs, samples: n },
         });
         await this.options.store.releaseRunning(e.model, e.id);
+        await this.removeChallengerAlias(e, 'canary-guard', 'rolled back by the canary guard');
         await this.options.audit.append({
           actor: 'canary-guard',
           action: 'experiment.rolled-back',

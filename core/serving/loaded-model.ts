@@ -2,7 +2,7 @@
 // the sha256 the registry recorded, and opens a scoring session. A corrupt or mismatched
 // artefact is refused with a clear error.
 import type { FeatureSchema } from '../data/table';
-import { sha256Hex, type ArtefactRef, type BundleRole } from '../artefacts/bundle';
+import { sha256Hex, type BundleRefs, type BundleRole } from '../artefacts/bundle';
 import { UnprocessableError } from '../errors';
 import type { ModelDocument } from '../learners/learner';
 import type { ObjectStore } from '../ports';
@@ -19,7 +19,7 @@ export interface ServableVersion {
   readonly version: number;
   readonly algorithm: string;
   readonly classes: readonly string[];
-  readonly artefacts: Readonly<Record<BundleRole, ArtefactRef>>;
+  readonly artefacts: BundleRefs;
 }
 
 export interface LoadedModel {

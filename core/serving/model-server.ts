@@ -18,6 +18,11 @@ export const MAX_FLOWS_PER_REQUEST = 1000;
 export interface ServingRegistry {
   resolveAlias(model: string, alias: string): Promise<{ version: number } | undefined>;
   getVersion(model: string, version: number): Promise<ServableVersion>;
+  /** Marks a version unhealthy for every instance (written once, audited, alerted). */
+  quarantine?(model: string, version: number, reason: string, actor: string): Promise<boolean>;
+  /** The versions an alias served before, newest first, without quarantined ones. */
+  servingFallbacks?(model: string, alias: string): Promise<number[]>;
+  isQuarantined?(model: string, version: number): Promise<boolean>;
 }
 
 export interface Contribution {
@@ -87,6 +92,7 @@ export class ModelServer {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
   private readonly lastHealthy = new Map<string, LoadedModel>();
   private readonly refused = new Map<string, { error: CorruptArtefactError; at: number }>();
+  private readonly quarantined = new Map<string, { value: boolean; at: number }>();
   private readonly aliasTtlMs: number;
   private readonly maxLoaded: number;
   private readonly refusalTtlMs: number;
@@ -141,19 +147,53 @@ export class ModelServer {
     }
   }
 
-  /** The model that answers for a request, and a warning when it is a fallback. */
+  /**
+   * The model that answers for a request, and a warning when it is a fallback. A version whose
+   * artefact fails its checks is quarantined in the registry (so every instance, a fresh one
+   * included, knows) and the last healthy version the alias served answers instead.
+   */
   async modelFor(model: string, alias: string | undefined, version: number | undefined): Promise<{ m: LoadedModel; warning?: string }> {
     if (version !== undefined) return { m: await this.load(model, version) };
-    const wanted = await this.resolve(model, alias ?? 'production');
+    const aliasName = alias ?? 'production';
+    const wanted = await this.resolve(model, aliasName);
     try {
+      if (this.options.registry.isQuarantined && (await this.quarantinedSoon(model, wanted))) {
+        throw new CorruptArtefactError(`${model} v${wanted} is quarantined`);
+      }
       return { m: await this.load(model, wanted) };
     } catch (error) {
-      const fallback = this.lastHealthy.get(model);
-      if (error instanceof CorruptArtefactError && fallback && fallback.version !== wanted) {
-        return { m: fallback, warning: `version ${wanted} was refused (${error.message}); version ${fallback.version} keeps serving` };
-      }
+      if (!(error instanceof CorruptArtefactError)) throw error;
+      await this.options.registry.quarantine?.(model, wanted, error.message, 'model-server').catch(() => false);
+      const fallback = await this.fallback(model, aliasName, wanted);
+      if (fallback) return { m: fallback, warning: `version ${wanted} was refused (${error.message}); version ${fallback.version} keeps serving` };
       throw error;
     }
+  }
+
+  /** Whether a version is quarantined, cached like the alias (a fresh instance learns it at once). */
+  private async quarantinedSoon(model: string, version: number): Promise<boolean> {
+    const key = `${model}#${version}`;
+    const cached = this.quarantined.get(key);
+    if (cached && this.clock() - cached.at < this.aliasTtlMs) return cached.value;
+    const value = (await this.options.registry.isQuarantined?.(model, version)) ?? false;
+    this.quarantined.set(key, { value, at: this.clock() });
+    return value;
+  }
+
+  /** The last healthy version: this instance's, else the newest earlier version of the alias that loads. */
+  private async fallback(model: string, alias: string, wanted: number): Promise<LoadedModel | undefined> {
+    const known = this.lastHealthy.get(model);
+    if (known && known.version !== wanted) return known;
+    for (const v of (await this.options.registry.servingFallbacks?.(model, alias)) ?? []) {
+      if (v === wanted) continue;
+      try {
+        return await this.load(model, v);
+      } catch (error) {
+        if (!(error instanceof CorruptArtefactError)) throw error;
+        await this.options.registry.quarantine?.(model, v, error.message, 'model-server').catch(() => false);
+      }
+    }
+    return undefined;
   }
 
   /** Scores a batch of flows. */

@@ -15,6 +15,8 @@ export interface PredictionContext {
   /** A/B arm that answered, when an experiment routed the request. */
   readonly arm?: string;
   readonly experimentId?: string;
+  /** The caller's correlation id (not unique: stored beside the server's request id). */
+  readonly correlationId?: string;
 }
 
 export interface FeedbackItem {
@@ -93,7 +95,8 @@ export class PredictionLog {
     const at = this.clock();
     const labels = result.predictions.map((p) => p.label);
     const writes: Promise<unknown>[] = [
-      this.options.inference.put({
+      // Written once: the request id is the server's (unique), so a record is never overwritten.
+      this.options.inference.putIfAbsent({
         pk: `REQ#${result.requestId}`,
         sk: 'PRED',
         model: result.model,
@@ -103,6 +106,7 @@ export class PredictionLog {
         latencyMs: result.latencyMs,
         arm: context.arm,
         experimentId: context.experimentId,
+        correlationId: context.correlationId,
         createdAt: at.toISOString(),
       }),
       this.bump(result.model, result.modelVersion, { requests: 1, flows: flows.length, latencyMsSum: result.latencyMs }),

@@ -1,7 +1,10 @@
-// The registry's control plane: list and describe models, deploy (through the promotion gate) and
-// roll back, and per-version serving performance. One function, several routes.
+// The registry's control plane: list and describe models (versions, aliases, history, the
+// lineage's training spec, quarantined versions), deploy (through the promotion gate), roll back,
+// change a lineage's spec (promotion policy, dataset version policy …; audited), and per-version
+// serving performance. One function, several routes.
 import { z } from 'zod';
-import { AliasName as ALIAS, ModelName as NAME } from '../../core/names';
+import { AliasName as ALIAS, DatasetName, ModelName as NAME } from '../../core/names';
+import { PROMOTION_POLICIES, type PromotionPolicy } from '../../core/registry';
 import { handlerPlatform } from '../../platform';
 import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
 
@@ -88,10 +91,32 @@ const performance = createHttpHandler({
   },
 });
 
+const spec = createHttpHandler({
+  name: 'models-spec',
+  params: Params,
+  body: z
+    .object({
+      promotionPolicy: z.enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]]).nullable().optional(),
+      datasetVersionPolicy: z.enum(['latest', 'pinned']).optional(),
+      datasetVersion: z.number().int().min(1).optional(),
+      collectionDataset: DatasetName.optional(),
+      params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      seed: z.number().int().min(0).optional(),
+      expectedRevision: z.number().int().min(1).optional(),
+      reason: z.string().trim().min(1).max(1000),
+    })
+    .strict(),
+  handle: async ({ params, body, event }) => {
+    const { expectedRevision, reason, ...patch } = body;
+    return { body: await deps.registry.updateSpec(params.name, patch, { actor: requestActor(event), reason, ...(expectedRevision ? { expectedRevision } : {}) }) };
+  },
+});
+
 export const handler = createHttpRouter({
   'GET /api/ml/models': listModels,
   'GET /api/ml/models/performance': performance,
   'GET /api/ml/models/{name}': describeModel,
   'POST /api/ml/models/{name}/deploy': deploy,
   'POST /api/ml/models/{name}/rollback': rollback,
+  'POST /api/ml/models/{name}/spec': spec,
 });

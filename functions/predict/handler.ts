@@ -2,6 +2,7 @@
 // `?explain=true` adds each flow's top contributing features. Batch limit: 1,000 flows. When the
 // model has a running A/B, shadow or canary experiment, core/experiments' router assigns each
 // flow (or request) an arm; each prediction then names its `arm` and `modelVersion`.
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_FLOWS_PER_REQUEST } from '../../core/serving';
 import type { RawRow } from '../../core/onnx/feeds';
@@ -43,13 +44,16 @@ export const handler = createHttpHandler({
       flows: body.flows as RawRow[],
       explain: query.explain === 'true',
       topFeatures: query.top ? Number(query.top) : undefined,
-      requestId: correlationId,
+      // the server's id: unique per request, so prediction ids never collide; the caller's correlation id is stored beside it
+      requestId: randomUUID(),
+      correlationId,
     });
     return {
       body: {
         model: result.model,
         modelVersion: result.modelVersion,
         requestId: result.requestId,
+        correlationId,
         predictions: result.predictions,
         ...(result.experiment ? { experiment: result.experiment } : {}),
         ...(result.warning ? { warning: result.warning } : {}),
