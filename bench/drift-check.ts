@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const artefacts = new MemoryObjectStore('artefacts');
   const telemetry = new MemoryObjectStore('telemetry');
   const refs: Record<string, { key: string; sha256: string; bytes: number }> = {};
-  const bodies: Record<BundleRole, string> = {
+  const bodies: Partial<Record<BundleRole, string>> = {
     onnx: 'x',
     model: JSON.stringify({ schema }),
     summary: '{}',
@@ -80,9 +80,10 @@ async function main(): Promise<void> {
     explanations: '{}',
   };
   for (const role of Object.keys(bodies) as BundleRole[]) {
-    const sha = sha256Hex(bodies[role]);
-    refs[role] = { key: artefactKey('bench', role, sha), sha256: sha, bytes: bodies[role].length };
-    await artefacts.put(refs[role].key, bodies[role]);
+    const body = bodies[role] as string;
+    const sha = sha256Hex(body);
+    refs[role] = { key: artefactKey('bench', role, sha), sha256: sha, bytes: body.length };
+    await artefacts.put(refs[role].key, body);
   }
   for (let s = 0; s < samples.length; s++) await telemetry.put(sampleKey('bench', new Date(start + s * 1000), `r${s}`), samples[s]);
   const version = { model: 'bench', version: 1, artefacts: refs as unknown as BundleRefs } as ModelVersion;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { XdrError } from '../core/errors';
 import { ModelName } from '../core/names';
-import { PROMOTION_POLICIES, type PromotionPolicy } from '../core/retraining/completion';
+import { PROMOTION_POLICIES, type PromotionPolicy } from '../core/registry/lineage-spec';
 import { parseSchedule } from '../core/retraining/schedule'; // a pure parser: the one EventBridge reading, shared with the local scheduler
 import { processEnvironment } from './environment';
 import { BUCKETS, TABLES, bucketName, tableName, type BucketId, type TableId } from './resources';
@@ -42,6 +42,7 @@ export const ENV_KEYS = {
   driftShareThreshold: 'XDR_ML_DRIFT_SHARE',
   dataVolumeThreshold: 'XDR_ML_DATA_VOLUME_THRESHOLD',
   accuracyThreshold: 'XDR_ML_ACCURACY_THRESHOLD',
+  recallFloor: 'XDR_ML_RECALL_FLOOR',
   onnxMergeBudgetBytes: 'XDR_ML_ONNX_MERGE_BUDGET_BYTES',
   onnxMergeMaxNodes: 'XDR_ML_ONNX_MERGE_MAX_NODES',
   // training jobs and the retraining machinery
@@ -74,12 +75,14 @@ export const ENV_KEYS = {
   user: 'USER',
   userName: 'USERNAME',
   codeVersion: 'XDR_CODE_VERSION',
+  faultPoint: 'XDR_ML_FAULT_POINT',
   // the training container (SageMaker contract; AWS Batch passes its channels as variables)
   containerBaseDir: 'SM_BASE_DIR',
   containerHyperparameters: 'XDR_ML_HYPERPARAMETERS',
   containerManifestChannel: 'XDR_ML_CHANNEL_MANIFEST',
   containerTrainingChannel: 'XDR_ML_CHANNEL_TRAINING',
   containerOutputUri: 'XDR_ML_OUTPUT_URI',
+  containerExtraChannels: 'XDR_ML_CHANNEL_EXTRA',
   // deploy time (the CDK CLI sets these)
   cdkDefaultAccount: 'CDK_DEFAULT_ACCOUNT',
   cdkDefaultRegion: 'CDK_DEFAULT_REGION',
@@ -99,6 +102,7 @@ export const CONTEXT_KEYS = [
   'driftShareThreshold',
   'dataVolumeThreshold',
   'accuracyThreshold',
+  'recallFloor',
   'defaultModel',
   'onnxMergeBudgetBytes',
   'onnxMergeMaxNodes',
@@ -165,6 +169,7 @@ const settingsSchema = z.object({
   driftShareThreshold: numberText(0, 1).default(0.5),
   dataVolumeThreshold: numberText(1, 1e9).default(1000),
   accuracyThreshold: numberText(0, 1).default(0.8),
+  recallFloor: numberText(0, 1).default(0.5),
   onnxMergeBudgetBytes: integerText(0, 1024 ** 3).default(4 * 1024 * 1024),
   onnxMergeMaxNodes: integerText(0, 1 << 20).default(4096),
   trainingBackend: z.enum(TRAINING_BACKENDS).default('sagemaker'),
@@ -187,7 +192,7 @@ const settingsSchema = z.object({
   trainingClasses: z.enum(['fine', 'taxonomy', 'mini-xdr', 'kdd-category']).default('taxonomy'),
   trainingSeed: integerText(0, Number.MAX_SAFE_INTEGER).default(42),
   cooldownHours: numberText(0, 24 * 30).default(6),
-  promotionPolicy: z.enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]]).optional(),
+  promotionPolicy: z.enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]]).default('manual'),
   sampleRate: numberText(0, 1).default(1),
   experimentCacheMs: integerText(0, 24 * 3600_000).default(5000),
   canaryCheckMs: integerText(0, 24 * 3600_000).default(10_000),
@@ -200,11 +205,16 @@ const settingsSchema = z.object({
   user: text.optional(),
   userName: text.optional(),
   codeVersion: z.string().trim().min(1).optional(),
+  faultPoint: z
+    .string()
+    .regex(/^[a-z][a-z.-]{2,80}$/, 'must be a fault point such as registry.move.after-commit')
+    .optional(),
   containerBaseDir: text.optional(),
   containerHyperparameters: text.optional(),
   containerManifestChannel: text.optional(),
   containerTrainingChannel: text.optional(),
   containerOutputUri: text.optional(),
+  containerExtraChannels: text.optional(),
   cdkDefaultAccount: text.optional(),
   cdkDefaultRegion: text.optional(),
 });
@@ -237,8 +247,8 @@ export interface TrainingConfig {
   };
   /** Minimum hours between two launches for one model. */
   readonly cooldownHours: number;
-  /** What the completion handler does with a new version; unset: 'manual' on AWS, 'auto-promote' locally. */
-  readonly promotionPolicy?: PromotionPolicy;
+  /** What the completion handler does with a new candidate unless its lineage's spec says otherwise. @default 'manual' (a person decides), locally and on AWS */
+  readonly promotionPolicy: PromotionPolicy;
 }
 
 export interface PlatformConfig {
@@ -263,6 +273,8 @@ export interface PlatformConfig {
     readonly dataVolumeThreshold: number;
     /** Online accuracy below this raises PerformanceDegraded. */
     readonly accuracyThreshold: number;
+    /** An attack class whose recall on labelled feedback falls below this raises PerformanceDegraded (0 = off). */
+    readonly recallFloor: number;
   };
   /**
    * How training jobs export GBDT models to ONNX: runs of trees are served merged into single
@@ -299,6 +311,8 @@ export interface PlatformConfig {
   };
   /** package.json version, plus "+<XDR_CODE_VERSION>" when set (e.g. the git sha). */
   readonly codeVersion: string;
+  /** Crash tests only: the process kills itself (SIGKILL) when it reaches this named point. */
+  readonly faultPoint?: string;
   /** The training container's contract locations (SageMaker's SM_BASE_DIR; Batch's S3 channels). */
   readonly container: {
     readonly baseDir?: string;
@@ -306,6 +320,8 @@ export interface PlatformConfig {
     readonly manifestChannel?: string;
     readonly trainingChannel?: string;
     readonly outputUri?: string;
+    /** AWS Batch: JSON list of { training, manifest } s3:// URIs of further datasets. */
+    readonly extraChannels?: string;
   };
   /** The account and region the CDK CLI deploys to, when it says. */
   readonly deployment: { readonly account?: string; readonly region?: string };
@@ -366,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       driftShareThreshold: s.driftShareThreshold,
       dataVolumeThreshold: s.dataVolumeThreshold,
       accuracyThreshold: s.accuracyThreshold,
+      recallFloor: s.recallFloor,
     },
     onnx: { mergeBudgetBytes: s.onnxMergeBudgetBytes, mergeMaxNodes: s.onnxMergeMaxNodes },
     training: {
@@ -394,12 +411,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       user: s.user ?? s.userName,
     },
     codeVersion: s.codeVersion ? `${PACKAGE_VERSION}+${s.codeVersion}` : PACKAGE_VERSION,
+    faultPoint: s.faultPoint,
     container: {
       baseDir: s.containerBaseDir,
       hyperparameters: s.containerHyperparameters,
       manifestChannel: s.containerManifestChannel,
       trainingChannel: s.containerTrainingChannel,
       outputUri: s.containerOutputUri,
+      extraChannels: s.containerExtraChannels,
     },
     deployment: { account: s.cdkDefaultAccount, region: s.cdkDefaultRegion },
   };
@@ -449,12 +468,13 @@ export function configToEnvironment(config: PlatformConfig): Record<string, stri
     [ENV_KEYS.driftShareThreshold]: String(config.thresholds.driftShareThreshold),
     [ENV_KEYS.dataVolumeThreshold]: String(config.thresholds.dataVolumeThreshold),
     [ENV_KEYS.accuracyThreshold]: String(config.thresholds.accuracyThreshold),
+    [ENV_KEYS.recallFloor]: String(config.thresholds.recallFloor),
     [ENV_KEYS.onnxMergeBudgetBytes]: String(config.onnx.mergeBudgetBytes),
     [ENV_KEYS.onnxMergeMaxNodes]: String(config.onnx.mergeMaxNodes),
     [ENV_KEYS.cooldownHours]: String(config.training.cooldownHours),
+    [ENV_KEYS.promotionPolicy]: config.training.promotionPolicy,
     [ENV_KEYS.sampleRate]: String(config.serving.sampleRate),
   };
-  if (config.training.promotionPolicy) env[ENV_KEYS.promotionPolicy] = config.training.promotionPolicy;
   for (const t of TABLES) env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] = config.tables[t.id];
   for (const b of BUCKETS) env[`XDR_ML_BUCKET_${b.id.toUpperCase()}`] = config.buckets[b.id];
   return env;

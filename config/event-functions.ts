@@ -1,11 +1,11 @@
 // The one declaration of the platform's event-driven functions and their rules: the retrain
-// launcher, the training-completion handler and the drift check. The CDK training stack builds a
+// launcher, the training-completion handler, the drift check and the maintenance sweep. The CDK training stack builds a
 // function, its grants and its EventBridge rules from these entries; the local platform delivers
 // the same detail types (and runs the same schedules) to the same handler modules from its
 // in-process bus (local/event-runtime.ts).
 import { EVENT_SOURCE } from '../core/events';
 import { LOCAL_TRAINING_STATE_CHANGE } from '../core/retraining/backend';
-import { RETRAIN_TRIGGERS } from '../core/retraining/events';
+import { RETRAIN_TRIGGERS, TRAINING_JOB_QUEUED } from '../core/retraining/events';
 import type { FunctionDefinition } from './functions';
 
 /** Event-driven functions (no HTTP routes). */
@@ -30,6 +30,20 @@ export const EVENT_FUNCTIONS = {
     entry: 'functions/training-completion/handler.ts',
     routes: [],
     memoryMb: 1024,
+    timeoutSeconds: 300,
+    usesOnnxRuntime: false,
+    access: {
+      tables: { jobs: 'readwrite', registry: 'readwrite', audit: 'readwrite', datasets: 'readwrite' },
+      buckets: { artefacts: 'readwrite' },
+      publishEvents: true,
+    },
+  },
+  maintenance: {
+    id: 'maintenance',
+    description: 'Sweeps lost training jobs (failed with the reason, lock freed) and rolls forward audit records a crash lost',
+    entry: 'functions/maintenance/handler.ts',
+    routes: [],
+    memoryMb: 512,
     timeoutSeconds: 300,
     usesOnnxRuntime: false,
     access: {
@@ -63,12 +77,14 @@ export interface BusRuleDefinition {
   readonly target: EventFunctionKey;
 }
 
-/** Bus rules: every retraining trigger except the schedule (built by the training stack) goes to the launcher. */
-export const EVENT_RULES: readonly BusRuleDefinition[] = RETRAIN_TRIGGERS.filter((t) => t !== 'ScheduledRetrain').map((t) => ({
-  id: `${t}-to-launcher`,
-  detailTypes: [t],
-  target: 'launcher' as const,
-}));
+/**
+ * Bus rules: every retraining trigger except the schedule (built by the training stack) goes to the
+ * launcher, and so does TrainingJobQueued (POST /retrain queues a job; the launcher starts it).
+ */
+export const EVENT_RULES: readonly BusRuleDefinition[] = [
+  ...RETRAIN_TRIGGERS.filter((t) => t !== 'ScheduledRetrain').map((t) => ({ id: `${t}-to-launcher`, detailTypes: [t], target: 'launcher' as const })),
+  { id: 'TrainingJobQueued-to-launcher', detailTypes: [TRAINING_JOB_QUEUED], target: 'launcher' },
+];
 
 /** Schedules: the drift check hourly (always), the retraining schedule (only when auto-retrain is on). */
 export const DRIFT_CHECK_SCHEDULE = 'rate(1 hour)';
@@ -89,24 +105,34 @@ export const LOCAL_EVENT_RULES: readonly BusRuleDefinition[] = [
   { id: 'LocalTrainingStateChange-to-completion', detailTypes: [COMPLETION_EVENTS.local.detailType], target: 'completion' },
 ];
 
-/** What the local platform runs on a schedule, as the training stack's schedule rules do (same targets, same input). */
+/**
+ * A schedule rule: its expression, target function and constant input. The input names no model:
+ * the target runs for every lineage with a production alias, so a lineage created at run time is
+ * watched without a redeploy. The local platform runs the same rules with the same input.
+ */
 export interface ScheduleDefinition {
   readonly id: string;
   readonly expression: string;
   readonly target: EventFunctionKey;
-  /** The rule's constant input, for a model. */
-  input(model: string, at: Date): Record<string, unknown>;
+  /** The rule's input at a firing (`at` stands for EventBridge's event time). */
+  input(at: Date): Record<string, unknown>;
 }
 
-/** The hourly drift check of a model (always on). */
+/** The hourly drift check of every watched lineage (always on). */
 export const DRIFT_CHECK_RULE: ScheduleDefinition = {
   id: 'DriftCheckSchedule',
   expression: DRIFT_CHECK_SCHEDULE,
   target: 'driftCheck',
-  input: (model) => ({ model }),
+  input: () => ({}),
 };
 
-/** The retraining schedule of a model (only when auto-retrain is on); the expression is config.autoRetrain.schedule. */
+/** The retraining schedule of every watched lineage (only when auto-retrain is on); the expression is config.autoRetrain.schedule. */
 export function retrainScheduleRule(expression: string): ScheduleDefinition {
-  return { id: 'RetrainSchedule', expression, target: 'launcher', input: (model, at) => ({ type: 'ScheduledRetrain', model, scheduledAt: at.toISOString() }) };
+  return { id: 'RetrainSchedule', expression, target: 'launcher', input: (at) => ({ type: 'ScheduledRetrain', scheduledAt: at.toISOString() }) };
 }
+
+/** How often the maintenance sweep runs (lost jobs, unaudited registry changes). */
+export const MAINTENANCE_SCHEDULE = 'rate(15 minutes)';
+
+/** The maintenance sweep (always on; the local platform also runs it at start-up). */
+export const MAINTENANCE_RULE: ScheduleDefinition = { id: 'MaintenanceSchedule', expression: MAINTENANCE_SCHEDULE, target: 'maintenance', input: () => ({}) };

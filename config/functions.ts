@@ -61,9 +61,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 1536,
     timeoutSeconds: 30,
     usesOnnxRuntime: true,
+    // registry write: a version whose artefact fails its checksum is quarantined for every instance (audited, alerted)
     access: {
-      tables: { registry: 'read', inference: 'readwrite', experiments: 'readwrite', audit: 'readwrite' },
+      tables: { registry: 'readwrite', inference: 'readwrite', experiments: 'readwrite', audit: 'readwrite' },
       buckets: { artefacts: 'read', telemetry: 'readwrite' },
+      publishEvents: true,
     },
   },
   {
@@ -78,7 +80,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'models',
-    description: 'Registry control plane: list, describe, deploy through the promotion gate, roll back, performance',
+    description: "Registry control plane: list, describe, deploy through the promotion gate, roll back, performance, a lineage's training spec",
     entry: 'functions/models/handler.ts',
     routes: [
       { method: 'GET', path: '/api/ml/models' },
@@ -86,6 +88,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'GET', path: '/api/ml/models/{name}' },
       { method: 'POST', path: '/api/ml/models/{name}/deploy' },
       { method: 'POST', path: '/api/ml/models/{name}/rollback' },
+      { method: 'POST', path: '/api/ml/models/{name}/spec' },
     ],
     memoryMb: 512,
     timeoutSeconds: 30,

@@ -17,7 +17,7 @@ import { processEnvironment } from '../config/environment';
 import { BUCKETS, TABLES, type TableDefinition } from '../config/resources';
 import { createAwsClients } from '../adapters/clients';
 import { XdrError } from '../core/errors';
-import { processAlive } from './process-alive';
+import { processAlive } from '../adapters/process-alive';
 
 export class EmbeddedCloudError extends XdrError {
   override readonly name: string = 'EmbeddedCloudError';

@@ -23,12 +23,6 @@ export interface EventBridgeEnvelope {
   readonly detail: Record<string, unknown>;
 }
 
-/** A scheduled run: the schedule, and the models it runs for at each firing. */
-export interface ScheduledTarget {
-  readonly schedule: ScheduleDefinition;
-  readonly models: () => Promise<readonly string[]>;
-}
-
 export interface EventRuntimeOptions {
   readonly bus: InProcessEventBus;
   readonly functions: Readonly<Record<EventFunctionKey, FunctionDefinition>>;
@@ -61,7 +55,7 @@ export function eventBridgeEnvelope(event: PublishedEvent, account: string, regi
  * @example
  * const runtime = new LocalEventRuntime({ bus, functions: EVENT_FUNCTIONS, rules: LOCAL_EVENT_RULES, handlers, account, region });
  * runtime.start();
- * runtime.schedule({ schedule: DRIFT_CHECK_RULE, models: async () => ['general'] });
+ * runtime.schedule(DRIFT_CHECK_RULE);
  */
 export class LocalEventRuntime {
   private readonly stops: (() => void)[] = [];
@@ -85,17 +79,15 @@ export class LocalEventRuntime {
     }
   }
 
-  /** Runs a schedule: at each firing, its target once per model, with the rule's constant input. */
-  schedule(target: ScheduledTarget): void {
-    const fn = this.options.functions[target.schedule.target];
+  /** Runs a schedule rule: at each firing, its target with the rule's input (as EventBridge would). */
+  schedule(rule: ScheduleDefinition): void {
+    const fn = this.options.functions[rule.target];
     const fire = () =>
-      void (async () => {
-        for (const model of await target.models()) {
-          const outcome = await this.invoke(target.schedule.target, target.schedule.input(model, new Date()));
-          this.log(`${target.schedule.id} for ${model} → ${fn.id}: ${describe(outcome)}`);
-        }
-      })().catch((error: unknown) => this.log(`${target.schedule.id} failed: ${(error as Error).message ?? String(error)}`));
-    this.stops.push(runOnSchedule(parseSchedule(target.schedule.expression), fire));
+      void this.invoke(rule.target, rule.input(new Date())).then(
+        (outcome) => this.log(`${rule.id} → ${fn.id}: ${describe(outcome)}`),
+        (error: unknown) => this.log(`${rule.id} failed: ${(error as Error).message ?? String(error)}`),
+      );
+    this.stops.push(runOnSchedule(parseSchedule(rule.expression), fire));
   }
 
   /** Invokes a target's handler module with an event, as a Lambda invocation would. */
@@ -112,6 +104,7 @@ export class LocalEventRuntime {
 }
 
 function describe(outcome: unknown): string {
+  if (Array.isArray(outcome)) return outcome.map(describe).join(', ') || 'nothing to do';
   if (outcome && typeof outcome === 'object' && 'outcome' in outcome) return String((outcome as { outcome: unknown }).outcome);
   return 'done';
 }

@@ -4,7 +4,7 @@
 // EventBridge on AWS.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { processAlive } from './process-alive';
+import { processAlive } from '../adapters/process-alive';
 
 export const SERVER_RECORD_FILE = 'server.json';
 

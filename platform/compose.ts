@@ -21,16 +21,22 @@ import { ModelRegistry } from '../core/registry/model-registry';
 import {
   autoRetrainEnabled,
   CompletionHandler,
-  resetDataVolumeAfter,
+  resolveLineageTraining,
   RetrainLauncher,
   runScheduledCheck,
   stageDatasetInput,
+  sweepJobs,
+  type CompletionInput,
   type CompletionOutcome,
   type DataVolumeCheck,
   type PromotionPolicy,
+  type RetrainEvent,
+  type SweepOptions,
+  type SweepResult,
   type TrainingBackend,
   type TrainingDefaults,
 } from '../core/retraining';
+import { gateComparer } from '../core/pipeline/gate-comparison';
 import { ModelServer, PredictionLog, type SessionFactory } from '../core/serving';
 import { InProcessEventBus } from '../local/event-bus';
 import { createTrainingBackend, type LocalTrainingSetup } from './training-backend';
@@ -45,6 +51,10 @@ export interface Retraining {
   complete(event: { readonly source?: unknown; readonly 'detail-type'?: unknown }): Promise<CompletionOutcome | { readonly outcome: 'ignored' }>;
   /** One drift check of a model, and its data-volume check; publishes what they raise. */
   checkDrift(model: string, options?: { readonly since?: string; readonly now?: Date }): Promise<{ result: DriftCheckResult; volume: DataVolumeCheck }>;
+  /** The maintenance sweep of unfinished jobs: lost ones failed (lock freed), finished ones completed. */
+  sweep(options?: SweepOptions): Promise<SweepResult>;
+  /** Every lineage with a production alias: what the drift checks, schedules and alarms watch. */
+  watchedModels(): Promise<string[]>;
 }
 
 export interface PlatformOptions {
@@ -56,8 +66,6 @@ export interface PlatformOptions {
   readonly auditStream?: string;
   /** What a retrain trains when its trigger does not say (default: config.training.defaults, dataset 'cicids2017'). */
   readonly trainingDefaults?: TrainingDefaults | ((model: string) => TrainingDefaults);
-  /** Reset the data-volume counter after a successful training. @default true */
-  readonly resetDataVolumeCounter?: boolean;
   /** The local backend's job directories and how its completions come back (config.training.backend 'local'). */
   readonly localTraining?: LocalTrainingSetup;
 }
@@ -86,6 +94,11 @@ export interface Platform {
   trainingJobDeps(options?: { readonly mirrorDir?: string }): TrainingJobDeps;
   /** Each table's status and item count, whether each bucket exists. */
   describeStores(): Promise<StoreStatus>;
+  /**
+   * The maintenance pass (local start-up, a schedule on AWS): the job sweep, then the registry's
+   * audit reconciliation (records a crash lost are appended, marked recovered).
+   */
+  maintain(options?: SweepOptions): Promise<{ readonly jobs: SweepResult; readonly auditRecovered: readonly string[] }>;
   /** Releases the SDK clients. */
   close(): void;
 }
@@ -96,9 +109,13 @@ export function defaultEventPublisher(config: PlatformConfig): EventPublisher {
   return new InProcessEventBus();
 }
 
-/** The default policy of a target: manual on AWS; on the local platform (backend 'local') auto-promote. */
-export function promotionPolicy(config: PlatformConfig): PromotionPolicy {
-  return config.training.promotionPolicy ?? (config.training.backend === 'local' ? 'auto-promote' : 'manual');
+/** Crash tests (config.faultPoint): the process kills itself at the named point, as `kill -9` would. */
+export function faultHook(config: PlatformConfig): ((point: string) => void) | undefined {
+  const target = config.faultPoint;
+  if (!target) return undefined;
+  return (point) => {
+    if (point === target) process.kill(process.pid, 'SIGKILL');
+  };
 }
 
 /** A lazily built, memoised value. */
@@ -126,7 +143,14 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
   const stores = createPlatformStores(config, clients);
   const events = options.events ?? defaultEventPublisher(config);
   const audit = new AuditLog({ table: stores.tables.audit, ...(options.auditStream ? { stream: options.auditStream } : {}) });
-  const registry = new ModelRegistry({ table: stores.tables.registry, audit, events });
+  const fault = faultHook(config);
+  const registry = new ModelRegistry({
+    table: stores.tables.registry,
+    audit,
+    events,
+    compare: gateComparer(stores.buckets.artefacts),
+    ...(fault ? { fault } : {}),
+  });
   const predictionLog = new PredictionLog({ inference: stores.tables.inference, telemetry: stores.buckets.telemetry, sampleRate: config.serving.sampleRate });
   const gate: GateThresholds = { minMacroF1: config.thresholds.minMacroF1, maxRecallDrop: config.thresholds.maxRecallDrop };
   const objectStore = (bucket: string): ObjectStore => {
@@ -162,7 +186,8 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       }),
   );
 
-  const policy = promotionPolicy(config);
+  const policy = config.training.promotionPolicy;
+  const specOf = (model: string) => registry.getSpec(model);
   const completion = lazy(
     () =>
       new CompletionHandler({
@@ -174,44 +199,36 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         readOutput: jobOutputReader(objectStore),
         thresholds: gate,
         policy,
-        // When the job consumed the collected samples, restart the DataVolumeReached count.
-        ...(options.resetDataVolumeCounter === false ? {} : { afterTraining: resetDataVolumeAfter(stores.tables.datasets) }),
+        ...(fault ? { fault } : {}),
       }),
   );
   // Built on first use: a cloud backend needs settings (image, role, queue) only the launcher has.
-  const backend = lazy(() =>
-    createTrainingBackend(
-      config,
-      stores,
-      options.localTraining ?? {
-        deliver: (c) =>
-          completion()
-            .handle(c)
-            .then(() => undefined),
-      },
-    ),
-  );
-  const launcher = lazy(() => {
-    const defaults = config.training.defaults;
-    return new RetrainLauncher({
-      jobs: stores.tables.jobs,
-      backend: backend(),
-      resolveDataset: (name, version) => stageDatasetInput(stores.tables.datasets, stores.buckets.datasets, name, version),
-      productionVersion: async (model) => (await registry.resolveAlias(model, 'production'))?.version,
-      audit,
-      events,
-      config: {
-        cooldownMs: config.training.cooldownHours * 3600_000,
-        training: options.trainingDefaults ?? {
-          dataset: defaults.dataset ?? 'cicids2017',
-          algorithm: defaults.algorithm,
-          classes: defaults.classes,
-          seed: defaults.seed,
-        },
-        scheduleEnabled: (model) => autoRetrainEnabled(stores.tables.jobs, config.autoRetrain.enabled, model),
-      },
-    });
+  const backend = lazy(() => {
+    const deliver = (c: CompletionInput) =>
+      completion()
+        .handle(c)
+        .then(() => undefined);
+    return createTrainingBackend(config, stores, options.localTraining ?? { deliver });
   });
+  const resolve = (model: string, event: RetrainEvent) => resolveLineageTraining({ specOf, manifests: stores.tables.datasets }, model, event);
+  const launcher = lazy(
+    () =>
+      new RetrainLauncher({
+        jobs: stores.tables.jobs,
+        backend: backend(),
+        resolveDataset: (name, version) => stageDatasetInput(stores.tables.datasets, stores.buckets.datasets, name, version),
+        productionVersion: async (model) => (await registry.resolveAlias(model, 'production'))?.version,
+        audit,
+        events,
+        ...(fault ? { fault } : {}),
+        config: {
+          cooldownMs: config.training.cooldownHours * 3600_000,
+          // what to train: the lineage's spec, the same way everywhere (tests may fix it instead)
+          ...(options.trainingDefaults ? { training: options.trainingDefaults } : { resolve }),
+          scheduleEnabled: (model) => autoRetrainEnabled(stores.tables.jobs, config.autoRetrain.enabled, model),
+        },
+      }),
+  );
   const retraining: Retraining = {
     get backend() {
       return backend();
@@ -237,6 +254,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
           feedback: () => predictionLog.feedbackFor(model),
           events,
           datasets: stores.tables.datasets,
+          specOf,
         },
         {
           model,
@@ -245,8 +263,14 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
           shareThreshold: config.thresholds.driftShareThreshold,
           dataVolumeThreshold: config.thresholds.dataVolumeThreshold,
           accuracyThreshold: config.thresholds.accuracyThreshold,
+          recallFloor: config.thresholds.recallFloor,
         },
       ),
+    sweep: (o = {}) => sweepJobs({ jobs: stores.tables.jobs, backend: backend(), completion: completion() }, o),
+    async watchedModels() {
+      const models = await registry.listModels();
+      return models.filter((m) => m.aliases.production !== undefined).map((m) => m.model);
+    },
   };
 
   return {
@@ -279,6 +303,10 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       ...(o.mirrorDir ? { mirrorDir: o.mirrorDir } : {}),
     }),
     describeStores: () => describeStores(config, clients),
+    async maintain(o = {}) {
+      const jobs = await retraining.sweep(o);
+      return { jobs, auditRecovered: await registry.reconcileAudit() };
+    },
     close() {
       if (events instanceof EventBridgePublisher && !options.events) events.destroy();
       clients.dynamodb.destroy();

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { AwsClients } from '../adapters/clients';
 import { type PlatformConfig } from '../config/config';
-import { DRIFT_CHECK_RULE, EVENT_FUNCTIONS, LOCAL_EVENT_RULES, retrainScheduleRule } from '../config/event-functions';
+import { DRIFT_CHECK_RULE, EVENT_FUNCTIONS, LOCAL_EVENT_RULES, MAINTENANCE_RULE, retrainScheduleRule } from '../config/event-functions';
 import { MODEL_ALIAS_CHANGED, MODEL_VERSION_REGISTERED } from '../core/registry/model-registry';
 import { LOCAL_TRAINING_STATE_CHANGE, type TrainingDefaults } from '../core/retraining';
 import type { LocalTrainingBackend } from '../adapters/training-backends/local-backend';
@@ -28,8 +28,8 @@ export interface LocalPlatformOptions {
   /** Where training jobs run (`<home>/training-jobs/`). Default config.local.home. */
   readonly home?: string;
   readonly auditStream?: string;
+  /** Fixes what retrains train (tests); default: each lineage's spec. */
   readonly trainingDefaults?: TrainingDefaults | ((model: string) => TrainingDefaults);
-  readonly resetDataVolumeCounter?: boolean;
   /** Lines about retraining: deliveries, job output, schedule runs. */
   readonly log?: (line: string) => void;
 }
@@ -42,8 +42,8 @@ export interface LocalPlatform {
   readonly handlers: HandlerModules;
   /** Resolves when every started training job has exited and every event it caused has been handled. */
   whenIdle(): Promise<void>;
-  /** Runs the hourly drift check, and the retraining schedule when auto-retrain is on. */
-  startSchedules(models: () => Promise<readonly string[]>): void;
+  /** Runs the schedules of the cloud: the hourly drift check and the retraining schedule (auto-retrain on) of every watched lineage, and the maintenance sweep. */
+  startSchedules(): void;
   /** Stops the runtime's rules and schedules (the platform's clients stay with the caller). */
   stop(): void;
 }
@@ -66,7 +66,6 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
     ...(options.clients ? { clients: options.clients } : {}),
     ...(options.auditStream ? { auditStream: options.auditStream } : {}),
     ...(options.trainingDefaults ? { trainingDefaults: options.trainingDefaults } : {}),
-    ...(options.resetDataVolumeCounter === false ? { resetDataVolumeCounter: false } : {}),
     localTraining: {
       home: options.home ?? config.local.home,
       // a finished job's process publishes its state change; the completion rule takes it from there
@@ -99,9 +98,10 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
       await (platform.retraining.backend as LocalTrainingBackend).whenIdle();
       await bus.drain();
     },
-    startSchedules(models) {
-      runtime.schedule({ schedule: DRIFT_CHECK_RULE, models });
-      if (config.autoRetrain.enabled) runtime.schedule({ schedule: retrainScheduleRule(config.autoRetrain.schedule), models });
+    startSchedules() {
+      runtime.schedule(DRIFT_CHECK_RULE);
+      runtime.schedule(MAINTENANCE_RULE);
+      if (config.autoRetrain.enabled) runtime.schedule(retrainScheduleRule(config.autoRetrain.schedule));
     },
     stop: () => runtime.stop(),
   };
@@ -130,15 +130,7 @@ export interface StartLocalPlatformOptions {
 export async function startLocalPlatform(options: StartLocalPlatformOptions): Promise<RunningLocalPlatform> {
   const { out, err } = options;
   const cloud = await startEmbeddedCloud({ home: options.config.local.home });
-  // The training dataset is the production version's (the bootstrap's on a first start), fixed once the server is up.
-  let trainingDataset = cloud.config.training.defaults.dataset ?? 'cicids2017';
-  const d = cloud.config.training.defaults;
-  const local = composeLocalPlatform({
-    config: cloud.config,
-    home: cloud.home,
-    trainingDefaults: () => ({ dataset: trainingDataset, algorithm: d.algorithm, classes: d.classes, seed: d.seed }),
-    log: (line) => out(`retraining: ${line}`),
-  });
+  const local = composeLocalPlatform({ config: cloud.config, home: cloud.home, log: (line) => out(`retraining: ${line}`) });
   const { platform, bus } = local;
   let api: LocalApiServer;
   try {
@@ -152,15 +144,21 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   out(`Mini-XDR ML local platform (state in ${cloud.home})`);
   out(`  dynamodb ${cloud.config.endpoints.dynamodb}\n  s3       ${cloud.config.endpoints.s3}`);
   out(`API listening on ${api.url}\n  try: curl ${api.url}/api/ml/health`);
-  if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err);
-  const model = platform.config.defaultModel;
-  if (!cloud.config.training.defaults.dataset) {
-    const production = await platform.registry.resolveAlias(model, 'production');
-    if (production) trainingDataset = (await platform.registry.getVersion(model, production.version)).dataset.name;
+  // What a crash left behind (a job the killed server ran, a change without its audit record) is settled before anything new starts.
+  const maintained = await platform.maintain({ queuedGraceMs: 0 }).catch((error: unknown) => {
+    err(`maintenance failed: ${(error as Error).message}`);
+    return undefined;
+  });
+  if (maintained) {
+    for (const f of maintained.jobs.failed) out(`retraining: job ${f.jobId} marked failed: ${f.reason}`);
+    for (const c of maintained.jobs.completed) out(`retraining: job ${c.jobId} completed after the fact: ${c.outcome}`);
+    if (maintained.auditRecovered.length)
+      out(`audit: recorded ${maintained.auditRecovered.length} change(s) a crash left unaudited: ${maintained.auditRecovered.join(', ')}`);
   }
-  local.startSchedules(async () => [model]);
+  if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err);
+  local.startSchedules();
   out(
-    `retraining: rules on the in-process bus, local training backend, drift check hourly${platform.config.autoRetrain.enabled ? `, retraining ${platform.config.autoRetrain.schedule}` : ' (auto-retrain off)'}`,
+    `retraining: rules on the in-process bus, local training backend, drift check hourly for every deployed lineage, promotion policy ${platform.config.training.promotionPolicy}${platform.config.autoRetrain.enabled ? `, retraining ${platform.config.autoRetrain.schedule}` : ' (auto-retrain off)'}`,
   );
   keepLocalExportsCurrent(platform, bus, options.cwd, err);
   // CLI commands run beside this server find it here and forward their events to this bus

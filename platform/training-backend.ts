@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { requireSetting, type PlatformConfig } from '../config/config';
 import type { PlatformStores } from '../adapters/platform-stores';
-import { LocalTrainingBackend } from '../adapters/training-backends/local-backend';
+import { LOCAL_LEASE_MS, LocalTrainingBackend } from '../adapters/training-backends/local-backend';
+import { touchJob } from '../core/retraining/job-records';
 import type { CompletionInput, TrainingBackend } from '../core/retraining/backend';
 
 type BatchModule = typeof import('../adapters/training-backends/batch-backend');
@@ -29,6 +30,8 @@ export function createTrainingBackend(config: PlatformConfig, stores: PlatformSt
       home: path.resolve(local.home ?? config.local.home),
       datasets: stores.buckets.datasets,
       onCompletion: local.deliver,
+      // a running job's lease is renewed while its process lives; a killed server stops the beats
+      heartbeat: (jobId) => touchJob(stores.tables.jobs, jobId, new Date(), LOCAL_LEASE_MS),
       ...(local.log ? { log: local.log } : {}),
     });
   }

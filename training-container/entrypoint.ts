@@ -41,7 +41,7 @@ export async function runEntrypoint(base: string, log: (line: string) => void, n
     const h = parseHyperparameters(raw);
     log(`training ${h.model} (${h.algorithm}, ${h.classes}) on ${h.dataset}${h.datasetVersion ? ` v${h.datasetVersion}` : ''}, seed ${h.seed}`);
     const datasetsTable = await ManifestTable.open(paths);
-    const datasetsBucket = await ChannelObjectStore.open(paths.training);
+    const datasetsBucket = await ChannelObjectStore.openAll(paths);
     await mkdir(paths.model, { recursive: true });
     const artefactsBucket = new DirectoryObjectStore(paths.model);
     const result = await runTrainingJob(
@@ -67,6 +67,7 @@ export async function runEntrypoint(base: string, log: (line: string) => void, n
         params: h.params,
         author: h.author,
         ...(h.parentVersion !== undefined ? { parentVersion: h.parentVersion } : {}),
+        ...(h.extraDatasets ? { extraDatasets: h.extraDatasets } : {}),
         ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),
         onProgress: (p) => {
           if (p.stage !== 'train') log(`[${p.stage}] ${p.message}`);

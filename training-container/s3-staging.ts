@@ -35,15 +35,42 @@ export async function stageInputsFromS3(
   await mkdir(paths.manifest, { recursive: true });
   await mkdir(paths.training, { recursive: true });
   await writeFile(paths.hyperparameters, container.hyperparameters);
+  await stageDataset(storeFor, manifestUri, trainingUri, paths.manifest, paths.training, container.trainingChannel ?? '');
+  // further datasets (the lineage's collected incidents), laid out as SageMaker lays out its extra channels
+  const extras = container.extraChannels ? (JSON.parse(container.extraChannels) as { training: string; manifest: string }[]) : [];
+  for (const [i, extra] of extras.entries()) {
+    const manifestDir = path.join(paths.data, `manifest-extra${i + 1}`);
+    const chunkDir = path.join(paths.data, `extra${i + 1}`);
+    await mkdir(manifestDir, { recursive: true });
+    await mkdir(chunkDir, { recursive: true });
+    await stageDataset(
+      storeFor,
+      parseS3Uri(extra.manifest, ENV_KEYS.containerExtraChannels),
+      parseS3Uri(extra.training, ENV_KEYS.containerExtraChannels),
+      manifestDir,
+      chunkDir,
+      extra.training,
+    );
+  }
+  return { outputUri: container.outputUri as string };
+}
+
+async function stageDataset(
+  storeFor: (bucket: string) => ObjectStore,
+  manifestUri: { bucket: string; key: string },
+  trainingUri: { bucket: string; key: string },
+  manifestDir: string,
+  chunkDir: string,
+  trainingChannel: string,
+): Promise<void> {
   const manifest = await storeFor(manifestUri.bucket).get(manifestUri.key);
-  await writeFile(path.join(paths.manifest, path.posix.basename(manifestUri.key)), manifest);
+  await writeFile(path.join(manifestDir, path.posix.basename(manifestUri.key)), manifest);
   const { chunks } = JSON.parse(Buffer.from(manifest).toString('utf8')) as { chunks?: { key: string }[] };
   const chunkStore = storeFor(trainingUri.bucket);
   for (const c of chunks ?? []) {
-    if (!c.key.startsWith(trainingUri.key)) throw new Error(`manifest chunk ${c.key} is outside ${container.trainingChannel}`);
-    await writeFile(path.join(paths.training, path.posix.basename(c.key)), await chunkStore.get(c.key));
+    if (!c.key.startsWith(trainingUri.key)) throw new Error(`manifest chunk ${c.key} is outside ${trainingChannel}`);
+    await writeFile(path.join(chunkDir, path.posix.basename(c.key)), await chunkStore.get(c.key));
   }
-  return { outputUri: container.outputUri as string };
 }
 
 /** Uploads every file of <base>/model/ under the output URI (keys relative to the model directory). */

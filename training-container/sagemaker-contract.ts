@@ -2,6 +2,7 @@
 //   <base>/input/config/hyperparameters.json   every value a string (parsed and validated here)
 //   <base>/input/data/training/                the dataset's Parquet chunks (S3 prefix datasets/<name>/)
 //   <base>/input/data/manifest/                the dataset version's manifest JSON (manifests/<name>/v<n>.json)
+//   <base>/input/data/extra<i>/, manifest-extra<i>/  further datasets (hyperparameter extra_datasets), same layout
 //   <base>/model/                              the bundle under content-addressed keys + registration.json
 //   <base>/output/failure                      the reason, when the job fails
 // <base> is /opt/ml unless SM_BASE_DIR or `--base-dir` says otherwise (tests, the local backend).
@@ -53,6 +54,10 @@ const hyperparameterSchema = z
     [K.jobId]: z.string().min(1).optional(),
     [K.author]: z.string().min(1).default('training-container'),
     [K.parentVersion]: intText(1).optional(),
+    [K.extraDatasets]: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*(,[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*)*$/, 'must be name@version[,name@version…]')
+      .optional(),
   })
   .catchall(z.string());
 
@@ -66,6 +71,8 @@ export interface ContainerHyperparameters {
   readonly jobId?: string;
   readonly author: string;
   readonly parentVersion?: number;
+  /** Further datasets to train on with `dataset`. */
+  readonly extraDatasets?: readonly { readonly name: string; readonly version: number }[];
   /** Learner parameters (`param.<name>`): numbers where the text is numeric, booleans for true/false. */
   readonly params: Readonly<Record<string, number | string | boolean>>;
 }
@@ -107,6 +114,13 @@ export function parseHyperparameters(json: unknown): ContainerHyperparameters {
     ...(h[K.jobId] !== undefined ? { jobId: h[K.jobId] as string } : {}),
     author: h[K.author] as string,
     ...(h[K.parentVersion] !== undefined ? { parentVersion: h[K.parentVersion] as number } : {}),
+    ...(h[K.extraDatasets] !== undefined
+      ? {
+          extraDatasets: String(h[K.extraDatasets])
+            .split(',')
+            .map((ref) => ({ name: ref.slice(0, ref.lastIndexOf('@')), version: Number(ref.slice(ref.lastIndexOf('@') + 1)) })),
+        }
+      : {}),
     params,
   };
 }
@@ -129,9 +143,15 @@ export class ChannelObjectStore implements ObjectStore {
     private readonly byName: ReadonlyMap<string, string>,
   ) {}
 
-  static async open(dir: string): Promise<ChannelObjectStore> {
-    const files = await listFiles(dir);
-    return new ChannelObjectStore(`channel:${dir}`, new Map(files.map((f) => [path.basename(f), f])));
+  static async open(...dirs: string[]): Promise<ChannelObjectStore> {
+    const files = (await Promise.all(dirs.map((d) => listFiles(d)))).flat();
+    return new ChannelObjectStore(`channel:${dirs.join(',')}`, new Map(files.map((f) => [path.basename(f), f])));
+  }
+
+  /** Every chunk channel of the contract: `training` and the further datasets' `extra<i>`. */
+  static async openAll(paths: ReturnType<typeof contractPaths>): Promise<ChannelObjectStore> {
+    const extra = existsSync(paths.data) ? (await readdir(paths.data)).filter((d) => /^extra\d+$/.test(d)).map((d) => path.join(paths.data, d)) : [];
+    return ChannelObjectStore.open(paths.training, ...extra);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -181,28 +201,32 @@ export class DirectoryObjectStore implements ObjectStore {
   }
 }
 
-/** Read-only ItemTable holding the one manifest of the manifest channel (the pipeline's manifest lookup). */
+/** Read-only ItemTable holding the manifests of the manifest channels (the pipeline's manifest lookup). */
 export class ManifestTable implements ItemTable {
   readonly tableName = 'manifest-channel';
-  constructor(private readonly manifest: DatasetManifest) {}
+  constructor(private readonly manifests: readonly DatasetManifest[]) {}
 
-  /** Loads the manifest JSON of the manifest channel (or, failing that, one *.json in the training channel). */
+  /** Loads the manifest JSON of every manifest channel (`manifest`, `manifest-extra<i>`; failing that, *.json in the training channel). */
   static async open(paths: ReturnType<typeof contractPaths>): Promise<ManifestTable> {
-    const candidates = [...(await listFiles(paths.manifest)), ...(await listFiles(paths.training))].filter((f) => f.endsWith('.json'));
-    if (candidates.length === 0) throw new Error(`no dataset manifest (*.json) in ${paths.manifest} or ${paths.training}`);
-    return new ManifestTable(JSON.parse(await readFile(candidates[0], 'utf8')) as DatasetManifest);
+    const channels = existsSync(paths.data)
+      ? (await readdir(paths.data)).filter((d) => /^manifest(-extra\d+)?$/.test(d)).map((d) => path.join(paths.data, d))
+      : [];
+    let files = (await Promise.all(channels.map((d) => listFiles(d)))).flat().filter((f) => f.endsWith('.json'));
+    if (files.length === 0) files = (await listFiles(paths.training)).filter((f) => f.endsWith('.json'));
+    if (files.length === 0) throw new Error(`no dataset manifest (*.json) in ${paths.manifest} or ${paths.training}`);
+    return new ManifestTable(await Promise.all(files.map(async (file) => JSON.parse(await readFile(file, 'utf8')) as DatasetManifest)));
   }
-  private matches(key: Item): boolean {
-    return key.name === this.manifest.name && (key.version === undefined || key.version === this.manifest.version);
+  private matching(key: Item): DatasetManifest[] {
+    return this.manifests.filter((m) => key.name === m.name && (key.version === undefined || key.version === m.version)).sort((a, b) => b.version - a.version);
   }
   async get(key: Item): Promise<Item | undefined> {
-    return this.matches(key) ? (this.manifest as unknown as Item) : undefined;
+    return this.matching(key)[0] as unknown as Item | undefined;
   }
   async query(partitionKey: Item): Promise<Item[]> {
-    return this.matches(partitionKey) ? [this.manifest as unknown as Item] : [];
+    return this.matching(partitionKey) as unknown as Item[];
   }
   async scan(): Promise<Item[]> {
-    return [this.manifest as unknown as Item];
+    return [...this.manifests] as unknown as Item[];
   }
   async put(): Promise<void> {
     throw new ConditionFailedError('the manifest channel is read-only');

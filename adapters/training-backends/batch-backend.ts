@@ -5,7 +5,7 @@
 // the entrypoint itself reads and writes local directories only).
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand, type SubmitJobRequest } from '@aws-sdk/client-batch';
 import { ENV_KEYS, type PlatformConfig } from '../../config/config';
-import type { TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
+import type { JobInspection, TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
 import { batchOutputUri } from './state-change';
 
 export interface BatchBackendOptions {
@@ -38,6 +38,19 @@ export function submitJobRequest(job: TrainingJobSpec, o: BatchBackendOptions): 
         { name: ENV_KEYS.containerTrainingChannel, value: `s3://${o.datasetsBucket}/${job.dataset.chunkPrefix}` },
         { name: ENV_KEYS.containerManifestChannel, value: `s3://${o.datasetsBucket}/${job.dataset.manifestKey}` },
         { name: ENV_KEYS.containerOutputUri, value: batchOutputUri(o.artefactsBucket, job.jobId) },
+        ...(job.extraDatasets?.length
+          ? [
+              {
+                name: ENV_KEYS.containerExtraChannels,
+                value: JSON.stringify(
+                  job.extraDatasets.map((d) => ({
+                    training: `s3://${o.datasetsBucket}/${d.chunkPrefix}`,
+                    manifest: `s3://${o.datasetsBucket}/${d.manifestKey}`,
+                  })),
+                ),
+              },
+            ]
+          : []),
       ],
       ...(resources.length ? { resourceRequirements: resources } : {}),
     },
@@ -49,6 +62,10 @@ export function submitJobRequest(job: TrainingJobSpec, o: BatchBackendOptions): 
 
 export class BatchTrainingBackend implements TrainingBackend {
   readonly name = 'batch';
+  /** A job is trusted until its attempt timeout and an hour have passed. */
+  get leaseMs(): number {
+    return ((this.options.timeoutSeconds ?? 4 * 3600) + 3600) * 1000;
+  }
   constructor(
     private readonly client: BatchClient,
     private readonly options: BatchBackendOptions,
@@ -57,6 +74,22 @@ export class BatchTrainingBackend implements TrainingBackend {
   async start(job: TrainingJobSpec): Promise<{ backendJobId: string }> {
     const out = await this.client.send(new SubmitJobCommand(submitJobRequest(job, this.options)));
     return { backendJobId: out.jobId ?? job.jobId };
+  }
+
+  /** A job Batch finished while no completion event reached us (the sweep asks), or one still running. */
+  async inspect(job: { readonly jobId: string; readonly backendJobId?: string }): Promise<JobInspection> {
+    if (!job.backendJobId) return { state: 'unknown', reason: 'the job has no Batch job id' };
+    const out = await this.client.send(new DescribeJobsCommand({ jobs: [job.backendJobId] })).catch(() => undefined);
+    const j = out?.jobs?.[0];
+    if (!j) return { state: 'unknown', reason: `Batch does not describe ${job.backendJobId}` };
+    if (j.status === 'SUCCEEDED')
+      return {
+        state: 'finished',
+        completion: { jobId: job.jobId, state: 'Completed', outputLocation: batchOutputUri(this.options.artefactsBucket, job.jobId) },
+      };
+    if (j.status === 'FAILED')
+      return { state: 'finished', completion: { jobId: job.jobId, state: 'Failed', failureReason: j.statusReason ?? 'AWS Batch reported the job failed' } };
+    return { state: 'running' };
   }
 
   async describe(backendJobId: string): Promise<Readonly<Record<string, unknown>>> {

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { ENV_KEYS } from '../../config/config';
 import { childEnvironment } from '../../config/environment';
 import type { ObjectStore } from '../../core/ports';
-import type { CompletionInput, TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
+import { REGISTRATION_FILE, type CompletionInput, type JobInspection, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
+import { processAlive } from '../process-alive';
 
 export interface LocalBackendOptions {
   /** Where job directories go (XDR_ML_HOME; e.g. ~/.xdr-ml). */
@@ -25,10 +26,18 @@ export interface LocalBackendOptions {
   readonly log?: (jobId: string, line: string) => void;
   /** The child's environment given its own variables. @default this process's environment plus them */
   readonly environment?: (extra: Record<string, string>) => NodeJS.ProcessEnv;
+  /** Called every `heartbeatMs` while a job's process runs (the platform renews the job's lease). */
+  readonly heartbeat?: (jobId: string) => Promise<void>;
+  /** @default 30 s */
+  readonly heartbeatMs?: number;
 }
+
+/** A local job is presumed lost when its heartbeat stops for this long. */
+export const LOCAL_LEASE_MS = 5 * 60_000;
 
 export class LocalTrainingBackend implements TrainingBackend {
   readonly name = 'local';
+  readonly leaseMs = LOCAL_LEASE_MS;
   private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly options: LocalBackendOptions) {}
@@ -50,6 +59,18 @@ export class LocalTrainingBackend implements TrainingBackend {
     await writeFile(path.join(manifestDir, path.posix.basename(job.dataset.manifestKey)), manifest);
     const { chunks } = JSON.parse(Buffer.from(manifest).toString('utf8')) as { chunks: { key: string }[] };
     for (const c of chunks) await writeFile(path.join(training, path.posix.basename(c.key)), await this.options.datasets.get(c.key));
+    // further datasets: a chunk channel and a manifest channel each, as SageMaker lays them out
+    for (const [i, extra] of (job.extraDatasets ?? []).entries()) {
+      const chunkDir = path.join(base, 'input', 'data', `extra${i + 1}`);
+      const manifestExtraDir = path.join(base, 'input', 'data', `manifest-extra${i + 1}`);
+      await mkdir(chunkDir, { recursive: true });
+      await mkdir(manifestExtraDir, { recursive: true });
+      const body = await this.options.datasets.get(extra.manifestKey);
+      await writeFile(path.join(manifestExtraDir, path.posix.basename(extra.manifestKey)), body);
+      for (const c of (JSON.parse(Buffer.from(body).toString('utf8')) as { chunks: { key: string }[] }).chunks) {
+        await writeFile(path.join(chunkDir, path.posix.basename(c.key)), await this.options.datasets.get(c.key));
+      }
+    }
 
     const root = this.options.projectRoot ?? path.resolve(__dirname, '..', '..');
     const child = spawn(process.execPath, [path.join(root, 'bin', 'run-ts.js'), path.join(root, 'training-container', 'entrypoint.ts'), '--base-dir', base], {
@@ -67,8 +88,11 @@ export class LocalTrainingBackend implements TrainingBackend {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
+    const beat = this.options.heartbeat;
+    const heartbeat = beat ? setInterval(() => void beat(job.jobId).catch(() => undefined), this.options.heartbeatMs ?? 30_000).unref() : undefined;
     const done = new Promise<void>((resolve) => {
       child.on('close', (code) => {
+        clearInterval(heartbeat);
         void (async () => {
           await writeFile(logFile, `${lines.join('\n')}\n`).catch(() => undefined);
           const failurePath = path.join(base, 'output', 'failure');
@@ -92,6 +116,25 @@ export class LocalTrainingBackend implements TrainingBackend {
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
     return { backendJobId: `local-${child.pid ?? 'unknown'}-${job.jobId}` };
+  }
+
+  /**
+   * A job whose completion this process never handled (the server that ran it was killed): still
+   * running while its process lives; otherwise finished, by what its directory holds — the
+   * registration file (Completed) or the failure file — or lost when it holds neither.
+   */
+  async inspect(job: { readonly jobId: string; readonly backendJobId?: string }): Promise<JobInspection> {
+    const pid = Number(/^local-(\d+)-/.exec(job.backendJobId ?? '')?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return { state: 'running' };
+    const base = this.jobDir(job.jobId);
+    const failurePath = path.join(base, 'output', 'failure');
+    if (existsSync(failurePath)) {
+      return { state: 'finished', completion: { jobId: job.jobId, state: 'Failed', failureReason: (await readFile(failurePath, 'utf8')).trim() } };
+    }
+    if (existsSync(path.join(base, 'model', REGISTRATION_FILE))) {
+      return { state: 'finished', completion: { jobId: job.jobId, state: 'Completed', outputLocation: path.join(base, 'model') } };
+    }
+    return { state: 'unknown', reason: `the training process${pid ? ` ${pid}` : ''} is gone and left no output in ${base}` };
   }
 
   async describe(backendJobId: string): Promise<Readonly<Record<string, unknown>>> {

@@ -5,7 +5,7 @@
 // (strings) and metric definitions for the lines the entrypoint prints.
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient, type CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import type { PlatformConfig } from '../../config/config';
-import { METRIC_DEFINITIONS, TRAINING_OUTPUT_PREFIX, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
+import { METRIC_DEFINITIONS, TRAINING_OUTPUT_PREFIX, type JobInspection, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
 
 export interface SageMakerBackendOptions {
   readonly image: string;
@@ -48,7 +48,12 @@ export function createTrainingJobRequest(job: TrainingJobSpec, o: SageMakerBacke
     },
     RoleArn: o.roleArn,
     HyperParameters: { ...job.hyperparameters },
-    InputDataConfig: [channel('training', job.dataset.chunkPrefix), channel('manifest', job.dataset.manifestKey)],
+    InputDataConfig: [
+      channel('training', job.dataset.chunkPrefix),
+      channel('manifest', job.dataset.manifestKey),
+      // further datasets (the lineage's collected incidents): a chunk channel and a manifest channel each
+      ...(job.extraDatasets ?? []).flatMap((d, i) => [channel(`extra${i + 1}`, d.chunkPrefix), channel(`manifest-extra${i + 1}`, d.manifestKey)]),
+    ],
     OutputDataConfig: { S3OutputPath: `s3://${o.artefactsBucket}/${TRAINING_OUTPUT_PREFIX}` },
     ResourceConfig: {
       InstanceType: (o.instanceType ?? SAGEMAKER_DEFAULTS.instanceType) as NonNullable<CreateTrainingJobRequest['ResourceConfig']>['InstanceType'],
@@ -72,6 +77,10 @@ export function createTrainingJobRequest(job: TrainingJobSpec, o: SageMakerBacke
  */
 export class SageMakerTrainingBackend implements TrainingBackend {
   readonly name = 'sagemaker';
+  /** A job is trusted until its maximum runtime (plus spot waiting) and an hour have passed. */
+  get leaseMs(): number {
+    return (Math.max(this.options.maxRuntimeSeconds ?? SAGEMAKER_DEFAULTS.maxRuntimeSeconds, this.options.spot?.maxWaitSeconds ?? 0) + 3600) * 1000;
+  }
   constructor(
     private readonly client: SageMakerClient,
     private readonly options: SageMakerBackendOptions,
@@ -80,6 +89,36 @@ export class SageMakerTrainingBackend implements TrainingBackend {
   async start(job: TrainingJobSpec): Promise<{ backendJobId: string }> {
     const out = await this.client.send(new CreateTrainingJobCommand(createTrainingJobRequest(job, this.options)));
     return { backendJobId: out.TrainingJobArn ?? job.jobId };
+  }
+
+  /** A job SageMaker finished while no completion event reached us (the sweep asks), or one still running. */
+  async inspect(job: { readonly jobId: string; readonly backendJobId?: string }): Promise<JobInspection> {
+    let out;
+    try {
+      out = await this.client.send(new DescribeTrainingJobCommand({ TrainingJobName: job.jobId }));
+    } catch (error) {
+      return { state: 'unknown', reason: `SageMaker does not describe ${job.jobId}: ${(error as Error).message}` };
+    }
+    switch (out.TrainingJobStatus) {
+      case 'Completed':
+        return {
+          state: 'finished',
+          completion: {
+            jobId: job.jobId,
+            state: 'Completed',
+            ...(out.ModelArtifacts?.S3ModelArtifacts ? { outputLocation: out.ModelArtifacts.S3ModelArtifacts } : {}),
+          },
+        };
+      case 'Failed':
+        return {
+          state: 'finished',
+          completion: { jobId: job.jobId, state: 'Failed', failureReason: out.FailureReason ?? 'SageMaker reported the job failed' },
+        };
+      case 'Stopped':
+        return { state: 'finished', completion: { jobId: job.jobId, state: 'Failed', failureReason: 'the SageMaker training job was stopped' } };
+      default:
+        return { state: 'running' };
+    }
   }
 
   async describe(backendJobId: string): Promise<Readonly<Record<string, unknown>>> {

@@ -25,6 +25,7 @@ import { UnknownResourceError, UnprocessableError } from '../errors';
 import { rowsToFeatureMatrix, type RawRow } from '../onnx/feeds';
 import type { EventPublisher, Item, ItemTable, ObjectStore } from '../ports';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
+import { isBenignLabel } from '../serving/model-server';
 import type { FeedbackRecord, InferenceSample } from '../serving/prediction-log';
 
 /** Defaults of the drift check (see the module header). */
@@ -39,6 +40,8 @@ export const DRIFT_CHECK_DEFAULTS = {
   accuracyThreshold: 0.8,
   /** Window feedback needed before online accuracy is judged. */
   minFeedback: 30,
+  /** Labelled window samples of an attack class needed before its recall is judged. */
+  minClassFeedback: 20,
 } as const;
 
 export interface DriftCheckOptions {
@@ -52,6 +55,8 @@ export interface DriftCheckOptions {
   readonly minRows?: number;
   readonly accuracyThreshold?: number;
   readonly minFeedback?: number;
+  /** An attack class whose recall on the window's labelled feedback falls below this degrades performance (0 = off). */
+  readonly recallFloor?: number;
 }
 
 export interface DriftCheckDeps {
@@ -79,6 +84,11 @@ export interface PerformanceReport {
   readonly accuracyThreshold: number;
   readonly accuracyBelowThreshold: boolean;
   readonly detectors: { readonly ddm: DetectorVerdict; readonly adwin: DetectorVerdict; readonly pageHinkley: DetectorVerdict };
+  /** Recall of each attack class on the window's labelled feedback, against the floor. */
+  readonly classRecall: Readonly<Record<string, { readonly support: number; readonly recall: number; readonly belowFloor: boolean }>>;
+  readonly recallFloor: number;
+  /** Attack classes whose recall fell below the floor (with enough feedback to say). */
+  readonly classesBelowFloor: readonly string[];
   readonly degraded: boolean;
 }
 
@@ -132,7 +142,7 @@ function sampleTime(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1, key.lastIndexOf('/') + 25);
 }
 
-async function verifiedJson<T>(store: ObjectStore, v: ModelVersion, role: BundleRole): Promise<T> {
+async function verifiedJson<T>(store: ObjectStore, v: ModelVersion, role: Exclude<BundleRole, 'evaluation'>): Promise<T> {
   const ref = v.artefacts[role];
   const bytes = await store.get(ref.key);
   const actual = sha256Hex(bytes);
@@ -158,6 +168,8 @@ export function performanceDrift(
   windowEnd: string,
   accuracyThreshold: number,
   minFeedback: number,
+  recallFloor = 0,
+  minClassFeedback: number = DRIFT_CHECK_DEFAULTS.minClassFeedback,
 ): PerformanceReport {
   const stream = feedback.filter((r) => r.version === version && r.at <= windowEnd).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   const errors = new Uint8Array(stream.length);
@@ -173,6 +185,23 @@ export function performanceDrift(
   const windowFeedback = stream.length - windowFrom;
   const onlineAccuracy = windowFeedback > 0 ? windowCorrect / windowFeedback : null;
   const accuracyBelowThreshold = onlineAccuracy !== null && windowFeedback >= minFeedback && onlineAccuracy < accuracyThreshold;
+  // per attack class: recall on the window's labelled feedback (how many of its flows were caught)
+  const perClass = new Map<string, { support: number; correct: number }>();
+  for (let i = windowFrom; i < stream.length; i++) {
+    if (isBenignLabel(stream[i].actual)) continue;
+    const c = perClass.get(stream[i].actual) ?? { support: 0, correct: 0 };
+    c.support += 1;
+    if (stream[i].correct) c.correct += 1;
+    perClass.set(stream[i].actual, c);
+  }
+  const classRecall: Record<string, { support: number; recall: number; belowFloor: boolean }> = {};
+  const classesBelowFloor: string[] = [];
+  for (const [label, c] of [...perClass].sort(([a], [b]) => a.localeCompare(b))) {
+    const recall = c.correct / c.support;
+    const belowFloor = recallFloor > 0 && c.support >= minClassFeedback && recall < recallFloor;
+    classRecall[label] = { support: c.support, recall, belowFloor };
+    if (belowFloor) classesBelowFloor.push(label);
+  }
   const detectors = {
     ddm: runDetector(new Ddm(), errors, windowFrom),
     adwin: runDetector(new Adwin(), errors, windowFrom),
@@ -186,7 +215,10 @@ export function performanceDrift(
     accuracyThreshold,
     accuracyBelowThreshold,
     detectors,
-    degraded: accuracyBelowThreshold || detectors.ddm.fired || detectors.adwin.fired || detectors.pageHinkley.fired,
+    classRecall,
+    recallFloor,
+    classesBelowFloor,
+    degraded: accuracyBelowThreshold || classesBelowFloor.length > 0 || detectors.ddm.fired || detectors.adwin.fired || detectors.pageHinkley.fired,
   };
 }
 
@@ -259,6 +291,7 @@ export async function runDriftCheck(deps: DriftCheckDeps, options: DriftCheckOpt
     windowEnd,
     options.accuracyThreshold ?? DRIFT_CHECK_DEFAULTS.accuracyThreshold,
     options.minFeedback ?? DRIFT_CHECK_DEFAULTS.minFeedback,
+    options.recallFloor ?? 0,
   );
 
   const datasetDrift = data?.datasetDrift ?? false;
@@ -282,7 +315,11 @@ export async function runDriftCheck(deps: DriftCheckDeps, options: DriftCheckOpt
         windowEnd,
         reportId,
         onlineAccuracy: performance.onlineAccuracy,
-        detectors: performance.accuracyBelowThreshold ? [...fired, 'online-accuracy'] : fired,
+        detectors: [
+          ...fired,
+          ...(performance.accuracyBelowThreshold ? ['online-accuracy'] : []),
+          ...performance.classesBelowFloor.map((c) => `recall-floor:${c}`),
+        ],
         version: version.version,
       },
     });

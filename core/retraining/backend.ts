@@ -17,6 +17,8 @@ export interface TrainingJobSpec {
   readonly jobId: string;
   readonly model: string;
   readonly dataset: DatasetInput;
+  /** Datasets trained on together with `dataset` (same features; e.g. the lineage's collected incidents). */
+  readonly extraDatasets?: readonly DatasetInput[];
   /**
    * The container's hyperparameters, every value a string (the SageMaker contract): model,
    * algorithm, classes, seed, dataset, dataset_version, job_id, author, parent_version, and learner
@@ -34,9 +36,17 @@ export interface CompletionInput {
   readonly failureReason?: string;
 }
 
+/** What a backend can say about a job the platform lost track of (the maintenance sweep asks). */
+export type JobInspection =
+  { readonly state: 'running' } | { readonly state: 'finished'; readonly completion: CompletionInput } | { readonly state: 'unknown'; readonly reason: string };
+
 export interface TrainingBackend {
   /** Short name recorded on the job ('sagemaker', 'batch', 'local'). */
   readonly name: string;
+  /** How long a started job is trusted before the sweep asks about it (renewed by heartbeats where the backend beats). */
+  readonly leaseMs?: number;
+  /** The backend's view of one of its jobs, for the maintenance sweep. */
+  inspect?(job: { readonly jobId: string; readonly backendJobId?: string }): Promise<JobInspection>;
   /** Starts the job; answers the backend's own id for it. */
   start(job: TrainingJobSpec): Promise<{ readonly backendJobId: string }>;
   /** The backend's view of a job, when it can say (status pages, debugging). */
@@ -54,6 +64,8 @@ export const HYPERPARAMETER_KEYS = {
   jobId: 'job_id',
   author: 'author',
   parentVersion: 'parent_version',
+  /** Further datasets, `name@version,name@version`. */
+  extraDatasets: 'extra_datasets',
   /** Prefix of learner parameters: `param.nRounds` = "200". */
   paramPrefix: 'param.',
 } as const;

@@ -3,28 +3,32 @@
 // exit). On success it reads the job's output (the bundle the container wrote under
 // content-addressed keys plus registration.json), verifies every file's sha256, copies the bundle
 // to the artefacts bucket (artefacts first), registers the version (last), runs the promotion gate
-// against production and applies the policy:
+// against production (like with like: both scored on the candidate's held-out evaluation rows;
+// ModelRegistry.gate) and applies the policy — the lineage's own (its spec), else the platform's:
 //   auto-promote  gate passed → ModelRegistry.deploy to production
 //   shadow / ab   gate passed → ExperimentRequested { model, challengerVersion, mode } (or a direct
 //                 deploy when nothing serves production yet: there is nothing to test against)
 //   manual        left registered, audited as awaiting approval
-// A failed gate leaves the version registered and audited (outcome 'gate-failed'). On failure the
-// job is marked Failed, audited, and TrainingFailed goes out (the alert). Either way the model's
-// lock is released. A redelivered completion of a finished job changes nothing.
+// A failed gate leaves the version registered and audited (outcome 'gate-failed'). When the job
+// trained on rows collected for the lineage, the lineage records them as used (the data-volume
+// count moves only now). On failure the job is marked Failed, audited, and TrainingFailed goes out
+// (the alert). Either way the model's lock is released. A redelivered completion of a finished job
+// changes nothing.
 import { z } from 'zod';
-import { BUNDLE_FILES, sha256Hex, type BundleRole } from '../artefacts/bundle';
+import { BUNDLE_FILES, OPTIONAL_BUNDLE_ROLES, sha256Hex, type BundleRole } from '../artefacts/bundle';
+import { CLASS_SPACES } from '../registry/lineage-spec';
 import type { AuditLog } from '../audit/audit-log';
 import { ConflictError, UnknownResourceError } from '../errors';
 import type { EventPublisher, ItemTable, ObjectStore } from '../ports';
-import { evaluateGate, type GateResult, type GateThresholds } from '../registry/promotion-gate';
+import type { PromotionPolicy } from '../registry/lineage-spec';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
+import type { GateResult, GateThresholds } from '../registry/promotion-gate';
 import { REGISTRATION_FILE, type CompletionInput } from './backend';
 import { JobOutputError } from './errors';
 import { EXPERIMENT_REQUESTED, TRAINING_COMPLETED, TRAINING_FAILED } from './events';
 import { getJob, putJob, releaseLock, type TrainingJobRecord } from './job-records';
 
-export type PromotionPolicy = 'auto-promote' | 'shadow' | 'ab' | 'manual';
-export const PROMOTION_POLICIES: readonly PromotionPolicy[] = ['auto-promote', 'shadow', 'ab', 'manual'];
+export { PROMOTION_POLICIES, type PromotionPolicy } from '../registry/lineage-spec';
 
 /** A job's output files by path relative to its /opt/ml/model directory. */
 export type JobOutputFiles = ReadonlyMap<string, Uint8Array>;
@@ -38,9 +42,12 @@ export interface CompletionHandlerDeps {
   /** Reads a job's output (local directory, S3 prefix, SageMaker model.tar.gz …). */
   readonly readOutput: (outputLocation: string) => Promise<JobOutputFiles>;
   readonly thresholds: GateThresholds;
+  /** The platform's policy; a lineage's spec may name its own. */
   readonly policy: PromotionPolicy | ((model: string) => PromotionPolicy);
-  /** Runs after a successful registration (e.g. core/datasets markTrained to reset the data-volume counter). */
+  /** Runs after a successful registration. */
   readonly afterTraining?: (job: TrainingJobRecord, version: ModelVersion) => Promise<void>;
+  /** Fault injection for crash tests: called at named points. */
+  readonly fault?: (point: string) => void;
   readonly clock?: () => Date;
 }
 
@@ -60,7 +67,12 @@ const registrationSchema = z
   .object({
     model: z.string().min(1),
     algorithm: z.string().min(1),
-    artefacts: z.object(Object.fromEntries(Object.keys(BUNDLE_FILES).map((r) => [r, artefact])) as Record<BundleRole, typeof artefact>),
+    artefacts: z.object(
+      Object.fromEntries(Object.keys(BUNDLE_FILES).map((r) => [r, OPTIONAL_BUNDLE_ROLES.includes(r as BundleRole) ? artefact.optional() : artefact])) as Record<
+        BundleRole,
+        typeof artefact
+      >,
+    ),
     dataset: z.object({ name: z.string(), version: z.number().int(), sha256: z.string() }),
     metrics: z.record(z.string(), z.unknown()),
     classes: z.array(z.string()),
@@ -68,6 +80,11 @@ const registrationSchema = z
     parentVersion: z.number().int().min(1).optional(),
     author: z.string().min(1),
     trainingJobId: z.string().optional(),
+    classSpace: z.enum(CLASS_SPACES).optional(),
+    features: z.array(z.object({ name: z.string().min(1), kind: z.enum(['numeric', 'categorical']) })).optional(),
+    seed: z.number().int().min(0).optional(),
+    requestedParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    trainingKind: z.string().optional(),
   })
   .loose();
 export type RegistrationFile = z.infer<typeof registrationSchema>;
@@ -101,14 +118,11 @@ export class CompletionHandler {
       return this.fail(job, `its output could not be registered: ${(error as Error).message ?? String(error)}`, completion.outputLocation);
     }
     const { version } = registered;
+    this.deps.fault?.('completion.after-register');
     const production = await this.deps.registry.resolveAlias(job.model, 'production');
-    const productionVersion = production ? await this.deps.registry.getVersion(job.model, production.version) : undefined;
-    const gate = evaluateGate(
-      { metrics: version.metrics, dataset: version.dataset, version: version.version },
-      productionVersion ? { metrics: productionVersion.metrics, dataset: productionVersion.dataset, version: productionVersion.version } : undefined,
-      this.deps.thresholds,
-    );
-    const policy = typeof this.deps.policy === 'function' ? this.deps.policy(job.model) : this.deps.policy;
+    const gate = await this.deps.registry.gate(version, production?.version, this.deps.thresholds);
+    const spec = await this.deps.registry.getSpec(job.model);
+    const policy = spec?.promotionPolicy ?? (typeof this.deps.policy === 'function' ? this.deps.policy(job.model) : this.deps.policy);
     const subject = `model/${job.model}/version/${version.version}`;
     let outcome: 'promoted' | 'experiment-requested' | 'awaiting-approval' | 'gate-failed';
     if (!gate.passed) {
@@ -121,7 +135,7 @@ export class CompletionHandler {
           .filter((c) => !c.passed)
           .map((c) => c.detail)
           .join('; '),
-        parameters: { jobId: job.jobId, policy, productionVersion: production?.version ?? null },
+        parameters: { jobId: job.jobId, policy, productionVersion: production?.version ?? null, checks: gate.checks },
         metrics: { macroF1: version.metrics.macroF1 },
       });
     } else if (policy === 'auto-promote' || ((policy === 'shadow' || policy === 'ab') && !production)) {
@@ -191,6 +205,14 @@ export class CompletionHandler {
       dataset: { ...version.dataset },
       parameters: { trigger: job.trigger, policy, gatePassed: gate.passed },
     });
+    if (job.collected) {
+      await this.deps.registry.markCollectionUsed(
+        job.model,
+        { dataset: job.collected.dataset, version: job.collected.version, rowsUsed: job.collected.rows },
+        'training-completion',
+        `job ${job.jobId} trained version ${version.version} on ${job.collected.rows} collected rows (${job.collected.dataset} v${job.collected.version})`,
+      );
+    }
     await this.deps.afterTraining?.(done, version);
     await this.safePublish(TRAINING_COMPLETED, { jobId: job.jobId, model: job.model, version: version.version, outcome, gatePassed: gate.passed });
     return { outcome, job: done, version, gate, ...(production ? { productionVersion: production.version } : {}) };
@@ -213,6 +235,7 @@ export class CompletionHandler {
     if (registration.model !== job.model) throw new JobOutputError(`${REGISTRATION_FILE} is for model ${registration.model}, the job trains ${job.model}`);
     for (const role of Object.keys(BUNDLE_FILES) as BundleRole[]) {
       const ref = registration.artefacts[role];
+      if (!ref) continue; // an optional role the job's container did not write
       const body = files.get(ref.key);
       if (!body) throw new JobOutputError(`the output lacks the ${role} artefact ${ref.key}`);
       const actual = sha256Hex(body);
@@ -233,6 +256,11 @@ export class CompletionHandler {
       ...(registration.parentVersion !== undefined ? { parentVersion: registration.parentVersion } : {}),
       author: registration.author,
       trainingJobId: job.jobId,
+      ...(registration.classSpace ? { classSpace: registration.classSpace } : {}),
+      ...(registration.features ? { features: registration.features } : {}),
+      ...(registration.seed !== undefined ? { seed: registration.seed } : {}),
+      ...(registration.requestedParams ? { requestedParams: registration.requestedParams } : {}),
+      ...(registration.trainingKind ? { trainingKind: registration.trainingKind } : {}),
     });
     return { version, registration };
   }
@@ -246,7 +274,7 @@ export class CompletionHandler {
       ...(outputLocation ? { outputLocation } : {}),
     };
     await putJob(this.deps.jobs, failed);
-    await releaseLock(this.deps.jobs, job.model, job.jobId);
+    await releaseLock(this.deps.jobs, job.model, job.jobId, true);
     await this.deps.audit.append({
       actor: 'training-completion',
       action: 'training.failed',

@@ -1,44 +1,46 @@
-// The data-volume trigger: reads the collected-since-last-training counter that the incident
-// collector maintains (core/datasets/collector.ts) and emits DataVolumeReached when it reaches the
-// configured threshold.
-import { collectedSinceLastTraining, DEFAULT_COLLECTED_DATASET, markTrained } from '../datasets/collector';
+// The data-volume trigger, per lineage: the rows collected for a lineage (its spec's collection
+// dataset, fed by POST /api/ml/training-data) since a version last trained on them. The count is
+// the collection's row count minus the rows the lineage records as used; it moves only when a job
+// that trained on them completes (CompletionHandler → ModelRegistry.markCollectionUsed). It emits
+// DataVolumeReached when the count reaches the configured threshold.
+import { findManifest } from '../datasets/synthetic/synthesize';
 import type { EventPublisher, ItemTable } from '../ports';
+import type { LineageSpec } from '../registry/lineage-spec';
 import type { DataVolumeReachedEvent } from './events';
-import type { TrainingJobRecord } from './job-records';
 
 export interface DataVolumeCheck {
+  /** Rows collected for the lineage that no version trained on yet. */
   readonly collected: number;
   readonly threshold: number;
   readonly reached: boolean;
+  /** The collection dataset counted (absent for an unknown lineage). */
+  readonly dataset?: string;
   /** The event emitted (when reached). */
   readonly event?: DataVolumeReachedEvent;
 }
 
-/**
- * Checks the counter and emits DataVolumeReached (detail without `type`) when collected ≥ threshold.
- * @example await checkDataVolume({ datasets: stores.tables.datasets, events }, { model: 'general', threshold: 1000, now: new Date() });
- */
-export async function checkDataVolume(
-  deps: { readonly datasets: ItemTable; readonly events: EventPublisher },
-  options: { readonly model: string; readonly threshold: number; readonly now: Date },
-): Promise<DataVolumeCheck> {
-  const collected = await collectedSinceLastTraining(deps.datasets);
-  const threshold = Math.max(1, Math.floor(options.threshold));
-  if (collected < threshold) return { collected, threshold, reached: false };
-  const event: DataVolumeReachedEvent = { type: 'DataVolumeReached', model: options.model, collected, threshold, at: options.now.toISOString() };
-  const { type, ...detail } = event;
-  await deps.events.publish(type, detail);
-  return { collected, threshold, reached: true, event };
+/** Rows of a lineage's collection dataset that no version trained on yet. */
+export async function collectedSinceTraining(manifests: ItemTable, spec: LineageSpec): Promise<number> {
+  const collection = await findManifest({ manifests }, { name: spec.collection.dataset });
+  return Math.max(0, (collection?.rowCount ?? 0) - spec.collection.rowsUsed);
 }
 
 /**
- * CompletionHandler `afterTraining` hook: restarts the collected-since-last-training count when the
- * finished job consumed the collected samples (it was started by DataVolumeReached, or trained on
- * the collected dataset). A scheduled retrain on another dataset leaves the count alone.
- * @example new CompletionHandler({ ..., afterTraining: resetDataVolumeAfter(stores.tables.datasets) })
+ * Counts the lineage's untrained collected rows and emits DataVolumeReached (detail without
+ * `type`) when they reach the threshold.
+ * @example await checkDataVolume({ datasets: stores.tables.datasets, events, specOf }, { model: 'general', threshold: 1000, now: new Date() });
  */
-export function resetDataVolumeAfter(datasets: ItemTable, collectedDataset: string = DEFAULT_COLLECTED_DATASET): (job: TrainingJobRecord) => Promise<void> {
-  return async (job) => {
-    if (job.trigger === 'DataVolumeReached' || job.dataset?.name === collectedDataset) await markTrained(datasets);
-  };
+export async function checkDataVolume(
+  deps: { readonly datasets: ItemTable; readonly events: EventPublisher; readonly specOf: (model: string) => Promise<LineageSpec | undefined> },
+  options: { readonly model: string; readonly threshold: number; readonly now: Date },
+): Promise<DataVolumeCheck> {
+  const threshold = Math.max(1, Math.floor(options.threshold));
+  const spec = await deps.specOf(options.model);
+  if (!spec) return { collected: 0, threshold, reached: false };
+  const collected = await collectedSinceTraining(deps.datasets, spec);
+  if (collected < threshold) return { collected, threshold, reached: false, dataset: spec.collection.dataset };
+  const event: DataVolumeReachedEvent = { type: 'DataVolumeReached', model: options.model, collected, threshold, at: options.now.toISOString() };
+  const { type, ...detail } = event;
+  await deps.events.publish(type, detail);
+  return { collected, threshold, reached: true, dataset: spec.collection.dataset, event };
 }

@@ -18,6 +18,8 @@ export const TRAINING_FAILED = 'TrainingFailed';
 export const TRAINING_COMPLETED = 'TrainingCompleted';
 /** Emitted when a training job was started. */
 export const TRAINING_STARTED = 'TrainingStarted';
+/** Emitted when POST /retrain queued a job: the launcher function starts it. */
+export const TRAINING_JOB_QUEUED = 'TrainingJobQueued';
 
 const model = ModelName;
 const iso = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' });

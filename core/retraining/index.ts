@@ -12,3 +12,5 @@ export * from './metrics';
 export * from './status';
 export * from './scheduled-check';
 export * from './schedule';
+export * from './sweeper';
+export * from './lineage-training';

@@ -1,6 +1,7 @@
 // CloudWatch metrics the retraining and drift code emits, as Embedded Metric Format log lines
 // (a Lambda prints one JSON line; CloudWatch turns it into metrics — no SDK call, no permission).
-// The monitoring stack's alarms use exactly these names (namespace MiniXdrMl, dimension Model).
+// The monitoring stack's alarms use exactly these names (namespace MiniXdrMl): each value is
+// emitted per model (dimension Model) and across models (no dimension), which the alarms watch.
 
 export const METRIC_NAMESPACE = 'MiniXdrMl';
 
@@ -29,7 +30,8 @@ export function emfRecord(model: string, values: Partial<Record<MetricName, numb
   return {
     _aws: {
       Timestamp: at.getTime(),
-      CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Model']], Metrics: entries.map(([Name]) => ({ Name, Unit: 'None' })) }],
+      // per model, and across all models (the alarms watch the latter: lineages come and go without a redeploy)
+      CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Model'], []], Metrics: entries.map(([Name]) => ({ Name, Unit: 'None' })) }],
     },
     Model: model,
     ...Object.fromEntries(entries),

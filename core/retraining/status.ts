@@ -7,7 +7,7 @@
 import { nextRun, parseSchedule, type Schedule } from './schedule';
 import type { ItemTable } from '../ports';
 import type { ModelRegistry } from '../registry/model-registry';
-import { listJobs, type TrainingJobRecord } from './job-records';
+import { listJobs, recentTriggers, type TrainingJobRecord, type TriggerRecord } from './job-records';
 
 const switchKey = (model?: string) => ({ jobId: model ? `SETTINGS#auto-retrain#${model}` : 'SETTINGS#auto-retrain' });
 
@@ -69,6 +69,8 @@ export interface RetrainingStatus {
     readonly production: number | null;
     readonly challenger: number | null;
     readonly jobs: readonly JobView[];
+    /** The model's recent triggers, newest first: accepted or refused, and why. */
+    readonly triggers: readonly TriggerRecord[];
   }[];
   readonly autoRetrain: { readonly deployEnabled: boolean; readonly enabled: boolean; readonly schedule: string; readonly nextScheduledRun: string | null };
 }
@@ -110,14 +112,15 @@ export async function retrainingStatus(
   let lastScheduled: string | undefined;
   const models = await Promise.all(
     options.models.map(async (model) => {
-      const [jobs, production, challenger] = await Promise.all([
+      const [jobs, production, challenger, triggers] = await Promise.all([
         listJobs(deps.jobs, model, options.jobsPerModel ?? 20),
         deps.registry.resolveAlias(model, 'production'),
         deps.registry.resolveAlias(model, 'challenger'),
+        recentTriggers(deps.jobs, model),
       ]);
       const scheduled = jobs.find((j) => j.trigger === 'ScheduledRetrain');
       if (scheduled && (!lastScheduled || scheduled.createdAt > lastScheduled)) lastScheduled = scheduled.createdAt;
-      return { model, production: production?.version ?? null, challenger: challenger?.version ?? null, jobs: jobs.map(view) };
+      return { model, production: production?.version ?? null, challenger: challenger?.version ?? null, jobs: jobs.map(view), triggers };
     }),
   );
   return {

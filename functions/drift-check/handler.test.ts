@@ -44,7 +44,8 @@ describe('drift-check handler', () => {
       expect(out).toMatchObject({ verdict: 'drift', events: ['DriftDetected'] });
       expect(bus.published.filter((e) => e.detailType === 'DriftDetected' && e.detail.model === model)).toHaveLength(1);
       const emf = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.Model === model);
-      expect(emf).toMatchObject({ Model: model, DriftShare: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'MiniXdrMl', Dimensions: [['Model']] }] } });
+      // per model, and across models (the alarms watch the latter)
+      expect(emf).toMatchObject({ Model: model, DriftShare: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'MiniXdrMl', Dimensions: [['Model'], []] }] } });
     } finally {
       spy.mockRestore();
     }

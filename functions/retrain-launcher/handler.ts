@@ -1,21 +1,40 @@
 // EventBridge target: DriftDetected, PerformanceDegraded, DataVolumeReached, ManualRetrain (bus
-// events) and the ScheduledRetrain schedule (input built by the rule). Parses the event and hands
-// it to the platform's RetrainLauncher, which deduplicates, keeps the cooldown and one job per
-// model, and starts the training job on the configured backend (SageMaker, AWS Batch, or locally
-// a child process).
-import { parseRetrainEvent } from '../../core/retraining';
+// events), TrainingJobQueued (POST /retrain queued a job: start it) and the retraining schedule
+// (its input names no model: every lineage with a production alias gets a ScheduledRetrain). Each
+// trigger goes to the platform's RetrainLauncher, which deduplicates, resolves what to train from
+// the lineage's spec, keeps the cooldown and one job per model, and starts the job on the
+// configured backend (SageMaker, AWS Batch, or locally a child process).
+import { z } from 'zod';
+import { parseRetrainEvent, TRAINING_JOB_QUEUED, type LaunchOutcome } from '../../core/retraining';
 import { handlerPlatform, logger } from '../../platform';
 
-const { launcher } = handlerPlatform().retraining;
+const { retraining } = handlerPlatform();
 
 interface BusEvent {
   readonly 'detail-type'?: string;
   readonly detail?: unknown;
 }
 
-export const handler = async (event: BusEvent & Record<string, unknown>) => {
+const queued = z.object({ jobId: z.string().min(1) }).loose();
+const scheduleForAll = z.object({ type: z.literal('ScheduledRetrain'), scheduledAt: z.iso.datetime({ offset: true }) }).strict();
+
+export const handler = async (event: BusEvent & Record<string, unknown>): Promise<LaunchOutcome | LaunchOutcome[]> => {
+  if (event['detail-type'] === TRAINING_JOB_QUEUED) {
+    const outcome = await retraining.launcher.start(queued.parse(event.detail).jobId);
+    logger.info('queued job started', { outcome: outcome.outcome });
+    return outcome;
+  }
+  const all = scheduleForAll.safeParse(event);
+  if (all.success) {
+    const outcomes: LaunchOutcome[] = [];
+    for (const model of await retraining.watchedModels()) {
+      outcomes.push(await retraining.launcher.handle({ type: 'ScheduledRetrain', model, scheduledAt: all.data.scheduledAt }));
+    }
+    logger.info('scheduled retraining', { outcomes: outcomes.map((o) => o.outcome) });
+    return outcomes;
+  }
   const trigger = event['detail-type'] !== undefined ? parseRetrainEvent(event.detail, event['detail-type']) : parseRetrainEvent(event);
-  const outcome = await launcher.handle(trigger);
+  const outcome = await retraining.launcher.handle(trigger);
   logger.info('retrain trigger handled', { trigger: trigger.type, model: trigger.model, outcome: outcome.outcome });
   return outcome;
 };

@@ -1,8 +1,9 @@
-// The retraining control plane over HTTP: POST /api/ml/retrain (a ManualRetrain event on the bus;
-// the launcher deduplicates it and starts the job), GET /api/ml/status (jobs, active versions,
-// auto-retrain settings, next scheduled run), POST /api/ml/status/auto-retrain (the runtime
-// switch), POST /api/ml/drift/check (an on-demand drift check) and GET /api/ml/drift/status (the
-// latest drift report and the history).
+// The retraining control plane over HTTP: POST /api/ml/retrain (the launcher queues the job and
+// answers at once: 202 with its id, 404 for an unknown lineage, 409 with the reason — running,
+// cooldown, another dataset's features; the launcher function then starts it), GET /api/ml/status
+// (jobs, every trigger with what became of it, active versions, auto-retrain settings, next
+// scheduled run), POST /api/ml/status/auto-retrain (the runtime switch), POST /api/ml/drift/check
+// (an on-demand drift check) and GET /api/ml/drift/status (the latest drift report and history).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { driftStatus } from '../../core/drift-check';
@@ -30,7 +31,8 @@ const retrain = createHttpHandler({
     .strict()
     .default({}),
   handle: async ({ body, event }) => {
-    const detail = {
+    const request = {
+      type: 'ManualRetrain' as const,
       model: body.model ?? deps.config.defaultModel,
       // The same requestId sent twice starts one job (the launcher's idempotency key).
       requestId: body.requestId ?? randomUUID(),
@@ -40,8 +42,45 @@ const retrain = createHttpHandler({
       ...(body.datasetVersion ? { datasetVersion: body.datasetVersion } : {}),
       ...(body.force ? { force: true } : {}),
     };
-    await deps.events.publish('ManualRetrain', detail);
-    return { statusCode: 202, body: { accepted: true, trigger: 'ManualRetrain', ...detail, status: '/api/ml/status' } };
+    const outcome = await deps.retraining.launcher.queue(request);
+    const base = { model: request.model, requestId: request.requestId, status: `/api/ml/status?model=${request.model}` };
+    switch (outcome.outcome) {
+      case 'queued':
+      case 'started':
+        return { statusCode: 202, body: { accepted: true, outcome: outcome.outcome, jobId: outcome.job.jobId, ...base } };
+      case 'duplicate':
+        // the same requestId again: the job it queued (still queued, running or done)
+        return {
+          statusCode: 202,
+          body: { accepted: true, outcome: 'duplicate', jobId: outcome.jobId ?? null, firstOutcome: outcome.firstOutcome ?? null, ...base },
+        };
+      case 'refused':
+        return { statusCode: outcome.status, body: { accepted: false, error: outcome.code, message: outcome.reason, ...base } };
+      case 'running':
+        return {
+          statusCode: 409,
+          body: {
+            accepted: false,
+            error: 'running',
+            message: `job ${outcome.runningJobId} of ${request.model} is queued or running`,
+            runningJobId: outcome.runningJobId,
+            ...base,
+          },
+        };
+      case 'cooldown':
+        return {
+          statusCode: 409,
+          body: {
+            accepted: false,
+            error: 'cooldown',
+            message: `${request.model} was trained recently; the next retrain is allowed at ${outcome.nextAllowedAt} (force: true overrides the cooldown, audited)`,
+            nextAllowedAt: outcome.nextAllowedAt,
+            ...base,
+          },
+        };
+      default:
+        return { statusCode: 409, body: { accepted: false, error: outcome.outcome, ...base } };
+    }
   },
 });
 
@@ -54,7 +93,7 @@ const status = createHttpHandler({
       { jobs: deps.stores.tables.jobs, registry: deps.registry },
       { models: models.length ? models : [deps.config.defaultModel], autoRetrain: deps.config.autoRetrain, now: new Date() },
     );
-    return { body: { stage: deps.config.stage, defaultModel: deps.config.defaultModel, ...result } };
+    return { body: { stage: deps.config.stage, defaultModel: deps.config.defaultModel, promotionPolicy: deps.config.training.promotionPolicy, ...result } };
   },
 });
 

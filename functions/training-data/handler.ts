@@ -1,16 +1,21 @@
 // POST /api/ml/training-data: analyst-labelled incidents appended to a collected-data dataset
-// (validated against the target schema; 400 names each bad field). Core: core/datasets/collector.ts.
+// (validated against the target schema; 400 names each bad field). Naming a `model` collects them
+// for that lineage: into its collection dataset, in its dataset's schema — its next retrain trains
+// on them, and the data-volume trigger counts them. Core: core/datasets/collector.ts.
 import { z } from 'zod';
 import { collectIncidents, MAX_INCIDENTS_PER_BATCH } from '../../core/datasets/collector';
-import { DatasetName, DatasetRefText } from '../../core/names';
+import { InvalidInputError, UnknownResourceError } from '../../core/errors';
+import { DatasetName, DatasetRefText, ModelName } from '../../core/names';
+import { collectedSinceTraining } from '../../core/retraining';
 import { handlerPlatform } from '../../platform';
 import { createHttpHandler } from '../shared/http-handler';
 
-const { datasets: datasetStores } = handlerPlatform();
+const { datasets: datasetStores, registry } = handlerPlatform();
 
 const Body = z
   .object({
-    dataset: DatasetName.default('collected'),
+    model: ModelName.optional(),
+    dataset: DatasetName.optional(),
     schemaFrom: DatasetRefText.optional(),
     incidents: z
       .array(
@@ -30,12 +35,26 @@ const Body = z
 export const handler = createHttpHandler({
   name: 'training-data',
   body: Body,
-  handle: async ({ body }) => ({
-    statusCode: 201,
-    body: await collectIncidents(datasetStores, {
-      dataset: body.dataset,
-      schemaFrom: body.schemaFrom,
+  handle: async ({ body }) => {
+    if (!body.model) {
+      return {
+        statusCode: 201,
+        body: await collectIncidents(datasetStores, { dataset: body.dataset ?? 'collected', schemaFrom: body.schemaFrom, incidents: body.incidents }),
+      };
+    }
+    const spec = await registry.getSpec(body.model);
+    if (!spec) throw new UnknownResourceError(`unknown model ${body.model}`, { details: [{ field: 'body.model', message: 'no such lineage' }] });
+    if (body.dataset !== undefined && body.dataset !== spec.collection.dataset) {
+      throw new InvalidInputError(`body.dataset: ${body.model} collects into ${spec.collection.dataset}, not ${body.dataset}`, {
+        details: [{ field: 'body.dataset', message: `the lineage's collection dataset is ${spec.collection.dataset}` }],
+      });
+    }
+    const collected = await collectIncidents(datasetStores, {
+      dataset: spec.collection.dataset,
+      schemaFrom: body.schemaFrom ?? { name: spec.dataset.name },
       incidents: body.incidents,
-    }),
-  }),
+    });
+    const sinceTraining = await collectedSinceTraining(datasetStores.manifests, spec);
+    return { statusCode: 201, body: { ...collected, model: body.model, collectedSinceTraining: sinceTraining } };
+  },
 });

@@ -2,9 +2,12 @@
 // CloudWatch and EventBridge may use, TLS-only), CloudWatch alarms on the metrics the code emits,
 // the TrainingFailed event routed to the topic, and a dashboard.
 //
-// Metrics (namespace MiniXdrMl, dimension Model; printed as Embedded Metric Format lines, see
-// core/retraining/metrics.ts): DriftShare and PredictionDriftScore and OnlineAccuracy (drift-check
-// function, every check), TrainingJobsFailed / TrainingJobsCompleted (training-completion function).
+// Metrics (namespace MiniXdrMl, printed as Embedded Metric Format lines, see
+// core/retraining/metrics.ts, each per model (dimension Model) and across models): DriftShare and
+// PredictionDriftScore and OnlineAccuracy (drift-check function, every check of every deployed
+// lineage), TrainingJobsFailed / TrainingJobsCompleted (training-completion function). The alarms
+// watch the across-models series, so a lineage created at run time is watched with no redeploy;
+// the dashboard draws every lineage's series with a SEARCH over the Model dimension.
 // API errors and latency come from API Gateway's own AWS/ApiGateway metrics (5xx, Latency by ApiId).
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -27,7 +30,7 @@ export interface MonitoringStackProps extends StackProps {
   readonly bus: events.IEventBus;
   /** The HTTP API whose 5xx and latency are alarmed; no API alarms when absent. */
   readonly api?: apigw.IHttpApi;
-  /** Online accuracy below which the alarm fires. @default 0.8 */
+  /** Online accuracy below which the alarm fires. @default config.thresholds.accuracyThreshold */
   readonly accuracyThreshold?: number;
   /** p99 API latency (ms) above which the alarm fires. @default 2000 */
   readonly latencyP99Ms?: number;
@@ -51,9 +54,16 @@ export class MonitoringStack extends Stack {
     }
     this.topic = new sns.Topic(this, 'Alerts', { displayName: `Mini-XDR ML ${config.stage} alerts`, masterKey: key, enforceSSL: true });
 
-    const model = { Model: config.defaultModel };
+    // across all lineages (no dimension): Maximum drift, Minimum accuracy, Sum of failures of any lineage
     const metric = (metricName: string, statistic: string, period = Duration.hours(1)) =>
-      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: model, statistic, period });
+      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, statistic, period });
+    // every lineage's own series, found at run time
+    const perModel = (metricName: string, statistic: string, period = Duration.hours(1)) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${METRIC_NAMESPACE},Model} MetricName="${metricName}"', '${statistic}', ${period.toSeconds()})`,
+        label: metricName,
+        period,
+      });
     const alarm = (id: string, m: cloudwatch.IMetric, threshold: number, comparisonOperator: cloudwatch.ComparisonOperator, description: string) => {
       const a = new cloudwatch.Alarm(this, id, {
         metric: m,
@@ -71,14 +81,14 @@ export class MonitoringStack extends Stack {
       metric(METRICS.driftShare, 'Maximum'),
       config.thresholds.driftShareThreshold,
       cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      `Share of drifted features of ${config.defaultModel} reached the dataset-drift threshold`,
+      'The share of drifted features of a deployed lineage reached the dataset-drift threshold (the dashboard shows which)',
     );
     const accuracy = alarm(
       'AccuracyAlarm',
       metric(METRICS.onlineAccuracy, 'Minimum'),
-      props.accuracyThreshold ?? 0.8,
+      props.accuracyThreshold ?? config.thresholds.accuracyThreshold,
       cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      `Online accuracy of ${config.defaultModel} from feedback fell below the threshold`,
+      'The online accuracy (from feedback) of a deployed lineage fell below the threshold (the dashboard shows which)',
     );
     const trainingFailures = alarm(
       'TrainingFailureAlarm',
@@ -119,14 +129,19 @@ export class MonitoringStack extends Stack {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `xdr-ml-${config.stage}` });
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Drift',
-        left: [metric(METRICS.driftShare, 'Maximum'), metric(METRICS.predictionDrift, 'Maximum')],
+        title: 'Drifted feature share, per lineage',
+        left: [perModel(METRICS.driftShare, 'Maximum')],
         leftYAxis: { min: 0, max: 1 },
       }),
-      new cloudwatch.GraphWidget({ title: 'Online accuracy', left: [metric(METRICS.onlineAccuracy, 'Minimum')], leftYAxis: { min: 0, max: 1 } }),
       new cloudwatch.GraphWidget({
-        title: 'Training jobs',
-        left: [metric(METRICS.trainingCompletions, 'Sum', Duration.days(1)), metric(METRICS.trainingFailures, 'Sum', Duration.days(1))],
+        title: 'Prediction drift, per lineage',
+        left: [perModel(METRICS.predictionDrift, 'Maximum')],
+        leftYAxis: { min: 0, max: 1 },
+      }),
+      new cloudwatch.GraphWidget({ title: 'Online accuracy, per lineage', left: [perModel(METRICS.onlineAccuracy, 'Minimum')], leftYAxis: { min: 0, max: 1 } }),
+      new cloudwatch.GraphWidget({
+        title: 'Training jobs, per lineage',
+        left: [perModel(METRICS.trainingCompletions, 'Sum', Duration.days(1)), perModel(METRICS.trainingFailures, 'Sum', Duration.days(1))],
       }),
     );
     if (props.api) {

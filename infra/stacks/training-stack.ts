@@ -6,7 +6,8 @@
 //     when config.autoRetrain.enabled
 //   - SageMaker "Training Job State Change" and Batch "Batch Job State Change" of our jobs
 //     (default bus, final states, names starting with train-) → completion handler
-//   - the hourly drift check → drift-check function
+//   - the hourly drift check → drift-check function (every lineage with a production alias)
+//   - the maintenance sweep every 15 minutes → maintenance function (lost jobs, unaudited changes)
 // plus the training image repository and the SageMaker training role.
 import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -22,7 +23,7 @@ import { BatchTraining } from '../constructs/batch-training';
 import { nagArn } from '../constructs/nag';
 import { TrainingRole } from '../constructs/training-role';
 import { XdrFunction } from '../constructs/xdr-function';
-import { COMPLETION_EVENTS, DRIFT_CHECK_SCHEDULE, EVENT_FUNCTIONS, EVENT_RULES, type EventFunctionKey } from '../../config/event-functions';
+import { COMPLETION_EVENTS, DRIFT_CHECK_SCHEDULE, EVENT_FUNCTIONS, EVENT_RULES, MAINTENANCE_RULE, type EventFunctionKey } from '../../config/event-functions';
 import { EVENT_SOURCE } from '../../core/events';
 import { TRAINING_JOB_PREFIX } from '../../core/retraining/backend';
 
@@ -109,6 +110,7 @@ export class TrainingStack extends Stack {
     this.functions = functions;
     if (this.batch) this.grantBatchLaunch(functions.launcher, this.batch);
     else this.grantTrainingLaunch(functions.launcher);
+    this.grantJobInspection(functions.maintenance);
 
     for (const rule of EVENT_RULES) {
       new events.Rule(this, rule.id, {
@@ -118,18 +120,24 @@ export class TrainingStack extends Stack {
         targets: [new targets.LambdaFunction(functions[rule.target].function, { retryAttempts: 4 })],
       });
     }
+    // Schedules name no model: each run covers every lineage with a production alias (created at any time, no redeploy).
     if (config.autoRetrain.enabled) {
       this.scheduleRule = new events.Rule(this, 'RetrainSchedule', {
-        description: `Scheduled retraining of ${config.defaultModel} (${config.autoRetrain.schedule})`,
+        description: `Scheduled retraining of every deployed lineage (${config.autoRetrain.schedule})`,
         schedule: events.Schedule.expression(config.autoRetrain.schedule),
         targets: [
           new targets.LambdaFunction(functions.launcher.function, {
-            event: events.RuleTargetInput.fromObject({ type: 'ScheduledRetrain', model: config.defaultModel, scheduledAt: events.EventField.time }),
+            event: events.RuleTargetInput.fromObject({ type: 'ScheduledRetrain', scheduledAt: events.EventField.time }),
             retryAttempts: 4,
           }),
         ],
       });
     }
+    new events.Rule(this, MAINTENANCE_RULE.id, {
+      description: `Maintenance sweep: lost training jobs, registry changes without an audit record (${MAINTENANCE_RULE.expression})`,
+      schedule: events.Schedule.expression(MAINTENANCE_RULE.expression),
+      targets: [new targets.LambdaFunction(functions.maintenance.function, { event: events.RuleTargetInput.fromObject({}), retryAttempts: 2 })],
+    });
     new events.Rule(this, 'SageMakerTrainingStateChange', {
       description: 'Final states of the platform training jobs on SageMaker → training completion',
       eventPattern: {
@@ -149,14 +157,27 @@ export class TrainingStack extends Stack {
       targets: [new targets.LambdaFunction(functions.completion.function, { retryAttempts: 8 })],
     });
     new events.Rule(this, 'DriftCheckSchedule', {
-      description: `Drift check of ${config.defaultModel} (${DRIFT_CHECK_SCHEDULE})`,
+      description: `Drift check of every deployed lineage (${DRIFT_CHECK_SCHEDULE})`,
       schedule: events.Schedule.expression(DRIFT_CHECK_SCHEDULE),
-      targets: [
-        new targets.LambdaFunction(functions.driftCheck.function, {
-          event: events.RuleTargetInput.fromObject({ model: config.defaultModel }),
-          retryAttempts: 2,
-        }),
-      ],
+      targets: [new targets.LambdaFunction(functions.driftCheck.function, { event: events.RuleTargetInput.fromObject({}), retryAttempts: 2 })],
+    });
+  }
+
+  /** The maintenance sweep asks the training backend about jobs whose completion never came (describe only). */
+  private grantJobInspection(maintenance: XdrFunction): void {
+    if (this.batch) {
+      maintenance.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
+      Validations.of(maintenance).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: "batch:DescribeJobs has no resource-level permissions; the sweep only reads the state of the platform's jobs.",
+      });
+      return;
+    }
+    const jobs = this.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${TRAINING_JOB_PREFIX}*` });
+    maintenance.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [jobs] }));
+    Validations.of(maintenance).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(this, jobs)}]`,
+      reason: "The sweep describes the platform's training jobs, whose names are their job ids under the train- prefix.",
     });
   }
 

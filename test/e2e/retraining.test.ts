@@ -32,7 +32,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 describeWithData('retraining on drift, end to end', ['cicids2017/cic_ids2017_multiclass.csv.gz'], () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-ml-retrain-'));
-  const env = isolatedEnv(home, { XDR_ML_STAGE: 'retrain', XDR_ML_BOOTSTRAP: 'true', DATASETS_DIR: datasetsDir() });
+  // this loop promotes by itself (the default policy, manual, waits for a person)
+  const env = isolatedEnv(home, { XDR_ML_STAGE: 'retrain', XDR_ML_BOOTSTRAP: 'true', DATASETS_DIR: datasetsDir(), XDR_ML_PROMOTION_POLICY: 'auto-promote' });
   let platform: ServedPlatform;
 
   beforeAll(async () => {

@@ -45,7 +45,7 @@ describe('training stack', () => {
     t.hasResourceProperties('AWS::Events::EventBus', { Name: off.config.eventBusName });
   });
 
-  it('has the 24-hour retraining schedule only when auto-retrain is on, enabled and aimed at the launcher', () => {
+  it('has the 24-hour retraining schedule only when auto-retrain is on, enabled, aimed at the launcher for every deployed lineage', () => {
     const schedules = (tmpl: Template) =>
       rulesTargeting(tmpl, functionId(tmpl, /^Consumes retraining triggers/)).filter((r) => r.Properties.ScheduleExpression);
     expect(schedules(t)).toHaveLength(0);
@@ -54,12 +54,19 @@ describe('training stack', () => {
     const transformer = (rule.Properties.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[])[0]
       .InputTransformer;
     expect(transformer.InputPathsMap).toEqual({ time: '$.time' });
-    expect(transformer.InputTemplate).toBe(`{"type":"ScheduledRetrain","model":"${on.config.defaultModel}","scheduledAt":<time>}`);
+    // no model: the launcher retrains every lineage with a production alias, however many exist
+    expect(transformer.InputTemplate).toBe('{"type":"ScheduledRetrain","scheduledAt":<time>}');
   });
 
-  it('routes drift, performance, data-volume and manual triggers on the bus to the launcher', () => {
+  it('routes drift, performance, data-volume, manual triggers and queued jobs on the bus to the launcher', () => {
     const patterns = rulesTargeting(t, launcher).map((r) => r.Properties.EventPattern as { source: string[]; 'detail-type': string[] });
-    expect(patterns.flatMap((p) => p['detail-type']).sort()).toEqual(['DataVolumeReached', 'DriftDetected', 'ManualRetrain', 'PerformanceDegraded']);
+    expect(patterns.flatMap((p) => p['detail-type']).sort()).toEqual([
+      'DataVolumeReached',
+      'DriftDetected',
+      'ManualRetrain',
+      'PerformanceDegraded',
+      'TrainingJobQueued',
+    ]);
     for (const p of patterns) expect(p.source).toEqual(['mini-xdr-ml']);
     for (const r of rulesTargeting(t, launcher)) expect(JSON.stringify(r.Properties.EventBusName)).toMatch(/Bus/);
   });
@@ -76,7 +83,18 @@ describe('training stack', () => {
         { source: ['aws.batch'], 'detail-type': ['Batch Job State Change'], detail: { status: ['SUCCEEDED', 'FAILED'], jobName: [{ prefix: 'train-' }] } },
       ]),
     );
-    expect(rulesTargeting(t, driftCheck).map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 hour)']);
+    const [drift] = rulesTargeting(t, driftCheck);
+    expect(drift.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    // no model in the input: every lineage with a production alias is checked
+    expect((drift.Properties.Targets as { Input: string }[])[0].Input).toBe('{}');
+  });
+
+  it('runs the maintenance sweep every 15 minutes, allowed to describe the training jobs only', () => {
+    const maintenance = functionId(t, /^Sweeps lost training jobs/);
+    expect(rulesTargeting(t, maintenance).map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(15 minutes)']);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sagemaker:DescribeTrainingJob' })]) },
+    });
   });
 
   it('lets the training role read only the datasets bucket and write only the training-output prefix', () => {
@@ -195,14 +213,13 @@ describe('monitoring stack', () => {
     for (const a of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
   });
 
-  it('alarms on the metric names the code emits', () => {
+  it('alarms on the metric names the code emits, across every lineage (no per-model dimension)', () => {
     for (const name of [METRICS.driftShare, METRICS.onlineAccuracy, METRICS.trainingFailures]) {
-      m.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: METRIC_NAMESPACE,
-        MetricName: name,
-        Dimensions: [{ Name: 'Model', Value: platform.config.defaultModel }],
-      });
+      m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRIC_NAMESPACE, MetricName: name, Dimensions: Match.absent() });
     }
+    // the dashboard draws each lineage's own series, found by a SEARCH over the Model dimension
+    const dashboard = JSON.stringify(Object.values(m.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+    expect(dashboard).toMatch(new RegExp(`SEARCH\\('\\{${METRIC_NAMESPACE},Model\\} MetricName=\\\\+"${METRICS.driftShare}\\\\+"'`));
     m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: '5xx' });
     m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: 'Latency', ExtendedStatistic: 'p99' });
     m.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

@@ -41,12 +41,12 @@ describe('retraining loop on the local platform wiring', () => {
       { name: dataset, sourcePath: path.join(home, 'toy.csv'), format: 'csv', labelColumn: 'Label', categorical: ['proto'] },
     );
     const base = testConfig();
-    const config = { ...base, defaultModel: model, training: { ...base.training, cooldownHours: 0 } };
+    // this loop promotes by itself (the default policy, manual, waits for a person)
+    const config = { ...base, defaultModel: model, training: { ...base.training, cooldownHours: 0, promotionPolicy: 'auto-promote' as const } };
     const local = composeLocalPlatform({
       config,
       home,
       auditStream: uniqueId('audit'),
-      resetDataVolumeCounter: false, // the counter is shared with the collector's tests
       trainingDefaults: { dataset, algorithm: 'gbdt', classes: 'fine', seed: 3, params: { nRounds: '10', maxDepth: '3' } },
     });
     const { bus, platform } = local;

@@ -1,6 +1,7 @@
 // The retraining machinery against the embedded DynamoDB + S3: the launcher's idempotency (one job
 // per trigger however often it is delivered), cooldown and one-running-job-per-model, and the
 // completion handler registering a real trained bundle and applying the promotion policy.
+import { gateComparer } from '../../core/pipeline/gate-comparison';
 import { AuditLog } from '../../core/audit/audit-log';
 import { ModelRegistry } from '../../core/registry/model-registry';
 import {
@@ -49,7 +50,7 @@ describe('retraining on the embedded cloud', () => {
     const model = uniqueId('m').toLowerCase();
     const audit = new AuditLog({ table: stores.tables.audit, stream: uniqueId('audit'), clock });
     const events = new InProcessEventBus();
-    const registry = new ModelRegistry({ table: stores.tables.registry, audit, events, clock });
+    const registry = new ModelRegistry({ table: stores.tables.registry, audit, events, clock, compare: gateComparer(stores.buckets.artefacts) });
     const backend = new RecordingBackend(options.refuse);
     const launcher = new RetrainLauncher({
       jobs: stores.tables.jobs,
@@ -185,7 +186,7 @@ describe('retraining on the embedded cloud', () => {
     expect(Buffer.from(await stores.buckets.artefacts.get(onnx.key))).toEqual(Buffer.from(output.files.get(onnx.key)!));
     expect(await getJob(stores.tables.jobs, jobId)).toMatchObject({ state: 'Completed', registeredVersion: 1, outcome: 'promoted' });
     const actions = (await audit.records()).map((r) => r.action);
-    expect(actions).toEqual(['training.start', 'model.register', 'model.deploy', 'training.completed']);
+    expect(actions).toEqual(['training.start', 'model.register', 'lineage.spec.recorded', 'model.deploy', 'training.completed']);
     await events.drain();
     expect(events.published.map((e) => e.detailType)).toEqual(expect.arrayContaining(['TrainingStarted', 'ModelAliasChanged', 'TrainingCompleted']));
   });

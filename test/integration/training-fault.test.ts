@@ -32,6 +32,7 @@ describe('a training job killed after uploading its artefacts', () => {
 
     const uploaded = await stores.buckets.artefacts.list(`models/${model}/`);
     expect(uploaded.map((k) => path.basename(k)).sort()).toEqual([
+      'evaluation.parquet',
       'explanations.json',
       'model.json',
       'model.onnx',

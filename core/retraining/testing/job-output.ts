@@ -9,6 +9,7 @@ import { evaluate } from '../../evaluation/metrics';
 import { conformanceData } from '../../learners/conformance';
 import { GbdtLearner } from '../../learners/gbdt';
 import { exportGbdtToOnnx } from '../../onnx';
+import { encodeEvaluationSet } from '../../pipeline/evaluation-set';
 import { registeredMetrics } from '../../pipeline/train-job';
 import { REGISTRATION_FILE } from '../backend';
 
@@ -41,6 +42,7 @@ export function buildTestJobOutput(model: string, options: { seed?: number; roun
     summary: JSON.stringify({ model, classes: d.classes }),
     reference: JSON.stringify(profile),
     explanations: JSON.stringify({ features: [] }),
+    evaluation: encodeEvaluationSet(d, test),
   };
   const files = new Map<string, Uint8Array>();
   const artefacts: Record<string, ArtefactRef> = {};
@@ -59,6 +61,10 @@ export function buildTestJobOutput(model: string, options: { seed?: number; roun
     metrics: registeredMetrics(report),
     classes: d.classes,
     hyperparameters: { nRounds: options.rounds ?? 20, maxDepth: 3 },
+    classSpace: 'fine',
+    features: d.schema.features.map((f) => ({ name: f.name, kind: f.kind })),
+    seed,
+    requestedParams: { nRounds: options.rounds ?? 20, maxDepth: 3 },
     author: 'test',
     ...(options.jobId ? { trainingJobId: options.jobId } : {}),
   };
