@@ -7,7 +7,7 @@ import type { AwsClients } from '../adapters/clients';
 import { type PlatformConfig } from '../config/config';
 import { DRIFT_CHECK_RULE, EVENT_FUNCTIONS, LOCAL_EVENT_RULES, MAINTENANCE_RULE, retrainScheduleRule } from '../config/event-functions';
 import { MODEL_ALIAS_CHANGED, MODEL_VERSION_REGISTERED } from '../core/registry/model-registry';
-import { LOCAL_TRAINING_STATE_CHANGE, type TrainingDefaults } from '../core/retraining';
+import { LOCAL_TRAINING_STATE_CHANGE, type SweepResult, type TrainingDefaults } from '../core/retraining';
 import type { LocalTrainingBackend } from '../adapters/training-backends/local-backend';
 import { startEmbeddedCloud, type EmbeddedCloud } from '../local/embedded-cloud';
 import { InProcessEventBus } from '../local/event-bus';
@@ -107,6 +107,9 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
   };
 }
 
+/** How often jobs left by a killed server are looked at. */
+const ORPHAN_POLL_MS = 3000;
+
 export interface RunningLocalPlatform {
   readonly url: string;
   readonly cloud: EmbeddedCloud;
@@ -132,10 +135,23 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   const cloud = await startEmbeddedCloud({ home: options.config.local.home });
   const local = composeLocalPlatform({ config: cloud.config, home: cloud.home, log: (line) => out(`retraining: ${line}`) });
   const { platform, bus } = local;
+  // What a crash left behind (a job the killed server ran, a change without its audit record) is settled before the API takes requests.
+  const maintained = await platform.maintain({ queuedGraceMs: 0 }).catch((error: unknown) => {
+    err(`maintenance failed: ${(error as Error).message}`);
+    return undefined;
+  });
+  let orphans: NodeJS.Timeout | undefined;
+  if (maintained) {
+    reportSweep(maintained.jobs, out);
+    if (maintained.auditRecovered.length)
+      out(`audit: recorded ${maintained.auditRecovered.length} change(s) a crash left unaudited: ${maintained.auditRecovered.join(', ')}`);
+    if (maintained.jobs.running.length) orphans = watchOrphanJobs(platform, maintained.jobs.running, out, err);
+  }
   let api: LocalApiServer;
   try {
     api = await startLocalApiServer({ port: options.port, localEvents: bus, handlers: local.handlers });
   } catch (error) {
+    clearInterval(orphans);
     local.stop();
     platform.close();
     await cloud.stop();
@@ -144,17 +160,6 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   out(`Mini-XDR ML local platform (state in ${cloud.home})`);
   out(`  dynamodb ${cloud.config.endpoints.dynamodb}\n  s3       ${cloud.config.endpoints.s3}`);
   out(`API listening on ${api.url}\n  try: curl ${api.url}/api/ml/health`);
-  // What a crash left behind (a job the killed server ran, a change without its audit record) is settled before anything new starts.
-  const maintained = await platform.maintain({ queuedGraceMs: 0 }).catch((error: unknown) => {
-    err(`maintenance failed: ${(error as Error).message}`);
-    return undefined;
-  });
-  if (maintained) {
-    for (const f of maintained.jobs.failed) out(`retraining: job ${f.jobId} marked failed: ${f.reason}`);
-    for (const c of maintained.jobs.completed) out(`retraining: job ${c.jobId} completed after the fact: ${c.outcome}`);
-    if (maintained.auditRecovered.length)
-      out(`audit: recorded ${maintained.auditRecovered.length} change(s) a crash left unaudited: ${maintained.auditRecovered.join(', ')}`);
-  }
   if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err);
   local.startSchedules();
   out(
@@ -168,6 +173,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
     cloud,
     local,
     async close() {
+      clearInterval(orphans);
       local.stop();
       removeServerRecord(cloud.home);
       await api.close();
@@ -175,6 +181,36 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
       await cloud.stop();
     },
   };
+}
+
+function reportSweep(result: SweepResult, out: (line: string) => void): void {
+  for (const f of result.failed) out(`retraining: job ${f.jobId} marked failed: ${f.reason}`);
+  for (const c of result.completed) out(`retraining: job ${c.jobId} completed after the fact: ${c.outcome}`);
+}
+
+/**
+ * Training processes a killed server left running keep going; this server settles each one when
+ * its process exits (registers what it wrote, or fails it) rather than at the next maintenance
+ * rule, a quarter of an hour away.
+ */
+function watchOrphanJobs(platform: Platform, jobIds: readonly string[], out: (line: string) => void, err: (line: string) => void): NodeJS.Timeout {
+  let waiting = new Set(jobIds);
+  out(`retraining: ${waiting.size} job(s) from a previous run still training (${[...waiting].join(', ')}); settled when they exit`);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    platform.retraining
+      .sweep()
+      .then((result) => {
+        reportSweep(result, out);
+        waiting = new Set([...waiting].filter((id) => result.running.includes(id)));
+        if (waiting.size === 0) clearInterval(timer);
+      })
+      .catch((error: unknown) => err(`maintenance failed: ${(error as Error).message}`))
+      .finally(() => (busy = false));
+  }, ORPHAN_POLL_MS).unref();
+  return timer;
 }
 
 /** First start: make sure the default model serves, then print a predict request that works. */

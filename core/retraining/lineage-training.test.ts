@@ -70,14 +70,16 @@ describe('resolveLineageTraining', () => {
     expect((refused as Error).message).toMatch(/unknown model ghost: a lineage is created by training it on a dataset/);
   });
 
-  it('records a request\'s dataset override, and refuses a dataset with other features naming them', async () => {
+  it("records a request's dataset override, and refuses a dataset with other features naming them", async () => {
     const deps = await setup(spec());
     const manual = { type: 'ManualRetrain' as const, model: 'nsl', requestId: 'r1', actor: 'alice' };
 
     expect(await resolveLineageTraining(deps, 'nsl', { ...manual, datasetVersion: 1 })).toMatchObject({ datasetVersion: 1, overrides: { datasetVersion: 1 } });
     const refused = await resolveLineageTraining(deps, 'nsl', { ...manual, dataset: 'cicids2017' }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'schema-mismatch', status: 409 });
-    expect((refused as Error).message).toMatch(/cicids2017 v1 does not have the features of nsl \(2 feature\(s\) dropped: duration, protocol_type; 1 feature\(s\) added: Flow Duration\)/);
+    expect((refused as Error).message).toMatch(
+      /cicids2017 v1 does not have the features of nsl \(2 feature\(s\) dropped: duration, protocol_type; 1 feature\(s\) added: Flow Duration\)/,
+    );
     expect(await resolveLineageTraining(deps, 'nsl', { ...manual, dataset: 'nope' }).catch((e: unknown) => e)).toMatchObject({ code: 'unknown-dataset' });
   });
 

@@ -61,6 +61,10 @@ export interface JobView {
   readonly registeredVersion?: number;
   readonly outcome?: string;
   readonly failureReason?: string;
+  /** What the job trains on: resolved from the lineage's spec (plus any audited override). */
+  readonly training?: TrainingJobRecord['training'];
+  /** The lineage's collected rows it includes. */
+  readonly collected?: TrainingJobRecord['collected'];
 }
 
 export interface RetrainingStatus {
@@ -92,6 +96,8 @@ function view(j: TrainingJobRecord): JobView {
     registeredVersion: j.registeredVersion,
     outcome: j.outcome,
     failureReason: j.failureReason,
+    training: j.training,
+    collected: j.collected,
   };
 }
 

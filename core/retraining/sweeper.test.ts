@@ -61,7 +61,11 @@ describe('sweepJobs', () => {
     await putJob(jobs, job('fresh', 'InProgress', { backend: 'sagemaker', leaseExpiresAt: new Date(now.getTime() + 60_000).toISOString() }));
     await putJob(jobs, job('expired', 'InProgress', { backend: 'sagemaker', leaseExpiresAt: ago(1000), heartbeatAt: ago(5 * 3600_000) }));
     const completion = { handle: async () => ({ outcome: 'failed' }) as never };
-    const backend: TrainingBackend = { name: 'sagemaker', start: async () => ({ backendJobId: 'x' }), inspect: async () => ({ state: 'unknown', reason: 'no such job' }) };
+    const backend: TrainingBackend = {
+      name: 'sagemaker',
+      start: async () => ({ backendJobId: 'x' }),
+      inspect: async () => ({ state: 'unknown', reason: 'no such job' }),
+    };
 
     const result = await sweepJobs({ jobs, backend, completion, clock: () => now });
 

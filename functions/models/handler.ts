@@ -82,6 +82,7 @@ const performance = createHttpHandler({
               flows: s?.flows ?? 0,
               meanLatencyMs: s?.meanLatencyMs ?? null,
               feedback: s?.feedback ?? 0,
+              correct: s?.correct ?? 0,
               onlineAccuracy: s?.onlineAccuracy ?? null,
             };
           }),

@@ -141,7 +141,9 @@ const driftCheck = createHttpHandler({
   body: z.object({ model: NAME.optional() }).strict().default({}),
   handle: async ({ body }) => {
     const { result, volume } = await deps.retraining.checkDrift(body.model ?? deps.config.defaultModel);
-    return { body: { report: result.report, events: result.events, dataVolume: volume } };
+    // every event the check published: the drift check's, then the data-volume trigger's
+    const volumeEvents = volume.event ? [{ detailType: volume.event.type, detail: { ...volume.event, type: undefined } }] : [];
+    return { body: { report: result.report, events: [...result.events, ...volumeEvents], dataVolume: volume } };
   },
 });
 

@@ -21,6 +21,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/config';
 import { EVENT_SOURCE } from '../../core/events';
+import { MODEL_VERSION_QUARANTINED } from '../../core/registry/types';
 import { TRAINING_FAILED } from '../../core/retraining/events';
 import { METRIC_NAMESPACE, METRICS } from '../../core/retraining/metrics';
 
@@ -123,6 +124,13 @@ export class MonitoringStack extends Stack {
       eventBus: props.bus,
       description: 'TrainingFailed events → the alert topic',
       eventPattern: { source: [EVENT_SOURCE], detailType: [TRAINING_FAILED] },
+      targets: [new targets.SnsTopic(this.topic)],
+    });
+    // a production artefact that failed its checksum: instances fall back to the last healthy version, a person should look
+    new events.Rule(this, 'QuarantineAlert', {
+      eventBus: props.bus,
+      description: 'ModelVersionQuarantined events → the alert topic',
+      eventPattern: { source: [EVENT_SOURCE], detailType: [MODEL_VERSION_QUARANTINED] },
       targets: [new targets.SnsTopic(this.topic)],
     });
 

@@ -10,25 +10,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { SeededRandom } from '../../core/util/random';
 import { datasetsDir, describeWithData } from '../support/datasets';
-import { isolatedEnv, ROOT, startServe, type ServedPlatform } from '../support/serve';
+import { http, isolatedEnv, ROOT, startServe, waitFor, type Json, type ServedPlatform } from '../support/serve';
 
 const run = promisify(execFile);
-type Json = Record<string, unknown>;
-
-async function http(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Json };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 describeWithData('retraining on drift, end to end', ['cicids2017/cic_ids2017_multiclass.csv.gz'], () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-ml-retrain-'));

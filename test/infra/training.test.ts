@@ -213,6 +213,16 @@ describe('monitoring stack', () => {
     for (const a of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
   });
 
+  it('sends failed trainings and quarantined versions to the alert topic', () => {
+    const topic = Object.keys(m.findResources('AWS::SNS::Topic'))[0];
+    for (const detailType of ['TrainingFailed', 'ModelVersionQuarantined']) {
+      m.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { 'detail-type': [detailType] },
+        Targets: Match.arrayWith([Match.objectLike({ Arn: { Ref: topic } })]),
+      });
+    }
+  });
+
   it('alarms on the metric names the code emits, across every lineage (no per-model dimension)', () => {
     for (const name of [METRICS.driftShare, METRICS.onlineAccuracy, METRICS.trainingFailures]) {
       m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRIC_NAMESPACE, MetricName: name, Dimensions: Match.absent() });

@@ -100,6 +100,8 @@ describe('A/B tests through the handlers', () => {
     // Stopping frees the model for a new test.
     expect((await stopTest(String(first.body.id), { reason: 'done' })).body.experiment).toMatchObject({ state: 'stopped', outcome: 'kept-champion' });
     expect((await stopTest(String(first.body.id))).status).toBe(409);
+    // the challenger alias goes with the test: nothing routes to v2 by that name any more
+    expect(await registry.resolveAlias(model, 'challenger')).toBeUndefined();
     expect((await createTest({ model, challengerVersion: 2, trafficSplit: 0.2 })).status).toBe(201);
   });
 
@@ -196,6 +198,7 @@ describe('A/B tests through the handlers', () => {
     const next = await score({ model, flows: [flow(2), flow(3)] });
     expect(next.body.experiment).toBeUndefined();
     expect(next.body.modelVersion).toBe(1);
+    expect(await registry.resolveAlias(model, 'challenger')).toBeUndefined();
     expect((await createTest({ model, challengerVersion: 2, trafficSplit: 0.1 })).status).toBe(201);
   });
 

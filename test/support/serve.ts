@@ -1,6 +1,6 @@
 // Starts the local platform (`xdr-ml serve`, what `npm start` runs) as a child process in its
 // own state directory and waits for its URL.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -56,4 +56,60 @@ export async function startServe(env: NodeJS.ProcessEnv, timeoutMs = 120_000): P
         child.kill(signal);
       }),
   };
+}
+
+export type Json = Record<string, unknown>;
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: Json;
+  readonly headers: Headers;
+}
+
+/** One JSON call to the served API. */
+export async function http(url: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
+}
+
+/** Polls `probe` every half second until it answers a value. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `xdr-ml <args>` as a user would, in the state directory of `env`; never throws (a crash is a result). */
+export function xdrCli(env: NodeJS.ProcessEnv, args: readonly string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'xdr-ml.js'), ...args],
+      { cwd: env.XDR_ML_HOME ?? ROOT, env, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+        resolve({
+          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
 }
