@@ -13,12 +13,14 @@ export const BUNDLE_FILES = {
   explanations: 'explanations.json',
   /** The gate's evaluation set: a sample of held-out rows (core/pipeline/evaluation-set.ts). */
   evaluation: 'evaluation.parquet',
+  /** A sample of the training rows an online adaptation replays so the model does not forget (core/online). */
+  replay: 'replay.parquet',
 } as const;
 
 export type BundleRole = keyof typeof BUNDLE_FILES;
 
 /** Roles a bundle may lack: versions registered before the role existed. */
-export const OPTIONAL_BUNDLE_ROLES: readonly BundleRole[] = ['evaluation'];
+export const OPTIONAL_BUNDLE_ROLES: readonly BundleRole[] = ['evaluation', 'replay'];
 
 /** Where one artefact lives and how to verify it. */
 export interface ArtefactRef {
@@ -27,7 +29,10 @@ export interface ArtefactRef {
   readonly bytes: number;
 }
 
-export type BundleRefs = Readonly<Record<Exclude<BundleRole, 'evaluation'>, ArtefactRef>> & { readonly evaluation?: ArtefactRef };
+export type BundleRefs = Readonly<Record<Exclude<BundleRole, 'evaluation' | 'replay'>, ArtefactRef>> & {
+  readonly evaluation?: ArtefactRef;
+  readonly replay?: ArtefactRef;
+};
 
 /** sha256 hex digest of bytes or text. */
 export function sha256Hex(body: Uint8Array | string): string {

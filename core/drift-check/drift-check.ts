@@ -142,7 +142,7 @@ function sampleTime(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1, key.lastIndexOf('/') + 25);
 }
 
-async function verifiedJson<T>(store: ObjectStore, v: ModelVersion, role: Exclude<BundleRole, 'evaluation'>): Promise<T> {
+async function verifiedJson<T>(store: ObjectStore, v: ModelVersion, role: Exclude<BundleRole, 'evaluation' | 'replay'>): Promise<T> {
   const ref = v.artefacts[role];
   const bytes = await store.get(ref.key);
   const actual = sha256Hex(bytes);

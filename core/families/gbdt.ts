@@ -35,6 +35,12 @@ export const GBDT_FAMILY: ModelFamily = {
   refit: (best, rows) => ({ nRounds: Math.max(1, Math.round(((best + 1) * rows.refit) / rows.fitted)), earlyStoppingRounds: 0 }),
   // a mining round adds up to a quarter of the kept model's rounds on the re-weighted rows
   continuation: (best) => ({ nRounds: Math.max(1, Math.ceil((best + 1) / 4)) }),
+  // adaptation: at most 40 rounds at half the trained learning rate, early-stopped on the new samples' held-out slice (docs/online-learning.md)
+  adaptation: (trained) => ({
+    nRounds: 40,
+    learningRate: (typeof trained.learningRate === 'number' ? trained.learningRate : 0.3) / 2,
+    earlyStoppingRounds: 10,
+  }),
   predictProba: (document, X) => predictProbaFromDocument(asGbdt(document), X),
   exportOnnx: (document, settings) => exportGbdtToOnnx(asGbdt(document), { ...settings }),
   explanations: (document, heldOut, options) => treeExplanations(asGbdt(document), heldOut, options),

@@ -21,6 +21,8 @@ export const MLP_FAMILY: ModelFamily = {
   presets: (_classCount, requested) => ({ ...requested }),
   // epochs count from 1, and an epoch already covers all rows
   refit: (best) => ({ maxEpochs: Math.max(1, best) }),
+  // adaptation: at most 10 epochs from the trained weights, early-stopped on the new samples' held-out slice (docs/online-learning.md)
+  adaptation: () => ({ maxEpochs: 10 }),
   predictProba: (document, X) => predictProbaFromMlpDocument(asMlp(document), X),
   exportOnnx: (document) => exportMlpToOnnx(asMlp(document)),
   explanations: (document) =>

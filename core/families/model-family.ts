@@ -24,6 +24,11 @@ export interface ModelFamily {
   presets(classCount: number, requested: LearnerParams): LearnerParams;
   /** Parameters of the refit on training + validation rows, once early stopping chose a length. */
   refit(bestIteration: number, rows: { readonly fitted: number; readonly refit: number }): LearnerParams;
+  /**
+   * Parameters of an online adaptation that continues a trained model (core/online), given the
+   * parameters it was trained with: a gentler, shorter continuation than a fresh fit.
+   */
+  adaptation(trained: LearnerParams): LearnerParams;
   /** How a hard-example round continues the model before it; undefined: fresh fits. */
   readonly continuation?: (bestIteration: number) => LearnerParams;
   /** Class probabilities of a stored document on rows in its feature order (row-major, rows × classes). */

@@ -27,13 +27,28 @@ export interface EvaluationSet {
  * sampling within a class; the gate compares two models on the same rows, so any bias is shared.
  */
 export function sampleEvaluationRows(y: Int32Array, rows: Int32Array, classCount: number, seed: number): Int32Array {
+  return sampleByClass(y, rows, classCount, seed, EVALUATION_SET_MAX_ROWS, EVALUATION_SET_MIN_PER_CLASS);
+}
+
+/** Rows of the training split kept in a bundle as replay.parquet, for online adaptation (core/online). */
+export const REPLAY_SET_MAX_ROWS = 10_000;
+/** Every class keeps up to this many replay rows before the rest are sampled in proportion. */
+export const REPLAY_SET_MIN_PER_CLASS = 500;
+
+/** The replay rows out of `rows` (the fitted training split): small classes whole, large ones sampled. */
+export function sampleReplayRows(y: Int32Array, rows: Int32Array, classCount: number, seed: number): Int32Array {
+  return sampleByClass(y, rows, classCount, seed, REPLAY_SET_MAX_ROWS, REPLAY_SET_MIN_PER_CLASS);
+}
+
+/** At most `maxRows` of `rows`: every class keeps up to `minPerClass`, the rest in proportion to class size. */
+function sampleByClass(y: Int32Array, rows: Int32Array, classCount: number, seed: number, maxRows: number, minPerClass: number): Int32Array {
   const byClass: number[][] = Array.from({ length: classCount }, () => []);
   for (const r of rows) byClass[y[r]].push(r);
   const total = rows.length;
-  if (total <= EVALUATION_SET_MAX_ROWS) return Int32Array.from(rows);
+  if (total <= maxRows) return Int32Array.from(rows);
   const rnd = new SeededRandom(seed);
-  const floor = Math.min(EVALUATION_SET_MIN_PER_CLASS, Math.floor(EVALUATION_SET_MAX_ROWS / Math.max(1, classCount)));
-  const budget = EVALUATION_SET_MAX_ROWS - byClass.reduce((s, c) => s + Math.min(c.length, floor), 0);
+  const floor = Math.min(minPerClass, Math.floor(maxRows / Math.max(1, classCount)));
+  const budget = maxRows - byClass.reduce((s, c) => s + Math.min(c.length, floor), 0);
   const above = byClass.reduce((s, c) => s + Math.max(0, c.length - floor), 0);
   const kept: number[] = [];
   for (const members of byClass) {

@@ -47,7 +47,7 @@ describe('runTrainingJob', () => {
     expect(result.version).toBe(7);
     expect(stores.log[stores.log.length - 1]).toBe('register');
     const input = registered[0];
-    expect(Object.keys(input.artefacts).sort()).toEqual(['evaluation', 'explanations', 'model', 'onnx', 'reference', 'summary']);
+    expect(Object.keys(input.artefacts).sort()).toEqual(['evaluation', 'explanations', 'model', 'onnx', 'reference', 'replay', 'summary']);
     for (const ref of Object.values(input.artefacts)) {
       expect(storedAtRegister).toContain(ref.key);
       const body = await stores.artefactsBucket.get(ref.key);
@@ -121,7 +121,7 @@ describe('runTrainingJob', () => {
     const failing = runTrainingJob({ ...stores, register: async () => Promise.reject(new Error('registry down')) }, request());
     // Assess
     await expect(failing).rejects.toThrow('registry down');
-    expect([...stores.artefactsBucket.objects.keys()]).toHaveLength(6);
+    expect([...stores.artefactsBucket.objects.keys()]).toHaveLength(7);
   });
 
   it('mirrors the bundle to <mirrorDir>/<model>/<version>/ once the version is known', async () => {

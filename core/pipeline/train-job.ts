@@ -17,7 +17,7 @@ import type { ModelDocument } from '../learners/learner';
 import { trainModel, type LearnerFactory, type LearnerParams, type TrainingSummary, type TrainResult } from '../training';
 import type { HyperparameterValue } from '../training/summary';
 import { concatLabelled, loadDataset, loadManifest } from './dataset-access';
-import { encodeEvaluationSet, sampleEvaluationRows } from './evaluation-set';
+import { encodeEvaluationSet, sampleEvaluationRows, sampleReplayRows } from './evaluation-set';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../names';
 import { PipelineInputError } from './errors';
 import type { DatasetIdentity, RegisteredMetrics, TrainingJobDeps, TrainingJobProgress, TrainingJobRequest } from './types';
@@ -212,6 +212,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
     reference: JSON.stringify(profile),
     explanations: JSON.stringify(explanations, null, 2),
     evaluation: encodeEvaluationSet(data, sampleEvaluationRows(data.y, result.split.test, data.classes.length, request.seed)),
+    replay: encodeEvaluationSet(data, sampleReplayRows(data.y, result.split.train, data.classes.length, request.seed)),
   };
   const artefacts = await timed('store', () => storeBundle(deps, request.model, files));
   const staging = deps.mirrorDir ? await stageMirror(deps.mirrorDir, request.model, files, request.seed, now()) : undefined;
@@ -239,10 +240,17 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
   return { model: request.model, version, artefacts, metrics, summary, document, ...(mirroredTo ? { mirroredTo } : {}) };
 }
 
-async function storeBundle(deps: TrainingJobDeps, model: string, files: Record<BundleRole, Uint8Array | string>): Promise<BundleRefs> {
+/** Stores each bundle file under its content-addressed key (an existing key already holds these bytes). */
+export async function storeBundle(
+  deps: Pick<TrainingJobDeps, 'artefactsBucket'>,
+  model: string,
+  files: Partial<Record<BundleRole, Uint8Array | string>>,
+): Promise<BundleRefs> {
   const refs: Partial<Record<BundleRole, ArtefactRef>> = {};
   for (const role of Object.keys(BUNDLE_FILES) as BundleRole[]) {
-    const body = typeof files[role] === 'string' ? Buffer.from(files[role]) : (files[role] as Uint8Array);
+    const file = files[role];
+    if (file === undefined) continue; // an optional role
+    const body = typeof file === 'string' ? Buffer.from(file) : file;
     const sha256 = sha256Hex(body);
     const key = artefactKey(model, role, sha256);
     // Immutable keys: an existing object under this key has these exact bytes.

@@ -46,6 +46,8 @@ export interface RegisterVersionInput {
   readonly features?: readonly { readonly name: string; readonly kind: 'numeric' | 'categorical' }[];
   readonly seed?: number;
   readonly requestedParams?: Readonly<Record<string, number | string | boolean>>;
+  /** Why it was trained: a fresh fit (absent) or another kind ('online-adaptation', …). */
+  readonly trainingKind?: string;
 }
 
 /** Registers a version and answers its number (ModelRegistry.registerVersion or a stand-in). */

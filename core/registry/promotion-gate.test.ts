@@ -130,3 +130,30 @@ describe('evaluateGate', () => {
     expect(gate.checks.filter((c) => !c.passed).map((c) => c.name)).toEqual(['feature-schema', 'class-space', 'min-macro-f1']);
   });
 });
+
+describe('evaluateGate: online adaptations', () => {
+  const subject = (learned?: unknown) => ({
+    metrics: { macroF1: 0.9, perClass: {}, ...(learned ? { adaptation: { learned } } : {}) },
+    classes: ['a', 'b'],
+    features: [{ name: 'x', kind: 'numeric' as const }],
+  });
+  const thresholds = { minMacroF1: 0.5, maxRecallDrop: 0.05 };
+
+  it('passes an adaptation that improved on its held-out new samples, and says by how much', () => {
+    const gate = evaluateGate(subject({ rows: 200, parent: { macroF1: 0.61 }, adapted: { macroF1: 0.93 } }), undefined, thresholds);
+    const check = gate.checks.find((c) => c.name === 'adaptation-learned');
+    expect(check).toMatchObject({ passed: true, detail: 'on 200 held-out new samples macro-F1 0.610 (parent) -> 0.930 (adapted)' });
+  });
+
+  it('refuses an adaptation that got worse on them, or that recorded none', () => {
+    const worse = evaluateGate(subject({ rows: 200, parent: { macroF1: 0.8 }, adapted: { macroF1: 0.7 } }), undefined, thresholds);
+    expect(worse.passed).toBe(false);
+    expect(worse.checks.find((c) => c.name === 'adaptation-learned')?.detail).toMatch(/made it worse/);
+    const none = evaluateGate(subject({ rows: 0, parent: {}, adapted: {} }), undefined, thresholds);
+    expect(none.passed).toBe(false);
+  });
+
+  it('adds no such check for a fresh fit', () => {
+    expect(evaluateGate(subject(), undefined, thresholds).checks.map((c) => c.name)).toEqual(['min-macro-f1']);
+  });
+});

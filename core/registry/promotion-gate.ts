@@ -7,6 +7,9 @@
 //                    held-out rows it never trained on), no class with enough support loses more
 //                    recall than allowed; a comparison with no class to compare FAILS — it never
 //                    passes on nothing.
+//   adaptation-learned  (online adaptations only) on the held-out slice of the new samples it
+//                    adapted to, it scores at least its parent's macro-F1 — it learned something;
+//                    forgetting is max-recall-drop's: the candidate's evaluation rows are its parent's.
 // A failed check can be overridden only by a deploy with `force` and a reason (audited).
 import { classDifferences, featureDifferences, type SpecFeature } from './lineage-spec';
 
@@ -61,7 +64,7 @@ export interface GateThresholds {
 /** Default of GateThresholds.minSupport. */
 export const DEFAULT_GATE_MIN_SUPPORT = 30;
 
-export type GateCheckName = 'feature-schema' | 'class-space' | 'min-macro-f1' | 'max-recall-drop';
+export type GateCheckName = 'feature-schema' | 'class-space' | 'min-macro-f1' | 'max-recall-drop' | 'adaptation-learned';
 
 export interface GateCheck {
   readonly name: GateCheckName;
@@ -151,6 +154,34 @@ function checkRecallDrop(comparison: SameRowsComparison | undefined, against: st
   return { name, passed: failures.length === 0, detail: [`${summary} ${on}`, macro, ...notes].join('; ') };
 }
 
+/** The "did it learn?" figures an adapted version registers in metrics.adaptation.learned. */
+function learnedFigures(metrics: Readonly<Record<string, unknown>>): { rows: number; parent: number; adapted: number } | undefined {
+  const adaptation = metrics.adaptation as { learned?: { rows?: unknown; parent?: { macroF1?: unknown }; adapted?: { macroF1?: unknown } } } | undefined;
+  const learned = adaptation?.learned;
+  if (!learned) return undefined;
+  const rows = learned.rows;
+  const parent = learned.parent?.macroF1;
+  const adapted = learned.adapted?.macroF1;
+  return typeof rows === 'number' && typeof parent === 'number' && typeof adapted === 'number'
+    ? { rows, parent, adapted }
+    : { rows: 0, parent: NaN, adapted: NaN };
+}
+
+function checkLearned(candidate: GateSubject): GateCheck | undefined {
+  const learned = learnedFigures(candidate.metrics);
+  if (!learned) return undefined;
+  const name = 'adaptation-learned' as const;
+  if (!(learned.rows > 0) || !Number.isFinite(learned.parent) || !Number.isFinite(learned.adapted)) {
+    return { name, passed: false, detail: 'the adaptation recorded no held-out new samples: whether it learned is unknown' };
+  }
+  const passed = learned.adapted + EPSILON >= learned.parent;
+  return {
+    name,
+    passed,
+    detail: `on ${learned.rows} held-out new samples macro-F1 ${f3(learned.parent)} (parent) -> ${f3(learned.adapted)} (adapted)${passed ? '' : ': the adaptation made it worse'}`,
+  };
+}
+
 /**
  * Decides whether `candidate` may replace `current` (the version the alias serves now, or
  * undefined when it serves none), given both scored on the same rows.
@@ -171,5 +202,7 @@ export function evaluateGate(
     checks.unshift(checkFeatures(candidate, current, against), checkClasses(candidate, current, against));
     checks.push(checkRecallDrop(comparison, against, thresholds));
   }
+  const learned = checkLearned(candidate);
+  if (learned) checks.push(learned);
   return { passed: checks.every((c) => c.passed), checks };
 }

@@ -55,9 +55,9 @@ for (const task of Object.values(QUALITY_TASKS)) {
       expect(result.onnxParityMaxAbsDiff).toBeLessThanOrEqual(1e-5);
     });
 
-    it("registers a version that refers to all six bundle files (the gate's evaluation set among them)", () => {
+    it("registers a version that refers to all seven bundle files (the gate's evaluation set and the replay rows among them)", () => {
       expect(result.registered.version).toBe(1);
-      expect(result.registered.roles.sort()).toEqual(['evaluation', 'explanations', 'model', 'onnx', 'reference', 'summary']);
+      expect(result.registered.roles.sort()).toEqual(['evaluation', 'explanations', 'model', 'onnx', 'reference', 'replay', 'summary']);
     });
   });
 }

@@ -36,7 +36,7 @@ export function buildTestJobOutput(model: string, options: { seed?: number; roun
   const counts = new Float64Array(d.classes.length);
   for (let i = 0; i < predicted.length; i++) counts[predicted[i]] += 1;
   const profile = buildReferenceProfile(d.schema, XTrain, counts, d.classes, { seed });
-  const bodies: Record<BundleRole, Uint8Array | string> = {
+  const bodies: Partial<Record<BundleRole, Uint8Array | string>> = {
     onnx: exportGbdtToOnnx(document as Parameters<typeof exportGbdtToOnnx>[0]),
     model: JSON.stringify(document),
     summary: JSON.stringify({ model, classes: d.classes }),
@@ -47,7 +47,9 @@ export function buildTestJobOutput(model: string, options: { seed?: number; roun
   const files = new Map<string, Uint8Array>();
   const artefacts: Record<string, ArtefactRef> = {};
   for (const role of Object.keys(BUNDLE_FILES) as BundleRole[]) {
-    const body = typeof bodies[role] === 'string' ? Buffer.from(bodies[role]) : (bodies[role] as Uint8Array);
+    const raw = bodies[role];
+    if (raw === undefined) continue; // an optional role this job leaves out
+    const body = typeof raw === 'string' ? Buffer.from(raw) : raw;
     const sha256 = sha256Hex(body);
     const key = artefactKey(model, role, sha256);
     files.set(key, body);

@@ -1,0 +1,240 @@
+// An adaptation job end to end: the parent version's bundle (model, replay rows, test rows) and the
+// new labelled samples (dataset rows: collected incidents, a named labelled dataset version) →
+// adaptModel → ONNX, explanations, drift profile, summary → every file stored under its
+// content-addressed key → the candidate registered LAST, with parentVersion and trainingKind
+// 'online-adaptation'. The same ordering guarantee as a training job (core/pipeline/train-job.ts).
+import { sha256Hex, type ArtefactRef, type BundleRefs, type BundleRole } from '../artefacts/bundle';
+import type { FeatureMatrix, LabelledData } from '../data/table';
+import { buildReferenceProfile } from '../drift';
+import { isFamilyId, modelFamily, type FamilyId } from '../families';
+import type { ModelDocument } from '../learners/learner';
+import { alignFeatures, loadDataset, loadManifest, loadModelDocument, registeredMetrics, type ClassSpace, type TrainingJobDeps } from '../pipeline';
+import { decodeEvaluationSet, encodeEvaluationSet, sampleReplayRows, type EvaluationSet } from '../pipeline/evaluation-set';
+import { storeBundle } from '../pipeline/train-job';
+import type { LearnerParams } from '../training';
+import { adaptModel, classIndices, type AdaptationResult, type LabelledRows } from './adaptation';
+import { AdaptationRefusedError } from './errors';
+
+/** The trainingKind of a registered adapted version. */
+export const ONLINE_ADAPTATION_KIND = 'online-adaptation';
+
+/** The parent version as the registry holds it. */
+export interface ParentVersion {
+  readonly model: string;
+  readonly version: number;
+  readonly algorithm: string;
+  readonly artefacts: BundleRefs;
+  readonly dataset: { readonly name: string; readonly version: number; readonly sha256: string };
+  readonly classSpace?: ClassSpace;
+  readonly hyperparameters: Readonly<Record<string, unknown>>;
+  readonly seed?: number;
+}
+
+/** New labelled rows from one dataset version: rows [fromRow, toRow) (default all; rows before fromRow were used before). */
+export interface SampleSource {
+  readonly dataset: string;
+  readonly version?: number;
+  readonly fromRow?: number;
+  readonly toRow?: number;
+}
+
+export interface AdaptationJobRequest {
+  readonly parent: ParentVersion;
+  readonly sources: readonly SampleSource[];
+  readonly seed: number;
+  readonly author: string;
+  readonly params?: LearnerParams;
+  readonly trainingJobId?: string;
+}
+
+/** Where each sample came from (recorded in the summary and with the version). */
+export interface SampleProvenance {
+  readonly dataset: string;
+  readonly version: number;
+  readonly fromRow: number;
+  readonly toRow: number;
+  readonly rows: number;
+}
+
+export interface AdaptationJobResult {
+  readonly model: string;
+  readonly version: number;
+  readonly parentVersion: number;
+  readonly artefacts: BundleRefs;
+  readonly adaptation: AdaptationResult;
+  readonly provenance: readonly SampleProvenance[];
+  readonly summary: Readonly<Record<string, unknown>>;
+}
+
+async function verifiedBytes(bucket: TrainingJobDeps['artefactsBucket'], ref: ArtefactRef, what: string): Promise<Uint8Array> {
+  const bytes = await bucket.get(ref.key);
+  if (sha256Hex(bytes) !== ref.sha256) throw new AdaptationRefusedError(`the parent's ${what} ${ref.key} is corrupt or was replaced`, 'not-adaptable');
+  return bytes;
+}
+
+/** An evaluation-set-format file in the parent's feature order, labels kept as names. */
+function inParentOrder(parent: ModelDocument, set: EvaluationSet): LabelledRows {
+  return { X: alignFeatures(parent.schema, set.schema, set.X).X, labels: set.labels };
+}
+
+/** The new samples of every source, in the parent's feature order, with where they came from. */
+async function loadSamples(
+  deps: TrainingJobDeps,
+  parent: ModelDocument,
+  classSpace: ClassSpace,
+  sources: readonly SampleSource[],
+): Promise<{ rows: LabelledRows; provenance: SampleProvenance[] }> {
+  const parts: LabelledRows[] = [];
+  const provenance: SampleProvenance[] = [];
+  for (const source of sources) {
+    const manifest = await loadManifest(deps.datasetsTable, source.dataset, source.version);
+    const { data } = await loadDataset(manifest, deps.datasetsBucket, classSpace);
+    const to = Math.min(source.toRow ?? data.X.rows, data.X.rows);
+    const from = Math.min(source.fromRow ?? 0, to);
+    const X: FeatureMatrix = { rows: to - from, cols: data.X.cols, data: data.X.data.subarray(from * data.X.cols, to * data.X.cols) };
+    const labels = Array.from(data.y.subarray(from, to), (c) => data.classes[c]);
+    parts.push({ X: alignFeatures(parent.schema, data.schema, X).X, labels });
+    provenance.push({ dataset: manifest.name, version: manifest.version, fromRow: from, toRow: to, rows: to - from });
+  }
+  const cols = parent.schema.features.length;
+  const total = parts.reduce((s, p) => s + p.X.rows, 0);
+  const X = new Float64Array(total * cols);
+  let at = 0;
+  for (const p of parts) {
+    X.set(p.X.data.subarray(0, p.X.rows * cols), at * cols);
+    at += p.X.rows;
+  }
+  return { rows: { X: { rows: total, cols, data: X }, labels: parts.flatMap((p) => p.labels) }, provenance };
+}
+
+/**
+ * Adapts a parent version on new labelled rows and registers the candidate (last).
+ * @throws AdaptationRefusedError (409) when the parent has no replay rows, too few samples, or labels outside its classes
+ * @example await runAdaptationJob(deps, { parent, sources: [{ dataset: 'general-collected', fromRow: 1200 }], seed: 42, author: 'alice' });
+ */
+export async function runAdaptationJob(deps: TrainingJobDeps, request: AdaptationJobRequest): Promise<AdaptationJobResult> {
+  const { parent: parentVersion } = request;
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string): void => {
+    const now = performance.now();
+    timings[name] = now - mark;
+    mark = now;
+  };
+  if (!isFamilyId(parentVersion.algorithm)) throw new AdaptationRefusedError(`${parentVersion.algorithm} models cannot be adapted`, 'not-adaptable');
+  const family = modelFamily(parentVersion.algorithm);
+  const { replay: replayRef, evaluation: evaluationRef } = parentVersion.artefacts;
+  if (!replayRef || !evaluationRef) {
+    throw new AdaptationRefusedError(
+      `${parentVersion.model} v${parentVersion.version} was registered without replay or evaluation rows (trained before online learning); retrain it once to make it adaptable`,
+      'not-adaptable',
+    );
+  }
+  const parent = await loadModelDocument(deps.artefactsBucket, parentVersion.artefacts.model);
+  const replay = inParentOrder(parent, await decodeEvaluationSet(await verifiedBytes(deps.artefactsBucket, replayRef, 'replay rows')));
+  const parentTest = inParentOrder(parent, await decodeEvaluationSet(await verifiedBytes(deps.artefactsBucket, evaluationRef, 'evaluation rows')));
+  const classSpace = parentVersion.classSpace ?? 'fine';
+  const { rows: samples, provenance } = await loadSamples(deps, parent, classSpace, request.sources);
+  const parentParams = numericParams(parentVersion.hyperparameters);
+  lap('load');
+
+  const adaptation = adaptModel({
+    family,
+    parent,
+    parentParams,
+    samples,
+    replay,
+    parentTest,
+    seed: request.seed,
+    ...(request.params ? { params: request.params } : {}),
+  });
+  const document = adaptation.document;
+  lap('adapt');
+
+  // the candidate's replay rows: the parent's, plus the new samples (a later adaptation replays both)
+  const classes = parent.classes;
+  const mixed: LabelledData = {
+    X: { rows: replay.X.rows + samples.X.rows, cols: replay.X.cols, data: concat(replay.X.data, samples.X.data) },
+    y: Int32Array.from([...classIndices(replay.labels, classes, 'replay rows'), ...classIndices(samples.labels, classes, 'samples')]),
+    classes,
+    schema: parent.schema,
+  };
+  const mixedRows = Int32Array.from({ length: mixed.X.rows }, (_, i) => i);
+  const onnx = family.exportOnnx(document, { ...deps.onnx });
+  lap('export');
+  const explanations = family.explanations(document, parentTest.X, { seed: request.seed });
+  lap('explain');
+  const predicted = family.predictProba(document, mixed.X);
+  const counts = new Float64Array(classes.length);
+  for (let i = 0; i < mixed.X.rows; i++) {
+    let best = 0;
+    for (let c = 1; c < classes.length; c++) if (predicted[i * classes.length + c] > predicted[i * classes.length + best]) best = c;
+    counts[best] += 1;
+  }
+  const profile = buildReferenceProfile(parent.schema, mixed.X, counts, classes, { seed: request.seed });
+  lap('profile');
+  const summary = {
+    model: parentVersion.model,
+    trainingKind: ONLINE_ADAPTATION_KIND,
+    parentVersion: parentVersion.version,
+    algorithm: parentVersion.algorithm,
+    classes,
+    classSpace,
+    seed: request.seed,
+    author: request.author,
+    hyperparameters: { ...parentParams, ...adaptation.params },
+    samples: { ...adaptation.samples, sources: provenance },
+    learned: adaptation.learned,
+    forgetting: adaptation.forgetting,
+    metrics: registeredMetrics(adaptation.report),
+    iterations: adaptation.iterations,
+    bestIteration: adaptation.bestIteration,
+    millis: adaptation.millis,
+    jobTimings: timings,
+  };
+  const files: Partial<Record<BundleRole, Uint8Array | string>> = {
+    onnx,
+    model: JSON.stringify(document),
+    summary: JSON.stringify(summary, null, 2),
+    reference: JSON.stringify(profile),
+    explanations: JSON.stringify(explanations, null, 2),
+    // the gate compares the candidate with production on the parent's test rows: the same file
+    evaluation: await verifiedBytes(deps.artefactsBucket, evaluationRef, 'evaluation rows'),
+    replay: encodeEvaluationSet(mixed, sampleReplayRows(mixed.y, mixedRows, classes.length, request.seed)),
+  };
+  const artefacts = await storeBundle(deps, parentVersion.model, files);
+  const { version } = await deps.register({
+    model: parentVersion.model,
+    algorithm: parentVersion.algorithm as FamilyId,
+    artefacts,
+    dataset: parentVersion.dataset,
+    metrics: {
+      ...registeredMetrics(adaptation.report),
+      adaptation: { learned: adaptation.learned, forgetting: adaptation.forgetting, samples: adaptation.samples },
+    },
+    classes: [...classes],
+    hyperparameters: summary.hyperparameters,
+    classSpace,
+    features: parent.schema.features.map((f) => ({ name: f.name, kind: f.kind })),
+    seed: request.seed,
+    parentVersion: parentVersion.version,
+    trainingKind: ONLINE_ADAPTATION_KIND,
+    author: request.author,
+    ...(request.trainingJobId !== undefined ? { trainingJobId: request.trainingJobId } : {}),
+  });
+  return { model: parentVersion.model, version, parentVersion: parentVersion.version, artefacts, adaptation, provenance, summary };
+}
+
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The registered hyperparameters a learner takes back (numbers, strings, booleans). */
+function numericParams(hyperparameters: Readonly<Record<string, unknown>>): LearnerParams {
+  const out: Record<string, number | string | boolean> = {};
+  for (const [k, v] of Object.entries(hyperparameters)) if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+  return out;
+}
