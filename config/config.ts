@@ -83,6 +83,7 @@ export const ENV_KEYS = {
   containerTrainingChannel: 'XDR_ML_CHANNEL_TRAINING',
   containerOutputUri: 'XDR_ML_OUTPUT_URI',
   containerExtraChannels: 'XDR_ML_CHANNEL_EXTRA',
+  containerParentChannel: 'XDR_ML_CHANNEL_PARENT',
   // deploy time (the CDK CLI sets these)
   cdkDefaultAccount: 'CDK_DEFAULT_ACCOUNT',
   cdkDefaultRegion: 'CDK_DEFAULT_REGION',
@@ -215,6 +216,7 @@ const settingsSchema = z.object({
   containerTrainingChannel: text.optional(),
   containerOutputUri: text.optional(),
   containerExtraChannels: text.optional(),
+  containerParentChannel: text.optional(),
   cdkDefaultAccount: text.optional(),
   cdkDefaultRegion: text.optional(),
 });
@@ -322,6 +324,8 @@ export interface PlatformConfig {
     readonly outputUri?: string;
     /** AWS Batch: JSON list of { training, manifest } s3:// URIs of further datasets. */
     readonly extraChannels?: string;
+    /** AWS Batch: s3:// URI of an adaptation's staged parent (a prefix holding PARENT_INPUT_FILES). */
+    readonly parentChannel?: string;
   };
   /** The account and region the CDK CLI deploys to, when it says. */
   readonly deployment: { readonly account?: string; readonly region?: string };
@@ -419,6 +423,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       trainingChannel: s.containerTrainingChannel,
       outputUri: s.containerOutputUri,
       extraChannels: s.containerExtraChannels,
+      parentChannel: s.containerParentChannel,
     },
     deployment: { account: s.cdkDefaultAccount, region: s.cdkDefaultRegion },
   };

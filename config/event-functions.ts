@@ -20,7 +20,8 @@ export const EVENT_FUNCTIONS = {
     usesOnnxRuntime: false,
     access: {
       tables: { jobs: 'readwrite', datasets: 'read', registry: 'read', audit: 'readwrite' },
-      buckets: { datasets: 'readwrite' },
+      // artefacts: an adaptation's parent bundle files, staged into the datasets bucket for the container
+      buckets: { datasets: 'readwrite', artefacts: 'read' },
       publishEvents: true,
     },
   },

@@ -22,6 +22,7 @@ import {
   autoRetrainEnabled,
   CompletionHandler,
   resolveLineageTraining,
+  stageParentInput,
   RetrainLauncher,
   runScheduledCheck,
   stageDatasetInput,
@@ -210,7 +211,13 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         .then(() => undefined);
     return createTrainingBackend(config, stores, options.localTraining ?? { deliver });
   });
-  const resolve = (model: string, event: RetrainEvent) => resolveLineageTraining({ specOf, manifests: stores.tables.datasets }, model, event);
+  const production = async (model: string) => {
+    const alias = await registry.resolveAlias(model, 'production');
+    if (!alias) return undefined;
+    const v = await registry.getVersion(model, alias.version);
+    return { version: v.version, adaptable: Boolean(v.artefacts.replay && v.artefacts.evaluation) };
+  };
+  const resolve = (model: string, event: RetrainEvent) => resolveLineageTraining({ specOf, manifests: stores.tables.datasets, production }, model, event);
   const launcher = lazy(
     () =>
       new RetrainLauncher({
@@ -218,6 +225,8 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         backend: backend(),
         resolveDataset: (name, version) => stageDatasetInput(stores.tables.datasets, stores.buckets.datasets, name, version),
         productionVersion: async (model) => (await registry.resolveAlias(model, 'production'))?.version,
+        stageParent: async (model, version) =>
+          stageParentInput({ artefacts: stores.buckets.artefacts, datasets: stores.buckets.datasets }, await registry.getVersion(model, version)),
         audit,
         events,
         ...(fault ? { fault } : {}),

@@ -9,10 +9,19 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type PlatformConfig } from '../config/config';
-import { runTrainingJob } from '../core/pipeline';
+import { runAdaptationJob, type ParentVersion } from '../core/online';
+import { runTrainingJob, type RegisterVersionInput, type TrainingJobDeps } from '../core/pipeline';
 import { REGISTRATION_FILE } from '../core/retraining/backend';
 import { objectStores } from '../platform/object-stores';
-import { ChannelObjectStore, contractPaths, DirectoryObjectStore, HyperparameterError, ManifestTable, parseHyperparameters } from './sagemaker-contract';
+import {
+  ChannelObjectStore,
+  contractPaths,
+  DirectoryObjectStore,
+  HyperparameterError,
+  ManifestTable,
+  parseHyperparameters,
+  type ContainerHyperparameters,
+} from './sagemaker-contract';
 import { stageInputsFromS3, uploadModelDir, type S3Staging } from './s3-staging';
 
 /** The base directory: `--base-dir`, else SM_BASE_DIR (config.container.baseDir), else /opt/ml. */
@@ -39,41 +48,46 @@ export async function runEntrypoint(base: string, log: (line: string) => void, n
       throw new HyperparameterError(`cannot read ${paths.hyperparameters}: ${(error as Error).message}`, { cause: error });
     }
     const h = parseHyperparameters(raw);
-    log(`training ${h.model} (${h.algorithm}, ${h.classes}) on ${h.dataset}${h.datasetVersion ? ` v${h.datasetVersion}` : ''}, seed ${h.seed}`);
     const datasetsTable = await ManifestTable.open(paths);
     const datasetsBucket = await ChannelObjectStore.openAll(paths);
     await mkdir(paths.model, { recursive: true });
     const artefactsBucket = new DirectoryObjectStore(paths.model);
-    const result = await runTrainingJob(
-      {
-        datasetsTable,
-        datasetsBucket,
-        artefactsBucket,
-        register: async (input) => {
-          await writeFile(path.join(paths.model, REGISTRATION_FILE), JSON.stringify(input, null, 2));
-          return { version: 0 };
-        },
-        onnx,
-        codeVersion,
-        now,
+    const deps = {
+      datasetsTable,
+      datasetsBucket,
+      artefactsBucket,
+      register: async (input: RegisterVersionInput) => {
+        await writeFile(path.join(paths.model, REGISTRATION_FILE), JSON.stringify(input, null, 2));
+        return { version: 0 };
       },
-      {
-        dataset: h.dataset,
-        ...(h.datasetVersion !== undefined ? { datasetVersion: h.datasetVersion } : {}),
-        model: h.model,
-        algorithm: h.algorithm,
-        classes: h.classes,
-        seed: h.seed,
-        params: h.params,
-        author: h.author,
-        ...(h.parentVersion !== undefined ? { parentVersion: h.parentVersion } : {}),
-        ...(h.extraDatasets ? { extraDatasets: h.extraDatasets } : {}),
-        ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),
-        onProgress: (p) => {
-          if (p.stage !== 'train') log(`[${p.stage}] ${p.message}`);
-        },
+      onnx,
+      codeVersion,
+      now,
+    };
+    if (h.mode === 'adapt') {
+      const adapted = await adaptParent(paths.parent, h, deps);
+      log(`metric: macro_f1=${adapted.report.macroF1};`);
+      log(`metric: learned_macro_f1=${adapted.learned.adapted.macroF1};`);
+      log(`metric: train_seconds=${(now() - started) / 1000};`);
+      return 0;
+    }
+    log(`training ${h.model} (${h.algorithm}, ${h.classes}) on ${h.dataset}${h.datasetVersion ? ` v${h.datasetVersion}` : ''}, seed ${h.seed}`);
+    const result = await runTrainingJob(deps, {
+      dataset: h.dataset,
+      ...(h.datasetVersion !== undefined ? { datasetVersion: h.datasetVersion } : {}),
+      model: h.model,
+      algorithm: h.algorithm,
+      classes: h.classes,
+      seed: h.seed,
+      params: h.params,
+      author: h.author,
+      ...(h.parentVersion !== undefined ? { parentVersion: h.parentVersion } : {}),
+      ...(h.extraDatasets ? { extraDatasets: h.extraDatasets } : {}),
+      ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),
+      onProgress: (p) => {
+        if (p.stage !== 'train') log(`[${p.stage}] ${p.message}`);
       },
-    );
+    });
     const m = result.metrics;
     const metrics: Record<string, number> = {
       macro_f1: m.macroF1,
@@ -93,6 +107,47 @@ export async function runEntrypoint(base: string, log: (line: string) => void, n
     log(`training failed: ${reason}`);
     return 1;
   }
+}
+
+/**
+ * An online adaptation (hyperparameter mode=adapt): the parent channel holds the parent's registry
+ * record (parent.json) and its model, replay and evaluation files; the samples are rows
+ * [sample_from, sample_to) of the training channel's dataset.
+ */
+async function adaptParent(parentDir: string, h: ContainerHyperparameters, deps: TrainingJobDeps) {
+  let parent: ParentVersion;
+  try {
+    parent = JSON.parse(await readFile(path.join(parentDir, 'parent.json'), 'utf8')) as ParentVersion;
+  } catch (error) {
+    throw new HyperparameterError(`mode=adapt needs the parent channel's parent.json: ${(error as Error).message}`, { cause: error });
+  }
+  if (parent.model !== h.model || (h.parentVersion !== undefined && parent.version !== h.parentVersion)) {
+    throw new HyperparameterError(`the parent channel holds ${parent.model} v${parent.version}, the job adapts ${h.model} v${h.parentVersion ?? '?'}`);
+  }
+  const parentFiles = await ChannelObjectStore.open(parentDir);
+  const range = `${h.sampleFrom ?? 0}–${h.sampleTo ?? 'end'}`;
+  process.stdout.write(
+    `adapting ${h.model} v${parent.version} (${parent.algorithm}) on rows ${range} of ${h.dataset}${h.datasetVersion ? ` v${h.datasetVersion}` : ''}, seed ${h.seed}\n`,
+  );
+  const result = await runAdaptationJob(
+    { ...deps, parentFiles },
+    {
+      parent,
+      sources: [
+        {
+          dataset: h.dataset,
+          ...(h.datasetVersion !== undefined ? { version: h.datasetVersion } : {}),
+          ...(h.sampleFrom !== undefined ? { fromRow: h.sampleFrom } : {}),
+          ...(h.sampleTo !== undefined ? { toRow: h.sampleTo } : {}),
+        },
+      ],
+      seed: h.seed,
+      author: h.author,
+      ...(Object.keys(h.params).length ? { params: h.params } : {}),
+      ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),
+    },
+  );
+  return result.adaptation;
 }
 
 /**

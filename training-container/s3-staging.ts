@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ENV_KEYS, type PlatformConfig } from '../config/config';
 import type { ObjectStore } from '../core/ports';
+import { PARENT_INPUT_FILES } from '../core/retraining/backend';
 import { contractPaths } from './sagemaker-contract';
 
 export interface S3Staging {
@@ -51,6 +52,12 @@ export async function stageInputsFromS3(
       chunkDir,
       extra.training,
     );
+  }
+  if (container.parentChannel) {
+    // an adaptation's parent version: PARENT_INPUT_FILES under the prefix
+    const parent = parseS3Uri(container.parentChannel, ENV_KEYS.containerParentChannel);
+    await mkdir(paths.parent, { recursive: true });
+    for (const file of PARENT_INPUT_FILES) await writeFile(path.join(paths.parent, file), await storeFor(parent.bucket).get(`${parent.key}${file}`));
   }
   return { outputUri: container.outputUri as string };
 }

@@ -25,6 +25,8 @@ export function contractPaths(base: string) {
     data: path.join(base, 'input', 'data'),
     training: path.join(base, 'input', 'data', 'training'),
     manifest: path.join(base, 'input', 'data', 'manifest'),
+    /** An adaptation's parent version (PARENT_INPUT_FILES). */
+    parent: path.join(base, 'input', 'data', 'parent'),
     model: path.join(base, 'model'),
     output: path.join(base, 'output'),
     failure: path.join(base, 'output', 'failure'),
@@ -58,6 +60,9 @@ const hyperparameterSchema = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*(,[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*)*$/, 'must be name@version[,name@version…]')
       .optional(),
+    [K.mode]: z.enum(['train', 'adapt']).default('train'),
+    [K.sampleFrom]: intText(0).optional(),
+    [K.sampleTo]: intText(0).optional(),
   })
   .catchall(z.string());
 
@@ -73,6 +78,10 @@ export interface ContainerHyperparameters {
   readonly parentVersion?: number;
   /** Further datasets to train on with `dataset`. */
   readonly extraDatasets?: readonly { readonly name: string; readonly version: number }[];
+  /** 'adapt': continue the parent (the `parent` channel) on rows [sampleFrom, sampleTo) of `dataset`. */
+  readonly mode: 'train' | 'adapt';
+  readonly sampleFrom?: number;
+  readonly sampleTo?: number;
   /** Learner parameters (`param.<name>`): numbers where the text is numeric, booleans for true/false. */
   readonly params: Readonly<Record<string, number | string | boolean>>;
 }
@@ -121,6 +130,9 @@ export function parseHyperparameters(json: unknown): ContainerHyperparameters {
             .map((ref) => ({ name: ref.slice(0, ref.lastIndexOf('@')), version: Number(ref.slice(ref.lastIndexOf('@') + 1)) })),
         }
       : {}),
+    mode: h[K.mode] as 'train' | 'adapt',
+    ...(h[K.sampleFrom] !== undefined ? { sampleFrom: h[K.sampleFrom] as number } : {}),
+    ...(h[K.sampleTo] !== undefined ? { sampleTo: h[K.sampleTo] as number } : {}),
     params,
   };
 }

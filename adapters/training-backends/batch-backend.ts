@@ -51,6 +51,7 @@ export function submitJobRequest(job: TrainingJobSpec, o: BatchBackendOptions): 
               },
             ]
           : []),
+        ...(job.parent ? [{ name: ENV_KEYS.containerParentChannel, value: `s3://${o.datasetsBucket}/${job.parent.prefix}` }] : []),
       ],
       ...(resources.length ? { resourceRequirements: resources } : {}),
     },

@@ -10,7 +10,14 @@ import path from 'node:path';
 import { ENV_KEYS } from '../../config/config';
 import { childEnvironment } from '../../config/environment';
 import type { ObjectStore } from '../../core/ports';
-import { REGISTRATION_FILE, type CompletionInput, type JobInspection, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
+import {
+  PARENT_INPUT_FILES,
+  REGISTRATION_FILE,
+  type CompletionInput,
+  type JobInspection,
+  type TrainingBackend,
+  type TrainingJobSpec,
+} from '../../core/retraining/backend';
 import { processAlive } from '../process-alive';
 
 export interface LocalBackendOptions {
@@ -70,6 +77,13 @@ export class LocalTrainingBackend implements TrainingBackend {
       for (const c of (JSON.parse(Buffer.from(body).toString('utf8')) as { chunks: { key: string }[] }).chunks) {
         await writeFile(path.join(chunkDir, path.posix.basename(c.key)), await this.options.datasets.get(c.key));
       }
+    }
+
+    // an adaptation's parent version: its registry record and bundle files, as SageMaker's `parent` channel
+    if (job.parent) {
+      const parentDir = path.join(base, 'input', 'data', 'parent');
+      await mkdir(parentDir, { recursive: true });
+      for (const file of PARENT_INPUT_FILES) await writeFile(path.join(parentDir, file), await this.options.datasets.get(`${job.parent.prefix}${file}`));
     }
 
     const root = this.options.projectRoot ?? path.resolve(__dirname, '..', '..');

@@ -53,6 +53,8 @@ export function createTrainingJobRequest(job: TrainingJobSpec, o: SageMakerBacke
       channel('manifest', job.dataset.manifestKey),
       // further datasets (the lineage's collected incidents): a chunk channel and a manifest channel each
       ...(job.extraDatasets ?? []).flatMap((d, i) => [channel(`extra${i + 1}`, d.chunkPrefix), channel(`manifest-extra${i + 1}`, d.manifestKey)]),
+      // an adaptation's parent version (its registry record and bundle files)
+      ...(job.parent ? [channel('parent', job.parent.prefix)] : []),
     ],
     OutputDataConfig: { S3OutputPath: `s3://${o.artefactsBucket}/${TRAINING_OUTPUT_PREFIX}` },
     ResourceConfig: {

@@ -11,6 +11,7 @@ import type { ModelDocument } from '../learners/learner';
 import { alignFeatures, loadDataset, loadManifest, loadModelDocument, registeredMetrics, type ClassSpace, type TrainingJobDeps } from '../pipeline';
 import { decodeEvaluationSet, encodeEvaluationSet, sampleReplayRows, type EvaluationSet } from '../pipeline/evaluation-set';
 import { storeBundle } from '../pipeline/train-job';
+import type { ObjectStore } from '../ports';
 import type { LearnerParams } from '../training';
 import { adaptModel, classIndices, type AdaptationResult, type LabelledRows } from './adaptation';
 import { AdaptationRefusedError } from './errors';
@@ -66,7 +67,12 @@ export interface AdaptationJobResult {
   readonly summary: Readonly<Record<string, unknown>>;
 }
 
-async function verifiedBytes(bucket: TrainingJobDeps['artefactsBucket'], ref: ArtefactRef, what: string): Promise<Uint8Array> {
+/** A training job's ports, plus where the parent's files are read from (default the artefacts bucket; a container's parent channel). */
+export interface AdaptationJobDeps extends TrainingJobDeps {
+  readonly parentFiles?: ObjectStore;
+}
+
+async function verifiedBytes(bucket: ObjectStore, ref: ArtefactRef, what: string): Promise<Uint8Array> {
   const bytes = await bucket.get(ref.key);
   if (sha256Hex(bytes) !== ref.sha256) throw new AdaptationRefusedError(`the parent's ${what} ${ref.key} is corrupt or was replaced`, 'not-adaptable');
   return bytes;
@@ -112,7 +118,7 @@ async function loadSamples(
  * @throws AdaptationRefusedError (409) when the parent has no replay rows, too few samples, or labels outside its classes
  * @example await runAdaptationJob(deps, { parent, sources: [{ dataset: 'general-collected', fromRow: 1200 }], seed: 42, author: 'alice' });
  */
-export async function runAdaptationJob(deps: TrainingJobDeps, request: AdaptationJobRequest): Promise<AdaptationJobResult> {
+export async function runAdaptationJob(deps: AdaptationJobDeps, request: AdaptationJobRequest): Promise<AdaptationJobResult> {
   const { parent: parentVersion } = request;
   const timings: Record<string, number> = {};
   let mark = performance.now();
@@ -130,9 +136,11 @@ export async function runAdaptationJob(deps: TrainingJobDeps, request: Adaptatio
       'not-adaptable',
     );
   }
-  const parent = await loadModelDocument(deps.artefactsBucket, parentVersion.artefacts.model);
-  const replay = inParentOrder(parent, await decodeEvaluationSet(await verifiedBytes(deps.artefactsBucket, replayRef, 'replay rows')));
-  const parentTest = inParentOrder(parent, await decodeEvaluationSet(await verifiedBytes(deps.artefactsBucket, evaluationRef, 'evaluation rows')));
+  const parentFiles = deps.parentFiles ?? deps.artefactsBucket;
+  const parent = await loadModelDocument(parentFiles, parentVersion.artefacts.model);
+  const evaluationBytes = await verifiedBytes(parentFiles, evaluationRef, 'evaluation rows');
+  const replay = inParentOrder(parent, await decodeEvaluationSet(await verifiedBytes(parentFiles, replayRef, 'replay rows')));
+  const parentTest = inParentOrder(parent, await decodeEvaluationSet(evaluationBytes));
   const classSpace = parentVersion.classSpace ?? 'fine';
   const { rows: samples, provenance } = await loadSamples(deps, parent, classSpace, request.sources);
   const parentParams = numericParams(parentVersion.hyperparameters);
@@ -182,7 +190,10 @@ export async function runAdaptationJob(deps: TrainingJobDeps, request: Adaptatio
     classSpace,
     seed: request.seed,
     author: request.author,
-    hyperparameters: { ...parentParams, ...adaptation.params },
+    // the lineage's training parameters stay the version's; the adaptation's own are recorded beside them
+    // (a second adaptation derives its parameters from the training's, not from the first adaptation's)
+    hyperparameters: parentParams,
+    adaptationParams: adaptation.params,
     samples: { ...adaptation.samples, sources: provenance },
     learned: adaptation.learned,
     forgetting: adaptation.forgetting,
@@ -199,7 +210,7 @@ export async function runAdaptationJob(deps: TrainingJobDeps, request: Adaptatio
     reference: JSON.stringify(profile),
     explanations: JSON.stringify(explanations, null, 2),
     // the gate compares the candidate with production on the parent's test rows: the same file
-    evaluation: await verifiedBytes(deps.artefactsBucket, evaluationRef, 'evaluation rows'),
+    evaluation: evaluationBytes,
     replay: encodeEvaluationSet(mixed, sampleReplayRows(mixed.y, mixedRows, classes.length, request.seed)),
   };
   const artefacts = await storeBundle(deps, parentVersion.model, files);

@@ -2,6 +2,6 @@
 export { ADAPTATION_HOLDOUT_FRACTION, MIN_ADAPTATION_SAMPLES, adaptModel, classIndices } from './adaptation';
 export type { AdaptationInput, AdaptationResult, LabelledRows, RecallChange, SideBySide } from './adaptation';
 export { ONLINE_ADAPTATION_KIND, runAdaptationJob } from './adaptation-job';
-export type { AdaptationJobRequest, AdaptationJobResult, ParentVersion, SampleProvenance, SampleSource } from './adaptation-job';
+export type { AdaptationJobDeps, AdaptationJobRequest, AdaptationJobResult, ParentVersion, SampleProvenance, SampleSource } from './adaptation-job';
 export { AdaptationRefusedError } from './errors';
 export type { AdaptationRefusal } from './errors';

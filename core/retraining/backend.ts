@@ -12,11 +12,27 @@ export interface DatasetInput {
   readonly manifestKey: string;
 }
 
+/**
+ * The parent version an adaptation job continues (core/online), staged in the datasets bucket under
+ * `prefix`: PARENT_INPUT_FILES — its registry record and the bundle files the adaptation reads.
+ */
+export interface ParentInput {
+  readonly model: string;
+  readonly version: number;
+  /** Key prefix in the datasets bucket, ending in '/'. */
+  readonly prefix: string;
+}
+
+/** The files of a staged parent: its registry record (artefact keys relative to the prefix) and three bundle files. */
+export const PARENT_INPUT_FILES = ['parent.json', 'model.json', 'replay.parquet', 'evaluation.parquet'] as const;
+
 /** Everything a backend needs to start one job. */
 export interface TrainingJobSpec {
   readonly jobId: string;
   readonly model: string;
   readonly dataset: DatasetInput;
+  /** For an online adaptation: the parent version's staged files (the `parent` input channel). */
+  readonly parent?: ParentInput;
   /** Datasets trained on together with `dataset` (same features; e.g. the lineage's collected incidents). */
   readonly extraDatasets?: readonly DatasetInput[];
   /**
@@ -66,6 +82,10 @@ export const HYPERPARAMETER_KEYS = {
   parentVersion: 'parent_version',
   /** Further datasets, `name@version,name@version`. */
   extraDatasets: 'extra_datasets',
+  /** 'adapt': an online adaptation of the parent (the `parent` channel) on rows [sample_from, sample_to) of `dataset`; default a fresh training. */
+  mode: 'mode',
+  sampleFrom: 'sample_from',
+  sampleTo: 'sample_to',
   /** Prefix of learner parameters: `param.nRounds` = "200". */
   paramPrefix: 'param.',
 } as const;

@@ -1,5 +1,6 @@
 // The retraining events: the triggers the launcher consumes (DriftDetected, PerformanceDegraded,
-// DataVolumeReached, ScheduledRetrain, ManualRetrain) as one zod-validated discriminated union,
+// DataVolumeReached, ScheduledRetrain, ManualRetrain, and AdaptationRequested — an online adaptation of
+// the production version instead of a full retrain) as one zod-validated discriminated union,
 // and the events the machinery emits (ExperimentRequested, TrainingFailed, TrainingCompleted).
 // On EventBridge the union's `type` is the event's detail-type; the detail carries the rest.
 import { z } from 'zod';
@@ -7,7 +8,14 @@ import { ModelName } from '../names';
 import { InvalidRetrainEventError } from './errors';
 
 /** Detail types of the triggers, in the order the launcher documents them. */
-export const RETRAIN_TRIGGERS = ['DriftDetected', 'PerformanceDegraded', 'DataVolumeReached', 'ScheduledRetrain', 'ManualRetrain'] as const;
+export const RETRAIN_TRIGGERS = [
+  'DriftDetected',
+  'PerformanceDegraded',
+  'DataVolumeReached',
+  'ScheduledRetrain',
+  'ManualRetrain',
+  'AdaptationRequested',
+] as const;
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 
 /** Emitted when a finished candidate should be tested against production (built by the experiments module). */
@@ -73,12 +81,30 @@ export const manualRetrainSchema = z.object({
   force: z.boolean().optional(),
 });
 
+/** An online adaptation of the model's production version on new labelled rows (core/online). */
+export const adaptationRequestedSchema = z.object({
+  type: z.literal('AdaptationRequested'),
+  model,
+  /** Caller-chosen id: the same request sent twice starts one job. */
+  requestId: z.string().min(1).max(128),
+  actor: z.string().trim().min(1),
+  reason: z.string().max(1000).optional(),
+  /** A labelled dataset to adapt on (every row); default: the lineage's collected rows no version used yet. */
+  dataset: z.string().min(1).optional(),
+  datasetVersion: z.number().int().min(1).optional(),
+  /** Fewest new samples worth an adaptation (refused below). */
+  minSamples: z.number().int().min(1).max(10_000_000).optional(),
+  /** Skip the cooldown (never the one-running-job rule). */
+  force: z.boolean().optional(),
+});
+
 export const retrainEventSchema = z.discriminatedUnion('type', [
   driftDetectedSchema,
   performanceDegradedSchema,
   dataVolumeReachedSchema,
   scheduledRetrainSchema,
   manualRetrainSchema,
+  adaptationRequestedSchema,
 ]);
 
 export type RetrainEvent = z.infer<typeof retrainEventSchema>;
@@ -87,6 +113,7 @@ export type PerformanceDegradedEvent = z.infer<typeof performanceDegradedSchema>
 export type DataVolumeReachedEvent = z.infer<typeof dataVolumeReachedSchema>;
 export type ScheduledRetrainEvent = z.infer<typeof scheduledRetrainSchema>;
 export type ManualRetrainEvent = z.infer<typeof manualRetrainSchema>;
+export type AdaptationRequestedEvent = z.infer<typeof adaptationRequestedSchema>;
 
 /**
  * Validates a trigger. Accepts the union object itself, or an EventBridge-style pair
@@ -116,7 +143,7 @@ const hourBucket = (isoTime: string): string => new Date(isoTime).toISOString().
  * copies of one event share it; two different windows never do.
  *   DriftDetected / PerformanceDegraded → the check window's end
  *   DataVolumeReached / ScheduledRetrain → the hour of the check / schedule firing
- *   ManualRetrain → the caller's request id
+ *   ManualRetrain, AdaptationRequested → the caller's request id
  */
 export function idempotencyKey(event: RetrainEvent): string {
   switch (event.type) {
@@ -128,6 +155,7 @@ export function idempotencyKey(event: RetrainEvent): string {
     case 'ScheduledRetrain':
       return `${event.type}#${event.model}#${hourBucket(event.scheduledAt)}`;
     case 'ManualRetrain':
+    case 'AdaptationRequested':
       return `${event.type}#${event.model}#${event.requestId}`;
   }
 }
@@ -145,5 +173,7 @@ export function describeTrigger(event: RetrainEvent): string {
       return `scheduled retraining at ${event.scheduledAt}`;
     case 'ManualRetrain':
       return `manual retraining requested by ${event.actor}${event.reason ? `: ${event.reason}` : ''}`;
+    case 'AdaptationRequested':
+      return `online adaptation requested by ${event.actor}${event.dataset ? ` on ${event.dataset}` : ' on the collected rows'}${event.reason ? `: ${event.reason}` : ''}`;
   }
 }

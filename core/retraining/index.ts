@@ -14,3 +14,5 @@ export * from './scheduled-check';
 export * from './schedule';
 export * from './sweeper';
 export * from './lineage-training';
+export { stagedParentPrefix, stageParentInput } from './parent-input';
+export type { ParentRecord } from './parent-input';

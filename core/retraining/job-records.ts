@@ -46,6 +46,8 @@ export interface TrainingJobRecord {
     readonly params: Readonly<Record<string, string>>;
     readonly extraDatasets?: readonly { readonly name: string; readonly version: number }[];
     readonly overrides?: Readonly<Record<string, unknown>>;
+    /** An online adaptation: the version it continues, on rows [fromRow, toRow) of the dataset. */
+    readonly adaptation?: { readonly parentVersion: number; readonly fromRow: number; readonly toRow: number };
   };
   /** The lineage's collected rows this job trains on (recorded on the lineage when it completes). */
   readonly collected?: { readonly dataset: string; readonly version: number; readonly rows: number };

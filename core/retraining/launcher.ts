@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log';
 import { ConflictError, UnknownResourceError } from '../errors';
 import { ConditionFailedError, type EventPublisher, type ItemTable } from '../ports';
-import type { DatasetInput, TrainingBackend, TrainingJobSpec } from './backend';
+import type { DatasetInput, ParentInput, TrainingBackend, TrainingJobSpec } from './backend';
 import { HYPERPARAMETER_KEYS, TRAINING_JOB_PREFIX } from './backend';
 import {
   describeTrigger,
@@ -54,6 +54,15 @@ export interface ResolvedTraining extends TrainingDefaults {
   readonly collected?: { readonly dataset: string; readonly version: number; readonly rows: number };
   /** What the trigger overrode of the lineage's spec, for the audit record. */
   readonly overrides?: Readonly<Record<string, unknown>>;
+  /** An online adaptation instead of a fresh training: the version it continues, on rows [fromRow, toRow) of the dataset. */
+  readonly adaptation?: AdaptationTarget;
+}
+
+/** What an adaptation job continues, and on which rows. */
+export interface AdaptationTarget {
+  readonly parentVersion: number;
+  readonly fromRow: number;
+  readonly toRow: number;
 }
 
 /** A trigger the launcher will not turn into a job, and why (the HTTP status a caller gets). */
@@ -61,7 +70,7 @@ export class TrainingRefusedError extends ConflictError {
   override readonly name: string = 'TrainingRefusedError';
   constructor(
     message: string,
-    readonly code: 'unknown-model' | 'unknown-dataset' | 'schema-mismatch' | 'invalid-spec',
+    readonly code: 'unknown-model' | 'unknown-dataset' | 'schema-mismatch' | 'invalid-spec' | 'no-parent' | 'not-adaptable' | 'too-few-samples',
     readonly status: 404 | 409,
   ) {
     super(message, { details: { code } });
@@ -89,6 +98,8 @@ export interface RetrainLauncherDeps {
   readonly resolveDataset: (name: string, version?: number) => Promise<DatasetInput>;
   /** Production version of a model (the new version's parent), when it has one. */
   readonly productionVersion?: (model: string) => Promise<number | undefined>;
+  /** Stages an adaptation's parent version for the container (see parent-input.ts). */
+  readonly stageParent?: (model: string, version: number) => Promise<ParentInput>;
   readonly audit?: AuditLog;
   readonly events?: EventPublisher;
   readonly clock?: () => Date;
@@ -193,8 +204,8 @@ export class RetrainLauncher {
       state: 'Queued',
       createdAt: now.toISOString(),
       backend: this.deps.backend.name,
-      actor: event.type === 'ManualRetrain' ? event.actor : `retrain:${event.type}`,
-      forced: event.type === 'ManualRetrain' && event.force === true ? true : undefined,
+      actor: event.type === 'ManualRetrain' || event.type === 'AdaptationRequested' ? event.actor : `retrain:${event.type}`,
+      forced: (event.type === 'ManualRetrain' || event.type === 'AdaptationRequested') && event.force === true ? true : undefined,
       training: {
         dataset: training.dataset,
         ...(training.datasetVersion !== undefined ? { datasetVersion: training.datasetVersion } : {}),
@@ -204,6 +215,7 @@ export class RetrainLauncher {
         params: training.params ?? {},
         ...(training.extraDatasets?.length ? { extraDatasets: training.extraDatasets } : {}),
         ...(training.overrides ? { overrides: training.overrides } : {}),
+        ...(training.adaptation ? { adaptation: training.adaptation } : {}),
       },
       ...(training.collected ? { collected: training.collected } : {}),
     };
@@ -231,8 +243,15 @@ export class RetrainLauncher {
       const dataset = await this.deps.resolveDataset(t.dataset, t.datasetVersion);
       const extras: DatasetInput[] = [];
       for (const extra of t.extraDatasets ?? []) extras.push(await this.deps.resolveDataset(extra.name, extra.version));
-      const parent = this.deps.productionVersion ? await this.deps.productionVersion(job.model) : undefined;
-      const spec = buildJobSpec(jobId, job.model, dataset, t, parent, job.actor ?? `retrain:${job.trigger}`, extras);
+      let spec: TrainingJobSpec;
+      if (t.adaptation) {
+        if (!this.deps.stageParent) throw new ConflictError('this launcher cannot stage a parent version: online adaptation is not wired');
+        const parentInput = await this.deps.stageParent(job.model, t.adaptation.parentVersion);
+        spec = buildAdaptationJobSpec(jobId, job.model, dataset, t, t.adaptation, parentInput, job.actor ?? `retrain:${job.trigger}`);
+      } else {
+        const parent = this.deps.productionVersion ? await this.deps.productionVersion(job.model) : undefined;
+        spec = buildJobSpec(jobId, job.model, dataset, t, parent, job.actor ?? `retrain:${job.trigger}`, extras);
+      }
       job = { ...job, dataset: { name: dataset.name, version: dataset.version } };
       const { backendJobId } = await this.deps.backend.start(spec);
       const startedAt = this.clock();
@@ -365,7 +384,7 @@ export class RetrainLauncher {
 
   /** Takes the model's lock for `jobId`, or says why not. */
   private async acquire(event: RetrainEvent, jobId: string, now: Date, key: string): Promise<LaunchOutcome | undefined> {
-    const force = event.type === 'ManualRetrain' && event.force === true;
+    const force = (event.type === 'ManualRetrain' || event.type === 'AdaptationRequested') && event.force === true;
     for (let attempt = 0; attempt < 5; attempt++) {
       const lock = await readLock(this.deps.jobs, event.model);
       if (lock?.holder && lock.heldSince && now.getTime() - Date.parse(lock.heldSince) < this.maxJobMs) {
@@ -462,4 +481,23 @@ export function buildJobSpec(
   };
   for (const [name, value] of Object.entries(defaults.params ?? {})) hyperparameters[`${k.paramPrefix}${name}`] = String(value);
   return { jobId, model, dataset, ...(extraDatasets.length ? { extraDatasets } : {}), hyperparameters };
+}
+
+/** The backend's job spec of an online adaptation: the parent channel, and the sample rows of `dataset`. */
+export function buildAdaptationJobSpec(
+  jobId: string,
+  model: string,
+  dataset: DatasetInput,
+  defaults: TrainingDefaults,
+  adaptation: AdaptationTarget,
+  parent: ParentInput,
+  author: string,
+): TrainingJobSpec {
+  const base = buildJobSpec(jobId, model, dataset, defaults, adaptation.parentVersion, author);
+  const k = HYPERPARAMETER_KEYS;
+  return {
+    ...base,
+    parent,
+    hyperparameters: { ...base.hyperparameters, [k.mode]: 'adapt', [k.sampleFrom]: String(adaptation.fromRow), [k.sampleTo]: String(adaptation.toRow) },
+  };
 }

@@ -3,18 +3,23 @@
 // AWS): the spec's dataset (its latest version, or the pinned one), class space, family,
 // parameters and seed, plus every row collected for the lineage (its collection dataset). A
 // ManualRetrain may name another dataset or version: it must have the lineage's features, and the
-// override is recorded on the job and in the training.start audit record.
+// override is recorded on the job and in the training.start audit record. An AdaptationRequested
+// continues the production version instead, on the lineage's collected rows no version used yet (or
+// on a named labelled dataset).
+import { MIN_ADAPTATION_SAMPLES } from '../online/adaptation';
 import { findManifest } from '../datasets/synthetic/synthesize';
 import type { DatasetManifest } from '../datasets';
 import type { ItemTable } from '../ports';
 import { featureDifferences, type LineageSpec } from '../registry/lineage-spec';
-import type { RetrainEvent } from './events';
+import type { AdaptationRequestedEvent, RetrainEvent } from './events';
 import { TrainingRefusedError, type ResolvedTraining } from './launcher';
 
 export interface LineageTrainingDeps {
   readonly specOf: (model: string) => Promise<LineageSpec | undefined>;
   /** The datasets table (manifests). */
   readonly manifests: ItemTable;
+  /** The version at the lineage's production alias, and whether its bundle has replay rows (adaptations continue it). */
+  readonly production?: (model: string) => Promise<{ readonly version: number; readonly adaptable: boolean } | undefined>;
 }
 
 const schemaOf = (m: DatasetManifest) => m.schema.features.map((f) => ({ name: f.name, kind: f.kind }));
@@ -32,6 +37,7 @@ export async function resolveLineageTraining(deps: LineageTrainingDeps, model: s
       404,
     );
   }
+  if (event.type === 'AdaptationRequested') return resolveAdaptation(deps, spec, event);
   const overrides: Record<string, unknown> = {};
   let name = spec.dataset.name;
   let version = spec.dataset.versionPolicy === 'pinned' ? spec.dataset.version : undefined;
@@ -72,5 +78,64 @@ export async function resolveLineageTraining(deps: LineageTrainingDeps, model: s
     ...resolved,
     extraDatasets: [{ name: collection.name, version: collection.version }],
     collected: { dataset: collection.name, version: collection.version, rows: collection.rowCount },
+  };
+}
+
+/** What an adaptation continues (production) and on which rows; refused when there is no such version or too few rows. */
+async function resolveAdaptation(deps: LineageTrainingDeps, spec: LineageSpec, event: AdaptationRequestedEvent): Promise<ResolvedTraining> {
+  const model = spec.model;
+  const production = deps.production ? await deps.production(model) : undefined;
+  if (!production) throw new TrainingRefusedError(`${model} has no production version to adapt: deploy one first`, 'no-parent', 409);
+  if (!production.adaptable) {
+    throw new TrainingRefusedError(
+      `${model} v${production.version} has no replay rows (it was trained before online learning): retrain it once to make it adaptable`,
+      'not-adaptable',
+      409,
+    );
+  }
+  const named = event.dataset !== undefined;
+  const name = event.dataset ?? spec.collection.dataset;
+  const manifest = await findManifest(
+    { manifests: deps.manifests },
+    { name, ...(event.datasetVersion !== undefined ? { version: event.datasetVersion } : {}) },
+  );
+  if (!manifest) {
+    if (named)
+      throw new TrainingRefusedError(
+        `dataset ${name}${event.datasetVersion !== undefined ? ` v${event.datasetVersion}` : ''} does not exist`,
+        'unknown-dataset',
+        409,
+      );
+    throw new TrainingRefusedError(`no labelled samples collected for ${model} yet (POST /api/ml/training-data into ${name})`, 'too-few-samples', 409);
+  }
+  if (spec.features.length > 0) {
+    const diff = featureDifferences(spec.features, schemaOf(manifest));
+    if (diff.length > 0)
+      throw new TrainingRefusedError(
+        `${manifest.name} v${manifest.version} does not have the features of ${model} (${diff.join('; ')})`,
+        'schema-mismatch',
+        409,
+      );
+  }
+  // a named dataset: every row; the collection: the rows no version trained on yet
+  const fromRow = named ? 0 : Math.min(spec.collection.rowsUsed, manifest.rowCount);
+  const toRow = manifest.rowCount;
+  const minSamples = event.minSamples ?? MIN_ADAPTATION_SAMPLES;
+  if (toRow - fromRow < Math.max(minSamples, MIN_ADAPTATION_SAMPLES)) {
+    throw new TrainingRefusedError(
+      `${toRow - fromRow} new labelled samples for ${model} in ${manifest.name} v${manifest.version}${named ? '' : ` (rows ${fromRow}–${toRow})`}; an adaptation needs at least ${Math.max(minSamples, MIN_ADAPTATION_SAMPLES)}`,
+      'too-few-samples',
+      409,
+    );
+  }
+  return {
+    dataset: manifest.name,
+    datasetVersion: manifest.version,
+    algorithm: spec.algorithm,
+    classes: spec.classSpace,
+    seed: spec.seed,
+    params: {},
+    adaptation: { parentVersion: production.version, fromRow, toRow },
+    ...(named ? {} : { collected: { dataset: manifest.name, version: manifest.version, rows: toRow } }),
   };
 }

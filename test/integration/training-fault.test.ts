@@ -37,6 +37,7 @@ describe('a training job killed after uploading its artefacts', () => {
       'model.json',
       'model.onnx',
       'reference_profile.json',
+      'replay.parquet',
       'training_summary.json',
     ]);
     const registry = new ModelRegistry({ table: stores.tables.registry, audit: new AuditLog({ table: stores.tables.audit }), events: new InProcessEventBus() });

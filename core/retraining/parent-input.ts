@@ -1,0 +1,55 @@
+// Stages an adaptation's parent version for a training container: the container reads neither the
+// registry nor the artefacts bucket, so the launcher copies the parent's registry record
+// (parent.json) and the three bundle files an adaptation reads (model.json, replay.parquet,
+// evaluation.parquet) under `parents/<model>/v<version>/` in the datasets bucket — once: the prefix
+// is per version, and versions never change. The backends hand that prefix to the container as its
+// `parent` input channel.
+import { BUNDLE_FILES, type BundleRefs } from '../artefacts/bundle';
+import type { ObjectStore } from '../ports';
+import { PARENT_INPUT_FILES, type ParentInput } from './backend';
+import { TrainingRefusedError } from './launcher';
+
+/** The parent version as the registry holds it (the part an adaptation reads). */
+export interface ParentRecord {
+  readonly model: string;
+  readonly version: number;
+  readonly algorithm: string;
+  readonly artefacts: BundleRefs;
+}
+
+/** Key prefix of a staged parent. */
+export function stagedParentPrefix(model: string, version: number): string {
+  return `parents/${model}/v${version}/`;
+}
+
+/**
+ * Copies the parent's record and files into the datasets bucket (skipped when already staged).
+ * @throws TrainingRefusedError (409 not-adaptable) when the version has no replay or evaluation rows
+ */
+export async function stageParentInput(
+  stores: { readonly artefacts: ObjectStore; readonly datasets: ObjectStore },
+  parent: ParentRecord,
+): Promise<ParentInput> {
+  const { replay, evaluation, model } = parent.artefacts;
+  if (!replay || !evaluation) {
+    throw new TrainingRefusedError(
+      `${parent.model} v${parent.version} has no replay or evaluation rows (it was trained before online learning): retrain it once to make it adaptable`,
+      'not-adaptable',
+      409,
+    );
+  }
+  const prefix = stagedParentPrefix(parent.model, parent.version);
+  const [record] = PARENT_INPUT_FILES;
+  if (!(await stores.datasets.exists(`${prefix}${record}`))) {
+    for (const [file, ref] of [
+      [BUNDLE_FILES.model, model],
+      [BUNDLE_FILES.replay, replay],
+      [BUNDLE_FILES.evaluation, evaluation],
+    ] as const) {
+      await stores.datasets.put(`${prefix}${file}`, await stores.artefacts.get(ref.key));
+    }
+    // the record last: its presence says the prefix is complete
+    await stores.datasets.put(`${prefix}${record}`, JSON.stringify(parent), { contentType: 'application/json' });
+  }
+  return { model: parent.model, version: parent.version, prefix };
+}

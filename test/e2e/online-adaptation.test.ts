@@ -1,0 +1,154 @@
+// Online adaptation on `npm start` (a child process, driven over HTTP, the local event bus and the
+// CLI as a user would): an NSL-KDD lineage trained on 4,000 rows of KDDTrain+ and deployed; labelled
+// incidents from KDDTest+ (another capture) collected for it; AdaptationRequested delivered as
+// EventBridge would (twice: one job) → the local training backend runs the container in adapt mode →
+// a candidate version with its parent, kind and figures, waiting for approval; deployed through the
+// gate, it serves; a second adaptation continues from it on the rows collected since.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KDD_FEATURE_NAMES } from '../../core/datasets/kdd';
+import { datasetPath, datasetsDir, describeWithData } from '../support/datasets';
+import { http, isolatedEnv, startServe, waitFor, xdrCli, type Json, type ServedPlatform } from '../support/serve';
+
+const TRAIN_ROWS = 4000;
+const CATEGORICAL = new Set(['protocol_type', 'service', 'flag']);
+
+interface JobJson {
+  jobId: string;
+  state: string;
+  trigger: string;
+  registeredVersion?: number;
+  failureReason?: string;
+  training?: { dataset: string; adaptation?: { parentVersion: number; fromRow: number; toRow: number } };
+  collected?: { dataset: string; rows: number };
+}
+interface LineageStatus {
+  model: string;
+  production: number | null;
+  jobs: JobJson[];
+  triggers: { trigger: string; outcome: string; why: string }[];
+}
+
+describeWithData('online adaptation on one local platform', ['nsl_kdd/KDDTrain+_20Percent.txt', 'nsl_kdd/KDDTest+.txt'], () => {
+  jest.setTimeout(300_000);
+  const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-ml-online-'));
+  const env = isolatedEnv(home, { XDR_ML_STAGE: 'online', DATASETS_DIR: datasetsDir(), XDR_ML_RETRAIN_COOLDOWN_HOURS: '0' });
+  let platform: ServedPlatform;
+  const trainFile = path.join(home, 'nsl-train-subset.txt');
+  const testLines = readFileSync(datasetPath('nsl_kdd/KDDTest+.txt'), 'utf8').split('\n').filter(Boolean);
+
+  const api = (route: string, method = 'GET', body?: unknown) => http(`${platform.url}${route}`, method, body);
+  const cli = async (...args: string[]) => {
+    const run = await xdrCli(env, args);
+    if (run.code !== 0) throw new Error(`xdr-ml ${args.join(' ')} exited ${run.code ?? run.signal}: ${run.stderr}${run.stdout}`);
+    return run.stdout;
+  };
+  const lineage = async (): Promise<LineageStatus> => {
+    const s = await api('/api/ml/status?model=nsl');
+    return (s.body.models as LineageStatus[]).find((m) => m.model === 'nsl')!;
+  };
+  const settled = (count: number) =>
+    waitFor(
+      `${count} finished job(s)`,
+      async () => {
+        const jobs = (await lineage()).jobs;
+        return jobs.length >= count && jobs.every((j) => j.state === 'Completed' || j.state === 'Failed') ? jobs : undefined;
+      },
+      180_000,
+    );
+  /** KDDTest+ rows as labelled incidents (fine labels, the 41 named features). */
+  const incidents = (from: number, count: number) =>
+    testLines.slice(from, from + count).map((line) => {
+      const fields = line.split(',');
+      const features = Object.fromEntries(KDD_FEATURE_NAMES.map((name, j) => [name, CATEGORICAL.has(name) ? fields[j] : Number(fields[j])]));
+      return { features, label: fields[41], source: 'soc-ticket', analyst: 'e2e' };
+    });
+  const adapt = (requestId: string) =>
+    api('/local/events', 'POST', {
+      detailType: 'AdaptationRequested',
+      detail: { model: 'nsl', requestId, actor: 'analyst@example.com', reason: 'new capture' },
+    });
+
+  beforeAll(async () => {
+    const lines = readFileSync(datasetPath('nsl_kdd/KDDTrain+_20Percent.txt'), 'utf8').split('\n').filter(Boolean).slice(0, TRAIN_ROWS);
+    writeFileSync(trainFile, `${lines.join('\n')}\n`);
+    platform = await startServe(env);
+    await cli('datasets', 'ingest', trainFile, '--name', 'nsl', '--format', 'nsl-kdd');
+    await cli('train', '--dataset', 'nsl', '--model', 'nsl', '--classes', 'kdd-category', '--seed', '7');
+    await cli('deploy', 'nsl', '1');
+  }, 300_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses an adaptation with no collected samples, and says why', async () => {
+    expect((await adapt('too-early')).status).toBe(202);
+    const trigger = await waitFor('the refusal', async () => (await lineage()).triggers.find((t) => t.trigger === 'AdaptationRequested'), 30_000);
+    expect(trigger).toMatchObject({ outcome: 'refused' });
+    expect(trigger.why).toMatch(/no labelled samples collected for nsl/);
+    expect((await lineage()).jobs).toHaveLength(0);
+  });
+
+  it('adapts the production version on the collected incidents: one job for a redelivered event, a candidate awaiting approval', async () => {
+    const collected = await api('/api/ml/training-data', 'POST', { model: 'nsl', incidents: incidents(0, 600) });
+    expect(collected.status).toBe(201);
+    for (let i = 0; i < 2; i++) expect((await adapt('first')).status).toBe(202);
+    const [job] = await settled(1);
+    expect(job).toMatchObject({
+      state: 'Completed',
+      trigger: 'AdaptationRequested',
+      registeredVersion: 2,
+      training: { dataset: 'nsl-collected', adaptation: { parentVersion: 1, fromRow: 0, toRow: 600 } },
+      collected: { dataset: 'nsl-collected', rows: 600 },
+    });
+    expect((await lineage()).production).toBe(1); // the platform's default policy is manual
+
+    const model = await api('/api/ml/models/nsl');
+    const v2 = (model.body.versions as Json[]).find((v) => v.version === 2) as Json & { metrics: { adaptation: { learned: Json; samples: Json } } };
+    expect(v2).toMatchObject({ parentVersion: 1, trainingKind: 'online-adaptation' });
+    const learned = v2.metrics.adaptation.learned as { rows: number; parent: { macroF1: number }; adapted: { macroF1: number } };
+    expect(learned.rows).toBe(120);
+    expect(learned.adapted.macroF1).toBeGreaterThan(learned.parent.macroF1);
+    expect(v2.metrics.adaptation.samples).toMatchObject({ fit: 480, heldOut: 120 });
+  });
+
+  it('deploys the adapted version through the gate (adaptation-learned among its checks), and it serves', async () => {
+    const deploy = await api('/api/ml/models/nsl/deploy', 'POST', { version: 2 });
+    expect(deploy.status).toBe(200);
+    const checks = (deploy.body.gate as { checks: { name: string; passed: boolean }[] }).checks;
+    expect(checks.find((c) => c.name === 'adaptation-learned')).toMatchObject({ passed: true });
+    const flows = incidents(2000, 20).map((i) => i.features);
+    const predict = await api('/api/ml/predict', 'POST', { model: 'nsl', flows });
+    expect(predict.status).toBe(200);
+    expect(predict.body).toMatchObject({ model: 'nsl', modelVersion: 2 });
+    expect(predict.body.predictions as Json[]).toHaveLength(20);
+  });
+
+  it('a second adaptation continues from the first, on the rows collected since only', async () => {
+    expect((await adapt('nothing-new')).status).toBe(202);
+    const refused = await waitFor(
+      'the second refusal',
+      async () => (await lineage()).triggers.find((t) => t.trigger === 'AdaptationRequested' && /0 new labelled samples/.test(t.why)),
+      30_000,
+    );
+    expect(refused.outcome).toBe('refused');
+
+    expect((await api('/api/ml/training-data', 'POST', { model: 'nsl', incidents: incidents(600, 300) })).status).toBe(201);
+    expect((await adapt('second')).status).toBe(202);
+    const jobs = await settled(2);
+    const second = jobs.find((j) => j.registeredVersion === 3);
+    expect(second).toMatchObject({ state: 'Completed', training: { adaptation: { parentVersion: 2, fromRow: 600, toRow: 900 } } });
+    const model = await api('/api/ml/models/nsl');
+    expect((model.body.versions as Json[]).find((v) => v.version === 3)).toMatchObject({ parentVersion: 2, trainingKind: 'online-adaptation' });
+  });
+
+  it('audits every adaptation: the chain verifies', async () => {
+    const out = await cli('audit', 'verify', '--json');
+    expect(JSON.parse(out)).toMatchObject({ ok: true });
+    const log = readFileSync(path.join(home, 'change-control', 'audit-log.md'), 'utf8');
+    expect(log).toMatch(/training\.start[\s\S]*mode[\s\S]*adapt/);
+  });
+});
