@@ -41,6 +41,7 @@ export const ENV_KEYS = {
   maxRecallDrop: 'XDR_ML_MAX_RECALL_DROP',
   driftShareThreshold: 'XDR_ML_DRIFT_SHARE',
   dataVolumeThreshold: 'XDR_ML_DATA_VOLUME_THRESHOLD',
+  dataVolumeAction: 'XDR_ML_DATA_VOLUME_ACTION',
   accuracyThreshold: 'XDR_ML_ACCURACY_THRESHOLD',
   recallFloor: 'XDR_ML_RECALL_FLOOR',
   onnxMergeBudgetBytes: 'XDR_ML_ONNX_MERGE_BUDGET_BYTES',
@@ -102,6 +103,7 @@ export const CONTEXT_KEYS = [
   'maxRecallDrop',
   'driftShareThreshold',
   'dataVolumeThreshold',
+  'dataVolumeAction',
   'accuracyThreshold',
   'recallFloor',
   'defaultModel',
@@ -169,6 +171,7 @@ const settingsSchema = z.object({
   maxRecallDrop: numberText(0, 1).default(0.05),
   driftShareThreshold: numberText(0, 1).default(0.5),
   dataVolumeThreshold: numberText(1, 1e9).default(1000),
+  dataVolumeAction: z.enum(['retrain', 'adapt']).default('retrain'),
   accuracyThreshold: numberText(0, 1).default(0.8),
   recallFloor: numberText(0, 1).default(0.5),
   onnxMergeBudgetBytes: integerText(0, 1024 ** 3).default(4 * 1024 * 1024),
@@ -273,6 +276,8 @@ export interface PlatformConfig {
     readonly driftShareThreshold: number;
     /** Labelled samples since the last training that trigger DataVolumeReached. */
     readonly dataVolumeThreshold: number;
+    /** What DataVolumeReached starts: a full retrain, or an online adaptation of production (a full retrain when it cannot adapt). */
+    readonly dataVolumeAction: 'retrain' | 'adapt';
     /** Online accuracy below this raises PerformanceDegraded. */
     readonly accuracyThreshold: number;
     /** An attack class whose recall on labelled feedback falls below this raises PerformanceDegraded (0 = off). */
@@ -385,6 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       maxRecallDrop: s.maxRecallDrop,
       driftShareThreshold: s.driftShareThreshold,
       dataVolumeThreshold: s.dataVolumeThreshold,
+      dataVolumeAction: s.dataVolumeAction,
       accuracyThreshold: s.accuracyThreshold,
       recallFloor: s.recallFloor,
     },
@@ -472,6 +478,7 @@ export function configToEnvironment(config: PlatformConfig): Record<string, stri
     [ENV_KEYS.maxRecallDrop]: String(config.thresholds.maxRecallDrop),
     [ENV_KEYS.driftShareThreshold]: String(config.thresholds.driftShareThreshold),
     [ENV_KEYS.dataVolumeThreshold]: String(config.thresholds.dataVolumeThreshold),
+    [ENV_KEYS.dataVolumeAction]: config.thresholds.dataVolumeAction,
     [ENV_KEYS.accuracyThreshold]: String(config.thresholds.accuracyThreshold),
     [ENV_KEYS.recallFloor]: String(config.thresholds.recallFloor),
     [ENV_KEYS.onnxMergeBudgetBytes]: String(config.onnx.mergeBudgetBytes),

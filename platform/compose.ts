@@ -217,7 +217,8 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     const v = await registry.getVersion(model, alias.version);
     return { version: v.version, adaptable: Boolean(v.artefacts.replay && v.artefacts.evaluation) };
   };
-  const resolve = (model: string, event: RetrainEvent) => resolveLineageTraining({ specOf, manifests: stores.tables.datasets, production }, model, event);
+  const resolve = (model: string, event: RetrainEvent) =>
+    resolveLineageTraining({ specOf, manifests: stores.tables.datasets, production, dataVolumeAction: config.thresholds.dataVolumeAction }, model, event);
   const launcher = lazy(
     () =>
       new RetrainLauncher({

@@ -92,3 +92,76 @@ describe('resolveLineageTraining', () => {
     expect(t).toMatchObject({ extraDatasets: [{ name: 'nsl-collected', version: 3 }], collected: { dataset: 'nsl-collected', version: 3, rows: 65 } });
   });
 });
+
+describe('resolveLineageTraining: online adaptation', () => {
+  const collection = (rowCount: number, rowsPerLabel: Record<string, number>): Item => ({ ...manifest('nsl-collected', 1, rowCount), rowsPerLabel });
+  async function adaptSetup(lineage: LineageSpec, production: { version: number; adaptable: boolean } | undefined, collected?: Item) {
+    const deps = await setup(lineage);
+    if (collected) await deps.manifests.put(collected);
+    return { ...deps, production: async () => production };
+  }
+  const request = { type: 'AdaptationRequested' as const, model: 'nsl', requestId: 'r1', actor: 'alice' };
+
+  it('continues production on the collected rows no version used yet', async () => {
+    const deps = await adaptSetup(
+      spec({ collection: { dataset: 'nsl-collected', rowsUsed: 120 } }),
+      { version: 3, adaptable: true },
+      collection(400, { neptune: 300, normal: 100 }),
+    );
+    const t = await resolveLineageTraining(deps, 'nsl', request);
+    expect(t).toEqual({
+      dataset: 'nsl-collected',
+      datasetVersion: 1,
+      algorithm: 'mlp',
+      classes: 'fine',
+      seed: 7,
+      params: {},
+      adaptation: { parentVersion: 3, fromRow: 120, toRow: 400 },
+      collected: { dataset: 'nsl-collected', version: 1, rows: 400 },
+    });
+  });
+
+  it('refuses with the reason: no production version, one without replay rows, too few new rows, nothing collected', async () => {
+    const refusal = async (deps: Awaited<ReturnType<typeof adaptSetup>>, event: object = request) =>
+      resolveLineageTraining(deps, 'nsl', event as typeof request).then(
+        () => undefined,
+        (e: TrainingRefusedError) => `${e.code}: ${e.message}`,
+      );
+    const rows = collection(400, { neptune: 400 });
+    expect(await refusal(await adaptSetup(spec(), undefined, rows))).toMatch(/^no-parent: nsl has no production version to adapt/);
+    expect(await refusal(await adaptSetup(spec(), { version: 1, adaptable: false }, rows))).toMatch(/^not-adaptable: nsl v1 has no replay rows/);
+    expect(await refusal(await adaptSetup(spec({ collection: { dataset: 'nsl-collected', rowsUsed: 380 } }), { version: 1, adaptable: true }, rows))).toBe(
+      'too-few-samples: 20 new labelled samples for nsl in nsl-collected v1 (rows 380–400); an adaptation needs at least 50',
+    );
+    expect(await refusal(await adaptSetup(spec(), { version: 1, adaptable: true }, rows), { ...request, minSamples: 500 })).toMatch(/needs at least 500$/);
+    expect(await refusal(await adaptSetup(spec(), { version: 1, adaptable: true }))).toMatch(/^too-few-samples: no labelled samples collected for nsl yet/);
+  });
+
+  it('raises a full retrain instead when the samples hold a class the lineage does not have', async () => {
+    const deps = await adaptSetup(spec(), { version: 1, adaptable: true }, collection(400, { neptune: 300, mscan: 100 }));
+    const t = await resolveLineageTraining(deps, 'nsl', request);
+    expect(t.adaptation).toBeUndefined();
+    expect(t).toMatchObject({ dataset: 'nsl-kdd', datasetVersion: 2, extraDatasets: [{ name: 'nsl-collected', version: 1 }] });
+    expect(t.overrides?.fullRetrainInstead).toBe('nsl-collected holds classes nsl does not have (mscan): a full retrain instead of an adaptation');
+  });
+
+  it('maps fine labels into the lineage class space before comparing', async () => {
+    const lineage = spec({ classSpace: 'kdd-category', classes: ['normal', 'DoS', 'Probe', 'R2L', 'U2R'] });
+    const deps = await adaptSetup(lineage, { version: 1, adaptable: true }, collection(400, { neptune: 300, mscan: 100 }));
+    expect((await resolveLineageTraining(deps, 'nsl', request)).adaptation).toEqual({ parentVersion: 1, fromRow: 0, toRow: 400 });
+  });
+
+  it('with dataVolumeAction adapt, the volume trigger adapts, and retrains in full when it cannot', async () => {
+    const volume = { type: 'DataVolumeReached' as const, model: 'nsl', collected: 400, threshold: 100, at: '2026-03-01T10:00:00Z' };
+    const adaptable = await adaptSetup(spec(), { version: 2, adaptable: true }, collection(400, { neptune: 400 }));
+    expect((await resolveLineageTraining({ ...adaptable, dataVolumeAction: 'adapt' }, 'nsl', volume)).adaptation).toEqual({
+      parentVersion: 2,
+      fromRow: 0,
+      toRow: 400,
+    });
+    expect((await resolveLineageTraining(adaptable, 'nsl', volume)).adaptation).toBeUndefined(); // the default action retrains
+    const noParent = await adaptSetup(spec(), undefined, collection(400, { neptune: 400 }));
+    const t = await resolveLineageTraining({ ...noParent, dataVolumeAction: 'adapt' }, 'nsl', volume);
+    expect(t).toMatchObject({ dataset: 'nsl-kdd', overrides: { fullRetrainInstead: 'nsl has no production version to adapt: deploy one first' } });
+  });
+});

@@ -9,6 +9,8 @@
 import { MIN_ADAPTATION_SAMPLES } from '../online/adaptation';
 import { findManifest } from '../datasets/synthetic/synthesize';
 import type { DatasetManifest } from '../datasets';
+import { hasMapping, mapLabel } from '../datasets/taxonomy';
+import { labelSchemeOf } from '../pipeline/dataset-access';
 import type { ItemTable } from '../ports';
 import { featureDifferences, type LineageSpec } from '../registry/lineage-spec';
 import type { AdaptationRequestedEvent, RetrainEvent } from './events';
@@ -20,6 +22,8 @@ export interface LineageTrainingDeps {
   readonly manifests: ItemTable;
   /** The version at the lineage's production alias, and whether its bundle has replay rows (adaptations continue it). */
   readonly production?: (model: string) => Promise<{ readonly version: number; readonly adaptable: boolean } | undefined>;
+  /** What DataVolumeReached starts (platform config thresholds.dataVolumeAction). @default 'retrain' */
+  readonly dataVolumeAction?: 'retrain' | 'adapt';
 }
 
 const schemaOf = (m: DatasetManifest) => m.schema.features.map((f) => ({ name: f.name, kind: f.kind }));
@@ -37,8 +41,20 @@ export async function resolveLineageTraining(deps: LineageTrainingDeps, model: s
       404,
     );
   }
-  if (event.type === 'AdaptationRequested') return resolveAdaptation(deps, spec, event);
   const overrides: Record<string, unknown> = {};
+  if (event.type === 'AdaptationRequested') {
+    const adaptation = await resolveAdaptation(deps, spec, event);
+    if ('training' in adaptation) return adaptation.training;
+    overrides.fullRetrainInstead = adaptation.fullRetrain;
+  } else if (event.type === 'DataVolumeReached' && deps.dataVolumeAction === 'adapt') {
+    // adapt on the collected rows when production can be adapted; a full retrain otherwise
+    const adaptation = await resolveAdaptation(deps, spec, { model, minSamples: 1 }).catch((error: unknown) => {
+      if (error instanceof TrainingRefusedError) return { fullRetrain: error.message };
+      throw error;
+    });
+    if ('training' in adaptation) return adaptation.training;
+    overrides.fullRetrainInstead = adaptation.fullRetrain;
+  }
   let name = spec.dataset.name;
   let version = spec.dataset.versionPolicy === 'pinned' ? spec.dataset.version : undefined;
   if (event.type === 'ManualRetrain' && (event.dataset !== undefined || event.datasetVersion !== undefined)) {
@@ -81,8 +97,24 @@ export async function resolveLineageTraining(deps: LineageTrainingDeps, model: s
   };
 }
 
-/** What an adaptation continues (production) and on which rows; refused when there is no such version or too few rows. */
-async function resolveAdaptation(deps: LineageTrainingDeps, spec: LineageSpec, event: AdaptationRequestedEvent): Promise<ResolvedTraining> {
+/** The classes of a dataset's fine labels in a class space; labels the space cannot map are named as they are. */
+function classesOf(rowsPerLabel: Readonly<Record<string, number>>, space: LineageSpec['classSpace']): Set<string> {
+  const scheme = labelSchemeOf(space);
+  return new Set(Object.keys(rowsPerLabel).map((label) => (scheme === 'fine' || !hasMapping(label, scheme) ? label : mapLabel(label, scheme))));
+}
+
+type AdaptationResolution = { readonly training: ResolvedTraining } | { readonly fullRetrain: string };
+
+/**
+ * What an adaptation continues (production) and on which rows. Refused (TrainingRefusedError) when there
+ * is no such version or too few rows; answers `fullRetrain` (why) when the samples hold classes the
+ * lineage does not have — a new class needs a full retrain, never an adaptation.
+ */
+async function resolveAdaptation(
+  deps: LineageTrainingDeps,
+  spec: LineageSpec,
+  event: Pick<AdaptationRequestedEvent, 'model' | 'dataset' | 'datasetVersion' | 'minSamples'>,
+): Promise<AdaptationResolution> {
   const model = spec.model;
   const production = deps.production ? await deps.production(model) : undefined;
   if (!production) throw new TrainingRefusedError(`${model} has no production version to adapt: deploy one first`, 'no-parent', 409);
@@ -120,22 +152,29 @@ async function resolveAdaptation(deps: LineageTrainingDeps, spec: LineageSpec, e
   // a named dataset: every row; the collection: the rows no version trained on yet
   const fromRow = named ? 0 : Math.min(spec.collection.rowsUsed, manifest.rowCount);
   const toRow = manifest.rowCount;
-  const minSamples = event.minSamples ?? MIN_ADAPTATION_SAMPLES;
-  if (toRow - fromRow < Math.max(minSamples, MIN_ADAPTATION_SAMPLES)) {
+  const minSamples = Math.max(event.minSamples ?? MIN_ADAPTATION_SAMPLES, MIN_ADAPTATION_SAMPLES);
+  if (toRow - fromRow < minSamples) {
     throw new TrainingRefusedError(
-      `${toRow - fromRow} new labelled samples for ${model} in ${manifest.name} v${manifest.version}${named ? '' : ` (rows ${fromRow}–${toRow})`}; an adaptation needs at least ${Math.max(minSamples, MIN_ADAPTATION_SAMPLES)}`,
+      `${toRow - fromRow} new labelled samples for ${model} in ${manifest.name} v${manifest.version}${named ? '' : ` (rows ${fromRow}–${toRow})`}; an adaptation needs at least ${minSamples}`,
       'too-few-samples',
       409,
     );
   }
+  const known = new Set(spec.classes);
+  const outside = [...classesOf(manifest.rowsPerLabel, spec.classSpace)].filter((c) => !known.has(c));
+  if (outside.length > 0) {
+    return { fullRetrain: `${manifest.name} holds classes ${model} does not have (${outside.sort().join(', ')}): a full retrain instead of an adaptation` };
+  }
   return {
-    dataset: manifest.name,
-    datasetVersion: manifest.version,
-    algorithm: spec.algorithm,
-    classes: spec.classSpace,
-    seed: spec.seed,
-    params: {},
-    adaptation: { parentVersion: production.version, fromRow, toRow },
-    ...(named ? {} : { collected: { dataset: manifest.name, version: manifest.version, rows: toRow } }),
+    training: {
+      dataset: manifest.name,
+      datasetVersion: manifest.version,
+      algorithm: spec.algorithm,
+      classes: spec.classSpace,
+      seed: spec.seed,
+      params: {},
+      adaptation: { parentVersion: production.version, fromRow, toRow },
+      ...(named ? {} : { collected: { dataset: manifest.name, version: manifest.version, rows: toRow } }),
+    },
   };
 }
