@@ -19,8 +19,9 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 60,
     usesOnnxRuntime: false,
     access: {
-      tables: { jobs: 'readwrite', datasets: 'read', registry: 'read', audit: 'readwrite' },
-      buckets: { datasets: 'readwrite' },
+      tables: { jobs: 'read-write', datasets: 'read', registry: 'read', audit: 'append' },
+      // stages a dataset version's input for the training container (new objects only)
+      buckets: { datasets: 'append' },
       publishEvents: true,
     },
   },
@@ -33,8 +34,9 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 300,
     usesOnnxRuntime: false,
     access: {
-      tables: { jobs: 'readwrite', registry: 'readwrite', audit: 'readwrite', datasets: 'readwrite' },
-      buckets: { artefacts: 'readwrite' },
+      tables: { jobs: 'read-write', registry: 'read-write', audit: 'append', datasets: 'read-write' },
+      // copies a job's verified bundle to models/<model>/… (new content-addressed objects only)
+      buckets: { artefacts: 'append' },
       publishEvents: true,
     },
   },
@@ -47,8 +49,9 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 300,
     usesOnnxRuntime: false,
     access: {
-      tables: { jobs: 'readwrite', registry: 'readwrite', audit: 'readwrite', datasets: 'readwrite' },
-      buckets: { artefacts: 'readwrite' },
+      tables: { jobs: 'read-write', registry: 'read-write', audit: 'append', datasets: 'read-write' },
+      // copies a job's verified bundle to models/<model>/… (new content-addressed objects only)
+      buckets: { artefacts: 'append' },
       publishEvents: true,
     },
   },
@@ -61,7 +64,7 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 300,
     usesOnnxRuntime: false,
     access: {
-      tables: { registry: 'read', drift: 'readwrite', inference: 'read', datasets: 'read' },
+      tables: { registry: 'read', drift: 'read-write', inference: 'read', datasets: 'read' },
       buckets: { telemetry: 'read', artefacts: 'read' },
       publishEvents: true,
     },

@@ -2,6 +2,7 @@
 // bucket, with names, key schemas and indexes. The CDK data stack and the embedded local cloud
 // both build from this list, so a table that exists in the cloud exists locally with the same
 // name and shape.
+import { HEAD_COUNTER_ATTRIBUTE } from '../core/audit/audit-log';
 
 export type AttributeType = 'S' | 'N';
 
@@ -23,6 +24,13 @@ export interface TableDefinition {
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
   readonly globalIndexes?: readonly IndexDefinition[];
+  /**
+   * Attributes an `append` grant may update in place (counters such as the audit chain's head);
+   * every other attribute is written once, by PutItem. @default none
+   */
+  readonly appendCounters?: readonly string[];
+  /** Attribute holding an item's expiry (epoch seconds): DynamoDB's TTL on AWS, the local sweeper locally. @default none */
+  readonly ttlAttribute?: string;
 }
 
 export interface BucketDefinition {
@@ -52,6 +60,7 @@ export const TABLES: readonly TableDefinition[] = [
     description: 'Append-only, hash-chained audit records',
     partitionKey: { name: 'stream', type: 'S' },
     sortKey: { name: 'seq', type: 'N' },
+    appendCounters: [HEAD_COUNTER_ATTRIBUTE],
   },
   {
     id: 'jobs',
