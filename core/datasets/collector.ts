@@ -4,6 +4,7 @@
 // earlier chunk and the new one (putIfAbsent on the version, retried when a concurrent batch wins).
 // Keeps the count of labelled samples collected since the last training in the datasets table.
 import { createHash } from 'node:crypto';
+import { boundIssues, echo, fieldName, type FieldIssue } from '../bounds';
 import { InvalidInputError, UnknownResourceError } from '../errors';
 import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../names';
 import { ConditionFailedError, type Item, type ItemTable } from '../ports';
@@ -76,10 +77,7 @@ export interface CollectResult {
 }
 
 /** A field that failed validation, named by its path (`incidents.3.features.Flow Duration`). */
-export interface FieldIssue {
-  readonly field: string;
-  readonly message: string;
-}
+export type { FieldIssue } from '../bounds';
 
 function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -130,18 +128,18 @@ export function validateIncidents(features: readonly FeatureSpec[], incidents: r
     const given = incident.features ?? {};
     for (const [name, value] of Object.entries(given)) {
       const spec = byName.get(name);
-      if (spec === undefined) issues.push({ field: `${at}.features.${name}`, message: 'unknown feature' });
+      if (spec === undefined) issues.push({ field: fieldName([at, 'features', name]), message: 'unknown feature' });
       else if (spec.kind === 'numeric' && (typeof value !== 'number' || !Number.isFinite(value))) {
-        issues.push({ field: `${at}.features.${name}`, message: `must be a finite number, got ${JSON.stringify(value) ?? String(value)}` });
+        issues.push({ field: fieldName([at, 'features', name]), message: `must be a finite number, got ${echo(value)}` });
       } else if (spec.kind === 'categorical' && typeof value !== 'string') {
-        issues.push({ field: `${at}.features.${name}`, message: `must be a string, got ${JSON.stringify(value) ?? String(value)}` });
+        issues.push({ field: fieldName([at, 'features', name]), message: `must be a string, got ${echo(value)}` });
       }
     }
     for (const f of features) {
       if (!Object.prototype.hasOwnProperty.call(given, f.name)) issues.push({ field: `${at}.features.${f.name}`, message: 'missing feature' });
     }
     if (typeof incident.label !== 'string' || !hasMapping(incident.label, 'mini-xdr', taxonomy)) {
-      issues.push({ field: `${at}.label`, message: `label ${JSON.stringify(incident.label)} is not in the taxonomy` });
+      issues.push({ field: `${at}.label`, message: `label ${echo(incident.label)} is not in the taxonomy` });
     }
     if (typeof incident.source !== 'string' || incident.source.length === 0) issues.push({ field: `${at}.source`, message: 'required' });
     if (typeof incident.analyst !== 'string' || incident.analyst.length === 0) issues.push({ field: `${at}.analyst`, message: 'required' });
@@ -182,7 +180,14 @@ export async function collectIncidents(
   const features = target.schema.features;
   const issues = validateIncidents(features, incidents, taxonomy);
   if (issues.length > 0) {
-    throw new InvalidInputError(`Invalid incidents: ${issues.map((d) => `${d.field} ${d.message}`).join('; ')}`, { details: issues });
+    const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+    throw new InvalidInputError(
+      `Invalid incidents: ${issues
+        .slice(0, 5)
+        .map((d) => `${d.field} ${d.message}`)
+        .join('; ')}${more}`,
+      { details: boundIssues(issues) },
+    );
   }
 
   // One chunk for the batch, in the target's column layout.
