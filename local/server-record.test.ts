@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ServerEventForwarder } from './server-event-forwarder';
-import { liveServerUrl, removeServerRecord, SERVER_RECORD_FILE, writeServerRecord } from './server-record';
+import { liveServer, liveServerUrl, removeServerRecord, SERVER_RECORD_FILE, writeServerRecord } from './server-record';
 
 describe('server record', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-ml-server-record-'));
@@ -21,6 +21,13 @@ describe('server record', () => {
     expect(liveServerUrl(home)).toBeUndefined();
     writeFileSync(path.join(home, SERVER_RECORD_FILE), '{not json');
     expect(liveServerUrl(home)).toBeUndefined();
+  });
+
+  it('carries the local API token, readable by its owner only', () => {
+    writeServerRecord(home, 'http://127.0.0.1:5678', 'a-local-token-of-32-characters!!');
+    expect(statSync(path.join(home, SERVER_RECORD_FILE)).mode & 0o077).toBe(0);
+    writeFileSync(path.join(home, SERVER_RECORD_FILE), JSON.stringify({ pid: process.ppid, url: 'http://127.0.0.1:4567', token: 't'.repeat(20) }));
+    expect(liveServer(home)).toEqual({ pid: process.ppid, url: 'http://127.0.0.1:4567', token: 't'.repeat(20) });
   });
 
   it("removes only this process's record", () => {

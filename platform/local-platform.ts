@@ -149,7 +149,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   }
   let api: LocalApiServer;
   try {
-    api = await startLocalApiServer({ port: options.port, localEvents: bus, handlers: local.handlers });
+    api = await startLocalApiServer({ port: options.port, localEvents: bus, handlers: local.handlers, token: cloud.config.local.token });
   } catch (error) {
     clearInterval(orphans);
     local.stop();
@@ -160,14 +160,16 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   out(`Mini-XDR ML local platform (state in ${cloud.home})`);
   out(`  dynamodb ${cloud.config.endpoints.dynamodb}\n  s3       ${cloud.config.endpoints.s3}`);
   out(`API listening on ${api.url}\n  try: curl ${api.url}/api/ml/health`);
-  if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err);
+  const token = cloud.config.local.token;
+  if (token) out(`API token required (XDR_ML_LOCAL_TOKEN): send -H 'Authorization: Bearer ${token}'`);
+  if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err, token);
   local.startSchedules();
   out(
     `retraining: rules on the in-process bus, local training backend, drift check hourly for every deployed lineage, promotion policy ${platform.config.training.promotionPolicy}${platform.config.autoRetrain.enabled ? `, retraining ${platform.config.autoRetrain.schedule}` : ' (auto-retrain off)'}`,
   );
   keepLocalExportsCurrent(platform, bus, options.cwd, err);
   // CLI commands run beside this server find it here and forward their events to this bus
-  writeServerRecord(cloud.home, api.url);
+  writeServerRecord(cloud.home, api.url, token);
   return {
     url: api.url,
     cloud,
@@ -214,7 +216,15 @@ function watchOrphanJobs(platform: Platform, jobIds: readonly string[], out: (li
 }
 
 /** First start: make sure the default model serves, then print a predict request that works. */
-async function bootstrap(platform: Platform, home: string, url: string, cwd: string, out: (line: string) => void, err: (line: string) => void): Promise<void> {
+async function bootstrap(
+  platform: Platform,
+  home: string,
+  url: string,
+  cwd: string,
+  out: (line: string) => void,
+  err: (line: string) => void,
+  token?: string,
+): Promise<void> {
   try {
     const result = await bootstrapDefaultModel(platform, { home, log: out });
     if (!result.created) {
@@ -223,7 +233,8 @@ async function bootstrap(platform: Platform, home: string, url: string, cwd: str
     }
     const relative = path.relative(cwd, result.examplePath!);
     const body = relative.startsWith('..') ? result.examplePath! : relative;
-    out(`ready: curl -s -X POST ${url}/api/ml/predict -H 'content-type: application/json' -d @${body}`);
+    const auth = token ? ` -H 'Authorization: Bearer ${token}'` : '';
+    out(`ready: curl -s -X POST ${url}/api/ml/predict -H 'content-type: application/json'${auth} -d @${body}`);
   } catch (error) {
     err(`bootstrap failed (the API keeps running): ${(error as Error).message}`);
   }
