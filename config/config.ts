@@ -4,6 +4,7 @@
 // values fail at start with a ConfigError that names the key. Nothing else reads the environment.
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_COLLECTION_DATASETS } from '../core/datasets/collection';
 import { XdrError } from '../core/errors';
 import { ModelName } from '../core/names';
 import { PROMOTION_POLICIES, type PromotionPolicy } from '../core/registry/lineage-spec';
@@ -224,7 +225,7 @@ const settingsSchema = z.object({
         .array(z.string().regex(COLLECTION_PATTERN, 'must be dataset names or name prefixes ending in *, separated by commas'))
         .min(1, 'must name at least one dataset'),
     )
-    .default(['collected']),
+    .default([...DEFAULT_COLLECTION_DATASETS]),
   experimentCacheMs: integerText(0, 24 * 3600_000).default(5000),
   canaryCheckMs: integerText(0, 24 * 3600_000).default(10_000),
   target: z.enum(['local', 'aws']).optional(),
@@ -336,7 +337,7 @@ export interface PlatformConfig {
   };
   /**
    * Datasets POST /training-data may write: names, or prefixes ending in `*` (each lineage's own
-   * collection dataset is accepted besides). Curated datasets change only through ingest. @default ['collected']
+   * collection dataset is accepted besides). Curated datasets change only through ingest. @default ['collected*']
    */
   readonly collectionDatasets: readonly string[];
   /** The CLI and the local platform. */

@@ -5,7 +5,7 @@
 // Keeps the count of labelled samples collected since the last training in the datasets table.
 import { createHash } from 'node:crypto';
 import { boundIssues, echo, fieldName, type FieldIssue } from '../bounds';
-import { InvalidInputError, UnknownResourceError } from '../errors';
+import { ForbiddenError, InvalidInputError, UnknownResourceError } from '../errors';
 import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../names';
 import { ConditionFailedError, type Item, type ItemTable } from '../ports';
 import type { FeatureSpec } from '../data/table';
@@ -64,6 +64,8 @@ export interface CollectRequest {
    */
   readonly schemaFrom?: DatasetRef;
   readonly incidents: readonly Incident[];
+  /** Who sent the batch (the IAM principal on AWS, `local` locally); kept in its provenance and lineage records. */
+  readonly actor?: string;
 }
 
 /** What a collected batch produced. */
@@ -176,7 +178,12 @@ export async function collectIncidents(
     });
   }
   const taxonomy = options.taxonomy ?? loadTaxonomy();
-  const { target } = await resolveTarget(stores, dataset, request.schemaFrom);
+  const { current, target } = await resolveTarget(stores, dataset, request.schemaFrom);
+  if (current !== undefined && current.options.collector !== true) {
+    throw new ForbiddenError(`dataset "${dataset}" was ingested, not collected: curated datasets change only through ingest`, {
+      details: [{ field: 'dataset', message: 'an ingested (curated) dataset' }],
+    });
+  }
   const features = target.schema.features;
   const issues = validateIncidents(features, incidents, taxonomy);
   if (issues.length > 0) {
@@ -205,6 +212,7 @@ export async function collectIncidents(
   const provenance = JSON.stringify({
     chunkSha256: sha256,
     receivedAt,
+    collectedBy: request.actor ?? null,
     rows: incidents.map((inc) => ({ label: inc.label, source: inc.source, analyst: inc.analyst, observedAt: inc.observedAt ?? null })),
   });
   const provenanceKey = `datasets/${dataset}/provenance/${sha256Hex(provenance)}.json`;
@@ -222,7 +230,7 @@ export async function collectIncidents(
 
   for (let attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt++) {
     const previous = await findManifest(stores, { name: dataset });
-    const batchRecord = { chunkSha256: chunk.sha256, rows: chunk.rows, provenanceKey, receivedAt };
+    const batchRecord = { chunkSha256: chunk.sha256, rows: chunk.rows, provenanceKey, receivedAt, ...(request.actor ? { collectedBy: request.actor } : {}) };
     const chunks = await boundedChunks(
       stores,
       dataset,
