@@ -3,6 +3,7 @@
 // both build from this list, so a table that exists in the cloud exists locally with the same
 // name and shape.
 import { HEAD_COUNTER_ATTRIBUTE } from '../core/audit/audit-log';
+import { INFERENCE_TTL_ATTRIBUTE } from '../core/serving/prediction-log';
 
 export type AttributeType = 'S' | 'N';
 
@@ -36,6 +37,8 @@ export interface TableDefinition {
 export interface BucketDefinition {
   readonly id: BucketId;
   readonly description: string;
+  /** Current objects expire after config.serving.telemetryRetentionDays (a lifecycle rule on AWS, the local sweeper). @default never */
+  readonly expiresWithTelemetryRetention?: boolean;
 }
 
 export type TableId = 'registry' | 'datasets' | 'audit' | 'jobs' | 'inference' | 'experiments' | 'drift';
@@ -79,6 +82,8 @@ export const TABLES: readonly TableDefinition[] = [
     description: 'Served predictions by request (joined with feedback), per-version request statistics, feedback',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
+    // requests and feedback expire after config.serving.inferenceRetentionDays (core/serving INFERENCE_TTL_ATTRIBUTE); counters never
+    ttlAttribute: INFERENCE_TTL_ATTRIBUTE,
   },
   {
     id: 'drift',
@@ -98,7 +103,11 @@ export const TABLES: readonly TableDefinition[] = [
 export const BUCKETS: readonly BucketDefinition[] = [
   { id: 'artefacts', description: 'Model artefact bundles (content-addressed, immutable keys)' },
   { id: 'datasets', description: 'Dataset versions as Parquet chunks (content-addressed, immutable keys)' },
-  { id: 'telemetry', description: 'Sampled inference inputs and outputs (features, prediction, version) for drift checks' },
+  {
+    id: 'telemetry',
+    description: 'Sampled inference inputs and outputs (features, prediction, version) for drift checks',
+    expiresWithTelemetryRetention: true,
+  },
 ];
 
 /** Physical name of a table for a stage: `xdr-ml-<stage>-<id>`. */

@@ -66,6 +66,8 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
     ...(options.clients ? { clients: options.clients } : {}),
     ...(options.auditStream ? { auditStream: options.auditStream } : {}),
     ...(options.trainingDefaults ? { trainingDefaults: options.trainingDefaults } : {}),
+    // the embedded cloud has no lifecycle rules and no TTL: telemetry is kept within bounds here
+    telemetryRetention: { onError: (error) => log(`telemetry retention sweep failed: ${(error as Error).message}`) },
     localTraining: {
       home: options.home ?? config.local.home,
       // a finished job's process publishes its state change; the completion rule takes it from there
@@ -88,6 +90,7 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
     log,
   });
   runtime.start();
+  let retentionTimer: NodeJS.Timeout | undefined;
   return {
     platform,
     bus,
@@ -102,10 +105,22 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
       runtime.schedule(DRIFT_CHECK_RULE);
       runtime.schedule(MAINTENANCE_RULE);
       if (config.autoRetrain.enabled) runtime.schedule(retrainScheduleRule(config.autoRetrain.schedule));
+      const retention = platform.telemetryRetention;
+      if (retention) {
+        const sweep = () => void retention.sweep().catch((error: unknown) => log(`telemetry retention sweep failed: ${(error as Error).message}`));
+        sweep();
+        retentionTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
+      }
     },
-    stop: () => runtime.stop(),
+    stop: () => {
+      clearInterval(retentionTimer);
+      runtime.stop();
+    },
   };
 }
+
+/** How often the local telemetry sweeper runs besides the runs its writes start (expiry by age, expired inference items). */
+const RETENTION_SWEEP_MS = 60_000;
 
 /** How often jobs left by a killed server are looked at. */
 const ORPHAN_POLL_MS = 3000;
