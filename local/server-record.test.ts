@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { InProcessEventBus } from './event-bus';
+import { startLocalApiServer } from './http-server';
 import { ServerEventForwarder } from './server-event-forwarder';
 import { liveServer, liveServerUrl, removeServerRecord, SERVER_RECORD_FILE, writeServerRecord } from './server-record';
 
@@ -50,5 +52,19 @@ describe('server record', () => {
     await expect(new ServerEventForwarder(`http://127.0.0.1:${port}`).publish('ModelAliasChanged', { model: 'm' })).rejects.toThrow(
       new RegExp(`local platform at http://127.0.0.1:${port} did not take the ModelAliasChanged event`),
     );
+  });
+
+  it('forwards to a server that requires a token with its token, and is refused without it', async () => {
+    const bus = new InProcessEventBus();
+    const token = 'a-local-token-of-32-characters!!';
+    const api = await startLocalApiServer({ port: 0, localEvents: bus, token });
+    try {
+      await new ServerEventForwarder(api.url, token).publish('ModelAliasChanged', { model: 'm' });
+      await bus.drain();
+      expect(bus.published.map((e) => e.detailType)).toEqual(['ModelAliasChanged']);
+      await expect(new ServerEventForwarder(api.url).publish('ModelAliasChanged', { model: 'm' })).rejects.toThrow(/answered 401/);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -9,12 +9,12 @@ import { DRIFT_CHECK_RULE, EVENT_FUNCTIONS, LOCAL_EVENT_RULES, MAINTENANCE_RULE,
 import { MODEL_ALIAS_CHANGED, MODEL_VERSION_REGISTERED } from '../core/registry/model-registry';
 import { LOCAL_TRAINING_STATE_CHANGE, type SweepResult, type TrainingDefaults } from '../core/retraining';
 import type { LocalTrainingBackend } from '../adapters/training-backends/local-backend';
-import { startEmbeddedCloud, type EmbeddedCloud } from '../local/embedded-cloud';
+import { EmbeddedCloudError, startEmbeddedCloud, type EmbeddedCloud } from '../local/embedded-cloud';
 import { InProcessEventBus } from '../local/event-bus';
 import { LocalEventRuntime } from '../local/event-runtime';
 import { HandlerModules } from '../local/handler-modules';
 import { startLocalApiServer, type LocalApiServer } from '../local/http-server';
-import { removeServerRecord, writeServerRecord } from '../local/server-record';
+import { liveServer, removeServerRecord, writeServerRecord } from '../local/server-record';
 import { bootstrapDefaultModel } from './bootstrap';
 import { composePlatform, type Platform } from './compose';
 import { writeLocalExports } from './local-exports';
@@ -148,6 +148,14 @@ export interface StartLocalPlatformOptions {
 export async function startLocalPlatform(options: StartLocalPlatformOptions): Promise<RunningLocalPlatform> {
   const { out, err } = options;
   const cloud = await startEmbeddedCloud({ home: options.config.local.home });
+  if (!cloud.owner) {
+    // One server per state directory: a second one would keep its own event bus beside the owner's, and answer 500s once the owner exits.
+    const server = liveServer(cloud.home);
+    throw new EmbeddedCloudError(
+      `The state directory ${cloud.home} is already served by process ${cloud.ownerPid}${server ? ` (API at ${server.url})` : ' (a CLI command that started its embedded cloud)'}: ` +
+        `one \`xdr-ml serve\` per state directory. CLI commands join the running one; to run a second server, set XDR_ML_HOME to another directory.`,
+    );
+  }
   const local = composeLocalPlatform({ config: cloud.config, home: cloud.home, log: (line) => out(`retraining: ${line}`) });
   const { platform, bus } = local;
   // What a crash left behind (a job the killed server ran, a change without its audit record) is settled before the API takes requests.

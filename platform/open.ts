@@ -6,7 +6,8 @@ import { loadConfig, type ConfigSource, type PlatformConfig } from '../config/co
 import { processEnvironment } from '../config/environment';
 import { EventBridgePublisher } from '../adapters/event-publisher';
 import type { EventPublisher } from '../core/ports';
-import { startEmbeddedCloud, type EmbeddedCloud } from '../local/embedded-cloud';
+import { createAwsClients } from '../adapters/clients';
+import { startEmbeddedCloud, watchCloudOwner, type EmbeddedCloud } from '../local/embedded-cloud';
 import { InProcessEventBus } from '../local/event-bus';
 import { ServerEventForwarder } from '../local/server-event-forwarder';
 import { liveServer } from '../local/server-record';
@@ -64,7 +65,10 @@ export async function openPlatform(options: OpenPlatformOptions = {}): Promise<P
     : server
       ? new ServerEventForwarder(server.url, server.token)
       : new InProcessEventBus();
-  const platform = composePlatform(cloud.config, { events });
+  // joined another process's cloud: if that process dies, say so rather than fail on connection errors
+  const clients = createAwsClients(cloud.config);
+  watchCloudOwner(clients, cloud);
+  const platform = composePlatform(cloud.config, { events, clients });
   return {
     platform,
     config: cloud.config,
