@@ -9,7 +9,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { NotFoundError, type ObjectStore } from '../core/ports';
+import { NotFoundError, type ObjectInfo, type SizedObjectStore } from '../core/ports';
 
 function isMissing(error: unknown): boolean {
   if (error instanceof NoSuchKey || error instanceof NotFound) return true;
@@ -17,7 +17,7 @@ function isMissing(error: unknown): boolean {
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 }
 
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements SizedObjectStore {
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
@@ -49,14 +49,18 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listObjects(prefix)).map((o) => o.key);
+  }
+
+  async listObjects(prefix: string): Promise<ObjectInfo[]> {
+    const objects: ObjectInfo[] = [];
     let token: string | undefined;
     do {
       const out = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+      for (const o of out.Contents ?? []) if (o.Key) objects.push({ key: o.Key, size: o.Size ?? 0 });
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
-    return keys;
+    return objects;
   }
 
   async delete(key: string): Promise<void> {

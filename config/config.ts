@@ -4,6 +4,7 @@
 // values fail at start with a ConfigError that names the key. Nothing else reads the environment.
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_COLLECTION_DATASETS } from '../core/datasets/collection';
 import { XdrError } from '../core/errors';
 import { ModelName } from '../core/names';
 import { PROMOTION_POLICIES, type PromotionPolicy } from '../core/registry/lineage-spec';
@@ -62,14 +63,21 @@ export const ENV_KEYS = {
   trainingSeed: 'XDR_ML_TRAINING_SEED',
   cooldownHours: 'XDR_ML_RETRAIN_COOLDOWN_HOURS',
   promotionPolicy: 'XDR_ML_PROMOTION_POLICY',
-  // serving
+  // serving and its retention
   sampleRate: 'XDR_ML_SAMPLE_RATE',
+  telemetryMaxFlows: 'XDR_ML_TELEMETRY_MAX_FLOWS',
+  telemetryRetentionDays: 'XDR_ML_TELEMETRY_RETENTION_DAYS',
+  telemetryMaxBytes: 'XDR_ML_TELEMETRY_MAX_BYTES',
+  inferenceRetentionDays: 'XDR_ML_INFERENCE_RETENTION_DAYS',
+  // training data
+  collectionDatasets: 'XDR_ML_COLLECTION_DATASETS',
   experimentCacheMs: 'XDR_ML_EXPERIMENT_CACHE_MS',
   canaryCheckMs: 'XDR_ML_CANARY_CHECK_MS',
   // the CLI and the local platform
   target: 'XDR_ML_TARGET',
   home: 'XDR_ML_HOME',
   port: 'PORT',
+  localToken: 'XDR_ML_LOCAL_TOKEN',
   bootstrap: 'XDR_ML_BOOTSTRAP',
   datasetsDir: 'DATASETS_DIR',
   actor: 'XDR_ML_ACTOR',
@@ -114,6 +122,9 @@ export const CONTEXT_KEYS = [
   'promotionPolicy',
   'cooldownHours',
   'trainingBackend',
+  'telemetryRetentionDays',
+  'inferenceRetentionDays',
+  'collectionDatasets',
 ] as const satisfies readonly SettingKey[];
 
 const booleanText = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
@@ -129,6 +140,9 @@ const integerText = (min: number, max: number) =>
     .pipe(z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const url = z.string().url('must be a URL such as http://127.0.0.1:4566');
 const text = z.string().min(1);
+
+/** A collection-dataset pattern: a dataset name, or a name prefix ending in `*`. */
+const COLLECTION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\*?$/;
 
 /** Training backends: SageMaker, AWS Batch, or a child process of the local platform. */
 export const TRAINING_BACKENDS = ['sagemaker', 'batch', 'local'] as const;
@@ -198,11 +212,33 @@ const settingsSchema = z.object({
   cooldownHours: numberText(0, 24 * 30).default(6),
   promotionPolicy: z.enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]]).default('manual'),
   sampleRate: numberText(0, 1).default(1),
+  telemetryMaxFlows: integerText(1, 1000).default(100),
+  telemetryRetentionDays: integerText(1, 3650).default(30),
+  telemetryMaxBytes: integerText(1024 * 1024, 1024 ** 4).default(256 * 1024 * 1024),
+  inferenceRetentionDays: integerText(1, 3650).default(90),
+  collectionDatasets: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(COLLECTION_PATTERN, 'must be dataset names or name prefixes ending in *, separated by commas'))
+        .min(1, 'must name at least one dataset'),
+    )
+    .default([...DEFAULT_COLLECTION_DATASETS]),
   experimentCacheMs: integerText(0, 24 * 3600_000).default(5000),
   canaryCheckMs: integerText(0, 24 * 3600_000).default(10_000),
   target: z.enum(['local', 'aws']).optional(),
   home: text.optional(),
   port: integerText(0, 65535).default(3000),
+  localToken: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16-256 printable characters without spaces (e.g. openssl rand -hex 24)')
+    .optional(),
   bootstrap: booleanText.default(true),
   datasetsDir: text.optional(),
   actor: z.string().trim().min(1).optional(),
@@ -293,11 +329,24 @@ export interface PlatformConfig {
   readonly serving: {
     /** Share of predict requests whose flows are kept as telemetry, in [0, 1]. */
     readonly sampleRate: number;
+    /** Most flows of one request kept in its telemetry sample (a seeded subset of larger batches). @default 100 */
+    readonly telemetryMaxFlows: number;
+    /** Days a telemetry sample is kept: an S3 lifecycle expiration on AWS, the local sweeper's age bound. @default 30 */
+    readonly telemetryRetentionDays: number;
+    /** Local only: the telemetry bucket's size bound; the sweeper deletes the oldest samples past it. @default 268435456 (256 MiB) */
+    readonly telemetryMaxBytes: number;
+    /** Days a served request's record (the feedback join) is kept: DynamoDB TTL on AWS, the local sweeper. @default 90 */
+    readonly inferenceRetentionDays: number;
     /** How long a model's running experiment is cached by the router. */
     readonly experimentCacheMs: number;
     /** The least time between two canary guard runs. */
     readonly canaryCheckMs: number;
   };
+  /**
+   * Datasets POST /training-data may write: names, or prefixes ending in `*` (each lineage's own
+   * collection dataset is accepted besides). Curated datasets change only through ingest. @default ['collected*']
+   */
+  readonly collectionDatasets: readonly string[];
   /** The CLI and the local platform. */
   readonly local: {
     /** XDR_ML_TARGET: 'aws' talks to the deployed stores; unset or 'local' uses the embedded cloud (unless endpoints are overridden). */
@@ -305,6 +354,8 @@ export interface PlatformConfig {
     /** The state directory of the embedded cloud. */
     readonly home: string;
     readonly port: number;
+    /** XDR_ML_LOCAL_TOKEN: when set, the local API requires it on every route but the health check. */
+    readonly token?: string;
     /** Whether the first `npm start` bootstraps the default model. */
     readonly bootstrap: boolean;
     /** Where the real datasets are (DATASETS_DIR, else ../shared/datasets beside the checkout). */
@@ -409,11 +460,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       cooldownHours: s.cooldownHours,
       promotionPolicy: s.promotionPolicy,
     },
-    serving: { sampleRate: s.sampleRate, experimentCacheMs: s.experimentCacheMs, canaryCheckMs: s.canaryCheckMs },
+    serving: {
+      sampleRate: s.sampleRate,
+      telemetryMaxFlows: s.telemetryMaxFlows,
+      telemetryRetentionDays: s.telemetryRetentionDays,
+      telemetryMaxBytes: s.telemetryMaxBytes,
+      inferenceRetentionDays: s.inferenceRetentionDays,
+      experimentCacheMs: s.experimentCacheMs,
+      canaryCheckMs: s.canaryCheckMs,
+    },
+    collectionDatasets: s.collectionDatasets,
     local: {
       target: s.target,
       home: path.resolve(s.home ?? '.xdr-ml'),
       port: s.port,
+      token: s.localToken,
       bootstrap: s.bootstrap,
       datasetsDir: s.datasetsDir ?? DEFAULT_DATASETS_DIR,
       datasetsDirSet: s.datasetsDir !== undefined,
@@ -486,6 +547,10 @@ export function configToEnvironment(config: PlatformConfig): Record<string, stri
     [ENV_KEYS.cooldownHours]: String(config.training.cooldownHours),
     [ENV_KEYS.promotionPolicy]: config.training.promotionPolicy,
     [ENV_KEYS.sampleRate]: String(config.serving.sampleRate),
+    [ENV_KEYS.telemetryMaxFlows]: String(config.serving.telemetryMaxFlows),
+    [ENV_KEYS.telemetryRetentionDays]: String(config.serving.telemetryRetentionDays),
+    [ENV_KEYS.inferenceRetentionDays]: String(config.serving.inferenceRetentionDays),
+    [ENV_KEYS.collectionDatasets]: config.collectionDatasets.join(','),
   };
   for (const t of TABLES) env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] = config.tables[t.id];
   for (const b of BUCKETS) env[`XDR_ML_BUCKET_${b.id.toUpperCase()}`] = config.buckets[b.id];

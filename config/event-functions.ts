@@ -19,9 +19,9 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 60,
     usesOnnxRuntime: false,
     access: {
-      tables: { jobs: 'readwrite', datasets: 'read', registry: 'read', audit: 'readwrite' },
-      // artefacts: an adaptation's parent bundle files, staged into the datasets bucket for the container
-      buckets: { datasets: 'readwrite', artefacts: 'read' },
+      tables: { jobs: 'read-write', datasets: 'read', registry: 'read', audit: 'append' },
+      // stages a dataset version's input and an adaptation's parent bundle files for the training container (new objects only)
+      buckets: { datasets: 'append', artefacts: 'read' },
       publishEvents: true,
     },
   },
@@ -34,8 +34,9 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 300,
     usesOnnxRuntime: false,
     access: {
-      tables: { jobs: 'readwrite', registry: 'readwrite', audit: 'readwrite', datasets: 'readwrite' },
-      buckets: { artefacts: 'readwrite' },
+      tables: { jobs: 'read-write', registry: 'read-write', audit: 'append', datasets: 'read-write' },
+      // copies a job's verified bundle to models/<model>/… (new content-addressed objects only)
+      buckets: { artefacts: 'append' },
       publishEvents: true,
     },
   },
@@ -48,8 +49,9 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 300,
     usesOnnxRuntime: false,
     access: {
-      tables: { jobs: 'readwrite', registry: 'readwrite', audit: 'readwrite', datasets: 'readwrite' },
-      buckets: { artefacts: 'readwrite' },
+      tables: { jobs: 'read-write', registry: 'read-write', audit: 'append', datasets: 'read-write' },
+      // copies a job's verified bundle to models/<model>/… (new content-addressed objects only)
+      buckets: { artefacts: 'append' },
       publishEvents: true,
     },
   },
@@ -62,7 +64,7 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 300,
     usesOnnxRuntime: false,
     access: {
-      tables: { registry: 'read', drift: 'readwrite', inference: 'read', datasets: 'read' },
+      tables: { registry: 'read', drift: 'read-write', inference: 'read', datasets: 'read' },
       buckets: { telemetry: 'read', artefacts: 'read' },
       publishEvents: true,
     },

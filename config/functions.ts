@@ -12,11 +12,28 @@ export interface RouteDefinition {
   readonly path: string;
 }
 
+/**
+ * How a function may touch a table or a bucket, least first; each mode includes the ones before it
+ * (infra/constructs/catalogue-grants.ts turns a mode into exact IAM actions):
+ * - `read`       get, query, scan (tables); get, list (buckets)
+ * - `append`     plus new items / objects: PutItem, and UpdateItem only on the table's declared
+ *                append counters (`TableDefinition.appendCounters`); PutObject (keys are content-addressed)
+ * - `read-write` plus UpdateItem and BatchWriteItem on any attribute (tables); as `append` for buckets
+ * - `delete`     plus DeleteItem (tables) or DeleteObject (buckets)
+ */
+export const ACCESS_MODES = ['read', 'append', 'read-write', 'delete'] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
 /** What a function may touch: the CDK stack turns this into least-privilege grants. */
 export interface AccessDefinition {
-  readonly tables?: Partial<Record<TableId, 'read' | 'readwrite'>>;
-  readonly buckets?: Partial<Record<BucketId, 'read' | 'readwrite'>>;
+  readonly tables?: Partial<Record<TableId, AccessMode>>;
+  readonly buckets?: Partial<Record<BucketId, AccessMode>>;
   readonly publishEvents?: boolean;
+}
+
+/** True when `granted` allows everything `needed` does. */
+export function accessIncludes(granted: AccessMode | undefined, needed: AccessMode): boolean {
+  return granted !== undefined && ACCESS_MODES.indexOf(granted) >= ACCESS_MODES.indexOf(needed);
 }
 
 export interface FunctionDefinition {
@@ -51,7 +68,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 30,
     usesOnnxRuntime: false,
-    access: { tables: { datasets: 'readwrite' }, buckets: { datasets: 'readwrite' } },
+    // writes only collection datasets (new chunks, a new manifest version, the counter), audited; reads lineage specs
+    access: { tables: { datasets: 'read-write', registry: 'read', audit: 'append' }, buckets: { datasets: 'append' } },
   },
   {
     id: 'predict',
@@ -61,10 +79,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 1536,
     timeoutSeconds: 30,
     usesOnnxRuntime: true,
-    // registry write: a version whose artefact fails its checksum is quarantined for every instance (audited, alerted)
+    // registry write: a version whose artefact fails its checksum is quarantined for every instance (audited, alerted);
+    // experiments delete: the canary guard rolls a breaching canary back and frees the model's running-experiment pointer
     access: {
-      tables: { registry: 'readwrite', inference: 'readwrite', experiments: 'readwrite', audit: 'readwrite' },
-      buckets: { artefacts: 'read', telemetry: 'readwrite' },
+      tables: { registry: 'read-write', inference: 'read-write', experiments: 'delete', audit: 'append' },
+      buckets: { artefacts: 'read', telemetry: 'append' },
       publishEvents: true,
     },
   },
@@ -76,7 +95,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 30,
     usesOnnxRuntime: false,
-    access: { tables: { inference: 'readwrite' } },
+    access: { tables: { inference: 'read-write' } },
   },
   {
     id: 'models',
@@ -93,7 +112,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 30,
     usesOnnxRuntime: false,
-    access: { tables: { registry: 'readwrite', audit: 'readwrite', inference: 'read' }, publishEvents: true },
+    access: { tables: { registry: 'read-write', audit: 'append', inference: 'read' }, publishEvents: true },
   },
   {
     id: 'ab-test',
@@ -110,7 +129,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 30,
     usesOnnxRuntime: true,
     access: {
-      tables: { experiments: 'readwrite', registry: 'readwrite', audit: 'readwrite', inference: 'readwrite' },
+      // experiments delete: stopping a test frees the model's running-experiment pointer
+      tables: { experiments: 'delete', registry: 'read-write', audit: 'append', inference: 'read-write' },
       buckets: { artefacts: 'read' },
       publishEvents: true,
     },
@@ -130,7 +150,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 120,
     usesOnnxRuntime: false,
     access: {
-      tables: { jobs: 'readwrite', registry: 'read', drift: 'readwrite', audit: 'readwrite', inference: 'read', datasets: 'read' },
+      tables: { jobs: 'read-write', registry: 'read', drift: 'read-write', audit: 'append', inference: 'read', datasets: 'read' },
       buckets: { telemetry: 'read', artefacts: 'read' },
       publishEvents: true,
     },

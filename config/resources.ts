@@ -2,6 +2,8 @@
 // bucket, with names, key schemas and indexes. The CDK data stack and the embedded local cloud
 // both build from this list, so a table that exists in the cloud exists locally with the same
 // name and shape.
+import { HEAD_COUNTER_ATTRIBUTE } from '../core/audit/audit-log';
+import { INFERENCE_TTL_ATTRIBUTE } from '../core/serving/prediction-log';
 
 export type AttributeType = 'S' | 'N';
 
@@ -23,11 +25,20 @@ export interface TableDefinition {
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
   readonly globalIndexes?: readonly IndexDefinition[];
+  /**
+   * Attributes an `append` grant may update in place (counters such as the audit chain's head);
+   * every other attribute is written once, by PutItem. @default none
+   */
+  readonly appendCounters?: readonly string[];
+  /** Attribute holding an item's expiry (epoch seconds): DynamoDB's TTL on AWS, the local sweeper locally. @default none */
+  readonly ttlAttribute?: string;
 }
 
 export interface BucketDefinition {
   readonly id: BucketId;
   readonly description: string;
+  /** Current objects expire after config.serving.telemetryRetentionDays (a lifecycle rule on AWS, the local sweeper). @default never */
+  readonly expiresWithTelemetryRetention?: boolean;
 }
 
 export type TableId = 'registry' | 'datasets' | 'audit' | 'jobs' | 'inference' | 'experiments' | 'drift';
@@ -52,6 +63,7 @@ export const TABLES: readonly TableDefinition[] = [
     description: 'Append-only, hash-chained audit records',
     partitionKey: { name: 'stream', type: 'S' },
     sortKey: { name: 'seq', type: 'N' },
+    appendCounters: [HEAD_COUNTER_ATTRIBUTE],
   },
   {
     id: 'jobs',
@@ -70,6 +82,8 @@ export const TABLES: readonly TableDefinition[] = [
     description: 'Served predictions by request (joined with feedback), per-version request statistics, feedback',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
+    // requests and feedback expire after config.serving.inferenceRetentionDays (core/serving INFERENCE_TTL_ATTRIBUTE); counters never
+    ttlAttribute: INFERENCE_TTL_ATTRIBUTE,
   },
   {
     id: 'drift',
@@ -89,7 +103,11 @@ export const TABLES: readonly TableDefinition[] = [
 export const BUCKETS: readonly BucketDefinition[] = [
   { id: 'artefacts', description: 'Model artefact bundles (content-addressed, immutable keys)' },
   { id: 'datasets', description: 'Dataset versions as Parquet chunks (content-addressed, immutable keys)' },
-  { id: 'telemetry', description: 'Sampled inference inputs and outputs (features, prediction, version) for drift checks' },
+  {
+    id: 'telemetry',
+    description: 'Sampled inference inputs and outputs (features, prediction, version) for drift checks',
+    expiresWithTelemetryRetention: true,
+  },
 ];
 
 /** Physical name of a table for a stage: `xdr-ml-<stage>-<id>`. */

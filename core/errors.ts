@@ -50,3 +50,9 @@ export class UnprocessableError extends DomainError {
   override readonly name: string = 'UnprocessableError';
   override readonly statusCode: number = 422;
 }
+
+/** A request the caller is not allowed to make (e.g. training data into a curated dataset). */
+export class ForbiddenError extends DomainError {
+  override readonly name: string = 'ForbiddenError';
+  override readonly statusCode: number = 403;
+}

@@ -3,6 +3,7 @@
 // container) and every core service validates names with these, so a name one door accepts is a
 // name every other door accepts.
 import { z } from 'zod';
+import { echo } from './bounds';
 import { InvalidInputError } from './errors';
 
 /** Model lineage names: 1-63 chars of a-z, 0-9 and -, starting with a letter (a DNS label, an S3 key part, a metric dimension). */
@@ -48,6 +49,6 @@ export const DatasetRefText = z
 export function checkName<T>(schema: z.ZodType<T>, field: string, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const message = `${parsed.error.issues[0].message} (got ${JSON.stringify(value)})`;
+  const message = `${parsed.error.issues[0].message} (got ${echo(value)})`;
   throw new InvalidInputError(`${field}: ${message}`, { details: [{ field, message }] });
 }

@@ -23,6 +23,18 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
 }
 
+/** One stored object and its size in bytes. */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+}
+
+/** An ObjectStore that also says how large its objects are (S3's listing does). */
+export interface SizedObjectStore extends ObjectStore {
+  /** Every object under `prefix` with its size. */
+  listObjects(prefix: string): Promise<ObjectInfo[]>;
+}
+
 /** A DynamoDB-style item: plain JSON-compatible values. */
 export type Item = Record<string, unknown>;
 

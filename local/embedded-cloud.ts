@@ -15,12 +15,17 @@ import S3rver from 's3rver';
 import { loadConfig, type ConfigSource, type PlatformConfig } from '../config/config';
 import { processEnvironment } from '../config/environment';
 import { BUCKETS, TABLES, type TableDefinition } from '../config/resources';
-import { createAwsClients } from '../adapters/clients';
+import { createAwsClients, type AwsClients } from '../adapters/clients';
 import { XdrError } from '../core/errors';
 import { processAlive } from '../adapters/process-alive';
 
 export class EmbeddedCloudError extends XdrError {
   override readonly name: string = 'EmbeddedCloudError';
+}
+
+/** The process that owned a joined state directory exited: its servers are gone with it. */
+export class CloudOwnerGoneError extends EmbeddedCloudError {
+  override readonly name: string = 'CloudOwnerGoneError';
 }
 
 /** What the owner of a state directory publishes for other processes. */
@@ -38,6 +43,8 @@ export interface EmbeddedCloud {
   readonly config: PlatformConfig;
   /** True when this process started the servers (false: connected to another process's). */
   readonly owner: boolean;
+  /** The process that runs the servers (this one when `owner`). */
+  readonly ownerPid: number;
   /** Stops the servers (owner) and releases the lock; a no-op for a connected client. */
   stop(): Promise<void>;
 }
@@ -194,6 +201,7 @@ function connected(home: string, record: CloudRecord, env: NodeJS.ProcessEnv, ov
     endpoints: { dynamodb: record.dynamodbEndpoint, s3: record.s3Endpoint },
     config: configFor(env, overrides, home, record.dynamodbEndpoint, record.s3Endpoint),
     owner: false,
+    ownerPid: record.pid,
     stop: async () => undefined,
   };
 }
@@ -235,6 +243,7 @@ async function startOwned(home: string, lockPath: string, recordPath: string, en
       endpoints,
       config,
       owner: true,
+      ownerPid: process.pid,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -254,6 +263,35 @@ async function startOwned(home: string, lockPath: string, recordPath: string, en
     release();
     throw new EmbeddedCloudError(`Could not start the embedded cloud in ${home}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * For a process that joined another's embedded cloud: a request that fails while the owner process
+ * is gone fails with a CloudOwnerGoneError saying so (instead of a connection error, or a 500 on
+ * every data route), and every later one fails fast the same way.
+ * @example const clients = createAwsClients(cloud.config); watchCloudOwner(clients, cloud);
+ */
+export function watchCloudOwner(clients: AwsClients, cloud: EmbeddedCloud): void {
+  if (cloud.owner) return;
+  const gone = () =>
+    new CloudOwnerGoneError(
+      `The process ${cloud.ownerPid} that ran the embedded cloud of ${cloud.home} has exited, and its servers with it. ` +
+        `Run the command again (it starts the embedded cloud itself), or restart \`xdr-ml serve\`.`,
+    );
+  const middleware =
+    <I, O>(next: (args: I) => Promise<O>) =>
+    async (args: I): Promise<O> => {
+      if (!processAlive(cloud.ownerPid)) throw gone();
+      try {
+        return await next(args);
+      } catch (error) {
+        if (!processAlive(cloud.ownerPid)) throw gone();
+        throw error;
+      }
+    };
+  // the document client shares the DynamoDB client's stack
+  clients.dynamodb.middlewareStack.add(middleware, { step: 'initialize', name: 'xdrCloudOwnerGone' });
+  clients.s3.middlewareStack.add(middleware, { step: 'initialize', name: 'xdrCloudOwnerGone' });
 }
 
 /** True when a state directory holds data from an earlier run. */

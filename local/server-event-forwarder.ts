@@ -6,14 +6,18 @@ import type { EventPublisher } from '../core/ports';
 import { LOCAL_EVENTS_PATH } from './server-record';
 
 export class ServerEventForwarder implements EventPublisher {
-  constructor(readonly url: string) {}
+  /** @param token the server's local API token, when it requires one (server.json carries it) */
+  constructor(
+    readonly url: string,
+    private readonly token?: string,
+  ) {}
 
   async publish(detailType: string, detail: Record<string, unknown>): Promise<void> {
     let res: Response;
     try {
       res = await fetch(`${this.url}${LOCAL_EVENTS_PATH}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
         body: JSON.stringify({ detailType, detail }),
         signal: AbortSignal.timeout(5000),
       });

@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { InProcessEventBus } from './event-bus';
+import { startLocalApiServer } from './http-server';
 import { ServerEventForwarder } from './server-event-forwarder';
-import { liveServerUrl, removeServerRecord, SERVER_RECORD_FILE, writeServerRecord } from './server-record';
+import { liveServer, liveServerUrl, removeServerRecord, SERVER_RECORD_FILE, writeServerRecord } from './server-record';
 
 describe('server record', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-ml-server-record-'));
@@ -21,6 +23,13 @@ describe('server record', () => {
     expect(liveServerUrl(home)).toBeUndefined();
     writeFileSync(path.join(home, SERVER_RECORD_FILE), '{not json');
     expect(liveServerUrl(home)).toBeUndefined();
+  });
+
+  it('carries the local API token, readable by its owner only', () => {
+    writeServerRecord(home, 'http://127.0.0.1:5678', 'a-local-token-of-32-characters!!');
+    expect(statSync(path.join(home, SERVER_RECORD_FILE)).mode & 0o077).toBe(0);
+    writeFileSync(path.join(home, SERVER_RECORD_FILE), JSON.stringify({ pid: process.ppid, url: 'http://127.0.0.1:4567', token: 't'.repeat(20) }));
+    expect(liveServer(home)).toEqual({ pid: process.ppid, url: 'http://127.0.0.1:4567', token: 't'.repeat(20) });
   });
 
   it("removes only this process's record", () => {
@@ -43,5 +52,19 @@ describe('server record', () => {
     await expect(new ServerEventForwarder(`http://127.0.0.1:${port}`).publish('ModelAliasChanged', { model: 'm' })).rejects.toThrow(
       new RegExp(`local platform at http://127.0.0.1:${port} did not take the ModelAliasChanged event`),
     );
+  });
+
+  it('forwards to a server that requires a token with its token, and is refused without it', async () => {
+    const bus = new InProcessEventBus();
+    const token = 'a-local-token-of-32-characters!!';
+    const api = await startLocalApiServer({ port: 0, localEvents: bus, token });
+    try {
+      await new ServerEventForwarder(api.url, token).publish('ModelAliasChanged', { model: 'm' });
+      await bus.drain();
+      expect(bus.published.map((e) => e.detailType)).toEqual(['ModelAliasChanged']);
+      await expect(new ServerEventForwarder(api.url).publish('ModelAliasChanged', { model: 'm' })).rejects.toThrow(/answered 401/);
+    } finally {
+      await api.close();
+    }
   });
 });

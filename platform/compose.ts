@@ -38,7 +38,7 @@ import {
   type TrainingDefaults,
 } from '../core/retraining';
 import { gateComparer } from '../core/pipeline/gate-comparison';
-import { ModelServer, PredictionLog, type SessionFactory } from '../core/serving';
+import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryRetention, type SessionFactory } from '../core/serving';
 import { InProcessEventBus } from '../local/event-bus';
 import { createTrainingBackend, type LocalTrainingSetup } from './training-backend';
 
@@ -69,6 +69,12 @@ export interface PlatformOptions {
   readonly trainingDefaults?: TrainingDefaults | ((model: string) => TrainingDefaults);
   /** The local backend's job directories and how its completions come back (config.training.backend 'local'). */
   readonly localTraining?: LocalTrainingSetup;
+  /**
+   * Keep telemetry within config.serving's bounds in-process (the embedded cloud has no lifecycle
+   * rules and no TTL): the local platform sets it; on AWS the bucket's lifecycle rule and the
+   * table's TTL do it. Failures of a background sweep are reported here.
+   */
+  readonly telemetryRetention?: { readonly onError: (error: unknown) => void };
 }
 
 /** The platform's services, built once. */
@@ -79,6 +85,8 @@ export interface Platform {
   readonly audit: AuditLog;
   readonly registry: ModelRegistry;
   readonly predictionLog: PredictionLog;
+  /** The local telemetry sweeper (when PlatformOptions.telemetryRetention asked for it). */
+  readonly telemetryRetention?: TelemetryRetention;
   /** The dataset stores (Parquet chunks and manifests) as ingest and the collector use them. */
   readonly datasets: IngestStores;
   /** The promotion gate's thresholds. */
@@ -152,7 +160,24 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     compare: gateComparer(stores.buckets.artefacts),
     ...(fault ? { fault } : {}),
   });
-  const predictionLog = new PredictionLog({ inference: stores.tables.inference, telemetry: stores.buckets.telemetry, sampleRate: config.serving.sampleRate });
+  const telemetryRetention = options.telemetryRetention
+    ? new TelemetryRetention({
+        telemetry: new S3ObjectStore(clients.s3, config.buckets.telemetry),
+        inference: stores.tables.inference,
+        ttlAttribute: INFERENCE_TTL_ATTRIBUTE,
+        maxBytes: config.serving.telemetryMaxBytes,
+        retentionMs: config.serving.telemetryRetentionDays * 86_400_000,
+        onError: options.telemetryRetention.onError,
+      })
+    : undefined;
+  const predictionLog = new PredictionLog({
+    inference: stores.tables.inference,
+    telemetry: stores.buckets.telemetry,
+    sampleRate: config.serving.sampleRate,
+    maxSampleFlows: config.serving.telemetryMaxFlows,
+    retentionDays: config.serving.inferenceRetentionDays,
+    ...(telemetryRetention ? { onSample: (bytes: number) => telemetryRetention.noteWritten(bytes) } : {}),
+  });
   const gate: GateThresholds = { minMacroF1: config.thresholds.minMacroF1, maxRecallDrop: config.thresholds.maxRecallDrop };
   const objectStore = (bucket: string): ObjectStore => {
     const own = Object.values(stores.buckets).find((b) => b.bucket === bucket);
@@ -290,6 +315,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     audit,
     registry,
     predictionLog,
+    ...(telemetryRetention ? { telemetryRetention } : {}),
     datasets: { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
     gate,
     get modelServer() {

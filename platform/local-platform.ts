@@ -9,12 +9,12 @@ import { DRIFT_CHECK_RULE, EVENT_FUNCTIONS, LOCAL_EVENT_RULES, MAINTENANCE_RULE,
 import { MODEL_ALIAS_CHANGED, MODEL_VERSION_REGISTERED } from '../core/registry/model-registry';
 import { LOCAL_TRAINING_STATE_CHANGE, type SweepResult, type TrainingDefaults } from '../core/retraining';
 import type { LocalTrainingBackend } from '../adapters/training-backends/local-backend';
-import { startEmbeddedCloud, type EmbeddedCloud } from '../local/embedded-cloud';
+import { EmbeddedCloudError, startEmbeddedCloud, type EmbeddedCloud } from '../local/embedded-cloud';
 import { InProcessEventBus } from '../local/event-bus';
 import { LocalEventRuntime } from '../local/event-runtime';
 import { HandlerModules } from '../local/handler-modules';
 import { startLocalApiServer, type LocalApiServer } from '../local/http-server';
-import { removeServerRecord, writeServerRecord } from '../local/server-record';
+import { liveServer, removeServerRecord, writeServerRecord } from '../local/server-record';
 import { bootstrapDefaultModel } from './bootstrap';
 import { composePlatform, type Platform } from './compose';
 import { writeLocalExports } from './local-exports';
@@ -66,6 +66,8 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
     ...(options.clients ? { clients: options.clients } : {}),
     ...(options.auditStream ? { auditStream: options.auditStream } : {}),
     ...(options.trainingDefaults ? { trainingDefaults: options.trainingDefaults } : {}),
+    // the embedded cloud has no lifecycle rules and no TTL: telemetry is kept within bounds here
+    telemetryRetention: { onError: (error) => log(`telemetry retention sweep failed: ${(error as Error).message}`) },
     localTraining: {
       home: options.home ?? config.local.home,
       // a finished job's process publishes its state change; the completion rule takes it from there
@@ -88,6 +90,7 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
     log,
   });
   runtime.start();
+  let retentionTimer: NodeJS.Timeout | undefined;
   return {
     platform,
     bus,
@@ -102,10 +105,22 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
       runtime.schedule(DRIFT_CHECK_RULE);
       runtime.schedule(MAINTENANCE_RULE);
       if (config.autoRetrain.enabled) runtime.schedule(retrainScheduleRule(config.autoRetrain.schedule));
+      const retention = platform.telemetryRetention;
+      if (retention) {
+        const sweep = () => void retention.sweep().catch((error: unknown) => log(`telemetry retention sweep failed: ${(error as Error).message}`));
+        sweep();
+        retentionTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
+      }
     },
-    stop: () => runtime.stop(),
+    stop: () => {
+      clearInterval(retentionTimer);
+      runtime.stop();
+    },
   };
 }
+
+/** How often the local telemetry sweeper runs besides the runs its writes start (expiry by age, expired inference items). */
+const RETENTION_SWEEP_MS = 60_000;
 
 /** How often jobs left by a killed server are looked at. */
 const ORPHAN_POLL_MS = 3000;
@@ -133,6 +148,14 @@ export interface StartLocalPlatformOptions {
 export async function startLocalPlatform(options: StartLocalPlatformOptions): Promise<RunningLocalPlatform> {
   const { out, err } = options;
   const cloud = await startEmbeddedCloud({ home: options.config.local.home });
+  if (!cloud.owner) {
+    // One server per state directory: a second one would keep its own event bus beside the owner's, and answer 500s once the owner exits.
+    const server = liveServer(cloud.home);
+    throw new EmbeddedCloudError(
+      `The state directory ${cloud.home} is already served by process ${cloud.ownerPid}${server ? ` (API at ${server.url})` : ' (a CLI command that started its embedded cloud)'}: ` +
+        `one \`xdr-ml serve\` per state directory. CLI commands join the running one; to run a second server, set XDR_ML_HOME to another directory.`,
+    );
+  }
   const local = composeLocalPlatform({ config: cloud.config, home: cloud.home, log: (line) => out(`retraining: ${line}`) });
   const { platform, bus } = local;
   // What a crash left behind (a job the killed server ran, a change without its audit record) is settled before the API takes requests.
@@ -149,7 +172,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   }
   let api: LocalApiServer;
   try {
-    api = await startLocalApiServer({ port: options.port, localEvents: bus, handlers: local.handlers });
+    api = await startLocalApiServer({ port: options.port, localEvents: bus, handlers: local.handlers, token: cloud.config.local.token });
   } catch (error) {
     clearInterval(orphans);
     local.stop();
@@ -160,14 +183,16 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   out(`Mini-XDR ML local platform (state in ${cloud.home})`);
   out(`  dynamodb ${cloud.config.endpoints.dynamodb}\n  s3       ${cloud.config.endpoints.s3}`);
   out(`API listening on ${api.url}\n  try: curl ${api.url}/api/ml/health`);
-  if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err);
+  const token = cloud.config.local.token;
+  if (token) out(`API token required (XDR_ML_LOCAL_TOKEN): send -H 'Authorization: Bearer ${token}'`);
+  if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err, token);
   local.startSchedules();
   out(
     `retraining: rules on the in-process bus, local training backend, drift check hourly for every deployed lineage, promotion policy ${platform.config.training.promotionPolicy}${platform.config.autoRetrain.enabled ? `, retraining ${platform.config.autoRetrain.schedule}` : ' (auto-retrain off)'}`,
   );
   keepLocalExportsCurrent(platform, bus, options.cwd, err);
   // CLI commands run beside this server find it here and forward their events to this bus
-  writeServerRecord(cloud.home, api.url);
+  writeServerRecord(cloud.home, api.url, token);
   return {
     url: api.url,
     cloud,
@@ -214,7 +239,15 @@ function watchOrphanJobs(platform: Platform, jobIds: readonly string[], out: (li
 }
 
 /** First start: make sure the default model serves, then print a predict request that works. */
-async function bootstrap(platform: Platform, home: string, url: string, cwd: string, out: (line: string) => void, err: (line: string) => void): Promise<void> {
+async function bootstrap(
+  platform: Platform,
+  home: string,
+  url: string,
+  cwd: string,
+  out: (line: string) => void,
+  err: (line: string) => void,
+  token?: string,
+): Promise<void> {
   try {
     const result = await bootstrapDefaultModel(platform, { home, log: out });
     if (!result.created) {
@@ -223,7 +256,8 @@ async function bootstrap(platform: Platform, home: string, url: string, cwd: str
     }
     const relative = path.relative(cwd, result.examplePath!);
     const body = relative.startsWith('..') ? result.examplePath! : relative;
-    out(`ready: curl -s -X POST ${url}/api/ml/predict -H 'content-type: application/json' -d @${body}`);
+    const auth = token ? ` -H 'Authorization: Bearer ${token}'` : '';
+    out(`ready: curl -s -X POST ${url}/api/ml/predict -H 'content-type: application/json'${auth} -d @${body}`);
   } catch (error) {
     err(`bootstrap failed (the API keeps running): ${(error as Error).message}`);
   }

@@ -6,10 +6,11 @@ import { loadConfig, type ConfigSource, type PlatformConfig } from '../config/co
 import { processEnvironment } from '../config/environment';
 import { EventBridgePublisher } from '../adapters/event-publisher';
 import type { EventPublisher } from '../core/ports';
-import { startEmbeddedCloud, type EmbeddedCloud } from '../local/embedded-cloud';
+import { createAwsClients } from '../adapters/clients';
+import { startEmbeddedCloud, watchCloudOwner, type EmbeddedCloud } from '../local/embedded-cloud';
 import { InProcessEventBus } from '../local/event-bus';
 import { ServerEventForwarder } from '../local/server-event-forwarder';
-import { liveServerUrl } from '../local/server-record';
+import { liveServer } from '../local/server-record';
 import { composePlatform, type Platform } from './compose';
 
 export type PlatformTarget = 'embedded' | 'aws' | 'endpoint-override';
@@ -58,13 +59,16 @@ export async function openPlatform(options: OpenPlatformOptions = {}): Promise<P
   }
   const cloud = await startEmbeddedCloud({ home: base.local.home, env, overrides: options.overrides });
   const useEventBridge = !!cloud.config.endpoints.eventBridge;
-  const server = useEventBridge ? undefined : liveServerUrl(cloud.home);
+  const server = useEventBridge ? undefined : liveServer(cloud.home);
   const events: EventPublisher = useEventBridge
     ? EventBridgePublisher.fromConfig(cloud.config)
     : server
-      ? new ServerEventForwarder(server)
+      ? new ServerEventForwarder(server.url, server.token)
       : new InProcessEventBus();
-  const platform = composePlatform(cloud.config, { events });
+  // joined another process's cloud: if that process dies, say so rather than fail on connection errors
+  const clients = createAwsClients(cloud.config);
+  watchCloudOwner(clients, cloud);
+  const platform = composePlatform(cloud.config, { events, clients });
   return {
     platform,
     config: cloud.config,

@@ -43,3 +43,16 @@ export function sha256Hex(body: Uint8Array | string): string {
 export function artefactKey(model: string, role: BundleRole, sha256: string): string {
   return `models/${model}/${sha256}/${BUNDLE_FILES[role]}`;
 }
+
+/**
+ * True when `key` lies under the model's own prefix `models/<model>/`: no `..` or `.` segment, no
+ * empty segment, no backslash. The completion handler refuses a job's artefact outside it, so one
+ * lineage's job can never write over (or point the registry at) another's objects.
+ * @example isModelArtefactKey('general', 'models/general/ab12…/model.onnx') // true
+ */
+export function isModelArtefactKey(model: string, key: string): boolean {
+  const prefix = `models/${model}/`;
+  if (!key.startsWith(prefix) || key.includes('\\')) return false;
+  const rest = key.slice(prefix.length).split('/');
+  return rest.length > 0 && rest.every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}

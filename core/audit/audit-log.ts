@@ -25,6 +25,9 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** Sort key of the head item that counts completed appends (records start at seq 1). */
 const HEAD_SEQ = 0;
 
+/** The head item's counter of completed appends: the one attribute an append ever updates. */
+export const HEAD_COUNTER_ATTRIBUTE = 'appended';
+
 /** How many times append retries after losing a sequence number to a concurrent append. */
 const MAX_APPEND_ATTEMPTS = 500;
 
@@ -188,7 +191,7 @@ export class AuditLog {
         tail = ((await this.table.get({ stream: this.stream, seq: record.seq })) as AuditRecord | undefined) ?? (await this.tail());
         continue;
       }
-      await this.table.increment({ stream: this.stream, seq: HEAD_SEQ }, 'appended');
+      await this.table.increment({ stream: this.stream, seq: HEAD_SEQ }, HEAD_COUNTER_ATTRIBUTE);
       return record;
     }
     throw new AuditAppendError(`audit stream ${this.stream}: no free sequence number after ${MAX_APPEND_ATTEMPTS} attempts`);

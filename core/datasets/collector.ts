@@ -4,7 +4,8 @@
 // earlier chunk and the new one (putIfAbsent on the version, retried when a concurrent batch wins).
 // Keeps the count of labelled samples collected since the last training in the datasets table.
 import { createHash } from 'node:crypto';
-import { InvalidInputError, UnknownResourceError } from '../errors';
+import { boundIssues, echo, fieldName, type FieldIssue } from '../bounds';
+import { ForbiddenError, InvalidInputError, UnknownResourceError } from '../errors';
 import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../names';
 import { ConditionFailedError, type Item, type ItemTable } from '../ports';
 import type { FeatureSpec } from '../data/table';
@@ -63,6 +64,8 @@ export interface CollectRequest {
    */
   readonly schemaFrom?: DatasetRef;
   readonly incidents: readonly Incident[];
+  /** Who sent the batch (the IAM principal on AWS, `local` locally); kept in its provenance and lineage records. */
+  readonly actor?: string;
 }
 
 /** What a collected batch produced. */
@@ -76,10 +79,7 @@ export interface CollectResult {
 }
 
 /** A field that failed validation, named by its path (`incidents.3.features.Flow Duration`). */
-export interface FieldIssue {
-  readonly field: string;
-  readonly message: string;
-}
+export type { FieldIssue } from '../bounds';
 
 function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -130,18 +130,18 @@ export function validateIncidents(features: readonly FeatureSpec[], incidents: r
     const given = incident.features ?? {};
     for (const [name, value] of Object.entries(given)) {
       const spec = byName.get(name);
-      if (spec === undefined) issues.push({ field: `${at}.features.${name}`, message: 'unknown feature' });
+      if (spec === undefined) issues.push({ field: fieldName([at, 'features', name]), message: 'unknown feature' });
       else if (spec.kind === 'numeric' && (typeof value !== 'number' || !Number.isFinite(value))) {
-        issues.push({ field: `${at}.features.${name}`, message: `must be a finite number, got ${JSON.stringify(value) ?? String(value)}` });
+        issues.push({ field: fieldName([at, 'features', name]), message: `must be a finite number, got ${echo(value)}` });
       } else if (spec.kind === 'categorical' && typeof value !== 'string') {
-        issues.push({ field: `${at}.features.${name}`, message: `must be a string, got ${JSON.stringify(value) ?? String(value)}` });
+        issues.push({ field: fieldName([at, 'features', name]), message: `must be a string, got ${echo(value)}` });
       }
     }
     for (const f of features) {
       if (!Object.prototype.hasOwnProperty.call(given, f.name)) issues.push({ field: `${at}.features.${f.name}`, message: 'missing feature' });
     }
     if (typeof incident.label !== 'string' || !hasMapping(incident.label, 'mini-xdr', taxonomy)) {
-      issues.push({ field: `${at}.label`, message: `label ${JSON.stringify(incident.label)} is not in the taxonomy` });
+      issues.push({ field: `${at}.label`, message: `label ${echo(incident.label)} is not in the taxonomy` });
     }
     if (typeof incident.source !== 'string' || incident.source.length === 0) issues.push({ field: `${at}.source`, message: 'required' });
     if (typeof incident.analyst !== 'string' || incident.analyst.length === 0) issues.push({ field: `${at}.analyst`, message: 'required' });
@@ -178,11 +178,23 @@ export async function collectIncidents(
     });
   }
   const taxonomy = options.taxonomy ?? loadTaxonomy();
-  const { target } = await resolveTarget(stores, dataset, request.schemaFrom);
+  const { current, target } = await resolveTarget(stores, dataset, request.schemaFrom);
+  if (current !== undefined && current.options.collector !== true) {
+    throw new ForbiddenError(`dataset "${dataset}" was ingested, not collected: curated datasets change only through ingest`, {
+      details: [{ field: 'dataset', message: 'an ingested (curated) dataset' }],
+    });
+  }
   const features = target.schema.features;
   const issues = validateIncidents(features, incidents, taxonomy);
   if (issues.length > 0) {
-    throw new InvalidInputError(`Invalid incidents: ${issues.map((d) => `${d.field} ${d.message}`).join('; ')}`, { details: issues });
+    const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+    throw new InvalidInputError(
+      `Invalid incidents: ${issues
+        .slice(0, 5)
+        .map((d) => `${d.field} ${d.message}`)
+        .join('; ')}${more}`,
+      { details: boundIssues(issues) },
+    );
   }
 
   // One chunk for the batch, in the target's column layout.
@@ -200,6 +212,7 @@ export async function collectIncidents(
   const provenance = JSON.stringify({
     chunkSha256: sha256,
     receivedAt,
+    collectedBy: request.actor ?? null,
     rows: incidents.map((inc) => ({ label: inc.label, source: inc.source, analyst: inc.analyst, observedAt: inc.observedAt ?? null })),
   });
   const provenanceKey = `datasets/${dataset}/provenance/${sha256Hex(provenance)}.json`;
@@ -217,7 +230,7 @@ export async function collectIncidents(
 
   for (let attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt++) {
     const previous = await findManifest(stores, { name: dataset });
-    const batchRecord = { chunkSha256: chunk.sha256, rows: chunk.rows, provenanceKey, receivedAt };
+    const batchRecord = { chunkSha256: chunk.sha256, rows: chunk.rows, provenanceKey, receivedAt, ...(request.actor ? { collectedBy: request.actor } : {}) };
     const chunks = await boundedChunks(
       stores,
       dataset,

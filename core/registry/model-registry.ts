@@ -231,6 +231,13 @@ export class ModelRegistry {
     );
   }
 
+  /** The collection dataset each lineage's spec declares (what POST /training-data may write besides the configured ones). */
+  async collectionDatasets(): Promise<Set<string>> {
+    const index = await this.table.query({ pk: MODELS_PK });
+    const specs = await Promise.all(index.map((entry) => this.getSpec(String(entry.model))));
+    return new Set(specs.flatMap((spec) => (spec ? [spec.collection.dataset] : [])));
+  }
+
   /** Versions, current aliases and alias history of one lineage; UnknownResourceError when it has no version. */
   async describeModel(model: string): Promise<ModelDescription> {
     requireName('model', model);

@@ -5,6 +5,7 @@ import { BUNDLE_FILES, OPTIONAL_BUNDLE_ROLES, type BundleRole } from '../artefac
 import { CLASS_SPACES } from './lineage-spec';
 import { ConflictError, InvalidInputError } from '../errors';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE, ModelName } from '../names';
+import { echo } from '../bounds';
 
 const nonNegative = z.number().min(0);
 const artefactSchema = z.object({
@@ -52,7 +53,7 @@ export function requireName(field: string, value: unknown): string {
 }
 
 export function requireVersion(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalid(field, `must be a positive integer (got ${JSON.stringify(value)})`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalid(field, `must be a positive integer (got ${echo(value)})`);
   return value;
 }
 

@@ -15,7 +15,7 @@
 // (the alert). Either way the model's lock is released. A redelivered completion of a finished job
 // changes nothing.
 import { z } from 'zod';
-import { BUNDLE_FILES, OPTIONAL_BUNDLE_ROLES, sha256Hex, type BundleRole } from '../artefacts/bundle';
+import { BUNDLE_FILES, isModelArtefactKey, OPTIONAL_BUNDLE_ROLES, sha256Hex, type BundleRole } from '../artefacts/bundle';
 import { CLASS_SPACES } from '../registry/lineage-spec';
 import type { AuditLog } from '../audit/audit-log';
 import { ConflictError, UnknownResourceError } from '../errors';
@@ -233,6 +233,12 @@ export class CompletionHandler {
     if (!parsed.success) throw new JobOutputError(`${REGISTRATION_FILE}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
     const registration = parsed.data;
     if (registration.model !== job.model) throw new JobOutputError(`${REGISTRATION_FILE} is for model ${registration.model}, the job trains ${job.model}`);
+    for (const role of Object.keys(BUNDLE_FILES) as BundleRole[]) {
+      const ref = registration.artefacts[role];
+      if (ref && !isModelArtefactKey(job.model, ref.key)) {
+        throw new JobOutputError(`the ${role} artefact key ${JSON.stringify(ref.key.slice(0, 200))} lies outside models/${job.model}/; nothing was copied`);
+      }
+    }
     for (const role of Object.keys(BUNDLE_FILES) as BundleRole[]) {
       const ref = registration.artefacts[role];
       if (!ref) continue; // an optional role the job's container did not write

@@ -1,6 +1,7 @@
 // Validation of inference input: every flow must carry exactly the model's features, numeric
 // features must hold numbers (or numeric strings such as "Infinity"; null = missing value).
 import type { FeatureSchema } from '../data/table';
+import { echo, fieldName, MAX_REPORTED_ISSUES } from '../bounds';
 import { InvalidInputError } from '../errors';
 import type { RawRow } from '../onnx/feeds';
 
@@ -9,8 +10,7 @@ export interface FlowIssue {
   readonly message: string;
 }
 
-/** The most issues reported back for one request (the rest are counted). */
-const MAX_REPORTED = 50;
+const MAX_REPORTED = MAX_REPORTED_ISSUES;
 
 /**
  * Checks flows against a schema and throws InvalidInputError (400) listing the offending fields
@@ -28,26 +28,26 @@ export function assertValidFlows(schema: FeatureSchema, flows: readonly unknown[
   const allowed = new Set(passthrough);
   flows.forEach((flow, i) => {
     if (flow === null || typeof flow !== 'object' || Array.isArray(flow)) {
-      add(`flows.${i}`, 'must be an object of feature name → value');
+      add(`flows.${i}`, `must be an object of feature name → value (got ${echo(flow)})`);
       return;
     }
     const row = flow as Record<string, unknown>;
     for (const f of schema.features) {
       if (!(f.name in row)) {
-        add(`flows.${i}.${f.name}`, 'missing feature');
+        add(fieldName(['flows', i, f.name]), 'missing feature');
         continue;
       }
       const v = row[f.name];
       if (v === null) continue;
       if (f.kind === 'numeric') {
         const ok = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v.trim())));
-        if (!ok) add(`flows.${i}.${f.name}`, `must be a number (got ${JSON.stringify(v)})`);
+        if (!ok) add(fieldName(['flows', i, f.name]), `must be a number (got ${echo(v)})`);
       } else if (typeof v !== 'string' && typeof v !== 'number') {
-        add(`flows.${i}.${f.name}`, `must be a string category (got ${JSON.stringify(v)})`);
+        add(fieldName(['flows', i, f.name]), `must be a string category (got ${echo(v)})`);
       }
     }
     for (const name of Object.keys(row)) {
-      if (!known.has(name) && !allowed.has(name)) add(`flows.${i}.${name}`, 'unknown feature: the model does not use it');
+      if (!known.has(name) && !allowed.has(name)) add(fieldName(['flows', i, name]), 'unknown feature: the model does not use it');
     }
   });
   if (total > 0) {

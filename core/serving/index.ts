@@ -14,7 +14,9 @@ export {
   type ServingRegistry,
 } from './model-server';
 export {
+  INFERENCE_TTL_ATTRIBUTE,
   PredictionLog,
+  sampleFlows,
   sampleKey,
   type FeedbackItem,
   type FeedbackOutcome,
@@ -25,3 +27,4 @@ export {
   type VersionStats,
 } from './prediction-log';
 export type { ScoringSession, SessionFactory } from './scoring-session';
+export { SAMPLES_PREFIX, TelemetryRetention, type RetentionSweep, type TelemetryRetentionOptions } from './telemetry-retention';

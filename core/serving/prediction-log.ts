@@ -69,8 +69,24 @@ export interface PredictionLogOptions {
   readonly telemetry: ObjectStore;
   /** Share of requests whose inputs are written to telemetry (0..1). @default 1 */
   readonly sampleRate?: number;
+  /** Most flows of one request a sample keeps (evenly spaced through larger batches). @default 100 */
+  readonly maxSampleFlows?: number;
+  /** Days a request's record and a feedback record are kept (`expiresAt`, epoch seconds: DynamoDB TTL; locally the sweeper). @default 90 */
+  readonly retentionDays?: number;
+  /** Told the size of every sample written (the local retention sweeper counts them). */
+  readonly onSample?: (bytes: number) => void;
   readonly random?: () => number;
   readonly clock?: () => Date;
+}
+
+/** The attribute of inference items that says when they expire (epoch seconds); DynamoDB's TTL attribute. */
+export const INFERENCE_TTL_ATTRIBUTE = 'expiresAt';
+
+/** At most `max` flows, evenly spaced through the batch (every flow when it has no more). */
+export function sampleFlows<T>(flows: readonly T[], max: number): readonly T[] {
+  if (flows.length <= max) return flows;
+  const step = flows.length / max;
+  return Array.from({ length: max }, (_, i) => flows[Math.floor(i * step)]);
 }
 
 /** Telemetry key of a sample: partitioned by model and hour so drift checks list windows cheaply. */
@@ -81,11 +97,15 @@ export function sampleKey(model: string, at: Date, requestId: string): string {
 
 export class PredictionLog {
   private readonly sampleRate: number;
+  private readonly maxSampleFlows: number;
+  private readonly retentionSeconds: number;
   private readonly random: () => number;
   private readonly clock: () => Date;
 
   constructor(private readonly options: PredictionLogOptions) {
     this.sampleRate = options.sampleRate ?? 1;
+    this.maxSampleFlows = options.maxSampleFlows ?? 100;
+    this.retentionSeconds = (options.retentionDays ?? 90) * 86_400;
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? (() => new Date());
   }
@@ -108,14 +128,32 @@ export class PredictionLog {
         experimentId: context.experimentId,
         correlationId: context.correlationId,
         createdAt: at.toISOString(),
+        [INFERENCE_TTL_ATTRIBUTE]: this.expiresAt(at),
       }),
       this.bump(result.model, result.modelVersion, { requests: 1, flows: flows.length, latencyMsSum: result.latencyMs }),
     ];
-    if (this.random() < this.sampleRate) {
-      const sample: InferenceSample = { model: result.model, version: result.modelVersion, at: at.toISOString(), requestId: result.requestId, flows, labels };
-      writes.push(this.options.telemetry.put(sampleKey(result.model, at, result.requestId), JSON.stringify(sample), { contentType: 'application/json' }));
+    if (this.sampleRate > 0 && this.random() < this.sampleRate) {
+      const sample: InferenceSample = {
+        model: result.model,
+        version: result.modelVersion,
+        at: at.toISOString(),
+        requestId: result.requestId,
+        flows: sampleFlows(flows, this.maxSampleFlows),
+        labels: sampleFlows(labels, this.maxSampleFlows),
+      };
+      const body = JSON.stringify(sample);
+      writes.push(
+        this.options.telemetry
+          .put(sampleKey(result.model, at, result.requestId), body, { contentType: 'application/json' })
+          .then(() => this.options.onSample?.(Buffer.byteLength(body))),
+      );
     }
     await Promise.all(writes);
+  }
+
+  /** When a record written at `at` expires, in epoch seconds. */
+  private expiresAt(at: Date): number {
+    return Math.floor(at.getTime() / 1000) + this.retentionSeconds;
   }
 
   private async bump(model: string, version: number, deltas: Record<string, number>): Promise<void> {
@@ -160,7 +198,12 @@ export class PredictionLog {
         at: this.clock().toISOString(),
       };
       try {
-        await this.options.inference.putIfAbsent({ pk: `FB#${record.model}`, sk: item.predictionId, ...record });
+        await this.options.inference.putIfAbsent({
+          pk: `FB#${record.model}`,
+          sk: item.predictionId,
+          ...record,
+          [INFERENCE_TTL_ATTRIBUTE]: this.expiresAt(this.clock()),
+        });
       } catch (error) {
         if (!(error instanceof ConditionFailedError)) throw error;
         rejected.push({ predictionId: item.predictionId, reason: 'feedback for this prediction was already recorded' });

@@ -46,6 +46,23 @@ describe('createHttpHandler', () => {
     expect(r.body.message).toMatch(/not valid JSON/);
   });
 
+  it('answers 400 naming the field of a body nested too deep, and keeps every error small', async () => {
+    const deep = `{"model":"m","flows":[{"port":${'['.repeat(50_000)}1${']'.repeat(50_000)}}]}`;
+    const r = await call(echo, event({ body: deep }));
+    expect(r.status).toBe(400);
+    expect((r.body.details as { field: string }[])[0].field).toMatch(/^body\.flows\.0\.port\./);
+
+    const huge = 'x'.repeat(1_000_000);
+    const echoed = await call(echo, event({ body: { model: 'm', flows: [{ port: huge, [huge]: 1 }, ...Array.from({ length: 500 }, () => ({}))] } }));
+    expect(echoed.status).toBe(400);
+    expect(JSON.stringify(echoed.body).length).toBeLessThan(20_000);
+  });
+
+  it('answers 413 for a body over the size bound', async () => {
+    const r = await call(echo, event({ body: JSON.stringify({ model: 'x'.repeat(11 * 1024 * 1024) }) }));
+    expect(r).toMatchObject({ status: 413, body: { error: 'PayloadTooLargeError', details: [{ field: 'body' }] } });
+  });
+
   it('exposes domain errors with their status', async () => {
     const missing = createHttpHandler({
       name: 'missing',

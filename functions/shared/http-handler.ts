@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { boundIssues, fieldName, MAX_ERROR_MESSAGE_CHARS, parseBoundedJson, truncate, type FieldIssue } from '../../core/bounds';
 import { DomainError, XdrError } from '../../core/errors';
 import { ConditionFailedError, NotFoundError } from '../../core/ports';
 import { logger, metrics } from '../../platform/observability';
@@ -51,9 +52,18 @@ function json(statusCode: number, body: unknown, correlationId: string, headers:
   };
 }
 
-/** Turns zod issues into `{ field, message }` pairs naming the offending paths. */
-export function describeIssues(where: string, error: z.ZodError): { field: string; message: string }[] {
-  return error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message }));
+/** Turns zod issues into `{ field, message }` pairs naming the offending paths (bounded: core/bounds.ts). */
+export function describeIssues(where: string, error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({ field: fieldName([where, ...i.path.map(String)]), message: truncate(i.message, 200) }));
+}
+
+/** What an exposed error's body may carry: its message and at most MAX_REPORTED_ISSUES details, each bounded. */
+function boundedDetails(details: unknown): unknown {
+  if (!Array.isArray(details)) return details;
+  const issues = details.every((d) => d && typeof d === 'object' && typeof (d as FieldIssue).field === 'string');
+  return issues
+    ? boundIssues(details as FieldIssue[]).map((d) => ({ ...d, field: truncate(d.field, 600), message: truncate(String(d.message), 300) }))
+    : details.slice(0, 50);
 }
 
 class RequestValidationError extends DomainError {
@@ -81,7 +91,11 @@ function errorMapper(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, 
       const error = request.error;
       if (error instanceof XdrError && error.expose) {
         logger.info('request refused', { operation: name, status: error.statusCode, error: error.message });
-        request.response = json(error.statusCode, { error: error.name, message: error.message, details: error.details, correlationId }, correlationId);
+        request.response = json(
+          error.statusCode,
+          { error: error.name, message: truncate(error.message, MAX_ERROR_MESSAGE_CHARS), details: boundedDetails(error.details), correlationId },
+          correlationId,
+        );
       } else if (error instanceof NotFoundError) {
         request.response = json(404, { error: 'NotFound', message: error.message, correlationId }, correlationId);
       } else if (error instanceof ConditionFailedError) {
@@ -110,17 +124,14 @@ function timing(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, Conte
   return { after: record, onError: record };
 }
 
+/** The body as JSON, within core/bounds.ts: 413 over the size bound, 400 naming the field nested too deep or when not JSON. */
 function parseBody(event: HttpEvent): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new RequestValidationError('The request body is not valid JSON', { details: [{ field: 'body', message: 'invalid JSON' }] });
-  }
+  return parseBoundedJson(text, { where: 'body' });
 }
 
-type Issue = { field: string; message: string };
+type Issue = FieldIssue;
 
 function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string, issues: Issue[]): z.output<T> {
   if (!schema) return value as z.output<T>;
@@ -149,7 +160,13 @@ export function createHttpHandler<B extends z.ZodType = z.ZodUnknown, Q extends 
     const query = validate(options.query, event.queryStringParameters ?? {}, 'query', issues);
     const params = validate(options.params, event.pathParameters ?? {}, 'path', issues);
     if (issues.length) {
-      throw new RequestValidationError(`Invalid request: ${issues.map((d) => `${d.field} ${d.message}`).join('; ')}`, { details: issues });
+      const shown = issues
+        .slice(0, 5)
+        .map((d) => `${d.field} ${d.message}`)
+        .join('; ');
+      throw new RequestValidationError(`Invalid request: ${shown}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''}`, {
+        details: boundIssues(issues),
+      });
     }
     const reply = await options.handle({ body, query, params, correlationId, event });
     return json(reply.statusCode ?? 200, reply.body, correlationId, reply.headers);

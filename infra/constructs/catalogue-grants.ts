@@ -7,14 +7,45 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { PlatformConfig } from '../../config/config';
 import { TABLES, type BucketId, type TableId } from '../../config/resources';
-import type { AccessDefinition, FunctionDefinition } from '../../config/functions';
+import type { AccessDefinition, AccessMode, FunctionDefinition } from '../../config/functions';
 import { nagArn } from './nag';
 import type { XdrFunction } from './xdr-function';
 
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable', 'dynamodb:ConditionCheckItem'];
-const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/** New items only; counters are updated by a separate statement limited to their attributes. */
+const TABLE_APPEND = ['dynamodb:PutItem'];
+const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
+const TABLE_DELETE = ['dynamodb:DeleteItem'];
 const OBJECT_READ = ['s3:GetObject'];
-const OBJECT_WRITE = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+const OBJECT_WRITE = ['s3:PutObject', 's3:AbortMultipartUpload'];
+const OBJECT_DELETE = ['s3:DeleteObject'];
+
+/** The table actions of an access mode (append's counter updates are granted apart, limited to their attributes). */
+export function tableActions(mode: AccessMode): string[] {
+  switch (mode) {
+    case 'read':
+      return TABLE_READ;
+    case 'append':
+      return [...TABLE_READ, ...TABLE_APPEND];
+    case 'read-write':
+      return [...TABLE_READ, ...TABLE_WRITE];
+    case 'delete':
+      return [...TABLE_READ, ...TABLE_WRITE, ...TABLE_DELETE];
+  }
+}
+
+/** The object actions of an access mode on a bucket's keys (append and read-write: new content-addressed objects). */
+export function objectActions(mode: AccessMode): string[] {
+  switch (mode) {
+    case 'read':
+      return OBJECT_READ;
+    case 'append':
+    case 'read-write':
+      return [...OBJECT_READ, ...OBJECT_WRITE];
+    case 'delete':
+      return [...OBJECT_READ, ...OBJECT_WRITE, ...OBJECT_DELETE];
+  }
+}
 
 export interface CatalogueGrant {
   readonly statements: iam.PolicyStatement[];
@@ -26,21 +57,33 @@ export function catalogueGrant(scope: IConstruct, access: AccessDefinition, conf
   const stack = Stack.of(scope);
   const statements: iam.PolicyStatement[] = [];
   const wildcardFindings: string[] = [];
-  for (const [id, mode] of Object.entries(access.tables ?? {}) as [TableId, 'read' | 'readwrite'][]) {
+  for (const [id, mode] of Object.entries(access.tables ?? {}) as [TableId, AccessMode][]) {
     const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: config.tables[id] });
     const resources = [tableArn];
-    if (TABLES.find((t) => t.id === id)?.globalIndexes?.length) {
+    const table = TABLES.find((t) => t.id === id);
+    if (table?.globalIndexes?.length) {
       const indexArn = `${tableArn}/index/*`;
       resources.push(indexArn);
       wildcardFindings.push(`AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(scope, indexArn)}]`);
     }
-    statements.push(new iam.PolicyStatement({ actions: mode === 'readwrite' ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ, resources }));
+    statements.push(new iam.PolicyStatement({ actions: tableActions(mode), resources }));
+    if (mode === 'append' && table?.appendCounters?.length) {
+      // An append may bump the declared counters (the audit chain's head) and nothing else: no record is ever rewritten.
+      const keys = [table.partitionKey.name, ...(table.sortKey ? [table.sortKey.name] : [])];
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...keys, ...table.appendCounters] } },
+        }),
+      );
+    }
   }
-  for (const [id, mode] of Object.entries(access.buckets ?? {}) as [BucketId, 'read' | 'readwrite'][]) {
+  for (const [id, mode] of Object.entries(access.buckets ?? {}) as [BucketId, AccessMode][]) {
     const bucketArn = Arn.format({ service: 's3', region: '', account: '', resource: config.buckets[id], arnFormat: ArnFormat.NO_RESOURCE_NAME }, stack);
     const objectsArn = `${bucketArn}/*`;
     statements.push(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn] }));
-    statements.push(new iam.PolicyStatement({ actions: mode === 'readwrite' ? [...OBJECT_READ, ...OBJECT_WRITE] : OBJECT_READ, resources: [objectsArn] }));
+    statements.push(new iam.PolicyStatement({ actions: objectActions(mode), resources: [objectsArn] }));
     wildcardFindings.push(`AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(scope, objectsArn)}]`);
   }
   if (access.publishEvents) {

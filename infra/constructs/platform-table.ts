@@ -1,5 +1,5 @@
 // A DynamoDB table built from its declaration in config/resources.ts: on-demand, point-in-time
-// recovery, encrypted, with the declared keys and global indexes.
+// recovery, encrypted, with the declared keys, global indexes and TTL attribute.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
@@ -28,6 +28,7 @@ export class PlatformTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
+      ...(d.ttlAttribute ? { timeToLiveAttribute: d.ttlAttribute } : {}),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     for (const ix of d.globalIndexes ?? []) {

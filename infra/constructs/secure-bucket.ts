@@ -1,5 +1,6 @@
 // A bucket with the platform's baseline: encrypted, TLS-only, public access blocked, versioned,
-// server access logs to the given log bucket. Holds no business logic.
+// server access logs to the given log bucket, noncurrent versions expired after 90 days (and
+// current objects after `expireAfterDays`, when given). Holds no business logic.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -13,6 +14,8 @@ export interface SecureBucketProps {
   readonly accessLogsPrefix: string;
   /** @default RemovalPolicy.RETAIN (data outlives a stack deletion) */
   readonly removalPolicy?: RemovalPolicy;
+  /** Days after which current objects expire (and, 90 days later, their noncurrent versions go too). @default never */
+  readonly expireAfterDays?: number;
 }
 
 export class SecureBucket extends Construct {
@@ -29,7 +32,10 @@ export class SecureBucket extends Construct {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: props.accessLogsPrefix,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(90) }],
+      lifecycleRules: [
+        { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(90) },
+        ...(props.expireAfterDays !== undefined ? [{ id: 'expire-current', expiration: Duration.days(props.expireAfterDays) }] : []),
+      ],
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
   }

@@ -38,6 +38,7 @@ export class DataStack extends Stack {
         bucketName: props.config.buckets[b.id],
         accessLogsBucket: this.accessLogsBucket,
         accessLogsPrefix: `${b.id}/`,
+        ...(b.expiresWithTelemetryRetention ? { expireAfterDays: props.config.serving.telemetryRetentionDays } : {}),
       }).bucket;
     }
     const tables = {} as Record<TableId, dynamodb.ITable>;

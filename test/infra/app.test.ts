@@ -64,6 +64,32 @@ describe('CDK app', () => {
     data.resourceCountIs('AWS::DynamoDB::Table', TABLES.length);
   });
 
+  it('expires current telemetry objects and inference records from config, with the documented defaults', () => {
+    expect(platform.config.serving).toMatchObject({ telemetryRetentionDays: 30, inferenceRetentionDays: 90 });
+    data.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: platform.config.buckets.telemetry,
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'expire-noncurrent', NoncurrentVersionExpiration: { NoncurrentDays: 90 } }),
+          Match.objectLike({ Id: 'expire-current', ExpirationInDays: 30, Status: 'Enabled' }),
+        ]),
+      },
+    });
+    data.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: platform.config.tables.inference,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    // only the telemetry bucket and the inference table expire what they hold
+    for (const b of BUCKETS.filter((b) => b.id !== 'telemetry')) {
+      const [bucket] = Object.values(data.findResources('AWS::S3::Bucket', { Properties: { BucketName: platform.config.buckets[b.id] } }));
+      expect(JSON.stringify(bucket.Properties.LifecycleConfiguration)).not.toMatch(/expire-current/);
+    }
+    const custom = Template.fromStack(synth({ stage: 'retention', telemetryRetentionDays: 7, inferenceRetentionDays: 14 }).data);
+    custom.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-current', ExpirationInDays: 7 })]) },
+    });
+  });
+
   it('serves exactly the catalogue routes, each with IAM authorisation', () => {
     const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(

@@ -5,7 +5,8 @@ import { readDataset, type DatasetManifest } from '../../core/datasets';
 import { collectedSinceLastTraining, COUNTERS_KEY, markTrained, MAX_MANIFEST_CHUNKS } from '../../core/datasets/collector';
 import { findManifest, synthesizeDataset } from '../../core/datasets/synthetic/synthesize';
 import { handler } from '../../functions/training-data/handler';
-import { invokeHttp } from '../../local/api-gateway-event';
+import { AuditLog } from '../../core/audit';
+import { apiGatewayEvent, invokeHttp, lambdaContext } from '../../local/api-gateway-event';
 import { closeStores, testStores, uniqueId } from '../support/platform';
 
 async function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -142,6 +143,42 @@ describe('POST /api/ml/training-data', () => {
     expect(loaded.data.X.rows).toBe(batches);
     expect(Array.from(loaded.data.y).filter((c) => loaded.data.classes[c] === 'BENIGN')).toHaveLength(batches / 2);
   }, 120_000);
+
+  it('writes only collection datasets: 403 naming the field for a curated or undeclared one, nothing written', async () => {
+    // the schema dataset was synthesized (ingested): curated, and its name is no collection pattern
+    const curated = await post({ dataset: schemaName, incidents: [incident(0)] });
+    expect(curated.status).toBe(403);
+    expect(curated.body).toMatchObject({ error: 'ForbiddenError', details: [{ field: 'body.dataset' }] });
+    const undeclared = uniqueId('cicids2017');
+    expect((await post({ dataset: undeclared, schemaFrom: schemaName, incidents: [incident(0)] })).status).toBe(403);
+    expect(await findManifest(ds, { name: undeclared })).toBeUndefined();
+    // a curated dataset whose name matches a collection pattern is refused too: the collector never appends to what ingest made
+    const lookalike = uniqueId('collected-curated');
+    await synthesizeDataset(ds, { name: lookalike, scenarios: ['benign'], rows: 3, seed: 1 });
+    const refused = await post({ dataset: lookalike, incidents: [incident(0, 'BENIGN')] });
+    expect(refused).toMatchObject({ status: 403, body: { details: [{ field: 'dataset' }] } });
+    expect((await findManifest(ds, { name: lookalike }))?.version).toBe(1);
+  });
+
+  it('attributes each batch to its caller (IAM principal on AWS, local locally) and audits it', async () => {
+    const dataset = uniqueId('collected-attributed');
+    const local = await post({ dataset, schemaFrom: schemaName, incidents: [incident(0)] });
+    expect(local.body).toMatchObject({ collectedBy: 'local', version: 1 });
+    const principal = 'arn:aws:iam::123456789012:user/soc-analyst';
+    const event = apiGatewayEvent({ method: 'POST', path: '/api/ml/training-data', body: { dataset, incidents: [incident(1)] } });
+    const withIam = { ...event, requestContext: { ...event.requestContext, authorizer: { iam: { userArn: principal } } } };
+    const result = (await handler(withIam, lambdaContext('training-data'))) as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(201);
+    expect(JSON.parse(result.body)).toMatchObject({ collectedBy: principal, version: 2 });
+
+    const v2 = (await findManifest(ds, { name: dataset })) as DatasetManifest;
+    expect((v2.lineage.batches as { collectedBy?: string }[]).map((b) => b.collectedBy)).toEqual(['local', principal]);
+    const records = (await new AuditLog({ table: stores.tables.audit }).records()).filter((r) => r.subject.startsWith(`dataset/${dataset}/`));
+    expect(records.map((r) => [r.action, r.actor, r.subject])).toEqual([
+      ['dataset.collected', 'local', `dataset/${dataset}/version/1`],
+      ['dataset.collected', principal, `dataset/${dataset}/version/2`],
+    ]);
+  });
 
   it('markTrained resets the counter to zero', async () => {
     const counters = stores.tables.datasets;

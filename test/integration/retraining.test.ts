@@ -237,6 +237,29 @@ describe('retraining on the embedded cloud', () => {
     expect(await registry.listVersions(model)).toEqual([]);
   });
 
+  it("fails the job, copying nothing, when registration.json names an artefact outside the model's prefix", async () => {
+    const { model, launcher, completion, outputs, registry } = setup();
+    const s = await launcher.handle(drift(model));
+    const jobId = s.outcome === 'started' ? s.job.jobId : '';
+    const output = buildTestJobOutput(model, { jobId });
+    const registration = JSON.parse(Buffer.from(output.files.get('registration.json')!).toString('utf8')) as {
+      artefacts: Record<string, { key: string }>;
+    };
+    const onnx = registration.artefacts.onnx;
+    const foreign = onnx.key.replace(`models/${model}/`, 'models/general/');
+    output.files.set(foreign, output.files.get(onnx.key)!);
+    onnx.key = foreign;
+    output.files.set('registration.json', Buffer.from(JSON.stringify(registration)));
+    outputs.set('foreign', output.files);
+
+    const out = await completion.handle({ jobId, state: 'Completed', outputLocation: 'foreign' });
+
+    expect(out.outcome).toBe('failed');
+    expect(out.job.failureReason).toMatch(/onnx artefact key .* lies outside models\//);
+    expect(await registry.listVersions(model)).toEqual([]);
+    expect(await stores.buckets.artefacts.exists(foreign)).toBe(false);
+  });
+
   it('skips scheduled triggers while the runtime switch is off and reports jobs, versions and the next run', async () => {
     const { model, launcher, completion, outputs, clock } = setup();
     const guarded = new RetrainLauncher({
