@@ -33,6 +33,27 @@ describe('loadConfig', () => {
     expect(loadConfig({ XDR_ML_RETRAIN_SCHEDULE: 'cron(0 3 ? * MON-FRI *)' }).autoRetrain.schedule).toBe('cron(0 3 ? * MON-FRI *)');
   });
 
+  it('reads the hardening settings with their documented defaults, naming a bad one', () => {
+    const config = loadConfig({});
+    expect(config.serving).toMatchObject({
+      sampleRate: 1,
+      telemetryMaxFlows: 100,
+      telemetryRetentionDays: 30,
+      inferenceRetentionDays: 90,
+      telemetryMaxBytes: 256 * 1024 * 1024,
+    });
+    expect(config.collectionDatasets).toEqual(['collected*']);
+    expect(config.local.token).toBeUndefined();
+    expect(loadConfig({ XDR_ML_COLLECTION_DATASETS: ' incidents , soc-* ' }).collectionDatasets).toEqual(['incidents', 'soc-*']);
+    expect(() => loadConfig({ XDR_ML_COLLECTION_DATASETS: 'a b' })).toThrow(/XDR_ML_COLLECTION_DATASETS/);
+    expect(() => loadConfig({ XDR_ML_LOCAL_TOKEN: 'short' })).toThrow(/XDR_ML_LOCAL_TOKEN.*16-256 printable/);
+    expect(loadConfig({ XDR_ML_LOCAL_TOKEN: 'a'.repeat(32) }).local.token).toBe('a'.repeat(32));
+    expect(() => loadConfig({ XDR_ML_TELEMETRY_MAX_BYTES: '100' })).toThrow(/XDR_ML_TELEMETRY_MAX_BYTES/);
+    const again = loadConfig({ ...configToEnvironment(loadConfig({ XDR_ML_COLLECTION_DATASETS: 'x,y*', XDR_ML_TELEMETRY_RETENTION_DAYS: '7' })) });
+    expect(again.collectionDatasets).toEqual(['x', 'y*']);
+    expect(again.serving.telemetryRetentionDays).toBe(7);
+  });
+
   it('lets CDK context override the environment', () => {
     const config = loadConfig({ XDR_ML_AUTO_RETRAIN: 'false' }, { autoRetrain: true, stage: 'prod' });
     expect(config.autoRetrain.enabled).toBe(true);

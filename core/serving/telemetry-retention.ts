@@ -1,8 +1,8 @@
 // Bounded telemetry where the store has no lifecycle rules and no TTL (the embedded cloud: s3rver,
 // dynalite). On AWS the telemetry bucket's lifecycle rule expires samples and DynamoDB's TTL
 // removes expired inference records; locally this sweeper does both:
-//   - telemetry samples older than the retention go, and past the size bound the oldest go until
-//     the bucket holds half of it (so a burst of writes has room before the next sweep);
+//   - telemetry samples older than the retention go, and past half the size bound the oldest go
+//     until the bucket holds half of it (so the writes until the next sweep have room);
 //   - inference items whose `expiresAt` (epoch seconds) has passed are deleted.
 // A sweep runs when the samples written since the last one reach a quarter of the bound (so the
 // bound holds under sustained load, whatever the sweep interval), and on a timer.
@@ -92,8 +92,8 @@ export class TelemetryRetention {
       .sort((a, b) => (a.at < b.at ? -1 : 1));
     const bytesBefore = samples.reduce((n, o) => n + o.size, 0);
     let bytes = bytesBefore;
-    const overBound = bytesBefore > this.options.maxBytes;
     const target = this.options.maxBytes / 2;
+    const overBound = bytesBefore > target;
     const doomed: string[] = [];
     for (const o of samples) {
       const expired = o.at !== '' && o.at < cutoff;

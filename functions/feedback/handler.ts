@@ -22,6 +22,21 @@ export const handler = createHttpHandler({
   body: Body,
   handle: async ({ body }) => {
     const outcome = await deps.predictionLog.feedback(body.feedback);
-    return { statusCode: outcome.accepted > 0 ? 201 : 422, body: { accepted: outcome.accepted, rejected: outcome.rejected } };
+    if (outcome.accepted > 0) return { statusCode: 201, body: { accepted: outcome.accepted, rejected: outcome.rejected } };
+    // nothing taken: an error like every other refusal, naming each item (body.feedback.<i>.predictionId) and why
+    const details = outcome.rejected.slice(0, 50).map((r) => ({
+      field: `body.feedback.${body.feedback.findIndex((f) => f.predictionId === r.predictionId)}.predictionId`,
+      message: r.reason,
+    }));
+    return {
+      statusCode: 422,
+      body: {
+        error: 'NothingAccepted',
+        message: `no feedback item was accepted: ${outcome.rejected[0]?.reason ?? 'none given'}`,
+        details,
+        accepted: 0,
+        rejected: outcome.rejected,
+      },
+    };
   },
 });

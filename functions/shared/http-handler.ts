@@ -141,8 +141,15 @@ function validate<T extends z.ZodType>(schema: T | undefined, value: unknown, wh
   return undefined as z.output<T>;
 }
 
+/** The schemas a route validates its input with (what the fuzz suite generates requests from). */
+export interface RouteSchemas {
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly params?: z.ZodType;
+}
+
 /**
- * Builds a Lambda handler for an HTTP API route.
+ * Builds a Lambda handler for an HTTP API route; the handler carries its `schemas`.
  *
  * @example
  * export const handler = createHttpHandler({
@@ -171,27 +178,35 @@ export function createHttpHandler<B extends z.ZodType = z.ZodUnknown, Q extends 
     const reply = await options.handle({ body, query, params, correlationId, event });
     return json(reply.statusCode ?? 200, reply.body, correlationId, reply.headers);
   };
-  return middy<HttpEvent, HttpResult, Error, Context & Partial<Internal>>(core)
+  const handler = middy<HttpEvent, HttpResult, Error, Context & Partial<Internal>>(core)
     .use(correlationMiddleware())
     .use(logMetrics(metrics))
     .use(timing(options.name))
     .use(errorMapper(options.name));
+  const schemas: RouteSchemas = { body: options.body, query: options.query, params: options.params };
+  return Object.assign(handler, { schemas });
 }
 
-type RouteHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+type RouteHandler = ((event: HttpEvent, context: Context) => Promise<HttpResult>) & { readonly schemas?: RouteSchemas };
+
+/** A handler serving several routes, with each route's schemas by route key. */
+export type HttpRouter = ((event: HttpEvent, context: Context) => Promise<HttpResult>) & {
+  readonly routes: Readonly<Record<string, { readonly schemas?: RouteSchemas }>>;
+};
 
 /**
  * One Lambda serving several routes: dispatches on the API Gateway route key
  * (e.g. "GET /api/ml/models/{name}") to a handler built with createHttpHandler.
  */
-export function createHttpRouter(routes: Readonly<Record<string, RouteHandler>>): RouteHandler {
-  return async function route(event: HttpEvent, context: Context): Promise<HttpResult> {
+export function createHttpRouter(routes: Readonly<Record<string, RouteHandler>>): HttpRouter {
+  async function route(event: HttpEvent, context: Context): Promise<HttpResult> {
     const target = routes[event.routeKey];
     if (!target) {
       return json(404, { error: 'NotFound', message: `no handler for ${event.routeKey}` }, event.requestContext?.requestId ?? 'unknown');
     }
     return target(event, context);
-  };
+  }
+  return Object.assign(route, { routes });
 }
 
 /** Who a request acts as: the IAM caller in AWS, `local` on the local server. */

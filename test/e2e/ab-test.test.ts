@@ -35,7 +35,7 @@ function flowsOf(data: Pick<LabelledData, 'schema' | 'X'>, rows: readonly number
 }
 
 async function call(
-  fn: typeof abTest,
+  fn: (...args: Parameters<typeof abTest>) => ReturnType<typeof abTest>,
   routeKey: string,
   path: string,
   body?: unknown,
