@@ -9,12 +9,17 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { createAwsClients } from '../../adapters/clients';
+import { loadConfig } from '../../config/config';
 import { allRoutes } from '../../config/functions';
+import { BUCKETS } from '../../config/resources';
 import { registrationInput } from '../../core/registry/testing/fixtures';
+import { ensureTables } from '../../local/embedded-cloud';
 import { startLocalApiServer, type LocalApiServer } from '../../local/http-server';
 import { composeLocalPlatform, installProcessPlatform, type LocalPlatform } from '../../platform';
 import { uploadTestBundle } from '../support/model-bundles';
-import { testConfig, uniqueId } from '../support/platform';
+import { uniqueId } from '../support/platform';
 import { schemasFor } from '../support/route-schemas';
 import { arbitraryFor } from '../support/zod-arbitrary';
 
@@ -148,7 +153,14 @@ describe('fuzzing the local API from the route catalogue', () => {
   const crashes: string[] = [];
 
   beforeAll(async () => {
-    local = composeLocalPlatform({ config: testConfig(), home, auditStream: uniqueId('fuzz-audit'), log: () => undefined });
+    // Tables and buckets of a stage of its own in the run's embedded cloud: fuzzed writes (the platform-wide auto-retrain
+    // switch, specs, experiments) must not reach the other suites' state.
+    const config = loadConfig({ ...process.env, XDR_ML_STAGE: 'fuzz' });
+    await ensureTables(config);
+    const { s3 } = createAwsClients(config);
+    for (const b of BUCKETS) await s3.send(new CreateBucketCommand({ Bucket: config.buckets[b.id] })).catch(() => undefined); // exists: a rerun
+    s3.destroy();
+    local = composeLocalPlatform({ config, home, log: () => undefined });
     local.stop(); // no event rules: a fuzzed retrain is queued, never trained
     const { platform } = local;
     const thresholds = { minMacroF1: 0, maxRecallDrop: 1 };
