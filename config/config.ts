@@ -4,26 +4,14 @@
 // values fail at start with a ConfigError that names the key. Nothing else reads the environment.
 import path from 'node:path';
 import { z } from 'zod';
-import { XdrError } from '../core/errors';
 import { ModelName } from '../core/names';
 import { PROMOTION_POLICIES, type PromotionPolicy } from '../core/registry/lineage-spec';
 import { parseSchedule } from '../core/retraining/schedule'; // a pure parser: the one EventBridge reading, shared with the local scheduler
+import { CODE_VERSION_ENV, ConfigError, PACKAGE_VERSION } from './code-version';
 import { processEnvironment } from './environment';
 import { BUCKETS, TABLES, bucketName, tableName, type BucketId, type TableId } from './resources';
 
-/**
- * An invalid configuration value; `key` is the environment variable (or CDK context key) to fix.
- * A 500 that is never shown as a caller's mistake: the HTTP error mapper does not expose it.
- */
-export class ConfigError extends XdrError {
-  override readonly name: string = 'ConfigError';
-  constructor(
-    message: string,
-    readonly key: string,
-  ) {
-    super(message);
-  }
-}
+export { CODE_VERSION_ENV, ConfigError, PACKAGE_VERSION, codeVersion } from './code-version';
 
 /** The environment variable of each setting. */
 export const ENV_KEYS = {
@@ -74,7 +62,7 @@ export const ENV_KEYS = {
   actor: 'XDR_ML_ACTOR',
   user: 'USER',
   userName: 'USERNAME',
-  codeVersion: 'XDR_CODE_VERSION',
+  codeVersion: CODE_VERSION_ENV,
   faultPoint: 'XDR_ML_FAULT_POINT',
   // the training container (SageMaker contract; AWS Batch passes its channels as variables)
   containerBaseDir: 'SM_BASE_DIR',
@@ -222,9 +210,6 @@ const settingsSchema = z.object({
 /** Where the real datasets are when DATASETS_DIR is not set: ../shared/datasets beside the checkout. */
 export const DEFAULT_DATASETS_DIR = path.resolve(__dirname, '..', '..', 'shared', 'datasets');
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const PACKAGE_VERSION = (require('../package.json') as { version: string }).version;
-
 export interface TrainingConfig {
   /** Who runs training jobs. The local platform always uses 'local'. */
   readonly backend: TrainingBackendKind;
@@ -328,12 +313,6 @@ export interface PlatformConfig {
 }
 
 export type ConfigSource = Partial<Record<SettingKey, string | number | boolean | undefined>>;
-
-/** The code version stamp: package.json version, with "+<sha>" appended when XDR_CODE_VERSION says one. */
-export function codeVersion(env: NodeJS.ProcessEnv = processEnvironment()): string {
-  const sha = env[ENV_KEYS.codeVersion]?.trim();
-  return sha ? `${PACKAGE_VERSION}+${sha}` : PACKAGE_VERSION;
-}
 
 /**
  * Builds the configuration from explicit settings (CDK context, a process's own choices) over the
