@@ -108,17 +108,20 @@ async function buildBundle() {
   return inputs.length;
 }
 
+function esbuildInstalled() {
+  try {
+    require.resolve('esbuild');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The CLI module (exports main): from the bundle, rebuilt when stale, else from the sources. */
 async function loadCli() {
   if (process.env.XDR_ML_CLI_BUNDLE !== 'false') {
     if (bundleIsFresh()) return require(BUNDLE);
-    let esbuildPresent = true;
-    try {
-      require.resolve('esbuild');
-    } catch {
-      esbuildPresent = false;
-    }
-    if (esbuildPresent) {
+    if (esbuildInstalled()) {
       try {
         await buildBundle();
         return require(BUNDLE);
@@ -135,6 +138,11 @@ module.exports = { loadCli, buildBundle, bundleIsFresh, BUNDLE };
 
 if (require.main === module && process.argv[2] === '--build') {
   const started = Date.now();
+  if (!esbuildInstalled()) {
+    // a production-only install (--omit=dev): the CLI runs from the sources through tsx
+    process.stdout.write('cli-bundle: esbuild is not installed; the CLI runs from the sources\n');
+    process.exit(0);
+  }
   buildBundle().then(
     (count) => process.stdout.write(`built ${path.relative(ROOT, BUNDLE)} from ${count} source files in ${Date.now() - started} ms\n`),
     (error) => {

@@ -55,6 +55,13 @@ describe('local platform over HTTP', () => {
     await cli('train', '--dataset', 'toy', '--model', 'toy', '--param', 'nRounds=5', '--json');
     const deployed = await cli('deploy', 'toy', '1');
     expect(deployed.stdout).not.toMatch(/not published/);
+    // the API's answer shape, and real item counts (dynalite never refreshes DescribeTable's ItemCount)
+    const listed = JSON.parse((await cli('models', '--json')).stdout) as { models: { model: string }[] };
+    expect(listed.models.map((m) => m.model)).toContain('toy');
+    const status = JSON.parse((await cli('status', '--json')).stdout) as { tables: { id: string; items: number; itemsExact: boolean }[] };
+    const registry = status.tables.find((t) => t.id === 'registry')!;
+    expect(registry).toMatchObject({ itemsExact: true });
+    expect(registry.items).toBeGreaterThan(0);
 
     const res = await fetch(`${platform.url}/local/events`);
     expect(res.status).toBe(200);
