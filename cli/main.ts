@@ -56,7 +56,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'predict',
-    summary: 'Score a CSV of flows (header = feature names) with a model; unused columns are ignored',
+    summary: 'Score flows (CSV or JSON Lines, a file or - for stdin) with a model, streaming the answers',
     register: () => (require('./commands/predict') as typeof import('./commands/predict')).registerPredict,
   },
   {

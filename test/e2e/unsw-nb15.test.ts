@@ -103,7 +103,7 @@ describe('a UNSW-NB15-shaped CSV, as docs/cli.md documents it', () => {
     expect(trained.version).toBe(1);
     expect(trained.metrics.macroF1).toBeGreaterThan(0.8);
 
-    const evaluate = await xdrCli(env, ['evaluate', '--model', 'unsw@1', '--dataset', 'unsw', '--json']);
+    const evaluate = await xdrCli(env, ['evaluate', '--model', 'unsw', '--dataset', 'unsw', '--json']);
     expect(evaluate.code).toBe(0);
     expect((JSON.parse(evaluate.stdout) as { macroF1: number }).macroF1).toBeGreaterThan(0.8);
 
