@@ -2,39 +2,18 @@
 // (validated against the target schema; 400 names each bad field). Naming a `model` collects them
 // for that lineage: into its collection dataset, in its dataset's schema — its next retrain trains
 // on them, and the data-volume trigger counts them. Core: core/datasets/collector.ts.
-import { z } from 'zod';
-import { collectIncidents, MAX_INCIDENTS_PER_BATCH } from '../../core/datasets/collector';
+import { collectIncidents } from '../../core/datasets/collector';
 import { InvalidInputError, UnknownResourceError } from '../../core/errors';
-import { DatasetName, DatasetRefText, ModelName } from '../../core/names';
 import { collectedSinceTraining } from '../../core/retraining';
 import { handlerPlatform } from '../../platform';
 import { createHttpHandler } from '../shared/http-handler';
+import { TrainingDataBody } from './schema';
 
 const { datasets: datasetStores, registry } = handlerPlatform();
 
-const Body = z
-  .object({
-    model: ModelName.optional(),
-    dataset: DatasetName.optional(),
-    schemaFrom: DatasetRefText.optional(),
-    incidents: z
-      .array(
-        z.object({
-          features: z.record(z.string(), z.unknown()),
-          label: z.string().min(1),
-          source: z.string().min(1),
-          analyst: z.string().min(1),
-          observedAt: z.iso.datetime({ offset: true }).optional(),
-        }),
-      )
-      .min(1)
-      .max(MAX_INCIDENTS_PER_BATCH),
-  })
-  .strict();
-
 export const handler = createHttpHandler({
   name: 'training-data',
-  body: Body,
+  body: TrainingDataBody,
   handle: async ({ body }) => {
     if (!body.model) {
       return {
