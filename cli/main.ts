@@ -13,6 +13,8 @@ export interface CommandEntry {
   readonly usage?: string;
   readonly summary: string;
   readonly register: () => (program: Command) => void;
+  /** Runs before the command's modules load, only when it is the command being run. */
+  readonly prepare?: () => void;
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: a command's module is required only when it runs */
@@ -20,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'serve',
     summary: 'Start the embedded local cloud and serve the API on 127.0.0.1 (PORT, default 3000)',
+    prepare: () => (require('./serve-environment') as typeof import('./serve-environment')).prepareServeEnvironment(),
     register: () => (require('./commands/serve') as typeof import('./commands/serve')).registerServe,
   },
   {
@@ -106,6 +109,7 @@ export function buildProgram(argv: readonly string[] = [], options: { all?: bool
   const registered = new Set<(program: Command) => void>();
   for (const entry of COMMANDS) {
     if (!(options.all || entry.name === first)) continue;
+    if (!options.all && !args.includes('--help') && !args.includes('-h')) entry.prepare?.();
     const register = entry.register();
     if (registered.has(register)) continue;
     registered.add(register);

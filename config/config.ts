@@ -58,6 +58,9 @@ export const ENV_KEYS = {
   home: 'XDR_ML_HOME',
   port: 'PORT',
   bootstrap: 'XDR_ML_BOOTSTRAP',
+  accessLog: 'XDR_ML_ACCESS_LOG',
+  localMetrics: 'XDR_ML_LOCAL_METRICS',
+  apiUrl: 'XDR_ML_API_URL',
   datasetsDir: 'DATASETS_DIR',
   actor: 'XDR_ML_ACTOR',
   user: 'USER',
@@ -188,6 +191,9 @@ const settingsSchema = z.object({
   home: text.optional(),
   port: integerText(0, 65535).default(3000),
   bootstrap: booleanText.default(true),
+  accessLog: booleanText.default(true),
+  localMetrics: booleanText.default(false),
+  apiUrl: z.url({ protocol: /^https?$/ }).optional(),
   datasetsDir: text.optional(),
   actor: z.string().trim().min(1).optional(),
   user: text.optional(),
@@ -285,6 +291,12 @@ export interface PlatformConfig {
     readonly port: number;
     /** Whether the first `npm start` bootstraps the default model. */
     readonly bootstrap: boolean;
+    /** Whether the local server prints one access-log line per request. */
+    readonly accessLog: boolean;
+    /** Whether the local server prints the handlers' metrics (EMF JSON) on its console. */
+    readonly metrics: boolean;
+    /** XDR_ML_API_URL: the API `xdr-ml api` calls (the deployed stack's ApiUrl output, or the local server's URL). */
+    readonly apiUrl?: string;
     /** Where the real datasets are (DATASETS_DIR, else ../shared/datasets beside the checkout). */
     readonly datasetsDir: string;
     /** True when DATASETS_DIR was set. */
@@ -384,6 +396,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       home: path.resolve(s.home ?? '.xdr-ml'),
       port: s.port,
       bootstrap: s.bootstrap,
+      accessLog: s.accessLog,
+      metrics: s.localMetrics,
+      apiUrl: s.apiUrl,
       datasetsDir: s.datasetsDir ?? DEFAULT_DATASETS_DIR,
       datasetsDirSet: s.datasetsDir !== undefined,
       actor: s.actor,

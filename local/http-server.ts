@@ -1,6 +1,7 @@
 // The local API server: serves every route of config/functions.ts from the same handler
 // modules as the Lambda functions, by turning each HTTP request into an API Gateway v2 event.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { logAccess } from './access-log';
 import { apiGatewayEvent, lambdaContext } from './api-gateway-event';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -85,6 +86,8 @@ export async function startLocalApiServer(
     handlers?: HandlerModules;
     /** The in-process bus behind the local-only events route: POST publishes (like `aws events put-events`), GET lists its recent events. */
     localEvents?: EventPublisher & { readonly published?: readonly PublishedEvent[] };
+    /** Receives one access-log line per request (none when absent). */
+    accessLog?: (line: string) => void;
   } = {},
 ): Promise<LocalApiServer> {
   // Static routes win over parameterised ones (/models/performance before /models/{name}), as in API Gateway.
@@ -94,6 +97,7 @@ export async function startLocalApiServer(
   const handlers = options.handlers ?? new HandlerModules(options.root);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (options.accessLog) logAccess(req, res, options.accessLog);
     void (async () => {
       const requestId = randomUUID();
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');

@@ -149,7 +149,12 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   }
   let api: LocalApiServer;
   try {
-    api = await startLocalApiServer({ port: options.port, localEvents: bus, handlers: local.handlers });
+    api = await startLocalApiServer({
+      port: options.port,
+      localEvents: bus,
+      handlers: local.handlers,
+      ...(options.config.local.accessLog ? { accessLog: out } : {}),
+    });
   } catch (error) {
     clearInterval(orphans);
     local.stop();

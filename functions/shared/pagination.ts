@@ -12,8 +12,7 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const PageQuery = z.object({
   limit: z
     .string()
-    .regex(/^[1-9]\d{0,3}$/, `must be 1-${MAX_PAGE_SIZE}`)
-    .refine((v) => Number(v) <= MAX_PAGE_SIZE, `must be 1-${MAX_PAGE_SIZE}`)
+    .regex(/^(?:[1-9]\d{0,2}|1000)$/, `must be 1-${MAX_PAGE_SIZE}`)
     .optional(),
   cursor: z
     .string()
