@@ -2,7 +2,7 @@
 // results (per-arm metrics, p-values, SRM, recommendation) and stop one (optionally promoting the
 // challenger through the gated deploy). One function, several routes; routing itself happens in
 // the predict function.
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
 import { paginate } from '../shared/pagination';
 import { CreateExperimentBody, ExperimentParams as Params, ListExperimentsQuery, StopExperimentBody } from './schema';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ModelName } from '../../core/names';
 import { emfRecord, METRICS } from '../../core/retraining';
-import { handlerPlatform, logger } from '../../platform';
+import { handlerPlatform, logger } from '../../platform/lambda';
 
 const { retraining } = handlerPlatform();
 

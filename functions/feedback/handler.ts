@@ -1,6 +1,6 @@
 // POST /api/ml/feedback: ground-truth labels for served predictions (by prediction id), joined to
 // what was predicted; they feed online accuracy, A/B outcomes and performance-drift checks.
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler } from '../shared/http-handler';
 import { FeedbackBody } from './schema';
 

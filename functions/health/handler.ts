@@ -1,6 +1,6 @@
 // GET /api/ml/health: liveness of the API plus the deployment's identity; GET /api/ml/openapi.json:
 // the API's OpenAPI 3.1 document, built once per instance from the catalogue and the schemas.
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, createHttpRouter } from '../shared/http-handler';
 import { buildOpenApi } from '../shared/openapi';
 

@@ -1,7 +1,7 @@
 // Scheduled maintenance (every 15 minutes on AWS; at start-up and on the same schedule locally):
 // lost training jobs are failed with the reason (their lineage's lock freed) or completed from
 // what their backend says; registry changes a crash left without an audit record get one.
-import { handlerPlatform, logger } from '../../platform';
+import { handlerPlatform, logger } from '../../platform/lambda';
 
 const platform = handlerPlatform();
 

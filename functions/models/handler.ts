@@ -2,7 +2,7 @@
 // lineage's training spec, quarantined versions), deploy (through the promotion gate), roll back,
 // change a lineage's spec (promotion policy, dataset version policy …; audited), and per-version
 // serving performance. One function, several routes.
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
 import { paginate } from '../shared/pagination';
 import { DeployBody, ListModelsQuery, ModelParams as Params, PerformanceQuery, RollbackBody, SpecBody } from './schema';

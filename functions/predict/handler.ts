@@ -4,7 +4,7 @@
 // flow (or request) an arm; each prediction then names its `arm` and `modelVersion`.
 import { randomUUID } from 'node:crypto';
 import type { RawRow } from '../../core/onnx/feeds';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler } from '../shared/http-handler';
 import { PredictBody, PredictQuery } from './schema';
 

@@ -6,7 +6,7 @@
 // configured backend (SageMaker, AWS Batch, or locally a child process).
 import { z } from 'zod';
 import { parseRetrainEvent, TRAINING_JOB_QUEUED, type LaunchOutcome } from '../../core/retraining';
-import { handlerPlatform, logger } from '../../platform';
+import { handlerPlatform, logger } from '../../platform/lambda';
 
 const { retraining } = handlerPlatform();
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { driftStatus } from '../../core/drift-check';
 import { retrainingStatus, setAutoRetrain } from '../../core/retraining';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
 import { AutoRetrainBody, DriftCheckBody, DriftStatusQuery, RetrainBody, StatusQuery } from './schema';
 

@@ -2,7 +2,7 @@
 // on the local platform, the local backend's "Local Training Job State Change". Final states go
 // to the platform's CompletionHandler (register, gate, policy, alert).
 import { emfRecord, METRICS } from '../../core/retraining';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 
 const { retraining } = handlerPlatform();
 

@@ -5,7 +5,7 @@
 import { collectIncidents } from '../../core/datasets/collector';
 import { InvalidInputError, UnknownResourceError } from '../../core/errors';
 import { collectedSinceTraining } from '../../core/retraining';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler } from '../shared/http-handler';
 import { TrainingDataBody } from './schema';
 
