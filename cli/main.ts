@@ -78,6 +78,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: () => (require('./commands/evaluate') as typeof import('./commands/evaluate')).registerEvaluate,
   },
   {
+    name: 'api',
+    usage: '<method> <path>',
+    summary: 'Call the HTTP API (the local server, or the deployed API signed with SigV4 when XDR_ML_TARGET=aws)',
+    register: () => (require('./commands/api') as typeof import('./commands/api')).registerApi,
+  },
+  {
     name: 'ab-test',
     summary: 'A/B, shadow and canary tests of a challenger version against the champion',
     register: () => (require('./commands/ab-test') as typeof import('./commands/ab-test')).registerAbTest,

@@ -9,7 +9,7 @@
 // watch the across-models series, so a lineage created at run time is watched with no redeploy;
 // the dashboard draws every lineage's series with a SEARCH over the Model dimension.
 // API errors and latency come from API Gateway's own AWS/ApiGateway metrics (5xx, Latency by ApiId).
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -54,6 +54,10 @@ export class MonitoringStack extends Stack {
       );
     }
     this.topic = new sns.Topic(this, 'Alerts', { displayName: `Mini-XDR ML ${config.stage} alerts`, masterKey: key, enforceSSL: true });
+    new CfnOutput(this, 'AlertTopicArn', {
+      value: this.topic.topicArn,
+      description: 'Subscribe here to the alarms: aws sns subscribe --topic-arn <this> --protocol email …',
+    });
 
     // across all lineages (no dimension): Maximum drift, Minimum accuracy, Sum of failures of any lineage
     const metric = (metricName: string, statistic: string, period = Duration.hours(1)) =>
