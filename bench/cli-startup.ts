@@ -1,10 +1,11 @@
 // CLI start-up benchmark: wall time from spawn to the first byte on stdout (and to exit) of
-// `xdr-ml --help`, `--version` and `status --json`, from the cached bundle and from the sources
+// `xdr-ml --help`, `--version` and `status --json` (starting its own embedded cloud, and joining
+// the one a running `xdr-ml serve` owns, as beside `npm start`), from the cached bundle and from the sources
 // through tsx (XDR_ML_CLI_BUNDLE=false), against `node -e 0` measured in the same run, rounds
 // interleaved. Targets: --help ≤ 0.5 s, any command's first output ≤ 1 s. Prints figures only.
 //
 //   node bin/run-ts.js bench/cli-startup.ts [--rounds 7]
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,23 @@ interface Case {
   readonly label: string;
   readonly args: string[];
   readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Starts `xdr-ml serve` in `home` and resolves once it listens. */
+function startServe(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve'], {
+      cwd: ROOT,
+      env: { ...env, PORT: '0', XDR_ML_BOOTSTRAP: 'false' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/API listening/.test(out)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
 }
 
 /** Milliseconds to the first stdout byte and to exit. */
@@ -43,15 +61,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-ml-bench-cli-'));
+  const served = mkdtempSync(path.join(os.tmpdir(), 'xdr-ml-bench-cli-served-'));
   const env: NodeJS.ProcessEnv = { ...process.env, XDR_ML_HOME: home };
   delete env.XDR_ML_DYNAMODB_ENDPOINT;
   delete env.XDR_ML_S3_ENDPOINT;
+  const server = await startServe({ ...env, XDR_ML_HOME: served });
   const tsx = { XDR_ML_CLI_BUNDLE: 'false' };
   const cases: Case[] = [
     { label: 'node -e 0', args: ['-e', '0'] },
     { label: 'xdr-ml --help (bundle)', args: [CLI, '--help'] },
     { label: 'xdr-ml --version (bundle)', args: [CLI, '--version'] },
     { label: 'xdr-ml status --json (bundle)', args: [CLI, 'status', '--json'] },
+    { label: 'xdr-ml status --json, joining serve', args: [CLI, 'status', '--json'], env: { XDR_ML_HOME: served } },
     { label: 'xdr-ml --help (tsx, no bundle)', args: [CLI, '--help'], env: tsx },
     { label: 'xdr-ml status --json (tsx, no bundle)', args: [CLI, 'status', '--json'], env: tsx },
   ];
@@ -78,7 +99,10 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
     rmSync(home, { recursive: true, force: true });
+    rmSync(served, { recursive: true, force: true });
   }
 }
 
