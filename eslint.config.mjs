@@ -2,7 +2,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.xdr-ml/**', 'models/**', 'coverage/**', 'bin/**', '*.config.js', '*.config.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'cdk.out/**', '.xdr-ml/**', 'models/**', 'coverage/**', 'bin/**', '*.config.js', '*.config.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,30 +15,34 @@ export interface AwsClients {
   readonly s3: S3Client;
 }
 
-/** Creates the SDK clients once per process (Lambda module scope, CLI start). */
-export function createAwsClients(config: PlatformConfig): AwsClients {
-  const dynamodb = new DynamoDBClient({
-    region: config.region,
-    ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb, credentials: LOCAL_CREDENTIALS } : {}),
-  });
+/** Creates the SDK clients once per process (Lambda module scope, CLI start); `instrument` wraps each (the tracer's capture). */
+export function createAwsClients(config: PlatformConfig, instrument: <C>(client: C) => C = (c) => c): AwsClients {
+  const dynamodb = instrument(
+    new DynamoDBClient({
+      region: config.region,
+      ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb, credentials: LOCAL_CREDENTIALS } : {}),
+    }),
+  );
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     // Metrics can exceed 2^53 (counters never do); DynamoDB keeps 38 significant digits anyway.
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false, allowImpreciseNumbers: true },
     // Plain JS numbers back (never BigInt: items must stay JSON-serialisable).
     unmarshallOptions: { wrapNumbers: (text: string) => Number(text) },
   });
-  const s3 = new S3Client({
-    region: config.region,
-    // Local S3 servers predate flexible checksums: only send them when an operation requires one.
-    ...(config.endpoints.s3
-      ? {
-          endpoint: config.endpoints.s3,
-          forcePathStyle: true,
-          credentials: LOCAL_CREDENTIALS,
-          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-          responseChecksumValidation: 'WHEN_REQUIRED' as const,
-        }
-      : {}),
-  });
+  const s3 = instrument(
+    new S3Client({
+      region: config.region,
+      // Local S3 servers predate flexible checksums: only send them when an operation requires one.
+      ...(config.endpoints.s3
+        ? {
+            endpoint: config.endpoints.s3,
+            forcePathStyle: true,
+            credentials: LOCAL_CREDENTIALS,
+            requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+            responseChecksumValidation: 'WHEN_REQUIRED' as const,
+          }
+        : {}),
+    }),
+  );
   return { dynamodb, documents, s3 };
 }

@@ -24,8 +24,10 @@ export class EventBridgePublisher implements EventPublisher {
   ) {}
 
   /** A publisher on the configured bus (endpoint override honoured for LocalStack). */
-  static fromConfig(config: PlatformConfig): EventBridgePublisher {
-    const client = new EventBridgeClient({ region: config.region, ...(config.endpoints.eventBridge ? { endpoint: config.endpoints.eventBridge } : {}) });
+  static fromConfig(config: PlatformConfig, instrument: <C>(client: C) => C = (c) => c): EventBridgePublisher {
+    const client = instrument(
+      new EventBridgeClient({ region: config.region, ...(config.endpoints.eventBridge ? { endpoint: config.endpoints.eventBridge } : {}) }),
+    );
     return new EventBridgePublisher(client, config.eventBusName);
   }
 

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const BENCHMARKS = ['ingest', 'training', 'predict', 'drift-check', 'online-adaptation'] as const;
+const BENCHMARKS = ['cli-startup', 'ingest', 'training', 'predict', 'drift-check', 'online-adaptation'] as const;
 const root = path.resolve(__dirname, '..');
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(BENCHMARKS as readonly string[]).includes(w));

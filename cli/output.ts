@@ -1,7 +1,9 @@
 // CLI output helpers: human text on a terminal, JSON with --json.
 import type { ZodType } from 'zod';
-import { XdrError } from '../core/errors';
+import { CliError } from './cli-error';
 import { checkName } from '../core/names';
+
+export { CliError } from './cli-error';
 
 /** Prints a value as pretty JSON. */
 export function printJson(value: unknown): void {
@@ -18,17 +20,6 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
       .trimEnd();
   process.stdout.write(`${line(headers)}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
-}
-
-/** A user-facing CLI failure: printed without a stack trace, exit code 1 (2 for usage errors). */
-export class CliError extends XdrError {
-  override readonly name: string = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
 }
 
 /**

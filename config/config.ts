@@ -5,26 +5,14 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_COLLECTION_DATASETS } from '../core/datasets/collection';
-import { XdrError } from '../core/errors';
 import { ModelName } from '../core/names';
 import { PROMOTION_POLICIES, type PromotionPolicy } from '../core/registry/lineage-spec';
 import { parseSchedule } from '../core/retraining/schedule'; // a pure parser: the one EventBridge reading, shared with the local scheduler
+import { CODE_VERSION_ENV, ConfigError, PACKAGE_VERSION } from './code-version';
 import { processEnvironment } from './environment';
 import { BUCKETS, TABLES, bucketName, tableName, type BucketId, type TableId } from './resources';
 
-/**
- * An invalid configuration value; `key` is the environment variable (or CDK context key) to fix.
- * A 500 that is never shown as a caller's mistake: the HTTP error mapper does not expose it.
- */
-export class ConfigError extends XdrError {
-  override readonly name: string = 'ConfigError';
-  constructor(
-    message: string,
-    readonly key: string,
-  ) {
-    super(message);
-  }
-}
+export { CODE_VERSION_ENV, ConfigError, PACKAGE_VERSION, codeVersion } from './code-version';
 
 /** The environment variable of each setting. */
 export const ENV_KEYS = {
@@ -79,11 +67,14 @@ export const ENV_KEYS = {
   port: 'PORT',
   localToken: 'XDR_ML_LOCAL_TOKEN',
   bootstrap: 'XDR_ML_BOOTSTRAP',
+  accessLog: 'XDR_ML_ACCESS_LOG',
+  localMetrics: 'XDR_ML_LOCAL_METRICS',
+  apiUrl: 'XDR_ML_API_URL',
   datasetsDir: 'DATASETS_DIR',
   actor: 'XDR_ML_ACTOR',
   user: 'USER',
   userName: 'USERNAME',
-  codeVersion: 'XDR_CODE_VERSION',
+  codeVersion: CODE_VERSION_ENV,
   faultPoint: 'XDR_ML_FAULT_POINT',
   // the training container (SageMaker contract; AWS Batch passes its channels as variables)
   containerBaseDir: 'SM_BASE_DIR',
@@ -240,6 +231,9 @@ const settingsSchema = z.object({
     .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16-256 printable characters without spaces (e.g. openssl rand -hex 24)')
     .optional(),
   bootstrap: booleanText.default(true),
+  accessLog: booleanText.default(true),
+  localMetrics: booleanText.default(false),
+  apiUrl: z.url({ protocol: /^https?$/ }).optional(),
   datasetsDir: text.optional(),
   actor: z.string().trim().min(1).optional(),
   user: text.optional(),
@@ -262,9 +256,6 @@ const settingsSchema = z.object({
 
 /** Where the real datasets are when DATASETS_DIR is not set: ../shared/datasets beside the checkout. */
 export const DEFAULT_DATASETS_DIR = path.resolve(__dirname, '..', '..', 'shared', 'datasets');
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const PACKAGE_VERSION = (require('../package.json') as { version: string }).version;
 
 export interface TrainingConfig {
   /** Who runs training jobs. The local platform always uses 'local'. */
@@ -358,6 +349,12 @@ export interface PlatformConfig {
     readonly token?: string;
     /** Whether the first `npm start` bootstraps the default model. */
     readonly bootstrap: boolean;
+    /** Whether the local server prints one access-log line per request. */
+    readonly accessLog: boolean;
+    /** Whether the local server prints the handlers' metrics (EMF JSON) on its console. */
+    readonly metrics: boolean;
+    /** XDR_ML_API_URL: the API `xdr-ml api` calls (the deployed stack's ApiUrl output, or the local server's URL). */
+    readonly apiUrl?: string;
     /** Where the real datasets are (DATASETS_DIR, else ../shared/datasets beside the checkout). */
     readonly datasetsDir: string;
     /** True when DATASETS_DIR was set. */
@@ -388,12 +385,6 @@ export interface PlatformConfig {
 }
 
 export type ConfigSource = Partial<Record<SettingKey, string | number | boolean | undefined>>;
-
-/** The code version stamp: package.json version, with "+<sha>" appended when XDR_CODE_VERSION says one. */
-export function codeVersion(env: NodeJS.ProcessEnv = processEnvironment()): string {
-  const sha = env[ENV_KEYS.codeVersion]?.trim();
-  return sha ? `${PACKAGE_VERSION}+${sha}` : PACKAGE_VERSION;
-}
 
 /**
  * Builds the configuration from explicit settings (CDK context, a process's own choices) over the
@@ -476,6 +467,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       port: s.port,
       token: s.localToken,
       bootstrap: s.bootstrap,
+      accessLog: s.accessLog,
+      metrics: s.localMetrics,
+      apiUrl: s.apiUrl,
       datasetsDir: s.datasetsDir ?? DEFAULT_DATASETS_DIR,
       datasetsDirSet: s.datasetsDir !== undefined,
       actor: s.actor,

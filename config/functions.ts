@@ -52,9 +52,12 @@ export interface FunctionDefinition {
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'health',
-    description: 'Liveness and deployment identity',
+    description: 'Liveness, deployment identity and the OpenAPI document',
     entry: 'functions/health/handler.ts',
-    routes: [{ method: 'GET', path: '/api/ml/health' }],
+    routes: [
+      { method: 'GET', path: '/api/ml/health' },
+      { method: 'GET', path: '/api/ml/openapi.json' },
+    ],
     memoryMb: 256,
     timeoutSeconds: 5,
     usesOnnxRuntime: false,

@@ -10,8 +10,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import type dynaliteFactory from 'dynalite';
+import type S3rver from 's3rver';
 import { loadConfig, type ConfigSource, type PlatformConfig } from '../config/config';
 import { processEnvironment } from '../config/environment';
 import { BUCKETS, TABLES, type TableDefinition } from '../config/resources';
@@ -215,11 +215,16 @@ async function startOwned(home: string, lockPath: string, recordPath: string, en
   };
   try {
     const base = loadConfig(env, overrides);
+    // loaded only by the process that runs the servers (about 0.4 s): a CLI that joins one never pays it
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const dynalite = require('dynalite') as typeof dynaliteFactory;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const S3rverServer = require('s3rver') as typeof S3rver;
     dynamo = dynalite({ path: path.join(home, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const dynamoAddress = await listen(dynamo);
     const s3Directory = path.join(home, 's3');
     mkdirSync(s3Directory, { recursive: true });
-    s3 = new S3rver({
+    s3 = new S3rverServer({
       address: '127.0.0.1',
       port: 0,
       directory: s3Directory,

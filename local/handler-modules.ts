@@ -12,6 +12,17 @@ export type LambdaHandler<E = unknown, R = unknown> = (event: E, context: Contex
 /** The repository root: where the catalogue's entry paths start. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
+/** Handler modules compiled into the CLI bundle (bin/cli-bundle.js), by catalogue entry path. */
+const bundled = new Map<string, () => unknown>();
+
+/**
+ * Called by the CLI bundle: its handler modules, so that `xdr-ml serve` runs them on the same
+ * module instances (the same installed platform) instead of loading the sources beside it.
+ */
+export function registerBundledHandlers(modules: Readonly<Record<string, () => unknown>>): void {
+  for (const [entry, load] of Object.entries(modules)) bundled.set(entry, load);
+}
+
 export class HandlerModules {
   private readonly handlers = new Map<string, LambdaHandler>();
   constructor(private readonly root: string = PROJECT_ROOT) {}
@@ -20,8 +31,9 @@ export class HandlerModules {
   get<E, R>(fn: FunctionDefinition): LambdaHandler<E, R> {
     let h = this.handlers.get(fn.id);
     if (!h) {
+      const load = this.root === PROJECT_ROOT ? bundled.get(fn.entry) : undefined;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(path.join(this.root, fn.entry)) as { handler?: LambdaHandler };
+      const mod = (load ? load() : require(path.join(this.root, fn.entry))) as { handler?: LambdaHandler };
       if (typeof mod.handler !== 'function') throw new XdrError(`${fn.entry} does not export a handler`);
       h = mod.handler;
       this.handlers.set(fn.id, h);

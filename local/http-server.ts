@@ -7,6 +7,7 @@
 // the connection is closed, since its rest is never read), and anything unexpected a 500 with a
 // correlation id; the server keeps serving.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { logAccess } from './access-log';
 import { apiGatewayEvent, lambdaContext } from './api-gateway-event';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -149,6 +150,8 @@ export interface LocalApiServerOptions {
   token?: string;
   /** Where unexpected failures are logged (default: stderr). */
   log?: (line: string, error?: unknown) => void;
+  /** Receives one access-log line per request (none when absent). */
+  accessLog?: (line: string) => void;
 }
 
 /**
@@ -259,6 +262,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions = {}): 
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (options.accessLog) logAccess(req, res, options.accessLog);
     const requestId = randomUUID();
     let served: Promise<void>;
     try {

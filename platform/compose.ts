@@ -75,7 +75,12 @@ export interface PlatformOptions {
    * table's TTL do it. Failures of a background sweep are reported here.
    */
   readonly telemetryRetention?: { readonly onError: (error: unknown) => void };
+  /** Applied to every AWS SDK client the platform creates (Lambda: the tracer's capture). */
+  readonly instrument?: ClientInstrument;
 }
+
+/** Wraps an SDK client (e.g. Powertools Tracer's captureAWSv3Client) and answers it. */
+export type ClientInstrument = <C>(client: C) => C;
 
 /** The platform's services, built once. */
 export interface Platform {
@@ -113,8 +118,8 @@ export interface Platform {
 }
 
 /** The EventPublisher a configuration implies: EventBridge on AWS (or its endpoint override), an in-process bus on the embedded cloud. */
-export function defaultEventPublisher(config: PlatformConfig): EventPublisher {
-  if (config.endpoints.eventBridge || !config.endpoints.dynamodb) return EventBridgePublisher.fromConfig(config);
+export function defaultEventPublisher(config: PlatformConfig, instrument?: ClientInstrument): EventPublisher {
+  if (config.endpoints.eventBridge || !config.endpoints.dynamodb) return EventBridgePublisher.fromConfig(config, instrument);
   return new InProcessEventBus();
 }
 
@@ -148,9 +153,9 @@ function lazy<T>(build: () => T): () => T {
  * await platform.registry.deploy('general', 3, { actor: 'alice', thresholds: platform.gate });
  */
 export function composePlatform(config: PlatformConfig, options: PlatformOptions = {}): Platform {
-  const clients = options.clients ?? createAwsClients(config);
+  const clients = options.clients ?? createAwsClients(config, options.instrument);
   const stores = createPlatformStores(config, clients);
-  const events = options.events ?? defaultEventPublisher(config);
+  const events = options.events ?? defaultEventPublisher(config, options.instrument);
   const audit = new AuditLog({ table: stores.tables.audit, ...(options.auditStream ? { stream: options.auditStream } : {}) });
   const fault = faultHook(config);
   const registry = new ModelRegistry({
@@ -234,7 +239,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       completion()
         .handle(c)
         .then(() => undefined);
-    return createTrainingBackend(config, stores, options.localTraining ?? { deliver });
+    return createTrainingBackend(config, stores, options.localTraining ?? { deliver }, options.instrument);
   });
   const production = async (model: string) => {
     const alias = await registry.resolveAlias(model, 'production');

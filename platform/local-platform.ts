@@ -172,7 +172,13 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   }
   let api: LocalApiServer;
   try {
-    api = await startLocalApiServer({ port: options.port, localEvents: bus, handlers: local.handlers, token: cloud.config.local.token });
+    api = await startLocalApiServer({
+      port: options.port,
+      localEvents: bus,
+      handlers: local.handlers,
+      token: cloud.config.local.token,
+      ...(options.config.local.accessLog ? { accessLog: out } : {}),
+    });
   } catch (error) {
     clearInterval(orphans);
     local.stop();

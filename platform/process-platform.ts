@@ -3,7 +3,7 @@
 // (embedded cloud, in-process bus, local training backend) before any handler module loads, so
 // the same modules serve `npm start` and AWS.
 import { loadConfig } from '../config/config';
-import { composePlatform, type Platform } from './compose';
+import { composePlatform, type Platform, type PlatformOptions } from './compose';
 
 let current: Platform | undefined;
 
@@ -16,7 +16,7 @@ export function installProcessPlatform(platform: Platform | undefined): void {
  * The platform handler modules use: the installed one, else one composed from the environment.
  * @example const platform = handlerPlatform(); // at module scope in functions/<name>/handler.ts
  */
-export function handlerPlatform(): Platform {
-  current ??= composePlatform(loadConfig());
+export function handlerPlatform(options: Pick<PlatformOptions, 'instrument'> = {}): Platform {
+  current ??= composePlatform(loadConfig(), options);
   return current;
 }

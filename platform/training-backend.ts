@@ -23,7 +23,12 @@ export interface LocalTrainingSetup {
  * The training backend of a configuration.
  * @throws ConfigError naming the setting a cloud backend lacks (image, role, queue …)
  */
-export function createTrainingBackend(config: PlatformConfig, stores: PlatformStores, local: LocalTrainingSetup): TrainingBackend {
+export function createTrainingBackend(
+  config: PlatformConfig,
+  stores: PlatformStores,
+  local: LocalTrainingSetup,
+  instrument: <C>(client: C) => C = (c) => c,
+): TrainingBackend {
   const t = config.training;
   if (t.backend === 'local') {
     return new LocalTrainingBackend({
@@ -38,7 +43,7 @@ export function createTrainingBackend(config: PlatformConfig, stores: PlatformSt
   if (t.backend === 'batch') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { BatchTrainingBackend, createBatchClient } = require('../adapters/training-backends/batch-backend') as BatchModule;
-    return new BatchTrainingBackend(createBatchClient(config), {
+    return new BatchTrainingBackend(instrument(createBatchClient(config)), {
       jobQueue: requireSetting(t.batchJobQueue, 'batchJobQueue', 'for the batch training backend'),
       jobDefinition: requireSetting(t.batchJobDefinition, 'batchJobDefinition', 'for the batch training backend'),
       datasetsBucket: config.buckets.datasets,
@@ -47,7 +52,7 @@ export function createTrainingBackend(config: PlatformConfig, stores: PlatformSt
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { SageMakerTrainingBackend, createSageMakerClient } = require('../adapters/training-backends/sagemaker-backend') as SageMakerModule;
-  return new SageMakerTrainingBackend(createSageMakerClient(config), {
+  return new SageMakerTrainingBackend(instrument(createSageMakerClient(config)), {
     image: requireSetting(t.image, 'trainingImage', 'for the sagemaker training backend'),
     roleArn: requireSetting(t.roleArn, 'trainingRoleArn', 'for the sagemaker training backend'),
     datasetsBucket: config.buckets.datasets,

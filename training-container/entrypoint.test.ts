@@ -10,6 +10,7 @@ import { MemoryItemTable, MemoryObjectStore } from '../core/datasets/testing/mem
 import { sha256Hex } from '../core/artefacts/bundle';
 import { SeededRandom } from '../core/util/random';
 import { readOnnxMetadata } from '../core/onnx/testing/onnx-metadata';
+import { buildTrainingImage } from './build-image';
 import { parseHyperparameters } from './sagemaker-contract';
 
 const run = promisify(execFile);
@@ -49,9 +50,13 @@ async function sagemakerLayout(hyperparameters: Record<string, string>): Promise
   return base;
 }
 
-async function entrypoint(base: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string }> {
+async function entrypoint(
+  base: string,
+  env: NodeJS.ProcessEnv = process.env,
+  command: string[] = ['bin/run-ts.js', 'training-container/entrypoint.ts'],
+): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['bin/run-ts.js', 'training-container/entrypoint.ts', '--base-dir', base], {
+    const { stdout } = await run(process.execPath, [...command, '--base-dir', base], {
       cwd: ROOT,
       timeout: 120_000,
       env,
@@ -145,6 +150,41 @@ describe('training container entrypoint (SageMaker contract)', () => {
     expect(readFileSync(path.join(base, 'output', 'failure'), 'utf8')).toMatch(/hyperparameter "seed" must be an integer \(got "forty-two"\)/);
     expect(existsSync(path.join(base, 'model', 'registration.json'))).toBe(false);
   }, 60_000);
+});
+
+describe('the training image bundle (training-container/build-image.ts, what the Dockerfiles run)', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'training-image-'));
+  let packages: Record<string, string>;
+  beforeAll(async () => {
+    packages = await buildTrainingImage(out);
+  }, 120_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('holds exactly the packages training imports: the AWS SDK clients, Parquet and zod', () => {
+    const names = Object.keys(packages);
+    // the AWS SDK's own closure (clients, credential providers, smithy runtime) …
+    const aws = names.filter((n) => /^@(aws-sdk|smithy|aws-crypto|aws)\//.test(n));
+    expect(aws).toEqual(expect.arrayContaining(['@aws-sdk/client-s3', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']));
+    // … and everything else, listed: what the image's production dependency closure is
+    expect(names.filter((n) => !aws.includes(n))).toEqual(['bowser', 'hyparquet', 'hyparquet-writer', 'mnemonist', 'obliterator', 'zod']);
+    for (const absent of ['onnxruntime-node', 'dynalite', 's3rver', 'busboy', 'dicer', 'esbuild', 'tsx', 'commander', '@middy/core'])
+      expect(names).not.toContain(absent);
+    expect(JSON.parse(readFileSync(path.join(out, 'dependencies.json'), 'utf8'))).toEqual(packages);
+  });
+
+  it('trains like the source entrypoint, with its helper threads beside it', async () => {
+    const base = await sagemakerLayout({ ...GOOD, 'param.threads': '2' });
+    try {
+      const { code, stdout } = await entrypoint(base, process.env, [path.join(out, 'entrypoint.js')]);
+      expect(code).toBe(0);
+      expect(existsSync(path.join(out, 'class-tree-worker.js')) && existsSync(path.join(out, 'multi-output-worker.js'))).toBe(true);
+      const registration = JSON.parse(readFileSync(path.join(base, 'model', 'registration.json'), 'utf8'));
+      expect(registration).toMatchObject({ model: 'toy-model', algorithm: 'gbdt', classes: ['BENIGN', 'DoS Hulk', 'PortScan'] });
+      expect(Number(/metric: macro_f1=([-+0-9.eE]+);/.exec(stdout)?.[1])).toBeGreaterThan(0.9);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('parseHyperparameters', () => {

@@ -140,7 +140,7 @@ export function registerAbTest(program: Command): void {
       if (opts.model !== undefined) cliName(ModelName, '--model', opts.model);
       return withPlatform(async (session) => {
         const experiments = await session.platform.experiments.list({ model: opts.model, state: opts.state as Experiment['state'] | undefined });
-        if (opts.json) return printJson(experiments);
+        if (opts.json) return printJson({ experiments });
         if (experiments.length === 0) return void process.stdout.write('no experiments\n');
         printTable(
           ['id', 'model', 'mode', 'champion', 'challenger', 'split', 'state', 'created'],

@@ -1,8 +1,10 @@
 // `xdr-ml datasets ingest|list|show|synthesize`: dataset versions in the platform's datasets bucket
 // (Parquet chunks) and table (manifests). Thin: parses flags, calls core/datasets, prints.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../../core/names';
 import { asManifest, ingestDataset, type DatasetManifest, type IngestStores } from '../../core/datasets';
+import { parseLabelMap, type LabelMap } from '../../core/datasets/taxonomy';
 import type { DatasetFormat } from '../../core/datasets/source';
 import { findManifest, parseDatasetRef, synthesizeDataset, type DatasetRef, type SynthesizeResult } from '../../core/datasets/synthetic/synthesize';
 import { CliError, printJson, printTable } from '../output';
@@ -71,6 +73,11 @@ function printManifestSummary(m: DatasetManifest, created: boolean | undefined):
     ['label', 'rows'],
     Object.entries(m.rowsPerLabel).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
   );
+  if (m.labelMap !== undefined) out(`\nlabel map   ${Object.keys(m.labelMap).length} labels mapped to Mini-XDR classes`);
+  if (m.unmappedLabels !== undefined && m.unmappedLabels.length > 0) {
+    out(`\nunmapped    ${m.unmappedLabels.join(', ')}`);
+    out('            kept as fine labels (train with --classes fine); --label-map FILE maps them to Mini-XDR classes');
+  }
   if (Object.keys(m.rowsPerClass).length > 0) {
     out('');
     printTable(
@@ -86,7 +93,23 @@ interface IngestFlags {
   labelColumn?: string;
   drop?: string;
   categorical?: string;
+  labelMap?: string;
   json?: boolean;
+}
+
+/** Reads and checks a `--label-map` file (JSON: fine label → Mini-XDR class); a usage error naming the flag otherwise. */
+function readLabelMap(file: string): LabelMap {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw usage(`--label-map ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseLabelMap(document);
+  } catch (error) {
+    throw usage(`--label-map ${file}: ${(error as Error).message}`);
+  }
 }
 
 interface SynthesizeFlags {
@@ -110,9 +133,11 @@ export function registerDatasets(program: Command): void {
     .option('--label-column <column>', 'generic csv: column holding the label')
     .option('--drop <columns>', 'generic csv: comma-separated columns to ignore')
     .option('--categorical <columns>', 'generic csv: comma-separated text columns')
+    .option('--label-map <file>', 'JSON { "<fine label>": "<Mini-XDR class>" } for labels the taxonomy does not know (e.g. datasets/label-maps/unsw-nb15.json)')
     .option('--json', 'print the manifest as JSON')
     .action(async (path: string, opts: IngestFlags) => {
       const name = requireName(opts.name);
+      const labelMap = opts.labelMap !== undefined ? readLabelMap(opts.labelMap) : undefined;
       if (!(INGEST_FORMATS as readonly string[]).includes(opts.format)) {
         throw usage(`--format "${opts.format}" is not one of ${INGEST_FORMATS.join(', ')}`);
       }
@@ -126,6 +151,7 @@ export function registerDatasets(program: Command): void {
           labelColumn: opts.labelColumn,
           drop: list(opts.drop),
           categorical: list(opts.categorical),
+          ...(labelMap !== undefined ? { labelMap } : {}),
           onProgress: (p) => bar.update(p.bytesRead, p.totalBytes, `${p.rows} rows`),
         }).finally(() => bar.finish()),
       );

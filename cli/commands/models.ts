@@ -26,7 +26,7 @@ export function registerModels(program: Command): void {
     .action(async (opts: { json?: boolean }) =>
       withPlatform(async ({ registry }) => {
         const models = await registry.listModels();
-        if (opts.json) return printJson(models);
+        if (opts.json) return printJson({ models });
         if (models.length === 0) return void process.stdout.write('no models registered yet\n');
         printTable(
           ['model', 'versions', 'latest', 'aliases'],

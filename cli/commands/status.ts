@@ -28,7 +28,7 @@ export function registerStatus(program: Command): void {
         process.stdout.write(`dynamodb        ${status.endpoints.dynamodb ?? 'AWS'}\ns3              ${status.endpoints.s3 ?? 'AWS'}\n\n`);
         printTable(
           ['table', 'name', 'status', 'items'],
-          tables.map((t) => [t.id, t.name, t.status, t.items]),
+          tables.map((t) => [t.id, t.name, t.status, t.itemsExact ? t.items : `~${t.items}`]),
         );
         process.stdout.write('\n');
         printTable(

@@ -2,6 +2,7 @@
 // KDD Cup 99, generic CSV with a declared schema). A `CsvPlan` says which fields become which
 // columns; rows that do not fit (field count, non-numeric text, missing label) become rejections.
 import { stat } from 'node:fs/promises';
+import { parseNumericField } from '../data/numeric-field';
 import { DatasetSchemaError } from './errors';
 import { openLineStream, readHeadLines } from './line-reader';
 import type { ColumnSpec, DatasetFormat, DatasetSource, ParsedRow, RejectedRow } from './source';
@@ -46,37 +47,8 @@ export interface CsvPlan {
 }
 
 const MAX_SHOWN_VALUE = 40;
-/** Module-scope alias (global lookups are slow inside jest's vm context). */
-const toNumber = Number;
 
-/**
- * Parses a numeric field. Empty → NaN (missing); Infinity/inf/NaN spellings accepted;
- * returns undefined for text that is not a number.
- */
-export function parseNumericField(text: string): number | undefined {
-  if (text.length === 0) return NaN;
-  const v = toNumber(text);
-  if (v === v) {
-    if (v === 0 && text.trim().length === 0) return NaN;
-    return v;
-  }
-  switch (text.trim().toLowerCase()) {
-    case 'nan':
-    case '':
-      return NaN;
-    case 'inf':
-    case '+inf':
-    case 'infinity':
-    case '+infinity':
-      return Infinity;
-    case '-inf':
-    case '-infinity':
-      return -Infinity;
-    default:
-      return undefined;
-  }
-}
-
+export { parseNumericField };
 /** Splits one delimited line; honours double quotes ("" escapes) only when the line contains one. */
 export function splitFields(line: string, delimiter: string): string[] {
   if (line.indexOf('"') < 0) return line.split(delimiter);

@@ -5,7 +5,7 @@ import type { ObjectStore } from '../ports';
 import { IngestError } from './errors';
 import { sha256Hex, type DatasetManifest } from './manifest';
 import { decodeChunk } from './parquet-chunk';
-import { KDD_CATEGORIES, MINI_XDR_CLASSES, loadTaxonomy, mapLabel, type LabelScheme, type Taxonomy } from './taxonomy';
+import { KDD_CATEGORIES, MINI_XDR_CLASSES, loadTaxonomy, mapLabel, withLabelMap, type LabelScheme, type Taxonomy } from './taxonomy';
 
 /** A dataset version loaded for training: features + labels in the chosen scheme, and fine labels. */
 export interface LoadedDataset {
@@ -76,7 +76,7 @@ export async function readDataset(manifest: DatasetManifest, objects: ObjectStor
   let classes: readonly string[] = fineClasses;
   let y = fineY;
   if (scheme !== 'fine') {
-    const taxonomy = options.taxonomy ?? loadTaxonomy();
+    const taxonomy = withLabelMap(options.taxonomy ?? loadTaxonomy(), manifest.labelMap);
     const canonical: readonly string[] = scheme === 'mini-xdr' ? MINI_XDR_CLASSES : KDD_CATEGORIES;
     const mapped = fineClasses.map((l) => mapLabel(l, scheme, taxonomy));
     classes = canonical.filter((c) => mapped.includes(c));

@@ -46,7 +46,10 @@ export class UnmappedLabelError extends DatasetError {
     readonly scheme: string,
     options?: { cause?: unknown },
   ) {
-    super(`label "${label}" has no mapping in taxonomy scheme "${scheme}" (add it to datasets/taxonomy.json)`, options);
+    super(
+      `label "${label}" has no mapping in taxonomy scheme "${scheme}" (train on the fine labels, give the dataset a label map at ingest — xdr-ml datasets ingest --label-map FILE — or add it to datasets/taxonomy.json)`,
+      options,
+    );
   }
 }
 

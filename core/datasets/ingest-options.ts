@@ -22,8 +22,14 @@ export interface IngestOptions extends OpenDatasetOptions {
   readonly lineage?: Readonly<Record<string, unknown>>;
   /** True for generated data (synthetic scenarios). Default: format === 'synthetic'. */
   readonly synthetic?: boolean;
-  /** When false (default), a label without a Mini-XDR mapping stops the ingest. */
+  /**
+   * When false, a label without a Mini-XDR mapping stops the ingest (a mangled file of a known
+   * format). Default: true for the generic `csv` format (its labels are the user's; they are kept as
+   * fine labels and listed in the manifest's `unmappedLabels`), false for the named formats.
+   */
   readonly allowUnmappedLabels?: boolean;
+  /** Fine label → Mini-XDR class for labels the taxonomy does not know (see parseLabelMap); recorded in the manifest. */
+  readonly labelMap?: Readonly<Record<string, string>>;
   readonly taxonomy?: Taxonomy;
   /** Opens the source; default openDatasetSource (tests inject sources here). */
   readonly open?: (path: string, options: OpenDatasetOptions) => Promise<DatasetSource>;

@@ -163,14 +163,31 @@ describe('ingestDataset (in-memory stores)', () => {
     await expect(ingestDataset({ objects, manifests }, options(file))).rejects.toThrow(IngestError);
   });
 
-  it('stops on a label without a Mini-XDR class unless told to keep it', async () => {
+  it('keeps a generic CSV label without a Mini-XDR class as a fine label, listed as unmapped; stops when told to', async () => {
     const file = tmp.write('toy-unmapped.csv', `${HEADER}\n1,tcp,1,1,BENIGN\n2,tcp,1,1,Alien Probe\n`);
     const { objects, manifests } = setup();
-    await expect(ingestDataset({ objects, manifests }, options(file))).rejects.toThrow(UnmappedLabelError);
+    await expect(ingestDataset({ objects, manifests }, options(file, { allowUnmappedLabels: false }))).rejects.toThrow(UnmappedLabelError);
     expect(await manifests.scan()).toEqual([]);
-    const { manifest } = await ingestDataset({ objects, manifests }, options(file, { allowUnmappedLabels: true }));
+    const { manifest } = await ingestDataset({ objects, manifests }, options(file));
     expect(manifest.rowsPerLabel).toEqual({ BENIGN: 1, 'Alien Probe': 1 });
     expect(manifest.rowsPerClass).toEqual({ Normal: 1 });
+    expect(manifest.unmappedLabels).toEqual(['Alien Probe']);
+  });
+
+  it('maps labels through a label map, recorded in the manifest as a new reading of the same bytes', async () => {
+    const file = tmp.write('toy-mapped.csv', `${HEADER}\n1,tcp,1,1,BENIGN\n2,tcp,1,1,Alien Probe\n`);
+    const { objects, manifests } = setup();
+    const plain = await ingestDataset({ objects, manifests }, options(file));
+    const mapped = await ingestDataset({ objects, manifests }, options(file, { labelMap: { 'Alien Probe': 'Reconnaissance' } }));
+    expect(mapped.created).toBe(true);
+    expect(mapped.manifest.version).toBe(plain.manifest.version + 1);
+    expect(mapped.manifest).toMatchObject({ labelMap: { 'Alien Probe': 'Reconnaissance' }, rowsPerClass: { Normal: 1, Reconnaissance: 1 } });
+    expect(mapped.manifest.unmappedLabels).toBeUndefined();
+    const { data } = await readDataset(mapped.manifest, objects, { labels: 'mini-xdr' });
+    expect(data.classes).toEqual(['Normal', 'Reconnaissance']);
+    await expect(ingestDataset({ objects, manifests }, options(file, { labelMap: { 'Alien Probe': 'Recon' } }))).rejects.toThrow(
+      /"Alien Probe" maps to "Recon", not a Mini-XDR class/,
+    );
   });
 
   it('keeps the first 100 rejections and counts all of them by kind', async () => {

@@ -10,7 +10,7 @@ import { DatasetError, IngestError } from './errors';
 import type { IngestOptions, IngestResult } from './ingest-options';
 import { DEFAULT_CHUNK_ROWS, findIdentical, sha256Hex, writeManifest, type DatasetManifest, type IngestStores } from './manifest';
 import { openDatasetSource, resolveFormat } from './open-dataset-source';
-import { hasMapping, loadTaxonomy, mapLabel } from './taxonomy';
+import { hasMapping, loadTaxonomy, mapLabel, parseLabelMap, withLabelMap } from './taxonomy';
 
 export * from './manifest';
 export * from './ingest-options';
@@ -46,7 +46,8 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
   }
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new IngestError(`chunkRows must be a positive integer, got ${chunkRows}`);
-  const taxonomy = options.taxonomy ?? loadTaxonomy();
+  const labelMap = options.labelMap !== undefined ? parseLabelMap(options.labelMap) : undefined;
+  const taxonomy = withLabelMap(options.taxonomy ?? loadTaxonomy(), labelMap);
   const identity = options.sourceIdentity;
   if (identity !== undefined) {
     if (!/^[0-9a-f]{64}$/.test(identity.sha256)) throw new IngestError(`sourceIdentity.sha256 must be 64 hex digits, got "${identity.sha256}"`);
@@ -60,6 +61,8 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
     drop: options.drop ?? null,
     categorical: options.categorical ?? null,
     chunkRows,
+    // only when given, so every version ingested before label maps keeps its options hash
+    ...(labelMap !== undefined ? { labelMap } : {}),
   };
   const optionsSha256 = sha256Hex(JSON.stringify(loaderOptions));
   const source = identity !== undefined ? { sha256: identity.sha256, bytes: identity.bytes ?? 0 } : await sha256File(options.sourcePath);
@@ -74,7 +77,8 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
     drop: options.drop,
     categorical: options.categorical,
   });
-  const body = await writeChunks(stores.objects, src, options, chunkRows, taxonomy);
+  const allowUnmappedLabels = options.allowUnmappedLabels ?? format === 'csv';
+  const body = await writeChunks(stores.objects, src, { ...options, allowUnmappedLabels }, chunkRows, taxonomy);
 
   const rowsPerClass: Record<string, number> = {};
   for (const [label, n] of Object.entries(body.rowsPerLabel)) {
@@ -83,6 +87,7 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
     rowsPerClass[cls] = (rowsPerClass[cls] ?? 0) + n;
   }
   const labels = Object.keys(body.rowsPerLabel);
+  const unmappedLabels = labels.filter((l) => !hasMapping(l, 'mini-xdr', taxonomy));
   let rowsPerKddCategory: Record<string, number> | undefined;
   if (labels.length > 0 && labels.every((l) => hasMapping(l, 'kdd-category', taxonomy))) {
     rowsPerKddCategory = {};
@@ -100,6 +105,8 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
     rowCount: body.rowCount,
     rowsPerLabel: body.rowsPerLabel,
     rowsPerClass,
+    ...(labelMap !== undefined ? { labelMap } : {}),
+    ...(unmappedLabels.length > 0 ? { unmappedLabels } : {}),
     ...(rowsPerKddCategory !== undefined ? { rowsPerKddCategory } : {}),
     rejectedCount: body.rejectedCount,
     rejected: body.rejected,

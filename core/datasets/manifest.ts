@@ -33,6 +33,10 @@ export interface DatasetManifest {
   readonly rowsPerLabel: Readonly<Record<string, number>>;
   /** Rows per Mini-XDR class. */
   readonly rowsPerClass: Readonly<Record<string, number>>;
+  /** The dataset's own label map (fine label → Mini-XDR class), given at ingest; it extends the taxonomy for this dataset. */
+  readonly labelMap?: Readonly<Record<string, string>>;
+  /** Fine labels with no Mini-XDR class (neither in the taxonomy nor the label map): kept as fine labels; `--classes taxonomy` refuses them. */
+  readonly unmappedLabels?: readonly string[];
   /** Rows per classic KDD category, when every label has one (KDD family only). */
   readonly rowsPerKddCategory?: Readonly<Record<string, number>>;
   readonly rejectedCount: number;

@@ -3,6 +3,7 @@
 // lives in datasets/taxonomy.json (data, not code).
 import { z } from 'zod';
 import taxonomyDocument from '../../datasets/taxonomy.json';
+import { didYouMean } from '../util/nearest-name';
 import { DatasetSchemaError, UnmappedLabelError } from './errors';
 
 /** The class spaces a fine label can be mapped to. */
@@ -73,4 +74,40 @@ export function hasMapping(fine: string, scheme: LabelScheme, taxonomy: Taxonomy
 export function mapLabel(fine: string, scheme: LabelScheme, taxonomy: Taxonomy = loadTaxonomy()): string {
   if (!hasMapping(fine, scheme, taxonomy)) throw new UnmappedLabelError(fine, scheme);
   return taxonomy.schemes[scheme].labels[fine];
+}
+
+/** A dataset's own label map: fine label → Mini-XDR class, recorded in its manifest at ingest. */
+export type LabelMap = Readonly<Record<string, string>>;
+
+/**
+ * Checks a label map document (`{ "<fine label>": "<Mini-XDR class>" }`): every value must be a
+ * Mini-XDR class. Throws DatasetSchemaError naming each bad entry, with the nearest class.
+ * @example parseLabelMap({ Exploits: 'Web Attack', Normal: 'Normal' })
+ */
+export function parseLabelMap(document: unknown): LabelMap {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    throw new DatasetSchemaError('a label map must be a JSON object { "<fine label>": "<Mini-XDR class>" }');
+  }
+  const classes: readonly string[] = MINI_XDR_CLASSES;
+  const problems: string[] = [];
+  const out: Record<string, string> = {};
+  for (const [label, cls] of Object.entries(document as Record<string, unknown>)) {
+    if (label.trim().length === 0) problems.push('an empty label');
+    else if (typeof cls !== 'string' || !classes.includes(cls))
+      problems.push(`"${label}" maps to ${JSON.stringify(cls)}, not a Mini-XDR class${typeof cls === 'string' ? didYouMean(cls, classes) : ''}`);
+    else out[label] = cls;
+  }
+  if (problems.length > 0) throw new DatasetSchemaError(`invalid label map: ${problems.join('; ')} (classes: ${classes.join(', ')})`);
+  return out;
+}
+
+/**
+ * The taxonomy with a dataset's label map laid over its Mini-XDR scheme (the map wins for a label
+ * both name). Without a map, the taxonomy itself.
+ * @example mapLabel('Exploits', 'mini-xdr', withLabelMap(loadTaxonomy(), manifest.labelMap))
+ */
+export function withLabelMap(taxonomy: Taxonomy, labelMap: LabelMap | undefined): Taxonomy {
+  if (labelMap === undefined || Object.keys(labelMap).length === 0) return taxonomy;
+  const scheme = taxonomy.schemes['mini-xdr'];
+  return { ...taxonomy, schemes: { ...taxonomy.schemes, 'mini-xdr': { ...scheme, labels: { ...scheme.labels, ...labelMap } } } };
 }

@@ -5,6 +5,7 @@
 // This module turns JSON rows into those input arrays, and into the equivalent FeatureMatrix for
 // the TypeScript predictors, with one set of rules so both paths see the same values. It does not
 // load onnxruntime; ./session-feeds wraps the arrays into onnxruntime tensors.
+import { parseNumericField } from '../data/numeric-field';
 import type { FeatureMatrix, FeatureSchema } from '../data/table';
 
 export const ONNX_INPUT_NUMERIC = 'numeric';
@@ -48,16 +49,15 @@ export function onnxInputNames(schema: FeatureSchema): string[] {
 }
 
 /**
- * A raw value read as a number: finite numbers and ±Infinity as is; numeric strings parsed
- * ("Infinity" too); null, missing, empty or non-numeric strings -> NaN.
+ * A raw value read as a number, as ingest reads it (parseNumericField): finite numbers and
+ * ±Infinity as is; numeric strings parsed ("inf", "Infinity", "NaN" too); null, missing, empty or
+ * non-numeric strings -> NaN.
  * @example numericValue('3.5') // 3.5
+ * @example numericValue('inf') // Infinity
  */
 export function numericValue(value: number | string | null | undefined): number {
   if (typeof value === 'number') return value;
-  if (typeof value === 'string') {
-    const s = value.trim();
-    return s === '' ? NaN : Number(s);
-  }
+  if (typeof value === 'string') return parseNumericField(value.trim()) ?? NaN;
   return NaN;
 }
 

@@ -5,7 +5,7 @@
 import { BUNDLE_FILES, sha256Hex, type ArtefactRef, type BundleRefs } from '../artefacts/bundle';
 import type { FeatureMatrix } from '../data/table';
 import { readDataset, type DatasetManifest } from '../datasets';
-import { hasMapping, loadTaxonomy, mapLabel, type LabelScheme } from '../datasets/taxonomy';
+import { hasMapping, loadTaxonomy, mapLabel, withLabelMap, type LabelScheme, type Taxonomy } from '../datasets/taxonomy';
 import { evaluate, type ClassMetrics } from '../evaluation';
 import { isFamilyId, modelFamily } from '../families';
 import type { ModelDocument } from '../learners/learner';
@@ -73,9 +73,8 @@ export function predictProba(doc: ModelDocument, X: FeatureMatrix): Float64Array
 }
 
 /** The label scheme under which the most fine labels land in the model's classes. */
-export function inferLabelScheme(fineLabels: readonly string[], modelClasses: readonly string[]): 'fine' | LabelScheme {
+export function inferLabelScheme(fineLabels: readonly string[], modelClasses: readonly string[], taxonomy: Taxonomy = loadTaxonomy()): 'fine' | LabelScheme {
   const known = new Set(modelClasses);
-  const taxonomy = loadTaxonomy();
   let best: 'fine' | LabelScheme = 'fine';
   let bestHits = fineLabels.filter((l) => known.has(l)).length;
   for (const scheme of ['mini-xdr', 'kdd-category'] as const) {
@@ -116,8 +115,8 @@ export async function evaluateDocumentOnManifest(
   labels?: 'fine' | LabelScheme,
 ): Promise<ModelEvaluation> {
   const { data, fine } = await readDataset(manifest, bucket, { labels: 'fine' });
-  const scheme = labels ?? inferLabelScheme(fine.classes, doc.classes);
-  const taxonomy = loadTaxonomy();
+  const taxonomy = withLabelMap(loadTaxonomy(), manifest.labelMap);
+  const scheme = labels ?? inferLabelScheme(fine.classes, doc.classes, taxonomy);
   const modelIndex = new Map(doc.classes.map((c, k) => [c, k]));
   // fine label index → model class index (-1 = a label the model never saw)
   const fineToModel = fine.classes.map((l) => {

@@ -1,9 +1,12 @@
-// CloudWatch metrics the retraining and drift code emits, as Embedded Metric Format log lines
-// (a Lambda prints one JSON line; CloudWatch turns it into metrics — no SDK call, no permission).
-// The monitoring stack's alarms use exactly these names (namespace MiniXdrMl): each value is
-// emitted per model (dimension Model) and across models (no dimension), which the alarms watch.
+// CloudWatch metrics the retraining and drift code emits (Powertools Metrics, Embedded Metric
+// Format: a Lambda prints one JSON line; CloudWatch turns it into metrics — no SDK call, no
+// permission). The monitoring stack's alarms use exactly these names and dimensions: each value is
+// emitted per lineage (dimensions service, Model) and across lineages (dimension service alone),
+// which the alarms watch. Powertools adds the service dimension to every metric it emits.
 
 export const METRIC_NAMESPACE = 'MiniXdrMl';
+/** The `service` dimension of every metric (Powertools' service name). */
+export const METRIC_SERVICE = 'mini-xdr-ml';
 
 /** Metric names, shared with infra/stacks/monitoring-stack.ts. */
 export const METRICS = {
@@ -20,20 +23,3 @@ export const METRICS = {
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
-
-/**
- * One EMF record (print it as one JSON line).
- * @example console.log(JSON.stringify(emfRecord('general', { DriftShare: 0.4 }, new Date())));
- */
-export function emfRecord(model: string, values: Partial<Record<MetricName, number>>, at: Date): Record<string, unknown> {
-  const entries = Object.entries(values).filter(([, v]) => typeof v === 'number' && Number.isFinite(v));
-  return {
-    _aws: {
-      Timestamp: at.getTime(),
-      // per model, and across all models (the alarms watch the latter: lineages come and go without a redeploy)
-      CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Model'], []], Metrics: entries.map(([Name]) => ({ Name, Unit: 'None' })) }],
-    },
-    Model: model,
-    ...Object.fromEntries(entries),
-  };
-}

@@ -1,5 +1,7 @@
 // Validation of inference input: every flow must carry exactly the model's features, numeric
-// features must hold numbers (or numeric strings such as "Infinity"; null = missing value).
+// features must hold numbers, or numeric text as ingest reads it (parseNumericField: "inf",
+// "Infinity", "NaN" …); null = missing value.
+import { parseNumericField } from '../data/numeric-field';
 import type { FeatureSchema } from '../data/table';
 import { echo, fieldName, MAX_REPORTED_ISSUES } from '../bounds';
 import { InvalidInputError } from '../errors';
@@ -40,7 +42,7 @@ export function assertValidFlows(schema: FeatureSchema, flows: readonly unknown[
       const v = row[f.name];
       if (v === null) continue;
       if (f.kind === 'numeric') {
-        const ok = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v.trim())));
+        const ok = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && parseNumericField(v.trim()) !== undefined);
         if (!ok) add(fieldName(['flows', i, f.name]), `must be a number (got ${echo(v)})`);
       } else if (typeof v !== 'string' && typeof v !== 'number') {
         add(fieldName(['flows', i, f.name]), `must be a string category (got ${echo(v)})`);

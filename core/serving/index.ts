@@ -1,5 +1,6 @@
 // Public surface of serving. onnx-session.ts (onnxruntime-node) is imported separately where
 // inference runs.
+export { FlowReader, type FlowRecord } from './flow-reader';
 export { assertValidFlows, type FlowIssue } from './flows';
 export { CorruptArtefactError, loadModelVersion, type LoadedModel, type ServableVersion } from './loaded-model';
 export {

@@ -2,52 +2,17 @@
 // results (per-arm metrics, p-values, SRM, recommendation) and stop one (optionally promoting the
 // challenger through the gated deploy). One function, several routes; routing itself happens in
 // the predict function.
-import { z } from 'zod';
-import { ExperimentId as ID, ModelName as NAME } from '../../core/names';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
+import { paginate } from '../shared/pagination';
+import { CreateExperimentBody, ExperimentParams as Params, ListExperimentsQuery, StopExperimentBody } from './schema';
 
 const deps = handlerPlatform();
 const experiments = deps.experiments;
 
-const Params = z.object({ id: ID });
-const share = z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
-
-const CreateBody = z
-  .object({
-    model: NAME.optional(),
-    challengerVersion: z.number().int().min(1),
-    championVersion: z.number().int().min(1).optional(),
-    trafficSplit: share.optional(),
-    mode: z.enum(['ab', 'shadow', 'canary']).default('ab'),
-    routingKey: z.string().trim().min(1).max(200).optional(),
-    minSamples: z.number().int().min(1).max(10_000_000).optional(),
-    maxDurationHours: z
-      .number()
-      .positive()
-      .max(24 * 365)
-      .optional(),
-    practicalSignificanceThreshold: share.optional(),
-    maxLatencyIncrease: z.number().min(0).max(1000).optional(),
-    latencyToleranceMs: z.number().min(0).max(3_600_000).optional(),
-    canary: z
-      .object({
-        steps: z.array(z.number().gt(0).max(1)).min(1).max(20).optional(),
-        maxErrorRate: share.optional(),
-        maxLatencyMs: z.number().positive().max(3_600_000).optional(),
-        stepAfterSamples: z.number().int().min(1).max(10_000_000).optional(),
-      })
-      .strict()
-      .optional(),
-    reason: z.string().trim().min(1).max(1000).optional(),
-  })
-  .strict()
-  .refine((b) => b.mode === 'canary' || b.trafficSplit !== undefined, { message: 'is required unless mode is canary', path: ['trafficSplit'] })
-  .refine((b) => b.mode === 'canary' || b.canary === undefined, { message: 'only applies to mode canary', path: ['canary'] });
-
 const create = createHttpHandler({
   name: 'ab-test-create',
-  body: CreateBody,
+  body: CreateExperimentBody,
   handle: async ({ body, event }) => {
     const experiment = await experiments.create({ ...body, model: body.model ?? deps.config.defaultModel, actor: requestActor(event) });
     return { statusCode: 201, body: { id: experiment.id, experiment } };
@@ -56,8 +21,12 @@ const create = createHttpHandler({
 
 const list = createHttpHandler({
   name: 'ab-test-list',
-  query: z.object({ model: NAME.optional(), state: z.enum(['running', 'stopped', 'rolled-back']).optional() }),
-  handle: async ({ query }) => ({ body: { experiments: await experiments.list(query) } }),
+  query: ListExperimentsQuery,
+  handle: async ({ query }) => {
+    const { limit, cursor, ...filter } = query;
+    const page = paginate(await experiments.list(filter), (e) => e.id, { limit, cursor });
+    return { body: { experiments: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+  },
 });
 
 const describeOne = createHttpHandler({
@@ -75,10 +44,7 @@ const results = createHttpHandler({
 const stop = createHttpHandler({
   name: 'ab-test-stop',
   params: Params,
-  body: z
-    .object({ promote: z.boolean().optional(), force: z.boolean().optional(), reason: z.string().trim().min(1).max(1000).optional() })
-    .strict()
-    .default({}),
+  body: StopExperimentBody,
   handle: async ({ params, body, event }) => ({ body: await experiments.stop(params.id, { ...body, actor: requestActor(event) }) }),
 });
 

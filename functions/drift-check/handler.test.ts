@@ -8,6 +8,10 @@ import { sampleKey, type InferenceSample } from '../../core/serving/prediction-l
 import { InProcessEventBus } from '../../local/event-bus';
 import { closeStores, testConfig, testStores, uniqueId } from '../../test/support/platform';
 import { composePlatform, installProcessPlatform } from '../../platform';
+import { lambdaContext } from '../../local/api-gateway-event';
+
+// the lineage metrics are the subject here (test/global-setup.ts turns Powertools metrics off elsewhere)
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
 describe('drift-check handler', () => {
   const stores = testStores();
@@ -35,17 +39,32 @@ describe('drift-check handler', () => {
     const sample: InferenceSample = { model, version: v.version, at: at.toISOString(), requestId: 'r1', flows, labels: flows.map(() => 'x') };
     await stores.buckets.telemetry.put(sampleKey(model, at, 'r1'), JSON.stringify(sample));
     const lines: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    // Powertools Metrics writes its EMF lines to stdout
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(
+      (chunk: string | Uint8Array) => (
+        lines.push(
+          ...String(chunk)
+            .split('\n')
+            .filter((l) => l.startsWith('{')),
+        ),
+        true
+      ),
+    );
     try {
       const { handler } = await import('./handler');
-      const out = await handler({ model });
+      const out = await handler({ model }, lambdaContext('drift-check', { timeoutSeconds: 60, memoryMb: 1024 }));
       await bus.drain();
 
       expect(out).toMatchObject({ verdict: 'drift', events: ['DriftDetected'] });
       expect(bus.published.filter((e) => e.detailType === 'DriftDetected' && e.detail.model === model)).toHaveLength(1);
       const emf = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.Model === model);
-      // per model, and across models (the alarms watch the latter)
-      expect(emf).toMatchObject({ Model: model, DriftShare: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'MiniXdrMl', Dimensions: [['Model'], []] }] } });
+      // per model, and across models (the alarms watch the latter); Powertools adds the service dimension to both
+      expect(emf).toMatchObject({
+        Model: model,
+        DriftShare: 1,
+        service: 'mini-xdr-ml',
+        _aws: { CloudWatchMetrics: [{ Namespace: 'MiniXdrMl', Dimensions: [['service', 'Model'], ['service']] }] },
+      });
     } finally {
       spy.mockRestore();
     }

@@ -1,11 +1,12 @@
 // Scheduled (hourly) and on-demand drift check: for one model, or — the schedule's input names
 // none — for every lineage with a production alias: the platform's drift check (DriftDetected /
 // PerformanceDegraded, then the data-volume check's DataVolumeReached), and the drift and accuracy
-// metrics as CloudWatch Embedded Metric Format lines for the alarms.
+// metrics (Powertools, per lineage and across lineages) for the alarms.
 import { z } from 'zod';
 import { ModelName } from '../../core/names';
-import { emfRecord, METRICS } from '../../core/retraining';
-import { handlerPlatform, logger } from '../../platform';
+import { METRICS } from '../../core/retraining';
+import { handlerPlatform, logger } from '../../platform/lambda';
+import { createEventHandler, lineageMetrics } from '../shared/event-handler';
 
 const { retraining } = handlerPlatform();
 
@@ -14,23 +15,15 @@ const input = z.object({ model: ModelName.optional(), since: z.iso.datetime({ of
 async function check(model: string, since: string | undefined, now: Date) {
   const { result, volume } = await retraining.checkDrift(model, { now, ...(since ? { since } : {}) });
   const r = result.report;
-  console.log(
-    JSON.stringify(
-      emfRecord(
-        model,
-        {
-          [METRICS.driftShare]: r.verdict === 'insufficient-data' ? undefined : r.driftShare,
-          [METRICS.predictionDrift]: r.data?.prediction?.score ?? undefined,
-          [METRICS.onlineAccuracy]: r.performance.onlineAccuracy ?? undefined,
-        },
-        now,
-      ),
-    ),
-  );
+  lineageMetrics(model, {
+    [METRICS.driftShare]: r.verdict === 'insufficient-data' ? undefined : r.driftShare,
+    [METRICS.predictionDrift]: r.data?.prediction?.score ?? undefined,
+    [METRICS.onlineAccuracy]: r.performance.onlineAccuracy ?? undefined,
+  });
   return { model, reportId: r.reportId, verdict: r.verdict, events: r.events, dataVolumeReached: volume.reached };
 }
 
-export const handler = async (event: unknown) => {
+export const handler = createEventHandler('drift-check', async (event: unknown) => {
   const { model, since } = input.parse(event ?? {});
   const now = new Date();
   if (model) return check(model, since, now);
@@ -45,4 +38,4 @@ export const handler = async (event: unknown) => {
     }
   }
   return out;
-};
+});

@@ -1,25 +1,14 @@
 // POST /api/ml/feedback: ground-truth labels for served predictions (by prediction id), joined to
 // what was predicted; they feed online accuracy, A/B outcomes and performance-drift checks.
-import { z } from 'zod';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler } from '../shared/http-handler';
+import { FeedbackBody } from './schema';
 
 const deps = handlerPlatform();
 
-export const MAX_FEEDBACK_PER_REQUEST = 1000;
-
-const Body = z
-  .object({
-    feedback: z
-      .array(z.object({ predictionId: z.string().min(3).max(200), label: z.string().min(1).max(200) }).strict())
-      .min(1)
-      .max(MAX_FEEDBACK_PER_REQUEST),
-  })
-  .strict();
-
 export const handler = createHttpHandler({
   name: 'feedback',
-  body: Body,
+  body: FeedbackBody,
   handle: async ({ body }) => {
     const outcome = await deps.predictionLog.feedback(body.feedback);
     if (outcome.accepted > 0) return { statusCode: 201, body: { accepted: outcome.accepted, rejected: outcome.rejected } };

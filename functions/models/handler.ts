@@ -2,18 +2,20 @@
 // lineage's training spec, quarantined versions), deploy (through the promotion gate), roll back,
 // change a lineage's spec (promotion policy, dataset version policy …; audited), and per-version
 // serving performance. One function, several routes.
-import { z } from 'zod';
-import { AliasName as ALIAS, DatasetName, ModelName as NAME } from '../../core/names';
-import { PROMOTION_POLICIES, type PromotionPolicy } from '../../core/registry';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
+import { paginate } from '../shared/pagination';
+import { DeployBody, ListModelsQuery, ModelParams as Params, PerformanceQuery, RollbackBody, SpecBody } from './schema';
 
 const deps = handlerPlatform();
-const Params = z.object({ name: NAME });
-
 const listModels = createHttpHandler({
   name: 'models-list',
-  handle: async () => ({ body: { models: await deps.registry.listModels() } }),
+  query: ListModelsQuery,
+  handle: async ({ query }) => {
+    const models = [...(await deps.registry.listModels())].sort((a, b) => a.model.localeCompare(b.model));
+    const page = paginate(models, (m) => m.model, query);
+    return { body: { models: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+  },
 });
 
 const describeModel = createHttpHandler({
@@ -25,14 +27,7 @@ const describeModel = createHttpHandler({
 const deploy = createHttpHandler({
   name: 'models-deploy',
   params: Params,
-  body: z
-    .object({
-      version: z.number().int().min(1),
-      alias: ALIAS.default('production'),
-      force: z.boolean().optional(),
-      reason: z.string().trim().min(1).max(1000).optional(),
-    })
-    .strict(),
+  body: DeployBody,
   handle: async ({ params, body, event }) => {
     const result = await deps.registry.deploy(params.name, body.version, {
       alias: body.alias,
@@ -48,10 +43,7 @@ const deploy = createHttpHandler({
 const rollback = createHttpHandler({
   name: 'models-rollback',
   params: Params,
-  body: z
-    .object({ toVersion: z.number().int().min(1).optional(), alias: ALIAS.default('production'), reason: z.string().trim().min(1).max(1000).optional() })
-    .strict()
-    .default({ alias: 'production' }),
+  body: RollbackBody,
   handle: async ({ params, body, event }) => {
     const result = await deps.registry.rollback(params.name, { alias: body.alias, toVersion: body.toVersion, reason: body.reason, actor: requestActor(event) });
     return { body: result };
@@ -60,7 +52,7 @@ const rollback = createHttpHandler({
 
 const performance = createHttpHandler({
   name: 'models-performance',
-  query: z.object({ model: NAME.optional() }),
+  query: PerformanceQuery,
   handle: async ({ query }) => {
     const models = query.model ? [query.model] : (await deps.registry.listModels()).map((m) => m.model);
     const out = [];
@@ -95,18 +87,7 @@ const performance = createHttpHandler({
 const spec = createHttpHandler({
   name: 'models-spec',
   params: Params,
-  body: z
-    .object({
-      promotionPolicy: z.enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]]).nullable().optional(),
-      datasetVersionPolicy: z.enum(['latest', 'pinned']).optional(),
-      datasetVersion: z.number().int().min(1).optional(),
-      collectionDataset: DatasetName.optional(),
-      params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-      seed: z.number().int().min(0).optional(),
-      expectedRevision: z.number().int().min(1).optional(),
-      reason: z.string().trim().min(1).max(1000),
-    })
-    .strict(),
+  body: SpecBody,
   handle: async ({ params, body, event }) => {
     const { expectedRevision, reason, ...patch } = body;
     return { body: await deps.registry.updateSpec(params.name, patch, { actor: requestActor(event), reason, ...(expectedRevision ? { expectedRevision } : {}) }) };

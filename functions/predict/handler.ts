@@ -3,39 +3,18 @@
 // model has a running A/B, shadow or canary experiment, core/experiments' router assigns each
 // flow (or request) an arm; each prediction then names its `arm` and `modelVersion`.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { MAX_FLOWS_PER_REQUEST } from '../../core/serving';
 import type { RawRow } from '../../core/onnx/feeds';
-import { ModelName } from '../../core/names';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler } from '../shared/http-handler';
+import { PredictBody, PredictQuery } from './schema';
 
 const deps = handlerPlatform();
 const router = deps.experimentRouter;
 
-const Body = z
-  .object({
-    model: ModelName.optional(),
-    version: z.number().int().min(1).optional(),
-    flows: z
-      .array(z.record(z.string(), z.unknown()))
-      .min(1, 'must hold at least one flow')
-      .max(MAX_FLOWS_PER_REQUEST, `at most ${MAX_FLOWS_PER_REQUEST} flows per request`),
-  })
-  .strict();
-
-const Query = z.object({
-  explain: z.enum(['true', 'false']).optional(),
-  top: z
-    .string()
-    .regex(/^[1-9]\d{0,2}$/, 'must be a positive integer')
-    .optional(),
-});
-
 export const handler = createHttpHandler({
   name: 'predict',
-  body: Body,
-  query: Query,
+  body: PredictBody,
+  query: PredictQuery,
   handle: async ({ body, query, correlationId }) => {
     const model = body.model ?? deps.config.defaultModel;
     const result = await router.predict({

@@ -6,7 +6,8 @@
 // configured backend (SageMaker, AWS Batch, or locally a child process).
 import { z } from 'zod';
 import { parseRetrainEvent, TRAINING_JOB_QUEUED, type LaunchOutcome } from '../../core/retraining';
-import { handlerPlatform, logger } from '../../platform';
+import { handlerPlatform, logger } from '../../platform/lambda';
+import { createEventHandler } from '../shared/event-handler';
 
 const { retraining } = handlerPlatform();
 
@@ -18,7 +19,7 @@ interface BusEvent {
 const queued = z.object({ jobId: z.string().min(1) }).loose();
 const scheduleForAll = z.object({ type: z.literal('ScheduledRetrain'), scheduledAt: z.iso.datetime({ offset: true }) }).strict();
 
-export const handler = async (event: BusEvent & Record<string, unknown>): Promise<LaunchOutcome | LaunchOutcome[]> => {
+export const handler = createEventHandler('retrain-launcher', async (event: BusEvent & Record<string, unknown>): Promise<LaunchOutcome | LaunchOutcome[]> => {
   if (event['detail-type'] === TRAINING_JOB_QUEUED) {
     const outcome = await retraining.launcher.start(queued.parse(event.detail).jobId);
     logger.info('queued job started', { outcome: outcome.outcome });
@@ -37,4 +38,4 @@ export const handler = async (event: BusEvent & Record<string, unknown>): Promis
   const outcome = await retraining.launcher.handle(trigger);
   logger.info('retrain trigger handled', { trigger: trigger.type, model: trigger.model, outcome: outcome.outcome });
   return outcome;
-};
+});

@@ -5,31 +5,17 @@
 // scheduled run), POST /api/ml/status/auto-retrain (the runtime switch), POST /api/ml/drift/check
 // (an on-demand drift check) and GET /api/ml/drift/status (the latest drift report and history).
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { driftStatus } from '../../core/drift-check';
-import { DatasetName, ModelName as NAME } from '../../core/names';
 import { retrainingStatus, setAutoRetrain } from '../../core/retraining';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
+import { AutoRetrainBody, DriftCheckBody, DriftStatusQuery, RetrainBody, StatusQuery } from './schema';
 
 const deps = handlerPlatform();
 
 const retrain = createHttpHandler({
   name: 'retrain',
-  body: z
-    .object({
-      model: NAME.optional(),
-      dataset: DatasetName.optional(),
-      datasetVersion: z.number().int().min(1).optional(),
-      reason: z.string().trim().min(1).max(1000).optional(),
-      force: z.boolean().optional(),
-      requestId: z
-        .string()
-        .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : -')
-        .optional(),
-    })
-    .strict()
-    .default({}),
+  body: RetrainBody,
   handle: async ({ body, event }) => {
     const request = {
       type: 'ManualRetrain' as const,
@@ -86,7 +72,7 @@ const retrain = createHttpHandler({
 
 const status = createHttpHandler({
   name: 'status',
-  query: z.object({ model: NAME.optional() }),
+  query: StatusQuery,
   handle: async ({ query }) => {
     const models = query.model ? [query.model] : (await deps.registry.listModels()).map((m) => m.model);
     const result = await retrainingStatus(
@@ -99,7 +85,7 @@ const status = createHttpHandler({
 
 const autoRetrain = createHttpHandler({
   name: 'auto-retrain',
-  body: z.object({ enabled: z.boolean(), model: NAME.optional() }).strict(),
+  body: AutoRetrainBody,
   handle: async ({ body, event }) => {
     const actor = requestActor(event);
     await setAutoRetrain(deps.stores.tables.jobs, body.enabled, actor, new Date(), body.model);
@@ -124,13 +110,7 @@ const autoRetrain = createHttpHandler({
 
 const drift = createHttpHandler({
   name: 'drift-status',
-  query: z.object({
-    model: NAME.optional(),
-    limit: z
-      .string()
-      .regex(/^[1-9]\d{0,2}$/, 'must be 1-999')
-      .optional(),
-  }),
+  query: DriftStatusQuery,
   handle: async ({ query }) => ({
     body: await driftStatus(deps.stores.tables.drift, query.model ?? deps.config.defaultModel, query.limit ? Number(query.limit) : undefined),
   }),
@@ -138,7 +118,7 @@ const drift = createHttpHandler({
 
 const driftCheck = createHttpHandler({
   name: 'drift-check',
-  body: z.object({ model: NAME.optional() }).strict().default({}),
+  body: DriftCheckBody,
   handle: async ({ body }) => {
     const { result, volume } = await deps.retraining.checkDrift(body.model ?? deps.config.defaultModel);
     // every event the check published: the drift check's, then the data-volume trigger's

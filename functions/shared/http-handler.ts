@@ -1,17 +1,19 @@
 // The middy chain every HTTP function uses: correlation id + structured logs (Powertools),
 // JSON body parsing, zod validation (400 naming the failing fields), one error mapper (domain
 // 4xx exposed; anything else a generic 500 carrying the correlation id, never a stack trace),
-// and metrics. Handlers stay thin: a schema and one call into the core.
+// metrics, and a Powertools Tracer segment (the platform's SDK clients are captured in
+// platform/lambda.ts). Handlers stay thin: a schema and one call into the core.
 import middy, { type MiddlewareObj } from '@middy/core';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { boundIssues, fieldName, MAX_ERROR_MESSAGE_CHARS, parseBoundedJson, truncate, type FieldIssue } from '../../core/bounds';
 import { DomainError, XdrError } from '../../core/errors';
 import { ConditionFailedError, NotFoundError } from '../../core/ports';
-import { logger, metrics } from '../../platform/observability';
+import { logger, metrics, tracer } from '../../platform/lambda';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -179,6 +181,7 @@ export function createHttpHandler<B extends z.ZodType = z.ZodUnknown, Q extends 
     return json(reply.statusCode ?? 200, reply.body, correlationId, reply.headers);
   };
   const handler = middy<HttpEvent, HttpResult, Error, Context & Partial<Internal>>(core)
+    .use(captureLambdaHandler(tracer))
     .use(correlationMiddleware())
     .use(logMetrics(metrics))
     .use(timing(options.name))

@@ -10,6 +10,9 @@ import { buildTestJobOutput } from '../../core/retraining/testing/job-output';
 import { InProcessEventBus } from '../../local/event-bus';
 import { closeStores, testConfig, testStores, uniqueId } from '../../test/support/platform';
 import { composePlatform, installProcessPlatform } from '../../platform';
+import { lambdaContext } from '../../local/api-gateway-event';
+
+const CONTEXT = lambdaContext('training-completion', { timeoutSeconds: 60, memoryMb: 512 });
 
 const stateChange = (jobName: string, status: string, extra: Record<string, unknown>) => ({
   version: '0',
@@ -22,6 +25,9 @@ const stateChange = (jobName: string, status: string, extra: Record<string, unkn
   resources: [`arn:aws:sagemaker:us-east-1:123456789012:training-job/${jobName}`],
   detail: { TrainingJobName: jobName, TrainingJobStatus: status, SecondaryStatus: status, ...extra },
 });
+
+// the lineage metrics are the subject here (test/global-setup.ts turns Powertools metrics off elsewhere)
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
 describe('training-completion handler', () => {
   const stores = testStores();
@@ -66,10 +72,13 @@ describe('training-completion handler', () => {
     const { handler } = await import('./handler');
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      const out = await handler(stateChange(jobId, 'Completed', { ModelArtifacts: { S3ModelArtifacts: `s3://${testConfig().buckets.artefacts}/${key}` } }));
+      const out = await handler(
+        stateChange(jobId, 'Completed', { ModelArtifacts: { S3ModelArtifacts: `s3://${testConfig().buckets.artefacts}/${key}` } }),
+        CONTEXT,
+      );
       expect(out).toEqual({ outcome: 'promoted', jobId });
       expect(await getJob(stores.tables.jobs, jobId)).toMatchObject({ state: 'Completed', registeredVersion: 1, outcome: 'promoted' });
-      expect(await handler(stateChange(jobId, 'InProgress', {}))).toEqual({ outcome: 'ignored' });
+      expect(await handler(stateChange(jobId, 'InProgress', {}), CONTEXT)).toEqual({ outcome: 'ignored' });
     } finally {
       log.mockRestore();
     }
@@ -80,9 +89,19 @@ describe('training-completion handler', () => {
     const jobId = await startJob(model);
     const { handler } = await import('./handler');
     const lines: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((l: string) => void lines.push(l));
+    // Powertools Metrics writes its EMF lines to stdout
+    const log = jest.spyOn(process.stdout, 'write').mockImplementation(
+      (chunk: string | Uint8Array) => (
+        lines.push(
+          ...String(chunk)
+            .split('\n')
+            .filter((l) => l.startsWith('{')),
+        ),
+        true
+      ),
+    );
     try {
-      expect(await handler(stateChange(jobId, 'Failed', { FailureReason: 'AlgorithmError: hyperparameter "seed" must be an integer' }))).toEqual({
+      expect(await handler(stateChange(jobId, 'Failed', { FailureReason: 'AlgorithmError: hyperparameter "seed" must be an integer' }), CONTEXT)).toEqual({
         outcome: 'failed',
         jobId,
       });

@@ -6,37 +6,16 @@
 // data-volume trigger counts them. Each batch is attributed to its caller (the IAM principal on
 // AWS, `local` locally) and audited (`dataset.collected`). Core: core/datasets/collector.ts,
 // core/datasets/collection.ts.
-import { z } from 'zod';
 import { assertCollectionDataset, type CollectionPolicy } from '../../core/datasets/collection';
-import { collectIncidents, DEFAULT_COLLECTED_DATASET, MAX_INCIDENTS_PER_BATCH, type CollectResult } from '../../core/datasets/collector';
+import { collectIncidents, DEFAULT_COLLECTED_DATASET, type CollectResult } from '../../core/datasets/collector';
 import { InvalidInputError, UnknownResourceError } from '../../core/errors';
-import { DatasetName, DatasetRefText, ModelName } from '../../core/names';
 import { collectedSinceTraining } from '../../core/retraining';
-import { handlerPlatform } from '../../platform';
+import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, requestActor } from '../shared/http-handler';
+import { TrainingDataBody } from './schema';
 
 const { datasets: datasetStores, registry, audit, config } = handlerPlatform();
 const policy: CollectionPolicy = { patterns: config.collectionDatasets, lineageDatasets: () => registry.collectionDatasets() };
-
-const Body = z
-  .object({
-    model: ModelName.optional(),
-    dataset: DatasetName.optional(),
-    schemaFrom: DatasetRefText.optional(),
-    incidents: z
-      .array(
-        z.object({
-          features: z.record(z.string(), z.unknown()),
-          label: z.string().min(1),
-          source: z.string().min(1),
-          analyst: z.string().min(1),
-          observedAt: z.iso.datetime({ offset: true }).optional(),
-        }),
-      )
-      .min(1)
-      .max(MAX_INCIDENTS_PER_BATCH),
-  })
-  .strict();
 
 /** The audit record of an accepted batch: who sent it, into which dataset version. */
 async function audited(actor: string, collected: CollectResult, model: string | undefined): Promise<void> {
@@ -51,7 +30,7 @@ async function audited(actor: string, collected: CollectResult, model: string | 
 
 export const handler = createHttpHandler({
   name: 'training-data',
-  body: Body,
+  body: TrainingDataBody,
   handle: async ({ body, event }) => {
     const actor = requestActor(event);
     if (!body.model) {

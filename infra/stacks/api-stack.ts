@@ -1,6 +1,6 @@
 // The API stack: an HTTP API whose every route requires IAM authorisation, with one Lambda
 // function per catalogue entry and least-privilege grants derived from the entry's `access`.
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -51,5 +51,9 @@ export class ApiStack extends Stack {
       }
     }
     this.functions = functions;
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.apiEndpoint,
+      description: 'The HTTP API (IAM-authorised: sign requests with SigV4, e.g. XDR_ML_API_URL=<this> XDR_ML_TARGET=aws npx xdr-ml api GET /api/ml/health)',
+    });
   }
 }

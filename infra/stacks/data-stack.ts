@@ -1,6 +1,6 @@
 // The stateful stack: every table and bucket of config/resources.ts. Kept apart from the
 // stateless stacks so they can be replaced freely without touching data.
-import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -8,6 +8,9 @@ import type { PlatformConfig } from '../../config/config';
 import { BUCKETS, TABLES, type BucketId, type TableId } from '../../config/resources';
 import { PlatformTable } from '../constructs/platform-table';
 import { SecureBucket } from '../constructs/secure-bucket';
+
+/** `audit-log` → `AuditLog`, for output ids. */
+const pascal = (id: string) => id.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase());
 
 export interface DataStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -47,5 +50,8 @@ export class DataStack extends Stack {
     }
     this.buckets = buckets;
     this.tables = tables;
+    // what a platform team needs after deploy: the names, without reading the console
+    for (const b of BUCKETS) new CfnOutput(this, `${pascal(b.id)}BucketName`, { value: buckets[b.id].bucketName, description: `The ${b.id} bucket` });
+    for (const t of TABLES) new CfnOutput(this, `${pascal(t.id)}TableName`, { value: tables[t.id].tableName, description: `The ${t.id} table` });
   }
 }

@@ -9,7 +9,7 @@
 // watch the across-models series, so a lineage created at run time is watched with no redeploy;
 // the dashboard draws every lineage's series with a SEARCH over the Model dimension.
 // API errors and latency come from API Gateway's own AWS/ApiGateway metrics (5xx, Latency by ApiId).
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -23,7 +23,7 @@ import type { PlatformConfig } from '../../config/config';
 import { EVENT_SOURCE } from '../../core/events';
 import { MODEL_VERSION_QUARANTINED } from '../../core/registry/types';
 import { TRAINING_FAILED } from '../../core/retraining/events';
-import { METRIC_NAMESPACE, METRICS } from '../../core/retraining/metrics';
+import { METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from '../../core/retraining/metrics';
 
 export interface MonitoringStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -54,14 +54,19 @@ export class MonitoringStack extends Stack {
       );
     }
     this.topic = new sns.Topic(this, 'Alerts', { displayName: `Mini-XDR ML ${config.stage} alerts`, masterKey: key, enforceSSL: true });
+    new CfnOutput(this, 'AlertTopicArn', {
+      value: this.topic.topicArn,
+      description: 'Subscribe here to the alarms: aws sns subscribe --topic-arn <this> --protocol email …',
+    });
 
-    // across all lineages (no dimension): Maximum drift, Minimum accuracy, Sum of failures of any lineage
+    // across all lineages (the service dimension alone, as Powertools emits it): Maximum drift,
+    // Minimum accuracy, Sum of failures of any lineage
     const metric = (metricName: string, statistic: string, period = Duration.hours(1)) =>
-      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, statistic, period });
+      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, statistic, period, dimensionsMap: { service: METRIC_SERVICE } });
     // every lineage's own series, found at run time
     const perModel = (metricName: string, statistic: string, period = Duration.hours(1)) =>
       new cloudwatch.MathExpression({
-        expression: `SEARCH('{${METRIC_NAMESPACE},Model} MetricName="${metricName}"', '${statistic}', ${period.toSeconds()})`,
+        expression: `SEARCH('{${METRIC_NAMESPACE},Model,service} MetricName="${metricName}"', '${statistic}', ${period.toSeconds()})`,
         label: metricName,
         period,
       });

@@ -9,7 +9,7 @@
 //   - the hourly drift check → drift-check function (every lineage with a production alias)
 //   - the maintenance sweep every 15 minutes → maintenance function (lost jobs, unaudited changes)
 // plus the training image repository and the SageMaker training role.
-import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -65,6 +65,10 @@ export class TrainingStack extends Stack {
       imageScanOnPush: true,
       imageTagMutability: ecr.TagMutability.MUTABLE,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'TrainingImageRepositoryUri', {
+      value: this.repository.repositoryUri,
+      description: 'docker tag xdr-ml-training <this>:latest && docker push <this>:latest (after aws ecr get-login-password | docker login)',
     });
     this.trainingRole = new TrainingRole(this, 'TrainingRole', {
       datasetsBucketName: config.buckets.datasets,

@@ -30,6 +30,16 @@ describe('local platform over HTTP', () => {
     expect(await res.json()).toMatchObject({ status: 'ok', stage: 'e2e' });
   });
 
+  it('serves its OpenAPI document and pages list routes', async () => {
+    const res = await fetch(`${platform.url}/api/ml/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/ml/predict', '/api/ml/models/{name}/spec', '/api/ml/openapi.json']));
+    expect((await fetch(`${platform.url}/api/ml/models?limit=0`)).status).toBe(400);
+    expect(await (await fetch(`${platform.url}/api/ml/models?limit=1`)).json()).toEqual({ models: [] });
+  });
+
   it('answers unknown routes with 404 and wrong methods with 405', async () => {
     expect((await fetch(`${platform.url}/api/ml/nope`)).status).toBe(404);
     expect((await fetch(`${platform.url}/api/ml/health`, { method: 'DELETE' })).status).toBe(405);
@@ -55,6 +65,13 @@ describe('local platform over HTTP', () => {
     await cli('train', '--dataset', 'toy', '--model', 'toy', '--param', 'nRounds=5', '--json');
     const deployed = await cli('deploy', 'toy', '1');
     expect(deployed.stdout).not.toMatch(/not published/);
+    // the API's answer shape, and real item counts (dynalite never refreshes DescribeTable's ItemCount)
+    const listed = JSON.parse((await cli('models', '--json')).stdout) as { models: { model: string }[] };
+    expect(listed.models.map((m) => m.model)).toContain('toy');
+    const status = JSON.parse((await cli('status', '--json')).stdout) as { tables: { id: string; items: number; itemsExact: boolean }[] };
+    const registry = status.tables.find((t) => t.id === 'registry')!;
+    expect(registry).toMatchObject({ itemsExact: true });
+    expect(registry.items).toBeGreaterThan(0);
 
     const res = await fetch(`${platform.url}/local/events`);
     expect(res.status).toBe(200);

@@ -2,15 +2,34 @@
 // CICIDS2017 sample and trains/deploys v1 (bootstrap) → a second version is trained from the CLI
 // → deploy → predict answers from v2 within seconds → rollback → predict answers from v1 again;
 // feedback and the performance view follow.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { datasetsDir, describeWithData } from '../support/datasets';
 import { isolatedEnv, ROOT, startServe, type ServedPlatform } from '../support/serve';
 
 const run = promisify(execFile);
+
+/** Runs a command with `input` on its stdin; never throws. */
+function runWithStdin(
+  file: string,
+  args: string[],
+  input: string,
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
 
 async function json(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init?.headers ?? {}) } });
@@ -111,7 +130,7 @@ describeWithData('model lifecycle on the local platform', ['cicids2017/cic_ids20
     const columns = [...Object.keys(flow), 'Label'];
     const csv = path.join(home, 'flows.csv');
     writeFileSync(csv, `${columns.join(',')}\n${columns.map((c) => (c === 'Label' ? 'BENIGN' : String(flow[c] ?? ''))).join(',')}\n`);
-    const cli = (args: string[]) => run(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), ...args], { cwd: home, env });
+    const cli = (args: string[]) => run(process.execPath, [path.join(ROOT, 'bin', 'xdr-ml.js'), ...args], { cwd: home, env, maxBuffer: 64 << 20 });
     const scored = JSON.parse((await cli(['predict', '--input', csv, '--json'])).stdout) as {
       modelVersion: number;
       predictions: { line: number; label: string }[];
@@ -119,6 +138,39 @@ describeWithData('model lifecycle on the local platform', ['cicids2017/cic_ids20
     expect(scored.modelVersion).toBe(1);
     expect(scored.predictions).toHaveLength(1);
     expect(scored.predictions[0].line).toBe(2);
+
+    // the real training file, inf values and all: every row scored, streamed as JSON Lines
+    const training = path.join(datasetsDir(), 'cicids2017', 'cic_ids2017_multiclass.csv.gz');
+    const rows = gunzipSync(readFileSync(training))
+      .toString('utf8')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim() !== '');
+    expect(rows.some((l) => /(^|,)inf(,|$)/.test(l))).toBe(true);
+    const streamed = await cli(['predict', '--input', training, '--output', 'jsonl']);
+    const answers = streamed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; label?: string; error?: string });
+    expect(answers).toHaveLength(rows.length);
+    expect(answers.filter((a) => a.error !== undefined)).toEqual([]);
+    expect(streamed.stderr).toMatch(new RegExp(`${rows.length} flow\\(s\\) scored`));
+
+    // stdin, a bad row among good ones: the good ones scored, the bad one named by line, exit 1
+    const header = gunzipSync(readFileSync(training)).toString('utf8').split('\n')[0];
+    const bad = rows[0].replace(/^[^,]*/, 'eighty');
+    const piped = await runWithStdin(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'xdr-ml.js'), 'predict', '--input', '-', '--output', 'csv'],
+      `${header}\n${rows[0]}\n${bad}\n${rows[1]}\n`,
+      { cwd: home, env },
+    );
+    expect(piped.code).toBe(1);
+    const lines = piped.stdout.trim().split('\n');
+    expect(lines[0]).toBe('line,label,confidence,alert,prediction_id,error');
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['2', '3', '4']);
+    expect(lines[2]).toBe('3,,,,,"""Destination Port"" must be a number (got ""eighty"")"'); // CSV-quoted
+    expect(piped.stderr).toMatch(/2 flow\(s\) scored .*; 1 row\(s\) refused/);
 
     writeFileSync(csv, 'Destination Port,Label\n80,BENIGN\n');
     await expect(cli(['predict', '--input', csv])).rejects.toMatchObject({

@@ -32,6 +32,15 @@ describe('CDK app', () => {
   const data = Template.fromStack(platform.data);
   const api = Template.fromStack(platform.api);
 
+  it('outputs what a platform team needs after deploy: the API URL, image repository, alert topic, buckets and tables', () => {
+    expect(Object.keys(api.findOutputs('ApiUrl'))).toEqual(['ApiUrl']);
+    expect(Object.keys(Template.fromStack(platform.training).findOutputs('TrainingImageRepositoryUri'))).toEqual(['TrainingImageRepositoryUri']);
+    expect(Object.keys(Template.fromStack(platform.monitoring).findOutputs('AlertTopicArn'))).toEqual(['AlertTopicArn']);
+    const outputs = Object.keys(data.findOutputs('*'));
+    expect(outputs).toEqual(expect.arrayContaining(['ArtefactsBucketName', 'DatasetsBucketName', 'TelemetryBucketName', 'RegistryTableName']));
+    expect(outputs).toHaveLength(BUCKETS.length + TABLES.length);
+  });
+
   it('creates every declared bucket encrypted, TLS-only, private, versioned and access-logged', () => {
     for (const b of BUCKETS) {
       data.hasResourceProperties('AWS::S3::Bucket', {

@@ -1,14 +1,18 @@
 // The training Dockerfiles cannot be built here (no Docker engine), so this reads them: every
-// COPY source exists, the entrypoint they run exists, and every module the entrypoint imports
-// (transitively, relative imports) is inside what the image copies — so the image can start.
+// COPY source exists, the build stage copies every module the bundled entry points import
+// (transitively, relative imports) — so training-container/build-image.ts can bundle them — and
+// the image that runs holds the bundle only: no node_modules from the project's install, no sources.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { ENTRIES } from '../../training-container/build-image';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 interface ParsedDockerfile {
   readonly froms: string[];
   readonly copies: string[];
+  /** Per stage (by FROM order): its COPY instructions as written. */
+  readonly stageCopies: string[][];
   readonly env: Record<string, string>;
   entrypoint: string[];
 }
@@ -19,11 +23,15 @@ function parseDockerfile(file: string): ParsedDockerfile {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
-  const out: ParsedDockerfile = { froms: [], copies: [], env: {}, entrypoint: [] };
+  const out: ParsedDockerfile = { froms: [], copies: [], stageCopies: [], env: {}, entrypoint: [] };
   for (const line of lines) {
     const [instruction, ...rest] = line.split(/\s+/);
     const args = rest.join(' ');
-    if (instruction === 'FROM') out.froms.push(rest[0]);
+    if (instruction === 'FROM') {
+      out.froms.push(rest[0]);
+      out.stageCopies.push([]);
+    }
+    if (instruction === 'COPY') out.stageCopies[out.stageCopies.length - 1].push(args);
     if (instruction === 'COPY' && !args.startsWith('--from')) out.copies.push(...rest.slice(0, -1));
     if (instruction === 'ENV') for (const m of args.matchAll(/(\w+)=(\S+)/g)) out.env[m[1]] = m[2];
     if (instruction === 'ENTRYPOINT') out.entrypoint = JSON.parse(args) as string[];
@@ -54,21 +62,33 @@ function importClosure(entry: string): Set<string> {
 describe.each(['training-container/Dockerfile', 'training-container/Dockerfile.gpu'])('%s', (name) => {
   const docker = parseDockerfile(path.join(ROOT, name));
 
-  it('runs Node 22 and an entrypoint that exists', () => {
+  it('runs Node 22 on the bundled entrypoint that build-image.ts writes', () => {
     expect(docker.froms.some((f) => /^node:22\b/.test(f))).toBe(true);
-    expect(docker.entrypoint.slice(0, 2)).toEqual(['node', 'bin/run-ts.js']);
-    expect(existsSync(path.join(ROOT, docker.entrypoint[2]))).toBe(true);
+    expect(docker.entrypoint).toEqual(['node', 'entrypoint.js']);
+    expect(Object.keys(ENTRIES)).toContain('entrypoint');
   });
 
   it('copies sources that exist', () => {
     for (const src of docker.copies) expect({ src, exists: existsSync(path.join(ROOT, src)) }).toEqual({ src, exists: true });
   });
 
-  it('copies every module the entrypoint imports', () => {
-    const copied = docker.copies.map((c) => path.join(ROOT, c));
+  it('copies into the build stage every module the bundled entry points import', () => {
+    const copied = docker.stageCopies[0]
+      .filter((c) => !c.startsWith('--from'))
+      .flatMap((c) => c.split(/\s+/).slice(0, -1))
+      .map((c) => path.join(ROOT, c));
     const inImage = (file: string) => copied.some((c) => file === c || file.startsWith(`${c}${path.sep}`));
-    const missing = [...importClosure(path.join(ROOT, docker.entrypoint[2]))].filter((f) => !inImage(f)).map((f) => path.relative(ROOT, f));
+    const closure = new Set(Object.values(ENTRIES).flatMap((entry) => [...importClosure(path.join(ROOT, entry))]));
+    const missing = [...closure].filter((f) => !inImage(f)).map((f) => path.relative(ROOT, f));
     expect(missing).toEqual([]);
+  });
+
+  it('runs an image that holds the bundle, not the project install or its sources', () => {
+    const runtime = docker.stageCopies[docker.stageCopies.length - 1];
+    expect(runtime.filter((c) => !c.startsWith('--from='))).toEqual([]);
+    expect(runtime).toContain('--from=build /out ./');
+    // the GPU image adds onnxruntime-node alone (its CUDA provider), from its own stage
+    expect(runtime.filter((c) => c.includes('node_modules'))).toEqual(name.endsWith('.gpu') ? ['--from=onnxruntime /ort/node_modules ./node_modules'] : []);
   });
 
   it('sets onnxruntime-node install flags its install script understands', () => {

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPlatformApp } from '../../infra/app-builder';
-import { METRICS, METRIC_NAMESPACE } from '../../core/retraining/metrics';
+import { METRICS, METRIC_NAMESPACE, METRIC_SERVICE } from '../../core/retraining/metrics';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
 const env = { CDK_DEFAULT_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' };
@@ -224,13 +224,18 @@ describe('monitoring stack', () => {
     }
   });
 
-  it('alarms on the metric names the code emits, across every lineage (no per-model dimension)', () => {
+  it('alarms on the metric names and dimensions the code emits, across every lineage (service alone, no per-model dimension)', () => {
+    // functions/shared/event-handler.ts lineageMetrics: [service, Model] and [service]
     for (const name of [METRICS.driftShare, METRICS.onlineAccuracy, METRICS.trainingFailures]) {
-      m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRIC_NAMESPACE, MetricName: name, Dimensions: Match.absent() });
+      m.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRIC_NAMESPACE,
+        MetricName: name,
+        Dimensions: [{ Name: 'service', Value: METRIC_SERVICE }],
+      });
     }
     // the dashboard draws each lineage's own series, found by a SEARCH over the Model dimension
     const dashboard = JSON.stringify(Object.values(m.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
-    expect(dashboard).toMatch(new RegExp(`SEARCH\\('\\{${METRIC_NAMESPACE},Model\\} MetricName=\\\\+"${METRICS.driftShare}\\\\+"'`));
+    expect(dashboard).toMatch(new RegExp(`SEARCH\\('\\{${METRIC_NAMESPACE},Model,service\\} MetricName=\\\\+"${METRICS.driftShare}\\\\+"'`));
     m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: '5xx' });
     m.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: 'Latency', ExtendedStatistic: 'p99' });
     m.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

@@ -82,7 +82,8 @@ describe('xdr-ml ab-test', () => {
       createdBy: 'cli-test',
     });
 
-    const listed = await json<Experiment[]>(['ab-test', 'list', '--model', model]);
+    // the API's answer shape: { experiments }
+    const { experiments: listed } = await json<{ experiments: Experiment[] }>(['ab-test', 'list', '--model', model]);
     expect(listed.map((e) => e.id)).toEqual([created.id]);
 
     const results = await json<ExperimentResults>(['ab-test', 'results', created.id]);

@@ -6,6 +6,7 @@
 import { XdrError } from '../../errors';
 import type { FeatureMatrix } from '../../data/table';
 import { SeededRandom } from '../../util/random';
+import { didYouMean } from '../../util/nearest-name';
 import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
 import { binnedMatrix, binnedValidation, knownRawScores, remember } from './fit-memory';
 import type { GbdtModelDocument, GbdtTree } from './model-document';
@@ -218,7 +219,7 @@ export class GbdtLearner implements Learner {
   constructor(params: Partial<GbdtParams> & { seed: number }) {
     const merged = { ...DEFAULT_GBDT_PARAMS, ...params };
     const known = new Set<string>([...Object.keys(DEFAULT_GBDT_PARAMS), 'seed']);
-    for (const key of Object.keys(params)) if (!known.has(key)) throw new GbdtError(`unknown GBDT parameter '${key}'`);
+    for (const key of Object.keys(params)) if (!known.has(key)) throw new GbdtError(`unknown GBDT parameter '${key}'${didYouMean(key, known)}`);
     validateParams(merged);
     this.params = merged;
   }

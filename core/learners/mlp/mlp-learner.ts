@@ -5,6 +5,7 @@
 // getWeights/setWeights expose the parameters (federated averaging).
 import type { FeatureMatrix, FeatureSchema } from '../../data/table';
 import { SeededRandom } from '../../util/random';
+import { didYouMean } from '../../util/nearest-name';
 import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
 import {
   compileLayers,
@@ -61,7 +62,7 @@ const DEFAULTS: ResolvedOptions = {
 
 function resolveOptions(options: MlpOptions): ResolvedOptions {
   for (const key of Object.keys(options)) {
-    if (!(key in DEFAULTS)) throw new MlpModelError(`unknown MLP option "${key}"`);
+    if (!(key in DEFAULTS)) throw new MlpModelError(`unknown MLP option "${key}"${didYouMean(key, Object.keys(DEFAULTS))}`);
   }
   const o = { ...DEFAULTS, ...options } as ResolvedOptions;
   const positive = (name: string, v: number, integer: boolean): void => {

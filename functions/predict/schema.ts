@@ -1,0 +1,54 @@
+// POST /api/ml/predict: the request schemas (used by the handler) and the route's contract.
+import { z } from 'zod';
+import { ModelName } from '../../core/names';
+import { MAX_FLOWS_PER_REQUEST } from '../../core/serving';
+import type { RouteSchemas } from '../shared/route-schema';
+
+export const PredictBody = z
+  .object({
+    model: ModelName.optional(),
+    version: z.number().int().min(1).optional(),
+    flows: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1, 'must hold at least one flow')
+      .max(MAX_FLOWS_PER_REQUEST, `at most ${MAX_FLOWS_PER_REQUEST} flows per request`),
+  })
+  .strict();
+
+export const PredictQuery = z.object({
+  explain: z.enum(['true', 'false']).optional(),
+  top: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, 'must be a positive integer')
+    .optional(),
+});
+
+export const ROUTES: RouteSchemas = {
+  'POST /api/ml/predict': {
+    summary: "Score flows with a model's production version (or a named version)",
+    description:
+      'Every feature of the model must be present; null is a missing value; numeric features take numbers or numeric text as ingest reads it ("inf", "NaN"); `?explain=true` adds top contributing features.',
+    body: PredictBody,
+    query: PredictQuery,
+    errors: { 404: 'unknown model or version', 422: 'the version cannot serve (corrupt artefact)' },
+    example: {
+      body: { model: 'general', flows: [{ 'Destination Port': 80, 'Flow Duration': 1203, 'Flow Bytes/s': 'inf' }] },
+      query: { explain: 'true', top: '3' },
+      response: {
+        model: 'general',
+        modelVersion: 3,
+        requestId: '3f0c6a1e-4d1b-4a8e-9b7a-2f0c6a1e4d1b',
+        correlationId: 'c-1',
+        predictions: [
+          {
+            predictionId: '3f0c6a1e-4d1b-4a8e-9b7a-2f0c6a1e4d1b:0',
+            label: 'DDoS/DoS',
+            confidence: 0.97,
+            probabilities: { 'DDoS/DoS': 0.97, Normal: 0.03 },
+            alert: true,
+          },
+        ],
+      },
+    },
+  },
+};

@@ -1,0 +1,74 @@
+// The retraining control plane's routes: request schemas (used by the handler) and contracts.
+import { z } from 'zod';
+import { DatasetName, ModelName } from '../../core/names';
+import type { RouteSchemas } from '../shared/route-schema';
+
+export const RetrainBody = z
+  .object({
+    model: ModelName.optional(),
+    dataset: DatasetName.optional(),
+    datasetVersion: z.number().int().min(1).optional(),
+    reason: z.string().trim().min(1).max(1000).optional(),
+    force: z.boolean().optional(),
+    requestId: z
+      .string()
+      .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : -')
+      .optional(),
+  })
+  .strict()
+  .default({});
+
+export const StatusQuery = z.object({ model: ModelName.optional() });
+
+export const AutoRetrainBody = z.object({ enabled: z.boolean(), model: ModelName.optional() }).strict();
+
+export const DriftStatusQuery = z.object({
+  model: ModelName.optional(),
+  limit: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, 'must be 1-999')
+    .optional(),
+});
+
+export const DriftCheckBody = z.object({ model: ModelName.optional() }).strict().default({});
+
+export const ROUTES: RouteSchemas = {
+  'POST /api/ml/retrain': {
+    summary: "Queue a retrain of a lineage on its training spec (dataset and datasetVersion override the spec's; force skips the cooldown, audited)",
+    description: 'The same requestId sent twice queues one job.',
+    body: RetrainBody,
+    success: { status: 202, description: 'queued (or the job an earlier request with the same requestId queued)' },
+    errors: { 404: 'unknown model', 409: 'a job is queued or running, the cooldown holds, or the dataset does not fit the lineage' },
+    example: {
+      body: { model: 'general', dataset: 'cicids2017', reason: 'new labelled week', force: false, requestId: 'ticket-4711' },
+      response: {
+        accepted: true,
+        outcome: 'queued',
+        jobId: 'general-20260101T100000-1a2b',
+        model: 'general',
+        requestId: 'ticket-4711',
+        status: '/api/ml/status?model=general',
+      },
+    },
+  },
+  'GET /api/ml/status': {
+    summary: 'Jobs, every trigger with what became of it, active versions, auto-retrain settings and the next scheduled run',
+    query: StatusQuery,
+    example: { query: { model: 'general' } },
+  },
+  'POST /api/ml/status/auto-retrain': {
+    summary: 'The runtime auto-retrain switch, for the platform or one lineage; audited',
+    body: AutoRetrainBody,
+    example: { body: { enabled: true, model: 'general' } },
+  },
+  'GET /api/ml/drift/status': {
+    summary: "A lineage's latest drift report and its history (?limit= reports)",
+    query: DriftStatusQuery,
+    example: { query: { model: 'general', limit: '10' } },
+  },
+  'POST /api/ml/drift/check': {
+    summary: 'Run a drift check now on recent traffic and feedback; answers the report, the events it published and the data-volume trigger',
+    body: DriftCheckBody,
+    example: { body: { model: 'general' } },
+  },
+};

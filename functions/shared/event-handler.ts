@@ -1,0 +1,44 @@
+// The middy chain every event-driven function uses (EventBridge rules, schedules): Powertools
+// Tracer (the handler as a segment; the platform's SDK clients are captured in platform/lambda.ts),
+// Logger (the Lambda context in every line) and Metrics (flushed once per invocation). Handlers
+// stay thin: parse the event, one call into the platform.
+import middy from '@middy/core';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { Context } from 'aws-lambda';
+import { METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from '../../core/retraining/metrics';
+import { logger, metrics, tracer } from '../../platform/lambda';
+
+/**
+ * Wraps an event handler in the Powertools chain.
+ * @example export const handler = createEventHandler('maintenance', async () => platform.maintain());
+ */
+export function createEventHandler<E, R>(name: string, handle: (event: E, context: Context) => Promise<R>) {
+  return middy(async (event: E, context: Context): Promise<R> => {
+    tracer.putAnnotation('operation', name);
+    return handle(event, context);
+  })
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
+
+/**
+ * Emits a lineage's values now, as the monitoring stack reads them: per lineage (service, Model)
+ * and across lineages (service alone). Non-finite values are left out.
+ * @example lineageMetrics('general', { DriftShare: 0.4 });
+ */
+export function lineageMetrics(model: string, values: Partial<Record<MetricName, number | undefined>>): void {
+  const entries = Object.entries(values).filter((e): e is [MetricName, number] => typeof e[1] === 'number' && Number.isFinite(e[1]));
+  if (entries.length === 0) return;
+  // its own instance, built on first use: published at once, apart from the invocation's buffer
+  lineage ??= new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICE });
+  for (const [name, value] of entries) lineage.addMetric(name, MetricUnit.NoUnit, value);
+  lineage.addDimensions({ Model: model });
+  lineage.addDimensions({});
+  lineage.publishStoredMetrics();
+}
+
+let lineage: Metrics | undefined;
