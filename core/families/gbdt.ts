@@ -68,14 +68,14 @@ export const GBDT_CANDIDATES = {
   ],
 } as const satisfies Record<'fast' | 'thorough', readonly GbdtCandidate[]>;
 
-/** Successive-halving schedules ('fast': 15 % of the rows, at most 15,000, for every candidate, then the best on every row). */
+/** Successive-halving schedules ('fast': a quarter of the rows, at least 5,000 and at most 30,000, for every candidate, then the best on every row). */
 export const GBDT_RUNGS = {
   fast: [
-    { rowFraction: 0.15, maxRows: 15_000, keep: 1 },
+    { rowFraction: 0.25, minRows: 5_000, maxRows: 30_000, keep: 1 },
     { rowFraction: 1, keep: 1 },
   ],
   thorough: [
-    { rowFraction: 0.2, maxRows: 30_000, keep: 4 },
+    { rowFraction: 0.2, minRows: 4_000, maxRows: 30_000, keep: 4 },
     { rowFraction: 0.5, maxRows: 120_000, keep: 2 },
     { rowFraction: 1, keep: 1 },
   ],
@@ -84,6 +84,7 @@ export const GBDT_RUNGS = {
 /**
  * The GBDT search at a level: the candidates with the request's parameters on top (a requested
  * parameter is never searched over), duplicates dropped, the class-count preset first (it wins ties).
+ * A request that sets `multiOutput` searches the candidates of that tree kind only.
  * With `weighting` set (the request fixed the balancing), candidates keep that weighting.
  * @example gbdtSearch('fast', 10, { maxDepth: 6 }) // every candidate at depth 6
  */
@@ -91,7 +92,11 @@ export function gbdtSearch(level: TuneLevel, classCount: number, requested: Lear
   const pool: readonly GbdtCandidate[] =
     level === 'thorough' ? [...GBDT_CANDIDATES.fast, ...GBDT_CANDIDATES.thorough] : level === 'fast' ? GBDT_CANDIDATES.fast : [];
   const preset = classCount >= MULTI_OUTPUT_MIN_CLASSES ? 'multi-output' : 'per-class-shallow';
-  const ordered = [...pool.filter((c) => c.name === preset), ...pool.filter((c) => c.name !== preset)];
+  // a request that sets the tree kind searches the candidates of that kind only (as presets() gives that kind's preset)
+  const kind = typeof requested.multiOutput === 'boolean' ? requested.multiOutput : undefined;
+  const ofKind = pool.filter((c) => kind === undefined || ('multiOutput' in c.params && c.params.multiOutput === true) === kind);
+  const first = kind === undefined ? preset : kind ? 'multi-output' : 'per-class-shallow';
+  const ordered = [...ofKind.filter((c) => c.name === first), ...ofKind.filter((c) => c.name !== first)];
   const seen = new Set<string>();
   const candidates: SearchCandidate[] = [];
   for (const c of ordered) {

@@ -224,6 +224,8 @@ describe('pipelineSearch', () => {
     expect(new Set(fixed.candidates.map((c) => c.weighting)).size).toBe(fixed.candidates.length);
     expect(gbdtSearch('fast', 5, {}, 'none').candidates.every((c) => c.weighting === 'none')).toBe(true);
     expect((pipelineSearch('gbdt', 5, {}, 'thorough')?.candidates.length ?? 0) > few.candidates.length).toBe(true);
+    expect(gbdtSearch('fast', 5, { multiOutput: true }).candidates.map((c) => c.name)).toEqual(['multi-output', 'multi-output-deep']);
+    expect(gbdtSearch('fast', 16, { multiOutput: false }).candidates.map((c) => c.name)).toEqual(['per-class-shallow', 'xgboost-like']);
     expect(pipelineSearch('gbdt', 5, {}, 'off')).toBeUndefined();
     expect(pipelineSearch('mlp', 5, {}, 'fast')).toBeUndefined();
   });

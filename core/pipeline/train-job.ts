@@ -40,7 +40,7 @@ export function pipelineParams(algorithm: string, classCount: number, requested:
 }
 
 /** The pipeline's tuning level when the request does not set one (docs/presets.md). */
-export const DEFAULT_TUNE: TuneLevel = 'off';
+export const DEFAULT_TUNE: TuneLevel = 'fast';
 
 /**
  * The validation search of a pipeline fit at a tuning level: the family's candidates with the

@@ -30,6 +30,8 @@ export interface SearchCandidate {
 export interface SearchRung {
   /** Share of the training rows (stratified; rare classes kept whole up to `minClassRows`), in (0, 1]. */
   readonly rowFraction: number;
+  /** At least this many rows (or all of them), whatever the share: on small data a share is too few rows to rank by. */
+  readonly minRows?: number;
   /** At most this many rows (0 or absent: no cap). */
   readonly maxRows?: number;
   /** Candidates kept for the next rung (the last rung keeps 1). */
@@ -218,14 +220,15 @@ export function searchOnValidation(
   for (const [r, rung] of search.rungs.entries()) {
     const last = r === search.rungs.length - 1;
     if (alive.length === 1 && !last) continue; // nothing left to compare before the last rung
-    const rows = stratifiedSample(data.y, K, rung.rowFraction, rung.maxRows ?? 0, minClassRows, run.seed + 3);
+    const share = Math.min(1, Math.max(rung.rowFraction, (rung.minRows ?? 0) / data.y.length));
+    const rows = stratifiedSample(data.y, K, share, rung.maxRows ?? 0, minClassRows, run.seed + 3);
     const whole = rows.length === data.y.length;
     const X = whole ? data.X : takeRows(data.X, rows);
     const y = whole ? data.y : takeLabels(data.y, rows);
     const counts = classCounts(y, K);
     // early rungs also score on a stratified share of the validation rows (rare classes whole):
     // at a small rung the per-round validation walk would cost more than the fit
-    const valRows = stratifiedSample(data.yVal, K, Math.max(rung.rowFraction, MIN_VALIDATION_FRACTION), 0, minClassRows, run.seed + 4);
+    const valRows = stratifiedSample(data.yVal, K, Math.max(rows.length / data.y.length, MIN_VALIDATION_FRACTION), 0, minClassRows, run.seed + 4);
     const wholeVal = valRows.length === data.yVal.length;
     const XVal = wholeVal ? data.XVal : takeRows(data.XVal, valRows);
     const yVal = wholeVal ? data.yVal : takeLabels(data.yVal, valRows);
