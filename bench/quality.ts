@@ -10,6 +10,9 @@
 //   apt-get install -y python3-xgboost python3-sklearn
 //   node bin/run-ts.js bench/quality.ts [--tasks nsl-kdd,unsw-like] [--seeds 42,1,7] [--tune fast] [--compare-off] [--etas 0.3,0.1]
 //     [--weighting balanced] (fix the class weighting, as a request's balancing does) [--trace] (print the search's fits) [--no-peers]
+//   XDR_PEER_ONEHOT=1 adds xgboost on one-hot categoricals (tasks with text columns: nsl-kdd, kddcup99, unsw-like)
+//   OMP_WAIT_POLICY=PASSIVE keeps xgboost's OpenMP threads from spinning when the machine is
+//   oversubscribed (the figures in docs/presets.md were taken with it at a load average of ~10).
 //
 // Benchmarks print figures; they never pass or fail.
 import { execFileSync } from 'node:child_process';
@@ -183,6 +186,8 @@ interface Row {
   readonly ours: Ours;
   readonly off?: Ours;
   readonly xgboost: Readonly<Record<string, PeerScores>>;
+  /** xgboost on one-hot categoricals (XDR_PEER_ONEHOT=1, tasks with categorical columns). */
+  readonly xgboostOneHot?: Readonly<Record<string, PeerScores>>;
   readonly randomForest: PeerScores;
 }
 
@@ -219,13 +224,22 @@ function runOurs(train: LabelledData, task: BenchTask, seed: number, tune: TuneL
   return { result, ours, Xte, yte };
 }
 
-function writeSplit(dir: string, Xtr: FeatureMatrix, ytr: Int32Array, Xte: FeatureMatrix, yte: Int32Array, classes: number, seed: number): void {
+function writeSplit(
+  dir: string,
+  Xtr: FeatureMatrix,
+  ytr: Int32Array,
+  Xte: FeatureMatrix,
+  yte: Int32Array,
+  classes: number,
+  seed: number,
+  categorical: readonly { col: number; size: number }[],
+): void {
   const raw = (a: Float64Array | Int32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   writeFileSync(path.join(dir, 'x_train.f64'), raw(Xtr.data));
   writeFileSync(path.join(dir, 'y_train.i32'), raw(ytr));
   writeFileSync(path.join(dir, 'x_test.f64'), raw(Xte.data));
   writeFileSync(path.join(dir, 'y_test.i32'), raw(yte));
-  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ cols: Xtr.cols, classes, seed }));
+  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ cols: Xtr.cols, classes, seed, categorical }));
 }
 
 /** Runs our pipeline in a fresh process (cold, as `xdr-ml train` meets it); the child writes the split for the peers when asked. */
@@ -243,7 +257,8 @@ async function child(name: string, seed: number, tune: TuneLevel, splitDir: stri
   const { result, ours, Xte, yte } = runOurs(train, task, seed, tune, test);
   if (splitDir !== '-') {
     const trainIdx = Int32Array.from([...result.split.train, ...result.split.validation]).sort();
-    writeSplit(splitDir, takeRows(train.X, trainIdx), takeLabels(train.y, trainIdx), Xte, yte, train.classes.length, seed);
+    const categorical = train.schema.features.flatMap((feature, col) => (feature.kind === 'categorical' ? [{ col, size: feature.vocabulary.length }] : []));
+    writeSplit(splitDir, takeRows(train.X, trainIdx), takeLabels(train.y, trainIdx), Xte, yte, train.classes.length, seed, categorical);
   }
   process.stdout.write(
     `${JSON.stringify({ ...ours, trainRows: result.split.train.length + result.split.validation.length, testRows: yte.length, classes: train.classes.length })}\n`,
@@ -275,11 +290,13 @@ async function runTask(task: BenchTask, seeds: readonly number[], tune: TuneLeve
           .trim()
           .split('\n')
           .pop() as string,
-      ) as { xgboost: Record<string, PeerScores>; randomForest: PeerScores };
+      ) as { xgboost: Record<string, PeerScores>; xgboostOneHot?: Record<string, PeerScores>; randomForest: PeerScores };
       process.stderr.write(
         `[${task.name} seed ${seed}]   ${Object.entries(peer.xgboost)
           .map(([e, x]) => `xgboost ${e}: ${x.fitSeconds.toFixed(1)} s, ${x.macroF1.toFixed(4)}`)
-          .join('; ')}; RF ${peer.randomForest.fitSeconds.toFixed(1)} s, ${peer.randomForest.macroF1.toFixed(4)}\n`,
+          .join('; ')}; RF ${peer.randomForest.fitSeconds.toFixed(1)} s, ${peer.randomForest.macroF1.toFixed(4)}${Object.entries(peer.xgboostOneHot ?? {})
+          .map(([e, x]) => `; xgboost one-hot ${e}: ${x.fitSeconds.toFixed(1)} s, ${x.macroF1.toFixed(4)}`)
+          .join('')}\n`,
       );
       rows.push({ ...base, ...peer });
     } finally {
