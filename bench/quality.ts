@@ -10,6 +10,7 @@
 //   apt-get install -y python3-xgboost python3-sklearn
 //   node bin/run-ts.js bench/quality.ts [--tasks nsl-kdd,unsw-like] [--seeds 42,1,7] [--tune fast] [--compare-off] [--etas 0.3,0.1]
 //     [--weighting balanced] (fix the class weighting, as a request's balancing does) [--trace] (print the search's fits) [--no-peers]
+//     [--params '{"categoryOrder":"target"}'] (learner parameters laid over every candidate, as a request's params are)
 //   XDR_PEER_ONEHOT=1 adds xgboost on one-hot categoricals (tasks with text columns: nsl-kdd, kddcup99, unsw-like)
 //   OMP_WAIT_POLICY=PASSIVE keeps xgboost's OpenMP threads from spinning when the machine is
 //   oversubscribed (the figures in docs/presets.md were taken with it at a load average of ~10).
@@ -194,11 +195,12 @@ interface Row {
 function runOurs(train: LabelledData, task: BenchTask, seed: number, tune: TuneLevel, test?: { X: FeatureMatrix; y: Int32Array }) {
   const K = train.classes.length;
   const weighting = arg('weighting') as BalancingMode | undefined;
-  const search = pipelineSearch('gbdt', K, {}, tune, weighting);
+  const requested = JSON.parse(arg('params') ?? '{}') as Record<string, number | string | boolean>;
+  const search = pipelineSearch('gbdt', K, requested, tune, weighting);
   const t = performance.now();
   const result = trainModel(train, {
     learnerFactory: learnerFactoryFor('gbdt'),
-    params: pipelineParams('gbdt', K),
+    params: pipelineParams('gbdt', K, requested),
     refit: GBDT_FAMILY.refit,
     continuation: GBDT_FAMILY.continuation,
     seed,
@@ -245,7 +247,7 @@ function writeSplit(
 /** Runs our pipeline in a fresh process (cold, as `xdr-ml train` meets it); the child writes the split for the peers when asked. */
 function ourRunInChild(task: BenchTask, seed: number, tune: TuneLevel, splitDir: string | null): Ours {
   const args = [path.join(__dirname, '..', 'bin', 'run-ts.js'), __filename, '--child', task.name, String(seed), tune, splitDir ?? '-'];
-  for (const flag of ['weighting']) if (arg(flag)) args.push(`--${flag}`, arg(flag) as string);
+  for (const flag of ['weighting', 'params']) if (arg(flag)) args.push(`--${flag}`, arg(flag) as string);
   const stdout = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(stdout.trim().split('\n').pop() as string) as Ours;
 }
