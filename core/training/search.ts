@@ -12,7 +12,7 @@ import { SeededRandom } from '../util/random';
 import { classCounts, classWeightTable, type BalancingMode } from './balancing';
 import { TrainingOptionsError } from './errors';
 import { isBetter, validationScore, type ValidationScore } from './hard-examples';
-import type { LearnerFactory, LearnerParams } from './train-model';
+import type { LearnerFactory, LearnerParams } from './learner-params';
 
 /** Early rungs score on at least this share of the validation rows. */
 const MIN_VALIDATION_FRACTION = 0.3;

@@ -5,7 +5,9 @@ import type { BalancingMode, OversampleOptions } from './balancing';
 import type { HardExampleReport, ValidationScore } from './hard-examples';
 import type { SearchReport } from './search';
 
-export type HyperparameterValue = number | string | boolean;
+import type { HyperparameterValue } from './learner-params';
+
+export type { HyperparameterValue } from './learner-params';
 
 /** Row counts of each split, per class label as well. */
 export interface SplitRowCounts {

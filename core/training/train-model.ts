@@ -20,15 +20,13 @@ import {
   type ValidationScore,
 } from './hard-examples';
 import { searchOnValidation, type SearchOptions, type SearchOutcome, type SearchReport } from './search';
-import type { HyperparameterValue, PhaseTimings, TrainingSummary } from './summary';
+import type { HyperparameterValue, LearnerFactory, LearnerParams } from './learner-params';
+import type { PhaseTimings, TrainingSummary } from './summary';
 
 /** The code version recorded when the caller does not give one (the platform passes config.codeVersion). */
 export const UNVERSIONED = 'unversioned';
 
-export type LearnerParams = Readonly<Record<string, HyperparameterValue>>;
-
-/** Builds a fresh, unfitted learner; called once per fit (first fit and each mining round). */
-export type LearnerFactory = (seed: number, params: LearnerParams) => Learner;
+export type { LearnerFactory, LearnerParams } from './learner-params';
 
 export type TrainPhase = 'split' | 'balancing' | 'search' | 'fit' | 'hard-example-mining' | 'thresholds' | 'evaluation' | 'done';
 
