@@ -6,6 +6,9 @@
     scikit-learn RandomForest and HistGradientBoosting; saves the booster to DIR/xgb.json and prints
     one JSON object with fit seconds and macro-F1 (over the classes present in the test labels).
   xgb_peer.py time-fit DIR: times that xgboost fit alone.
+  xgb_peer.py quality DIR ETAS: for bench/quality.ts, xgboost hist (2 threads, 200 rounds, depth 8) at
+    each learning rate of the comma-separated ETAS and RandomForest (200 trees, 2 jobs); prints fit
+    seconds and macro-F1 of each. With XDR_PEER_ONEHOT=1, xgboost also on one-hot categoricals.
   xgb_peer.py time-predict DIR REPEATS: loads that booster and prints the best of REPEATS batch
     predicts on the test rows repeated to at least TIMING_ROWS. The bench calls both timers in
     windows that alternate with its own timing, so both sides meet the same machine load."""
@@ -52,9 +55,9 @@ def best_of(fn, repeats):
     return best, out
 
 
-def fit_xgboost(meta, xtr, ytr):
-    """xgboost hist, 2 threads, 200 rounds, depth 8; returns the booster and the seconds taken
-    (DMatrix construction included)."""
+def fit_xgboost(meta, xtr, ytr, eta=None):
+    """xgboost hist, 2 threads, 200 rounds, depth 8 (eta: xgboost's default 0.3 unless given);
+    returns the booster and the seconds taken (DMatrix construction included)."""
     params = {
         "objective": "multi:softprob",
         "num_class": meta["classes"],
@@ -64,6 +67,8 @@ def fit_xgboost(meta, xtr, ytr):
         "seed": meta["seed"],
         "verbosity": 0,
     }
+    if eta is not None:
+        params["eta"] = eta
     t = time.perf_counter()
     dtrain = xgb.DMatrix(xtr, label=ytr, nthread=2)
     booster = xgb.train(params, dtrain, num_boost_round=200)
@@ -127,12 +132,54 @@ def fit(folder):
     print(json.dumps(result))
 
 
+def quality(folder, etas):
+    meta, xtr, ytr, xte, yte = load(folder)
+    k = meta["classes"]
+    xtr = finite_or_nan(xtr)
+    xte = finite_or_nan(xte)
+    result = {"xgboostVersion": xgb.__version__, "xgboost": {}}
+    for eta in etas:
+        booster, fit_s = fit_xgboost(meta, xtr, ytr, eta)
+        pred = booster.predict(xgb.DMatrix(xte, nthread=2)).reshape(-1, k).argmax(axis=1)
+        result["xgboost"][str(eta)] = {"fitSeconds": fit_s, **scores(yte, pred)}
+    categorical = meta.get("categorical", [])
+    if categorical and os.environ.get("XDR_PEER_ONEHOT") == "1":
+        # xgboost on one-hot categoricals (each vocabulary code its own 0/1 column; NaN / unseen: all 0)
+        xtr1, xte1 = one_hot(xtr, categorical), one_hot(xte, categorical)
+        for eta in etas:
+            booster, fit_s = fit_xgboost(meta, xtr1, ytr, eta)
+            pred = booster.predict(xgb.DMatrix(xte1, nthread=2)).reshape(-1, k).argmax(axis=1)
+            result.setdefault("xgboostOneHot", {})[str(eta)] = {"fitSeconds": fit_s, **scores(yte, pred)}
+    xtr0 = np.nan_to_num(xtr, nan=-1.0)
+    xte0 = np.nan_to_num(xte, nan=-1.0)
+    t = time.perf_counter()
+    rf = RandomForestClassifier(n_estimators=200, n_jobs=2, random_state=meta["seed"]).fit(xtr0, ytr)
+    rf_fit = time.perf_counter() - t
+    result["randomForest"] = {"fitSeconds": rf_fit, **scores(yte, rf.predict(xte0))}
+    print(json.dumps(result))
+
+
+def one_hot(x, categorical):
+    """Replaces each categorical column ({"col", "size"} in meta.json) by `size` 0/1 columns."""
+    keep = [j for j in range(x.shape[1]) if j not in {c["col"] for c in categorical}]
+    parts = [x[:, keep]]
+    for c in categorical:
+        codes = x[:, c["col"]]
+        block = np.zeros((len(x), c["size"]), dtype=np.float64)
+        ok = np.isfinite(codes) & (codes >= 0) & (codes < c["size"])
+        block[np.nonzero(ok)[0], codes[ok].astype(np.int64)] = 1.0
+        parts.append(block)
+    return np.hstack(parts)
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "fit":
         fit(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "time-fit":
         time_fit(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "quality":
+        quality(sys.argv[2], [float(e) for e in sys.argv[3].split(",")])
     elif len(sys.argv) == 4 and sys.argv[1] == "time-predict":
         time_predict(sys.argv[2], int(sys.argv[3]))
     else:
-        sys.exit("usage: xgb_peer.py fit DIR | time-fit DIR | time-predict DIR REPEATS")
+        sys.exit("usage: xgb_peer.py fit DIR | time-fit DIR | quality DIR ETAS | time-predict DIR REPEATS")

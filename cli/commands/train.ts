@@ -20,6 +20,7 @@ interface TrainFlags {
   readonly seed: string;
   readonly threads?: string;
   readonly param: string[];
+  readonly tune?: 'off' | 'fast' | 'thorough';
   readonly json?: boolean;
 }
 
@@ -70,6 +71,7 @@ export function registerTrain(program: Command): void {
       (v: string, all: string[]) => [...all, v],
       [] as string[],
     )
+    .option('--tune <off|fast|thorough>', 'search the parameters on the validation split (default fast; off = the presets)')
     .option('--json', 'machine-readable output')
     .action(async (flags: TrainFlags) => {
       if (!flags.dataset) throw new CliError('--dataset <name[@version]> is required', 2);
@@ -118,6 +120,7 @@ export function registerTrain(program: Command): void {
           classes: flags.classes as ClassSpace,
           seed,
           ...(Object.keys(params).length > 0 ? { params } : {}),
+          ...(flags.tune ? { training: { tune: flags.tune } } : {}),
           author: cliActor(session.platform.config),
           onProgress: (p) => {
             if (!tty) return;

@@ -8,7 +8,9 @@ import type { ModelFamily } from './model-family';
 export * from './explanations';
 export { GBDT_FAMILY, GBDT_PRESETS, MULTI_OUTPUT_MIN_CLASSES } from './gbdt';
 export { MLP_FAMILY } from './mlp';
-export type { ModelFamily, OnnxExportSettings } from './model-family';
+export type { ModelFamily, OnnxExportSettings, TuneLevel } from './model-family';
+export { TUNE_LEVELS } from './model-family';
+export { gbdtSearch, GBDT_CANDIDATES } from './gbdt';
 
 /** Every family, by id. */
 export const MODEL_FAMILIES = { gbdt: GBDT_FAMILY, mlp: MLP_FAMILY } as const satisfies Readonly<Record<string, ModelFamily>>;

@@ -3,7 +3,7 @@
 // it — behind one entry per family. Adding a family is adding a row to MODEL_FAMILIES.
 import type { FeatureMatrix } from '../data/table';
 import type { Learner, ModelDocument } from '../learners/learner';
-import type { LearnerParams } from '../training';
+import type { BalancingMode, LearnerParams, SearchOptions } from '../training';
 import type { ExplanationData } from './explanations';
 
 /** How a GBDT export merges trees for serving (platform config `onnx`); exporter defaults when absent. */
@@ -11,6 +11,10 @@ export interface OnnxExportSettings {
   readonly mergeBudgetBytes?: number;
   readonly mergeMaxNodes?: number;
 }
+
+/** How much the pipeline searches on the validation split: 'off' = the presets, 'fast' (default), 'thorough'. */
+export type TuneLevel = 'off' | 'fast' | 'thorough';
+export const TUNE_LEVELS: readonly TuneLevel[] = ['off', 'fast', 'thorough'];
 
 export interface ModelFamily {
   /** The family's name: the `algorithm` of a registered version and the `format` of its model.json. */
@@ -22,6 +26,13 @@ export interface ModelFamily {
   create(seed: number, params: LearnerParams): Learner;
   /** The pipeline's parameters for a task with `classCount` classes, the request's own on top. */
   presets(classCount: number, requested: LearnerParams): LearnerParams;
+  /**
+   * The search on the validation split at a tuning level ('fast', 'thorough'), for a task with
+   * `classCount` classes: candidates with the request's own parameters on top (never searched
+   * over); with `weighting` (the request fixed the balancing) no other class weighting is tried.
+   * Undefined: the family has no search (its presets are used).
+   */
+  readonly search?: (level: Exclude<TuneLevel, 'off'>, classCount: number, requested: LearnerParams, weighting?: BalancingMode) => SearchOptions;
   /** Parameters of the refit on training + validation rows, once early stopping chose a length. */
   refit(bestIteration: number, rows: { readonly fitted: number; readonly refit: number }): LearnerParams;
   /**

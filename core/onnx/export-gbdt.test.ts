@@ -1,5 +1,7 @@
 import { InferenceSession } from 'onnxruntime-node';
 import { argmaxRows } from '../learners/learner';
+import { GbdtLearner } from '../learners/gbdt/gbdt-learner';
+import { SeededRandom } from '../util/random';
 import type { GbdtModelDocument } from '../learners/gbdt/model-document';
 import { predictProbaFromDocument } from '../learners/gbdt/predict';
 import { exportGbdtToOnnx, GbdtExportError } from './export-gbdt';
@@ -20,6 +22,58 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('exportGbdtToOnnx', () => {
+  it('carries target-ordered categories (categoryOrder: target) into the LabelEncoder: same probabilities as the reference, unseen and missing included', async () => {
+    // Prepare: a label set by a grouping of 8 services that alphabetical codes interleave
+    const services = ['dns', 'ftp', 'http', 'imap', 'irc', 'smtp', 'ssh', 'telnet'];
+    const group: Record<string, number> = { dns: 0, ftp: 1, http: 0, imap: 2, irc: 1, smtp: 2, ssh: 1, telnet: 0 };
+    const schema = {
+      features: [
+        { name: 'bytes', kind: 'numeric' as const },
+        { name: 'service', kind: 'categorical' as const, vocabulary: services },
+      ],
+    };
+    const rnd = new SeededRandom(4);
+    const n = 3000;
+    const X = { rows: n, cols: 2, data: new Float64Array(n * 2) };
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = rnd.int(services.length);
+      X.data[i * 2] = rnd.normal();
+      X.data[i * 2 + 1] = s;
+      y[i] = rnd.next() < 0.9 ? group[services[s]] : rnd.int(3);
+    }
+    const fit = (categoryOrder: 'code' | 'target', maxDepth = 2) => {
+      const learner = new GbdtLearner({ seed: 1, nRounds: 5, maxDepth, categoryOrder });
+      learner.fit(X, y, { schema, classes: ['a', 'b', 'c'] });
+      return learner;
+    };
+
+    // Act
+    const ranked = fit('target');
+    const doc = ranked.toJSON();
+    const rows: RawRow[] = [...services.map((service, i) => ({ bytes: i - 3, service })), { bytes: 0, service: 'gopher' }, { bytes: null, service: null }];
+    const onnx = await runOnnx(exportGbdtToOnnx(doc), doc, rows);
+
+    // Assess: a permutation of the codes that groups the services; ONNX agrees with the reference
+    const rank = doc.preprocessing.categoryRank?.[1] ?? [];
+    expect([...rank].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(doc.preprocessing.categoryRank?.[0]).toBeNull();
+    const ts = predictProbaFromDocument(doc, rowsToFeatureMatrix(schema, rows));
+    expect(maxAbsDiff(onnx.proba, ts)).toBeLessThanOrEqual(1e-5);
+    // stumps: target order separates the groups in fewer splits than the alphabetical codes
+    const accuracy = (learner: GbdtLearner): number => {
+      const p = learner.predict(X);
+      return p.filter((c, i) => c === y[i]).length / n;
+    };
+    expect(accuracy(fit('target', 1))).toBeGreaterThan(accuracy(fit('code', 1)) + 0.05);
+    // a continued fit keeps the ranks it was grown under, and the document round-trips
+    const more = new GbdtLearner({ seed: 1, nRounds: 2, maxDepth: 2, categoryOrder: 'target' });
+    more.fit(X, y, { schema, classes: ['a', 'b', 'c'], init: doc });
+    expect(more.toJSON().preprocessing.categoryRank).toEqual(doc.preprocessing.categoryRank);
+    expect(maxAbsDiff(GbdtLearner.fromJSON(JSON.parse(JSON.stringify(doc))).predictProba(X), ranked.predictProba(X))).toBe(0);
+    await onnx.session.release();
+  });
+
   it('matches predictProbaFromDocument within 1e-5 on 3,000 rows with NaN, ±Inf, on-threshold and unseen values', async () => {
     // Prepare
     const schema = mixedSchema(5, [

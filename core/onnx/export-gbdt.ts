@@ -51,7 +51,7 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
   if (doc.baseScore.length !== k) throw new GbdtExportError(`baseScore has ${doc.baseScore.length} entries for ${k} classes`);
 
   const g = new GraphBuilder('gbdt');
-  const inputs = addFeatureInputs(g, doc.schema, 'float');
+  const inputs = addFeatureInputs(g, doc.schema, 'float', doc.preprocessing.categoryRank);
   // Internal column order: numeric features, then categorical ones. order[internal] = schema index.
   const order = [...inputs.layout.numeric, ...inputs.layout.categorical];
   const internalOf = new Int32Array(nFeatures);

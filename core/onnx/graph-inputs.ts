@@ -17,11 +17,17 @@ export interface FeatureInputs {
 
 /**
  * Declares the `numeric` (and, when needed, `categorical`) inputs and encodes every categorical
- * column with a LabelEncoder: vocabulary value -> its index, unseen -> -1.
+ * column with a LabelEncoder: vocabulary value -> its index (or `codeValues[j][index]`), unseen -> -1.
  * - codeType 'float': float32 codes; the missing marker "" -> NaN (unless "" is in the vocabulary);
  * - codeType 'int64': int64 codes; missing -> -1 like an unseen value.
  */
-export function addFeatureInputs(g: GraphBuilder, schema: FeatureSchema, codeType: 'float' | 'int64'): FeatureInputs {
+export function addFeatureInputs(
+  g: GraphBuilder,
+  schema: FeatureSchema,
+  codeType: 'float' | 'int64',
+  /** Per schema feature, null or the value each vocabulary code maps to (a GBDT's `categoryRank`); default: the code. */
+  codeValues?: readonly (readonly number[] | null)[],
+): FeatureInputs {
   const layout = featureLayout(schema);
   const numeric = g.input(ONNX_INPUT_NUMERIC, DataType.FLOAT, ['N', layout.numeric.length], 'numeric features in schema order');
   const codes: string[] = [];
@@ -37,7 +43,8 @@ export function addFeatureInputs(g: GraphBuilder, schema: FeatureSchema, codeTyp
       if (spec.kind !== 'categorical') return;
       const column = g.op('Gather', [categorical, g.constant(tensorInt64(`col_${k}`, [1], [k]))], [attrInt('axis', 1)]);
       const keys = [...spec.vocabulary];
-      const values = keys.map((_, c) => c);
+      const ranked = codeValues?.[j] ?? null;
+      const values = keys.map((_, c) => (ranked ? ranked[c] : c));
       if (codeType === 'float') {
         if (!keys.includes(MISSING_CATEGORY)) {
           keys.push(MISSING_CATEGORY);

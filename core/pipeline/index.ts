@@ -4,7 +4,7 @@ export { ArtefactIntegrityError, FeatureMismatchError, PipelineInputError } from
 export { labelSchemeOf, loadDataset, loadManifest } from './dataset-access';
 export { EXPLANATIONS_FORMAT_VERSION, MULTI_OUTPUT_MIN_CLASSES, noExplanations, PIPELINE_PRESETS, treeExplanations } from '../families';
 export type { ExplanationData, ExplanationOptions, FeatureImportance } from '../families';
-export { learnerFactoryFor, pipelineParams, registeredMetrics, runTrainingJob } from './train-job';
+export { DEFAULT_TUNE, learnerFactoryFor, pipelineParams, pipelineSearch, registeredMetrics, runTrainingJob } from './train-job';
 export type { StoredTrainingSummary, TrainingJobResult } from './train-job';
 export { alignFeatures, evaluateDocumentOnManifest, evaluateModel, inferLabelScheme, loadModelDocument, predictProba } from './evaluate-model';
 export type { EvaluateModelDeps, EvaluateModelRequest, ModelEvaluation } from './evaluate-model';

@@ -7,7 +7,8 @@ import { UnknownResourceError } from '../errors';
 import type { ExplanationData } from '../families';
 import { ingestToy, toyCsv, toyStores, type ToyStores } from './testing';
 import { MULTI_OUTPUT_MIN_CLASSES, PIPELINE_PRESETS } from '../families';
-import { pipelineParams, runTrainingJob, type StoredTrainingSummary } from './train-job';
+import { gbdtSearch, GBDT_CANDIDATES } from '../families';
+import { pipelineParams, pipelineSearch, runTrainingJob, type StoredTrainingSummary } from './train-job';
 import type { RegisterVersionInput, TrainingJobRequest } from './types';
 
 const FAST = { nRounds: 15, maxDepth: 3, learningRate: 0.3 };
@@ -159,6 +160,74 @@ describe('runTrainingJob', () => {
     await ingestToy(stores, tmp, 'toy', toyCsv({ seed: 8 }));
     const latest = await runTrainingJob(deps, request());
     expect(latest.summary.dataset.manifestVersion).toBe(2);
+  });
+});
+
+describe('runTrainingJob tuning (the validation search)', () => {
+  const tmp = new TmpDir();
+  let stores: ToyStores;
+  afterAll(() => tmp.cleanup());
+  beforeEach(async () => {
+    stores = toyStores();
+    await ingestToy(stores, tmp, 'toy', toyCsv());
+  });
+  const register = async (): Promise<{ version: number }> => ({ version: 1 });
+  const base: TrainingJobRequest = { dataset: 'toy', model: 'toy-model', algorithm: 'gbdt', classes: 'fine', seed: 42, params: FAST, author: 'unit-test' };
+
+  it("searches at 'fast', keeps the request's parameters in every candidate, and records the choice and trace", async () => {
+    // Act
+    const { summary } = await runTrainingJob({ ...stores, register }, { ...base, training: { tune: 'fast' } });
+    // Assess
+    const search = summary.search;
+    expect(search?.level).toBe('fast');
+    expect(search?.trials.length).toBeGreaterThan(1);
+    expect(search?.chosen.params).toMatchObject(FAST);
+    expect(summary.hyperparameters).toMatchObject({ maxDepth: FAST.maxDepth, learningRate: FAST.learningRate }); // nRounds: the refit's
+    expect(summary.balancing.mode).toBe(search?.chosen.weighting);
+    expect(summary.jobTimings.train).toBeGreaterThan(0);
+  });
+
+  it("uses the family's preset without a search when tune is 'off', and a fixed balancing is never searched over", async () => {
+    const off = await runTrainingJob({ ...stores, register }, { ...base, training: { tune: 'off' } });
+    expect(off.summary.search).toBeUndefined();
+    expect(off.summary.timings.search).toBe(0);
+    const fixed = await runTrainingJob({ ...stores, register }, { ...base, training: { tune: 'fast', balancing: { mode: 'sqrt' } } });
+    expect(fixed.summary.search?.chosen.weighting).toBe('sqrt');
+    expect(fixed.summary.balancing.mode).toBe('sqrt');
+  });
+
+  it('rejects an unknown tuning level before reading data', async () => {
+    await expect(runTrainingJob({ ...stores, register }, { ...base, training: { tune: 'max' as never } })).rejects.toThrow(
+      /tune must be one of off, fast, thorough/,
+    );
+  });
+});
+
+describe('pipelineSearch', () => {
+  it('puts the class-count preset first, lays the request over every candidate and drops duplicates', () => {
+    const few = pipelineSearch('gbdt', 5, {}, 'fast') ?? { candidates: [] };
+    const many = pipelineSearch('gbdt', 16, {}, 'fast') ?? { candidates: [] };
+    expect(few.candidates[0]).toMatchObject({ name: 'per-class-shallow', params: PIPELINE_PRESETS.gbdtPerClass });
+    expect(many.candidates[0]).toMatchObject({ name: 'multi-output', params: PIPELINE_PRESETS.gbdtMultiOutput });
+    expect(few.candidates).toHaveLength(GBDT_CANDIDATES.fast.length);
+    // every searched parameter fixed by the request: the candidates differ only in weighting
+    const fixed = gbdtSearch('fast', 5, {
+      ...PIPELINE_PRESETS.gbdtMultiOutput,
+      maxDepth: 5,
+      lambda: 1,
+      minChildWeight: 1,
+      learningRate: 0.2,
+      nRounds: 50,
+      splitPenalty: 0,
+    });
+    expect(fixed.candidates.every((c) => c.params.maxDepth === 5 && c.params.learningRate === 0.2)).toBe(true);
+    expect(new Set(fixed.candidates.map((c) => c.weighting)).size).toBe(fixed.candidates.length);
+    expect(gbdtSearch('fast', 5, {}, 'none').candidates.every((c) => c.weighting === 'none')).toBe(true);
+    expect((pipelineSearch('gbdt', 5, {}, 'thorough')?.candidates.length ?? 0) > few.candidates.length).toBe(true);
+    expect(gbdtSearch('fast', 5, { multiOutput: true }).candidates.map((c) => c.name)).toEqual(['multi-output', 'multi-output-deep']);
+    expect(gbdtSearch('fast', 16, { multiOutput: false }).candidates.map((c) => c.name)).toEqual(['per-class-shallow', 'xgboost-like']);
+    expect(pipelineSearch('gbdt', 5, {}, 'off')).toBeUndefined();
+    expect(pipelineSearch('mlp', 5, {}, 'fast')).toBeUndefined();
   });
 });
 

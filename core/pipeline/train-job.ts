@@ -12,9 +12,17 @@ import { artefactKey, BUNDLE_FILES, sha256Hex, type ArtefactRef, type BundleRefs
 import { takeRows, type LabelledData } from '../data/table';
 import { buildReferenceProfile, type ReferenceProfile } from '../drift';
 import type { EvaluationReport } from '../evaluation';
-import { FAMILY_IDS, isFamilyId, modelFamily, type ExplanationData, type ModelFamily } from '../families';
+import { FAMILY_IDS, isFamilyId, modelFamily, TUNE_LEVELS, type ExplanationData, type ModelFamily, type TuneLevel } from '../families';
 import type { ModelDocument } from '../learners/learner';
-import { trainModel, type LearnerFactory, type LearnerParams, type TrainingSummary, type TrainResult } from '../training';
+import {
+  trainModel,
+  type BalancingMode,
+  type LearnerFactory,
+  type LearnerParams,
+  type SearchOptions,
+  type TrainingSummary,
+  type TrainResult,
+} from '../training';
 import type { HyperparameterValue } from '../training/summary';
 import { concatLabelled, loadDataset, loadManifest } from './dataset-access';
 import { encodeEvaluationSet, sampleEvaluationRows, sampleReplayRows } from './evaluation-set';
@@ -29,6 +37,25 @@ import type { DatasetIdentity, RegisteredMetrics, TrainingJobDeps, TrainingJobPr
  */
 export function pipelineParams(algorithm: string, classCount: number, requested: LearnerParams = {}): LearnerParams {
   return modelFamily(algorithm).presets(classCount, requested);
+}
+
+/** The pipeline's tuning level when the request does not set one (docs/presets.md). */
+export const DEFAULT_TUNE: TuneLevel = 'fast';
+
+/**
+ * The validation search of a pipeline fit at a tuning level: the family's candidates with the
+ * request's parameters on top, or undefined (tune 'off', or a family without a search).
+ * @example pipelineSearch('gbdt', 10, { maxDepth: 6 }, 'fast')?.candidates.length
+ */
+export function pipelineSearch(
+  algorithm: string,
+  classCount: number,
+  requested: LearnerParams = {},
+  tune: TuneLevel = DEFAULT_TUNE,
+  weighting?: BalancingMode,
+): SearchOptions | undefined {
+  const family = modelFamily(algorithm);
+  return tune !== 'off' && family.search ? family.search(tune, classCount, requested, weighting) : undefined;
 }
 
 /** training_summary.json as stored: trainModel's summary plus dataset identity and job timings. */
@@ -113,6 +140,8 @@ function checkRequest(request: TrainingJobRequest): { family: ModelFamily; facto
   const family = modelFamily(request.algorithm);
   const factory: LearnerFactory = (seed, params) => family.create(seed, params);
   const requestedParams = checkParams(request.params ?? {});
+  const tune = request.training?.tune;
+  if (tune !== undefined && !TUNE_LEVELS.includes(tune)) throw new PipelineInputError(`tune must be one of ${TUNE_LEVELS.join(', ')}, got "${String(tune)}"`);
   validLearner(factory, request, requestedParams);
   return { family, factory, requestedParams };
 }
@@ -172,9 +201,12 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
   });
   const dataset: DatasetIdentity = { name: manifest.name, version: manifest.version, sha256: manifest.sourceSha256 };
 
-  // 2. Train
+  // 2. Train: the validation search chooses among the family's candidates (the preset is the fallback)
+  const { tune = DEFAULT_TUNE, ...training } = request.training ?? {};
   const params = family.presets(data.classes.length, requestedParams);
   validLearner(factory, request, params); // the preset and the request together
+  const search = pipelineSearch(request.algorithm, data.classes.length, requestedParams, tune, training.balancing?.mode);
+  for (const candidate of search?.candidates ?? []) validLearner(factory, request, candidate.params);
   const result = await timed('train', () =>
     trainModel(data, {
       learnerFactory: factory,
@@ -183,7 +215,8 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
       refit: family.refit,
       ...(family.continuation ? { continuation: family.continuation } : {}),
       ...(deps.codeVersion ? { codeVersion: deps.codeVersion } : {}),
-      ...(request.training ?? {}),
+      ...(search ? { search } : {}),
+      ...training,
       onProgress: (training) => emit({ stage: 'train', message: training.message, training }),
     }),
   );

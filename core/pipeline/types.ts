@@ -4,6 +4,7 @@ import type { BundleRefs } from '../artefacts/bundle';
 import type { FamilyId } from '../families';
 import type { ClassMetrics } from '../evaluation/metrics';
 import type { ItemTable, ObjectStore } from '../ports';
+import type { TuneLevel } from '../families/model-family';
 import type { BalancingOptions } from '../training/balancing';
 import type { HardExampleOptions } from '../training/hard-examples';
 import type { TrainProgress } from '../training/train-model';
@@ -82,6 +83,13 @@ export interface TrainingJobOptions {
   readonly validationFraction?: number;
   readonly balancing?: BalancingOptions;
   readonly hardExampleMining?: HardExampleOptions | false;
+  /**
+   * The search on the validation split that chooses the learner's parameters and class weighting
+   * (docs/presets.md): 'off' uses the family's presets, 'fast' (default) a few candidates by
+   * successive halving, 'thorough' more candidates and rungs. Parameters in the request's
+   * `params` (and `balancing`, when given) are kept and not searched over.
+   */
+  readonly tune?: TuneLevel;
 }
 
 /** Progress of a training job: pipeline stages, with trainModel's own events during training. */

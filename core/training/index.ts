@@ -7,3 +7,5 @@ export type { HardExampleOptions, HardExampleReport, HardExampleRound, MinedRows
 export { trainModel, UNVERSIONED } from './train-model';
 export type { LearnerFactory, LearnerParams, TrainOptions, TrainProgress, TrainPhase, TrainResult } from './train-model';
 export type { TrainingSummary, SplitRowCounts, BalancingSummary, PhaseTimings, DatasetRef, HyperparameterValue } from './summary';
+export { searchOnValidation, stratifiedSample, checkSearchOptions } from './search';
+export type { SearchCandidate, SearchOptions, SearchOutcome, SearchReport, SearchRung, SearchTrial } from './search';

@@ -3,8 +3,11 @@ import type { EvaluationReport } from '../evaluation/metrics';
 import type { FitReport } from '../learners/learner';
 import type { BalancingMode, OversampleOptions } from './balancing';
 import type { HardExampleReport, ValidationScore } from './hard-examples';
+import type { SearchReport } from './search';
 
-export type HyperparameterValue = number | string | boolean;
+import type { HyperparameterValue } from './learner-params';
+
+export type { HyperparameterValue } from './learner-params';
 
 /** Row counts of each split, per class label as well. */
 export interface SplitRowCounts {
@@ -33,6 +36,8 @@ export interface BalancingSummary {
 export interface PhaseTimings {
   readonly split: number;
   readonly balancing: number;
+  /** The search on the validation split (0 when there was none). */
+  readonly search: number;
   readonly fit: number;
   readonly hardExampleMining: number;
   /** The refit on training + validation rows (0 when there was none). */
@@ -71,6 +76,8 @@ export interface TrainingSummary {
   readonly hardExamples: HardExampleReport;
   /** Validation scores of the kept model (the data thresholds were tuned on). */
   readonly validation: ValidationScore;
+  /** The search on the validation split that chose the parameters and class weighting (absent when none ran). */
+  readonly search?: SearchReport;
   /** Per-class alert thresholds (alert when p[c] >= threshold), tuned on validation. */
   readonly thresholds: Readonly<Record<string, number>>;
   /** Held-out test metrics of the argmax decision. */

@@ -8,7 +8,7 @@ import { evaluate } from '../evaluation/metrics';
 import { rowGroups, stratifiedGroupSplit } from '../evaluation/split';
 import { predictWithThresholds, tuneThresholds, type TuneThresholdsOptions } from '../evaluation/thresholds';
 import type { FitProgress, FitReport, Learner, ModelDocument } from '../learners/learner';
-import { classCounts, classWeightTable, DEFAULT_OVERSAMPLE, oversample, type BalancingOptions, type OversampleOptions } from './balancing';
+import { classCounts, classWeightTable, DEFAULT_OVERSAMPLE, oversample, type BalancingMode, type BalancingOptions, type OversampleOptions } from './balancing';
 import { LearnerFailedError, TrainingError, TrainingOptionsError } from './errors';
 import {
   isBetter,
@@ -19,17 +19,16 @@ import {
   type HardExampleRound,
   type ValidationScore,
 } from './hard-examples';
-import type { HyperparameterValue, PhaseTimings, TrainingSummary } from './summary';
+import { searchOnValidation, type SearchOptions, type SearchOutcome, type SearchReport } from './search';
+import type { HyperparameterValue, LearnerFactory, LearnerParams } from './learner-params';
+import type { PhaseTimings, TrainingSummary } from './summary';
 
 /** The code version recorded when the caller does not give one (the platform passes config.codeVersion). */
 export const UNVERSIONED = 'unversioned';
 
-export type LearnerParams = Readonly<Record<string, HyperparameterValue>>;
+export type { LearnerFactory, LearnerParams } from './learner-params';
 
-/** Builds a fresh, unfitted learner; called once per fit (first fit and each mining round). */
-export type LearnerFactory = (seed: number, params: LearnerParams) => Learner;
-
-export type TrainPhase = 'split' | 'balancing' | 'fit' | 'hard-example-mining' | 'thresholds' | 'evaluation' | 'done';
+export type TrainPhase = 'split' | 'balancing' | 'search' | 'fit' | 'hard-example-mining' | 'thresholds' | 'evaluation' | 'done';
 
 /** Progress event: one per phase change, plus the learner's own per-iteration progress during fits. */
 export interface TrainProgress {
@@ -73,6 +72,13 @@ export interface TrainOptions {
    * them (bestIteration is a 0-based round index). Default: fresh fits.
    */
   readonly continuation?: (bestIteration: number) => LearnerParams;
+  /**
+   * A search on the validation split (successive halving over candidate parameter sets and class
+   * weightings, search.ts) that runs before the first fit and chooses the parameters and the
+   * balancing mode the rest of the run uses; `params` and `balancing.mode` are then only the
+   * fallback. The test rows never reach it. Default: no search.
+   */
+  readonly search?: SearchOptions;
 }
 
 export interface TrainResult {
@@ -101,6 +107,7 @@ const KNOWN_OPTIONS = new Set([
   'codeVersion',
   'refit',
   'continuation',
+  'search',
 ]);
 
 interface FittedModel {
@@ -276,14 +283,23 @@ function fitAndMinePhase(
   options: TrainOptions,
   mining: ReturnType<typeof resolveHardExampleOptions>,
   emit: Emit,
+  ready?: SearchOutcome['fullFit'],
 ): MiningOutcome {
   const { classes } = data;
   const K = classes.length;
   const fit = (round: number, multiplicity: Float64Array | null, from?: FittedModel) =>
     fitRound(data, split, balance, options, mining.strategy, emit, round, multiplicity, from);
-  emit({ phase: 'fit', round: 0, message: `fitting ${balance.positions.length} rows` });
   let t = performance.now();
-  const first = fit(0, null);
+  let first: FittedModel;
+  if (ready) {
+    // the search's last rung fitted the winner on these rows with these weights: that is the first fit
+    emit({ phase: 'fit', round: 0, message: `the search's fit on ${balance.positions.length} rows is the first fit` });
+    const { learner, report, score } = ready;
+    first = { learner, report, totalBestIteration: report.bestIteration, totalIterations: report.iterations, fittedRows: balance.positions.length, score };
+  } else {
+    emit({ phase: 'fit', round: 0, message: `fitting ${balance.positions.length} rows` });
+    first = fit(0, null);
+  }
   const firstFitMs = performance.now() - t;
 
   t = performance.now();
@@ -327,6 +343,32 @@ function fitAndMinePhase(
     }
   }
   return { first, best, rounds, keptRound, keptMultiplicity, stoppedEarly, firstFitMs, miningMs: performance.now() - t };
+}
+
+/** Phase 2b: the search on the validation split (search.ts) over the fit rows as balanced (oversampled positions included). */
+function searchPhase(
+  data: LabelledData,
+  split: SplitRows,
+  balance: Balance,
+  search: SearchOptions,
+  run: { readonly factory: LearnerFactory; readonly seed: number; readonly mode: BalancingMode },
+  emit: Emit,
+): SearchOutcome {
+  const X = balance.oversample ? takeRows(split.XFit, balance.positions) : split.XFit;
+  return searchOnValidation(
+    { X, y: balance.yPositions, rowWeight: null, XVal: split.XVal, yVal: split.yVal, schema: data.schema, classes: data.classes },
+    search,
+    {
+      factory: run.factory,
+      seed: run.seed,
+      balancing: run.mode,
+      onTrial: (trial) =>
+        emit({
+          phase: 'search',
+          message: `search rung ${trial.rung} ${trial.candidate}: ${trial.rows} rows, ${trial.iterations} iterations, validation macro-F1 ${trial.validation.macroF1.toFixed(4)}`,
+        }),
+    },
+  );
 }
 
 /** Phase 5: per-class decision thresholds tuned on the validation rows. */
@@ -415,7 +457,23 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   emit({ phase: 'balancing', message: `balancing mode ${balancing.mode}${balancing.oversample ? ' with oversampling' : ''}` });
   const [balance, balancingMs] = timed(() => balancePhase(split.yFit, K, balancing, seed));
 
-  const outcome = fitAndMinePhase(data, split, balance, options, mining, emit);
+  let run = options;
+  let chosenBalancing = balancing;
+  let chosenBalance = balance;
+  let search: SearchOutcome | undefined;
+  let searchMs = 0;
+  if (options.search) {
+    const level = options.search.level;
+    emit({ phase: 'search', message: `searching ${options.search.candidates.length} candidate(s) on the validation split (${level})` });
+    [search, searchMs] = timed(() =>
+      searchPhase(data, split, balance, options.search as SearchOptions, { factory: options.learnerFactory, seed, mode: balancing.mode }, emit),
+    );
+    chosenBalancing = { ...balancing, mode: search.chosen.weighting };
+    chosenBalance = { ...balance, weightTable: classWeightTable(balance.positionCounts, search.chosen.weighting) };
+    run = { ...options, params: search.chosen.params, balancing: chosenBalancing };
+  }
+
+  const outcome = fitAndMinePhase(data, split, chosenBalance, run, mining, emit, search?.fullFit);
   const { first, best, rounds, keptRound, stoppedEarly } = outcome;
   const kept = describeKept(keptRound, first.score, best.score, rounds.length, stoppedEarly);
 
@@ -427,7 +485,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   let refitMs = 0;
   if (options.refit && !balance.oversample) {
     emit({ phase: 'fit', round: keptRound, message: `refitting on ${split.fit.length + split.validation.length} training + validation rows` });
-    const [refit, ms] = timed(() => refitPhase(data, split, outcome, options, balancing));
+    const [refit, ms] = timed(() => refitPhase(data, split, outcome, run, chosenBalancing));
     finalLearner = refit.learner;
     refitSummary = refit.summary;
     refitMs = ms;
@@ -440,6 +498,7 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   const timings: PhaseTimings = {
     split: splitMs,
     balancing: balancingMs,
+    search: searchMs,
     fit: outcome.firstFitMs,
     hardExampleMining: outcome.miningMs,
     refit: refitMs,
@@ -449,13 +508,14 @@ export function trainModel(data: LabelledData, options: TrainOptions): TrainResu
   };
   const summary = buildSummary({
     data,
-    options,
-    params,
-    balancing,
+    options: run,
+    params: run.params ?? params,
+    balancing: chosenBalancing,
     mining,
     split,
-    balance,
+    balance: chosenBalance,
     outcome,
+    search: search?.report,
     kept,
     thresholds,
     evaluation,
@@ -490,6 +550,7 @@ function buildSummary(r: {
   refitSummary: { rows: number; iterations: number; trainMillis: number } | null;
   document: ModelDocument;
   timings: PhaseTimings;
+  search: SearchReport | undefined;
 }): TrainingSummary {
   const { classes, X } = r.data;
   const K = classes.length;
@@ -535,6 +596,7 @@ function buildSummary(r: {
       ...(r.outcome.stoppedEarly ? { stoppedEarly: r.outcome.stoppedEarly } : {}),
     },
     validation: best.score,
+    ...(r.search ? { search: r.search } : {}),
     thresholds: Object.fromEntries(classes.map((label, c) => [label, r.thresholds[c]])),
     metrics: r.evaluation.metrics,
     thresholdedMetrics: r.evaluation.thresholdedMetrics,

@@ -42,6 +42,11 @@ export interface QualityTask {
    * (bench/training.ts); the quality test then expects the gate to fail, so reaching it flags itself.
    */
   readonly knownGap?: string;
+  /**
+   * The best peer's macro-F1 measured on this task's own split (bench/quality.ts, seed 42), when
+   * the gate is not that figure: the no-regression check holds the pipeline within 0.03 of it.
+   */
+  readonly peerMacroF1?: number;
 }
 
 export const QUALITY_TASKS: Readonly<Record<TaskName, QualityTask>> = {
@@ -68,6 +73,10 @@ export const QUALITY_TASKS: Readonly<Record<TaskName, QualityTask>> = {
     testFraction: 0.05,
     minMacroF1: 0.597,
     minAccuracy: 0.781,
+    knownGap:
+      'the validation search chooses on KDDTrain+ rows and picks deeper trees (0.912 validation macro-F1 against 0.831); KDDTest+ holds attacks KDDTrain+ lacks, and the presets that reached 0.618 there had been chosen on KDDTest+ itself (docs/presets.md)',
+    // xgboost on KDDTrain+ → KDDTest+ (RandomForest 0.504)
+    peerMacroF1: 0.525,
   },
 };
 

@@ -10,7 +10,8 @@ import { didYouMean } from '../../util/nearest-name';
 import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
 import { binnedMatrix, binnedValidation, knownRawScores, remember } from './fit-memory';
 import type { GbdtModelDocument, GbdtTree } from './model-document';
-import { accumulateRawScores, compileTree, predictRawScores, preprocessMatrix, softmaxRowsInPlace, type CompiledTree } from './predict';
+import { categoryRanks } from './category-order';
+import { accumulateRawScores, compileTree, predictRawScores, preprocessMatrix, rankCategories, softmaxRowsInPlace, type CompiledTree } from './predict';
 import { ClassTreePool, poolThreads } from './class-tree-pool';
 import { MultiOutputRound } from './multi-output-round';
 import { EXACT_SOFTMAX_EVERY, keepGradientRows, multiclassLogLoss, priorBaseScore, softmaxGradients, type GradientState } from './objective';
@@ -76,6 +77,12 @@ export interface GbdtParams {
   readonly multiOutput: boolean;
   /** Gradient dimensions the multi-output split search sees: 0 = every class, else that many random projections. */
   readonly sketchDims: number;
+  /**
+   * How categorical features are binned: 'code' = their vocabulary codes as numbers (alphabetical
+   * order, as xgboost on codes sees them); 'target' = categories ordered by their class
+   * distributions on the training rows (category-order.ts), stored in the document's preprocessing.
+   */
+  readonly categoryOrder: 'code' | 'target';
   /** Seed of all randomness (row and feature sampling). */
   readonly seed: number;
 }
@@ -99,6 +106,7 @@ export const DEFAULT_GBDT_PARAMS: Omit<GbdtParams, 'seed'> = {
   threads: 0,
   multiOutput: false,
   sketchDims: 0,
+  categoryOrder: 'code',
 };
 
 /**
@@ -145,6 +153,7 @@ function validateParams(p: GbdtParams): void {
   check(Number.isInteger(p.threads) && p.threads >= 0, `threads must be an integer >= 0, got ${p.threads}`);
   check(typeof p.multiOutput === 'boolean', `multiOutput must be true or false, got ${String(p.multiOutput)}`);
   check(Number.isInteger(p.sketchDims) && p.sketchDims >= 0, `sketchDims must be an integer >= 0, got ${p.sketchDims}`);
+  check(p.categoryOrder === 'code' || p.categoryOrder === 'target', `categoryOrder must be 'code' or 'target', got ${String(p.categoryOrder)}`);
   check(
     !p.multiOutput || maxTreeNodes(p) <= MAX_MULTI_OUTPUT_NODES,
     `multiOutput trees need maxDepth <= 16 or maxLeaves <= ${(MAX_MULTI_OUTPUT_NODES + 1) / 2}, got maxDepth ${p.maxDepth}, maxLeaves ${p.maxLeaves}`,
@@ -283,11 +292,20 @@ export class GbdtLearner implements Learner {
    * lower validation log-loss and keeps the trees up to the best round. Replaces any earlier fit.
    * @example const report = learner.fit(X, y, { schema, classes, validation: { X: Xv, y: yv } });
    */
-  fit(X: FeatureMatrix, y: Int32Array, options: FitOptions): FitReport {
+  fit(Xraw: FeatureMatrix, y: Int32Array, options: FitOptions): FitReport {
     const t0 = performance.now();
     const p = this.params;
-    const { schema, classes, sampleWeight, validation, onProgress } = options;
+    const { schema, classes, sampleWeight, onProgress } = options;
     const init = options.init ? validateInit(options.init, schema, classes) : null;
+    if (y.length !== Xraw.rows) throw new GbdtError(`labels length ${y.length} != rows ${Xraw.rows}`);
+    // categories ordered by their class distributions (or the initial model's order): the fit sees ranks
+    const ranks = init
+      ? (init.preprocessing.categoryRank ?? null)
+      : p.categoryOrder === 'target'
+        ? categoryRanks(Xraw, y, classes.length, sampleWeight ?? null, schema)
+        : null;
+    const X = ranks ? rankCategories(Xraw, ranks) : Xraw;
+    const validation = options.validation && ranks ? { X: rankCategories(options.validation.X, ranks), y: options.validation.y } : options.validation;
     const n = X.rows;
     const nf = X.cols;
     const k = classes.length;
@@ -310,11 +328,12 @@ export class GbdtLearner implements Learner {
     // base score: centred log of the weighted class priors (or the initial model's); scores
     // start from the base score (or from the initial model's raw scores)
     const baseScore = init ? [...init.baseScore] : priorBaseScore(y, k, weight);
-    const initialScores = init ? (knownRawScores(init, X) ?? predictRawScores(init, X)) : null;
+    const initialScores = init ? (knownRawScores(init, Xraw) ?? predictRawScores(init, Xraw)) : null;
     const vBins = validation ? binnedValidation(validation.X, mapper) : null;
     let vScores = validation
       ? init
-        ? (knownRawScores(init, validation.X)?.slice() ?? predictRawScores(init, validation.X))
+        ? (knownRawScores(init, (options.validation as NonNullable<FitOptions['validation']>).X)?.slice() ??
+          predictRawScores(init, (options.validation as NonNullable<FitOptions['validation']>).X))
         : new Float64Array(validation.X.rows * k)
       : null;
     if (vScores && !init) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
@@ -475,15 +494,15 @@ export class GbdtLearner implements Learner {
         formatVersion: 1,
         schema,
         classes: [...classes],
-        preprocessing: init ? init.preprocessing : mapper.preprocessing,
+        preprocessing: init ? init.preprocessing : ranks ? { ...mapper.preprocessing, categoryRank: ranks } : mapper.preprocessing,
         baseScore,
         trees: docTrees,
         params,
         featureGain: Array.from(finalGain),
       };
       this.setDocument(doc);
-      if (keepRounds === iterations) remember(doc, 'fit', X, scores);
-      else if (bestScores && keepRounds === bestIteration + 1) remember(doc, 'fit', X, bestScores);
+      if (keepRounds === iterations) remember(doc, 'fit', Xraw, scores);
+      else if (bestScores && keepRounds === bestIteration + 1) remember(doc, 'fit', Xraw, bestScores);
       return {
         iterations,
         bestIteration: keepRounds - 1,

@@ -13,6 +13,13 @@ export interface GbdtPreprocessing {
   readonly fill: readonly number[];
   readonly min: readonly number[];
   readonly max: readonly number[];
+  /**
+   * Per feature, null or (categorical features fitted with `categoryOrder: 'target'`) the rank of
+   * each vocabulary code: a valid code x becomes categoryRank[j][x] before the fill and the clip,
+   * so categories with alike class distributions sit next to each other and one split can group
+   * them. Absent: codes are used as they are (vocabulary order).
+   */
+  readonly categoryRank?: readonly (readonly number[] | null)[];
 }
 
 /**

@@ -15,11 +15,32 @@ export class GbdtPredictError extends XdrError {
  * @example preprocessValue(NaN, 0, { fill: [2], min: [0], max: [5] }) // 2
  */
 export function preprocessValue(value: number, feature: number, prep: GbdtPreprocessing): number {
-  let v = value;
+  let v = rankOf(value, prep.categoryRank?.[feature] ?? null);
   if (Number.isNaN(v)) v = prep.fill[feature];
   if (v < prep.min[feature]) v = prep.min[feature];
   else if (v > prep.max[feature]) v = prep.max[feature];
   return Math.fround(v);
+}
+
+/** A categorical code through its rank table: valid codes (integers in range) map, anything else (NaN, -1 unseen) stays. */
+function rankOf(value: number, rank: readonly number[] | null): number {
+  return rank && Number.isInteger(value) && value >= 0 && value < rank.length ? rank[value] : value;
+}
+
+/**
+ * The matrix with every ranked feature's codes replaced by their ranks (a copy; X itself when no
+ * feature is ranked).
+ * @example rankCategories(X, [null, [2, 0, 1]]) // column 1: code 0 -> 2, 1 -> 0, 2 -> 1
+ */
+export function rankCategories(X: FeatureMatrix, ranks: readonly (readonly number[] | null)[]): FeatureMatrix {
+  if (!ranks.some((r) => r)) return X;
+  const data = Float64Array.from(X.data);
+  for (let j = 0; j < X.cols; j++) {
+    const rank = ranks[j];
+    if (!rank) continue;
+    for (let i = j; i < data.length; i += X.cols) data[i] = rankOf(data[i], rank);
+  }
+  return { rows: X.rows, cols: X.cols, data };
 }
 
 /**
@@ -45,7 +66,7 @@ export function preprocessMatrix(prep: GbdtPreprocessing, X: FeatureMatrix): Flo
   const min = Float64Array.from(prep.min);
   const max = Float64Array.from(prep.max);
   const out = new Float32Array(X.rows * cols);
-  const data = X.data;
+  const data = prep.categoryRank ? rankCategories(X, prep.categoryRank).data : X.data;
   for (let i = 0, n = X.rows * cols; i < n; i += cols) {
     for (let j = 0; j < cols; j++) {
       let v = data[i + j];
