@@ -71,7 +71,7 @@ export function registerTrain(program: Command): void {
       (v: string, all: string[]) => [...all, v],
       [] as string[],
     )
-    .option('--tune <off|fast|thorough>', 'search the parameters on the validation split (default fast; off = the presets)')
+    .option('--tune <off|fast|thorough>', 'search the parameters on the validation split (default off = the presets; fast, thorough)')
     .option('--json', 'machine-readable output')
     .action(async (flags: TrainFlags) => {
       if (!flags.dataset) throw new CliError('--dataset <name[@version]> is required', 2);

@@ -73,9 +73,6 @@ export const QUALITY_TASKS: Readonly<Record<TaskName, QualityTask>> = {
     testFraction: 0.05,
     minMacroF1: 0.597,
     minAccuracy: 0.781,
-    knownGap:
-      'the validation search chooses on KDDTrain+ rows and picks deeper trees (0.912 validation macro-F1 against 0.831); KDDTest+ holds attacks KDDTrain+ lacks, and the presets that reached 0.618 there had been chosen on KDDTest+ itself (docs/presets.md)',
-    // xgboost on KDDTrain+ → KDDTest+ (RandomForest 0.504)
     peerMacroF1: 0.525,
   },
 };
