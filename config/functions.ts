@@ -148,6 +148,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/api/ml/status/auto-retrain' },
       { method: 'GET', path: '/api/ml/drift/status' },
       { method: 'POST', path: '/api/ml/drift/check' },
+      { method: 'POST', path: '/api/ml/online-learning/adapt' },
+      { method: 'GET', path: '/api/ml/online-learning/status' },
     ],
     memoryMb: 2048,
     timeoutSeconds: 120,

@@ -5,3 +5,5 @@ export { ONLINE_ADAPTATION_KIND, runAdaptationJob } from './adaptation-job';
 export type { AdaptationJobDeps, AdaptationJobRequest, AdaptationJobResult, ParentVersion, SampleProvenance, SampleSource } from './adaptation-job';
 export { AdaptationRefusedError } from './errors';
 export type { AdaptationRefusal } from './errors';
+export { onlineLearningStatus } from './status';
+export type { AdaptationView, OnlineStatus, OnlineStatusDeps } from './status';

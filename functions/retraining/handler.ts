@@ -6,12 +6,56 @@
 // (an on-demand drift check) and GET /api/ml/drift/status (the latest drift report and history).
 import { randomUUID } from 'node:crypto';
 import { driftStatus } from '../../core/drift-check';
-import { retrainingStatus, setAutoRetrain } from '../../core/retraining';
+import { onlineLearningStatus } from '../../core/online';
+import { retrainingStatus, setAutoRetrain, type LaunchOutcome } from '../../core/retraining';
+import { UnknownResourceError } from '../../core/errors';
 import { handlerPlatform } from '../../platform/lambda';
-import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
-import { AutoRetrainBody, DriftCheckBody, DriftStatusQuery, RetrainBody, StatusQuery } from './schema';
+import { createHttpHandler, createHttpRouter, requestActor, type Reply } from '../shared/http-handler';
+import { AdaptBody, AutoRetrainBody, DriftCheckBody, DriftStatusQuery, OnlineStatusQuery, RetrainBody, StatusQuery } from './schema';
 
 const deps = handlerPlatform();
+
+/** The HTTP answer to a queued trigger: 202 with the job, or the refusal's status and reason. */
+function launchAnswer(outcome: LaunchOutcome, request: { readonly model: string; readonly requestId: string }, statusPath: string): Reply {
+  const base = { model: request.model, requestId: request.requestId, status: `${statusPath}?model=${request.model}` };
+  switch (outcome.outcome) {
+    case 'queued':
+    case 'started':
+      return { statusCode: 202, body: { accepted: true, outcome: outcome.outcome, jobId: outcome.job.jobId, ...base } };
+    case 'duplicate':
+      // the same requestId again: the job it queued (still queued, running or done)
+      return {
+        statusCode: 202,
+        body: { accepted: true, outcome: 'duplicate', jobId: outcome.jobId ?? null, firstOutcome: outcome.firstOutcome ?? null, ...base },
+      };
+    case 'refused':
+      return { statusCode: outcome.status, body: { accepted: false, error: outcome.code, message: outcome.reason, ...base } };
+    case 'running':
+      return {
+        statusCode: 409,
+        body: {
+          accepted: false,
+          error: 'running',
+          message: `job ${outcome.runningJobId} of ${request.model} is queued or running`,
+          runningJobId: outcome.runningJobId,
+          ...base,
+        },
+      };
+    case 'cooldown':
+      return {
+        statusCode: 409,
+        body: {
+          accepted: false,
+          error: 'cooldown',
+          message: `${request.model} was trained recently; the next retrain is allowed at ${outcome.nextAllowedAt} (force: true overrides the cooldown, audited)`,
+          nextAllowedAt: outcome.nextAllowedAt,
+          ...base,
+        },
+      };
+    default:
+      return { statusCode: 409, body: { accepted: false, error: outcome.outcome, ...base } };
+  }
+}
 
 const retrain = createHttpHandler({
   name: 'retrain',
@@ -28,45 +72,7 @@ const retrain = createHttpHandler({
       ...(body.datasetVersion ? { datasetVersion: body.datasetVersion } : {}),
       ...(body.force ? { force: true } : {}),
     };
-    const outcome = await deps.retraining.launcher.queue(request);
-    const base = { model: request.model, requestId: request.requestId, status: `/api/ml/status?model=${request.model}` };
-    switch (outcome.outcome) {
-      case 'queued':
-      case 'started':
-        return { statusCode: 202, body: { accepted: true, outcome: outcome.outcome, jobId: outcome.job.jobId, ...base } };
-      case 'duplicate':
-        // the same requestId again: the job it queued (still queued, running or done)
-        return {
-          statusCode: 202,
-          body: { accepted: true, outcome: 'duplicate', jobId: outcome.jobId ?? null, firstOutcome: outcome.firstOutcome ?? null, ...base },
-        };
-      case 'refused':
-        return { statusCode: outcome.status, body: { accepted: false, error: outcome.code, message: outcome.reason, ...base } };
-      case 'running':
-        return {
-          statusCode: 409,
-          body: {
-            accepted: false,
-            error: 'running',
-            message: `job ${outcome.runningJobId} of ${request.model} is queued or running`,
-            runningJobId: outcome.runningJobId,
-            ...base,
-          },
-        };
-      case 'cooldown':
-        return {
-          statusCode: 409,
-          body: {
-            accepted: false,
-            error: 'cooldown',
-            message: `${request.model} was trained recently; the next retrain is allowed at ${outcome.nextAllowedAt} (force: true overrides the cooldown, audited)`,
-            nextAllowedAt: outcome.nextAllowedAt,
-            ...base,
-          },
-        };
-      default:
-        return { statusCode: 409, body: { accepted: false, error: outcome.outcome, ...base } };
-    }
+    return launchAnswer(await deps.retraining.launcher.queue(request), request, '/api/ml/status');
   },
 });
 
@@ -127,7 +133,51 @@ const driftCheck = createHttpHandler({
   },
 });
 
+const adapt = createHttpHandler({
+  name: 'online-adapt',
+  body: AdaptBody,
+  handle: async ({ body, event }) => {
+    const request = {
+      type: 'AdaptationRequested' as const,
+      model: body.model ?? deps.config.defaultModel,
+      requestId: body.requestId ?? randomUUID(),
+      actor: requestActor(event),
+      reason: body.reason ?? 'online adaptation request',
+      ...(body.dataset ? { dataset: body.dataset } : {}),
+      ...(body.datasetVersion ? { datasetVersion: body.datasetVersion } : {}),
+      ...(body.minSamples ? { minSamples: body.minSamples } : {}),
+      ...(body.force ? { force: true } : {}),
+    };
+    return launchAnswer(await deps.retraining.launcher.queue(request), request, '/api/ml/online-learning/status');
+  },
+});
+
+const onlineStatus = createHttpHandler({
+  name: 'online-status',
+  query: OnlineStatusQuery,
+  handle: async ({ query }) => {
+    const model = query.model ?? deps.config.defaultModel;
+    const status = await onlineLearningStatus(
+      {
+        jobs: deps.stores.tables.jobs,
+        manifests: deps.stores.tables.datasets,
+        specOf: (m) => deps.registry.getSpec(m),
+        production: async (m) => {
+          const alias = await deps.registry.resolveAlias(m, 'production');
+          return alias ? deps.registry.getVersion(m, alias.version) : undefined;
+        },
+        version: (m, v) => deps.registry.getVersion(m, v),
+      },
+      model,
+    );
+    if (!status) throw new UnknownResourceError(`unknown model ${model}`, { details: [{ field: 'query.model', message: 'no such lineage' }] });
+    return { body: status };
+  },
+});
+
 export const handler = createHttpRouter({
+  'POST /api/ml/online-learning/adapt': adapt,
+  'GET /api/ml/online-learning/status': onlineStatus,
   'POST /api/ml/drift/check': driftCheck,
   'POST /api/ml/retrain': retrain,
   'GET /api/ml/status': status,

@@ -32,7 +32,55 @@ export const DriftStatusQuery = z.object({
 
 export const DriftCheckBody = z.object({ model: ModelName.optional() }).strict().default({});
 
+export const AdaptBody = z
+  .object({
+    model: ModelName.optional(),
+    dataset: DatasetName.optional(),
+    datasetVersion: z.number().int().min(1).optional(),
+    minSamples: z.number().int().min(1).max(10_000_000).optional(),
+    reason: z.string().trim().min(1).max(1000).optional(),
+    force: z.boolean().optional(),
+    requestId: z
+      .string()
+      .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : -')
+      .optional(),
+  })
+  .strict()
+  .default({});
+
+export const OnlineStatusQuery = z.object({ model: ModelName.optional() });
+
 export const ROUTES: RouteSchemas = {
+  'POST /api/ml/online-learning/adapt': {
+    summary:
+      "Queue an online adaptation of a lineage's production version on its collected rows no version used yet (or every row of a named labelled dataset)",
+    description:
+      'The same requestId sent twice queues one job. Samples holding a class the lineage lacks queue a full retrain instead (training.overrides.fullRetrainInstead on the job).',
+    body: AdaptBody,
+    success: { status: 202, description: 'queued (or the job an earlier request with the same requestId queued)' },
+    errors: {
+      404: 'unknown model',
+      409: 'no production version, one without replay rows, too few new samples, a job queued or running, or the cooldown holds',
+    },
+    example: {
+      body: { model: 'general', reason: 'a week of analyst labels', minSamples: 200, requestId: 'adapt-4711' },
+      response: {
+        accepted: true,
+        outcome: 'queued',
+        jobId: 'train-1a2b3c4d-5e6f-7a8b',
+        model: 'general',
+        requestId: 'adapt-4711',
+        status: '/api/ml/online-learning/status?model=general',
+      },
+    },
+  },
+  'GET /api/ml/online-learning/status': {
+    summary:
+      "A lineage's online learning: whether production can be adapted, the samples waiting, the last adaptations with their figures and the last requests",
+    query: OnlineStatusQuery,
+    errors: { 404: 'unknown model' },
+    example: { query: { model: 'general' } },
+  },
   'POST /api/ml/retrain': {
     summary: "Queue a retrain of a lineage on its training spec (dataset and datasetVersion override the spec's; force skips the cooldown, audited)",
     description: 'The same requestId sent twice queues one job.',

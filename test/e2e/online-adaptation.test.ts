@@ -127,22 +127,39 @@ describeWithData('online adaptation on one local platform', ['nsl_kdd/KDDTrain+_
     expect(predict.body.predictions as Json[]).toHaveLength(20);
   });
 
-  it('a second adaptation continues from the first, on the rows collected since only', async () => {
-    expect((await adapt('nothing-new')).status).toBe(202);
-    const refused = await waitFor(
-      'the second refusal',
-      async () => (await lineage()).triggers.find((t) => t.trigger === 'AdaptationRequested' && /0 new labelled samples/.test(t.why)),
-      30_000,
-    );
-    expect(refused.outcome).toBe('refused');
+  it('a second adaptation, asked for over HTTP, continues from the first on the rows collected since only', async () => {
+    const refused = await api('/api/ml/online-learning/adapt', 'POST', { model: 'nsl', requestId: 'nothing-new' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ accepted: false, error: 'too-few-samples' });
+    expect(refused.body.message).toMatch(/^0 new labelled samples for nsl/);
 
     expect((await api('/api/ml/training-data', 'POST', { model: 'nsl', incidents: incidents(600, 300) })).status).toBe(201);
-    expect((await adapt('second')).status).toBe(202);
+    const waiting = await api('/api/ml/online-learning/status?model=nsl');
+    expect(waiting.body).toMatchObject({
+      model: 'nsl',
+      production: 2,
+      adaptable: true,
+      collection: { dataset: 'nsl-collected', rows: 900, rowsUsed: 600, samplesWaiting: 300 },
+    });
+    const queued = await api('/api/ml/online-learning/adapt', 'POST', { model: 'nsl', requestId: 'second', reason: 'the next 300' });
+    expect(queued.status).toBe(202);
+    expect(queued.body).toMatchObject({ accepted: true, model: 'nsl', requestId: 'second', status: '/api/ml/online-learning/status?model=nsl' });
     const jobs = await settled(2);
     const second = jobs.find((j) => j.registeredVersion === 3);
     expect(second).toMatchObject({ state: 'Completed', training: { adaptation: { parentVersion: 2, fromRow: 600, toRow: 900 } } });
     const model = await api('/api/ml/models/nsl');
     expect((model.body.versions as Json[]).find((v) => v.version === 3)).toMatchObject({ parentVersion: 2, trainingKind: 'online-adaptation' });
+    const status = await api('/api/ml/online-learning/status?model=nsl');
+    const adaptations = status.body.adaptations as (Json & { learned?: { adapted: { macroF1: number } } })[];
+    expect(adaptations.map((a) => [a.version, a.parentVersion])).toEqual([
+      [3, 2],
+      [2, 1],
+    ]);
+    expect(adaptations[0]).toMatchObject({ state: 'Completed', rows: { dataset: 'nsl-collected', fromRow: 600, toRow: 900 } });
+    expect(adaptations[0].learned?.adapted.macroF1).toBeGreaterThan(0);
+    expect(status.body.collection).toMatchObject({ rowsUsed: 900, samplesWaiting: 0 });
+    expect((status.body.requests as { outcome: string }[]).map((r) => r.outcome)).toContain('refused');
+    expect((await api('/api/ml/online-learning/status?model=nope')).status).toBe(404);
   });
 
   it('audits every adaptation: the chain verifies', async () => {
