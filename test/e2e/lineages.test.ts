@@ -190,8 +190,16 @@ describeWithData('two lineages on one local platform', ['cicids2017/cic_ids2017_
       collected: { dataset: 'cicids-collected', rows: COLLECTED },
     });
     // the lineage records what it used: the counter moves only now, and no second trigger fires
-    const spec = (await api('/api/ml/models/cicids')).body.spec as { collection: { rowsUsed: number } };
-    expect(spec.collection.rowsUsed).toBe(COLLECTED);
+    // (the completion marks the job Completed a moment before the lineage records the rows: wait for it)
+    const rowsUsed = await waitFor(
+      'the lineage to record the collected rows',
+      async () => {
+        const spec = (await api('/api/ml/models/cicids')).body.spec as { collection: { rowsUsed: number } };
+        return spec.collection.rowsUsed > 0 ? spec.collection.rowsUsed : undefined;
+      },
+      30_000,
+    );
+    expect(rowsUsed).toBe(COLLECTED);
     const again = await api('/api/ml/drift/check', 'POST', { model: 'cicids' });
     expect((again.body.events as { detailType: string }[]).map((e) => e.detailType)).not.toContain('DataVolumeReached');
   });
