@@ -149,7 +149,15 @@ describeWithData('online adaptation on one local platform', ['nsl_kdd/KDDTrain+_
     expect(second).toMatchObject({ state: 'Completed', training: { adaptation: { parentVersion: 2, fromRow: 600, toRow: 900 } } });
     const model = await api('/api/ml/models/nsl');
     expect((model.body.versions as Json[]).find((v) => v.version === 3)).toMatchObject({ parentVersion: 2, trainingKind: 'online-adaptation' });
-    const status = await api('/api/ml/online-learning/status?model=nsl');
+    // the completion marks the job Completed a moment before the lineage records the rows it used: wait for it
+    const status = await waitFor(
+      'the lineage to record the rows the adaptation used',
+      async () => {
+        const s = await api('/api/ml/online-learning/status?model=nsl');
+        return (s.body.collection as { rowsUsed: number }).rowsUsed === 900 ? s : undefined;
+      },
+      30_000,
+    );
     const adaptations = status.body.adaptations as (Json & { learned?: { adapted: { macroF1: number } } })[];
     expect(adaptations.map((a) => [a.version, a.parentVersion])).toEqual([
       [3, 2],
