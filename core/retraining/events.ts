@@ -81,21 +81,15 @@ export const manualRetrainSchema = z.object({
   force: z.boolean().optional(),
 });
 
-/** An online adaptation of the model's production version on new labelled rows (core/online). */
-export const adaptationRequestedSchema = z.object({
+/**
+ * An online adaptation of the model's production version on new labelled rows (core/online): a
+ * person's request like ManualRetrain, where `dataset` names a labelled dataset to adapt on (every
+ * row; default: the lineage's collected rows no version used yet).
+ */
+export const adaptationRequestedSchema = manualRetrainSchema.extend({
   type: z.literal('AdaptationRequested'),
-  model,
-  /** Caller-chosen id: the same request sent twice starts one job. */
-  requestId: z.string().min(1).max(128),
-  actor: z.string().trim().min(1),
-  reason: z.string().max(1000).optional(),
-  /** A labelled dataset to adapt on (every row); default: the lineage's collected rows no version used yet. */
-  dataset: z.string().min(1).optional(),
-  datasetVersion: z.number().int().min(1).optional(),
   /** Fewest new samples worth an adaptation (refused below). */
   minSamples: z.number().int().min(1).max(10_000_000).optional(),
-  /** Skip the cooldown (never the one-running-job rule). */
-  force: z.boolean().optional(),
 });
 
 export const retrainEventSchema = z.discriminatedUnion('type', [

@@ -32,19 +32,8 @@ export const DriftStatusQuery = z.object({
 
 export const DriftCheckBody = z.object({ model: ModelName.optional() }).strict().default({});
 
-export const AdaptBody = z
-  .object({
-    model: ModelName.optional(),
-    dataset: DatasetName.optional(),
-    datasetVersion: z.number().int().min(1).optional(),
-    minSamples: z.number().int().min(1).max(10_000_000).optional(),
-    reason: z.string().trim().min(1).max(1000).optional(),
-    force: z.boolean().optional(),
-    requestId: z
-      .string()
-      .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : -')
-      .optional(),
-  })
+export const AdaptBody = RetrainBody.unwrap()
+  .extend({ minSamples: z.number().int().min(1).max(10_000_000).optional() })
   .strict()
   .default({});
 
