@@ -78,6 +78,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: () => (require('./commands/evaluate') as typeof import('./commands/evaluate')).registerEvaluate,
   },
   {
+    name: 'online',
+    summary: 'Online learning: adapt a production model on new labelled samples, and its status',
+    register: () => (require('./commands/online') as typeof import('./commands/online')).registerOnline,
+  },
+  {
     name: 'api',
     usage: '<method> <path>',
     summary: 'Call the HTTP API (the local server, or the deployed API signed with SigV4 when XDR_ML_TARGET=aws)',

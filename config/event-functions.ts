@@ -19,9 +19,10 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 60,
     usesOnnxRuntime: false,
     access: {
-      tables: { jobs: 'read-write', datasets: 'read', registry: 'read', audit: 'append' },
+      // inference append, datasets read-write, telemetry read: an adaptation first joins new feedback to its inputs into the collection dataset
+      tables: { jobs: 'read-write', datasets: 'read-write', registry: 'read', audit: 'append', inference: 'append' },
       // stages a dataset version's input and an adaptation's parent bundle files for the training container (new objects only)
-      buckets: { datasets: 'append', artefacts: 'read' },
+      buckets: { datasets: 'append', artefacts: 'read', telemetry: 'read' },
       publishEvents: true,
     },
   },
@@ -64,8 +65,9 @@ export const EVENT_FUNCTIONS = {
     timeoutSeconds: 300,
     usesOnnxRuntime: false,
     access: {
-      tables: { registry: 'read', drift: 'read-write', inference: 'read', datasets: 'read' },
-      buckets: { telemetry: 'read', artefacts: 'read' },
+      // inference append, datasets read-write, audit: before each check, new feedback joined to its inputs goes into the collection dataset
+      tables: { registry: 'read', drift: 'read-write', inference: 'append', datasets: 'read-write', audit: 'append' },
+      buckets: { telemetry: 'read', artefacts: 'read', datasets: 'append' },
       publishEvents: true,
     },
   },

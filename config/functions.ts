@@ -155,8 +155,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 120,
     usesOnnxRuntime: false,
     access: {
-      tables: { jobs: 'read-write', registry: 'read', drift: 'read-write', audit: 'append', inference: 'read', datasets: 'read' },
-      buckets: { telemetry: 'read', artefacts: 'read' },
+      // inference append + datasets: an adaptation first joins new feedback to its inputs into the collection dataset (core/online/feedback-samples)
+      tables: { jobs: 'read-write', registry: 'read', drift: 'read-write', audit: 'append', inference: 'append', datasets: 'read-write' },
+      buckets: { telemetry: 'read', artefacts: 'read', datasets: 'append' },
       publishEvents: true,
     },
   },

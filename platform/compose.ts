@@ -38,6 +38,9 @@ import {
   type TrainingDefaults,
 } from '../core/retraining';
 import { gateComparer } from '../core/pipeline/gate-comparison';
+import { onlineLearningStatus, type OnlineStatus } from '../core/online/status';
+import { harvestFeedback, unharvestedFeedback, type FeedbackHarvest } from '../core/online/feedback-samples';
+import { sampledInputs } from '../core/serving/sampled-inputs';
 import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryRetention, type SessionFactory } from '../core/serving';
 import { InProcessEventBus } from '../local/event-bus';
 import { createTrainingBackend, type LocalTrainingSetup } from './training-backend';
@@ -56,6 +59,14 @@ export interface Retraining {
   sweep(options?: SweepOptions): Promise<SweepResult>;
   /** Every lineage with a production alias: what the drift checks, schedules and alarms watch. */
   watchedModels(): Promise<string[]>;
+  /**
+   * Joins a lineage's new feedback to the flows telemetry kept and appends them to its collection
+   * dataset (each record at most once); undefined for an unknown lineage. Runs before every drift
+   * check and before an adaptation resolves its samples.
+   */
+  harvestFeedback(model: string): Promise<FeedbackHarvest | undefined>;
+  /** A lineage's online-learning status (samples waiting, last adaptations); undefined for an unknown lineage. */
+  onlineStatus(model: string, limit?: number): Promise<OnlineStatus | undefined>;
 }
 
 export interface PlatformOptions {
@@ -247,8 +258,26 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     const v = await registry.getVersion(model, alias.version);
     return { version: v.version, adaptable: Boolean(v.artefacts.replay && v.artefacts.evaluation) };
   };
-  const resolve = (model: string, event: RetrainEvent) =>
-    resolveLineageTraining({ specOf, manifests: stores.tables.datasets, production, dataVolumeAction: config.thresholds.dataVolumeAction }, model, event);
+  const harvest = (model: string) =>
+    harvestFeedback(
+      {
+        inference: stores.tables.inference,
+        inputs: (m, requests) => sampledInputs(stores.buckets.telemetry, m, requests),
+        datasets: { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
+        specOf,
+        audit,
+      },
+      model,
+    );
+  const resolve = async (model: string, event: RetrainEvent) => {
+    // an adaptation on the collected samples takes the feedback that arrived since the last check too
+    if ((event.type === 'AdaptationRequested' && !event.dataset) || event.type === 'DataVolumeReached') await harvest(model);
+    return resolveLineageTraining(
+      { specOf, manifests: stores.tables.datasets, production, dataVolumeAction: config.thresholds.dataVolumeAction },
+      model,
+      event,
+    );
+  };
   const launcher = lazy(
     () =>
       new RetrainLauncher({
@@ -284,8 +313,11 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       const input = parseCompletionEvent(event, { artefactsBucket: config.buckets.artefacts });
       return input ? completion().handle(input) : { outcome: 'ignored' as const };
     },
-    checkDrift: (model, o = {}) =>
-      runScheduledCheck(
+    harvestFeedback: harvest,
+    checkDrift: async (model, o = {}) => {
+      // feedback joined to its inputs first, so the data-volume check counts it
+      await harvest(model);
+      return runScheduledCheck(
         {
           telemetry: stores.buckets.telemetry,
           artefacts: stores.buckets.artefacts,
@@ -305,12 +337,29 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
           accuracyThreshold: config.thresholds.accuracyThreshold,
           recallFloor: config.thresholds.recallFloor,
         },
-      ),
+      );
+    },
     sweep: (o = {}) => sweepJobs({ jobs: stores.tables.jobs, backend: backend(), completion: completion() }, o),
     async watchedModels() {
       const models = await registry.listModels();
       return models.filter((m) => m.aliases.production !== undefined).map((m) => m.model);
     },
+    onlineStatus: (model, limit) =>
+      onlineLearningStatus(
+        {
+          jobs: stores.tables.jobs,
+          manifests: stores.tables.datasets,
+          specOf,
+          production: async (m) => {
+            const alias = await registry.resolveAlias(m, 'production');
+            return alias ? registry.getVersion(m, alias.version) : undefined;
+          },
+          version: (m, v) => registry.getVersion(m, v),
+          feedbackWaiting: async (m) => (await unharvestedFeedback(stores.tables.inference, m)).length,
+        },
+        model,
+        limit,
+      ),
   };
 
   return {

@@ -21,6 +21,12 @@ export interface PlatformSession {
   /** Present when the embedded local cloud is in use. */
   readonly cloud?: EmbeddedCloud;
   readonly target: PlatformTarget;
+  /**
+   * Whether the events this session publishes reach the platform's rules and functions
+   * (EventBridge, or the bus of `npm start` running on the same state directory). False on an
+   * embedded cloud no server runs: a command that needs a trigger handled does it in-process.
+   */
+  readonly eventsReachRules: boolean;
   close(): Promise<void>;
 }
 
@@ -51,6 +57,7 @@ export async function openPlatform(options: OpenPlatformOptions = {}): Promise<P
       platform,
       config: base,
       target: base.endpoints.dynamodb || base.endpoints.s3 ? 'endpoint-override' : 'aws',
+      eventsReachRules: true,
       close: async () => {
         platform.close();
         (events as EventBridgePublisher).destroy();
@@ -68,12 +75,15 @@ export async function openPlatform(options: OpenPlatformOptions = {}): Promise<P
   // joined another process's cloud: if that process dies, say so rather than fail on connection errors
   const clients = createAwsClients(cloud.config);
   watchCloudOwner(clients, cloud);
-  const platform = composePlatform(cloud.config, { events, clients });
+  // the embedded cloud trains on the local backend (as `npm start` does): SageMaker and Batch cannot reach it
+  const config: PlatformConfig = { ...cloud.config, training: { ...cloud.config.training, backend: 'local' } };
+  const platform = composePlatform(config, { events, clients });
   return {
     platform,
-    config: cloud.config,
+    config,
     cloud,
     target: 'embedded',
+    eventsReachRules: !(events instanceof InProcessEventBus),
     close: async () => {
       platform.close();
       if (events instanceof EventBridgePublisher) events.destroy();

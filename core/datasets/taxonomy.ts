@@ -59,9 +59,12 @@ export function loadTaxonomy(document?: unknown): Taxonomy {
   return parsed.data;
 }
 
-/** True when the fine label has a mapping in the scheme. */
+/**
+ * True when the fine label has a mapping in the scheme. A class of the scheme is its own label:
+ * feedback on a model's prediction names the class (`Probe`), not a fine label (`nmap`).
+ */
 export function hasMapping(fine: string, scheme: LabelScheme, taxonomy: Taxonomy = loadTaxonomy()): boolean {
-  return Object.prototype.hasOwnProperty.call(taxonomy.schemes[scheme].labels, fine);
+  return Object.prototype.hasOwnProperty.call(taxonomy.schemes[scheme].labels, fine) || taxonomy.schemes[scheme].classes.includes(fine);
 }
 
 /**
@@ -73,7 +76,7 @@ export function hasMapping(fine: string, scheme: LabelScheme, taxonomy: Taxonomy
  */
 export function mapLabel(fine: string, scheme: LabelScheme, taxonomy: Taxonomy = loadTaxonomy()): string {
   if (!hasMapping(fine, scheme, taxonomy)) throw new UnmappedLabelError(fine, scheme);
-  return taxonomy.schemes[scheme].labels[fine];
+  return Object.prototype.hasOwnProperty.call(taxonomy.schemes[scheme].labels, fine) ? taxonomy.schemes[scheme].labels[fine] : fine;
 }
 
 /** A dataset's own label map: fine label → Mini-XDR class, recorded in its manifest at ingest. */

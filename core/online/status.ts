@@ -16,6 +16,8 @@ export interface OnlineStatusDeps {
   /** The version at the lineage's production alias. */
   readonly production: (model: string) => Promise<ModelVersion | undefined>;
   readonly version: (model: string, version: number) => Promise<ModelVersion>;
+  /** Feedback records not yet joined to their inputs (core/online/feedback-samples). */
+  readonly feedbackWaiting: (model: string) => Promise<number>;
 }
 
 /** One adaptation as the status shows it. */
@@ -40,6 +42,8 @@ export interface OnlineStatus {
   /** Whether production's bundle has the replay rows an adaptation needs. */
   readonly adaptable: boolean;
   readonly collection: { readonly dataset: string; readonly rows: number; readonly rowsUsed: number; readonly samplesWaiting: number };
+  /** Labelled predictions (feedback) not yet joined to their inputs: the next drift check or adaptation takes those it can. */
+  readonly feedbackWaiting: number;
   readonly adaptations: readonly AdaptationView[];
   /** The latest AdaptationRequested triggers and what became of them (refusals say why). */
   readonly requests: readonly { readonly at: string; readonly outcome: string; readonly why: string; readonly jobId?: string }[];
@@ -85,6 +89,7 @@ export async function onlineLearningStatus(deps: OnlineStatusDeps, model: string
     production: production?.version ?? null,
     adaptable: Boolean(production?.artefacts.replay && production.artefacts.evaluation),
     collection: { dataset: spec.collection.dataset, rows, rowsUsed: spec.collection.rowsUsed, samplesWaiting: Math.max(0, rows - spec.collection.rowsUsed) },
+    feedbackWaiting: await deps.feedbackWaiting(model),
     adaptations,
     requests,
   };

@@ -185,6 +185,16 @@ export class CompletionHandler {
       });
       outcome = 'awaiting-approval';
     }
+    // Before the job reads Completed: whoever sees it completed also sees its rows used (and a
+    // crash in between re-runs this idempotent, monotonic mark on redelivery).
+    if (job.collected) {
+      await this.deps.registry.markCollectionUsed(
+        job.model,
+        { dataset: job.collected.dataset, version: job.collected.version, rowsUsed: job.collected.rows },
+        'training-completion',
+        `job ${job.jobId} trained version ${version.version} on ${job.collected.rows} collected rows (${job.collected.dataset} v${job.collected.version})`,
+      );
+    }
     const done: TrainingJobRecord = {
       ...job,
       state: 'Completed',
@@ -205,14 +215,6 @@ export class CompletionHandler {
       dataset: { ...version.dataset },
       parameters: { trigger: job.trigger, policy, gatePassed: gate.passed },
     });
-    if (job.collected) {
-      await this.deps.registry.markCollectionUsed(
-        job.model,
-        { dataset: job.collected.dataset, version: job.collected.version, rowsUsed: job.collected.rows },
-        'training-completion',
-        `job ${job.jobId} trained version ${version.version} on ${job.collected.rows} collected rows (${job.collected.dataset} v${job.collected.version})`,
-      );
-    }
     await this.deps.afterTraining?.(done, version);
     await this.safePublish(TRAINING_COMPLETED, { jobId: job.jobId, model: job.model, version: version.version, outcome, gatePassed: gate.passed });
     return { outcome, job: done, version, gate, ...(production ? { productionVersion: production.version } : {}) };

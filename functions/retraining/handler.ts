@@ -6,7 +6,6 @@
 // (an on-demand drift check) and GET /api/ml/drift/status (the latest drift report and history).
 import { randomUUID } from 'node:crypto';
 import { driftStatus } from '../../core/drift-check';
-import { onlineLearningStatus } from '../../core/online';
 import { retrainingStatus, setAutoRetrain, type LaunchOutcome } from '../../core/retraining';
 import { UnknownResourceError } from '../../core/errors';
 import { handlerPlatform } from '../../platform/lambda';
@@ -157,19 +156,7 @@ const onlineStatus = createHttpHandler({
   query: OnlineStatusQuery,
   handle: async ({ query }) => {
     const model = query.model ?? deps.config.defaultModel;
-    const status = await onlineLearningStatus(
-      {
-        jobs: deps.stores.tables.jobs,
-        manifests: deps.stores.tables.datasets,
-        specOf: (m) => deps.registry.getSpec(m),
-        production: async (m) => {
-          const alias = await deps.registry.resolveAlias(m, 'production');
-          return alias ? deps.registry.getVersion(m, alias.version) : undefined;
-        },
-        version: (m, v) => deps.registry.getVersion(m, v),
-      },
-      model,
-    );
+    const status = await deps.retraining.onlineStatus(model);
     if (!status) throw new UnknownResourceError(`unknown model ${model}`, { details: [{ field: 'query.model', message: 'no such lineage' }] });
     return { body: status };
   },

@@ -1,0 +1,224 @@
+// `xdr-ml online adapt|status`: online learning from the terminal. `adapt` raises the same
+// AdaptationRequested trigger as POST /api/ml/online-learning/adapt and waits for its job: the
+// running platform starts it (EventBridge on AWS, the bus of `npm start`), or, on an embedded cloud
+// no server runs, this process starts it on the local backend and applies its completion itself.
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { DatasetName, ModelName } from '../../core/names';
+import type { OnlineStatus } from '../../core/online/status';
+import { getJob, type LaunchOutcome, type TrainingJobRecord } from '../../core/retraining';
+import type { ModelVersion } from '../../core/registry/types';
+import { CliError, cliName, printJson, printTable } from '../output';
+import { cliActor, refreshLocalExports, withPlatform, type CliSession } from '../session';
+
+interface AdaptOptions {
+  readonly model?: string;
+  readonly dataset?: string;
+  readonly datasetVersion?: string;
+  readonly minSamples?: string;
+  readonly reason?: string;
+  readonly requestId?: string;
+  readonly force?: boolean;
+  readonly timeout: string;
+  readonly json?: boolean;
+}
+
+/** What `online adapt --json` prints: the candidate, its parent, its samples and both evaluations. */
+export interface AdaptAnswer {
+  readonly model: string;
+  readonly version: number;
+  readonly parentVersion: number;
+  readonly jobId: string;
+  /** What the lineage's promotion policy did with the candidate. */
+  readonly outcome: string;
+  readonly samples: unknown;
+  readonly metrics: { readonly macroF1: number; readonly accuracy: number };
+  readonly learned: unknown;
+  readonly forgetting: unknown;
+}
+
+function integer(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < min) {
+    throw new CliError(`${flag} must be an integer >= ${min} (got '${value}')`, 2);
+  }
+  return Number(value);
+}
+
+/** Queues the trigger where the platform's rules will start it, or queues and starts it here. */
+async function launch(s: CliSession, request: Record<string, unknown>): Promise<LaunchOutcome> {
+  const launcher = s.platform.retraining.launcher;
+  if (s.session.eventsReachRules) return launcher.queue(request);
+  const queued = await launcher.enqueue(request);
+  return queued.outcome === 'queued' ? launcher.start(queued.job.jobId) : queued;
+}
+
+function refusal(outcome: LaunchOutcome, model: string): CliError {
+  switch (outcome.outcome) {
+    case 'refused':
+      return new CliError(`adaptation of ${model} refused (${outcome.code}): ${outcome.reason}`);
+    case 'running':
+      return new CliError(`job ${outcome.runningJobId} of ${model} is queued or running; wait for it (xdr-ml online status --model ${model})`);
+    case 'cooldown':
+      return new CliError(`${model} was trained recently; the next job is allowed at ${outcome.nextAllowedAt} (--force overrides the cooldown, audited)`);
+    case 'failed':
+      return new CliError(`the adaptation job ${outcome.job.jobId} could not start: ${outcome.job.failureReason ?? 'no reason given'}`);
+    default:
+      return new CliError(`adaptation of ${model} not started: ${outcome.outcome}`);
+  }
+}
+
+function jobIdOf(outcome: LaunchOutcome): string | undefined {
+  if (outcome.outcome === 'queued' || outcome.outcome === 'started') return outcome.job.jobId;
+  if (outcome.outcome === 'duplicate') return outcome.jobId;
+  return undefined;
+}
+
+async function waitForJob(s: CliSession, jobId: string, timeoutMs: number): Promise<TrainingJobRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await getJob(s.platform.stores.tables.jobs, jobId);
+    if (job && (job.state === 'Completed' || job.state === 'Failed')) return job;
+    if (Date.now() > deadline) {
+      throw new CliError(`job ${jobId} is still ${job?.state ?? 'unknown'} after ${Math.round(timeoutMs / 1000)} s; it goes on (xdr-ml online status)`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function answerOf(version: ModelVersion, job: TrainingJobRecord): AdaptAnswer {
+  const figures = (version.metrics.adaptation ?? {}) as { learned?: unknown; forgetting?: unknown; samples?: unknown };
+  return {
+    model: version.model,
+    version: version.version,
+    parentVersion: version.parentVersion ?? job.training?.adaptation?.parentVersion ?? 0,
+    jobId: job.jobId,
+    outcome: job.outcome ?? 'registered',
+    samples: figures.samples ?? null,
+    metrics: { macroF1: Number(version.metrics.macroF1), accuracy: Number(version.metrics.accuracy) },
+    learned: figures.learned ?? null,
+    forgetting: figures.forgetting ?? null,
+  };
+}
+
+function printStatus(status: OnlineStatus): void {
+  const c = status.collection;
+  process.stdout.write(
+    `${status.model}: production v${status.production ?? '-'} (${status.adaptable ? 'adaptable' : 'not adaptable: retrain it once'}); ` +
+      `${c.samplesWaiting} samples waiting in ${c.dataset} (${c.rowsUsed} of ${c.rows} rows used)\n`,
+  );
+  if (status.adaptations.length) {
+    process.stdout.write('\n');
+    printTable(
+      ['job', 'state', 'parent', 'version', 'rows', 'finished'],
+      status.adaptations.map((a) => [
+        a.jobId,
+        a.state,
+        `v${a.parentVersion}`,
+        a.version ? `v${a.version}` : '-',
+        `${a.rows.fromRow}-${a.rows.toRow}`,
+        a.finishedAt ?? '-',
+      ]),
+    );
+  }
+  if (status.requests.length) {
+    process.stdout.write('\n');
+    printTable(
+      ['requested', 'outcome', 'why'],
+      status.requests.map((r) => [r.at, r.outcome, r.why]),
+    );
+  }
+}
+
+export function registerOnline(program: Command): void {
+  const online = program.command('online').description('Online learning: adapt a production model on new labelled samples without a full retrain');
+
+  online
+    .command('adapt')
+    .description('Adapt the production version of a lineage on its new labelled samples, wait for the job, print the candidate')
+    .option('--model <name>', 'the lineage (default: the platform default model)')
+    .option('--dataset <name>', 'adapt on every row of this labelled dataset instead of the collected samples')
+    .option('--dataset-version <n>', 'the dataset version (default: its latest)')
+    .option('--min-samples <n>', 'refuse below this many new samples')
+    .option('--reason <text>', 'why, for the audit log', 'online adaptation requested from the CLI')
+    .option('--request-id <id>', 'idempotency key: the same id twice is one job (default: a new one)')
+    .option('--force', 'skip the cooldown (audited; never the one-job-per-model rule)')
+    .option('--timeout <seconds>', 'how long to wait for the job', '3600')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: AdaptOptions) => {
+      const timeoutS = integer(opts.timeout, '--timeout', 1) as number;
+      const datasetVersion = integer(opts.datasetVersion, '--dataset-version', 1);
+      const minSamples = integer(opts.minSamples, '--min-samples', 1);
+      if (opts.datasetVersion !== undefined && opts.dataset === undefined) throw new CliError('--dataset-version needs --dataset', 2);
+      const dataset = opts.dataset === undefined ? undefined : cliName(DatasetName, '--dataset', opts.dataset);
+      const requested = opts.model === undefined ? undefined : cliName(ModelName, '--model', opts.model);
+      if (opts.requestId !== undefined && (opts.requestId.length === 0 || opts.requestId.length > 128))
+        throw new CliError('--request-id must be 1 to 128 characters', 2);
+      await withPlatform(async (s) => {
+        const model = requested ?? s.platform.config.defaultModel;
+        const request = {
+          type: 'AdaptationRequested',
+          model,
+          requestId: opts.requestId ?? `cli-${randomUUID()}`,
+          actor: cliActor(s.platform.config),
+          reason: opts.reason,
+          ...(dataset ? { dataset } : {}),
+          ...(datasetVersion ? { datasetVersion } : {}),
+          ...(minSamples ? { minSamples } : {}),
+          ...(opts.force ? { force: true } : {}),
+        };
+        const outcome = await launch(s, request);
+        const jobId = jobIdOf(outcome);
+        if (!jobId) throw refusal(outcome, model);
+        if (!opts.json) process.stderr.write(`adaptation job ${jobId} of ${model}: waiting for it…\n`);
+        const job = await waitForJob(s, jobId, timeoutS * 1000);
+        if (job.state === 'Failed') throw new CliError(`the adaptation job ${jobId} failed: ${job.failureReason ?? 'no reason given'}`);
+        if (job.registeredVersion === undefined) throw new CliError(`the adaptation job ${jobId} completed without registering a version`);
+        const version = await s.registry.getVersion(model, job.registeredVersion);
+        await refreshLocalExports(s);
+        if (job.training?.overrides?.fullRetrainInstead && version.trainingKind !== 'online-adaptation') {
+          // the samples held a class the model does not know: the launcher retrained in full instead
+          const why = String(job.training.overrides.fullRetrainInstead);
+          if (opts.json)
+            return printJson({
+              model,
+              version: version.version,
+              jobId,
+              outcome: job.outcome ?? 'registered',
+              fullRetrainInstead: why,
+              metrics: version.metrics,
+            });
+          process.stdout.write(
+            `${model} v${version.version}: a full retrain instead of an adaptation (${why}); macro-F1 ${Number(version.metrics.macroF1).toFixed(4)}\n`,
+          );
+          return;
+        }
+        const answer = answerOf(version, job);
+        if (opts.json) return printJson(answer);
+        const learned = answer.learned as { parent?: { macroF1: number }; adapted?: { macroF1: number } } | null;
+        process.stdout.write(
+          `${model} v${answer.version} adapted from v${answer.parentVersion} (job ${jobId}, ${answer.outcome}); macro-F1 ${answer.metrics.macroF1.toFixed(4)}` +
+            (learned?.parent && learned.adapted
+              ? `; on the held-out new samples ${learned.parent.macroF1.toFixed(4)} → ${learned.adapted.macroF1.toFixed(4)}`
+              : '') +
+            '\n',
+        );
+      });
+    });
+
+  online
+    .command('status')
+    .description('Samples waiting, the last adaptations with their figures, and the last requests with what became of them')
+    .option('--model <name>', 'the lineage (default: the platform default model)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { model?: string; json?: boolean }) => {
+      const requested = opts.model === undefined ? undefined : cliName(ModelName, '--model', opts.model);
+      await withPlatform(async (s) => {
+        const model = requested ?? s.platform.config.defaultModel;
+        const status = await s.platform.retraining.onlineStatus(model);
+        if (!status) throw new CliError(`unknown model ${model}`, 1);
+        if (opts.json) return printJson(status);
+        printStatus(status);
+      });
+    });
+}
