@@ -26,6 +26,7 @@ export const ENV_KEYS = {
   defaultModel: 'XDR_ML_DEFAULT_MODEL',
   autoRetrain: 'XDR_ML_AUTO_RETRAIN',
   retrainSchedule: 'XDR_ML_RETRAIN_SCHEDULE',
+  adaptSchedule: 'XDR_ML_ADAPT_SCHEDULE',
   minMacroF1: 'XDR_ML_MIN_MACRO_F1',
   maxRecallDrop: 'XDR_ML_MAX_RECALL_DROP',
   driftShareThreshold: 'XDR_ML_DRIFT_SHARE',
@@ -98,6 +99,7 @@ export const CONTEXT_KEYS = [
   'account',
   'autoRetrain',
   'retrainSchedule',
+  'adaptSchedule',
   'minMacroF1',
   'maxRecallDrop',
   'driftShareThreshold',
@@ -172,6 +174,17 @@ const settingsSchema = z.object({
       }
     })
     .default('rate(24 hours)'),
+  // off unless set: every deployed lineage adapts on its new samples when they reach its threshold
+  adaptSchedule: z
+    .string()
+    .superRefine((expression, ctx) => {
+      try {
+        parseSchedule(expression);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `must be an EventBridge schedule such as 'rate(6 hours)' or 'cron(0 * * * ? *)': ${(err as Error).message}` });
+      }
+    })
+    .optional(),
   minMacroF1: numberText(0, 1).default(0.5),
   maxRecallDrop: numberText(0, 1).default(0.05),
   driftShareThreshold: numberText(0, 1).default(0.5),
@@ -294,6 +307,8 @@ export interface PlatformConfig {
   readonly eventBusName: string;
   readonly defaultModel: string;
   readonly autoRetrain: { readonly enabled: boolean; readonly schedule: string };
+  /** Online learning: the adaptation schedule of every deployed lineage (absent: no schedule). */
+  readonly online: { readonly adaptSchedule?: string };
   readonly thresholds: {
     /** Promotion gate: minimum macro-F1 of a candidate. */
     readonly minMacroF1: number;
@@ -427,6 +442,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
     eventBusName: s.eventBusName ?? `xdr-ml-${s.stage}-events`,
     defaultModel: s.defaultModel,
     autoRetrain: { enabled: s.autoRetrain, schedule: s.retrainSchedule },
+    online: { ...(s.adaptSchedule ? { adaptSchedule: s.adaptSchedule } : {}) },
     thresholds: {
       minMacroF1: s.minMacroF1,
       maxRecallDrop: s.maxRecallDrop,
@@ -529,6 +545,7 @@ export function configToEnvironment(config: PlatformConfig): Record<string, stri
     [ENV_KEYS.defaultModel]: config.defaultModel,
     [ENV_KEYS.autoRetrain]: String(config.autoRetrain.enabled),
     [ENV_KEYS.retrainSchedule]: config.autoRetrain.schedule,
+    ...(config.online.adaptSchedule ? { [ENV_KEYS.adaptSchedule]: config.online.adaptSchedule } : {}),
     [ENV_KEYS.minMacroF1]: String(config.thresholds.minMacroF1),
     [ENV_KEYS.maxRecallDrop]: String(config.thresholds.maxRecallDrop),
     [ENV_KEYS.driftShareThreshold]: String(config.thresholds.driftShareThreshold),

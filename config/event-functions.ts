@@ -136,6 +136,14 @@ export function retrainScheduleRule(expression: string): ScheduleDefinition {
   return { id: 'RetrainSchedule', expression, target: 'launcher', input: (at) => ({ type: 'ScheduledRetrain', scheduledAt: at.toISOString() }) };
 }
 
+/** The input of the adaptation schedule's firings (the launcher raises an AdaptationRequested per covered lineage). */
+export const SCHEDULED_ADAPTATION = 'ScheduledAdaptation';
+
+/** The online-adaptation schedule of every deployed lineage (only when config.online.adaptSchedule is set). */
+export function adaptScheduleRule(expression: string): ScheduleDefinition {
+  return { id: 'AdaptSchedule', expression, target: 'launcher', input: (at) => ({ type: SCHEDULED_ADAPTATION, scheduledAt: at.toISOString() }) };
+}
+
 /** How often the maintenance sweep runs (lost jobs, unaudited registry changes). */
 export const MAINTENANCE_SCHEDULE = 'rate(15 minutes)';
 

@@ -30,6 +30,7 @@ import {
   type CompletionInput,
   type CompletionOutcome,
   type DataVolumeCheck,
+  type LaunchOutcome,
   type PromotionPolicy,
   type RetrainEvent,
   type SweepOptions,
@@ -65,6 +66,12 @@ export interface Retraining {
    * check and before an adaptation resolves its samples.
    */
   harvestFeedback(model: string): Promise<FeedbackHarvest | undefined>;
+  /**
+   * One firing of the adaptation schedule: an AdaptationRequested for every deployed lineage the
+   * schedule covers (spec.online.scheduled, default yes), needing its sample threshold
+   * (spec.online.minSamples, else config thresholds.dataVolumeThreshold). The same firing twice is one job per lineage.
+   */
+  scheduledAdaptation(scheduledAt: string): Promise<{ readonly model: string; readonly outcome: LaunchOutcome }[]>;
   /** A lineage's online-learning status (samples waiting, last adaptations); undefined for an unknown lineage. */
   onlineStatus(model: string, limit?: number): Promise<OnlineStatus | undefined>;
 }
@@ -343,6 +350,23 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     async watchedModels() {
       const models = await registry.listModels();
       return models.filter((m) => m.aliases.production !== undefined).map((m) => m.model);
+    },
+    async scheduledAdaptation(scheduledAt) {
+      const outcomes: { model: string; outcome: LaunchOutcome }[] = [];
+      for (const model of await retraining.watchedModels()) {
+        const spec = await specOf(model);
+        if (!spec || spec.online?.scheduled === false) continue;
+        const outcome = await launcher().handle({
+          type: 'AdaptationRequested',
+          model,
+          requestId: `scheduled-adaptation-${scheduledAt}`,
+          actor: 'schedule:adaptation',
+          reason: `scheduled adaptation (${config.online.adaptSchedule ?? 'on demand'})`,
+          minSamples: spec.online?.minSamples ?? config.thresholds.dataVolumeThreshold,
+        });
+        outcomes.push({ model, outcome });
+      }
+      return outcomes;
     },
     onlineStatus: (model, limit) =>
       onlineLearningStatus(

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { AwsClients } from '../adapters/clients';
 import { type PlatformConfig } from '../config/config';
-import { DRIFT_CHECK_RULE, EVENT_FUNCTIONS, LOCAL_EVENT_RULES, MAINTENANCE_RULE, retrainScheduleRule } from '../config/event-functions';
+import { adaptScheduleRule, DRIFT_CHECK_RULE, EVENT_FUNCTIONS, LOCAL_EVENT_RULES, MAINTENANCE_RULE, retrainScheduleRule } from '../config/event-functions';
 import { MODEL_ALIAS_CHANGED, MODEL_VERSION_REGISTERED } from '../core/registry/model-registry';
 import { LOCAL_TRAINING_STATE_CHANGE, type SweepResult, type TrainingDefaults } from '../core/retraining';
 import type { LocalTrainingBackend } from '../adapters/training-backends/local-backend';
@@ -105,6 +105,7 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
       runtime.schedule(DRIFT_CHECK_RULE);
       runtime.schedule(MAINTENANCE_RULE);
       if (config.autoRetrain.enabled) runtime.schedule(retrainScheduleRule(config.autoRetrain.schedule));
+      if (config.online.adaptSchedule) runtime.schedule(adaptScheduleRule(config.online.adaptSchedule));
       const retention = platform.telemetryRetention;
       if (retention) {
         const sweep = () => void retention.sweep().catch((error: unknown) => log(`telemetry retention sweep failed: ${(error as Error).message}`));

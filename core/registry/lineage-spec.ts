@@ -41,6 +41,8 @@ export interface LineageSpec {
   readonly collection: { readonly dataset: string; readonly rowsUsed: number; readonly version?: number };
   /** Overrides the platform's promotion policy for this lineage. */
   readonly promotionPolicy?: PromotionPolicy;
+  /** Overrides the platform's online-learning settings for this lineage. */
+  readonly online?: OnlineSettings;
   /** 1 at the first registration, +1 per change. */
   readonly revision: number;
   readonly updatedAt: string;
@@ -49,19 +51,46 @@ export interface LineageSpec {
   readonly reason?: string;
 }
 
-/** What a caller may change in a spec (everything else follows from training). */
-export const specPatchSchema = z
+/** What DataVolumeReached starts for a lineage: a full retrain, or an online adaptation of production. */
+export const DATA_VOLUME_ACTIONS = ['retrain', 'adapt'] as const;
+export type DataVolumeAction = (typeof DATA_VOLUME_ACTIONS)[number];
+
+/** A lineage's online-learning settings; each absent one falls back to the platform's configuration. */
+export interface OnlineSettings {
+  /** Samples (collected rows, harvested feedback) that fire DataVolumeReached, and the fewest a scheduled adaptation takes. */
+  readonly minSamples?: number;
+  /** What DataVolumeReached starts (config thresholds.dataVolumeAction otherwise). */
+  readonly action?: DataVolumeAction;
+  /** Whether the platform's adaptation schedule (config online.adaptSchedule) covers this lineage. @default true */
+  readonly scheduled?: boolean;
+}
+
+/** The online settings a patch may set; null clears one back to the platform's default. */
+export const onlineSettingsPatch = z
   .object({
-    promotionPolicy: z
-      .enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]])
-      .nullable()
-      .optional(),
-    datasetVersionPolicy: z.enum(['latest', 'pinned']).optional(),
-    datasetVersion: z.number().int().min(1).optional(),
-    collectionDataset: DatasetName.optional(),
-    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    seed: z.number().int().min(0).optional(),
+    minSamples: z.number().int().min(1).max(1e9).nullable().optional(),
+    action: z.enum(DATA_VOLUME_ACTIONS).nullable().optional(),
+    scheduled: z.boolean().nullable().optional(),
   })
+  .strict();
+
+/** The fields a caller may change in a spec (everything else follows from training); the HTTP body adds its own. */
+export const specPatchFields = {
+  promotionPolicy: z
+    .enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]])
+    .nullable()
+    .optional(),
+  datasetVersionPolicy: z.enum(['latest', 'pinned']).optional(),
+  datasetVersion: z.number().int().min(1).optional(),
+  collectionDataset: DatasetName.optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  seed: z.number().int().min(0).optional(),
+  online: onlineSettingsPatch.optional(),
+};
+
+/** What a caller may change in a spec. */
+export const specPatchSchema = z
+  .object(specPatchFields)
   .strict()
   .refine((p) => p.datasetVersion === undefined || p.datasetVersionPolicy !== 'latest', {
     message: 'a datasetVersion pins the dataset: leave datasetVersionPolicy out or set it to pinned',

@@ -31,7 +31,7 @@ import { ConflictError, InvalidInputError, UnknownResourceError, UnprocessableEr
 import { ConditionFailedError, type EventPublisher, type ItemTable } from '../ports';
 import type { AuditLog } from '../audit/audit-log';
 import { toPlainJson } from '../audit/canonical-json';
-import { specPatchSchema, type LineageSpec, type SpecFeature, type SpecPatch } from './lineage-spec';
+import { specPatchSchema, type LineageSpec, type OnlineSettings, type SpecFeature, type SpecPatch } from './lineage-spec';
 import { evaluateGate, type GateResult, type GateThresholds, type SameRowsComparison } from './promotion-gate';
 import { aliasRef, auditRegistry, healthEntry, moveEntry, reconcileRegistryAudit, registerEntry, specEntry, type RegistryAuditCheck } from './registry-audit';
 import { exportRegistryTable } from './registry-export';
@@ -467,6 +467,7 @@ export class ModelRegistry {
       ...(p.collectionDataset !== undefined ? { collection: { dataset: p.collectionDataset, rowsUsed: 0 } } : {}),
       ...(p.params !== undefined ? { params: p.params } : {}),
       ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(p.online !== undefined ? { online: mergeOnline(spec.online, p.online) } : {}),
     }));
   }
 
@@ -645,4 +646,14 @@ export class ModelRegistry {
       return { published: false, error: (error as Error).message ?? String(error) };
     }
   }
+}
+
+/** A lineage's online settings after a patch: given values set, nulls cleared, the rest kept. */
+function mergeOnline(current: OnlineSettings | undefined, patch: NonNullable<SpecPatch['online']>): OnlineSettings {
+  const out: Record<string, unknown> = { ...(current ?? {}) };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (value !== undefined) out[key] = value;
+  }
+  return out as OnlineSettings;
 }

@@ -65,6 +65,17 @@ describe('checkDataVolume', () => {
     expect(published).toHaveLength(1);
   });
 
+  it("uses the lineage's own sample threshold (spec.online.minSamples) over the platform's", async () => {
+    const datasets = new MemoryItemTable('datasets', 'name', 'version');
+    const published: string[] = [];
+    const events = { publish: async (type: string) => void published.push(type) };
+    const now = new Date('2026-03-01T10:00:00Z');
+    const deps = { datasets, events, specOf: async () => ({ ...spec(0), online: { minSamples: 200 } }) };
+    await datasets.put(manifest(1, 250));
+    expect(await checkDataVolume(deps, { model: 'general', threshold: 1000, now })).toMatchObject({ collected: 250, threshold: 200, reached: true });
+    expect(published).toEqual(['DataVolumeReached']);
+  });
+
   it('counts nothing for a lineage that does not exist', async () => {
     const datasets = new MemoryItemTable('datasets', 'name', 'version');
     const deps = { datasets, events: { publish: async () => undefined }, specOf: async () => undefined };

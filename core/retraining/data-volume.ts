@@ -2,7 +2,8 @@
 // dataset, fed by POST /api/ml/training-data) since a version last trained on them. The count is
 // the collection's row count minus the rows the lineage records as used; it moves only when a job
 // that trained on them completes (CompletionHandler → ModelRegistry.markCollectionUsed). It emits
-// DataVolumeReached when the count reaches the configured threshold.
+// DataVolumeReached when the count reaches the lineage's threshold (spec.online.minSamples), or the
+// configured one.
 import { findManifest } from '../datasets/synthetic/synthesize';
 import type { EventPublisher, ItemTable } from '../ports';
 import type { LineageSpec } from '../registry/lineage-spec';
@@ -34,8 +35,9 @@ export async function checkDataVolume(
   deps: { readonly datasets: ItemTable; readonly events: EventPublisher; readonly specOf: (model: string) => Promise<LineageSpec | undefined> },
   options: { readonly model: string; readonly threshold: number; readonly now: Date },
 ): Promise<DataVolumeCheck> {
-  const threshold = Math.max(1, Math.floor(options.threshold));
   const spec = await deps.specOf(options.model);
+  // the lineage's own sample-count threshold, else the platform's
+  const threshold = Math.max(1, Math.floor(spec?.online?.minSamples ?? options.threshold));
   if (!spec) return { collected: 0, threshold, reached: false };
   const collected = await collectedSinceTraining(deps.datasets, spec);
   if (collected < threshold) return { collected, threshold, reached: false, dataset: spec.collection.dataset };

@@ -160,6 +160,11 @@ describe('resolveLineageTraining: online adaptation', () => {
       toRow: 400,
     });
     expect((await resolveLineageTraining(adaptable, 'nsl', volume)).adaptation).toBeUndefined(); // the default action retrains
+    // a lineage's own action overrides the platform's, both ways
+    const ownAdapt = await adaptSetup(spec({ online: { action: 'adapt' } }), { version: 2, adaptable: true }, collection(400, { neptune: 400 }));
+    expect((await resolveLineageTraining(ownAdapt, 'nsl', volume)).adaptation).toMatchObject({ parentVersion: 2 });
+    const ownRetrain = await adaptSetup(spec({ online: { action: 'retrain' } }), { version: 2, adaptable: true }, collection(400, { neptune: 400 }));
+    expect((await resolveLineageTraining({ ...ownRetrain, dataVolumeAction: 'adapt' }, 'nsl', volume)).adaptation).toBeUndefined();
     const noParent = await adaptSetup(spec(), undefined, collection(400, { neptune: 400 }));
     const t = await resolveLineageTraining({ ...noParent, dataVolumeAction: 'adapt' }, 'nsl', volume);
     expect(t).toMatchObject({ dataset: 'nsl-kdd', overrides: { fullRetrainInstead: 'nsl has no production version to adapt: deploy one first' } });

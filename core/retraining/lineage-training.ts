@@ -22,7 +22,7 @@ export interface LineageTrainingDeps {
   readonly manifests: ItemTable;
   /** The version at the lineage's production alias, and whether its bundle has replay rows (adaptations continue it). */
   readonly production?: (model: string) => Promise<{ readonly version: number; readonly adaptable: boolean } | undefined>;
-  /** What DataVolumeReached starts (platform config thresholds.dataVolumeAction). @default 'retrain' */
+  /** What DataVolumeReached starts when the lineage's spec does not say (spec.online.action; platform config thresholds.dataVolumeAction). @default 'retrain' */
   readonly dataVolumeAction?: 'retrain' | 'adapt';
 }
 
@@ -46,7 +46,7 @@ export async function resolveLineageTraining(deps: LineageTrainingDeps, model: s
     const adaptation = await resolveAdaptation(deps, spec, event);
     if ('training' in adaptation) return adaptation.training;
     overrides.fullRetrainInstead = adaptation.fullRetrain;
-  } else if (event.type === 'DataVolumeReached' && deps.dataVolumeAction === 'adapt') {
+  } else if (event.type === 'DataVolumeReached' && (spec.online?.action ?? deps.dataVolumeAction) === 'adapt') {
     // adapt on the collected rows when production can be adapted; a full retrain otherwise
     const adaptation = await resolveAdaptation(deps, spec, { model, minSamples: 1 }).catch((error: unknown) => {
       if (error instanceof TrainingRefusedError) return { fullRetrain: error.message };

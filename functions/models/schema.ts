@@ -1,7 +1,7 @@
 // The registry control plane's routes: request schemas (used by the handler) and contracts.
 import { z } from 'zod';
-import { AliasName, DatasetName, ModelName } from '../../core/names';
-import { PROMOTION_POLICIES, type PromotionPolicy } from '../../core/registry';
+import { AliasName, ModelName } from '../../core/names';
+import { specPatchFields } from '../../core/registry';
 import { PageQuery } from '../shared/pagination';
 import type { RouteSchemas } from '../shared/route-schema';
 
@@ -27,12 +27,7 @@ export const PerformanceQuery = z.object({ model: ModelName.optional() });
 
 export const SpecBody = z
   .object({
-    promotionPolicy: z.enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]]).nullable().optional(),
-    datasetVersionPolicy: z.enum(['latest', 'pinned']).optional(),
-    datasetVersion: z.number().int().min(1).optional(),
-    collectionDataset: DatasetName.optional(),
-    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    seed: z.number().int().min(0).optional(),
+    ...specPatchFields,
     expectedRevision: z.number().int().min(1).optional(),
     reason: z.string().trim().min(1).max(1000),
   })

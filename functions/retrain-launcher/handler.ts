@@ -1,10 +1,12 @@
 // EventBridge target: DriftDetected, PerformanceDegraded, DataVolumeReached, ManualRetrain (bus
 // events), TrainingJobQueued (POST /retrain queued a job: start it) and the retraining schedule
-// (its input names no model: every lineage with a production alias gets a ScheduledRetrain). Each
+// (its input names no model: every lineage with a production alias gets a ScheduledRetrain), and the
+// adaptation schedule (every covered lineage gets an AdaptationRequested with its sample threshold). Each
 // trigger goes to the platform's RetrainLauncher, which deduplicates, resolves what to train from
 // the lineage's spec, keeps the cooldown and one job per model, and starts the job on the
 // configured backend (SageMaker, AWS Batch, or locally a child process).
 import { z } from 'zod';
+import { SCHEDULED_ADAPTATION } from '../../config/event-functions';
 import { parseRetrainEvent, TRAINING_JOB_QUEUED, type LaunchOutcome } from '../../core/retraining';
 import { handlerPlatform, logger } from '../../platform/lambda';
 import { createEventHandler } from '../shared/event-handler';
@@ -18,6 +20,7 @@ interface BusEvent {
 
 const queued = z.object({ jobId: z.string().min(1) }).loose();
 const scheduleForAll = z.object({ type: z.literal('ScheduledRetrain'), scheduledAt: z.iso.datetime({ offset: true }) }).strict();
+const adaptationSchedule = z.object({ type: z.literal(SCHEDULED_ADAPTATION), scheduledAt: z.iso.datetime({ offset: true }) }).strict();
 
 export const handler = createEventHandler('retrain-launcher', async (event: BusEvent & Record<string, unknown>): Promise<LaunchOutcome | LaunchOutcome[]> => {
   if (event['detail-type'] === TRAINING_JOB_QUEUED) {
@@ -33,6 +36,12 @@ export const handler = createEventHandler('retrain-launcher', async (event: BusE
     }
     logger.info('scheduled retraining', { outcomes: outcomes.map((o) => o.outcome) });
     return outcomes;
+  }
+  const adapt = adaptationSchedule.safeParse(event);
+  if (adapt.success) {
+    const outcomes = await retraining.scheduledAdaptation(adapt.data.scheduledAt);
+    logger.info('scheduled adaptation', { outcomes: outcomes.map((o) => `${o.model}: ${o.outcome.outcome}`) });
+    return outcomes.map((o) => o.outcome);
   }
   const trigger = event['detail-type'] !== undefined ? parseRetrainEvent(event.detail, event['detail-type']) : parseRetrainEvent(event);
   const outcome = await retraining.launcher.handle(trigger);

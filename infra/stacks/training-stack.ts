@@ -4,6 +4,7 @@
 //   - DriftDetected, PerformanceDegraded, DataVolumeReached, ManualRetrain (platform bus) → launcher
 //   - the retraining schedule (config.autoRetrain.schedule, 24 hours by default) → launcher, only
 //     when config.autoRetrain.enabled
+//   - the online-adaptation schedule (config.online.adaptSchedule) → launcher, only when set
 //   - SageMaker "Training Job State Change" and Batch "Batch Job State Change" of our jobs
 //     (default bus, final states, names starting with train-) → completion handler
 //   - the hourly drift check → drift-check function (every lineage with a production alias)
@@ -23,7 +24,15 @@ import { BatchTraining } from '../constructs/batch-training';
 import { nagArn } from '../constructs/nag';
 import { TrainingRole } from '../constructs/training-role';
 import { XdrFunction } from '../constructs/xdr-function';
-import { COMPLETION_EVENTS, DRIFT_CHECK_SCHEDULE, EVENT_FUNCTIONS, EVENT_RULES, MAINTENANCE_RULE, type EventFunctionKey } from '../../config/event-functions';
+import {
+  COMPLETION_EVENTS,
+  DRIFT_CHECK_SCHEDULE,
+  EVENT_FUNCTIONS,
+  EVENT_RULES,
+  MAINTENANCE_RULE,
+  SCHEDULED_ADAPTATION,
+  type EventFunctionKey,
+} from '../../config/event-functions';
 import { EVENT_SOURCE } from '../../core/events';
 import { TRAINING_JOB_PREFIX } from '../../core/retraining/backend';
 
@@ -52,6 +61,8 @@ export class TrainingStack extends Stack {
   public readonly functions: Readonly<Record<EventFunctionKey, XdrFunction>>;
   /** The retraining schedule rule; undefined when auto-retrain is off. */
   public readonly scheduleRule?: events.Rule;
+  /** The online-adaptation schedule rule; undefined unless config.online.adaptSchedule is set. */
+  public readonly adaptScheduleRule?: events.Rule;
   private readonly platformConfig: PlatformConfig;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
@@ -132,6 +143,18 @@ export class TrainingStack extends Stack {
         targets: [
           new targets.LambdaFunction(functions.launcher.function, {
             event: events.RuleTargetInput.fromObject({ type: 'ScheduledRetrain', scheduledAt: events.EventField.time }),
+            retryAttempts: 4,
+          }),
+        ],
+      });
+    }
+    if (config.online.adaptSchedule) {
+      this.adaptScheduleRule = new events.Rule(this, 'AdaptSchedule', {
+        description: `Scheduled online adaptation of every deployed lineage on its new samples (${config.online.adaptSchedule})`,
+        schedule: events.Schedule.expression(config.online.adaptSchedule),
+        targets: [
+          new targets.LambdaFunction(functions.launcher.function, {
+            event: events.RuleTargetInput.fromObject({ type: SCHEDULED_ADAPTATION, scheduledAt: events.EventField.time }),
             retryAttempts: 4,
           }),
         ],

@@ -34,7 +34,13 @@ interface LineageStatus {
 describeWithData('online adaptation on one local platform', ['nsl_kdd/KDDTrain+_20Percent.txt', 'nsl_kdd/KDDTest+.txt'], () => {
   jest.setTimeout(300_000);
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-ml-online-'));
-  const env = isolatedEnv(home, { XDR_ML_STAGE: 'online', DATASETS_DIR: datasetsDir(), XDR_ML_RETRAIN_COOLDOWN_HOURS: '0' });
+  // the adaptation schedule fires every minute; the lineage opts out of it until the last test
+  const env = isolatedEnv(home, {
+    XDR_ML_STAGE: 'online',
+    DATASETS_DIR: datasetsDir(),
+    XDR_ML_RETRAIN_COOLDOWN_HOURS: '0',
+    XDR_ML_ADAPT_SCHEDULE: 'rate(1 minute)',
+  });
   let platform: ServedPlatform;
   const trainFile = path.join(home, 'nsl-train-subset.txt');
   const testLines = readFileSync(datasetPath('nsl_kdd/KDDTest+.txt'), 'utf8').split('\n').filter(Boolean);
@@ -77,6 +83,8 @@ describeWithData('online adaptation on one local platform', ['nsl_kdd/KDDTrain+_
     platform = await startServe(env);
     await cli('datasets', 'ingest', trainFile, '--name', 'nsl', '--format', 'nsl-kdd');
     await cli('train', '--dataset', 'nsl', '--model', 'nsl', '--classes', 'kdd-category', '--seed', '7');
+    // before it is deployed (the schedule covers deployed lineages only)
+    expect((await api('/api/ml/models/nsl/spec', 'POST', { online: { scheduled: false }, reason: 'adapt on request only for now' })).status).toBe(200);
     await cli('deploy', 'nsl', '1');
   }, 300_000);
 
@@ -226,6 +234,24 @@ describeWithData('online adaptation on one local platform', ['nsl_kdd/KDDTrain+_
     const again = await xdrCli(env, ['online', 'adapt', '--model', 'nsl']);
     expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/too-few-samples/) });
   });
+
+  it('the adaptation schedule adapts a lineage that opts in, once its own sample threshold is reached', async () => {
+    const spec = await api('/api/ml/models/nsl/spec', 'POST', { online: { scheduled: true, minSamples: 80 }, reason: 'adapt every minute on 80 new samples' });
+    expect(spec.body).toMatchObject({ online: { scheduled: true, minSamples: 80 } });
+    const bad = await api('/api/ml/models/nsl/spec', 'POST', { online: { minSamples: 0 }, reason: 'x' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/online\.minSamples/);
+
+    expect((await api('/api/ml/training-data', 'POST', { model: 'nsl', incidents: incidents(1400, 100) })).status).toBe(201);
+    const job = await waitFor(
+      'the scheduled adaptation',
+      async () => (await lineage()).jobs.find((j) => j.registeredVersion === 6 && j.state === 'Completed'),
+      150_000,
+    );
+    expect(job).toMatchObject({ trigger: 'AdaptationRequested', training: { adaptation: { parentVersion: 2, fromRow: 1300, toRow: 1400 } } });
+    const status = JSON.parse(await cli('online', 'status', '--model', 'nsl', '--json')) as { requests: { outcome: string; jobId?: string }[] };
+    expect(status.requests.find((r) => r.jobId === job.jobId)).toMatchObject({ outcome: 'queued' });
+  }, 200_000);
 
   it('audits every adaptation: the chain verifies', async () => {
     const out = await cli('audit', 'verify', '--json');

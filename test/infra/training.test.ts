@@ -45,6 +45,17 @@ describe('training stack', () => {
     t.hasResourceProperties('AWS::Events::EventBus', { Name: off.config.eventBusName });
   });
 
+  it('has the online-adaptation schedule only when adaptSchedule is set, aimed at the launcher for every deployed lineage', () => {
+    const adapting = Template.fromStack(synth({ stage: 'adapt', autoRetrain: false, adaptSchedule: 'rate(6 hours)' }).training);
+    const schedules = (tmpl: Template) =>
+      rulesTargeting(tmpl, functionId(tmpl, /^Consumes retraining triggers/)).filter((r) => r.Properties.ScheduleExpression);
+    expect(schedules(t)).toHaveLength(0);
+    const [rule] = schedules(adapting);
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(6 hours)', State: 'ENABLED' });
+    const transformer = (rule.Properties.Targets as { InputTransformer: { InputTemplate: string } }[])[0].InputTransformer;
+    expect(transformer.InputTemplate).toBe('{"type":"ScheduledAdaptation","scheduledAt":<time>}');
+  });
+
   it('has the 24-hour retraining schedule only when auto-retrain is on, enabled, aimed at the launcher for every deployed lineage', () => {
     const schedules = (tmpl: Template) =>
       rulesTargeting(tmpl, functionId(tmpl, /^Consumes retraining triggers/)).filter((r) => r.Properties.ScheduleExpression);
