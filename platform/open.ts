@@ -52,6 +52,7 @@ export async function openPlatform(options: OpenPlatformOptions = {}): Promise<P
       config: base,
       target: base.endpoints.dynamodb || base.endpoints.s3 ? 'endpoint-override' : 'aws',
       close: async () => {
+        await platform.flush();
         platform.close();
         (events as EventBridgePublisher).destroy();
       },
@@ -75,6 +76,7 @@ export async function openPlatform(options: OpenPlatformOptions = {}): Promise<P
     cloud,
     target: 'embedded',
     close: async () => {
+      await platform.flush().catch(() => undefined);
       platform.close();
       if (events instanceof EventBridgePublisher) events.destroy();
       await cloud.stop();
