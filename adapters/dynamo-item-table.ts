@@ -2,6 +2,7 @@
 // condition expressions; a lost condition becomes the domain's ConditionFailedError.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -13,6 +14,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError, type Item, type ItemTable } from '../core/ports';
 import type { TableDefinition } from '../config/resources';
+
+/** Items one BatchWriteItem request takes. */
+const BATCH_WRITE_MAX = 25;
 
 /** DynamoDB numbers hold magnitudes in [1e-130, 1e126) and no NaN or Infinity. */
 const DYNAMO_MIN_MAGNITUDE = 1e-130;
@@ -53,6 +57,17 @@ export class DynamoItemTable implements ItemTable {
 
   async put(item: Item): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: toStorableItem(item) }));
+  }
+
+  async batchPut(items: readonly Item[]): Promise<void> {
+    if (items.length > BATCH_WRITE_MAX) throw new RangeError(`batchPut takes at most ${BATCH_WRITE_MAX} items (got ${items.length})`);
+    let requests = items.map((item) => ({ PutRequest: { Item: toStorableItem(item) } }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      if (attempt > 10) throw new Error(`${this.tableName}: ${requests.length} item(s) still unprocessed after ${attempt} BatchWriteItem attempts`);
+      const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+      requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+    }
   }
 
   async putIfAbsent(item: Item): Promise<void> {

@@ -1,6 +1,7 @@
 // Drift-check benchmark: one check over a window of 100,000 rows × 80 features (default), timed
-// stage by stage — telemetry JSON parse, raw rows → FeatureMatrix, detectDatasetDrift — and end to
-// end through runDriftCheck on in-memory stores (1,000 samples of 100 flows). Prints figures only.
+// stage by stage — Parquet telemetry read column by column (readTelemetry), columns → FeatureMatrix,
+// detectDatasetDrift — and end to end through runDriftCheck on in-memory stores (1,000 requests of
+// 100 flows, in objects of 5,000 rows). The floor is detectDatasetDrift alone; target ≤ 1 s end to end.
 //
 //   node bin/run-ts.js bench/drift-check.ts [--rows 100000] [--features 80]
 import { performance } from 'node:perf_hooks';
@@ -9,9 +10,8 @@ import type { FeatureSchema } from '../core/data/table';
 import { MemoryItemTable, MemoryObjectStore } from '../core/datasets/testing/memory-stores';
 import { runDriftCheck } from '../core/drift-check';
 import { buildReferenceProfile, detectDatasetDrift } from '../core/drift';
-import { rowsToFeatureMatrix, type RawRow } from '../core/onnx/feeds';
 import type { ModelVersion } from '../core/registry/model-registry';
-import { sampleKey, type InferenceSample } from '../core/serving/prediction-log';
+import { readTelemetry, TelemetryBuffer, telemetryFeatureMatrix, type TelemetryRow } from '../core/serving/telemetry';
 import { SeededRandom } from '../core/util/random';
 
 const args = process.argv.slice(2);
@@ -30,6 +30,13 @@ function time<T>(label: string, fn: () => T): T {
   return out;
 }
 
+async function timeAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  const out = await fn();
+  console.log(`${label.padEnd(38)} ${(performance.now() - t).toFixed(0).padStart(7)} ms`);
+  return out;
+}
+
 async function main(): Promise<void> {
   const rnd = new SeededRandom(1);
   const schema: FeatureSchema = { features: Array.from({ length: FEATURES }, (_, j) => ({ name: `f${j}`, kind: 'numeric' as const })) };
@@ -39,38 +46,48 @@ async function main(): Promise<void> {
   for (let i = 0; i < train.length; i++) train[i] = rnd.normal() * (1 + (i % FEATURES) / 10);
   const classes = ['benign', 'attack'];
   const profile = time(`reference profile (${trainRows} × ${FEATURES})`, () =>
-    buildReferenceProfile(schema, { rows: trainRows, cols: FEATURES, data: train }, [40_000, 10_000], classes, { seed: 1 }),
+    buildReferenceProfile(schema, { rows: trainRows, cols: FEATURES, data: train }, [40_000, 5000], classes, { seed: 1 }),
   );
 
-  // Window: half the features shifted by half a standard deviation.
-  const samples: string[] = [];
+  // Window: half the features shifted by half a standard deviation, logged as serving logs it
+  // (Parquet telemetry objects of 5,000 rows, the prediction log's buffer bound).
   const start = Date.parse('2026-03-01T10:00:00Z');
+  const telemetryRows: TelemetryRow[] = [];
   for (let s = 0; s < ROWS / FLOWS_PER_SAMPLE; s++) {
-    const flows: RawRow[] = [];
+    const at = new Date(start + s * 1000).toISOString();
     for (let r = 0; r < FLOWS_PER_SAMPLE; r++) {
-      const row: Record<string, number> = {};
-      for (let j = 0; j < FEATURES; j++) row[names[j]] = rnd.normal() * (1 + j / 10) + (j % 2 === 0 ? 0.5 * (1 + j / 10) : 0);
-      flows.push(row);
+      const flow: Record<string, number> = {};
+      for (let j = 0; j < FEATURES; j++) flow[names[j]] = rnd.normal() * (1 + j / 10) + (j % 2 === 0 ? 0.5 * (1 + j / 10) : 0);
+      telemetryRows.push({
+        requestId: `r${s}`,
+        flowIndex: r,
+        model: 'bench',
+        version: 1,
+        at,
+        label: rnd.next() < 0.3 ? 'attack' : 'benign',
+        confidence: 0.9,
+        flow,
+      });
     }
-    const sample: InferenceSample = {
-      model: 'bench',
-      version: 1,
-      at: new Date(start + s * 1000).toISOString(),
-      requestId: `r${s}`,
-      flows,
-      labels: flows.map(() => (rnd.next() < 0.3 ? 'attack' : 'benign')),
-    };
-    samples.push(JSON.stringify(sample));
   }
-  const parsed = time(`parse ${samples.length} telemetry samples`, () => samples.map((s) => JSON.parse(s) as InferenceSample));
-  const rows = parsed.flatMap((s) => s.flows);
-  const window = time(`rows → FeatureMatrix (${rows.length} × ${FEATURES})`, () => rowsToFeatureMatrix(schema, rows));
-  const report = time('detectDatasetDrift', () => detectDatasetDrift(profile, window, { predictedClassCounts: [70_000, 30_000] }));
+  const telemetry = new MemoryObjectStore('telemetry');
+  const buffer = new TelemetryBuffer({ store: telemetry, maxDelayMs: 0 });
+  await timeAsync(`encode + put ${ROWS} rows as Parquet`, async () => {
+    for (let i = 0; i < telemetryRows.length; i += 5000) {
+      buffer.add(telemetryRows.slice(i, i + 5000));
+      await buffer.flush();
+    }
+  });
+  const bytes = [...telemetry.objects.values()].reduce((n, o) => n + o.byteLength, 0);
+  console.log(`  → ${telemetry.objects.size} objects, ${(bytes / 2 ** 20).toFixed(1)} MiB`);
+  const window = { model: 'bench', from: '2026-03-01T09:59:59Z', to: new Date(start + ROWS * 10).toISOString(), features: names };
+  const read = await timeAsync(`readTelemetry (${ROWS} × ${FEATURES} columns)`, () => readTelemetry(telemetry, window));
+  const matrix = time(`columns → FeatureMatrix`, () => telemetryFeatureMatrix(schema, read));
+  const report = time('detectDatasetDrift', () => detectDatasetDrift(profile, matrix, { predictedClassCounts: [70_000, 30_000] }));
   console.log(`  → ${report.driftedFeatures}/${FEATURES} features drifted (expected ${FEATURES / 2}), dataset drift ${report.datasetDrift}`);
 
   // End to end on in-memory stores.
   const artefacts = new MemoryObjectStore('artefacts');
-  const telemetry = new MemoryObjectStore('telemetry');
   const refs: Record<string, { key: string; sha256: string; bytes: number }> = {};
   const bodies: Partial<Record<BundleRole, string>> = {
     onnx: 'x',
@@ -85,13 +102,12 @@ async function main(): Promise<void> {
     refs[role] = { key: artefactKey('bench', role, sha), sha256: sha, bytes: body.length };
     await artefacts.put(refs[role].key, body);
   }
-  for (let s = 0; s < samples.length; s++) await telemetry.put(sampleKey('bench', new Date(start + s * 1000), `r${s}`), samples[s]);
   const version = { model: 'bench', version: 1, artefacts: refs as unknown as BundleRefs } as ModelVersion;
   const registry = { resolveAlias: async () => ({ version: 1, revision: 1 }), getVersion: async () => version };
   const t = performance.now();
   const result = await runDriftCheck(
     { telemetry, artefacts, registry, reports: new MemoryItemTable('drift', 'model', 'windowEnd'), feedback: async () => [] },
-    { model: 'bench', since: '2026-03-01T09:59:59Z', now: new Date(start + samples.length * 1000) },
+    { model: 'bench', since: '2026-03-01T09:59:59Z', now: new Date(start + (ROWS / FLOWS_PER_SAMPLE) * 1000) },
   );
   console.log(
     `${'runDriftCheck end to end'.padEnd(38)} ${(performance.now() - t).toFixed(0).padStart(7)} ms  (${result.report.rows} rows, verdict ${result.report.verdict})`,

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   assignEnvironment({ POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
   const session = await openPlatform({ overrides: { target: 'local', home, stage: 'bench', dynamodbEndpoint: undefined, s3Endpoint: undefined } });
   const { platform } = session;
-  installProcessPlatform(platform); // the predict handler module serves from it
+  // the predict handler module serves from the platform measure() installs
   try {
     const { stores, registry } = platform;
     await ingestDataset(platform.datasets, { name: 'bench-nsl', sourcePath: datasetPath('nsl_kdd/KDDTest+.txt') });
@@ -59,24 +59,37 @@ async function main(): Promise<void> {
       `model: NSL-KDD KDDTest+ gbdt v${job.version}, ${trees} trees, ${dataset.data.schema.features.length} features, ${dataset.data.classes.length} classes; onnx ${(onnxBytes.length / 1024).toFixed(0)} KiB`,
     );
 
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } = require('../functions/predict/handler') as { handler: HttpLambda };
-    const call = async (body: unknown) => {
-      const r = await invokeHttp(handler, { method: 'POST', path: '/api/ml/predict', body });
-      if (r.status !== 200) throw new Error(`predict answered ${r.status}: ${JSON.stringify(r.body)}`);
+    // The handler as Lambda runs it (every write, telemetry included, before the response), then as
+    // the local server runs it (telemetry buffered up to its time bound; records and counters still
+    // stored before the response).
+    const handlerPath = require.resolve('../functions/predict/handler');
+    const measure = async (target: typeof platform) => {
+      installProcessPlatform(target);
+      delete require.cache[handlerPath];
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { handler } = require(handlerPath) as { handler: HttpLambda };
+      const call = async (body: unknown) => {
+        const r = await invokeHttp(handler, { method: 'POST', path: '/api/ml/predict', body });
+        if (r.status !== 200) throw new Error(`predict answered ${r.status}: ${JSON.stringify(r.body)}`);
+      };
+      for (let i = 0; i < 20; i++) await call({ model: 'bench', flows: flows.slice(i, i + 10) }); // warm: alias + session + JIT
+      const single: number[] = [];
+      for (let i = 0; i < REQUESTS; i++) {
+        const t = performance.now();
+        await call({ model: 'bench', flows: [flows[i % flows.length]] });
+        single.push(performance.now() - t);
+      }
+      const t0 = performance.now();
+      for (let b = 0; b < BATCHES; b++)
+        await call({ model: 'bench', flows: flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH) });
+      const rowsPerSec = (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
+      await target.flush();
+      return { single: single.sort((a, b) => a - b), rowsPerSec };
     };
-    await call({ model: 'bench', flows: flows.slice(0, 10) }); // warm: alias + session
-
-    const single: number[] = [];
-    for (let i = 0; i < REQUESTS; i++) {
-      const t = performance.now();
-      await call({ model: 'bench', flows: [flows[i % flows.length]] });
-      single.push(performance.now() - t);
-    }
-    let t0 = performance.now();
-    for (let b = 0; b < BATCHES; b++)
-      await call({ model: 'bench', flows: flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH) });
-    const handlerRowsPerSec = (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
+    const lambda = await measure(platform);
+    const buffered = composePlatform(session.config, { events: platform.events, bufferTelemetry: { onError: (e) => console.error(e) } });
+    const server = await measure(buffered);
+    installProcessPlatform(platform);
 
     const onnxSession = await InferenceSession.create(Buffer.from(onnxBytes));
     const schema = dataset.data.schema;
@@ -90,7 +103,7 @@ async function main(): Promise<void> {
     const batchFeeds = Array.from({ length: BATCHES }, (_, b) =>
       buildOnnxFeeds(schema, flows.slice((b * BATCH) % (flows.length - BATCH), ((b * BATCH) % (flows.length - BATCH)) + BATCH)),
     );
-    t0 = performance.now();
+    const t0 = performance.now();
     for (const feeds of batchFeeds) await onnxSession.run(feeds);
     const rawRowsPerSec = (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
 
@@ -104,26 +117,30 @@ async function main(): Promise<void> {
       fresh.close();
     }
 
-    single.sort((a, b) => a - b);
     rawSingle.sort((a, b) => a - b);
     cold.sort((a, b) => a - b);
     const f = (x: number) => x.toFixed(2);
+    const p50 = quantile(rawSingle, 0.5);
+    const p99 = quantile(rawSingle, 0.99);
     console.log('');
-    console.log('| measure | predict handler | floor: raw session.run | handler / floor |');
-    console.log('|---|---:|---:|---:|');
+    console.log('| measure | handler, Lambda (all writes before the response) | handler, server (telemetry buffered) | floor: raw session.run | Lambda / floor | server / floor |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const [name, q, floor] of [
+      ['1 flow p50 (ms)', 0.5, p50],
+      ['1 flow p99 (ms)', 0.99, p99],
+    ] as const) {
+      const l = quantile(lambda.single, q);
+      const sv = quantile(server.single, q);
+      console.log(`| ${name} | ${f(l)} | ${f(sv)} | ${f(floor)} | ${(l / floor).toFixed(1)}x | ${(sv / floor).toFixed(1)}x |`);
+    }
     console.log(
-      `| 1 flow p50 (ms) | ${f(quantile(single, 0.5))} | ${f(quantile(rawSingle, 0.5))} | ${(quantile(single, 0.5) / quantile(rawSingle, 0.5)).toFixed(1)}x |`,
+      `| batch of ${BATCH} (rows/s) | ${lambda.rowsPerSec.toFixed(0)} | ${server.rowsPerSec.toFixed(0)} | ${rawRowsPerSec.toFixed(0)} | ${(lambda.rowsPerSec / rawRowsPerSec).toFixed(2)} | ${(server.rowsPerSec / rawRowsPerSec).toFixed(2)} |`,
     );
+    console.log(`| cold path p50 (ms): alias + load + sha256 + session + first predict | ${f(quantile(cold, 0.5))} | | | target ≤ 60 | |`);
     console.log(
-      `| 1 flow p99 (ms) | ${f(quantile(single, 0.99))} | ${f(quantile(rawSingle, 0.99))} | ${(quantile(single, 0.99) / quantile(rawSingle, 0.99)).toFixed(1)}x |`,
+      `\n${REQUESTS} single-flow requests, ${BATCHES} batches per mode; the handler's figures include JSON parsing, validation, the prediction log's group commit (DynamoDB BatchWriteItem + counter update) and the Parquet telemetry sample (S3) on the embedded cloud. Targets: 1 flow p50 ≤ 1 ms, p99 ≤ 3 ms; batches ≥ 0.25 of the floor.`,
     );
-    console.log(
-      `| batch of ${BATCH} (rows/s) | ${handlerRowsPerSec.toFixed(0)} | ${rawRowsPerSec.toFixed(0)} | ${(handlerRowsPerSec / rawRowsPerSec).toFixed(2)} |`,
-    );
-    console.log(`| cold path p50 (ms): alias + load + sha256 + session + first predict | ${f(quantile(cold, 0.5))} | | |`);
-    console.log(
-      `\n${REQUESTS} single-flow requests, ${BATCHES} batches; the handler's figure includes JSON parsing, validation, the prediction log (DynamoDB) and the telemetry sample (S3) on the embedded cloud.`,
-    );
+    buffered.close();
     await onnxSession.release();
   } finally {
     await session.close();

@@ -55,6 +55,7 @@ export const ENV_KEYS = {
   // serving and its retention
   sampleRate: 'XDR_ML_SAMPLE_RATE',
   telemetryMaxFlows: 'XDR_ML_TELEMETRY_MAX_FLOWS',
+  telemetryFlushMs: 'XDR_ML_TELEMETRY_FLUSH_MS',
   telemetryRetentionDays: 'XDR_ML_TELEMETRY_RETENTION_DAYS',
   telemetryMaxBytes: 'XDR_ML_TELEMETRY_MAX_BYTES',
   inferenceRetentionDays: 'XDR_ML_INFERENCE_RETENTION_DAYS',
@@ -217,6 +218,7 @@ const settingsSchema = z.object({
   promotionPolicy: z.enum(PROMOTION_POLICIES as [PromotionPolicy, ...PromotionPolicy[]]).default('manual'),
   sampleRate: numberText(0, 1).default(1),
   telemetryMaxFlows: integerText(1, 1000).default(100),
+  telemetryFlushMs: integerText(0, 60_000).optional(),
   telemetryRetentionDays: integerText(1, 3650).default(30),
   telemetryMaxBytes: integerText(1024 * 1024, 1024 ** 4).default(256 * 1024 * 1024),
   inferenceRetentionDays: integerText(1, 3650).default(90),
@@ -337,6 +339,12 @@ export interface PlatformConfig {
     readonly sampleRate: number;
     /** Most flows of one request kept in its telemetry sample (a seeded subset of larger batches). @default 100 */
     readonly telemetryMaxFlows: number;
+    /**
+     * Longest a sampled telemetry row waits in the server's buffer before its Parquet object is
+     * written (a crash loses at most this window of samples). Unset: 0 on Lambda (written before the
+     * response), 1000 on the local server. @default undefined
+     */
+    readonly telemetryFlushMs?: number;
     /** Days a telemetry sample is kept: an S3 lifecycle expiration on AWS, the local sweeper's age bound. @default 30 */
     readonly telemetryRetentionDays: number;
     /** Local only: the telemetry bucket's size bound; the sweeper deletes the oldest samples past it. @default 268435456 (256 MiB) */
@@ -470,6 +478,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
     serving: {
       sampleRate: s.sampleRate,
       telemetryMaxFlows: s.telemetryMaxFlows,
+      ...(s.telemetryFlushMs !== undefined ? { telemetryFlushMs: s.telemetryFlushMs } : {}),
       telemetryRetentionDays: s.telemetryRetentionDays,
       telemetryMaxBytes: s.telemetryMaxBytes,
       inferenceRetentionDays: s.inferenceRetentionDays,

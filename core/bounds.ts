@@ -70,7 +70,9 @@ export function boundIssues(issues: readonly FieldIssue[]): FieldIssue[] {
 interface Frame {
   readonly array: boolean;
   index: number;
-  key?: string;
+  /** Where the current key's text lies (sliced only when a path is reported). */
+  keyStart: number;
+  keyEnd: number;
 }
 
 function decodeKey(raw: string): string {
@@ -87,7 +89,8 @@ function decodeKey(raw: string): string {
  */
 export function tooDeepAt(text: string, maxDepth: number = MAX_JSON_DEPTH): (string | number)[] | undefined {
   const stack: Frame[] = [];
-  let lastString = '';
+  let lastStart = 0;
+  let lastEnd = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
@@ -98,17 +101,21 @@ export function tooDeepAt(text: string, maxDepth: number = MAX_JSON_DEPTH): (str
         else if (d === 0x22) break;
         else j++;
       }
-      lastString = text.slice(i + 1, j);
+      lastStart = i + 1;
+      lastEnd = j;
       i = j;
     } else if (c === 0x3a /* : */) {
       const top = stack[stack.length - 1];
-      if (top && !top.array) top.key = lastString;
+      if (top && !top.array) {
+        top.keyStart = lastStart;
+        top.keyEnd = lastEnd;
+      }
     } else if (c === 0x2c /* , */) {
       const top = stack[stack.length - 1];
       if (top?.array) top.index++;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (stack.length >= maxDepth) return stack.map((f) => (f.array ? f.index : decodeKey(f.key ?? '')));
-      stack.push({ array: c === 0x5b, index: 0 });
+      if (stack.length >= maxDepth) return stack.map((f) => (f.array ? f.index : decodeKey(text.slice(f.keyStart, f.keyEnd))));
+      stack.push({ array: c === 0x5b, index: 0, keyStart: 0, keyEnd: 0 });
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop();
     }

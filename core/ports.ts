@@ -44,6 +44,11 @@ export interface ItemTable {
   get(key: Item): Promise<Item | undefined>;
   /** Unconditional put. */
   put(item: Item): Promise<void>;
+  /**
+   * Unconditional puts of up to 25 items in one request (DynamoDB BatchWriteItem), retried until
+   * every item is stored. No two items may share a key.
+   */
+  batchPut(items: readonly Item[]): Promise<void>;
   /** Put only when no item with this key exists; ConditionFailedError otherwise. */
   putIfAbsent(item: Item): Promise<void>;
   /**

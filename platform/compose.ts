@@ -93,6 +93,12 @@ export interface PlatformOptions {
    * table's TTL do it. Failures of a background sweep are reported here.
    */
   readonly telemetryRetention?: { readonly onError: (error: unknown) => void };
+  /**
+   * A long-running server (the local platform): telemetry rows wait in a buffer up to
+   * config.serving.telemetryFlushMs (default 1000 ms) and are written as one Parquet object, instead
+   * of before each response (Lambda). close() flushes them. Background flush failures go to onError.
+   */
+  readonly bufferTelemetry?: { readonly onError: (error: unknown) => void };
   /** Applied to every AWS SDK client the platform creates (Lambda: the tracer's capture). */
   readonly instrument?: ClientInstrument;
 }
@@ -131,6 +137,8 @@ export interface Platform {
    * audit reconciliation (records a crash lost are appended, marked recovered).
    */
   maintain(options?: SweepOptions): Promise<{ readonly jobs: SweepResult; readonly auditRecovered: readonly string[] }>;
+  /** Stores what serving still buffers (request records, counters, telemetry): a clean shutdown awaits it before close(). */
+  flush(): Promise<void>;
   /** Releases the SDK clients. */
   close(): void;
 }
@@ -149,6 +157,9 @@ export function faultHook(config: PlatformConfig): ((point: string) => void) | u
     if (point === target) process.kill(process.pid, 'SIGKILL');
   };
 }
+
+/** How long the local server buffers telemetry rows by default (config.serving.telemetryFlushMs). */
+const LOCAL_TELEMETRY_FLUSH_MS = 1000;
 
 /** A lazily built, memoised value. */
 function lazy<T>(build: () => T): () => T {
@@ -199,6 +210,8 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     sampleRate: config.serving.sampleRate,
     maxSampleFlows: config.serving.telemetryMaxFlows,
     retentionDays: config.serving.inferenceRetentionDays,
+    telemetryFlushMs: options.bufferTelemetry ? (config.serving.telemetryFlushMs ?? LOCAL_TELEMETRY_FLUSH_MS) : (config.serving.telemetryFlushMs ?? 0),
+    ...(options.bufferTelemetry ? { onTelemetryError: options.bufferTelemetry.onError } : {}),
     ...(telemetryRetention ? { onSample: (bytes: number) => telemetryRetention.noteWritten(bytes) } : {}),
   });
   const gate: GateThresholds = { minMacroF1: config.thresholds.minMacroF1, maxRecallDrop: config.thresholds.maxRecallDrop };
@@ -421,6 +434,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       const jobs = await retraining.sweep(o);
       return { jobs, auditRecovered: await registry.reconcileAudit() };
     },
+    flush: () => predictionLog.flush(),
     close() {
       if (events instanceof EventBridgePublisher && !options.events) events.destroy();
       clients.dynamodb.destroy();

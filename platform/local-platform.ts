@@ -68,6 +68,8 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
     ...(options.trainingDefaults ? { trainingDefaults: options.trainingDefaults } : {}),
     // the embedded cloud has no lifecycle rules and no TTL: telemetry is kept within bounds here
     telemetryRetention: { onError: (error) => log(`telemetry retention sweep failed: ${(error as Error).message}`) },
+    // a long-running server: telemetry samples are buffered (flushed on a size or time bound, and on close)
+    bufferTelemetry: { onError: (error) => log(`telemetry flush failed: ${(error as Error).message}`) },
     localTraining: {
       home: options.home ?? config.local.home,
       // a finished job's process publishes its state change; the completion rule takes it from there
@@ -209,6 +211,8 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
       local.stop();
       removeServerRecord(cloud.home);
       await api.close();
+      // what serving buffered (request records, counters, telemetry) is stored before the servers stop
+      await platform.flush().catch((error: unknown) => err(`flushing serving writes failed: ${(error as Error).message}`));
       platform.close();
       await cloud.stop();
     },

@@ -59,6 +59,7 @@ export async function openPlatform(options: OpenPlatformOptions = {}): Promise<P
       target: base.endpoints.dynamodb || base.endpoints.s3 ? 'endpoint-override' : 'aws',
       eventsReachRules: true,
       close: async () => {
+        await platform.flush();
         platform.close();
         (events as EventBridgePublisher).destroy();
       },
@@ -85,6 +86,7 @@ export async function openPlatform(options: OpenPlatformOptions = {}): Promise<P
     target: 'embedded',
     eventsReachRules: !(events instanceof InProcessEventBus),
     close: async () => {
+      await platform.flush().catch(() => undefined);
       platform.close();
       if (events instanceof EventBridgePublisher) events.destroy();
       await cloud.stop();

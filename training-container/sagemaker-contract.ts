@@ -243,6 +243,9 @@ export class ManifestTable implements ItemTable {
   async put(): Promise<void> {
     throw new ConditionFailedError('the manifest channel is read-only');
   }
+  async batchPut(): Promise<void> {
+    throw new ConditionFailedError('the manifest channel is read-only');
+  }
   async putIfAbsent(): Promise<void> {
     throw new ConditionFailedError('the manifest channel is read-only');
   }

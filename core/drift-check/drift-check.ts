@@ -2,8 +2,9 @@
 // version's training reference profile, and the labelled feedback with the model's error rate.
 //
 // 1. Window: from the previous report's windowEnd (or `since`, or now − defaultWindowMs; never more
-//    than maxWindowMs back) to `now`. Telemetry keys are listed hour prefix by hour prefix
-//    (samples/<model>/<yyyy-mm-dd>/<hh>/) and filtered by the sample time in their name.
+//    than maxWindowMs back) to `now`. The telemetry rows in it are read column by column
+//    (core/serving/telemetry.ts readTelemetry: date partitions, objects picked by the times in
+//    their names, only the schema's feature columns decoded).
 // 2. Reference: the production version's `reference` artefact and its `model` document (for the
 //    feature schema), both sha256-verified against the registry like serving does.
 // 3. Data drift: detectDatasetDrift with core/drift's defaults (PSI 0.2, Jensen-Shannon 0.1,
@@ -22,11 +23,11 @@ import { sha256Hex, type BundleRole } from '../artefacts/bundle';
 import type { FeatureSchema } from '../data/table';
 import { Adwin, Ddm, detectDatasetDrift, PageHinkley, type DatasetDriftOptions, type DriftDetector, type DriftReport, type ReferenceProfile } from '../drift';
 import { UnknownResourceError, UnprocessableError } from '../errors';
-import { rowsToFeatureMatrix, type RawRow } from '../onnx/feeds';
 import type { EventPublisher, Item, ItemTable, ObjectStore } from '../ports';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import { isBenignLabel } from '../serving/model-server';
-import type { FeedbackRecord, InferenceSample } from '../serving/prediction-log';
+import type { FeedbackRecord } from '../serving/prediction-log';
+import { readTelemetry, telemetryFeatureMatrix } from '../serving/telemetry';
 
 /** Defaults of the drift check (see the module header). */
 export const DRIFT_CHECK_DEFAULTS = {
@@ -123,23 +124,6 @@ export interface DriftEvent {
 export interface DriftCheckResult {
   readonly report: DriftCheckReport;
   readonly events: readonly DriftEvent[];
-}
-
-const HOUR = 3600_000;
-
-/** Hour prefixes of the telemetry keys of a model between two instants (inclusive hours). */
-export function hourPrefixes(model: string, from: Date, to: Date): string[] {
-  const out: string[] = [];
-  for (let t = Math.floor(from.getTime() / HOUR) * HOUR; t <= to.getTime(); t += HOUR) {
-    const iso = new Date(t).toISOString();
-    out.push(`samples/${model}/${iso.slice(0, 10)}/${iso.slice(11, 13)}/`);
-  }
-  return out;
-}
-
-/** The sample time in a telemetry key (`…/<iso>-<requestId>.json`). */
-function sampleTime(key: string): string {
-  return key.slice(key.lastIndexOf('/') + 1, key.lastIndexOf('/') + 25);
 }
 
 async function verifiedJson<T>(store: ObjectStore, v: ModelVersion, role: Exclude<BundleRole, 'evaluation' | 'replay'>): Promise<T> {
@@ -256,31 +240,24 @@ export async function runDriftCheck(deps: DriftCheckDeps, options: DriftCheckOpt
   if (now.getTime() - Date.parse(start) > maxWindowMs) start = new Date(now.getTime() - maxWindowMs).toISOString();
   const windowStart = new Date(start).toISOString();
 
-  // Window rows
-  const rows: RawRow[] = [];
+  // Window rows: the schema's columns of the telemetry objects in the window
+  const telemetry = await readTelemetry(deps.telemetry, { model, from: windowStart, to: windowEnd, features: document.schema.features.map((f) => f.name) });
   const classIndex = new Map((profile.prediction?.classes ?? []).map((c, i) => [c, i]));
   const predicted = new Float64Array(classIndex.size);
-  let samples = 0;
-  for (const prefix of hourPrefixes(model, new Date(windowStart), now)) {
-    for (const key of await deps.telemetry.list(prefix)) {
-      const t = sampleTime(key);
-      if (!(t > windowStart && t <= windowEnd)) continue;
-      const sample = JSON.parse(Buffer.from(await deps.telemetry.get(key)).toString('utf8')) as InferenceSample;
-      samples += 1;
-      for (const flow of sample.flows) rows.push(flow);
-      if (sample.version === version.version) {
-        for (const label of sample.labels) {
-          const c = classIndex.get(label);
-          if (c !== undefined) predicted[c] += 1;
-        }
-      }
-    }
+  const requests = new Set<string>();
+  for (let i = 0; i < telemetry.rows; i++) {
+    requests.add(telemetry.requestId[i]);
+    if (telemetry.version[i] !== version.version) continue;
+    const c = classIndex.get(telemetry.label[i]);
+    if (c !== undefined) predicted[c] += 1;
   }
+  const samples = requests.size;
+  const rows = { length: telemetry.rows };
 
   const minRows = options.minRows ?? DRIFT_CHECK_DEFAULTS.minRows;
   let data: DriftReport | null = null;
   if (rows.length >= minRows) {
-    const window = rowsToFeatureMatrix(document.schema, rows);
+    const window = telemetryFeatureMatrix(document.schema, telemetry);
     const hasPredictions = predicted.some((n) => n > 0);
     data = detectDatasetDrift(profile, window, { ...options.drift, ...(hasPredictions ? { predictedClassCounts: predicted } : {}) });
   }

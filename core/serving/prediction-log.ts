@@ -1,15 +1,23 @@
 // What serving remembers: every request's predictions (so feedback can be joined to them, for
 // A/B outcomes and online accuracy), per-version request statistics, the feedback itself, and a
-// sample of inputs and outputs written to the telemetry bucket for drift checks.
+// sample of inputs and outputs written to the telemetry bucket for drift checks (as Parquet, see
+// telemetry.ts).
+//
+// Durability: record() resolves once the request's record and its counters are stored (concurrent
+// requests share one group commit: a BatchWriteItem of their records and one counter update per
+// version), so a prediction id the caller holds is joinable by feedback at once. Telemetry is
+// buffered up to telemetryFlushMs (0 on Lambda: written before record() resolves); flush() writes
+// it (clean shutdown); a crash loses at most that window of telemetry samples.
 //
 // Items in the inference table (pk / sk):
 //   REQ#<requestId>   / PRED            the batch's labels, confidences, version, arm
 //   STATS#<model>     / V#<version>     counters: requests, flows, latencyMsSum, feedback, correct
 //   FB#<model>        / <predictionId>  one feedback record (put-if-absent: recorded once)
-import type { ItemTable, ObjectStore } from '../ports';
+import type { Item, ItemTable, ObjectStore } from '../ports';
 import type { RawRow } from '../onnx/feeds';
 import { ConditionFailedError } from '../ports';
 import type { PredictResult } from './model-server';
+import { TelemetryBuffer } from './telemetry';
 
 export interface PredictionContext {
   /** A/B arm that answered, when an experiment routed the request. */
@@ -54,27 +62,26 @@ export interface VersionStats {
   readonly onlineAccuracy: number | null;
 }
 
-/** A telemetry sample object: the inputs and outputs of one sampled request. */
-export interface InferenceSample {
-  readonly model: string;
-  readonly version: number;
-  readonly at: string;
-  readonly requestId: string;
-  readonly flows: readonly RawRow[];
-  readonly labels: readonly string[];
-}
-
 export interface PredictionLogOptions {
   readonly inference: ItemTable;
   readonly telemetry: ObjectStore;
-  /** Share of requests whose inputs are written to telemetry (0..1). @default 1 */
+  /** Share of requests whose inputs are kept as telemetry (0..1). @default 1 */
   readonly sampleRate?: number;
-  /** Most flows of one request a sample keeps (evenly spaced through larger batches). @default 100 */
+  /** Most flows of one request telemetry keeps (evenly spaced through larger batches). @default 100 */
   readonly maxSampleFlows?: number;
   /** Days a request's record and a feedback record are kept (`expiresAt`, epoch seconds: DynamoDB TTL; locally the sweeper). @default 90 */
   readonly retentionDays?: number;
-  /** Told the size of every sample written (the local retention sweeper counts them). */
+  /**
+   * Longest a telemetry row waits in the buffer before its Parquet object is written, in ms.
+   * 0 (Lambda): record() writes the request's telemetry before it returns. @default 0
+   */
+  readonly telemetryFlushMs?: number;
+  /** Telemetry rows buffered before an object is written. @default 5000 */
+  readonly telemetryMaxRows?: number;
+  /** Told the size of every telemetry object written (the local retention sweeper counts them). */
   readonly onSample?: (bytes: number) => void;
+  /** Where a background telemetry flush reports its failure. */
+  readonly onTelemetryError?: (error: unknown) => void;
   readonly random?: () => number;
   readonly clock?: () => Date;
 }
@@ -82,18 +89,41 @@ export interface PredictionLogOptions {
 /** The attribute of inference items that says when they expire (epoch seconds); DynamoDB's TTL attribute. */
 export const INFERENCE_TTL_ATTRIBUTE = 'expiresAt';
 
+/** Indices of at most `max` flows, evenly spaced through a batch of `n` (every index when it has no more). */
+export function sampleIndices(n: number, max: number): readonly number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const step = n / max;
+  return Array.from({ length: max }, (_, i) => Math.floor(i * step));
+}
+
 /** At most `max` flows, evenly spaced through the batch (every flow when it has no more). */
 export function sampleFlows<T>(flows: readonly T[], max: number): readonly T[] {
   if (flows.length <= max) return flows;
-  const step = flows.length / max;
-  return Array.from({ length: max }, (_, i) => flows[Math.floor(i * step)]);
+  return sampleIndices(flows.length, max).map((i) => flows[i]);
 }
 
-/** Telemetry key of a sample: partitioned by model and hour so drift checks list windows cheaply. */
-export function sampleKey(model: string, at: Date, requestId: string): string {
-  const iso = at.toISOString();
-  return `samples/${model}/${iso.slice(0, 10)}/${iso.slice(11, 13)}/${iso}-${requestId}.json`;
+/** The durable writes of served requests waiting for the next group commit. */
+interface PendingCommit {
+  readonly items: Item[];
+  readonly counters: Map<string, { key: Item; deltas: Record<string, number> }>;
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
 }
+
+function pendingCommit(): PendingCommit {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  done.catch(() => undefined);
+  return { items: [], counters: new Map(), done, resolve, reject };
+}
+
+/** DynamoDB's BatchWriteItem takes at most 25 items. */
+const BATCH_WRITE_MAX = 25;
 
 export class PredictionLog {
   private readonly sampleRate: number;
@@ -101,6 +131,11 @@ export class PredictionLog {
   private readonly retentionSeconds: number;
   private readonly random: () => number;
   private readonly clock: () => Date;
+  private readonly flushEachRecord: boolean;
+  /** The sampled telemetry rows, written as Parquet objects (see telemetry.ts). */
+  readonly telemetry: TelemetryBuffer;
+  private next: PendingCommit | undefined;
+  private committing: Promise<void> | undefined;
 
   constructor(private readonly options: PredictionLogOptions) {
     this.sampleRate = options.sampleRate ?? 1;
@@ -108,47 +143,98 @@ export class PredictionLog {
     this.retentionSeconds = (options.retentionDays ?? 90) * 86_400;
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? (() => new Date());
+    this.flushEachRecord = (options.telemetryFlushMs ?? 0) <= 0;
+    this.telemetry = new TelemetryBuffer({
+      store: options.telemetry,
+      maxDelayMs: options.telemetryFlushMs ?? 0,
+      ...(options.telemetryMaxRows !== undefined ? { maxRows: options.telemetryMaxRows } : {}),
+      ...(options.onSample ? { onWritten: options.onSample } : {}),
+      ...(options.onTelemetryError ? { onError: options.onTelemetryError } : {}),
+    });
   }
 
-  /** Records a served batch: its predictions, the version's counters, and maybe a telemetry sample. */
+  /**
+   * Records a served batch. Resolves once the request's record (the feedback join) and the
+   * version's counters are stored: concurrent requests share one group commit (a BatchWriteItem
+   * of their records, one counter update per version). The telemetry sample is buffered, and
+   * written before this resolves when telemetryFlushMs is 0 (Lambda).
+   */
   async record(result: PredictResult, flows: readonly RawRow[], context: PredictionContext = {}): Promise<void> {
     const at = this.clock();
+    const atIso = at.toISOString();
     const labels = result.predictions.map((p) => p.label);
-    const writes: Promise<unknown>[] = [
-      // Written once: the request id is the server's (unique), so a record is never overwritten.
-      this.options.inference.putIfAbsent({
-        pk: `REQ#${result.requestId}`,
-        sk: 'PRED',
-        model: result.model,
-        version: result.modelVersion,
-        labels,
-        confidences: result.predictions.map((p) => Math.round(p.confidence * 1e6) / 1e6),
-        latencyMs: result.latencyMs,
-        arm: context.arm,
-        experimentId: context.experimentId,
-        correlationId: context.correlationId,
-        createdAt: at.toISOString(),
-        [INFERENCE_TTL_ATTRIBUTE]: this.expiresAt(at),
-      }),
-      this.bump(result.model, result.modelVersion, { requests: 1, flows: flows.length, latencyMsSum: result.latencyMs }),
-    ];
+    const commit = (this.next ??= pendingCommit());
+    commit.items.push({
+      pk: `REQ#${result.requestId}`,
+      sk: 'PRED',
+      model: result.model,
+      version: result.modelVersion,
+      labels,
+      confidences: result.predictions.map((p) => Math.round(p.confidence * 1e6) / 1e6),
+      latencyMs: result.latencyMs,
+      arm: context.arm,
+      experimentId: context.experimentId,
+      correlationId: context.correlationId,
+      createdAt: atIso,
+      [INFERENCE_TTL_ATTRIBUTE]: this.expiresAt(at),
+    });
+    this.addCounters(commit, result.model, result.modelVersion, { requests: 1, flows: flows.length, latencyMsSum: result.latencyMs });
+    let sampled = false;
     if (this.sampleRate > 0 && this.random() < this.sampleRate) {
-      const sample: InferenceSample = {
-        model: result.model,
-        version: result.modelVersion,
-        at: at.toISOString(),
-        requestId: result.requestId,
-        flows: sampleFlows(flows, this.maxSampleFlows),
-        labels: sampleFlows(labels, this.maxSampleFlows),
-      };
-      const body = JSON.stringify(sample);
-      writes.push(
-        this.options.telemetry
-          .put(sampleKey(result.model, at, result.requestId), body, { contentType: 'application/json' })
-          .then(() => this.options.onSample?.(Buffer.byteLength(body))),
+      sampled = true;
+      this.telemetry.add(
+        sampleIndices(flows.length, this.maxSampleFlows).map((i) => ({
+          requestId: result.requestId,
+          flowIndex: i,
+          model: result.model,
+          version: result.modelVersion,
+          at: atIso,
+          label: labels[i],
+          confidence: result.predictions[i].confidence,
+          flow: flows[i],
+        })),
       );
     }
+    this.startCommit();
+    await Promise.all([commit.done, sampled && this.flushEachRecord ? this.telemetry.flush() : undefined]);
+  }
+
+  private addCounters(commit: PendingCommit, model: string, version: number, deltas: Record<string, number>): void {
+    const key = { pk: `STATS#${model}`, sk: `V#${String(version).padStart(8, '0')}` };
+    const id = `${key.pk}/${key.sk}`;
+    const c = commit.counters.get(id);
+    if (!c) commit.counters.set(id, { key, deltas: { ...deltas } });
+    else for (const [k, v] of Object.entries(deltas)) c.deltas[k] = (c.deltas[k] ?? 0) + v;
+  }
+
+  /** Starts a commit of the waiting writes unless one runs (it starts the next when it ends). */
+  private startCommit(): void {
+    if (this.committing || !this.next) return;
+    const commit = this.next;
+    this.next = undefined;
+    this.committing = this.write(commit)
+      .then(commit.resolve, commit.reject)
+      .finally(() => {
+        this.committing = undefined;
+        this.startCommit();
+      });
+  }
+
+  private async write(commit: PendingCommit): Promise<void> {
+    const table = this.options.inference;
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < commit.items.length; i += BATCH_WRITE_MAX) writes.push(table.batchPut(commit.items.slice(i, i + BATCH_WRITE_MAX)));
+    for (const { key, deltas } of commit.counters.values()) writes.push(table.add(key, deltas));
     await Promise.all(writes);
+  }
+
+  /** Waits until every recorded request is stored and writes the buffered telemetry (shutdown, tests). */
+  async flush(): Promise<void> {
+    while (this.next || this.committing) {
+      this.startCommit();
+      await (this.committing ?? Promise.resolve()).catch(() => undefined);
+    }
+    await this.telemetry.flush();
   }
 
   /** When a record written at `at` expires, in epoch seconds. */

@@ -1,15 +1,13 @@
 // Bounded telemetry where the store has no lifecycle rules and no TTL (the embedded cloud: s3rver,
 // dynalite). On AWS the telemetry bucket's lifecycle rule expires samples and DynamoDB's TTL
 // removes expired inference records; locally this sweeper does both:
-//   - telemetry samples older than the retention go, and past half the size bound the oldest go
+//   - telemetry objects (core/serving/telemetry.ts) whose newest row is older than the retention go, and past half the size bound the oldest go
 //     until the bucket holds half of it (so the writes until the next sweep have room);
 //   - inference items whose `expiresAt` (epoch seconds) has passed are deleted.
 // A sweep runs when the samples written since the last one reach a quarter of the bound (so the
 // bound holds under sustained load, whatever the sweep interval), and on a timer.
 import type { Item, ItemTable, SizedObjectStore } from '../ports';
-
-/** Prefix of the telemetry samples (core/serving/prediction-log.ts sampleKey). */
-export const SAMPLES_PREFIX = 'samples/';
+import { SAMPLES_PREFIX, telemetryKeyTimes } from './telemetry';
 
 export interface TelemetryRetentionOptions {
   readonly telemetry: SizedObjectStore;
@@ -33,10 +31,9 @@ export interface RetentionSweep {
   readonly inferenceDeleted: number;
 }
 
-/** The sample time in a telemetry key (`…/<iso>-<requestId>.json`), or '' when it has none. */
+/** The newest row time in a telemetry key (`…/<first>_<last>_<id>.parquet`; a JSON sample of earlier releases `…/<iso>-<requestId>.json`), or ''. */
 function sampleTime(key: string): string {
-  const name = key.slice(key.lastIndexOf('/') + 1);
-  return /^\d{4}-\d{2}-\d{2}T[\d:.]+Z/.exec(name)?.[0] ?? '';
+  return telemetryKeyTimes(key)[1];
 }
 
 /**

@@ -4,7 +4,7 @@ import { AuditLog } from '../../core/audit/audit-log';
 import { conformanceData } from '../../core/learners/conformance';
 import { ModelRegistry, type RegisterVersionInput } from '../../core/registry/model-registry';
 import { buildTestJobOutput } from '../../core/retraining/testing/job-output';
-import { sampleKey, type InferenceSample } from '../../core/serving/prediction-log';
+import { telemetryRowsOf, writeTelemetry, type RequestSample } from '../../core/serving/telemetry';
 import { InProcessEventBus } from '../../local/event-bus';
 import { closeStores, testConfig, testStores, uniqueId } from '../../test/support/platform';
 import { composePlatform, installProcessPlatform } from '../../platform';
@@ -36,8 +36,8 @@ describe('drift-check handler', () => {
     const d = conformanceData(4, 200);
     const flows = Array.from({ length: 200 }, (_, i) => ({ a: d.X.data[i * 3] + 5, b: d.X.data[i * 3 + 1] - 5, noise: 0 }));
     const at = new Date(Date.now() - 10 * 60_000);
-    const sample: InferenceSample = { model, version: v.version, at: at.toISOString(), requestId: 'r1', flows, labels: flows.map(() => 'x') };
-    await stores.buckets.telemetry.put(sampleKey(model, at, 'r1'), JSON.stringify(sample));
+    const sample: RequestSample = { model, version: v.version, at: at.toISOString(), requestId: 'r1', flows, labels: flows.map(() => 'x') };
+    await writeTelemetry(stores.buckets.telemetry, telemetryRowsOf(sample));
     const lines: string[] = [];
     // Powertools Metrics writes its EMF lines to stdout
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation(

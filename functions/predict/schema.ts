@@ -4,14 +4,23 @@ import { ModelName } from '../../core/names';
 import { MAX_FLOWS_PER_REQUEST } from '../../core/serving';
 import type { RouteSchemas } from '../shared/route-schema';
 
+/**
+ * One flow: an object of feature name → value (the model's schema checks the values). A custom
+ * check rather than z.record: the same contract and JSON Schema, without zod visiting every key of
+ * every flow (36 ms for 1,000 flows of 80 features; core/serving/flows.ts checks each value anyway).
+ */
+const Flow = z
+  .custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), {
+    error: (issue) =>
+      `must be an object of feature name → value (got ${Array.isArray(issue.input) ? 'an array' : issue.input === null ? 'null' : typeof issue.input})`,
+  })
+  .meta({ type: 'object', propertyNames: { type: 'string' }, additionalProperties: {} });
+
 export const PredictBody = z
   .object({
     model: ModelName.optional(),
     version: z.number().int().min(1).optional(),
-    flows: z
-      .array(z.record(z.string(), z.unknown()))
-      .min(1, 'must hold at least one flow')
-      .max(MAX_FLOWS_PER_REQUEST, `at most ${MAX_FLOWS_PER_REQUEST} flows per request`),
+    flows: z.array(Flow).min(1, 'must hold at least one flow').max(MAX_FLOWS_PER_REQUEST, `at most ${MAX_FLOWS_PER_REQUEST} flows per request`),
   })
   .strict();
 

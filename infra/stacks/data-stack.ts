@@ -8,6 +8,7 @@ import type { PlatformConfig } from '../../config/config';
 import { BUCKETS, TABLES, type BucketId, type TableId } from '../../config/resources';
 import { PlatformTable } from '../constructs/platform-table';
 import { SecureBucket } from '../constructs/secure-bucket';
+import { TelemetryTable } from '../constructs/telemetry-table';
 
 /** `audit-log` → `AuditLog`, for output ids. */
 const pascal = (id: string) => id.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase());
@@ -20,6 +21,8 @@ export class DataStack extends Stack {
   public readonly tables: Readonly<Record<TableId, dynamodb.ITable>>;
   public readonly buckets: Readonly<Record<BucketId, s3.IBucket>>;
   public readonly accessLogsBucket: s3.Bucket;
+  /** The telemetry objects as a Glue table (Athena: `SELECT … FROM <database>.telemetry WHERE model = '…'`). */
+  public readonly telemetryTable: TelemetryTable;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -50,6 +53,14 @@ export class DataStack extends Stack {
     }
     this.buckets = buckets;
     this.tables = tables;
+    this.telemetryTable = new TelemetryTable(this, 'TelemetryTable', {
+      bucket: buckets.telemetry,
+      databaseName: `xdr_ml_${props.config.stage.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`,
+    });
+    new CfnOutput(this, 'TelemetryGlueTable', {
+      value: `${this.telemetryTable.database.ref}.${this.telemetryTable.tableName}`,
+      description: 'The telemetry objects as a Glue table (Athena)',
+    });
     // what a platform team needs after deploy: the names, without reading the console
     for (const b of BUCKETS) new CfnOutput(this, `${pascal(b.id)}BucketName`, { value: buckets[b.id].bucketName, description: `The ${b.id} bucket` });
     for (const t of TABLES) new CfnOutput(this, `${pascal(t.id)}TableName`, { value: tables[t.id].tableName, description: `The ${t.id} table` });

@@ -38,7 +38,43 @@ describe('CDK app', () => {
     expect(Object.keys(Template.fromStack(platform.monitoring).findOutputs('AlertTopicArn'))).toEqual(['AlertTopicArn']);
     const outputs = Object.keys(data.findOutputs('*'));
     expect(outputs).toEqual(expect.arrayContaining(['ArtefactsBucketName', 'DatasetsBucketName', 'TelemetryBucketName', 'RegistryTableName']));
-    expect(outputs).toHaveLength(BUCKETS.length + TABLES.length);
+    expect(outputs).toHaveLength(BUCKETS.length + TABLES.length + 1); // + TelemetryGlueTable
+  });
+
+  it('declares the telemetry objects as a Glue table: Parquet under samples/, partitions model and date projected', () => {
+    data.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'xdr_ml_test' } });
+    data.hasResourceProperties('AWS::Glue::Table', {
+      DatabaseName: 'xdr_ml_test',
+      TableInput: Match.objectLike({
+        Name: 'telemetry',
+        TableType: 'EXTERNAL_TABLE',
+        PartitionKeys: [
+          { Name: 'model', Type: 'string' },
+          { Name: 'date', Type: 'string' },
+        ],
+        Parameters: Match.objectLike({
+          classification: 'parquet',
+          'projection.enabled': 'true',
+          'projection.model.type': 'injected',
+          'projection.date.type': 'date',
+          'projection.date.format': 'yyyy-MM-dd',
+          'storage.location.template': Match.objectLike({
+            'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/samples/model=\\$\\{model\\}/date=\\$\\{date\\}/$')])],
+          }),
+        }),
+        StorageDescriptor: Match.objectLike({
+          Columns: [
+            { Name: 'request_id', Type: 'string' },
+            { Name: 'flow_index', Type: 'int' },
+            { Name: 'version', Type: 'int' },
+            { Name: 'at', Type: 'string' },
+            { Name: 'label', Type: 'string' },
+            { Name: 'confidence', Type: 'double' },
+          ],
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        }),
+      }),
+    });
   });
 
   it('creates every declared bucket encrypted, TLS-only, private, versioned and access-logged', () => {

@@ -9,7 +9,8 @@ import { parseRetrainEvent } from '../../core/retraining';
 import { buildTestJobOutput } from '../../core/retraining/testing/job-output';
 import { ModelRegistry } from '../../core/registry/model-registry';
 import type { RegisterVersionInput } from '../../core/registry/model-registry';
-import { sampleKey, type FeedbackRecord, type InferenceSample } from '../../core/serving/prediction-log';
+import type { FeedbackRecord } from '../../core/serving/prediction-log';
+import { telemetryRowsOf, writeTelemetry, type RequestSample } from '../../core/serving/telemetry';
 import { InProcessEventBus } from '../../local/event-bus';
 import { closeStores, testStores, uniqueId } from '../support/platform';
 
@@ -39,8 +40,8 @@ describe('drift check on the embedded cloud', () => {
         labels.push(shift ? 'z' : d.classes[d.y[i]]);
       }
       const at = new Date(from.getTime() + b * 60_000);
-      const sample: InferenceSample = { model, version, at: at.toISOString(), requestId: `r${seed}-${b}`, flows, labels };
-      await stores.buckets.telemetry.put(sampleKey(model, at, sample.requestId), JSON.stringify(sample));
+      const sample: RequestSample = { model, version, at: at.toISOString(), requestId: `r${seed}-${b}`, flows, labels };
+      await writeTelemetry(stores.buckets.telemetry, telemetryRowsOf(sample));
     }
   }
 

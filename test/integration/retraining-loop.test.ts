@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ingestDataset } from '../../core/datasets';
 import { listJobs } from '../../core/retraining';
-import { sampleKey, type InferenceSample } from '../../core/serving/prediction-log';
+import { telemetryRowsOf, writeTelemetry, type RequestSample } from '../../core/serving/telemetry';
 import { SeededRandom } from '../../core/util/random';
 import { composeLocalPlatform, installProcessPlatform } from '../../platform';
 import { closeStores, testConfig, testStores, uniqueId } from '../support/platform';
@@ -64,8 +64,8 @@ describe('retraining loop on the local platform wiring', () => {
       for (let b = 0; b < 4; b++) {
         const flows = Array.from({ length: 50 }, (_, i) => toyRow(rnd, i % 3, 30));
         const at = new Date(now - 30 * 60_000 + b * 60_000);
-        const sample: InferenceSample = { model, version: 1, at: at.toISOString(), requestId: `q${b}`, flows, labels: flows.map(() => 'PortScan') };
-        await stores.buckets.telemetry.put(sampleKey(model, at, sample.requestId), JSON.stringify(sample));
+        const sample: RequestSample = { model, version: 1, at: at.toISOString(), requestId: `q${b}`, flows, labels: flows.map(() => 'PortScan') };
+        await writeTelemetry(stores.buckets.telemetry, telemetryRowsOf(sample));
       }
 
       const { result: check } = await platform.retraining.checkDrift(model);

@@ -1,7 +1,7 @@
 // Serving against the embedded cloud with real ONNX sessions: alias cache, sha256 verification,
 // a refused (corrupt) version while the previous one keeps serving, input validation, explanations,
 // and the prediction log (request records, feedback join, per-version statistics, telemetry).
-import { CorruptArtefactError, ModelServer, PredictionLog, type ServableVersion } from '../../core/serving';
+import { CorruptArtefactError, ModelServer, PredictionLog, readTelemetry, telemetryFlows, type ServableVersion } from '../../core/serving';
 import { createOnnxSession } from '../../core/serving/onnx-session';
 import { InvalidInputError } from '../../core/errors';
 import { closeStores, testStores, uniqueId } from '../support/platform';
@@ -107,9 +107,14 @@ describe('ModelServer on the embedded cloud', () => {
     ]);
     const stats = (await log.versionStats(model)).find((s) => s.version === 3)!;
     expect(stats).toMatchObject({ requests: 1, flows: 2, feedback: 2, correct: 1, onlineAccuracy: 0.5 });
-    const samples = await stores.buckets.telemetry.list(`samples/${model}/`);
-    expect(samples).toHaveLength(1);
-    const sample = JSON.parse(Buffer.from(await stores.buckets.telemetry.get(samples[0])).toString());
-    expect(sample).toMatchObject({ model, version: 3, labels: result.predictions.map((p) => p.label), flows });
+    const window = { model, from: new Date(Date.now() - 60_000), to: new Date(Date.now() + 1000) };
+    const sample = await readTelemetry(stores.buckets.telemetry, window);
+    expect(sample).toMatchObject({ objects: 1, rows: 2, model: [model, model], requestId: [result.requestId, result.requestId] });
+    expect([...sample.version]).toEqual([3, 3]);
+    expect(sample.label).toEqual(result.predictions.map((p) => p.label));
+    // the feedback join: a prediction id's input flow, as the client sent it
+    const joined = await telemetryFlows(stores.buckets.telemetry, { ...window, predictionIds: [result.predictions[1].predictionId, 'other:0'] });
+    expect([...joined.keys()]).toEqual([result.predictions[1].predictionId]);
+    expect(joined.get(result.predictions[1].predictionId)).toMatchObject({ version: 3, label: result.predictions[1].label, flow: flows[1] });
   });
 });

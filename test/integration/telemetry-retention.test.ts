@@ -4,7 +4,16 @@
 // deletes expired inference items.
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
-import { INFERENCE_TTL_ATTRIBUTE, PredictionLog, sampleKey, TelemetryRetention, type PredictResult } from '../../core/serving';
+import {
+  INFERENCE_TTL_ATTRIBUTE,
+  PredictionLog,
+  readTelemetry,
+  SAMPLES_PREFIX,
+  telemetryKeyTimes,
+  telemetryObjectKey,
+  TelemetryRetention,
+  type PredictResult,
+} from '../../core/serving';
 import { closeStores, testStores, uniqueId } from '../support/platform';
 
 const DAY = 86_400_000;
@@ -50,12 +59,12 @@ describe('bounded telemetry', () => {
     const flows = Array.from({ length: 1000 }, (_, i) => ({ i }));
     const requestId = uniqueId('req');
     await log.record(result(model, requestId, 1000), flows);
-    const sample = JSON.parse(Buffer.from(await telemetry.get(sampleKey(model, now, requestId))).toString('utf8')) as {
-      flows: { i: number }[];
-      labels: string[];
-    };
-    expect(sample.flows.map((f) => f.i)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
-    expect(sample.labels).toHaveLength(10);
+    const sample = await readTelemetry(telemetry, { model, from: new Date(now.getTime() - 1), to: now });
+    expect(sample.objects).toBe(1);
+    expect([...(sample.features.get('i') as Float64Array)]).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+    expect([...sample.flowIndex]).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+    expect(sample.requestId).toEqual(Array(10).fill(requestId));
+    expect(sample.label).toHaveLength(10);
     expect(written).toHaveLength(1);
     const expires = Math.floor(now.getTime() / 1000) + 7 * 86_400;
     expect(await stores.tables.inference.get({ pk: `REQ#${requestId}`, sk: 'PRED' })).toMatchObject({ [INFERENCE_TTL_ATTRIBUTE]: expires });
@@ -71,8 +80,9 @@ describe('bounded telemetry', () => {
     const clock = () => now;
     const body = 'x'.repeat(10_000);
     // 40 samples, one a minute, over an old one from 40 days ago
-    await telemetry.put(sampleKey(model, new Date(now.getTime() - 40 * DAY), 'old'), body);
-    for (let i = 0; i < 40; i++) await telemetry.put(sampleKey(model, new Date(now.getTime() + i * 60_000), `r${i}`), body);
+    const key = (at: Date, id: string) => telemetryObjectKey(model, new Date(at.getTime() - 30_000).toISOString(), at.toISOString(), id);
+    await telemetry.put(key(new Date(now.getTime() - 40 * DAY), 'old'), body);
+    for (let i = 0; i < 40; i++) await telemetry.put(key(new Date(now.getTime() + i * 60_000), `r${i}`), body);
     now = new Date(now.getTime() + 41 * 60_000);
     const maxBytes = 200_000;
     await stores.tables.inference.put({ pk: `REQ#${model}-expired`, sk: 'PRED', [INFERENCE_TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) - 1 });
@@ -81,14 +91,14 @@ describe('bounded telemetry', () => {
 
     const swept = await retention.sweep();
 
-    const left = (await telemetry.listObjects(`samples/${model}/`)).map((o) => o.key);
-    expect(left.some((k) => k.includes('-old.json'))).toBe(false);
+    const left = (await telemetry.listObjects(SAMPLES_PREFIX)).map((o) => o.key).filter((k) => k.includes(`model=${model}/`));
+    expect(left.some((k) => k.includes('_old.parquet'))).toBe(false);
     // past the bound: the oldest went until the bucket held half of it
     expect(swept.bytesBefore).toBeGreaterThan(maxBytes);
     expect(swept.bytesAfter).toBeLessThanOrEqual(maxBytes / 2);
     expect(left.length).toBeLessThan(40);
-    expect(left.every((k) => k >= sampleKey(model, start, ''))).toBe(true);
-    expect(left).toContain(sampleKey(model, new Date(now.getTime() - 2 * 60_000), 'r39'));
+    expect(left.every((k) => telemetryKeyTimes(k)[1] >= start.toISOString())).toBe(true);
+    expect(left).toContain(key(new Date(now.getTime() - 2 * 60_000), 'r39'));
     expect(swept.inferenceDeleted).toBeGreaterThanOrEqual(1);
     expect(await stores.tables.inference.get({ pk: `REQ#${model}-expired`, sk: 'PRED' })).toBeUndefined();
     expect(await stores.tables.inference.get({ pk: `REQ#${model}-live`, sk: 'PRED' })).toBeDefined();

@@ -65,6 +65,10 @@ export class MemoryItemTable implements ItemTable {
     this.items.set(this.keyOf(item), structuredClone(item));
   }
 
+  async batchPut(items: readonly Item[]): Promise<void> {
+    for (const item of items) await this.put(item);
+  }
+
   async putIfAbsent(item: Item): Promise<void> {
     await this.beforePutIfAbsent?.(item);
     if (this.items.has(this.keyOf(item))) throw new ConditionFailedError(`item ${this.keyOf(item)} exists`);
