@@ -282,7 +282,8 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     harvestFeedback(
       {
         inference: stores.tables.inference,
-        inputs: (m, requests) => sampledInputs(stores.buckets.telemetry, m, requests),
+        inputs: (m, predictions) => sampledInputs(stores.buckets.telemetry, m, predictions),
+        flush: () => predictionLog.flush(),
         datasets: { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
         specOf,
         audit,

@@ -42,7 +42,8 @@ async function setup(maxSampleFlows = 100) {
   const audit = new AuditLog({ table: auditTable, clock });
   const deps = {
     inference,
-    inputs: (model: string, requests: Parameters<typeof sampledInputs>[2]) => sampledInputs(telemetry, model, requests),
+    inputs: (model: string, predictions: Parameters<typeof sampledInputs>[2]) => sampledInputs(telemetry, model, predictions),
+    flush: () => log.flush(),
     datasets: { objects, manifests },
     specOf: async (model: string) => (model === 'general' ? spec : undefined),
     audit,

@@ -19,7 +19,7 @@ import { ConditionFailedError, type ItemTable } from '../ports';
 import type { LineageSpec } from '../registry/lineage-spec';
 import type { FeedbackRecord } from '../serving/prediction-log';
 import { INFERENCE_TTL_ATTRIBUTE } from '../serving/prediction-log';
-import type { SampledFlows, SampledRequest } from '../serving/sampled-inputs';
+import type { SampledPrediction } from '../serving/sampled-inputs';
 
 /** How long a feedback record whose input is not (yet) in telemetry waits before it is skipped. */
 export const FEEDBACK_INPUT_GRACE_MS = 15 * 60_000;
@@ -30,8 +30,10 @@ export const FEEDBACK_ANALYST = 'feedback';
 export interface FeedbackHarvestDeps {
   /** The inference table: feedback (FB#), request (REQ#) and claim (HARVEST#) items. */
   readonly inference: ItemTable;
-  /** The flows telemetry kept for served requests (core/serving/sampled-inputs). */
-  readonly inputs: (model: string, requests: readonly SampledRequest[]) => Promise<Map<string, SampledFlows>>;
+  /** The flows telemetry kept for served predictions, by prediction id (core/serving/sampled-inputs). */
+  readonly inputs: (model: string, predictions: readonly SampledPrediction[]) => Promise<ReadonlyMap<string, RawRow>>;
+  /** Stores what this process still buffers (records, telemetry), so a join right after feedback sees it. */
+  readonly flush?: () => Promise<void>;
   readonly datasets: IngestStores;
   readonly specOf: (model: string) => Promise<LineageSpec | undefined>;
   readonly audit: AuditLog;
@@ -53,6 +55,7 @@ export interface FeedbackHarvest {
 }
 
 const claimKey = (model: string, predictionId: string) => ({ pk: `HARVEST#${model}`, sk: predictionId });
+const requestOf = (predictionId: string) => predictionId.slice(0, predictionId.lastIndexOf(':'));
 
 /** Feedback records of a lineage that no harvest claimed yet, oldest first. */
 export async function unharvestedFeedback(inference: ItemTable, model: string): Promise<FeedbackRecord[]> {
@@ -74,23 +77,20 @@ export async function harvestFeedback(deps: FeedbackHarvestDeps, model: string):
   if (pending.length === 0) return { model, harvested: 0, skipped, waiting: 0 };
 
   const batch = pending.slice(0, MAX_INCIDENTS_PER_BATCH);
-  const requests = new Map<string, { at: string; flows: number; expiresAt?: number } | undefined>();
+  await deps.flush?.();
+  const requestTimes = new Map<string, string | undefined>();
   for (const f of batch) {
-    const requestId = f.predictionId.slice(0, f.predictionId.lastIndexOf(':'));
-    if (requests.has(requestId)) continue;
+    const requestId = requestOf(f.predictionId);
+    if (requestTimes.has(requestId)) continue;
     const item = await deps.inference.get({ pk: `REQ#${requestId}`, sk: 'PRED' });
-    const labels = item?.labels;
-    requests.set(
-      requestId,
-      item && Array.isArray(labels) && typeof item.createdAt === 'string'
-        ? { at: item.createdAt, flows: labels.length, expiresAt: item[INFERENCE_TTL_ATTRIBUTE] as number | undefined }
-        : undefined,
-    );
+    requestTimes.set(requestId, typeof item?.createdAt === 'string' ? item.createdAt : undefined);
   }
-  const known = [...requests].filter((r): r is [string, { at: string; flows: number }] => r[1] !== undefined);
   const inputs = await deps.inputs(
     model,
-    known.map(([requestId, r]) => ({ requestId, at: r.at, flows: r.flows })),
+    batch.flatMap((f) => {
+      const at = requestTimes.get(requestOf(f.predictionId));
+      return at ? [{ predictionId: f.predictionId, at }] : [];
+    }),
   );
 
   const features = await collectionFeatures(deps.datasets, spec);
@@ -98,12 +98,11 @@ export async function harvestFeedback(deps: FeedbackHarvestDeps, model: string):
   const skip: { record: FeedbackRecord; reason: string }[] = [];
   let waiting = pending.length - batch.length;
   for (const record of batch) {
-    const cut = record.predictionId.lastIndexOf(':');
-    const requestId = record.predictionId.slice(0, cut);
-    const flow = inputs.get(requestId)?.get(Number(record.predictionId.slice(cut + 1)));
+    const flow = inputs.get(record.predictionId);
     if (!flow) {
       if (now.getTime() - Date.parse(record.at) < FEEDBACK_INPUT_GRACE_MS) waiting++;
-      else skip.push({ record, reason: requests.get(requestId) ? 'input not in telemetry (not sampled)' : 'prediction record expired' });
+      else
+        skip.push({ record, reason: requestTimes.get(requestOf(record.predictionId)) ? 'input not in telemetry (not sampled)' : 'prediction record expired' });
       continue;
     }
     const incident: Incident = {
