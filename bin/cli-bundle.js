@@ -78,6 +78,9 @@ async function buildBundle() {
   const esbuild = require('esbuild');
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const tmp = `${BUNDLE}.${process.pid}.tmp`;
+  // the bundle is dated when its sources were read, not when it was written: a source saved while
+  // esbuild runs is newer than the bundle, so the next start rebuilds instead of running stale code
+  const readFrom = new Date(Date.now() - 1000);
   const result = await esbuild.build({
     stdin: {
       contents: [
@@ -103,6 +106,7 @@ async function buildBundle() {
     .filter((input) => !input.includes(':') && !input.startsWith('node_modules/') && input !== ENTRY_NAME)
     .sort();
   fs.writeFileSync(`${INPUTS}.${process.pid}.tmp`, `${JSON.stringify({ inputs }, null, 1)}\n`);
+  fs.utimesSync(tmp, readFrom, readFrom);
   fs.renameSync(tmp, BUNDLE);
   fs.renameSync(`${INPUTS}.${process.pid}.tmp`, INPUTS);
   return inputs.length;

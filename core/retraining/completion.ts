@@ -211,9 +211,19 @@ export class CompletionHandler {
       subject: `model/${job.model}/job/${job.jobId}`,
       reason: job.reason,
       after: { version: version.version, outcome },
-      metrics: { macroF1: version.metrics.macroF1, accuracy: version.metrics.accuracy },
+      metrics: {
+        macroF1: version.metrics.macroF1,
+        accuracy: version.metrics.accuracy,
+        // an adaptation's record carries its samples and both evaluations (did it learn, did it forget)
+        ...(version.metrics.adaptation ? { adaptation: version.metrics.adaptation } : {}),
+      },
       dataset: { ...version.dataset },
-      parameters: { trigger: job.trigger, policy, gatePassed: gate.passed },
+      parameters: {
+        trigger: job.trigger,
+        policy,
+        gatePassed: gate.passed,
+        ...(job.training?.adaptation ? { adaptation: job.training.adaptation, parentVersion: job.training.adaptation.parentVersion } : {}),
+      },
     });
     await this.deps.afterTraining?.(done, version);
     await this.safePublish(TRAINING_COMPLETED, { jobId: job.jobId, model: job.model, version: version.version, outcome, gatePassed: gate.passed });

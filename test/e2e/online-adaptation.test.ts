@@ -258,5 +258,10 @@ describeWithData('online adaptation on one local platform', ['nsl_kdd/KDDTrain+_
     expect(JSON.parse(out)).toMatchObject({ ok: true });
     const log = readFileSync(path.join(home, 'change-control', 'audit-log.md'), 'utf8');
     expect(log).toMatch(/training\.start[\s\S]*mode[\s\S]*adapt/);
+    // each adaptation's completion record carries its samples and both evaluations
+    const completions = log.split(/\n(?=## )/).filter((section) => section.includes('training.completed') && section.includes('"adaptation"'));
+    if (completions.length < 4) console.log(/## \d+\. training\.completed[^\n]*\n(?:[^\n]*\n){0,8}/.exec(log)?.[0] ?? 'no training.completed section');
+    expect(completions.length).toBeGreaterThanOrEqual(4);
+    for (const section of completions) for (const key of ['learned', 'forgetting', 'samples', 'parentVersion']) expect(section).toContain(`"${key}"`);
   });
 });

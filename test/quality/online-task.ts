@@ -26,6 +26,9 @@ export interface PrequentialRun {
   readonly parentSeconds: number;
   readonly adaptationSeconds: number;
   readonly fullRetrainSeconds: number;
+  /** CPU seconds (user + system, every thread of this process) of the two jobs: what other load on the machine does not change. */
+  readonly adaptationCpuSeconds: number;
+  readonly fullRetrainCpuSeconds: number;
   /** The learning steps alone: adaptModel, and the full retrain's trainModel. */
   readonly adaptStepSeconds: number;
   readonly fullTrainStepSeconds: number;
@@ -75,14 +78,22 @@ export async function runPrequentialNslKdd(algorithm: FamilyId, seed: number, op
   const parentSeconds = (performance.now() - t) / 1000;
   const parent: ParentVersion = registered[0];
 
+  const cpuSeconds = (since: NodeJS.CpuUsage) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1e6;
+  };
   t = performance.now();
+  let cpu = process.cpuUsage();
   const adaptation = await runAdaptationJob(deps, { parent, sources: [{ dataset: 'nsl-test-a' }], seed, author: 'quality-test' });
   const adaptationSeconds = (performance.now() - t) / 1000;
+  const adaptationCpuSeconds = cpuSeconds(cpu);
 
   // the full retrain: the platform's training job on KDDTrain+ plus the first half
   t = performance.now();
+  cpu = process.cpuUsage();
   const full = await runTrainingJob(deps, { ...request, extraDatasets: [{ name: 'nsl-test-a', version: 1 }] });
   const fullRetrainSeconds = (performance.now() - t) / 1000;
+  const fullRetrainCpuSeconds = cpuSeconds(cpu);
 
   // every model scored on the second half, in its own feature order and classes
   const second = (await loadDataset(await loadManifest(datasetsTable, 'nsl-test-b'), datasetsBucket, 'kdd-category')).data;
@@ -108,6 +119,8 @@ export async function runPrequentialNslKdd(algorithm: FamilyId, seed: number, op
     parentSeconds,
     adaptationSeconds,
     fullRetrainSeconds,
+    adaptationCpuSeconds,
+    fullRetrainCpuSeconds,
     adaptStepSeconds: adaptation.adaptation.millis / 1000,
     fullTrainStepSeconds: (full.summary.jobTimings.train ?? NaN) / 1000,
     forgetting: Object.fromEntries(
