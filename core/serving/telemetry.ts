@@ -151,7 +151,8 @@ export function encodeTelemetry(rows: readonly TelemetryRow[]): Uint8Array {
  * @example const columns = await decodeTelemetry(bytes, { features: ['Flow Duration'] });
  */
 export async function decodeTelemetry(bytes: Uint8Array, options: { readonly features?: readonly string[] } = {}): Promise<TelemetryColumns> {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  const file = whole ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   let rows: number;
   let present: string[];
   try {
