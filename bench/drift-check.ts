@@ -1,7 +1,7 @@
 // Drift-check benchmark: one check over a window of 100,000 rows × 80 features (default), timed
 // stage by stage — Parquet telemetry read column by column (readTelemetry), columns → FeatureMatrix,
 // detectDatasetDrift — and end to end through runDriftCheck on in-memory stores (1,000 requests of
-// 100 flows, in objects of 5,000 rows). The floor is detectDatasetDrift alone; target ≤ 1 s end to end.
+// 100 flows, in objects of 2,000 rows). The floor is detectDatasetDrift alone; target ≤ 1 s end to end.
 //
 //   node bin/run-ts.js bench/drift-check.ts [--rows 100000] [--features 80]
 import { performance } from 'node:perf_hooks';
@@ -46,11 +46,11 @@ async function main(): Promise<void> {
   for (let i = 0; i < train.length; i++) train[i] = rnd.normal() * (1 + (i % FEATURES) / 10);
   const classes = ['benign', 'attack'];
   const profile = time(`reference profile (${trainRows} × ${FEATURES})`, () =>
-    buildReferenceProfile(schema, { rows: trainRows, cols: FEATURES, data: train }, [40_000, 5000], classes, { seed: 1 }),
+    buildReferenceProfile(schema, { rows: trainRows, cols: FEATURES, data: train }, [40_000, 10_000], classes, { seed: 1 }),
   );
 
   // Window: half the features shifted by half a standard deviation, logged as serving logs it
-  // (Parquet telemetry objects of 5,000 rows, the prediction log's buffer bound).
+  // (Parquet telemetry objects of 2,000 rows, the prediction log's buffer bound).
   const start = Date.parse('2026-03-01T10:00:00Z');
   const telemetryRows: TelemetryRow[] = [];
   for (let s = 0; s < ROWS / FLOWS_PER_SAMPLE; s++) {
@@ -73,8 +73,8 @@ async function main(): Promise<void> {
   const telemetry = new MemoryObjectStore('telemetry');
   const buffer = new TelemetryBuffer({ store: telemetry, maxDelayMs: 0 });
   await timeAsync(`encode + put ${ROWS} rows as Parquet`, async () => {
-    for (let i = 0; i < telemetryRows.length; i += 5000) {
-      buffer.add(telemetryRows.slice(i, i + 5000));
+    for (let i = 0; i < telemetryRows.length; i += 2000) {
+      buffer.add(telemetryRows.slice(i, i + 2000));
       await buffer.flush();
     }
   });
