@@ -123,7 +123,9 @@ async function main(): Promise<void> {
     const p50 = quantile(rawSingle, 0.5);
     const p99 = quantile(rawSingle, 0.99);
     console.log('');
-    console.log('| measure | handler, Lambda (all writes before the response) | handler, server (telemetry buffered) | floor: raw session.run | Lambda / floor | server / floor |');
+    console.log(
+      '| measure | handler, Lambda (all writes before the response) | handler, server (telemetry buffered) | floor: raw session.run | Lambda / floor | server / floor |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|');
     for (const [name, q, floor] of [
       ['1 flow p50 (ms)', 0.5, p50],

@@ -115,6 +115,66 @@ export interface DriftReport {
 }
 
 /**
+ * Sorts `values` ascending into a new array, in exactly Float64Array.prototype.sort's order (−0
+ * before +0, ±Infinity at the ends; NaN not expected), by an LSD radix sort on the IEEE-754 bits:
+ * four 16-bit passes (a pass whose digit is the same for every value is skipped).
+ * @example sortFloat64(Float64Array.of(2, -1, 0)) // Float64Array [-1, 0, 2]
+ */
+export function sortFloat64(values: Float64Array): Float64Array {
+  const n = values.length;
+  if (n < 4096) return values.slice().sort();
+  const words = new Uint32Array(values.slice().buffer);
+  // keys as (hi, lo) words that order like the numbers: negative numbers flipped, positive ones with the sign bit set
+  let lo = new Uint32Array(n);
+  let hi = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = words[2 * i + 1];
+    const l = words[2 * i];
+    if (h & 0x80000000) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~l >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = l;
+    }
+  }
+  let lo2 = new Uint32Array(n);
+  let hi2 = new Uint32Array(n);
+  const counts = new Int32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const shift = (pass & 1) * 16;
+    const digits = pass < 2 ? lo : hi;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(digits[i] >>> shift) & 0xffff]++;
+    if (counts[(digits[0] >>> shift) & 0xffff] === n) continue; // every value has these bits: nothing to move
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const at = counts[(digits[i] >>> shift) & 0xffff]++;
+      lo2[at] = lo[i];
+      hi2[at] = hi[i];
+    }
+    [lo, lo2] = [lo2, lo];
+    [hi, hi2] = [hi2, hi];
+  }
+  for (let i = 0; i < n; i++) {
+    const h = hi[i];
+    if (h & 0x80000000) {
+      words[2 * i + 1] = h & 0x7fffffff;
+      words[2 * i] = lo[i];
+    } else {
+      words[2 * i + 1] = ~h >>> 0;
+      words[2 * i] = ~lo[i] >>> 0;
+    }
+  }
+  return new Float64Array(words.buffer);
+}
+
+/**
  * Compares a live window with the reference profile.
  * @param window logged inference inputs, columns in the profile's feature order
  * @example
@@ -178,8 +238,8 @@ export function detectDatasetDrift(profile: ReferenceProfile, window: FeatureMat
       counts[numericBinIndex(edges, x)]++;
       if (x - x === 0) column[finite++] = x; // finite values only
     }
-    const current = column.subarray(0, finite).sort();
     const reference = feature.sample;
+    const current = sortFloat64(column.subarray(0, finite));
     const comparable = finite > 0 && reference.length > 0;
     const ks = comparable ? ksTwoSample(reference, current) : null;
     const scale = feature.std > 0 ? feature.std : 1;

@@ -76,7 +76,7 @@ export interface PredictionLogOptions {
    * 0 (Lambda): record() writes the request's telemetry before it returns. @default 0
    */
   readonly telemetryFlushMs?: number;
-  /** Telemetry rows buffered before an object is written. @default 5000 */
+  /** Telemetry rows buffered before an object is written. @default 2000 */
   readonly telemetryMaxRows?: number;
   /** Told the size of every telemetry object written (the local retention sweeper counts them). */
   readonly onSample?: (bytes: number) => void;

@@ -116,7 +116,7 @@ describe('telemetry objects', () => {
     await expect(readTelemetry(store, { model: 'm', from: at(-1), to: at(1) })).rejects.toThrow(/_x\.parquet: not a telemetry object/);
   });
 
-  it('writes standard Parquet: gzip pages, the fixed columns, then feature:<name> columns', () => {
+  it('writes standard Parquet: PLAIN doubles, the fixed columns, then feature:<name> columns', () => {
     const bytes = encodeTelemetry(rows('r1', 0, [{ 'Flow Duration': 3 }]));
     const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     expect(meta.schema.slice(1).map((s) => s.name)).toEqual([
@@ -129,6 +129,7 @@ describe('telemetry objects', () => {
       'confidence',
       'feature:Flow Duration',
     ]);
-    expect(meta.row_groups[0].columns.every((c) => c.meta_data?.codec === 'GZIP')).toBe(true);
+    expect(meta.row_groups[0].columns.every((c) => c.meta_data?.codec === 'UNCOMPRESSED')).toBe(true);
+    expect(meta.row_groups[0].columns[7].meta_data?.encodings).toEqual(['PLAIN']);
   });
 });
