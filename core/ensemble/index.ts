@@ -16,3 +16,11 @@ export {
 } from './optimize';
 export { caruanaSelection, type CaruanaOptions, type CaruanaResult } from './selection';
 export { simplexWeights, type SimplexWeightsOptions, type SimplexWeightsResult } from './simplex-weights';
+export {
+  checkEnsembleDocument,
+  ENSEMBLE_FORMAT,
+  ENSEMBLE_FORMAT_VERSION,
+  predictProbaFromEnsemble,
+  type EnsembleMember,
+  type EnsembleModelDocument,
+} from './model-document';
