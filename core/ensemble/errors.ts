@@ -3,7 +3,7 @@
 import { DomainError, InvalidInputError } from '../errors';
 
 /** What differs between the members. */
-export type EnsembleMismatch = 'feature-schema' | 'class-space';
+export type EnsembleMismatch = 'feature-schema' | 'class-space' | 'held-out-rows';
 
 /** 409: the members cannot be combined; `mismatch` says what differs, the message names the member and the field. */
 export class EnsembleMemberMismatchError extends DomainError {

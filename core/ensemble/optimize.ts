@@ -36,6 +36,8 @@ export interface EnsembleOptimisation {
   readonly candidates: readonly EnsembleCandidate[];
   /** Each member alone on validation (macro-F1 and accuracy under its own tuned thresholds). */
   readonly members: readonly ValidationFigures[];
+  /** Each member's own per-class thresholds, tuned on its validation output. */
+  readonly memberThresholds: readonly (readonly number[])[];
   /** Index of the best single member (bestIndex: the lowest validation log-loss). */
   readonly bestMember: number;
 }
@@ -109,7 +111,7 @@ export function optimiseEnsemble(
   for (const c of candidates.slice(1)) {
     if (c.validation.macroF1 >= floor.macroF1 && c.validation.logLoss <= floor.logLoss && c.validation.logLoss < chosen.validation.logLoss) chosen = c;
   }
-  return { chosen, candidates, members, bestMember };
+  return { chosen, candidates, members, memberThresholds: memberRuns.map((r) => r.thresholds), bestMember };
 }
 
 /** The best single member: the lowest validation log-loss, ties to the higher macro-F1, then the first. */
