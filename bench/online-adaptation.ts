@@ -8,7 +8,7 @@
 //   node bin/run-ts.js bench/online-adaptation.ts [--algorithms gbdt,mlp] [--seeds 42,1,7]
 //
 // Benchmarks print figures; they never pass or fail.
-import { isFamilyId, type FamilyId } from '../core/families';
+import { isTrainableFamilyId as isFamilyId, type TrainableFamilyId as FamilyId } from '../core/families';
 import { runPrequentialNslKdd } from '../test/quality/online-task';
 
 function arg(name: string): string | undefined {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDatasetRef } from '../../core/datasets/synthetic/synthesize';
-import { FAMILY_IDS, isFamilyId, modelFamily, type FamilyId } from '../../core/families';
+import { isTrainableFamilyId, modelFamily, TRAINABLE_FAMILY_IDS, type TrainableFamilyId } from '../../core/families';
 import { ModelName } from '../../core/names';
 import { runTrainingJob, type ClassSpace, type TrainingJobProgress, type TrainingJobResult } from '../../core/pipeline';
 import { CliError, cliName, printJson, printTable } from '../output';
@@ -77,8 +77,8 @@ export function registerTrain(program: Command): void {
       if (!flags.dataset) throw new CliError('--dataset <name[@version]> is required', 2);
       if (!flags.model) throw new CliError('--model <name> is required', 2);
       cliName(ModelName, '--model', flags.model);
-      if (!isFamilyId(flags.algorithm)) throw new CliError(`--algorithm must be one of ${FAMILY_IDS.join(', ')}`, 2);
-      const algorithm: FamilyId = flags.algorithm;
+      if (!isTrainableFamilyId(flags.algorithm)) throw new CliError(`--algorithm must be one of ${TRAINABLE_FAMILY_IDS.join(', ')}`, 2);
+      const algorithm: TrainableFamilyId = flags.algorithm;
       const family = modelFamily(algorithm);
       if (!(CLASS_SPACES as readonly string[]).includes(flags.classes)) throw new CliError(`--classes must be one of ${CLASS_SPACES.join(', ')}`, 2);
       const seed = Number(flags.seed);
@@ -87,7 +87,7 @@ export function registerTrain(program: Command): void {
       if (threads !== undefined && !(/^\d+$/.test(flags.threads ?? '') && Number.isSafeInteger(threads)))
         throw new CliError(`--threads must be an integer >= 0, got "${flags.threads}"`, 2);
       if (threads !== undefined && !family.threaded)
-        throw new CliError(`--threads applies to --algorithm ${FAMILY_IDS.filter((id) => modelFamily(id).threaded).join(', ')} only`, 2);
+        throw new CliError(`--threads applies to --algorithm ${TRAINABLE_FAMILY_IDS.filter((id) => modelFamily(id).threaded).join(', ')} only`, 2);
       const params: Record<string, number | string | boolean> = {};
       for (const text of flags.param) {
         const [name, value] = parseParam(text);

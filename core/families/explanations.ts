@@ -53,16 +53,47 @@ export interface ExplanationOptions {
  * ex.topFeaturesPerClass['DDoS/DoS'][0].feature; // most influential feature for that class
  */
 export function treeExplanations(doc: GbdtModelDocument, heldOut: FeatureMatrix, options: ExplanationOptions): ExplanationData {
-  const names = doc.schema.features.map((f) => f.name);
+  return shapExplanations(
+    {
+      features: doc.schema.features.map((f) => f.name),
+      classes: doc.classes,
+      gain: doc.featureGain,
+      bias: doc.baseScore,
+      attribute: (X) => shapValues(doc, X),
+    },
+    heldOut,
+    options,
+  );
+}
+
+/** What shapExplanations needs of a model with exact additive attributions. */
+export interface AttributionSource {
+  readonly features: readonly string[];
+  readonly classes: readonly string[];
+  /** Total split gain per feature (for trees; an ensemble's weighted sum). */
+  readonly gain: ArrayLike<number>;
+  /** Per class, the bias when no row is sampled. */
+  readonly bias: ArrayLike<number>;
+  /** rows × classes × (features + 1) attributions, the bias last (shapValues' layout). */
+  readonly attribute: (X: FeatureMatrix) => Float64Array;
+}
+
+/**
+ * Explanation data of any model with additive attributions (TreeSHAP of a GBDT, the weighted sum of
+ * an ensemble's tree members) on a seeded sample of held-out rows.
+ */
+export function shapExplanations(source: AttributionSource, heldOut: FeatureMatrix, options: ExplanationOptions): ExplanationData {
+  const names = [...source.features];
   const F = names.length;
-  const K = doc.classes.length;
+  const classes = source.classes;
+  const K = classes.length;
   const n = min(options.sampleRows ?? 500, heldOut.rows);
   const topN = options.topFeatures ?? 10;
   const order = new Int32Array(heldOut.rows);
   for (let i = 0; i < order.length; i++) order[i] = i;
   const rows = new SeededRandom(options.seed).shuffle(order).subarray(0, n).sort();
   const sample = takeRows(heldOut, rows);
-  const phi = shapValues(doc, sample);
+  const phi = source.attribute(sample);
   const stride = F + 1;
   const perClass = new Float64Array(K * F);
   const bias = new Float64Array(K);
@@ -77,19 +108,20 @@ export function treeExplanations(doc: GbdtModelDocument, heldOut: FeatureMatrix,
   for (let c = 0; c < K; c++) for (let j = 0; j < F; j++) overall[j] += perClass[c * F + j] / (n * K || 1);
   const ranked = (values: ArrayLike<number>): FeatureImportance[] =>
     names.map((feature, j) => ({ feature, value: values[j] })).sort((a, b) => b.value - a.value || a.feature.localeCompare(b.feature));
-  const totalGain = doc.featureGain.reduce((s, g) => s + g, 0);
+  const gain = Array.from(source.gain);
+  const totalGain = gain.reduce((s, g) => s + g, 0);
   return {
     formatVersion: EXPLANATIONS_FORMAT_VERSION,
     method: 'tree-shap',
-    classes: [...doc.classes],
+    classes: [...classes],
     features: names,
     sampleRows: n,
-    gain: ranked(doc.featureGain).map((g) => ({ ...g, share: totalGain > 0 ? g.value / totalGain : 0 })),
+    gain: ranked(gain).map((g) => ({ ...g, share: totalGain > 0 ? g.value / totalGain : 0 })),
     meanAbsShap: ranked(overall),
     topFeaturesPerClass: Object.fromEntries(
-      doc.classes.map((label, c) => [label, ranked(perClass.subarray(c * F, (c + 1) * F).map((v) => v / (n || 1))).slice(0, topN)]),
+      classes.map((label, c) => [label, ranked(perClass.subarray(c * F, (c + 1) * F).map((v) => v / (n || 1))).slice(0, topN)]),
     ),
-    expectedValue: Object.fromEntries(doc.classes.map((label, c) => [label, n > 0 ? bias[c] / n : doc.baseScore[c]])),
+    expectedValue: Object.fromEntries(classes.map((label, c) => [label, n > 0 ? bias[c] / n : source.bias[c]])),
   };
 }
 

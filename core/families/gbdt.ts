@@ -1,6 +1,6 @@
 // The gradient-boosted trees family. Presets: why each value, with the measurements, is in
 // docs/presets.md; each line here keeps its one-line reason.
-import { exportGbdtToOnnx } from '../onnx/export-gbdt';
+import { addGbdtProbabilities, exportGbdtToOnnx } from '../onnx/export-gbdt';
 import { GbdtLearner, predictProbaFromDocument, shapValues, type GbdtModelDocument } from '../learners/gbdt';
 import type { BalancingMode, LearnerParams, SearchCandidate, SearchOptions, SearchRung } from '../training';
 import { treeExplanations } from './explanations';
@@ -116,6 +116,7 @@ export const GBDT_FAMILY: ModelFamily = {
   id: 'gbdt',
   description: 'gradient-boosted decision trees (histogram splits, per-class or multi-output trees)',
   threaded: true,
+  trainable: true,
   create: (seed, params) => new GbdtLearner({ ...params, seed }),
   presets(classCount, requested) {
     const multi = typeof requested.multiOutput === 'boolean' ? requested.multiOutput : classCount >= MULTI_OUTPUT_MIN_CLASSES;
@@ -134,6 +135,7 @@ export const GBDT_FAMILY: ModelFamily = {
   }),
   predictProba: (document, X) => predictProbaFromDocument(asGbdt(document), X),
   exportOnnx: (document, settings) => exportGbdtToOnnx(asGbdt(document), { ...settings }),
+  onnxGraph: (g, inputs, document, settings) => ({ name: addGbdtProbabilities(g, inputs, asGbdt(document), settings).probabilities, type: 'float' }),
   explanations: (document, heldOut, options) => treeExplanations(asGbdt(document), heldOut, options),
   attributions: (document, X) => shapValues(asGbdt(document), X),
   describe(document) {

@@ -1,7 +1,7 @@
 // The multi-layer perceptron family (the learner for online and federated use).
 import { MlpLearner, predictProbaFromMlpDocument, type MlpModelDocument } from '../learners/mlp';
 import type { Learner } from '../learners/learner';
-import { exportMlpToOnnx } from '../onnx/export-mlp';
+import { addMlpProbabilities, exportMlpToOnnx } from '../onnx/export-mlp';
 import { noExplanations } from './explanations';
 import type { ModelFamily } from './model-family';
 
@@ -11,6 +11,7 @@ export const MLP_FAMILY: ModelFamily = {
   id: 'mlp',
   description: 'multi-layer perceptron (standardised inputs, one-hot categoricals, softmax output)',
   threaded: false,
+  trainable: true,
   // `hiddenLayers` may be given as "64,32" (a CLI flag, a SageMaker hyperparameter)
   create(seed, params): Learner {
     const { hiddenLayers, ...rest } = params;
@@ -25,6 +26,7 @@ export const MLP_FAMILY: ModelFamily = {
   adaptation: () => ({ maxEpochs: 10 }),
   predictProba: (document, X) => predictProbaFromMlpDocument(asMlp(document), X),
   exportOnnx: (document) => exportMlpToOnnx(asMlp(document)),
+  onnxGraph: (g, inputs, document) => ({ name: addMlpProbabilities(g, inputs, asMlp(document)), type: 'double' }),
   explanations: (document) =>
     noExplanations(
       document.classes,

@@ -3,6 +3,9 @@
 // it — behind one entry per family. Adding a family is adding a row to MODEL_FAMILIES.
 import type { FeatureMatrix } from '../data/table';
 import type { Learner, ModelDocument } from '../learners/learner';
+import type { MemberProbabilities } from '../onnx/export-ensemble';
+import type { DeclaredInputs } from '../onnx/graph-inputs';
+import type { GraphBuilder } from '../onnx/onnx-model';
 import type { BalancingMode, LearnerParams, SearchOptions } from '../training';
 import type { ExplanationData } from './explanations';
 
@@ -22,6 +25,11 @@ export interface ModelFamily {
   readonly description: string;
   /** True when the learner can fit on several threads (the `threads` parameter). */
   readonly threaded: boolean;
+  /**
+   * True when a training job (and an online adaptation) can fit it from rows; false for a family
+   * that is built from other versions (the ensemble), whose `create` throws.
+   */
+  readonly trainable: boolean;
   /** A fresh learner; throws when the parameters are unknown or out of range. */
   create(seed: number, params: LearnerParams): Learner;
   /** The pipeline's parameters for a task with `classCount` classes, the request's own on top. */
@@ -46,6 +54,11 @@ export interface ModelFamily {
   predictProba(document: ModelDocument, X: FeatureMatrix): Float64Array;
   /** model.onnx bytes of a stored document: raw features in, class probabilities out. */
   exportOnnx(document: ModelDocument, settings: OnnxExportSettings): Uint8Array;
+  /**
+   * Adds a stored document's graph to a shared graph on declared inputs (an ensemble's member) and
+   * returns its probabilities. Undefined: the family cannot be an ensemble member.
+   */
+  readonly onnxGraph?: (g: GraphBuilder, inputs: DeclaredInputs, document: ModelDocument, settings: OnnxExportSettings) => MemberProbabilities;
   /** explanations.json of a trained document on held-out rows. */
   explanations(document: ModelDocument, heldOut: FeatureMatrix, options: { readonly seed: number }): ExplanationData;
   /**

@@ -6,7 +6,7 @@
 import { sha256Hex, type ArtefactRef, type BundleRefs, type BundleRole } from '../artefacts/bundle';
 import type { FeatureMatrix, LabelledData } from '../data/table';
 import { buildReferenceProfile } from '../drift';
-import { isFamilyId, modelFamily, type FamilyId } from '../families';
+import { isTrainableFamilyId, modelFamily, type TrainableFamilyId } from '../families';
 import type { ModelDocument } from '../learners/learner';
 import { alignFeatures, loadDataset, loadManifest, loadModelDocument, registeredMetrics, type ClassSpace, type TrainingJobDeps } from '../pipeline';
 import { decodeEvaluationSet, encodeEvaluationSet, sampleReplayRows, type EvaluationSet } from '../pipeline/evaluation-set';
@@ -127,7 +127,7 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
     timings[name] = now - mark;
     mark = now;
   };
-  if (!isFamilyId(parentVersion.algorithm)) throw new AdaptationRefusedError(`${parentVersion.algorithm} models cannot be adapted`, 'not-adaptable');
+  if (!isTrainableFamilyId(parentVersion.algorithm)) throw new AdaptationRefusedError(`${parentVersion.algorithm} models cannot be adapted`, 'not-adaptable');
   const family = modelFamily(parentVersion.algorithm);
   const { replay: replayRef, evaluation: evaluationRef } = parentVersion.artefacts;
   if (!replayRef || !evaluationRef) {
@@ -216,7 +216,7 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
   const artefacts = await storeBundle(deps, parentVersion.model, files);
   const { version } = await deps.register({
     model: parentVersion.model,
-    algorithm: parentVersion.algorithm as FamilyId,
+    algorithm: parentVersion.algorithm as TrainableFamilyId,
     artefacts,
     dataset: parentVersion.dataset,
     metrics: {

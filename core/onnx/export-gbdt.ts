@@ -7,7 +7,7 @@
 import { XdrError } from '../errors';
 import type { GbdtModelDocument } from '../learners/gbdt/model-document';
 import { ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITIES } from './feeds';
-import { addFeatureInputs, ML_DOMAIN } from './graph-inputs';
+import { declareFeatureInputs, encodeCategoricals, ML_DOMAIN, type DeclaredInputs } from './graph-inputs';
 import { DEFAULT_MERGE_BUDGET_BYTES, DEFAULT_MERGE_MAX_NODES, servingTrees } from './merge-trees';
 import { attrFloats, attrInt, attrInts, attrString, attrStrings, type AttributeProto, DataType, encodeModel, GraphBuilder, tensorFloat } from './onnx-model';
 
@@ -41,6 +41,31 @@ export interface OnnxExportOptions {
  * const session = await InferenceSession.create(Buffer.from(bytes));
  */
 export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOptions = {}): Uint8Array {
+  checkGbdtDocument(doc);
+  const k = doc.classes.length;
+  const g = new GraphBuilder('gbdt');
+  const served = addGbdtProbabilities(g, declareFeatureInputs(g, doc.schema), doc, options);
+  const proba = served.probabilities;
+  const label = g.op('ArgMax', [proba], [attrInt('axis', 1), attrInt('keepdims', 0)]);
+  g.output(proba, DataType.FLOAT, ['N', k], ONNX_OUTPUT_PROBABILITIES, `class probabilities: ${doc.classes.join(', ')}`);
+  g.output(label, DataType.INT64, ['N'], ONNX_OUTPUT_LABEL, 'index of the most probable class');
+
+  return encodeModel({
+    graph: g.build(`gradient-boosted trees, ${doc.trees.length} trees served as ${served.servedTrees}, classes: ${doc.classes.join(', ')}`),
+    producerName: 'mini-xdr-ml',
+    producerVersion: options.producerVersion,
+    modelVersion: options.modelVersion,
+    metadata: {
+      format: 'gbdt',
+      classes: JSON.stringify(doc.classes),
+      servedTrees: String(served.servedTrees),
+      mergeMaxNodes: String(served.maxNodes),
+      ...options.metadata,
+    },
+  });
+}
+
+function checkGbdtDocument(doc: GbdtModelDocument): void {
   if (doc.format !== 'gbdt') throw new GbdtExportError(`expected a gbdt document, got format "${String(doc.format)}"`);
   const nFeatures = doc.schema.features.length;
   const k = doc.classes.length;
@@ -49,9 +74,31 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
     throw new GbdtExportError(`preprocessing arrays must have ${nFeatures} entries`);
   }
   if (doc.baseScore.length !== k) throw new GbdtExportError(`baseScore has ${doc.baseScore.length} entries for ${k} classes`);
+}
 
-  const g = new GraphBuilder('gbdt');
-  const inputs = addFeatureInputs(g, doc.schema, 'float', doc.preprocessing.categoryRank);
+/** What addGbdtProbabilities added: the float32 [N, K] probabilities and the serving plan. */
+export interface GbdtGraph {
+  readonly probabilities: string;
+  readonly servedTrees: number;
+  readonly maxNodes: number;
+}
+
+/**
+ * Adds a GBDT document's graph to `g` on already declared inputs: its categorical encoding, the
+ * trees (merged for serving), + baseScore and Softmax. Returns the float32 probabilities' name.
+ * @example const { probabilities } = g.scoped('m0_', () => addGbdtProbabilities(g, declared, doc, {}));
+ */
+export function addGbdtProbabilities(
+  g: GraphBuilder,
+  declared: DeclaredInputs,
+  doc: GbdtModelDocument,
+  options: Pick<OnnxExportOptions, 'mergeBudgetBytes' | 'mergeMaxNodes'> = {},
+): GbdtGraph {
+  checkGbdtDocument(doc);
+  const nFeatures = doc.schema.features.length;
+  const k = doc.classes.length;
+  const { fill, min, max } = doc.preprocessing;
+  const inputs = encodeCategoricals(g, doc.schema, declared, 'float', doc.preprocessing.categoryRank);
   // Internal column order: numeric features, then categorical ones. order[internal] = schema index.
   const order = [...inputs.layout.numeric, ...inputs.layout.categorical];
   const internalOf = new Int32Array(nFeatures);
@@ -123,24 +170,7 @@ export function exportGbdtToOnnx(doc: GbdtModelDocument, options: OnnxExportOpti
     parts.push(g.op('TreeEnsembleRegressor', [clipped], treeAttributes(multiTrees, k, internalOf, missingGoesLeft), { domain: ML_DOMAIN }));
   const treeScores = parts.length === 1 ? parts[0] : g.op('Add', parts);
   const scores = g.op('Add', [treeScores, g.constant(tensorFloat('base_score', [k], doc.baseScore))]);
-  const proba = g.op('Softmax', [scores], [attrInt('axis', 1)]);
-  const label = g.op('ArgMax', [proba], [attrInt('axis', 1), attrInt('keepdims', 0)]);
-  g.output(proba, DataType.FLOAT, ['N', k], ONNX_OUTPUT_PROBABILITIES, `class probabilities: ${doc.classes.join(', ')}`);
-  g.output(label, DataType.INT64, ['N'], ONNX_OUTPUT_LABEL, 'index of the most probable class');
-
-  return encodeModel({
-    graph: g.build(`gradient-boosted trees, ${doc.trees.length} trees served as ${served.trees.length}, classes: ${doc.classes.join(', ')}`),
-    producerName: 'mini-xdr-ml',
-    producerVersion: options.producerVersion,
-    modelVersion: options.modelVersion,
-    metadata: {
-      format: 'gbdt',
-      classes: JSON.stringify(doc.classes),
-      servedTrees: String(served.trees.length),
-      mergeMaxNodes: String(served.maxNodes),
-      ...options.metadata,
-    },
-  });
+  return { probabilities: g.op('Softmax', [scores], [attrInt('axis', 1)]), servedTrees: served.trees.length, maxNodes: served.maxNodes };
 }
 
 /** A feature's missing value as the trees see it: fill, clipped to the range, rounded to float32. */

@@ -6,7 +6,7 @@ import { XdrError } from '../errors';
 import { mlpInputLayout, MlpModelError, type MlpModelDocument } from '../learners/mlp/model-document';
 import type { OnnxExportOptions } from './export-gbdt';
 import { ONNX_OUTPUT_LABEL, ONNX_OUTPUT_PROBABILITIES } from './feeds';
-import { addFeatureInputs } from './graph-inputs';
+import { declareFeatureInputs, encodeCategoricals, type DeclaredInputs } from './graph-inputs';
 import { attrInt, DataType, encodeModel, GraphBuilder, tensorDouble, tensorInt64 } from './onnx-model';
 
 /** Thrown when an MLP document cannot be exported. */
@@ -21,6 +21,24 @@ export class MlpExportError extends XdrError {
  * const out = await (await InferenceSession.create(Buffer.from(bytes))).run(buildOnnxFeeds(schema, rows));
  */
 export function exportMlpToOnnx(doc: MlpModelDocument, options: OnnxExportOptions = {}): Uint8Array {
+  checkMlpDocument(doc);
+  const k = doc.classes.length;
+  const g = new GraphBuilder('mlp');
+  const proba64 = addMlpProbabilities(g, declareFeatureInputs(g, doc.schema), doc);
+  const proba = g.op('Cast', [proba64], [attrInt('to', DataType.FLOAT)]);
+  const label = g.op('ArgMax', [proba64], [attrInt('axis', 1), attrInt('keepdims', 0)]);
+  g.output(proba, DataType.FLOAT, ['N', k], ONNX_OUTPUT_PROBABILITIES, `class probabilities: ${doc.classes.join(', ')}`);
+  g.output(label, DataType.INT64, ['N'], ONNX_OUTPUT_LABEL, 'index of the most probable class');
+  return encodeModel({
+    graph: g.build(`MLP ${doc.layers.map((l) => l.outputs).join('-')}, classes: ${doc.classes.join(', ')}`),
+    producerName: 'mini-xdr-ml',
+    producerVersion: options.producerVersion,
+    modelVersion: options.modelVersion,
+    metadata: { format: 'mlp', classes: JSON.stringify(doc.classes), ...options.metadata },
+  });
+}
+
+function checkMlpDocument(doc: MlpModelDocument): void {
   if (doc.format !== 'mlp') throw new MlpExportError(`expected an mlp document, got format "${String(doc.format)}"`);
   const layout = mlpInputLayout(doc.schema);
   const k = doc.classes.length;
@@ -37,9 +55,18 @@ export function exportMlpToOnnx(doc: MlpModelDocument, options: OnnxExportOption
     expected = l.outputs;
   });
   if (doc.layers.length === 0 || expected !== k) throw new MlpExportError(`the last layer must have ${k} outputs`);
+}
 
-  const g = new GraphBuilder('mlp');
-  const inputs = addFeatureInputs(g, doc.schema, 'int64');
+/**
+ * Adds an MLP document's graph to `g` on already declared inputs (standardisation, one-hot
+ * categoricals, layers, Softmax). Returns the name of the float64 [N, K] probabilities.
+ * @example const p64 = g.scoped('m1_', () => addMlpProbabilities(g, declared, doc));
+ */
+export function addMlpProbabilities(g: GraphBuilder, declared: DeclaredInputs, doc: MlpModelDocument): string {
+  checkMlpDocument(doc);
+  const layout = mlpInputLayout(doc.schema);
+  const prep = doc.preprocessing;
+  const inputs = encodeCategoricals(g, doc.schema, declared, 'int64');
   const parts: string[] = [];
   const num = Array.from(layout.numeric);
   if (num.length > 0) {
@@ -77,16 +104,5 @@ export function exportMlpToOnnx(doc: MlpModelDocument, options: OnnxExportOption
     h = g.op('Add', [g.op('MatMul', [h, w]), b]);
     if (i < doc.layers.length - 1) h = g.op('Relu', [h]);
   });
-  const proba64 = g.op('Softmax', [h], [attrInt('axis', 1)]);
-  const proba = g.op('Cast', [proba64], [attrInt('to', DataType.FLOAT)]);
-  const label = g.op('ArgMax', [proba64], [attrInt('axis', 1), attrInt('keepdims', 0)]);
-  g.output(proba, DataType.FLOAT, ['N', k], ONNX_OUTPUT_PROBABILITIES, `class probabilities: ${doc.classes.join(', ')}`);
-  g.output(label, DataType.INT64, ['N'], ONNX_OUTPUT_LABEL, 'index of the most probable class');
-  return encodeModel({
-    graph: g.build(`MLP ${doc.layers.map((l) => l.outputs).join('-')}, classes: ${doc.classes.join(', ')}`),
-    producerName: 'mini-xdr-ml',
-    producerVersion: options.producerVersion,
-    modelVersion: options.modelVersion,
-    metadata: { format: 'mlp', classes: JSON.stringify(doc.classes), ...options.metadata },
-  });
+  return g.op('Softmax', [h], [attrInt('axis', 1)]);
 }

@@ -15,11 +15,32 @@ export interface FeatureInputs {
   readonly codes: readonly string[];
 }
 
+/** The declared raw-feature inputs of a graph, before any encoding. */
+export interface DeclaredInputs {
+  readonly layout: FeatureLayout;
+  /** name of the float32 [N, n_numeric] input */
+  readonly numeric: string;
+  /** name of the string [N, n_categorical] input; undefined when the schema has no categorical feature */
+  readonly categorical?: string;
+}
+
+/**
+ * Declares the `numeric` (and, when needed, `categorical`) inputs of a schema, once per graph.
+ * @example const declared = declareFeatureInputs(g, doc.schema);
+ */
+export function declareFeatureInputs(g: GraphBuilder, schema: FeatureSchema): DeclaredInputs {
+  const layout = featureLayout(schema);
+  const numeric = g.input(ONNX_INPUT_NUMERIC, DataType.FLOAT, ['N', layout.numeric.length], 'numeric features in schema order');
+  const categorical =
+    layout.categorical.length > 0
+      ? g.input(ONNX_INPUT_CATEGORICAL, DataType.STRING, ['N', layout.categorical.length], 'categorical features (raw strings) in schema order')
+      : undefined;
+  return { layout, numeric, categorical };
+}
+
 /**
  * Declares the `numeric` (and, when needed, `categorical`) inputs and encodes every categorical
- * column with a LabelEncoder: vocabulary value -> its index (or `codeValues[j][index]`), unseen -> -1.
- * - codeType 'float': float32 codes; the missing marker "" -> NaN (unless "" is in the vocabulary);
- * - codeType 'int64': int64 codes; missing -> -1 like an unseen value.
+ * column with a LabelEncoder (see encodeCategoricals).
  */
 export function addFeatureInputs(
   g: GraphBuilder,
@@ -28,16 +49,25 @@ export function addFeatureInputs(
   /** Per schema feature, null or the value each vocabulary code maps to (a GBDT's `categoryRank`); default: the code. */
   codeValues?: readonly (readonly number[] | null)[],
 ): FeatureInputs {
-  const layout = featureLayout(schema);
-  const numeric = g.input(ONNX_INPUT_NUMERIC, DataType.FLOAT, ['N', layout.numeric.length], 'numeric features in schema order');
+  return encodeCategoricals(g, schema, declareFeatureInputs(g, schema), codeType, codeValues);
+}
+
+/**
+ * Encodes every categorical column of declared inputs with a LabelEncoder: vocabulary value -> its
+ * index (or `codeValues[j][index]`), unseen -> -1.
+ * - codeType 'float': float32 codes; the missing marker "" -> NaN (unless "" is in the vocabulary);
+ * - codeType 'int64': int64 codes; missing -> -1 like an unseen value.
+ */
+export function encodeCategoricals(
+  g: GraphBuilder,
+  schema: FeatureSchema,
+  declared: DeclaredInputs,
+  codeType: 'float' | 'int64',
+  codeValues?: readonly (readonly number[] | null)[],
+): FeatureInputs {
+  const { layout, numeric, categorical } = declared;
   const codes: string[] = [];
-  if (layout.categorical.length > 0) {
-    const categorical = g.input(
-      ONNX_INPUT_CATEGORICAL,
-      DataType.STRING,
-      ['N', layout.categorical.length],
-      'categorical features (raw strings) in schema order',
-    );
+  if (categorical !== undefined) {
     layout.categorical.forEach((j, k) => {
       const spec = schema.features[j];
       if (spec.kind !== 'categorical') return;

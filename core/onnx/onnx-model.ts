@@ -315,8 +315,24 @@ export class GraphBuilder {
   private readonly initializers: TensorProto[] = [];
   private readonly names = new Set<string>();
   private counter = 0;
+  private prefix = '';
 
   constructor(private readonly name: string) {}
+
+  /**
+   * Builds part of the graph with every generated name (values, constants, nodes) prefixed, so the
+   * graphs of several models can live in one (an ensemble's members). Returns what `build` returns.
+   * @example const p = g.scoped('m0_', () => addMemberGraph(g, inputs));
+   */
+  scoped<T>(prefix: string, build: () => T): T {
+    const outer = this.prefix;
+    this.prefix = outer + prefix;
+    try {
+      return build();
+    } finally {
+      this.prefix = outer;
+    }
+  }
 
   private claim(name: string): string {
     if (this.names.has(name)) throw new OnnxBuildError(`duplicate value name "${name}" in graph ${this.name}`);
@@ -326,8 +342,8 @@ export class GraphBuilder {
 
   /** A fresh, unused value name with the given prefix. */
   fresh(prefix: string): string {
-    let name = `${prefix}_${this.counter++}`;
-    while (this.names.has(name)) name = `${prefix}_${this.counter++}`;
+    let name = `${this.prefix}${prefix}_${this.counter++}`;
+    while (this.names.has(name)) name = `${this.prefix}${prefix}_${this.counter++}`;
     return name;
   }
 

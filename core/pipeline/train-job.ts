@@ -12,7 +12,7 @@ import { artefactKey, BUNDLE_FILES, sha256Hex, type ArtefactRef, type BundleRefs
 import { takeRows, type LabelledData } from '../data/table';
 import { buildReferenceProfile, type ReferenceProfile } from '../drift';
 import type { EvaluationReport } from '../evaluation';
-import { FAMILY_IDS, isFamilyId, modelFamily, TUNE_LEVELS, type ExplanationData, type ModelFamily, type TuneLevel } from '../families';
+import { isTrainableFamilyId, modelFamily, TRAINABLE_FAMILY_IDS, TUNE_LEVELS, type ExplanationData, type ModelFamily, type TuneLevel } from '../families';
 import type { ModelDocument } from '../learners/learner';
 import {
   trainModel,
@@ -141,7 +141,8 @@ function checkRequest(request: TrainingJobRequest): { family: ModelFamily; facto
   if (!MODEL_NAME_PATTERN.test(request.model)) throw new PipelineInputError(`invalid model name "${request.model}": ${MODEL_NAME_RULE}`);
   if (!Number.isInteger(request.seed)) throw new PipelineInputError(`seed must be an integer, got ${request.seed}`);
   if (!request.author) throw new PipelineInputError('author is required');
-  if (!isFamilyId(request.algorithm)) throw new PipelineInputError(`algorithm must be one of ${FAMILY_IDS.join(', ')}, got "${String(request.algorithm)}"`);
+  if (!isTrainableFamilyId(request.algorithm))
+    throw new PipelineInputError(`algorithm must be one of ${TRAINABLE_FAMILY_IDS.join(', ')}, got "${String(request.algorithm)}"`);
   const family = modelFamily(request.algorithm);
   const factory: LearnerFactory = (seed, params) => family.create(seed, params);
   const requestedParams = checkParams(request.params ?? {});

@@ -9,7 +9,7 @@ import type { ArtefactRef } from '../../core/artefacts/bundle';
 import { ingestDataset } from '../../core/datasets';
 import { MemoryItemTable, MemoryObjectStore } from '../../core/datasets/testing/memory-stores';
 import { evaluate } from '../../core/evaluation';
-import { modelFamily, type FamilyId } from '../../core/families';
+import { modelFamily, type TrainableFamilyId as FamilyId } from '../../core/families';
 import { runAdaptationJob, type AdaptationJobResult, type ParentVersion } from '../../core/online';
 import { alignFeatures, loadDataset, loadManifest, loadModelDocument, runTrainingJob, type RegisterVersionInput } from '../../core/pipeline';
 import { datasetPath } from '../support/datasets';

@@ -1,6 +1,6 @@
 // Child-process entry: `node bin/run-ts.js test/quality/run-online.ts <gbdt|mlp> [seed] [--second]` runs the
 // prequential NSL-KDD task and prints its figures as one JSON line on stdout (without the model documents).
-import { isFamilyId } from '../../core/families';
+import { isTrainableFamilyId as isFamilyId } from '../../core/families';
 import { runPrequentialNslKdd } from './online-task';
 
 async function main(): Promise<void> {
