@@ -78,6 +78,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: () => (require('./commands/evaluate') as typeof import('./commands/evaluate')).registerEvaluate,
   },
   {
+    name: 'report',
+    summary: "Write a version's model card: one self-contained HTML file, also stored with the version's artefacts",
+    register: () => (require('./commands/report') as typeof import('./commands/report')).registerReport,
+  },
+  {
     name: 'api',
     usage: '<method> <path>',
     summary: 'Call the HTTP API (the local server, or the deployed API signed with SigV4 when XDR_ML_TARGET=aws)',

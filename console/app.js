@@ -339,7 +339,7 @@ export function versionSections(details) {
           (cv) =>
             Charts.bar(cv, {
               labels: top.map((f) => f.feature),
-              datasets: [{ label, data: top.map((f) => f.importance ?? f.share ?? f.value) }],
+              datasets: [{ label, data: top.map((f) => f.value ?? f.share) }],
               horizontal: true,
               legend: false,
             }),
