@@ -12,7 +12,7 @@ import { parseModelRef, resolveModelVersion } from './evaluate';
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description("Write a version's model card (self-contained HTML) and store it with the version's artefacts")
+    .description("Write a version's model card: one self-contained HTML file, also stored with the version's artefacts")
     .requiredOption('--model <model[@version|@alias]>', 'the version: M@3, M@production, or M (production, else the newest)')
     .option('--out <file>', 'output file', 'report.html')
     .option('--json', 'machine-readable output')
