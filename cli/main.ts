@@ -83,6 +83,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: () => (require('./commands/report') as typeof import('./commands/report')).registerReport,
   },
   {
+    name: 'console',
+    summary: 'Serve the web console on 127.0.0.1, relaying its API calls (signed with SigV4 to the deployed API with --target aws)',
+    register: () => (require('./commands/console') as typeof import('./commands/console')).registerConsole,
+  },
+  {
     name: 'api',
     usage: '<method> <path>',
     summary: 'Call the HTTP API (the local server, or the deployed API signed with SigV4 when XDR_ML_TARGET=aws)',

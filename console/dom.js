@@ -56,7 +56,9 @@ export function table(headers, rows, attrs) {
           h(
             'tr',
             {},
-            row.map((cell) => (cell && typeof cell === 'object' && 'text' in cell ? h('td', cell.attrs || {}, cell.text) : h('td', {}, cell))),
+            row.map((cell) =>
+              cell && typeof cell === 'object' && !(cell instanceof Node) && 'text' in cell ? h('td', cell.attrs || {}, cell.text) : h('td', {}, cell),
+            ),
           ),
         ),
       ),

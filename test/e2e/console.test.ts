@@ -119,6 +119,18 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
       });
     }
 
+    it('navigates by its links: lineages → lineage → version', async () => {
+      const page = await browser.newPage({ viewport: VIEWPORTS.wide });
+      const { problems } = watchPage(page);
+      await open(page, '#/');
+      await page.locator('#lineages a[data-model="general"]').click();
+      await page.locator('#versions a[data-version="1"]').click();
+      await page.locator('#per-class').waitFor();
+      expect(await page.locator('main h1').textContent()).toMatch(/^general v1/);
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+
     it('shows the figures the API answers', async () => {
       const page = await browser.newPage({ viewport: VIEWPORTS.wide });
       // a version's per-class recall and precision, its macro-F1 and its confusion matrix
