@@ -83,6 +83,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: () => (require('./commands/online') as typeof import('./commands/online')).registerOnline,
   },
   {
+    name: 'report',
+    summary: "Write a version's model card: one self-contained HTML file, also stored with the version's artefacts",
+    register: () => (require('./commands/report') as typeof import('./commands/report')).registerReport,
+  },
+  {
+    name: 'console',
+    summary: 'Serve the web console on 127.0.0.1, relaying its API calls (signed with SigV4 to the deployed API with --target aws)',
+    register: () => (require('./commands/console') as typeof import('./commands/console')).registerConsole,
+  },
+  {
     name: 'api',
     usage: '<method> <path>',
     summary: 'Call the HTTP API (the local server, or the deployed API signed with SigV4 when XDR_ML_TARGET=aws)',

@@ -102,12 +102,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'models',
-    description: "Registry control plane: list, describe, deploy through the promotion gate, roll back, performance, a lineage's training spec",
+    description:
+      "Registry control plane: list, describe (a version with its summary and explanations too), deploy through the promotion gate, roll back, performance, a lineage's training spec",
     entry: 'functions/models/handler.ts',
     routes: [
       { method: 'GET', path: '/api/ml/models' },
       { method: 'GET', path: '/api/ml/models/performance' },
       { method: 'GET', path: '/api/ml/models/{name}' },
+      { method: 'GET', path: '/api/ml/models/{name}/versions/{version}' },
       { method: 'POST', path: '/api/ml/models/{name}/deploy' },
       { method: 'POST', path: '/api/ml/models/{name}/rollback' },
       { method: 'POST', path: '/api/ml/models/{name}/spec' },
@@ -115,7 +117,17 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 30,
     usesOnnxRuntime: false,
-    access: { tables: { registry: 'read-write', audit: 'append', inference: 'read' }, publishEvents: true },
+    access: { tables: { registry: 'read-write', audit: 'append', inference: 'read' }, buckets: { artefacts: 'read' }, publishEvents: true },
+  },
+  {
+    id: 'audit',
+    description: 'The audit trail: newest records, hash-chain verification and the registry cross-check (read only)',
+    entry: 'functions/audit/handler.ts',
+    routes: [{ method: 'GET', path: '/api/ml/audit' }],
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    usesOnnxRuntime: false,
+    access: { tables: { audit: 'read', registry: 'read' } },
   },
   {
     id: 'ab-test',

@@ -17,7 +17,8 @@ import { XdrError } from '../core/errors';
 import type { EventPublisher } from '../core/ports';
 import type { PublishedEvent } from './event-bus';
 import { HandlerModules } from './handler-modules';
-import { guardContentType, guardRequest, type GuardRefusal } from './request-guard';
+import { consoleAsset, consoleHeaders, isConsolePath } from './console-assets';
+import { CONSOLE_ROUTE_KEY, guardContentType, guardRequest, type GuardRefusal } from './request-guard';
 import { LOCAL_EVENTS_PATH } from './server-record';
 import { allRoutes, FUNCTIONS, type FunctionDefinition, type RouteDefinition } from '../config/functions';
 
@@ -148,6 +149,8 @@ export interface LocalApiServerOptions {
   localEvents?: EventPublisher & { readonly published?: readonly PublishedEvent[] };
   /** When set, every route but the health check requires it (XDR_ML_LOCAL_TOKEN; local/request-guard.ts). */
   token?: string;
+  /** Serve the web console at `/` (default true). */
+  console?: boolean;
   /** Where unexpected failures are logged (default: stderr). */
   log?: (line: string, error?: unknown) => void;
   /** Receives one access-log line per request (none when absent). */
@@ -190,6 +193,23 @@ export async function startLocalApiServer(options: LocalApiServerOptions = {}): 
     const refuse = (refusal: GuardRefusal | undefined) => {
       if (refusal) throw new HttpRefusal(refusal.status, refusal.error, refusal.message, refusal.field);
     };
+    if (options.console !== false && isConsolePath(path)) {
+      // the web console's static files: the same guard (Host, Origin, Sec-Fetch-Site), no token (they hold no data)
+      const asset = consoleAsset(path);
+      refuse(
+        guardRequest(
+          { method, routeKey: asset && (method === 'GET' || method === 'HEAD') ? CONSOLE_ROUTE_KEY : undefined, headers: req.headers },
+          { port, token: options.token },
+        ),
+      );
+      if (!asset) throw new HttpRefusal(404, 'NotFound', `no console file ${path.slice(0, 200)}`);
+      if (method !== 'GET' && method !== 'HEAD')
+        throw new HttpRefusal(405, 'MethodNotAllowed', `${method.slice(0, 16)} is not allowed on ${path.slice(0, 200)}`);
+      if (res.headersSent) return;
+      res.writeHead(200, consoleHeaders(asset));
+      res.end(method === 'HEAD' ? undefined : asset.body);
+      return;
+    }
     refuse(
       guardRequest({ method, routeKey: match ? `${match.route.method} ${match.route.path}` : undefined, headers: req.headers }, { port, token: options.token }),
     );

@@ -7,6 +7,8 @@
 //   Sec-Fetch-Site  Sec-Fetch-Site other than same-origin / none) is refused (403)
 //   token         when XDR_ML_LOCAL_TOKEN is set: `Authorization: Bearer <token>` (or
 //                 `x-xdr-ml-token`) on every route but GET /api/ml/health (401)
+//                 The console's static files (local/console-assets.ts) need no token either: they
+//                 hold no data, and every API call they make carries it
 //   content-type  a state-changing request (POST, PUT, PATCH, DELETE) must be application/json
 //                 (415): a page can send a "simple" cross-site POST only as text/plain, a form or
 //                 multipart, never as JSON
@@ -16,8 +18,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 /** The header a client may send the token in (besides `Authorization: Bearer`). */
 export const LOCAL_TOKEN_HEADER = 'x-xdr-ml-token';
 
-/** Routes that answer without the token (liveness). */
-const OPEN_ROUTES = new Set(['GET /api/ml/health']);
+/** The route key the request guard sees for the console's static files. */
+export const CONSOLE_ROUTE_KEY = 'GET /console';
+
+/** Routes that answer without the token (liveness, the console's static files). */
+const OPEN_ROUTES = new Set(['GET /api/ml/health', CONSOLE_ROUTE_KEY]);
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -13,6 +13,7 @@ export async function callPlatformApi(
   config: PlatformConfig,
   request: { readonly method: string; readonly path: string; readonly body?: string },
   options: { readonly credentials?: ApiCredentials } = {},
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<ApiResponse> {
   const remote = config.local.target === 'aws';
   const base = config.local.apiUrl ?? (remote ? undefined : `http://127.0.0.1:${config.local.port}`);
@@ -24,7 +25,7 @@ export async function callPlatformApi(
   }
   const url = new URL(request.path, base.endsWith('/') ? base : `${base}/`).toString();
   return callApi(
-    { method: request.method, url, ...(request.body !== undefined ? { body: request.body } : {}) },
+    { method: request.method, url, headers, ...(request.body !== undefined ? { body: request.body } : {}) },
     remote ? { sign: { region: config.region, ...(options.credentials ? { credentials: options.credentials } : {}) } } : {},
   );
 }

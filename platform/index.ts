@@ -10,3 +10,5 @@ export * from './local-platform';
 export * from './local-exports';
 export { bootstrapDefaultModel, type BootstrapResult } from './bootstrap';
 export { logger, metrics } from './observability';
+export { makeModelCard, type ModelCard } from './model-card';
+export { startConsoleServer, type ConsoleServer, type ConsoleServerOptions } from './console-server';

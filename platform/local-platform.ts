@@ -193,6 +193,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   out(`  dynamodb ${cloud.config.endpoints.dynamodb}\n  s3       ${cloud.config.endpoints.s3}`);
   out(`API listening on ${api.url}\n  try: curl ${api.url}/api/ml/health`);
   const token = cloud.config.local.token;
+  out(`console: ${api.url}/${token ? `#token=${encodeURIComponent(token)}` : ''}`);
   if (token) out(`API token required (XDR_ML_LOCAL_TOKEN): send -H 'Authorization: Bearer ${token}'`);
   if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err, token);
   local.startSchedules();

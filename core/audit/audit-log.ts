@@ -210,6 +210,18 @@ export class AuditLog {
     return verifyRecords(records, appended);
   }
 
+  /**
+   * The newest `limit` records, newest first, each marked `verified` (the chain holds up to it),
+   * with the whole chain's verification: what the console's audit page shows.
+   * @example const { verification, records } = await audit.trail(50);
+   */
+  async trail(limit: number): Promise<{ verification: AuditVerification; records: (AuditRecord & { readonly verified: boolean })[] }> {
+    const [records, head] = await Promise.all([this.records(), this.table.get({ stream: this.stream, seq: HEAD_SEQ })]);
+    const verification = verifyRecords(records, typeof head?.appended === 'number' ? head.appended : undefined);
+    const newest = records.slice(-Math.max(0, limit)).reverse();
+    return { verification, records: newest.map((r) => ({ ...r, verified: verification.firstBadSeq === undefined || r.seq < verification.firstBadSeq })) };
+  }
+
   private async tail(): Promise<AuditRecord | undefined> {
     const [last] = await this.table.query({ stream: this.stream }, { descending: true, limit: 1 });
     return last && last.seq !== HEAD_SEQ ? (last as unknown as AuditRecord) : undefined;

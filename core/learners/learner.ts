@@ -1,6 +1,9 @@
 // The learner protocol every model family implements (gradient-boosted trees, MLP, ...).
 // predict() is derived from predictProba(); randomness only through the explicit seed.
 import type { FeatureMatrix, FeatureSchema } from '../data/table';
+import type { FitHistory } from './fit-history';
+
+export type { FitHistory } from './fit-history';
 
 /** Progress callback payload, reported once per boosting round or epoch. */
 export interface FitProgress {
@@ -34,6 +37,8 @@ export interface FitReport {
   readonly trainMillis: number;
   /** Threads the fit ran on (absent = one). */
   readonly threads?: number;
+  /** Per-iteration train/validation loss (thinned; see fit-history.ts), for training curves. */
+  readonly history?: FitHistory;
 }
 
 /** Versioned, JSON-serialisable model document. `format` names the learner family. */

@@ -76,6 +76,15 @@ describe('runTrainingJob', () => {
     expect(summary.seed).toBe(42);
     expect(summary.thresholds).toHaveProperty('PortScan');
     expect(summary.jobTimings).toHaveProperty('train');
+    // the job's phases in order, on one timeline, and the kept fit's training curve
+    expect(summary.phases.map((p) => p.name)).toEqual(['load', 'train', 'export', 'explain', 'profile']);
+    for (let i = 1; i < summary.phases.length; i++)
+      expect(summary.phases[i].startMillis).toBeGreaterThanOrEqual(summary.phases[i - 1].startMillis + summary.phases[i - 1].millis);
+    expect(summary.phases.find((p) => p.name === 'train')?.millis).toBe(summary.jobTimings.train);
+    const history = summary.fit.history;
+    expect(history?.iteration.length).toBeGreaterThan(1);
+    expect(history?.iteration[history.iteration.length - 1]).toBe(summary.fit.iterations);
+    expect(history?.validationLoss).toHaveLength(history?.iteration.length ?? -1);
     expect(summary.codeVersion).toMatch(/^\d+\.\d+\.\d+/);
     const ex = await read<ExplanationData>(result.artefacts.explanations.key);
     expect(ex.method).toBe('tree-shap');

@@ -70,6 +70,15 @@ export interface StoredTrainingSummary extends Omit<TrainingSummary, 'dataset'> 
   readonly classSpace: string;
   readonly author: string;
   readonly jobTimings: Readonly<Record<string, number>>;
+  /** The job's phases in the order they ran: start (ms after the job started) and duration, for a timeline. */
+  readonly phases: readonly JobPhase[];
+}
+
+/** One phase of a training job (training_summary.json `phases`). */
+export interface JobPhase {
+  readonly name: string;
+  readonly startMillis: number;
+  readonly millis: number;
 }
 
 /** What a finished job answers. */
@@ -127,11 +136,13 @@ function validLearner(factory: LearnerFactory, request: TrainingJobRequest, para
 /** The job's timings by phase, in milliseconds (training_summary.json `jobTimings`). */
 type JobTimings = Record<string, number>;
 
-function timer(now: () => number, timings: JobTimings) {
+function timer(now: () => number, timings: JobTimings, phases: JobPhase[]) {
+  const started = now();
   return async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
     const t = now();
     const out = await fn();
     timings[name] = now() - t;
+    phases.push({ name, startMillis: t - started, millis: timings[name] });
     return out;
   };
 }
@@ -192,7 +203,8 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
   const emit = (p: TrainingJobProgress): void => request.onProgress?.(p);
   const { family, factory, requestedParams } = checkRequest(request); // before any data is read
   const jobTimings: JobTimings = {};
-  const timed = timer(now, jobTimings);
+  const phases: JobPhase[] = [];
+  const timed = timer(now, jobTimings, phases);
 
   // 1. Dataset
   emit({ stage: 'load', message: `loading dataset ${request.dataset}${request.datasetVersion ? `@${request.datasetVersion}` : ''}` });
@@ -240,6 +252,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
     classSpace: request.classes,
     author: request.author,
     jobTimings,
+    phases,
   };
 
   // 7. Artefacts first (content-addressed keys), then the optional mirror staging, then register.

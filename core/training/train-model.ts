@@ -7,6 +7,7 @@ import { takeLabels, takeRows, type FeatureMatrix, type LabelledData } from '../
 import { evaluate } from '../evaluation/metrics';
 import { rowGroups, stratifiedGroupSplit } from '../evaluation/split';
 import { predictWithThresholds, tuneThresholds, type TuneThresholdsOptions } from '../evaluation/thresholds';
+import { offsetFitHistory } from '../learners/fit-history';
 import type { FitProgress, FitReport, Learner, ModelDocument } from '../learners/learner';
 import { classCounts, classWeightTable, DEFAULT_OVERSAMPLE, oversample, type BalancingMode, type BalancingOptions, type OversampleOptions } from './balancing';
 import { LearnerFailedError, TrainingError, TrainingOptionsError } from './errors';
@@ -581,7 +582,13 @@ function buildSummary(r: {
       perClass,
     },
     balancing: { mode: r.balancing.mode, oversample: r.balance.oversample, oversampledRows, classWeights: weightsByLabel },
-    fit: { ...best.report, iterations: best.totalIterations, bestIteration: best.totalBestIteration },
+    fit: {
+      ...best.report,
+      iterations: best.totalIterations,
+      bestIteration: best.totalBestIteration,
+      // the kept fit's curve, numbered as the whole model's iterations (a hard-example round continues earlier ones)
+      ...(best.report.history ? { history: offsetFitHistory(best.report.history, best.totalIterations - best.report.iterations) } : {}),
+    },
     refit: r.refitSummary,
     hardExamples: {
       enabled: r.mining.enabled && r.mining.rounds > 0,

@@ -5,7 +5,8 @@
 import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, createHttpRouter, requestActor } from '../shared/http-handler';
 import { paginate } from '../shared/pagination';
-import { DeployBody, ListModelsQuery, ModelParams as Params, PerformanceQuery, RollbackBody, SpecBody } from './schema';
+import { versionDetails } from '../../core/registry/version-details';
+import { DeployBody, ListModelsQuery, ModelParams as Params, PerformanceQuery, RollbackBody, SpecBody, VersionParams } from './schema';
 
 const deps = handlerPlatform();
 const listModels = createHttpHandler({
@@ -22,6 +23,12 @@ const describeModel = createHttpHandler({
   name: 'models-describe',
   params: Params,
   handle: async ({ params }) => ({ body: await deps.registry.describeModel(params.name) }),
+});
+
+const describeVersion = createHttpHandler({
+  name: 'models-version',
+  params: VersionParams,
+  handle: async ({ params }) => ({ body: await versionDetails({ registry: deps.registry, artefacts: deps.stores.buckets.artefacts }, params.name, params.version) }),
 });
 
 const deploy = createHttpHandler({
@@ -98,6 +105,7 @@ export const handler = createHttpRouter({
   'GET /api/ml/models': listModels,
   'GET /api/ml/models/performance': performance,
   'GET /api/ml/models/{name}': describeModel,
+  'GET /api/ml/models/{name}/versions/{version}': describeVersion,
   'POST /api/ml/models/{name}/deploy': deploy,
   'POST /api/ml/models/{name}/rollback': rollback,
   'POST /api/ml/models/{name}/spec': spec,

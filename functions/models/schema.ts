@@ -9,6 +9,8 @@ export const ModelParams = z.object({ name: ModelName });
 
 export const ListModelsQuery = PageQuery;
 
+export const VersionParams = z.object({ name: ModelName, version: z.coerce.number().int().min(1) });
+
 export const DeployBody = z
   .object({
     version: z.number().int().min(1),
@@ -52,6 +54,12 @@ export const ROUTES: RouteSchemas = {
     params: ModelParams,
     errors: { 404: 'unknown model' },
     example: { params: { name: 'general' } },
+  },
+  'GET /api/ml/models/{name}/versions/{version}': {
+    summary: 'One version in full: its record, the aliases at it, its training summary (metrics, thresholds, training curves, phases) and explanations',
+    params: VersionParams,
+    errors: { 404: 'unknown model or version', 422: 'a stored artefact does not match its sha256' },
+    example: { params: { name: 'general', version: '2' } },
   },
   'POST /api/ml/models/{name}/deploy': {
     summary: 'Move an alias (default production) to a version through the promotion gate',

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { FUNCTIONS, type FunctionDefinition } from '../../config/functions';
 import { XdrError } from '../../core/errors';
 import { ROUTES as abTest } from '../ab-test/schema';
+import { ROUTES as audit } from '../audit/schema';
 import { ROUTES as feedback } from '../feedback/schema';
 import { ROUTES as health } from '../health/schema';
 import { ROUTES as models } from '../models/schema';
@@ -23,6 +24,7 @@ export const ROUTE_SCHEMAS: Readonly<Record<string, RouteSchemas>> = {
   feedback,
   models,
   'ab-test': abTest,
+  audit,
   retraining,
 };
 

@@ -127,6 +127,26 @@ describe('GbdtLearner', () => {
     expect(progress[2].trainLoss).toBeCloseTo(last?.trainLoss ?? NaN, 10);
   });
 
+  it('records the training curve in its report, with or without a progress callback', () => {
+    // Prepare
+    const valid = conformanceData(11, 300);
+    const progress: FitProgress[] = [];
+    const params = { seed: 1, nRounds: 12, maxDepth: 3, earlyStoppingRounds: 0 };
+    // Act
+    const watched = new GbdtLearner(params).fit(d.X, d.y, { ...fitOpts, validation: { X: valid.X, y: valid.y }, onProgress: (p) => progress.push(p) });
+    const quiet = new GbdtLearner(params).fit(d.X, d.y, { ...fitOpts, validation: { X: valid.X, y: valid.y } });
+    // Assess: one point per round, the same losses the callback saw, falling train loss
+    expect(watched.history?.iteration).toEqual(progress.map((p) => p.iteration));
+    expect(watched.history?.trainLoss).toEqual(progress.map((p) => p.trainLoss));
+    expect(watched.history?.validationLoss).toEqual(progress.map((p) => p.validationLoss));
+    expect(quiet.history).toEqual(watched.history);
+    const train = quiet.history?.trainLoss as number[];
+    expect(train[train.length - 1]).toBeLessThan(train[0]);
+    const noValidation = new GbdtLearner(params).fit(d.X, d.y, fitOpts);
+    expect(noValidation.history?.validationLoss).toBeUndefined();
+    expect(noValidation.history?.iteration).toHaveLength(12);
+  });
+
   it('stops early when the validation loss stops improving and keeps the best rounds', () => {
     // Prepare: labels that are pure noise for validation, so the validation loss soon rises
     const train = blobs(1, 600, 3);

@@ -7,7 +7,8 @@ import { XdrError } from '../../errors';
 import type { FeatureMatrix } from '../../data/table';
 import { SeededRandom } from '../../util/random';
 import { didYouMean } from '../../util/nearest-name';
-import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
+import { FitHistoryRecorder } from '../fit-history';
+import { argmaxRows, type FitOptions, type FitProgress, type FitReport, type Learner, type ModelDocument } from '../learner';
 import { binnedMatrix, binnedValidation, knownRawScores, remember } from './fit-memory';
 import type { GbdtModelDocument, GbdtTree } from './model-document';
 import { categoryRanks } from './category-order';
@@ -295,7 +296,13 @@ export class GbdtLearner implements Learner {
   fit(Xraw: FeatureMatrix, y: Int32Array, options: FitOptions): FitReport {
     const t0 = performance.now();
     const p = this.params;
-    const { schema, classes, sampleWeight, onProgress } = options;
+    const { schema, classes, sampleWeight } = options;
+    // every iteration's losses go to the history (training curves) and to the caller's progress callback
+    const recorder = new FitHistoryRecorder();
+    const onProgress = (progress: FitProgress): void => {
+      recorder.add(progress);
+      options.onProgress?.(progress);
+    };
     const init = options.init ? validateInit(options.init, schema, classes) : null;
     if (y.length !== Xraw.rows) throw new GbdtError(`labels length ${y.length} != rows ${Xraw.rows}`);
     // categories ordered by their class distributions (or the initial model's order): the fit sees ranks
@@ -416,7 +423,7 @@ export class GbdtLearner implements Learner {
         if (projection) for (let q = 0, scale = 1 / Math.sqrt(dims); q < projection.length; q++) projection[q] = rnd.normal() * scale;
         const exact = round % EXACT_SOFTMAX_EVERY === 0;
         const lossSum = multiRound ? multiRound.gradients(exact, pending !== null) : softmaxGradients(gradients, 0, n, exact, pending !== null);
-        if (pending && onProgress) {
+        if (pending) {
           onProgress({ ...pending, trainLoss: lossSum / weightSum });
           pending = null;
         }
@@ -472,8 +479,8 @@ export class GbdtLearner implements Learner {
         const stop = useEarlyStopping && round - bestIteration >= p.earlyStoppingRounds;
         const progress = { iteration: round + 1, maxIterations: p.nRounds, validationLoss };
         // The train loss comes free with the next round's gradients; the last round computes it.
-        if (onProgress && (stop || round === p.nRounds - 1)) onProgress({ ...progress, trainLoss: multiclassLogLoss(scores, y, k, weight) });
-        else if (onProgress) pending = progress;
+        if (stop || round === p.nRounds - 1) onProgress({ ...progress, trainLoss: multiclassLogLoss(scores, y, k, weight) });
+        else pending = progress;
         if (stop) break;
       }
 
@@ -509,6 +516,7 @@ export class GbdtLearner implements Learner {
         bestValidationLoss: validation ? validationLosses[keepRounds - 1] : undefined,
         trainMillis: performance.now() - t0,
         threads: pool ? pool.threadsUsed : (multiRound?.threads ?? 1),
+        history: recorder.history(),
       };
     } finally {
       pool?.close();

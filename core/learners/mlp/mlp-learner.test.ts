@@ -83,6 +83,11 @@ describe('MlpLearner', () => {
     let ce = 0;
     for (let i = 0; i < val.X.rows; i++) ce -= Math.log(Math.max(p[i * 4 + val.y[i]], 1e-15));
     expect(ce / val.X.rows).toBeCloseTo(report.bestValidationLoss as number, 12);
+    // the report carries the curve: every epoch's validation loss, the best one among them
+    expect(report.history?.iteration).toHaveLength(report.iterations);
+    expect(report.history?.validationLoss).toEqual(progress);
+    expect(report.history?.validationLoss?.[report.bestIteration - 1]).toBeCloseTo(report.bestValidationLoss as number, 12);
+    expect(report.history?.trainLoss.every((v) => v !== null && v > 0)).toBe(true);
   });
 
   it('honours sampleWeight: rows with weight 0 do not count', () => {

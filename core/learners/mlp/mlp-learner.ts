@@ -6,6 +6,7 @@
 import type { FeatureMatrix, FeatureSchema } from '../../data/table';
 import { SeededRandom } from '../../util/random';
 import { didYouMean } from '../../util/nearest-name';
+import { FitHistoryRecorder } from '../fit-history';
 import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDocument } from '../learner';
 import {
   compileLayers,
@@ -337,6 +338,7 @@ export class MlpLearner implements Learner {
     let bestWeights: Float64Array[] | undefined;
     let sinceBest = 0;
     let epoch = 0;
+    const recorder = new FitHistoryRecorder();
     for (epoch = 1; epoch <= epochs; epoch++) {
       this.rnd.shuffle(order);
       let lossSum = 0;
@@ -357,6 +359,7 @@ export class MlpLearner implements Learner {
           sinceBest++;
         }
       }
+      recorder.add({ iteration: epoch, trainLoss, validationLoss });
       onProgress?.({ iteration: epoch, maxIterations: epochs, trainLoss, validationLoss });
       if (validation && sinceBest >= this.options.earlyStoppingPatience) break;
     }
@@ -372,6 +375,7 @@ export class MlpLearner implements Learner {
       bestIteration: validation ? bestEpoch : iterations,
       bestValidationLoss: validation ? best : undefined,
       trainMillis: Date.now() - started,
+      history: recorder.history(),
     };
   }
 
