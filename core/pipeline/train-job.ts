@@ -23,6 +23,7 @@ import {
   type TrainingSummary,
   type TrainResult,
 } from '../training';
+import type { ResourceUsage } from '../resources/usage';
 import type { HyperparameterValue } from '../training/summary';
 import { concatLabelled, loadDataset, loadManifest } from './dataset-access';
 import { encodeEvaluationSet, sampleEvaluationRows, sampleReplayRows } from './evaluation-set';
@@ -70,6 +71,8 @@ export interface StoredTrainingSummary extends Omit<TrainingSummary, 'dataset'> 
   readonly classSpace: string;
   readonly author: string;
   readonly jobTimings: Readonly<Record<string, number>>;
+  /** The job's resource usage when the summary was written (training container only; see core/resources). */
+  readonly resources?: ResourceUsage;
 }
 
 /** What a finished job answers. */
@@ -239,6 +242,8 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
     classSpace: request.classes,
     author: request.author,
     jobTimings,
+    // the job's usage up to the summary (the final figures, with the upload, go to the job record)
+    ...(deps.resourceUsage ? { resources: deps.resourceUsage({ rows: data.y.length }) } : {}),
   };
 
   // 7. Artefacts first (content-addressed keys), then the optional mirror staging, then register.

@@ -2,6 +2,8 @@
 // child process) for one job. Completion comes back separately, as a CompletionInput handed to the
 // CompletionHandler (from an EventBridge state-change event, or the local process's exit).
 
+import type { ResourceUsage } from '../resources/usage';
+
 /** The dataset version a job trains on, and where its files are. */
 export interface DatasetInput {
   readonly name: string;
@@ -50,6 +52,8 @@ export interface CompletionInput {
   /** Where the job's /opt/ml/model output went (an s3:// URI of model.tar.gz or a prefix, or a local directory). */
   readonly outputLocation?: string;
   readonly failureReason?: string;
+  /** What the job used, as the backend saw it (the local process's own figures; SageMaker's instance type and billable seconds). */
+  readonly resources?: ResourceUsage;
 }
 
 /** What a backend can say about a job the platform lost track of (the maintenance sweep asks). */
@@ -111,4 +115,6 @@ export const METRIC_DEFINITIONS: readonly { readonly Name: string; readonly Rege
   'ece',
   'rows',
   'train_seconds',
+  'cpu_seconds',
+  'peak_rss_mb',
 ].map((name) => ({ Name: name, Regex: `metric: ${name}=([-+0-9.eE]+);` }));
