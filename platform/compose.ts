@@ -20,6 +20,7 @@ import type { GateThresholds } from '../core/registry/promotion-gate';
 import { ModelRegistry } from '../core/registry/model-registry';
 import {
   autoRetrainEnabled,
+  capacityNeed,
   CompletionHandler,
   resolveLineageTraining,
   stageParentInput,
@@ -36,7 +37,10 @@ import {
   type SweepResult,
   type TrainingBackend,
   type TrainingDefaults,
+  TRAINING_CAPACITY_INSUFFICIENT,
+  TrainingRefusedError,
 } from '../core/retraining';
+import { InsufficientCapacityError, type CapacityVerdict } from '../core/resources';
 import { gateComparer } from '../core/pipeline/gate-comparison';
 import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryRetention, type SessionFactory } from '../core/serving';
 import { InProcessEventBus } from '../local/event-bus';
@@ -56,6 +60,12 @@ export interface Retraining {
   sweep(options?: SweepOptions): Promise<SweepResult>;
   /** Every lineage with a production alias: what the drift checks, schedules and alarms watch. */
   watchedModels(): Promise<string[]>;
+  /**
+   * The capacity check before automation: whether the backend can run the next job of `model` (or
+   * of every watched lineage). Throws InsufficientCapacityError naming the first that would not fit,
+   * after publishing TrainingCapacityInsufficient (the alert); answers the verdicts otherwise.
+   */
+  assertCapacity(model?: string): Promise<{ readonly model: string; readonly verdict: CapacityVerdict }[]>;
 }
 
 export interface PlatformOptions {
@@ -261,6 +271,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         audit,
         events,
         ...(fault ? { fault } : {}),
+        capacityNeed: (model, training) => capacityNeed({ jobs: stores.tables.jobs, manifests: stores.tables.datasets }, model, training),
         config: {
           cooldownMs: config.training.cooldownHours * 3600_000,
           // what to train: the lineage's spec, the same way everywhere (tests may fix it instead)
@@ -310,6 +321,29 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     async watchedModels() {
       const models = await registry.listModels();
       return models.filter((m) => m.aliases.production !== undefined).map((m) => m.model);
+    },
+    async assertCapacity(model) {
+      const models = model ? [model] : await retraining.watchedModels();
+      const verdicts: { model: string; verdict: CapacityVerdict }[] = [];
+      for (const m of models) {
+        let verdict: CapacityVerdict | undefined;
+        try {
+          verdict = await launcher().checkCapacity(m);
+        } catch (error) {
+          if (error instanceof TrainingRefusedError) continue; // a lineage the schedule would refuse anyway: nothing to size
+          throw error;
+        }
+        if (!verdict) continue;
+        if (!verdict.fits) {
+          const reason = `auto-retrain refused for ${m}: the ${backend().name} backend cannot run its job: ${verdict.reason}`;
+          await events
+            .publish(TRAINING_CAPACITY_INSUFFICIENT, { model: m, trigger: 'auto-retrain-switch', backend: backend().name, reason, need: verdict.need })
+            .catch(() => undefined);
+          throw new InsufficientCapacityError(reason, verdict);
+        }
+        verdicts.push({ model: m, verdict });
+      }
+      return verdicts;
     },
   };
 

@@ -20,7 +20,8 @@ import {
 } from '../../core/retraining/backend';
 import { mergeResourceUsage, parseResourceUsage, RESOURCE_USAGE_FILE, type ResourceUsage } from '../../core/resources/usage';
 import { processAlive } from '../process-alive';
-import { ProcessWatcher } from '../resource-probe';
+import { checkMachineCapacity, type CapacityNeed, type CapacityVerdict } from '../../core/resources/capacity';
+import { machineCapacity, ProcessWatcher, type MachineCapacity } from '../resource-probe';
 
 export interface LocalBackendOptions {
   /** Where job directories go (XDR_ML_HOME; e.g. ~/.xdr-ml). */
@@ -39,6 +40,8 @@ export interface LocalBackendOptions {
   readonly heartbeat?: (jobId: string) => Promise<void>;
   /** @default 30 s */
   readonly heartbeatMs?: number;
+  /** What the machine can give a job now. @default machineCapacity() (cores, MemAvailable, the cgroup's limit) */
+  readonly machine?: () => MachineCapacity;
 }
 
 /** The usage file a job's process wrote, when it wrote one that parses. */
@@ -171,6 +174,11 @@ export class LocalTrainingBackend implements TrainingBackend {
   async describe(backendJobId: string): Promise<Readonly<Record<string, unknown>>> {
     const jobId = backendJobId.replace(/^local-[^-]+-/, '');
     return { jobDir: this.jobDir(jobId), finished: existsSync(path.join(this.jobDir(jobId), 'training.log')) };
+  }
+
+  /** Whether this machine has the cores and the available memory the job needs (a local job runs here). */
+  async checkCapacity(need: CapacityNeed): Promise<CapacityVerdict> {
+    return checkMachineCapacity(need, (this.options.machine ?? machineCapacity)());
   }
 
   /** Resolves when every started job has exited and its completion was handled. */

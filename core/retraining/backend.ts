@@ -2,6 +2,7 @@
 // child process) for one job. Completion comes back separately, as a CompletionInput handed to the
 // CompletionHandler (from an EventBridge state-change event, or the local process's exit).
 
+import type { CapacityNeed, CapacityVerdict } from '../resources/capacity';
 import type { ResourceUsage } from '../resources/usage';
 
 /** The dataset version a job trains on, and where its files are. */
@@ -71,6 +72,11 @@ export interface TrainingBackend {
   start(job: TrainingJobSpec): Promise<{ readonly backendJobId: string }>;
   /** The backend's view of a job, when it can say (status pages, debugging). */
   describe?(backendJobId: string): Promise<Readonly<Record<string, unknown>>>;
+  /**
+   * Whether the backend can run a job with this need now (locally: cores and available memory; on
+   * SageMaker: the instance type offered in the region and within the account's quota).
+   */
+  checkCapacity?(need: CapacityNeed): Promise<CapacityVerdict>;
 }
 
 /** Hyperparameter names of the training container (training-container/entrypoint.ts). */

@@ -5,12 +5,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findExecutable } from '../../adapters/resource-probe';
+import { findExecutable, machineCapacity } from '../../adapters/resource-probe';
 import { jobOutputReader, LocalTrainingBackend } from '../../adapters/training-backends';
 import { AuditLog } from '../../core/audit/audit-log';
 import { ingestDataset } from '../../core/datasets';
 import { ModelRegistry } from '../../core/registry/model-registry';
-import { CompletionHandler, RetrainLauncher, getJob, stageDatasetInput } from '../../core/retraining';
+import { capacityNeed, CompletionHandler, getJob, listJobs, putJob, RetrainLauncher, stageDatasetInput } from '../../core/retraining';
 import { InProcessEventBus } from '../../local/event-bus';
 import { datasetPath, describeWithData } from '../support/datasets';
 import { closeStores, testStores, uniqueId } from '../support/platform';
@@ -33,16 +33,18 @@ describeWithData('per-job resource records (local backend, real NSL-KDD rows)', 
     rmSync(home, { recursive: true, force: true });
   });
 
+  const dataset = uniqueId('kdd').toLowerCase();
+  const model = uniqueId('m').toLowerCase();
+  const events = new InProcessEventBus();
+  let launcher: RetrainLauncher;
+
   it("records the job's CPU time, threads and rows/s, and a peak RSS within 10 % of what the OS reports for the child", async () => {
-    // Prepare: KDDTest+ ingested, a launcher and completion handler over the local backend
-    const dataset = uniqueId('kdd').toLowerCase();
-    const model = uniqueId('m').toLowerCase();
+    // Prepare: KDDTest+ ingested, a launcher (with the capacity check) and completion handler over the local backend
     const { manifest } = await ingestDataset(
       { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
       { name: dataset, sourcePath: datasetPath('nsl_kdd/KDDTest+.txt'), format: 'nsl-kdd' },
     );
     const audit = new AuditLog({ table: stores.tables.audit, stream: uniqueId('audit') });
-    const events = new InProcessEventBus();
     const registry = new ModelRegistry({ table: stores.tables.registry, audit, events });
     const completion = new CompletionHandler({
       jobs: stores.tables.jobs,
@@ -55,12 +57,13 @@ describeWithData('per-job resource records (local backend, real NSL-KDD rows)', 
       policy: 'manual',
     });
     const backend = new LocalTrainingBackend({ home, datasets: stores.buckets.datasets, onCompletion: async (c) => void (await completion.handle(c)) });
-    const launcher = new RetrainLauncher({
+    launcher = new RetrainLauncher({
       jobs: stores.tables.jobs,
       backend,
       resolveDataset: (name, version) => stageDatasetInput(stores.tables.datasets, stores.buckets.datasets, name, version),
       audit,
       events,
+      capacityNeed: (m, training) => capacityNeed({ jobs: stores.tables.jobs, manifests: stores.tables.datasets }, m, training),
       config: { training: { dataset, algorithm: 'gbdt', classes: 'kdd-category', seed: 42, params: { nRounds: '20', maxDepth: '4' } } },
     });
 
@@ -102,4 +105,39 @@ describeWithData('per-job resource records (local backend, real NSL-KDD rows)', 
     expect(summary.resources?.peakRssBytes).toBeGreaterThan(0);
     expect(summary.resources?.peakRssBytes).toBeLessThanOrEqual(r?.peakRssBytes ?? 0);
   }, 300_000);
+
+  it("sizes the next launch from the job's measured peak RSS, and refuses one whose measured need exceeds the machine's free memory", async () => {
+    // the first job's measured figure is what the next launch is sized by
+    const verdict = await launcher.checkCapacity(model);
+    expect(verdict?.fits).toBe(true);
+    expect(verdict?.need.basis).toMatch(/^job train-[\w-]+'s measured peak RSS \(\d[\d,]* MiB\) \+ 20 %$/);
+
+    // Prepare: a later job of the lineage measured a peak larger than this machine's memory (it ran on a bigger host)
+    const total = machineCapacity().totalMemoryBytes;
+    const bigJob = uniqueId('train-big');
+    await putJob(stores.tables.jobs, {
+      jobId: bigJob,
+      model,
+      trigger: 'ManualRetrain',
+      reason: 'on a bigger host',
+      idempotencyKey: uniqueId('k'),
+      state: 'Completed',
+      createdAt: new Date().toISOString(),
+      backend: 'local',
+      resources: { peakRssBytes: 2 * total, cpuSeconds: 100, source: 'process' },
+    });
+
+    // Act
+    const outcome = await launcher.handle({ type: 'ManualRetrain', model, actor: 'tester', reason: 'too big', requestId: uniqueId('req'), force: true });
+
+    // Assess: refused with the need and what is available, an alert published, nothing started
+    expect(outcome).toMatchObject({ outcome: 'refused', code: 'insufficient-capacity', status: 409 });
+    const reason = outcome.outcome === 'refused' ? outcome.reason : '';
+    expect(reason).toContain('the local backend cannot run this job: the job needs about');
+    expect(reason).toContain(`job ${bigJob}'s measured peak RSS`);
+    expect(reason).toMatch(/this machine has [\d,]+ MiB available of [\d,]+ MiB/);
+    expect(events.published.find((e) => e.detailType === 'TrainingCapacityInsufficient' && e.detail.model === model)?.detail).toMatchObject({ reason });
+    expect(events.published.filter((e) => e.detailType === 'TrainingStarted' && e.detail.model === model)).toHaveLength(1); // the first job only
+    expect((await listJobs(stores.tables.jobs, model)).map((j) => j.jobId)).toHaveLength(2); // the first job and the recorded big one: no new job
+  }, 60_000);
 });

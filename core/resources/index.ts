@@ -1,0 +1,3 @@
+// Public surface of core/resources: per-job resource usage, function usage aggregates, the capacity check.
+export * from './usage';
+export * from './capacity';
