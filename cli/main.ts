@@ -68,6 +68,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: () => (require('./commands/status') as typeof import('./commands/status')).registerStatus,
   },
   {
+    name: 'telemetry',
+    summary: 'Resource usage by job, model and function over a time window',
+    register: () => (require('./commands/telemetry') as typeof import('./commands/telemetry')).registerTelemetry,
+  },
+  {
     name: 'train',
     summary: 'Train a model on a dataset version and register it as a new version',
     register: () => (require('./commands/train') as typeof import('./commands/train')).registerTrain,

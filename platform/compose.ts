@@ -40,7 +40,16 @@ import {
   TRAINING_CAPACITY_INSUFFICIENT,
   TrainingRefusedError,
 } from '../core/retraining';
-import { InsufficientCapacityError, type CapacityVerdict } from '../core/resources';
+import {
+  flushFunctionUsage,
+  FunctionUsageRecorder,
+  InsufficientCapacityError,
+  resourceTelemetry,
+  type CapacityVerdict,
+  type ResourceTelemetry,
+} from '../core/resources';
+import { EVENT_FUNCTIONS } from '../config/event-functions';
+import { FUNCTIONS } from '../config/functions';
 import { gateComparer } from '../core/pipeline/gate-comparison';
 import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryRetention, type SessionFactory } from '../core/serving';
 import { InProcessEventBus } from '../local/event-bus';
@@ -87,6 +96,19 @@ export interface PlatformOptions {
   readonly telemetryRetention?: { readonly onError: (error: unknown) => void };
   /** Applied to every AWS SDK client the platform creates (Lambda: the tracer's capture). */
   readonly instrument?: ClientInstrument;
+  /**
+   * Record each function invocation's duration and memory in this process and flush the bounded
+   * aggregates to the jobs table (core/resources/function-usage.ts): the local platform sets it. On
+   * AWS, Lambda's own metrics and the handlers' EMF metrics (Latency, MemoryUsed) hold these figures.
+   */
+  readonly functionUsage?: boolean;
+}
+
+/** Function usage of this process: record per invocation, flush the aggregates. */
+export interface FunctionUsage {
+  readonly recorder: FunctionUsageRecorder;
+  /** Merges what was recorded into the stored items (one per function per day). */
+  flush(): Promise<void>;
 }
 
 /** Wraps an SDK client (e.g. Powertools Tracer's captureAWSv3Client) and answers it. */
@@ -100,6 +122,10 @@ export interface Platform {
   readonly audit: AuditLog;
   readonly registry: ModelRegistry;
   readonly predictionLog: PredictionLog;
+  /** Function usage recording (when PlatformOptions.functionUsage asked for it). */
+  readonly functionUsage?: FunctionUsage;
+  /** Resource usage over a window by job, model and function (GET /api/ml/telemetry, `xdr-ml telemetry`). */
+  resourceTelemetry(query: { readonly from: Date; readonly to: Date; readonly model?: string }): Promise<ResourceTelemetry>;
   /** The local telemetry sweeper (when PlatformOptions.telemetryRetention asked for it). */
   readonly telemetryRetention?: TelemetryRetention;
   /** The dataset stores (Parquet chunks and manifests) as ingest and the collector use them. */
@@ -347,6 +373,21 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     },
   };
 
+  const functionUsage: FunctionUsage | undefined = options.functionUsage
+    ? (() => {
+        const recorder = new FunctionUsageRecorder();
+        let flushing: Promise<void> = Promise.resolve();
+        return {
+          recorder,
+          flush() {
+            // one flush at a time: a drain merged by two writers at once would only retry
+            flushing = flushing.then(() => (recorder.size ? flushFunctionUsage(stores.tables.jobs, recorder.drain()) : undefined));
+            return flushing;
+          },
+        };
+      })()
+    : undefined;
+
   return {
     config,
     stores,
@@ -354,6 +395,18 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     audit,
     registry,
     predictionLog,
+    ...(functionUsage ? { functionUsage } : {}),
+    async resourceTelemetry(query) {
+      await functionUsage?.flush();
+      return resourceTelemetry(
+        {
+          jobs: stores.tables.jobs,
+          models: async () => (await registry.listModels()).map((m) => m.model),
+          functions: [...FUNCTIONS.map((f) => f.id), ...Object.values(EVENT_FUNCTIONS).map((f) => f.id)],
+        },
+        query,
+      );
+    },
     ...(telemetryRetention ? { telemetryRetention } : {}),
     datasets: { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
     gate,

@@ -68,6 +68,8 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
     ...(options.trainingDefaults ? { trainingDefaults: options.trainingDefaults } : {}),
     // the embedded cloud has no lifecycle rules and no TTL: telemetry is kept within bounds here
     telemetryRetention: { onError: (error) => log(`telemetry retention sweep failed: ${(error as Error).message}`) },
+    // the local server's invocations are recorded here (on AWS, Lambda's metrics hold them)
+    functionUsage: true,
     localTraining: {
       home: options.home ?? config.local.home,
       // a finished job's process publishes its state change; the completion rule takes it from there
@@ -91,6 +93,7 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
   });
   runtime.start();
   let retentionTimer: NodeJS.Timeout | undefined;
+  let usageTimer: NodeJS.Timeout | undefined;
   return {
     platform,
     bus,
@@ -111,9 +114,17 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
         sweep();
         retentionTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
       }
+      const usage = platform.functionUsage;
+      if (usage) {
+        usageTimer = setInterval(
+          () => void usage.flush().catch((error: unknown) => log(`function usage flush failed: ${(error as Error).message}`)),
+          USAGE_FLUSH_MS,
+        ).unref();
+      }
     },
     stop: () => {
       clearInterval(retentionTimer);
+      clearInterval(usageTimer);
       runtime.stop();
     },
   };
@@ -121,6 +132,9 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
 
 /** How often the local telemetry sweeper runs besides the runs its writes start (expiry by age, expired inference items). */
 const RETENTION_SWEEP_MS = 60_000;
+
+/** How often the local server's function usage is flushed to the jobs table (and on close). */
+const USAGE_FLUSH_MS = 5_000;
 
 /** How often jobs left by a killed server are looked at. */
 const ORPHAN_POLL_MS = 3000;
@@ -208,6 +222,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
       local.stop();
       removeServerRecord(cloud.home);
       await api.close();
+      await platform.functionUsage?.flush().catch((error: unknown) => err(`function usage flush failed: ${(error as Error).message}`));
       platform.close();
       await cloud.stop();
     },

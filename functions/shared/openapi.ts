@@ -11,6 +11,7 @@ import { ROUTES as feedback } from '../feedback/schema';
 import { ROUTES as health } from '../health/schema';
 import { ROUTES as models } from '../models/schema';
 import { ROUTES as predict } from '../predict/schema';
+import { ROUTES as resourceUsage } from '../resource-usage/schema';
 import { ROUTES as retraining } from '../retraining/schema';
 import { ROUTES as trainingData } from '../training-data/schema';
 import type { RouteSchema, RouteSchemas } from './route-schema';
@@ -24,6 +25,7 @@ export const ROUTE_SCHEMAS: Readonly<Record<string, RouteSchemas>> = {
   models,
   'ab-test': abTest,
   retraining,
+  'resource-usage': resourceUsage,
 };
 
 /** A route of the catalogue without its contract, or the other way round. */
