@@ -69,7 +69,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'telemetry',
-    summary: 'Resource usage by job, model and function over a time window',
+    summary:
+      'Resource usage by job, model and function over a time window (wall and CPU time, peak RSS, threads, rows/s, GPUs; invocations and duration percentiles)',
     register: () => (require('./commands/telemetry') as typeof import('./commands/telemetry')).registerTelemetry,
   },
   {
