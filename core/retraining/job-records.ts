@@ -58,6 +58,8 @@ export interface TrainingJobRecord {
   readonly heartbeatAt?: string;
   /** What the finished job used: wall and CPU time, peak RSS, threads, rows/s, GPUs when present; instance type and billable seconds on AWS (core/resources). */
   readonly resources?: ResourceUsage;
+  /** What the capacity check sized the job at when it was queued (its measured peak above this is an overrun). */
+  readonly expectedResources?: { readonly memoryBytes: number; readonly basis: string };
 }
 
 export const lockKey = (model: string): Item => ({ jobId: `LOCK#${model}` });

@@ -197,7 +197,8 @@ export class RetrainLauncher {
     }
 
     // capacity before anything starts: a job that would not fit is refused now, never started to fail later
-    const verdict = await this.verdictFor(event.model, training);
+    const need = this.deps.capacityNeed ? await this.deps.capacityNeed(event.model, training) : undefined;
+    const verdict = need && this.deps.backend.checkCapacity ? await this.deps.backend.checkCapacity(need) : undefined;
     if (verdict && !verdict.fits) {
       const reason = `the ${this.deps.backend.name} backend cannot run this job: ${verdict.reason}`;
       await this.settleClaim(key, event, now, { outcome: 'refused', reason }, claim.revision);
@@ -248,6 +249,8 @@ export class RetrainLauncher {
         ...(training.adaptation ? { adaptation: training.adaptation } : {}),
       },
       ...(training.collected ? { collected: training.collected } : {}),
+      // what the capacity check expected: the completion compares the job's measured peak with it (the overrun alarm)
+      ...(need ? { expectedResources: { memoryBytes: need.memoryBytes, basis: need.basis } } : {}),
     };
     await putJob(this.deps.jobs, job);
     await this.settleClaim(key, event, now, { outcome: 'started', startedJobId: jobId }, claim.revision);
@@ -350,13 +353,9 @@ export class RetrainLauncher {
    * @example const verdict = await launcher.checkCapacity('general'); if (verdict && !verdict.fits) console.log(verdict.reason);
    */
   async checkCapacity(model: string): Promise<CapacityVerdict | undefined> {
-    const event = parseRetrainEvent({ type: 'ScheduledRetrain', model, scheduledAt: this.clock().toISOString() });
-    return this.verdictFor(model, await this.resolveTraining(event));
-  }
-
-  private async verdictFor(model: string, training: ResolvedTraining): Promise<CapacityVerdict | undefined> {
     if (!this.deps.capacityNeed || !this.deps.backend.checkCapacity) return undefined;
-    return this.deps.backend.checkCapacity(await this.deps.capacityNeed(model, training));
+    const event = parseRetrainEvent({ type: 'ScheduledRetrain', model, scheduledAt: this.clock().toISOString() });
+    return this.deps.backend.checkCapacity(await this.deps.capacityNeed(model, await this.resolveTraining(event)));
   }
 
   private async resolveTraining(event: RetrainEvent): Promise<ResolvedTraining> {

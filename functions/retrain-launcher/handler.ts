@@ -5,9 +5,15 @@
 // the lineage's spec, keeps the cooldown and one job per model, and starts the job on the
 // configured backend (SageMaker, AWS Batch, or locally a child process).
 import { z } from 'zod';
-import { parseRetrainEvent, TRAINING_JOB_QUEUED, type LaunchOutcome } from '../../core/retraining';
+import { METRICS, parseRetrainEvent, TRAINING_JOB_QUEUED, type LaunchOutcome } from '../../core/retraining';
 import { handlerPlatform, logger } from '../../platform/lambda';
-import { createEventHandler } from '../shared/event-handler';
+import { createEventHandler, lineageMetrics } from '../shared/event-handler';
+
+/** A launch refused for want of capacity counts toward the monitoring stack's alarm. */
+function countRefusal(model: string, outcome: LaunchOutcome): LaunchOutcome {
+  if (outcome.outcome === 'refused' && outcome.code === 'insufficient-capacity') lineageMetrics(model, { [METRICS.capacityRefusals]: 1 });
+  return outcome;
+}
 
 const { retraining } = handlerPlatform();
 
@@ -29,13 +35,13 @@ export const handler = createEventHandler('retrain-launcher', async (event: BusE
   if (all.success) {
     const outcomes: LaunchOutcome[] = [];
     for (const model of await retraining.watchedModels()) {
-      outcomes.push(await retraining.launcher.handle({ type: 'ScheduledRetrain', model, scheduledAt: all.data.scheduledAt }));
+      outcomes.push(countRefusal(model, await retraining.launcher.handle({ type: 'ScheduledRetrain', model, scheduledAt: all.data.scheduledAt })));
     }
     logger.info('scheduled retraining', { outcomes: outcomes.map((o) => o.outcome) });
     return outcomes;
   }
   const trigger = event['detail-type'] !== undefined ? parseRetrainEvent(event.detail, event['detail-type']) : parseRetrainEvent(event);
-  const outcome = await retraining.launcher.handle(trigger);
+  const outcome = countRefusal(trigger.model, await retraining.launcher.handle(trigger));
   logger.info('retrain trigger handled', { trigger: trigger.type, model: trigger.model, outcome: outcome.outcome });
   return outcome;
 });

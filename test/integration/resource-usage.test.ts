@@ -91,6 +91,9 @@ describeWithData('per-job resource records (local backend, real NSL-KDD rows)', 
     expect(r?.rows).toBeLessThanOrEqual(manifest.rowCount);
     expect(r?.rowsPerSecond).toBeGreaterThan(0);
     expect(r?.source).toBe('process');
+    // the capacity check sized the first job from the dataset (nothing measured yet): recorded for the overrun alarm
+    expect(job?.expectedResources?.basis).toMatch(/^estimate: 22,544 rows × \d+ features/);
+    expect(job?.expectedResources?.memoryBytes).toBeGreaterThan(r?.peakRssBytes ?? Infinity);
     expect(osPeak).toBeGreaterThan(0);
     expect(Math.abs((r?.peakRssBytes ?? 0) - osPeak) / osPeak).toBeLessThan(0.1);
     // no GPU tools on this machine: no GPU figures, never invented
