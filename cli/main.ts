@@ -68,6 +68,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: () => (require('./commands/status') as typeof import('./commands/status')).registerStatus,
   },
   {
+    name: 'telemetry',
+    summary:
+      'Resource usage by job, model and function over a time window (wall and CPU time, peak RSS, threads, rows/s, GPUs; invocations and duration percentiles)',
+    register: () => (require('./commands/telemetry') as typeof import('./commands/telemetry')).registerTelemetry,
+  },
+  {
     name: 'train',
     summary: 'Train a model on a dataset version and register it as a new version',
     register: () => (require('./commands/train') as typeof import('./commands/train')).registerTrain,

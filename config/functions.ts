@@ -173,6 +173,17 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       publishEvents: true,
     },
   },
+  {
+    id: 'resource-usage',
+    description: 'Resource usage by job, model and function over a time window (the telemetry API)',
+    entry: 'functions/resource-usage/handler.ts',
+    routes: [{ method: 'GET', path: '/api/ml/telemetry' }],
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    usesOnnxRuntime: false,
+    // reads job records and usage items (jobs) and the lineages (registry)
+    access: { tables: { jobs: 'read', registry: 'read' } },
+  },
 ];
 
 /** All routes with the function that serves each. */

@@ -20,6 +20,7 @@ import type { GateThresholds } from '../core/registry/promotion-gate';
 import { ModelRegistry } from '../core/registry/model-registry';
 import {
   autoRetrainEnabled,
+  capacityNeed,
   CompletionHandler,
   resolveLineageTraining,
   stageParentInput,
@@ -37,7 +38,19 @@ import {
   type SweepResult,
   type TrainingBackend,
   type TrainingDefaults,
+  TRAINING_CAPACITY_INSUFFICIENT,
+  TrainingRefusedError,
 } from '../core/retraining';
+import {
+  flushFunctionUsage,
+  FunctionUsageRecorder,
+  InsufficientCapacityError,
+  resourceTelemetry,
+  type CapacityVerdict,
+  type ResourceTelemetry,
+} from '../core/resources';
+import { EVENT_FUNCTIONS } from '../config/event-functions';
+import { FUNCTIONS } from '../config/functions';
 import { gateComparer } from '../core/pipeline/gate-comparison';
 import { onlineLearningStatus, type OnlineStatus } from '../core/online/status';
 import { harvestFeedback, unharvestedFeedback, type FeedbackHarvest } from '../core/online/feedback-samples';
@@ -74,6 +87,12 @@ export interface Retraining {
   scheduledAdaptation(scheduledAt: string): Promise<{ readonly model: string; readonly outcome: LaunchOutcome }[]>;
   /** A lineage's online-learning status (samples waiting, last adaptations); undefined for an unknown lineage. */
   onlineStatus(model: string, limit?: number): Promise<OnlineStatus | undefined>;
+  /**
+   * The capacity check before automation: whether the backend can run the next job of `model` (or
+   * of every watched lineage). Throws InsufficientCapacityError naming the first that would not fit,
+   * after publishing TrainingCapacityInsufficient (the alert); answers the verdicts otherwise.
+   */
+  assertCapacity(model?: string): Promise<{ readonly model: string; readonly verdict: CapacityVerdict }[]>;
 }
 
 export interface PlatformOptions {
@@ -101,6 +120,19 @@ export interface PlatformOptions {
   readonly bufferTelemetry?: { readonly onError: (error: unknown) => void };
   /** Applied to every AWS SDK client the platform creates (Lambda: the tracer's capture). */
   readonly instrument?: ClientInstrument;
+  /**
+   * Record each function invocation's duration and memory in this process and flush the bounded
+   * aggregates to the jobs table (core/resources/function-usage.ts): the local platform sets it. On
+   * AWS, Lambda's own metrics and the handlers' EMF metrics (Latency, MemoryUsed) hold these figures.
+   */
+  readonly functionUsage?: boolean;
+}
+
+/** Function usage of this process: record per invocation, flush the aggregates. */
+export interface FunctionUsage {
+  readonly recorder: FunctionUsageRecorder;
+  /** Merges what was recorded into the stored items (one per function per day). */
+  flush(): Promise<void>;
 }
 
 /** Wraps an SDK client (e.g. Powertools Tracer's captureAWSv3Client) and answers it. */
@@ -114,6 +146,10 @@ export interface Platform {
   readonly audit: AuditLog;
   readonly registry: ModelRegistry;
   readonly predictionLog: PredictionLog;
+  /** Function usage recording (when PlatformOptions.functionUsage asked for it). */
+  readonly functionUsage?: FunctionUsage;
+  /** Resource usage over a window by job, model and function (GET /api/ml/telemetry, `xdr-ml telemetry`). */
+  resourceTelemetry(query: { readonly from: Date; readonly to: Date; readonly model?: string }): Promise<ResourceTelemetry>;
   /** The local telemetry sweeper (when PlatformOptions.telemetryRetention asked for it). */
   readonly telemetryRetention?: TelemetryRetention;
   /** The dataset stores (Parquet chunks and manifests) as ingest and the collector use them. */
@@ -311,6 +347,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         audit,
         events,
         ...(fault ? { fault } : {}),
+        capacityNeed: (model, training) => capacityNeed({ jobs: stores.tables.jobs, manifests: stores.tables.datasets }, model, training),
         config: {
           cooldownMs: config.training.cooldownHours * 3600_000,
           // what to train: the lineage's spec, the same way everywhere (tests may fix it instead)
@@ -398,7 +435,45 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         model,
         limit,
       ),
+    async assertCapacity(model) {
+      const models = model ? [model] : await retraining.watchedModels();
+      const verdicts: { model: string; verdict: CapacityVerdict }[] = [];
+      for (const m of models) {
+        let verdict: CapacityVerdict | undefined;
+        try {
+          verdict = await launcher().checkCapacity(m);
+        } catch (error) {
+          if (error instanceof TrainingRefusedError) continue; // a lineage the schedule would refuse anyway: nothing to size
+          throw error;
+        }
+        if (!verdict) continue;
+        if (!verdict.fits) {
+          const reason = `auto-retrain refused for ${m}: the ${backend().name} backend cannot run its job: ${verdict.reason}`;
+          await events
+            .publish(TRAINING_CAPACITY_INSUFFICIENT, { model: m, trigger: 'auto-retrain-switch', backend: backend().name, reason, need: verdict.need })
+            .catch(() => undefined);
+          throw new InsufficientCapacityError(reason, verdict);
+        }
+        verdicts.push({ model: m, verdict });
+      }
+      return verdicts;
+    },
   };
+
+  const functionUsage: FunctionUsage | undefined = options.functionUsage
+    ? (() => {
+        const recorder = new FunctionUsageRecorder();
+        let flushing: Promise<void> = Promise.resolve();
+        return {
+          recorder,
+          flush() {
+            // one flush at a time: a drain merged by two writers at once would only retry
+            flushing = flushing.then(() => (recorder.size ? flushFunctionUsage(stores.tables.jobs, recorder.drain()) : undefined));
+            return flushing;
+          },
+        };
+      })()
+    : undefined;
 
   return {
     config,
@@ -407,6 +482,18 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     audit,
     registry,
     predictionLog,
+    ...(functionUsage ? { functionUsage } : {}),
+    async resourceTelemetry(query) {
+      await functionUsage?.flush();
+      return resourceTelemetry(
+        {
+          jobs: stores.tables.jobs,
+          models: async () => (await registry.listModels()).map((m) => m.model),
+          functions: [...FUNCTIONS.map((f) => f.id), ...Object.values(EVENT_FUNCTIONS).map((f) => f.id)],
+        },
+        query,
+      );
+    },
     ...(telemetryRetention ? { telemetryRetention } : {}),
     datasets: { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
     gate,

@@ -6,7 +6,7 @@ import type { Platform } from './compose';
 import { handlerPlatform as processPlatform } from './process-platform';
 import { traceClient } from './tracing';
 
-export { installProcessPlatform } from './process-platform';
+export { currentPlatform, installProcessPlatform } from './process-platform';
 export { logger, metrics } from './observability';
 export { tracer } from './tracing';
 

@@ -70,6 +70,8 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
     telemetryRetention: { onError: (error) => log(`telemetry retention sweep failed: ${(error as Error).message}`) },
     // a long-running server: telemetry samples are buffered (flushed on a size or time bound, and on close)
     bufferTelemetry: { onError: (error) => log(`telemetry flush failed: ${(error as Error).message}`) },
+    // the local server's invocations are recorded here (on AWS, Lambda's metrics hold them)
+    functionUsage: true,
     localTraining: {
       home: options.home ?? config.local.home,
       // a finished job's process publishes its state change; the completion rule takes it from there
@@ -93,6 +95,7 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
   });
   runtime.start();
   let retentionTimer: NodeJS.Timeout | undefined;
+  let usageTimer: NodeJS.Timeout | undefined;
   return {
     platform,
     bus,
@@ -114,9 +117,17 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
         sweep();
         retentionTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
       }
+      const usage = platform.functionUsage;
+      if (usage) {
+        usageTimer = setInterval(
+          () => void usage.flush().catch((error: unknown) => log(`function usage flush failed: ${(error as Error).message}`)),
+          USAGE_FLUSH_MS,
+        ).unref();
+      }
     },
     stop: () => {
       clearInterval(retentionTimer);
+      clearInterval(usageTimer);
       runtime.stop();
     },
   };
@@ -124,6 +135,9 @@ export function composeLocalPlatform(options: LocalPlatformOptions): LocalPlatfo
 
 /** How often the local telemetry sweeper runs besides the runs its writes start (expiry by age, expired inference items). */
 const RETENTION_SWEEP_MS = 60_000;
+
+/** How often the local server's function usage is flushed to the jobs table (and on close). */
+const USAGE_FLUSH_MS = 5_000;
 
 /** How often jobs left by a killed server are looked at. */
 const ORPHAN_POLL_MS = 3000;
@@ -214,6 +228,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
       await api.close();
       // what serving buffered (request records, counters, telemetry) is stored before the servers stop
       await platform.flush().catch((error: unknown) => err(`flushing serving writes failed: ${(error as Error).message}`));
+      await platform.functionUsage?.flush().catch((error: unknown) => err(`function usage flush failed: ${(error as Error).message}`));
       platform.close();
       await cloud.stop();
     },

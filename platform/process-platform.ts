@@ -20,3 +20,8 @@ export function handlerPlatform(options: Pick<PlatformOptions, 'instrument'> = {
   current ??= composePlatform(loadConfig(), options);
   return current;
 }
+
+/** The platform of this process when one was composed or installed (never composes one). */
+export function currentPlatform(): Platform | undefined {
+  return current;
+}

@@ -12,7 +12,9 @@ import { loadConfig, type PlatformConfig } from '../config/config';
 import { runAdaptationJob, type ParentVersion } from '../core/online';
 import { runTrainingJob, type RegisterVersionInput, type TrainingJobDeps } from '../core/pipeline';
 import { REGISTRATION_FILE } from '../core/retraining/backend';
+import { RESOURCE_USAGE_FILE, type ResourceUsage } from '../core/resources/usage';
 import { objectStores } from '../platform/object-stores';
+import { ResourceMeter } from '../platform/resource-usage';
 import {
   ChannelObjectStore,
   contractPaths,
@@ -35,78 +37,107 @@ export function baseDirFrom(argv: readonly string[], container: PlatformConfig['
  * Runs one training job in `base`; answers the process exit code (0 success, 1 failure).
  * @example process.exitCode = await runEntrypoint('/opt/ml', (line) => console.log(line));
  */
-export async function runEntrypoint(base: string, log: (line: string) => void, now: () => number = Date.now, config?: PlatformConfig): Promise<number> {
+export async function runEntrypoint(
+  base: string,
+  log: (line: string) => void,
+  now: () => number = Date.now,
+  config?: PlatformConfig,
+  meter: ResourceMeter = new ResourceMeter().start(),
+): Promise<number> {
   const paths = contractPaths(base);
   const started = now();
+  let rows: number | undefined;
   try {
-    // platform settings the job follows (the stack passes them in the environment): how model.onnx merges trees
-    const { onnx, codeVersion } = config ?? loadConfig();
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(paths.hyperparameters, 'utf8'));
-    } catch (error) {
-      throw new HyperparameterError(`cannot read ${paths.hyperparameters}: ${(error as Error).message}`, { cause: error });
-    }
-    const h = parseHyperparameters(raw);
-    const datasetsTable = await ManifestTable.open(paths);
-    const datasetsBucket = await ChannelObjectStore.openAll(paths);
-    await mkdir(paths.model, { recursive: true });
-    const artefactsBucket = new DirectoryObjectStore(paths.model);
-    const deps = {
-      datasetsTable,
-      datasetsBucket,
-      artefactsBucket,
-      register: async (input: RegisterVersionInput) => {
-        await writeFile(path.join(paths.model, REGISTRATION_FILE), JSON.stringify(input, null, 2));
-        return { version: 0 };
-      },
-      onnx,
-      codeVersion,
-      now,
-    };
-    if (h.mode === 'adapt') {
-      const adapted = await adaptParent(paths.parent, h, deps);
-      log(`metric: macro_f1=${adapted.report.macroF1};`);
-      log(`metric: learned_macro_f1=${adapted.learned.adapted.macroF1};`);
-      log(`metric: train_seconds=${(now() - started) / 1000};`);
-      return 0;
-    }
-    log(`training ${h.model} (${h.algorithm}, ${h.classes}) on ${h.dataset}${h.datasetVersion ? ` v${h.datasetVersion}` : ''}, seed ${h.seed}`);
-    const result = await runTrainingJob(deps, {
-      dataset: h.dataset,
-      ...(h.datasetVersion !== undefined ? { datasetVersion: h.datasetVersion } : {}),
-      model: h.model,
-      algorithm: h.algorithm,
-      classes: h.classes,
-      seed: h.seed,
-      params: h.params,
-      author: h.author,
-      ...(h.parentVersion !== undefined ? { parentVersion: h.parentVersion } : {}),
-      ...(h.extraDatasets ? { extraDatasets: h.extraDatasets } : {}),
-      ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),
-      onProgress: (p) => {
-        if (p.stage !== 'train') log(`[${p.stage}] ${p.message}`);
-      },
-    });
-    const m = result.metrics;
-    const metrics: Record<string, number> = {
-      macro_f1: m.macroF1,
-      weighted_f1: m.weightedF1,
-      accuracy: m.accuracy,
-      log_loss: m.logLoss,
-      ece: m.ece,
-      rows: m.rows,
-      train_seconds: (now() - started) / 1000,
-    };
-    for (const [name, value] of Object.entries(metrics)) log(`metric: ${name}=${value};`);
-    return 0;
-  } catch (error) {
-    const reason = `${(error as Error).name ?? 'Error'}: ${(error as Error).message ?? String(error)}`;
-    await mkdir(paths.output, { recursive: true });
-    await writeFile(paths.failure, reason);
-    log(`training failed: ${reason}`);
-    return 1;
+    return await runJob();
+  } finally {
+    // the job's resource usage, success or failure: /opt/ml/output always, /opt/ml/model beside the bundle when it succeeded
+    await writeUsage(paths, await meter.stop(rows !== undefined ? { rows } : {}), log);
   }
+
+  async function runJob(): Promise<number> {
+    try {
+      // platform settings the job follows (the stack passes them in the environment): how model.onnx merges trees
+      const { onnx, codeVersion } = config ?? loadConfig();
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readFile(paths.hyperparameters, 'utf8'));
+      } catch (error) {
+        throw new HyperparameterError(`cannot read ${paths.hyperparameters}: ${(error as Error).message}`, { cause: error });
+      }
+      const h = parseHyperparameters(raw);
+      const datasetsTable = await ManifestTable.open(paths);
+      const datasetsBucket = await ChannelObjectStore.openAll(paths);
+      await mkdir(paths.model, { recursive: true });
+      const artefactsBucket = new DirectoryObjectStore(paths.model);
+      const deps = {
+        datasetsTable,
+        datasetsBucket,
+        artefactsBucket,
+        register: async (input: RegisterVersionInput) => {
+          await writeFile(path.join(paths.model, REGISTRATION_FILE), JSON.stringify(input, null, 2));
+          return { version: 0 };
+        },
+        onnx,
+        codeVersion,
+        now,
+        resourceUsage: (extra: { readonly rows?: number }) => meter.snapshot(extra),
+      };
+      if (h.mode === 'adapt') {
+        const adapted = await adaptParent(paths.parent, h, deps);
+        log(`metric: macro_f1=${adapted.report.macroF1};`);
+        log(`metric: learned_macro_f1=${adapted.learned.adapted.macroF1};`);
+        log(`metric: train_seconds=${(now() - started) / 1000};`);
+        rows = adapted.samples.fit + adapted.samples.heldOut + adapted.samples.replay;
+        return 0;
+      }
+      log(`training ${h.model} (${h.algorithm}, ${h.classes}) on ${h.dataset}${h.datasetVersion ? ` v${h.datasetVersion}` : ''}, seed ${h.seed}`);
+      const result = await runTrainingJob(deps, {
+        dataset: h.dataset,
+        ...(h.datasetVersion !== undefined ? { datasetVersion: h.datasetVersion } : {}),
+        model: h.model,
+        algorithm: h.algorithm,
+        classes: h.classes,
+        seed: h.seed,
+        params: h.params,
+        author: h.author,
+        ...(h.parentVersion !== undefined ? { parentVersion: h.parentVersion } : {}),
+        ...(h.extraDatasets ? { extraDatasets: h.extraDatasets } : {}),
+        ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),
+        onProgress: (p) => {
+          if (p.stage !== 'train') log(`[${p.stage}] ${p.message}`);
+        },
+      });
+      const m = result.metrics;
+      const metrics: Record<string, number> = {
+        macro_f1: m.macroF1,
+        weighted_f1: m.weightedF1,
+        accuracy: m.accuracy,
+        log_loss: m.logLoss,
+        ece: m.ece,
+        rows: m.rows,
+        train_seconds: (now() - started) / 1000,
+      };
+      for (const [name, value] of Object.entries(metrics)) log(`metric: ${name}=${value};`);
+      rows = result.summary.rows.total;
+      return 0;
+    } catch (error) {
+      const reason = `${(error as Error).name ?? 'Error'}: ${(error as Error).message ?? String(error)}`;
+      await mkdir(paths.output, { recursive: true });
+      await writeFile(paths.failure, reason);
+      log(`training failed: ${reason}`);
+      return 1;
+    }
+  }
+}
+
+/** Writes the job's usage as resource-usage.json (output/, and model/ when the bundle is there) and prints it as metrics. */
+async function writeUsage(paths: ReturnType<typeof contractPaths>, usage: ResourceUsage, log: (line: string) => void): Promise<void> {
+  const body = JSON.stringify(usage, null, 2);
+  await mkdir(paths.output, { recursive: true });
+  await writeFile(path.join(paths.output, RESOURCE_USAGE_FILE), body);
+  await writeFile(path.join(paths.model, RESOURCE_USAGE_FILE), body).catch(() => undefined); // no model dir: the job failed early
+  if (usage.cpuSeconds !== undefined) log(`metric: cpu_seconds=${usage.cpuSeconds};`);
+  if (usage.peakRssBytes !== undefined) log(`metric: peak_rss_mb=${(usage.peakRssBytes / 1048576).toFixed(1)};`);
 }
 
 /**

@@ -18,7 +18,10 @@ import {
   type TrainingBackend,
   type TrainingJobSpec,
 } from '../../core/retraining/backend';
+import { mergeResourceUsage, parseResourceUsage, RESOURCE_USAGE_FILE, type ResourceUsage } from '../../core/resources/usage';
 import { processAlive } from '../process-alive';
+import { checkMachineCapacity, type CapacityNeed, type CapacityVerdict } from '../../core/resources/capacity';
+import { machineCapacity, ProcessWatcher, type MachineCapacity } from '../resource-probe';
 
 export interface LocalBackendOptions {
   /** Where job directories go (XDR_ML_HOME; e.g. ~/.xdr-ml). */
@@ -37,6 +40,17 @@ export interface LocalBackendOptions {
   readonly heartbeat?: (jobId: string) => Promise<void>;
   /** @default 30 s */
   readonly heartbeatMs?: number;
+  /** What the machine can give a job now. @default machineCapacity() (cores, MemAvailable, the cgroup's limit) */
+  readonly machine?: () => MachineCapacity;
+}
+
+/** The usage file a job's process wrote, when it wrote one that parses. */
+async function readUsage(file: string): Promise<ResourceUsage | undefined> {
+  try {
+    return parseResourceUsage(JSON.parse(await readFile(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A local job is presumed lost when its heartbeat stops for this long. */
@@ -102,22 +116,28 @@ export class LocalTrainingBackend implements TrainingBackend {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
+    // the parent's view of the child through /proc: the figures when the child dies before writing its own
+    const watcher = child.pid ? new ProcessWatcher(child.pid).start() : undefined;
     const beat = this.options.heartbeat;
     const heartbeat = beat ? setInterval(() => void beat(job.jobId).catch(() => undefined), this.options.heartbeatMs ?? 30_000).unref() : undefined;
     const done = new Promise<void>((resolve) => {
       child.on('close', (code) => {
         clearInterval(heartbeat);
+        const observed = watcher?.stop();
         void (async () => {
           await writeFile(logFile, `${lines.join('\n')}\n`).catch(() => undefined);
           const failurePath = path.join(base, 'output', 'failure');
-          const completion: CompletionInput =
-            code === 0
-              ? { jobId: job.jobId, state: 'Completed', outputLocation: path.join(base, 'model') }
+          const resources = mergeResourceUsage(await readUsage(path.join(base, 'output', RESOURCE_USAGE_FILE)), observed);
+          const completion: CompletionInput = {
+            ...(code === 0
+              ? { jobId: job.jobId, state: 'Completed' as const, outputLocation: path.join(base, 'model') }
               : {
                   jobId: job.jobId,
-                  state: 'Failed',
+                  state: 'Failed' as const,
                   failureReason: existsSync(failurePath) ? (await readFile(failurePath, 'utf8')).trim() : `the training process exited with code ${code}`,
-                };
+                }),
+            ...(resources ? { resources } : {}),
+          };
           try {
             await this.options.onCompletion(completion);
           } catch (error) {
@@ -154,6 +174,11 @@ export class LocalTrainingBackend implements TrainingBackend {
   async describe(backendJobId: string): Promise<Readonly<Record<string, unknown>>> {
     const jobId = backendJobId.replace(/^local-[^-]+-/, '');
     return { jobDir: this.jobDir(jobId), finished: existsSync(path.join(this.jobDir(jobId), 'training.log')) };
+  }
+
+  /** Whether this machine has the cores and the available memory the job needs (a local job runs here). */
+  async checkCapacity(need: CapacityNeed): Promise<CapacityVerdict> {
+    return checkMachineCapacity(need, (this.options.machine ?? machineCapacity)());
   }
 
   /** Resolves when every started job has exited and its completion was handled. */

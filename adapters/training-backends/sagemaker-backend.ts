@@ -5,6 +5,7 @@
 // (strings) and metric definitions for the lines the entrypoint prints.
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient, type CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import type { PlatformConfig } from '../../config/config';
+import { sageMakerUsage } from './state-change';
 import { METRIC_DEFINITIONS, TRAINING_OUTPUT_PREFIX, type JobInspection, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
 
 export interface SageMakerBackendOptions {
@@ -101,6 +102,8 @@ export class SageMakerTrainingBackend implements TrainingBackend {
     } catch (error) {
       return { state: 'unknown', reason: `SageMaker does not describe ${job.jobId}: ${(error as Error).message}` };
     }
+    const resources = sageMakerUsage(out);
+    const usage = resources ? { resources } : {};
     switch (out.TrainingJobStatus) {
       case 'Completed':
         return {
@@ -109,15 +112,16 @@ export class SageMakerTrainingBackend implements TrainingBackend {
             jobId: job.jobId,
             state: 'Completed',
             ...(out.ModelArtifacts?.S3ModelArtifacts ? { outputLocation: out.ModelArtifacts.S3ModelArtifacts } : {}),
+            ...usage,
           },
         };
       case 'Failed':
         return {
           state: 'finished',
-          completion: { jobId: job.jobId, state: 'Failed', failureReason: out.FailureReason ?? 'SageMaker reported the job failed' },
+          completion: { jobId: job.jobId, state: 'Failed', failureReason: out.FailureReason ?? 'SageMaker reported the job failed', ...usage },
         };
       case 'Stopped':
-        return { state: 'finished', completion: { jobId: job.jobId, state: 'Failed', failureReason: 'the SageMaker training job was stopped' } };
+        return { state: 'finished', completion: { jobId: job.jobId, state: 'Failed', failureReason: 'the SageMaker training job was stopped', ...usage } };
       default:
         return { state: 'running' };
     }
@@ -132,6 +136,7 @@ export class SageMakerTrainingBackend implements TrainingBackend {
       failureReason: out.FailureReason,
       modelArtifacts: out.ModelArtifacts?.S3ModelArtifacts,
       billableSeconds: out.BillableTimeInSeconds,
+      instanceType: out.ResourceConfig?.InstanceType,
     };
   }
 }

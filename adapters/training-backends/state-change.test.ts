@@ -54,14 +54,18 @@ const batch = (status: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('SageMaker Training Job State Change', () => {
-  it('maps Completed to the model.tar.gz output', () => {
+  it('maps Completed to the model.tar.gz output, with the instance type, billable seconds and wall time the description gives', () => {
     const out = parseSageMakerStateChange(
-      sagemaker('Completed', { ModelArtifacts: { S3ModelArtifacts: 's3://art/training-output/train-1a2b3c4d-5e6f-7a8/output/model.tar.gz' } }),
+      sagemaker('Completed', {
+        ModelArtifacts: { S3ModelArtifacts: 's3://art/training-output/train-1a2b3c4d-5e6f-7a8/output/model.tar.gz' },
+        BillableTimeInSeconds: 2412,
+      }),
     );
     expect(out).toEqual({
       jobId: 'train-1a2b3c4d-5e6f-7a8',
       state: 'Completed',
       outputLocation: 's3://art/training-output/train-1a2b3c4d-5e6f-7a8/output/model.tar.gz',
+      resources: { instanceType: 'ml.m5.xlarge', instanceCount: 1, billableSeconds: 2412, wallSeconds: 2400, source: 'sagemaker' },
     });
   });
   it('maps Failed (with its reason) and Stopped to Failed, and ignores InProgress', () => {
@@ -69,6 +73,7 @@ describe('SageMaker Training Job State Change', () => {
       jobId: 'train-1a2b3c4d-5e6f-7a8',
       state: 'Failed',
       failureReason: 'AlgorithmError: hyperparameter "seed" must be an integer',
+      resources: { instanceType: 'ml.m5.xlarge', instanceCount: 1, wallSeconds: 2400, source: 'sagemaker' },
     });
     expect(parseSageMakerStateChange(sagemaker('Stopped'))?.state).toBe('Failed');
     expect(parseSageMakerStateChange(sagemaker('InProgress'))).toBeUndefined();
@@ -80,10 +85,15 @@ describe('SageMaker Training Job State Change', () => {
 
 describe('Batch Job State Change', () => {
   it('maps SUCCEEDED to the job output prefix and FAILED to a reason with the exit code', () => {
-    expect(parseBatchStateChange(batch('SUCCEEDED', { container: { exitCode: 0 } }), { artefactsBucket: 'art' })).toEqual({
+    expect(
+      parseBatchStateChange(batch('SUCCEEDED', { container: { exitCode: 0, instanceType: 'c5.xlarge' }, startedAt: 1772358060000, stoppedAt: 1772358960000 }), {
+        artefactsBucket: 'art',
+      }),
+    ).toEqual({
       jobId: 'train-1a2b3c4d-5e6f-7a8',
       state: 'Completed',
       outputLocation: 's3://art/training-output/train-1a2b3c4d-5e6f-7a8/model/',
+      resources: { instanceType: 'c5.xlarge', wallSeconds: 900, source: 'batch' },
     });
     expect(
       parseBatchStateChange(batch('FAILED', { statusReason: 'Essential container in task exited', container: { exitCode: 1 } }), { artefactsBucket: 'art' }),

@@ -202,6 +202,7 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
     bestIteration: adaptation.bestIteration,
     millis: adaptation.millis,
     jobTimings: timings,
+    ...(deps.resourceUsage ? { resources: deps.resourceUsage({ rows: samples.X.rows + replay.X.rows }) } : {}),
   };
   const files: Partial<Record<BundleRole, Uint8Array | string>> = {
     onnx,

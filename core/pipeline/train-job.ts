@@ -23,6 +23,7 @@ import {
   type TrainingSummary,
   type TrainResult,
 } from '../training';
+import type { ResourceUsage } from '../resources/usage';
 import type { HyperparameterValue } from '../training/summary';
 import { concatLabelled, loadDataset, loadManifest } from './dataset-access';
 import { encodeEvaluationSet, sampleEvaluationRows, sampleReplayRows } from './evaluation-set';
@@ -72,6 +73,8 @@ export interface StoredTrainingSummary extends Omit<TrainingSummary, 'dataset'> 
   readonly jobTimings: Readonly<Record<string, number>>;
   /** The job's phases in the order they ran: start (ms after the job started) and duration, for a timeline. */
   readonly phases: readonly JobPhase[];
+  /** The job's resource usage when the summary was written (training container only; see core/resources). */
+  readonly resources?: ResourceUsage;
 }
 
 /** One phase of a training job (training_summary.json `phases`). */
@@ -253,6 +256,8 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
     author: request.author,
     jobTimings,
     phases,
+    // the job's usage up to the summary (the final figures, with the upload, go to the job record)
+    ...(deps.resourceUsage ? { resources: deps.resourceUsage({ rows: data.y.length }) } : {}),
   };
 
   // 7. Artefacts first (content-addressed keys), then the optional mirror staging, then register.

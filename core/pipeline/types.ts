@@ -1,5 +1,6 @@
 // Shared shapes of the training pipeline: the registry input it hands over last (the same shape
 // ModelRegistry.registerVersion takes), the job request and its result.
+import type { ResourceUsage } from '../resources/usage';
 import type { BundleRefs } from '../artefacts/bundle';
 import type { FamilyId } from '../families';
 import type { ClassMetrics } from '../evaluation/metrics';
@@ -69,6 +70,8 @@ export interface TrainingJobDeps {
   readonly now?: () => number;
   /** The code version stamped into training_summary.json (config.codeVersion). */
   readonly codeVersion?: string;
+  /** The job's resource usage so far, stamped into training_summary.json `resources` (the training container's meter). */
+  readonly resourceUsage?: (extra: { readonly rows?: number }) => ResourceUsage;
 }
 
 /**

@@ -2,6 +2,9 @@
 // child process) for one job. Completion comes back separately, as a CompletionInput handed to the
 // CompletionHandler (from an EventBridge state-change event, or the local process's exit).
 
+import type { CapacityNeed, CapacityVerdict } from '../resources/capacity';
+import type { ResourceUsage } from '../resources/usage';
+
 /** The dataset version a job trains on, and where its files are. */
 export interface DatasetInput {
   readonly name: string;
@@ -50,6 +53,8 @@ export interface CompletionInput {
   /** Where the job's /opt/ml/model output went (an s3:// URI of model.tar.gz or a prefix, or a local directory). */
   readonly outputLocation?: string;
   readonly failureReason?: string;
+  /** What the job used, as the backend saw it (the local process's own figures; SageMaker's instance type and billable seconds). */
+  readonly resources?: ResourceUsage;
 }
 
 /** What a backend can say about a job the platform lost track of (the maintenance sweep asks). */
@@ -67,6 +72,11 @@ export interface TrainingBackend {
   start(job: TrainingJobSpec): Promise<{ readonly backendJobId: string }>;
   /** The backend's view of a job, when it can say (status pages, debugging). */
   describe?(backendJobId: string): Promise<Readonly<Record<string, unknown>>>;
+  /**
+   * Whether the backend can run a job with this need now (locally: cores and available memory; on
+   * SageMaker: the instance type offered in the region and within the account's quota).
+   */
+  checkCapacity?(need: CapacityNeed): Promise<CapacityVerdict>;
 }
 
 /** Hyperparameter names of the training container (training-container/entrypoint.ts). */
@@ -111,4 +121,6 @@ export const METRIC_DEFINITIONS: readonly { readonly Name: string; readonly Rege
   'ece',
   'rows',
   'train_seconds',
+  'cpu_seconds',
+  'peak_rss_mb',
 ].map((name) => ({ Name: name, Regex: `metric: ${name}=([-+0-9.eE]+);` }));

@@ -23,6 +23,7 @@ import type { EventPublisher, ItemTable, ObjectStore } from '../ports';
 import type { PromotionPolicy } from '../registry/lineage-spec';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { GateResult, GateThresholds } from '../registry/promotion-gate';
+import { mergeResourceUsage, parseResourceUsage, RESOURCE_USAGE_FILE, type ResourceUsage } from '../resources/usage';
 import { REGISTRATION_FILE, type CompletionInput } from './backend';
 import { JobOutputError } from './errors';
 import { EXPERIMENT_REQUESTED, TRAINING_COMPLETED, TRAINING_FAILED } from './events';
@@ -109,14 +110,22 @@ export class CompletionHandler {
     const job = await getJob(this.deps.jobs, completion.jobId);
     if (!job) throw new UnknownResourceError(`no training job ${completion.jobId}`, { details: { jobId: completion.jobId } });
     if (job.state === 'Completed' || job.state === 'Failed') return { outcome: 'duplicate', job };
-    if (completion.state === 'Failed') return this.fail(job, completion.failureReason ?? 'the training job failed without a reason', completion.outputLocation);
-    if (!completion.outputLocation) return this.fail(job, 'the job completed without an output location');
-    let registered: { version: ModelVersion; registration: RegistrationFile };
+    if (completion.state === 'Failed')
+      return this.fail(job, completion.failureReason ?? 'the training job failed without a reason', completion.outputLocation, completion.resources);
+    if (!completion.outputLocation) return this.fail(job, 'the job completed without an output location', undefined, completion.resources);
+    let registered: { version: ModelVersion; registration: RegistrationFile; resources?: ResourceUsage };
     try {
       registered = await this.register(job, completion.outputLocation);
     } catch (error) {
-      return this.fail(job, `its output could not be registered: ${(error as Error).message ?? String(error)}`, completion.outputLocation);
+      return this.fail(
+        job,
+        `its output could not be registered: ${(error as Error).message ?? String(error)}`,
+        completion.outputLocation,
+        completion.resources,
+      );
     }
+    // the container's own figures (resource-usage.json beside the bundle) first, the backend's (instance type, billable seconds) added
+    const resources = mergeResourceUsage(registered.resources, completion.resources);
     const { version } = registered;
     this.deps.fault?.('completion.after-register');
     const production = await this.deps.registry.resolveAlias(job.model, 'production');
@@ -202,6 +211,7 @@ export class CompletionHandler {
       outputLocation: completion.outputLocation,
       registeredVersion: version.version,
       outcome,
+      ...(resources ? { resources } : {}),
     };
     await putJob(this.deps.jobs, done);
     await releaseLock(this.deps.jobs, job.model, job.jobId);
@@ -231,8 +241,18 @@ export class CompletionHandler {
   }
 
   /** Copies the bundle (sha256-verified) to the artefacts bucket, then registers the version. */
-  private async register(job: TrainingJobRecord, outputLocation: string): Promise<{ version: ModelVersion; registration: RegistrationFile }> {
+  private async register(
+    job: TrainingJobRecord,
+    outputLocation: string,
+  ): Promise<{ version: ModelVersion; registration: RegistrationFile; resources?: ResourceUsage }> {
     const files = await this.deps.readOutput(outputLocation);
+    const usageFile = files.get(RESOURCE_USAGE_FILE);
+    let resources: ResourceUsage | undefined;
+    try {
+      resources = usageFile ? parseResourceUsage(JSON.parse(Buffer.from(usageFile).toString('utf8'))) : undefined;
+    } catch {
+      resources = undefined; // a figure we cannot read is left out, never guessed
+    }
     const raw = files.get(REGISTRATION_FILE);
     if (!raw) throw new JobOutputError(`${outputLocation} holds no ${REGISTRATION_FILE} (files: ${[...files.keys()].slice(0, 10).join(', ') || 'none'})`);
     let json: unknown;
@@ -280,16 +300,17 @@ export class CompletionHandler {
       ...(registration.requestedParams ? { requestedParams: registration.requestedParams } : {}),
       ...(registration.trainingKind ? { trainingKind: registration.trainingKind } : {}),
     });
-    return { version, registration };
+    return { version, registration, ...(resources ? { resources } : {}) };
   }
 
-  private async fail(job: TrainingJobRecord, failureReason: string, outputLocation?: string): Promise<CompletionOutcome> {
+  private async fail(job: TrainingJobRecord, failureReason: string, outputLocation?: string, resources?: ResourceUsage): Promise<CompletionOutcome> {
     const failed: TrainingJobRecord = {
       ...job,
       state: 'Failed',
       finishedAt: this.clock().toISOString(),
       failureReason,
       ...(outputLocation ? { outputLocation } : {}),
+      ...(resources ? { resources } : {}),
     };
     await putJob(this.deps.jobs, failed);
     await releaseLock(this.deps.jobs, job.model, job.jobId, true);

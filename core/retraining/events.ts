@@ -28,6 +28,8 @@ export const TRAINING_COMPLETED = 'TrainingCompleted';
 export const TRAINING_STARTED = 'TrainingStarted';
 /** Emitted when POST /retrain queued a job: the launcher function starts it. */
 export const TRAINING_JOB_QUEUED = 'TrainingJobQueued';
+/** Emitted when a launch (or the auto-retrain switch) was refused because the backend cannot run the job (alert). */
+export const TRAINING_CAPACITY_INSUFFICIENT = 'TrainingCapacityInsufficient';
 
 const model = ModelName;
 const iso = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' });

@@ -16,3 +16,4 @@ export * from './sweeper';
 export * from './lineage-training';
 export { stagedParentPrefix, stageParentInput } from './parent-input';
 export type { ParentRecord } from './parent-input';
+export * from './capacity-need';

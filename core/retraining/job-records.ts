@@ -6,6 +6,7 @@
 //   TRIGGERS#<model>             the model's most recent triggers and what became of each (a bounded list)
 import { ConditionFailedError, type Item, type ItemTable } from '../ports';
 import type { RetrainTrigger } from './events';
+import type { ResourceUsage } from '../resources/usage';
 
 export type JobState = 'Queued' | 'Starting' | 'InProgress' | 'Completed' | 'Failed';
 
@@ -55,6 +56,10 @@ export interface TrainingJobRecord {
   readonly leaseExpiresAt?: string;
   /** The last sign of life of the job's process (the local backend beats while its child runs). */
   readonly heartbeatAt?: string;
+  /** What the finished job used: wall and CPU time, peak RSS, threads, rows/s, GPUs when present; instance type and billable seconds on AWS (core/resources). */
+  readonly resources?: ResourceUsage;
+  /** What the capacity check sized the job at when it was queued (its measured peak above this is an overrun). */
+  readonly expectedResources?: { readonly memoryBytes: number; readonly basis: string };
 }
 
 export const lockKey = (model: string): Item => ({ jobId: `LOCK#${model}` });

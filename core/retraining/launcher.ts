@@ -17,6 +17,7 @@
 // Every trigger, accepted or refused, is recorded with why (recentTriggers), for GET /status.
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log';
+import type { CapacityNeed, CapacityVerdict } from '../resources/capacity';
 import { ConflictError, UnknownResourceError } from '../errors';
 import { ConditionFailedError, type EventPublisher, type ItemTable } from '../ports';
 import type { DatasetInput, ParentInput, TrainingBackend, TrainingJobSpec } from './backend';
@@ -25,6 +26,7 @@ import {
   describeTrigger,
   idempotencyKey,
   parseRetrainEvent,
+  TRAINING_CAPACITY_INSUFFICIENT,
   TRAINING_FAILED,
   TRAINING_JOB_QUEUED,
   TRAINING_STARTED,
@@ -70,7 +72,8 @@ export class TrainingRefusedError extends ConflictError {
   override readonly name: string = 'TrainingRefusedError';
   constructor(
     message: string,
-    readonly code: 'unknown-model' | 'unknown-dataset' | 'schema-mismatch' | 'invalid-spec' | 'no-parent' | 'not-adaptable' | 'too-few-samples',
+    readonly code:
+      'unknown-model' | 'unknown-dataset' | 'schema-mismatch' | 'invalid-spec' | 'no-parent' | 'not-adaptable' | 'too-few-samples' | 'insufficient-capacity',
     readonly status: 404 | 409,
   ) {
     super(message, { details: { code } });
@@ -106,6 +109,11 @@ export interface RetrainLauncherDeps {
   readonly newJobId?: () => string;
   /** Fault injection for crash tests: called at named points. */
   readonly fault?: (point: string) => void;
+  /**
+   * What a job of the model needs (its lineage's last measured peak RSS, or an estimate from the
+   * dataset's size); with the backend's checkCapacity, a launch that would not fit is refused.
+   */
+  readonly capacityNeed?: (model: string, training: ResolvedTraining) => Promise<CapacityNeed>;
   readonly config: LauncherConfig;
 }
 
@@ -188,6 +196,29 @@ export class RetrainLauncher {
       return { outcome: 'refused', idempotencyKey: key, code: error.code, status: error.status, reason: error.message };
     }
 
+    // capacity before anything starts: a job that would not fit is refused now, never started to fail later
+    const need = this.deps.capacityNeed ? await this.deps.capacityNeed(event.model, training) : undefined;
+    const verdict = need && this.deps.backend.checkCapacity ? await this.deps.backend.checkCapacity(need) : undefined;
+    if (verdict && !verdict.fits) {
+      const reason = `the ${this.deps.backend.name} backend cannot run this job: ${verdict.reason}`;
+      await this.settleClaim(key, event, now, { outcome: 'refused', reason }, claim.revision);
+      await this.publish(TRAINING_CAPACITY_INSUFFICIENT, {
+        model: event.model,
+        trigger: event.type,
+        backend: this.deps.backend.name,
+        reason,
+        need: verdict.need,
+      });
+      await this.deps.audit?.append({
+        actor: 'retrain-launcher',
+        action: 'training.capacity-refused',
+        subject: `model/${event.model}`,
+        reason,
+        parameters: { trigger: event.type, backend: this.deps.backend.name, needBytes: verdict.need.memoryBytes, basis: verdict.need.basis },
+      });
+      return { outcome: 'refused', idempotencyKey: key, code: 'insufficient-capacity', status: 409, reason };
+    }
+
     const jobId = this.newJobId();
     const refusal = await this.acquire(event, jobId, now, key);
     if (refusal) {
@@ -218,6 +249,8 @@ export class RetrainLauncher {
         ...(training.adaptation ? { adaptation: training.adaptation } : {}),
       },
       ...(training.collected ? { collected: training.collected } : {}),
+      // what the capacity check expected: the completion compares the job's measured peak with it (the overrun alarm)
+      ...(need ? { expectedResources: { memoryBytes: need.memoryBytes, basis: need.basis } } : {}),
     };
     await putJob(this.deps.jobs, job);
     await this.settleClaim(key, event, now, { outcome: 'started', startedJobId: jobId }, claim.revision);
@@ -312,6 +345,17 @@ export class RetrainLauncher {
     const outcome = await this.enqueue(input);
     if (outcome.outcome === 'queued') await this.publish(TRAINING_JOB_QUEUED, { jobId: outcome.job.jobId, model: outcome.job.model });
     return outcome;
+  }
+
+  /**
+   * Whether the backend can run the model's next job (what the auto-retrain switch asks before it
+   * turns on); undefined when the backend or the platform cannot say.
+   * @example const verdict = await launcher.checkCapacity('general'); if (verdict && !verdict.fits) console.log(verdict.reason);
+   */
+  async checkCapacity(model: string): Promise<CapacityVerdict | undefined> {
+    if (!this.deps.capacityNeed || !this.deps.backend.checkCapacity) return undefined;
+    const event = parseRetrainEvent({ type: 'ScheduledRetrain', model, scheduledAt: this.clock().toISOString() });
+    return this.deps.backend.checkCapacity(await this.deps.capacityNeed(model, await this.resolveTraining(event)));
   }
 
   private async resolveTraining(event: RetrainEvent): Promise<ResolvedTraining> {

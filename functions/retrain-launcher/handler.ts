@@ -7,9 +7,15 @@
 // configured backend (SageMaker, AWS Batch, or locally a child process).
 import { z } from 'zod';
 import { SCHEDULED_ADAPTATION } from '../../config/event-functions';
-import { parseRetrainEvent, TRAINING_JOB_QUEUED, type LaunchOutcome } from '../../core/retraining';
+import { METRICS, parseRetrainEvent, TRAINING_JOB_QUEUED, type LaunchOutcome } from '../../core/retraining';
 import { handlerPlatform, logger } from '../../platform/lambda';
-import { createEventHandler } from '../shared/event-handler';
+import { createEventHandler, lineageMetrics } from '../shared/event-handler';
+
+/** A launch refused for want of capacity counts toward the monitoring stack's alarm. */
+function countRefusal(model: string, outcome: LaunchOutcome): LaunchOutcome {
+  if (outcome.outcome === 'refused' && outcome.code === 'insufficient-capacity') lineageMetrics(model, { [METRICS.capacityRefusals]: 1 });
+  return outcome;
+}
 
 const { retraining } = handlerPlatform();
 
@@ -32,7 +38,7 @@ export const handler = createEventHandler('retrain-launcher', async (event: BusE
   if (all.success) {
     const outcomes: LaunchOutcome[] = [];
     for (const model of await retraining.watchedModels()) {
-      outcomes.push(await retraining.launcher.handle({ type: 'ScheduledRetrain', model, scheduledAt: all.data.scheduledAt }));
+      outcomes.push(countRefusal(model, await retraining.launcher.handle({ type: 'ScheduledRetrain', model, scheduledAt: all.data.scheduledAt })));
     }
     logger.info('scheduled retraining', { outcomes: outcomes.map((o) => o.outcome) });
     return outcomes;
@@ -41,10 +47,10 @@ export const handler = createEventHandler('retrain-launcher', async (event: BusE
   if (adapt.success) {
     const outcomes = await retraining.scheduledAdaptation(adapt.data.scheduledAt);
     logger.info('scheduled adaptation', { outcomes: outcomes.map((o) => `${o.model}: ${o.outcome.outcome}`) });
-    return outcomes.map((o) => o.outcome);
+    return outcomes.map((o) => countRefusal(o.model, o.outcome));
   }
   const trigger = event['detail-type'] !== undefined ? parseRetrainEvent(event.detail, event['detail-type']) : parseRetrainEvent(event);
-  const outcome = await retraining.launcher.handle(trigger);
+  const outcome = countRefusal(trigger.model, await retraining.launcher.handle(trigger));
   logger.info('retrain trigger handled', { trigger: trigger.type, model: trigger.model, outcome: outcome.outcome });
   return outcome;
 });

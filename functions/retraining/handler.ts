@@ -93,6 +93,8 @@ const autoRetrain = createHttpHandler({
   body: AutoRetrainBody,
   handle: async ({ body, event }) => {
     const actor = requestActor(event);
+    // turning automation on first checks that the backend can run the job (409 with the reason, and an alert, when not)
+    const capacity = body.enabled ? await deps.retraining.assertCapacity(body.model) : [];
     await setAutoRetrain(deps.stores.tables.jobs, body.enabled, actor, new Date(), body.model);
     await deps.audit.append({
       actor,
@@ -105,6 +107,7 @@ const autoRetrain = createHttpHandler({
         enabled: body.enabled,
         model: body.model ?? null,
         deployEnabled: deps.config.autoRetrain.enabled,
+        capacity: capacity.map(({ model, verdict }) => ({ model, fits: verdict.fits, reason: verdict.reason })),
         note: deps.config.autoRetrain.enabled
           ? undefined
           : 'auto-retrain is off at deploy time (XDR_ML_AUTO_RETRAIN / -c autoRetrain): the schedule rule does not exist, so the switch has no effect until it is deployed on',

@@ -75,7 +75,10 @@ export const ROUTES: RouteSchemas = {
     description: 'The same requestId sent twice queues one job.',
     body: RetrainBody,
     success: { status: 202, description: 'queued (or the job an earlier request with the same requestId queued)' },
-    errors: { 404: 'unknown model', 409: 'a job is queued or running, the cooldown holds, or the dataset does not fit the lineage' },
+    errors: {
+      404: 'unknown model',
+      409: 'a job is queued or running, the cooldown holds, the dataset does not fit the lineage, or the backend lacks the capacity for the job (insufficient-capacity)',
+    },
     example: {
       body: { model: 'general', dataset: 'cicids2017', reason: 'new labelled week', force: false, requestId: 'ticket-4711' },
       response: {
@@ -95,7 +98,12 @@ export const ROUTES: RouteSchemas = {
   },
   'POST /api/ml/status/auto-retrain': {
     summary: 'The runtime auto-retrain switch, for the platform or one lineage; audited',
+    description:
+      "Turning it on first checks capacity: the training backend must be able to run each lineage's next job (locally cores and available memory against the lineage's last measured peak RSS or an estimate; on SageMaker the instance type and the account's quota).",
     body: AutoRetrainBody,
+    errors: {
+      409: 'the backend cannot run the next job of a lineage (the reason names the need and what is available); TrainingCapacityInsufficient is published',
+    },
     example: { body: { enabled: true, model: 'general' } },
   },
   'GET /api/ml/drift/status': {

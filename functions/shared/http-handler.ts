@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { boundIssues, fieldName, MAX_ERROR_MESSAGE_CHARS, parseBoundedJson, truncate, type FieldIssue } from '../../core/bounds';
 import { DomainError, XdrError } from '../../core/errors';
 import { ConditionFailedError, NotFoundError } from '../../core/ports';
-import { logger, metrics, tracer } from '../../platform/lambda';
+import { FUNCTIONS } from '../../config/functions';
+import { currentPlatform, logger, metrics, tracer } from '../../platform/lambda';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -115,11 +116,27 @@ function errorMapper(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, 
   };
 }
 
+/** The catalogue id of the function a Lambda context names (`xdr-ml-<stage>-predict` → predict), else its name. */
+function functionId(context: Context): string {
+  const name = context.functionName ?? 'unknown';
+  return CATALOGUE_IDS.find((id) => name === id || name.endsWith(`-${id}`)) ?? name;
+}
+const CATALOGUE_IDS = FUNCTIONS.map((f) => f.id).sort((a, b) => b.length - a.length);
+
 function timing(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, Context & Partial<Internal>> {
   const record = (request: { context: Context & Partial<Internal>; response: HttpResult | null }) => {
     const ms = Date.now() - (request.context.startedAt ?? Date.now());
+    const memoryBytes = process.memoryUsage.rss();
     metrics.addDimension('operation', name);
     metrics.addMetric('Latency', MetricUnit.Milliseconds, ms);
+    metrics.addMetric('MemoryUsed', MetricUnit.Megabytes, Math.round(memoryBytes / 1048576));
+    // the bounded usage aggregates (the local platform records them; core/resources/function-usage.ts)
+    currentPlatform()?.functionUsage?.recorder.record(functionId(request.context), {
+      ms,
+      memoryBytes,
+      error: (request.response?.statusCode ?? 500) >= 500,
+      at: new Date(),
+    });
     if (request.response?.statusCode && request.response.statusCode >= 500) metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
     else if (request.response?.statusCode && request.response.statusCode >= 400) metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
   };

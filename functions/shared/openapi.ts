@@ -12,6 +12,7 @@ import { ROUTES as feedback } from '../feedback/schema';
 import { ROUTES as health } from '../health/schema';
 import { ROUTES as models } from '../models/schema';
 import { ROUTES as predict } from '../predict/schema';
+import { ROUTES as resourceUsage } from '../resource-usage/schema';
 import { ROUTES as retraining } from '../retraining/schema';
 import { ROUTES as trainingData } from '../training-data/schema';
 import type { RouteSchema, RouteSchemas } from './route-schema';
@@ -26,6 +27,7 @@ export const ROUTE_SCHEMAS: Readonly<Record<string, RouteSchemas>> = {
   'ab-test': abTest,
   audit,
   retraining,
+  'resource-usage': resourceUsage,
 };
 
 /** A route of the catalogue without its contract, or the other way round. */

@@ -41,7 +41,9 @@ export interface MonitoringStackProps extends StackProps {
 
 export class MonitoringStack extends Stack {
   public readonly topic: sns.Topic;
-  public readonly alarms: Readonly<Record<'drift' | 'accuracy' | 'trainingFailures' | 'api5xx' | 'apiLatency', cloudwatch.Alarm | undefined>>;
+  public readonly alarms: Readonly<
+    Record<'drift' | 'accuracy' | 'trainingFailures' | 'memoryOverrun' | 'capacityRefusals' | 'api5xx' | 'apiLatency', cloudwatch.Alarm | undefined>
+  >;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
@@ -103,6 +105,22 @@ export class MonitoringStack extends Stack {
       cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       'A retraining job failed',
     );
+    // resources: a job that used more memory than the capacity check sized it for (its lineage's last
+    // measured peak + 20 %, or the rows × features estimate), and launches refused for want of capacity
+    const memoryOverrun = alarm(
+      'TrainingMemoryOverrunAlarm',
+      metric(METRICS.trainingMemoryRatio, 'Maximum'),
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      'A training job peaked above the memory its capacity check expected (GET /api/ml/telemetry shows which job and by how much)',
+    );
+    const capacityRefusals = alarm(
+      'TrainingCapacityRefusedAlarm',
+      metric(METRICS.capacityRefusals, 'Sum'),
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      'An automated retrain was refused: the training backend lacks the capacity for the job (the trigger log in GET /api/ml/status says why)',
+    );
     let api5xx: cloudwatch.Alarm | undefined;
     let apiLatency: cloudwatch.Alarm | undefined;
     if (props.api) {
@@ -123,7 +141,7 @@ export class MonitoringStack extends Stack {
         'p99 latency of the HTTP API is too high',
       );
     }
-    this.alarms = { drift, accuracy, trainingFailures, api5xx, apiLatency };
+    this.alarms = { drift, accuracy, trainingFailures, memoryOverrun, capacityRefusals, api5xx, apiLatency };
 
     new events.Rule(this, 'TrainingFailedAlert', {
       eventBus: props.bus,
@@ -155,6 +173,15 @@ export class MonitoringStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Training jobs, per lineage',
         left: [perModel(METRICS.trainingCompletions, 'Sum', Duration.days(1)), perModel(METRICS.trainingFailures, 'Sum', Duration.days(1))],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Training peak memory (MiB) and against its expected need, per lineage',
+        left: [perModel(METRICS.trainingPeakMemory, 'Maximum', Duration.days(1))],
+        right: [perModel(METRICS.trainingMemoryRatio, 'Maximum', Duration.days(1))],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Training CPU and billable seconds, per lineage',
+        left: [perModel(METRICS.trainingCpuSeconds, 'Sum', Duration.days(1)), perModel(METRICS.trainingBillableSeconds, 'Sum', Duration.days(1))],
       }),
     );
     if (props.api) {

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPlatformApp } from '../../infra/app-builder';
-import { METRICS, METRIC_NAMESPACE, METRIC_SERVICE } from '../../core/retraining/metrics';
+import { jobResourceMetrics, METRICS, METRIC_NAMESPACE, METRIC_SERVICE } from '../../core/retraining/metrics';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
 const env = { CDK_DEFAULT_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' };
@@ -221,8 +221,25 @@ describe('monitoring stack', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     const alarms = Object.values(m.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>);
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(7);
     for (const a of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
+  });
+
+  it('alarms when a training job peaks above the memory its capacity check expected', () => {
+    m.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRIC_NAMESPACE,
+      MetricName: METRICS.trainingMemoryRatio,
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Dimensions: [{ Name: 'service', Value: METRIC_SERVICE }],
+    });
+    // the completion function emits the ratio from the job's record (measured peak over the expected need)
+    expect(jobResourceMetrics({ resources: { peakRssBytes: 300 * 1048576, cpuSeconds: 4 }, expectedResources: { memoryBytes: 200 * 1048576 } })).toEqual({
+      [METRICS.trainingPeakMemory]: 300,
+      [METRICS.trainingMemoryRatio]: 1.5,
+      [METRICS.trainingCpuSeconds]: 4,
+    });
   });
 
   it('sends failed trainings and quarantined versions to the alert topic', () => {
@@ -237,7 +254,7 @@ describe('monitoring stack', () => {
 
   it('alarms on the metric names and dimensions the code emits, across every lineage (service alone, no per-model dimension)', () => {
     // functions/shared/event-handler.ts lineageMetrics: [service, Model] and [service]
-    for (const name of [METRICS.driftShare, METRICS.onlineAccuracy, METRICS.trainingFailures]) {
+    for (const name of [METRICS.driftShare, METRICS.onlineAccuracy, METRICS.trainingFailures, METRICS.capacityRefusals]) {
       m.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: METRIC_NAMESPACE,
         MetricName: name,
