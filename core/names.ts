@@ -30,7 +30,8 @@ export const TenantId = z.string().regex(MODEL_NAME_PATTERN, TENANT_ID_RULE);
  * name of its dataset manifests): one prefix its participant role may read, and no other role.
  * @example tenantDataPrefix('acme') // 'tenants/acme/'
  */
-export const tenantDataPrefix = (tenant: string): string => `tenants/${tenant}/`;
+export const TENANT_DATA_ROOT = 'tenants/';
+export const tenantDataPrefix = (tenant: string): string => `${TENANT_DATA_ROOT}${tenant}/`;
 
 /**
  * The stored name of a tenant's dataset (the manifests table key): `tenants/<tenant>/<dataset>`.

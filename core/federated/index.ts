@@ -7,3 +7,4 @@ export { maskedWords, SecureAggregationParticipant, SecureAggregator } from './s
 export type { AdvertisedKeys, EncryptedShares, MaskedInput, SecureAggregationOptions, UnmaskingShares } from './secure-aggregation';
 export { combineShares, interpolateAtZero, SHAMIR_PRIME, splitSecret } from './shamir';
 export type { RandomBytes, Share } from './shamir';
+export { FEDERATED_PREFIX, FEDERATED_ROUNDS_PREFIX, federatedSubmissionPrefix } from './keys';
