@@ -15,3 +15,8 @@ export class InsufficientSharesError extends UnprocessableError {
 export class UnmaskRefusedError extends ConflictError {
   override readonly name: string = 'UnmaskRefusedError';
 }
+
+/** A federated fit cannot run as asked (too few participants, unsupported parameters, mismatched data). */
+export class FederatedTrainingError extends DomainError {
+  override readonly name: string = 'FederatedTrainingError';
+}

@@ -6,6 +6,9 @@ import { SecureAggregationError } from './errors';
 /** Default resolution: 2^-32 (≈ 2.3e-10), leaving |sum| < 2^31 representable. */
 export const DEFAULT_FRACTIONAL_BITS = 32;
 const TWO_32 = 4294967296;
+// Module-level aliases: global lookups are slow inside jest's vm contexts, and these run in hot loops.
+const { round, floor, abs } = Math;
+const isFinite = Number.isFinite;
 const TWO_63 = 2 ** 63;
 
 /**
@@ -17,11 +20,11 @@ export function encodeFixedPoint(values: ArrayLike<number>, fractionalBits = DEF
   const words = new Uint32Array(values.length * 2);
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
-    const v = Math.round(x * scale);
-    if (!Number.isFinite(v) || Math.abs(v) >= TWO_63) {
+    const v = round(x * scale);
+    if (!isFinite(v) || abs(v) >= TWO_63) {
       throw new SecureAggregationError(`value ${x} at index ${i} is not representable with ${fractionalBits} fractional bits modulo 2^64`);
     }
-    const hi = Math.floor(v / TWO_32);
+    const hi = floor(v / TWO_32);
     words[2 * i] = v - hi * TWO_32;
     words[2 * i + 1] = hi; // Uint32Array stores hi modulo 2^32: two's complement for negatives
   }

@@ -8,3 +8,18 @@ export type { AdvertisedKeys, EncryptedShares, MaskedInput, SecureAggregationOpt
 export { combineShares, interpolateAtZero, SHAMIR_PRIME, splitSecret } from './shamir';
 export type { RandomBytes, Share } from './shamir';
 export { FEDERATED_PREFIX, FEDERATED_ROUNDS_PREFIX, federatedSubmissionPrefix } from './keys';
+export { FederatedTrainingError } from './errors';
+export { inProcessSecureSum } from './secure-sum';
+export type { Contribution, SecureSum, SecureSumStats } from './secure-sum';
+export { centralEquivalentParams, GbdtParticipant, trainFederatedGbdt } from './federated-gbdt';
+export type {
+  FederatedGbdtOptions,
+  FederatedGbdtParams,
+  FederatedGbdtResult,
+  FeatureValueSet,
+  GbdtParticipantApi,
+  NodeRef,
+  SketchDomain,
+  SplitDecision,
+  TreeLeaves,
+} from './federated-gbdt';

@@ -11,7 +11,7 @@
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, type KeyObject } from 'node:crypto';
 import { InsufficientSharesError, SecureAggregationError, UnmaskRefusedError } from './errors';
 import { addWordsInPlace, decodeFixedPoint, DEFAULT_FRACTIONAL_BITS, encodeFixedPoint } from './fixed-point';
-import { expandSeed, systemRandomBytes } from './random-bytes';
+import { bytesFromWords, expandSeed, systemRandomBytes, wordsFromBytes } from './random-bytes';
 import { combineShares, splitSecret, type RandomBytes, type Share } from './shamir';
 
 /** What every party of one aggregation agrees on before it starts. */
@@ -94,18 +94,14 @@ function agreedSeed(privateKey: KeyObject, publicKey: KeyObject, sessionId: stri
 }
 
 function wordsToBase64(words: Uint32Array): string {
-  const bytes = Buffer.alloc(words.length * 4);
-  for (let i = 0; i < words.length; i++) bytes.writeUInt32LE(words[i], i * 4);
-  return bytes.toString('base64');
+  return bytesFromWords(words).toString('base64');
 }
 
 /** The fixed-point words of a masked input (what a stored submission holds). */
 export function maskedWords(input: MaskedInput, length: number): Uint32Array {
   const bytes = Buffer.from(input.words, 'base64');
   if (bytes.length !== length * 8) throw new SecureAggregationError(`masked input of ${input.participant} has ${bytes.length / 8} values, expected ${length}`);
-  const words = new Uint32Array(length * 2);
-  for (let i = 0; i < words.length; i++) words[i] = bytes.readUInt32LE(i * 4);
-  return words;
+  return wordsFromBytes(bytes);
 }
 
 /** +1 when u masks with +PRG(s_uv) (u before v in the participant order), −1 otherwise. */
