@@ -23,3 +23,4 @@ export type {
   SplitDecision,
   TreeLeaves,
 } from './federated-gbdt';
+export { addGaussianNoise, clipInPlace, epsilonOf, noiseMultiplierFor, PrivacyBudgetExceededError, RDP_ORDERS, RdpAccountant } from './rdp-accountant';
