@@ -2,78 +2,32 @@
 // split non-IID across three tenants: each holds a share of BENIGN and a different family of
 // attacks; the test split is common. Without DP the federated model is the central model on the
 // union (same bin mapper, same trees, predictions equal to 1e-6), and it beats every tenant's own.
-import type { FeatureMatrix } from '../data/table';
-import { takeLabels, takeRows } from '../data/table';
-import { ingestDataset, readDataset } from '../datasets';
-import { MemoryItemTable, MemoryObjectStore } from '../datasets/testing/memory-stores';
 import { evaluate } from '../evaluation/metrics';
-import { stratifiedGroupSplit } from '../evaluation/split';
 import { GbdtLearner } from '../learners/gbdt';
-import { SeededRandom } from '../util/random';
-import { datasetPath, describeWithData } from '../../test/support/datasets';
+import { describeWithData } from '../../test/support/datasets';
 import { FederatedTrainingError } from './errors';
 import { centralEquivalentParams, GbdtParticipant, trainFederatedGbdt, type FederatedGbdtParams } from './federated-gbdt';
 import { seededRandomBytes } from './random-bytes';
 import { inProcessSecureSum } from './secure-sum';
+import { CICIDS_FILE, loadTenantSplit, unionOf, type TenantSplit } from './testing/cicids-tenants';
 
-const FILE = 'cicids2017/cic_ids2017_multiclass.csv.gz';
-/** Attack families per tenant; every tenant also holds a third of BENIGN. */
-const TENANT_FAMILIES: Record<string, readonly string[]> = {
-  'tenant-dos': ['DDoS', 'DoS GoldenEye', 'DoS Hulk'],
-  'tenant-scan': ['FTP-Patator', 'PortScan', 'SSH-Patator'],
-  'tenant-web': ['Web Attack - Brute Force', 'Web Attack - Sql Injection', 'Web Attack - XSS'],
-};
 const PARAMS: FederatedGbdtParams = { seed: 42, nRounds: 20, maxDepth: 4, learningRate: 0.3 };
 
-function concat(parts: readonly { X: FeatureMatrix; y: Int32Array }[]): { X: FeatureMatrix; y: Int32Array } {
-  const cols = parts[0].X.cols;
-  const rows = parts.reduce((n, p) => n + p.X.rows, 0);
-  const data = new Float64Array(rows * cols);
-  const y = new Int32Array(rows);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p.X.data, at * cols);
-    y.set(p.y, at);
-    at += p.X.rows;
-  }
-  return { X: { rows, cols, data }, y };
-}
-
-describeWithData('federated GBDT on CICIDS2017 split non-IID across three tenants', [FILE], () => {
-  let data: Awaited<ReturnType<typeof readDataset>>['data'];
-  let tenants: Record<string, { X: FeatureMatrix; y: Int32Array }>;
-  let test: { X: FeatureMatrix; y: Int32Array };
-
+describeWithData('federated GBDT on CICIDS2017 split non-IID across three tenants', [CICIDS_FILE], () => {
+  let split: TenantSplit;
   beforeAll(async () => {
-    const stores = { objects: new MemoryObjectStore(), manifests: new MemoryItemTable() };
-    const { manifest } = await ingestDataset(stores, { name: 'cicids2017', sourcePath: datasetPath(FILE) });
-    data = (await readDataset(manifest, stores.objects, { labels: 'fine' })).data;
-    const split = stratifiedGroupSplit(data.X, data.y, { testFraction: 0.3, seed: 42 });
-    test = { X: takeRows(data.X, split.test), y: takeLabels(data.y, split.test) };
-    const benign = data.classes.indexOf('BENIGN');
-    const owner = new Map<number, string>();
-    for (const [tenant, families] of Object.entries(TENANT_FAMILIES)) for (const f of families) owner.set(data.classes.indexOf(f), tenant);
-    expect([...owner.keys()].every((c) => c >= 0)).toBe(true);
-    const rows: Record<string, number[]> = Object.fromEntries(Object.keys(TENANT_FAMILIES).map((t) => [t, []]));
-    const names = Object.keys(TENANT_FAMILIES);
-    const shuffled = new SeededRandom(7).shuffle(Int32Array.from(split.train));
-    let dealt = 0;
-    for (const i of shuffled) {
-      const c = data.y[i];
-      if (c === benign) rows[names[dealt++ % names.length]].push(i);
-      else rows[owner.get(c) as string].push(i);
-    }
-    tenants = Object.fromEntries(names.map((t) => [t, { X: takeRows(data.X, rows[t]), y: takeLabels(data.y, rows[t]) }]));
+    split = await loadTenantSplit();
   }, 60_000);
 
   it('equals central training on the union (same bins, same trees, predictions to 1e-6) and beats every tenant alone by 0.10 macro-F1', async () => {
+    const { data, tenants, test } = split;
     const names = Object.keys(tenants);
     const participants = names.map((t) => new GbdtParticipant(t, tenants[t].X, tenants[t].y, data.classes.length));
     const { secureSum, stats } = inProcessSecureSum((participant, session) => seededRandomBytes(`${participant}/${session}`));
     const { document, aggregations } = await trainFederatedGbdt(participants, { schema: data.schema, classes: data.classes, params: PARAMS, secureSum });
     const federated = GbdtLearner.fromJSON(document);
 
-    const union = concat(names.map((t) => tenants[t]));
+    const union = unionOf(split);
     const central = new GbdtLearner(centralEquivalentParams(PARAMS));
     central.fit(union.X, union.y, { schema: data.schema, classes: data.classes });
     const centralDoc = central.toJSON();
@@ -105,6 +59,7 @@ describeWithData('federated GBDT on CICIDS2017 split non-IID across three tenant
   }, 300_000);
 
   it('refuses a single participant and a minChildWeight too small to imply the two-row rule', async () => {
+    const { data, tenants } = split;
     const { secureSum } = inProcessSecureSum();
     const [first, second] = Object.entries(tenants).map(([t, d]) => new GbdtParticipant(t, d.X, d.y, data.classes.length));
     await expect(trainFederatedGbdt([first], { schema: data.schema, classes: data.classes, params: PARAMS, secureSum })).rejects.toThrow(

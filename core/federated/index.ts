@@ -24,3 +24,5 @@ export type {
   TreeLeaves,
 } from './federated-gbdt';
 export { addGaussianNoise, clipInPlace, epsilonOf, noiseMultiplierFor, PrivacyBudgetExceededError, RDP_ORDERS, RdpAccountant } from './rdp-accountant';
+export { MlpParticipant, trainFederatedMlp } from './federated-mlp';
+export type { FeatureRange, FederatedMlpOptions, FederatedMlpResult, LocalUpdateRequest, MlpParticipantApi } from './federated-mlp';
