@@ -54,6 +54,14 @@ describe('loadConfig', () => {
     expect(again.serving.telemetryRetentionDays).toBe(7);
   });
 
+  it('reads the federated tenants: none by default, ids by the tenant rule, no repeats, through the deploy environment', () => {
+    expect(loadConfig({}).federated.tenants).toEqual([]);
+    expect(loadConfig({ XDR_ML_TENANTS: ' acme , globex ' }).federated.tenants).toEqual(['acme', 'globex']);
+    expect(() => loadConfig({ XDR_ML_TENANTS: 'acme,Bad_Id' })).toThrow(/XDR_ML_TENANTS.*must be a tenant id/);
+    expect(() => loadConfig({ XDR_ML_TENANTS: 'acme,acme' })).toThrow(/XDR_ML_TENANTS.*must not repeat a tenant/);
+    expect(loadConfig({ ...configToEnvironment(loadConfig({ XDR_ML_TENANTS: 'a,b' })) }).federated.tenants).toEqual(['a', 'b']);
+  });
+
   it('lets CDK context override the environment', () => {
     const config = loadConfig({ XDR_ML_AUTO_RETRAIN: 'false' }, { autoRetrain: true, stage: 'prod' });
     expect(config.autoRetrain.enabled).toBe(true);

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_COLLECTION_DATASETS } from '../core/datasets/collection';
-import { ModelName } from '../core/names';
+import { ModelName, TenantId } from '../core/names';
 import { PROMOTION_POLICIES, type PromotionPolicy } from '../core/registry/lineage-spec';
 import { parseSchedule } from '../core/retraining/schedule'; // a pure parser: the one EventBridge reading, shared with the local scheduler
 import { CODE_VERSION_ENV, ConfigError, PACKAGE_VERSION } from './code-version';
@@ -61,6 +61,7 @@ export const ENV_KEYS = {
   inferenceRetentionDays: 'XDR_ML_INFERENCE_RETENTION_DAYS',
   // training data
   collectionDatasets: 'XDR_ML_COLLECTION_DATASETS',
+  tenants: 'XDR_ML_TENANTS',
   experimentCacheMs: 'XDR_ML_EXPERIMENT_CACHE_MS',
   canaryCheckMs: 'XDR_ML_CANARY_CHECK_MS',
   // the CLI and the local platform
@@ -119,6 +120,7 @@ export const CONTEXT_KEYS = [
   'telemetryRetentionDays',
   'inferenceRetentionDays',
   'collectionDatasets',
+  'tenants',
 ] as const satisfies readonly SettingKey[];
 
 const booleanText = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
@@ -236,6 +238,16 @@ const settingsSchema = z.object({
         .min(1, 'must name at least one dataset'),
     )
     .default([...DEFAULT_COLLECTION_DATASETS]),
+  tenants: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+    )
+    .pipe(z.array(TenantId).refine((ids) => new Set(ids).size === ids.length, 'must not repeat a tenant'))
+    .default([]),
   experimentCacheMs: integerText(0, 24 * 3600_000).default(5000),
   canaryCheckMs: integerText(0, 24 * 3600_000).default(10_000),
   target: z.enum(['local', 'aws']).optional(),
@@ -361,6 +373,8 @@ export interface PlatformConfig {
    * collection dataset is accepted besides). Curated datasets change only through ingest. @default ['collected*']
    */
   readonly collectionDatasets: readonly string[];
+  /** Federated learning: the tenants the deployment knows (one participant role each on AWS). @default [] */
+  readonly federated: { readonly tenants: readonly string[] };
   /** The CLI and the local platform. */
   readonly local: {
     /** XDR_ML_TARGET: 'aws' talks to the deployed stores; unset or 'local' uses the embedded cloud (unless endpoints are overridden). */
@@ -486,6 +500,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       canaryCheckMs: s.canaryCheckMs,
     },
     collectionDatasets: s.collectionDatasets,
+    federated: { tenants: s.tenants },
     local: {
       target: s.target,
       home: path.resolve(s.home ?? '.xdr-ml'),
@@ -571,6 +586,7 @@ export function configToEnvironment(config: PlatformConfig): Record<string, stri
     [ENV_KEYS.telemetryRetentionDays]: String(config.serving.telemetryRetentionDays),
     [ENV_KEYS.inferenceRetentionDays]: String(config.serving.inferenceRetentionDays),
     [ENV_KEYS.collectionDatasets]: config.collectionDatasets.join(','),
+    [ENV_KEYS.tenants]: config.federated.tenants.join(','),
   };
   for (const t of TABLES) env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] = config.tables[t.id];
   for (const b of BUCKETS) env[`XDR_ML_BUCKET_${b.id.toUpperCase()}`] = config.buckets[b.id];

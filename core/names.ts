@@ -22,7 +22,28 @@ export const AliasName = z.string().regex(MODEL_NAME_PATTERN, 'must be an alias 
 export const DatasetName = z.string().regex(DATASET_NAME_PATTERN, DATASET_NAME_RULE);
 export const ExperimentId = z.string().regex(EXPERIMENT_ID_PATTERN, 'must be an experiment id (exp-…)');
 /** Tenants (organisations) follow the model-name rule: they become key prefixes and role names. */
-export const TenantId = z.string().regex(MODEL_NAME_PATTERN, 'must be a tenant id: 1-63 chars of a-z, 0-9 and -, starting with a letter');
+export const TENANT_ID_RULE = 'must be a tenant id: 1-63 chars of a-z, 0-9 and -, starting with a letter';
+export const TenantId = z.string().regex(MODEL_NAME_PATTERN, TENANT_ID_RULE);
+
+/**
+ * A tenant's own data lives under `tenants/<tenant>/` (dataset chunks in the datasets bucket, and the
+ * name of its dataset manifests): one prefix its participant role may read, and no other role.
+ * @example tenantDataPrefix('acme') // 'tenants/acme/'
+ */
+export const TENANT_DATA_ROOT = 'tenants/';
+export const tenantDataPrefix = (tenant: string): string => `${TENANT_DATA_ROOT}${tenant}/`;
+
+/**
+ * The stored name of a tenant's dataset (the manifests table key): `tenants/<tenant>/<dataset>`.
+ * @example tenantDatasetName('acme', 'flows') // 'tenants/acme/flows'
+ */
+export const tenantDatasetName = (tenant: string, dataset: string): string => `${tenantDataPrefix(tenant)}${dataset}`;
+
+/** The tenant and dataset of a stored tenant dataset name; undefined for a shared dataset. */
+export function parseTenantDatasetName(name: string): { readonly tenant: string; readonly dataset: string } | undefined {
+  const m = /^tenants\/([a-z][a-z0-9-]{0,62})\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})$/.exec(name);
+  return m ? { tenant: m[1], dataset: m[2] } : undefined;
+}
 
 /** A dataset version reference: `name` (its latest version) or `name@version`. */
 export interface DatasetVersionRef {

@@ -2,7 +2,7 @@
 // (Parquet chunks) and table (manifests). Thin: parses flags, calls core/datasets, prints.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../../core/names';
+import { DATASET_NAME_PATTERN, DATASET_NAME_RULE, MODEL_NAME_PATTERN, TENANT_ID_RULE, tenantDatasetName } from '../../core/names';
 import { asManifest, ingestDataset, type DatasetManifest, type IngestStores } from '../../core/datasets';
 import { parseLabelMap, type LabelMap } from '../../core/datasets/taxonomy';
 import type { DatasetFormat } from '../../core/datasets/source';
@@ -34,6 +34,11 @@ function requireName(name: string | undefined): string {
   if (name === undefined || name.length === 0) throw usage('--name <name> is required');
   if (!DATASET_NAME_PATTERN.test(name)) throw usage(`--name "${name}" ${DATASET_NAME_RULE}`);
   return name;
+}
+
+function checkTenant(tenant: string | undefined): string | undefined {
+  if (tenant !== undefined && !MODEL_NAME_PATTERN.test(tenant)) throw usage(`--tenant "${tenant}" ${TENANT_ID_RULE}`);
+  return tenant;
 }
 
 function list(value: string | undefined): string[] | undefined {
@@ -94,6 +99,7 @@ interface IngestFlags {
   drop?: string;
   categorical?: string;
   labelMap?: string;
+  tenant?: string;
   json?: boolean;
 }
 
@@ -134,9 +140,11 @@ export function registerDatasets(program: Command): void {
     .option('--drop <columns>', 'generic csv: comma-separated columns to ignore')
     .option('--categorical <columns>', 'generic csv: comma-separated text columns')
     .option('--label-map <file>', 'JSON { "<fine label>": "<Mini-XDR class>" } for labels the taxonomy does not know (e.g. datasets/label-maps/unsw-nb15.json)')
+    .option('--tenant <id>', "the tenant that owns it: stored as tenants/<id>/<name>, under the tenant's own prefix (federated learning)")
     .option('--json', 'print the manifest as JSON')
     .action(async (path: string, opts: IngestFlags) => {
       const name = requireName(opts.name);
+      const tenant = checkTenant(opts.tenant);
       const labelMap = opts.labelMap !== undefined ? readLabelMap(opts.labelMap) : undefined;
       if (!(INGEST_FORMATS as readonly string[]).includes(opts.format)) {
         throw usage(`--format "${opts.format}" is not one of ${INGEST_FORMATS.join(', ')}`);
@@ -146,6 +154,7 @@ export function registerDatasets(program: Command): void {
       const result = await withDatasetStores((stores) =>
         ingestDataset(stores, {
           name,
+          ...(tenant !== undefined ? { tenant } : {}),
           sourcePath: path,
           format,
           labelColumn: opts.labelColumn,
@@ -192,14 +201,17 @@ export function registerDatasets(program: Command): void {
   datasets
     .command('show <dataset>')
     .description('Show the manifest of <name>[@version] (latest version when omitted)')
+    .option('--tenant <id>', "a tenant's own dataset (ingested with --tenant)")
     .option('--json', 'print the manifest as JSON')
-    .action(async (text: string, opts: { json?: boolean }) => {
+    .action(async (text: string, opts: { json?: boolean; tenant?: string }) => {
       let ref: DatasetRef;
       try {
         ref = parseDatasetRef(text);
       } catch (err) {
         throw usage((err as Error).message);
       }
+      const tenant = checkTenant(opts.tenant);
+      if (tenant !== undefined) ref = { ...ref, name: tenantDatasetName(tenant, ref.name) };
       const manifest = await withDatasetStores((stores) => findManifest(stores, ref));
       if (manifest === undefined) {
         throw new CliError(

@@ -8,6 +8,11 @@ import type { Taxonomy } from './taxonomy';
 export interface IngestOptions extends OpenDatasetOptions {
   /** Dataset name (the table's partition key), e.g. 'nsl-kdd-train'. */
   readonly name: string;
+  /**
+   * The tenant that owns the dataset: it is stored as `tenants/<tenant>/<name>` with its chunks under
+   * the tenant's prefix, readable by that tenant's participant role only. Default: a shared dataset.
+   */
+  readonly tenant?: string;
   /** The file to ingest; for a non-file source (sourceIdentity), a description shown as the source path. */
   readonly sourcePath: string;
   /**

@@ -4,7 +4,7 @@
 // ports. Reading a version back is dataset-reader.ts.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { DATASET_NAME_PATTERN, DATASET_NAME_RULE } from '../names';
+import { DATASET_NAME_PATTERN, DATASET_NAME_RULE, TENANT_ID_RULE, TenantId, tenantDatasetName } from '../names';
 import { writeChunks } from './chunk-writer';
 import { DatasetError, IngestError } from './errors';
 import type { IngestOptions, IngestResult } from './ingest-options';
@@ -44,6 +44,10 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
   if (!DATASET_NAME_PATTERN.test(options.name)) {
     throw new IngestError(`invalid dataset name "${options.name}": ${DATASET_NAME_RULE}`);
   }
+  if (options.tenant !== undefined && !TenantId.safeParse(options.tenant).success) {
+    throw new IngestError(`invalid tenant "${options.tenant}": ${TENANT_ID_RULE}`);
+  }
+  const storedName = options.tenant === undefined ? options.name : tenantDatasetName(options.tenant, options.name);
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new IngestError(`chunkRows must be a positive integer, got ${chunkRows}`);
   const labelMap = options.labelMap !== undefined ? parseLabelMap(options.labelMap) : undefined;
@@ -67,7 +71,7 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
   const optionsSha256 = sha256Hex(JSON.stringify(loaderOptions));
   const source = identity !== undefined ? { sha256: identity.sha256, bytes: identity.bytes ?? 0 } : await sha256File(options.sourcePath);
 
-  const existing = await findIdentical(stores.manifests, options.name, source.sha256, optionsSha256);
+  const existing = await findIdentical(stores.manifests, storedName, source.sha256, optionsSha256);
   if (existing !== undefined) return { manifest: existing, created: false };
 
   const open = options.open ?? openDatasetSource;
@@ -78,7 +82,7 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
     categorical: options.categorical,
   });
   const allowUnmappedLabels = options.allowUnmappedLabels ?? format === 'csv';
-  const body = await writeChunks(stores.objects, src, { ...options, allowUnmappedLabels }, chunkRows, taxonomy);
+  const body = await writeChunks(stores.objects, src, { ...options, name: storedName, allowUnmappedLabels }, chunkRows, taxonomy);
 
   const rowsPerClass: Record<string, number> = {};
   for (const [label, n] of Object.entries(body.rowsPerLabel)) {
@@ -99,7 +103,8 @@ export async function ingestDataset(stores: IngestStores, options: IngestOptions
   const createdAt = (options.now?.() ?? new Date()).toISOString();
   const synthetic = options.synthetic ?? format === 'synthetic';
   const draft: Omit<DatasetManifest, 'version'> = {
-    name: options.name,
+    name: storedName,
+    ...(options.tenant !== undefined ? { tenant: options.tenant } : {}),
     format,
     schema: { features: body.features },
     rowCount: body.rowCount,

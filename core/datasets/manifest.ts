@@ -6,6 +6,7 @@ import type { FeatureSpec } from '../data/table';
 import { ConditionFailedError, type Item, type ItemTable, type ObjectStore } from '../ports';
 import type { SkippedLineCounts } from './csv-source';
 import { IngestError } from './errors';
+import { parseTenantDatasetName, tenantDataPrefix } from '../names';
 import type { DatasetFormat } from './source';
 
 /** Default number of rows per Parquet chunk. */
@@ -23,7 +24,10 @@ export interface ChunkRef {
 
 /** The manifest item of one dataset version (table key: name + version). */
 export interface DatasetManifest {
+  /** The stored name: the dataset name, or `tenants/<tenant>/<dataset>` for a tenant's own. */
   readonly name: string;
+  /** The owning tenant of a tenant dataset (its chunks lie under `tenants/<tenant>/`); absent for a shared dataset. */
+  readonly tenant?: string;
   readonly version: number;
   readonly format: DatasetFormat;
   /** Feature names and kinds; categorical vocabularies (sorted; code = index). */
@@ -77,8 +81,10 @@ export function manifestKey(name: string, version: number): Item {
   return { name, version };
 }
 
-/** Object key of a chunk: content-addressed, immutable. */
+/** Object key of a chunk: content-addressed, immutable; a tenant's dataset under its own prefix (`tenants/<t>/datasets/…`). */
 export function chunkKey(name: string, sha256: string): string {
+  const owned = parseTenantDatasetName(name);
+  if (owned !== undefined) return `${tenantDataPrefix(owned.tenant)}datasets/${owned.dataset}/${sha256}.parquet`;
   return `datasets/${name}/${sha256}.parquet`;
 }
 

@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { nagArn } from './nag';
 import { TRAINING_OUTPUT_PREFIX } from '../../core/retraining/backend';
+import { TENANT_DATA_ROOT } from '../../core/names';
 
 export interface TrainingRoleProps {
   /** Physical name of the datasets bucket (read-only). */
@@ -40,6 +41,8 @@ export class TrainingRole extends Construct {
       statements: [
         new iam.PolicyStatement({ sid: 'ReadDatasets', actions: ['s3:ListBucket'], resources: [datasets] }),
         new iam.PolicyStatement({ sid: 'ReadDatasetObjects', actions: ['s3:GetObject'], resources: [`${datasets}/*`] }),
+        // Central training never reads a tenant's own data (federated participants do, each its own).
+        new iam.PolicyStatement({ sid: 'NoTenantData', effect: iam.Effect.DENY, actions: ['s3:*'], resources: [`${datasets}/${TENANT_DATA_ROOT}*`] }),
         new iam.PolicyStatement({
           sid: 'WriteTrainingOutput',
           actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],

@@ -23,6 +23,7 @@ import { applyCatalogueGrant } from '../constructs/catalogue-grants';
 import { BatchTraining } from '../constructs/batch-training';
 import { nagArn } from '../constructs/nag';
 import { TrainingRole } from '../constructs/training-role';
+import { FederatedRoles } from '../constructs/federated-roles';
 import { XdrFunction } from '../constructs/xdr-function';
 import {
   COMPLETION_EVENTS,
@@ -56,6 +57,8 @@ export class TrainingStack extends Stack {
   public readonly repository: ecr.Repository;
   /** The role the training container runs with (SageMaker execution role, or the Batch job role). */
   public readonly trainingRole: iam.Role;
+  /** Federated learning: a participant role per configured tenant, and the coordinator's role. */
+  public readonly federated: FederatedRoles;
   /** The Batch queue and job definition, with trainingBackend 'batch'. */
   public readonly batch?: BatchTraining;
   public readonly functions: Readonly<Record<EventFunctionKey, XdrFunction>>;
@@ -80,6 +83,13 @@ export class TrainingStack extends Stack {
     new CfnOutput(this, 'TrainingImageRepositoryUri', {
       value: this.repository.repositoryUri,
       description: 'docker tag xdr-ml-training <this>:latest && docker push <this>:latest (after aws ecr get-login-password | docker login)',
+    });
+    this.federated = new FederatedRoles(this, 'Federated', {
+      tenants: config.federated.tenants,
+      datasetsBucketName: config.buckets.datasets,
+      datasetsTableName: config.tables.datasets,
+      artefactsBucketName: config.buckets.artefacts,
+      runner: backend,
     });
     this.trainingRole = new TrainingRole(this, 'TrainingRole', {
       datasetsBucketName: config.buckets.datasets,

@@ -114,9 +114,12 @@ describe('training stack', () => {
       JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('sagemaker.amazonaws.com'),
     );
     expect(roles).toHaveLength(1);
-    const statements = (roles[0].Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[]).flatMap(
-      (p) => p.PolicyDocument.Statement,
-    );
+    const all = (
+      roles[0].Properties.Policies as { PolicyDocument: { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] } }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+    // the one Deny keeps tenants' own data (tenants/*) from central training; the allows are judged below
+    expect(all.filter((s) => s.Effect === 'Deny').map((s) => JSON.stringify(s.Resource).replace(/"/g, ''))).toEqual([expect.stringContaining('/tenants/*]')]);
+    const statements = all.filter((s) => s.Effect === 'Allow');
     const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
     const arn = (r: unknown) => JSON.stringify(r).replace(/"/g, '');
     const datasets = off.config.buckets.datasets;

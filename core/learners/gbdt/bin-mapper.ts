@@ -98,6 +98,71 @@ function chooseEdges(distinct: number[], counts: number[], maxBins: number): num
 }
 
 /**
+ * One feature's training values as the mapper bins them: the present (non-NaN) values clipped to
+ * [lo, hi] and rounded to float32, as ascending distinct values with their counts, and the count
+ * of missing values. A federated fit assembles it from every tenant's counts (core/federated).
+ */
+export interface FeatureValueCounts {
+  readonly values: ArrayLike<number>;
+  readonly counts: ArrayLike<number>;
+  readonly missing: number;
+  /** The finite training range (0, 0 when there is no finite value). */
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** Fill (median of the present values, or `fixedFill`) and upper edges of one feature from its value counts. */
+function binFeature(f: FeatureValueCounts, maxBins: number, fixedFill?: number): { fill: number; edges: number[] } {
+  const { values, counts, missing, lo, hi } = f;
+  let m = 0;
+  for (let i = 0; i < counts.length; i++) m += counts[i];
+  // the value at a position of the sorted present values
+  const at = (position: number): number => {
+    let seen = 0;
+    for (let i = 0; i < values.length; i++) {
+      seen += counts[i];
+      if (position < seen) return values[i];
+    }
+    return values[values.length - 1];
+  };
+  // fill = median of the present values (clipping does not move a median)
+  let med = 0;
+  if (m > 0) med = m % 2 === 1 ? at(m >> 1) : (at((m >> 1) - 1) + at(m >> 1)) / 2;
+  med = fixedFill !== undefined ? fixedFill : med < lo ? lo : med > hi ? hi : med;
+  // distinct values and counts of the preprocessed column (missing rows sit at the fill value)
+  const filled = Math.fround(med);
+  const distinct: number[] = [];
+  const merged: number[] = [];
+  let missingPlaced = missing === 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (counts[i] === 0) continue;
+    if (!missingPlaced && filled <= v) {
+      if (filled < v) {
+        distinct.push(filled);
+        merged.push(0);
+      }
+      missingPlaced = true;
+      if (filled === v && (distinct.length === 0 || distinct[distinct.length - 1] !== v)) {
+        distinct.push(v);
+        merged.push(0);
+      }
+      merged[merged.length - 1] += missing;
+    }
+    if (distinct.length > 0 && distinct[distinct.length - 1] === v) merged[merged.length - 1] += counts[i];
+    else {
+      distinct.push(v);
+      merged.push(counts[i]);
+    }
+  }
+  if (!missingPlaced) {
+    distinct.push(filled);
+    merged.push(missing);
+  }
+  return { fill: med, edges: chooseEdges(distinct, merged, maxBins) };
+}
+
+/**
  * Maps raw feature values to preprocessed float32 values and Uint8 bin codes.
  * @example
  * const mapper = BinMapper.fit(X, 256);
@@ -168,46 +233,41 @@ export class BinMapper {
         if (v === v) column[m++] = v < lo ? lo : v > hi ? hi : v;
       }
       const sorted = radixSortFloat32(column.subarray(0, m));
-      // fill = median of the present values (clipping does not move a median)
-      let med = 0;
-      if (m > 0) med = m % 2 === 1 ? sorted[m >> 1] : (sorted[(m >> 1) - 1] + sorted[m >> 1]) / 2;
-      med = fixed ? fixed.fill[j] : med < lo ? lo : med > hi ? hi : med;
-      fill.push(med);
-      min.push(lo);
-      max.push(hi);
-      // distinct values and counts of the preprocessed column (missing rows sit at the fill value)
-      const filled = Math.fround(med);
-      const distinct: number[] = [];
+      const values: number[] = [];
       const counts: number[] = [];
-      let missingPlaced = missing === 0;
       for (let i = 0; i < m; i++) {
         const v = sorted[i];
-        if (!missingPlaced && filled <= v) {
-          if (filled < v) {
-            distinct.push(filled);
-            counts.push(0);
-          }
-          missingPlaced = true;
-          if (filled === v && (distinct.length === 0 || distinct[distinct.length - 1] !== v)) {
-            distinct.push(v);
-            counts.push(0);
-          }
-          counts[counts.length - 1] += missing;
-        }
-        if (distinct.length > 0 && distinct[distinct.length - 1] === v) counts[counts.length - 1]++;
+        if (values.length > 0 && values[values.length - 1] === v) counts[counts.length - 1]++;
         else {
-          distinct.push(v);
+          values.push(v);
           counts.push(1);
         }
       }
-      if (!missingPlaced) {
-        distinct.push(filled);
-        counts.push(missing);
-      }
-      edges.push(Float32Array.from(chooseEdges(distinct, counts, maxBins)));
+      const feature = binFeature({ values, counts, missing, lo, hi }, maxBins, fixed?.fill[j]);
+      fill.push(feature.fill);
+      min.push(lo);
+      max.push(hi);
+      edges.push(Float32Array.from(feature.edges));
     }
     const preprocessing: GbdtPreprocessing = { fill, min, max };
     return new BinMapper(preprocessing, edges);
+  }
+
+  /**
+   * The mapper `fit` would give on the rows these value counts describe: a federated fit sums every
+   * tenant's counts (securely) and gets the central fit's preprocessing and edges exactly.
+   * @example BinMapper.fromValueCounts(features, 256)
+   */
+  static fromValueCounts(features: readonly FeatureValueCounts[], maxBins = MAX_BINS): BinMapper {
+    if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > MAX_BINS) {
+      throw new BinMapperError(`maxBins must be an integer in [2, ${MAX_BINS}], got ${maxBins}`);
+    }
+    const binned = features.map((f) => binFeature(f, maxBins));
+    const preprocessing: GbdtPreprocessing = { fill: binned.map((b) => b.fill), min: features.map((f) => f.lo), max: features.map((f) => f.hi) };
+    return new BinMapper(
+      preprocessing,
+      binned.map((b) => Float32Array.from(b.edges)),
+    );
   }
 
   /** Rebuilds a mapper from its serialised state, validating edges. */

@@ -110,6 +110,12 @@ export function priorBaseScore(y: Int32Array, k: number, weight: Float64Array | 
     prior[y[i]] += w;
     wtotal += w;
   }
+  return baseScoreFromClassWeights(prior, wtotal);
+}
+
+/** priorBaseScore from the summed weight per class (a federated fit sums every tenant's class counts). */
+export function baseScoreFromClassWeights(prior: ArrayLike<number>, wtotal: number): number[] {
+  const k = prior.length;
   const baseScore: number[] = [];
   for (let c = 0; c < k; c++) baseScore.push(Math.log(Math.max(prior[c] / wtotal, 1e-6)));
   const meanBase = baseScore.reduce((a, b) => a + b, 0) / k;

@@ -68,6 +68,78 @@ interface GrowNode {
   bestLeft: Float64Array | null;
 }
 
+/** The best split of a node: feature, bin (split "bin <= b"), gain and the left child's sums. */
+export interface SplitChoice {
+  readonly gain: number;
+  readonly feature: number;
+  readonly bin: number;
+  readonly gl: number;
+  readonly hl: number;
+}
+
+/** Whether a node at `depth` with `rows` rows and hessian sum `h` may be split. */
+export function canSplit(depth: number, rows: number, h: number, settings: Pick<TreeGrowSettings, 'maxDepth' | 'minChildWeight'>): boolean {
+  if (settings.maxDepth > 0 && depth >= settings.maxDepth) return false;
+  if (rows < 2) return false;
+  return h >= 2 * settings.minChildWeight;
+}
+
+/** A leaf's value: XGBoost's Newton step −G / (H + λ), shrunk by the learning rate. */
+export function leafWeight(g: number, h: number, settings: Pick<TreeGrowSettings, 'lambda' | 'learningRate'>): number {
+  const denom = h + settings.lambda;
+  return denom > 0 ? (-g / denom) * settings.learningRate : 0;
+}
+
+/**
+ * The best split of a node from its [g, h] histogram (XGBoost gain, minChildWeight, minSplitGain,
+ * splitPenalty), or null when no split gains enough. One function for every grower: the central
+ * TreeGrower and the federated trainer, which passes securely aggregated histograms.
+ * @example const split = bestSplit(hist, layout.binOffset, features, G, H, settings);
+ */
+export function bestSplit(
+  hist: Float64Array,
+  binOffset: Int32Array,
+  features: Int32Array,
+  G: number,
+  H: number,
+  settings: Pick<TreeGrowSettings, 'lambda' | 'minChildWeight' | 'minSplitGain' | 'splitPenalty'>,
+): SplitChoice | null {
+  const { lambda, minChildWeight, minSplitGain, splitPenalty } = settings;
+  const off = binOffset;
+  const parentScore = (G * G) / (H + lambda);
+  let best = 0;
+  let bestFeature = -1;
+  let bestBin = 0;
+  let bestGL = 0;
+  let bestHL = 0;
+  for (let u = 0; u < features.length; u++) {
+    const j = features[u];
+    const o = off[j];
+    const last = off[j + 1] - 1;
+    let gl = 0;
+    let hl = 0;
+    for (let b = o; b < last; b++) {
+      gl += hist[2 * b];
+      hl += hist[2 * b + 1];
+      if (hl < minChildWeight) continue;
+      const hr = H - hl;
+      if (hr < minChildWeight) break;
+      const gr = G - gl;
+      const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
+      if (gain > best) {
+        best = gain;
+        bestFeature = j;
+        bestBin = b - o;
+        bestGL = gl;
+        bestHL = hl;
+      }
+    }
+  }
+  const gain = 0.5 * best;
+  if (bestFeature >= 0 && gain > minSplitGain + splitPenalty * H) return { gain, feature: bestFeature, bin: bestBin, gl: bestGL, hl: bestHL };
+  return null;
+}
+
 /**
  * How a strided grower adds rows[start..end) of a node into its zeroed histogram and sets the
  * node's totals (default: accumulateHistogramStrided on the calling thread); the default bins are
@@ -143,50 +215,21 @@ export class TreeGrower {
 
   /** Whether a node may still be split (depth, weight and row count allow it). */
   private splittable(node: GrowNode): boolean {
-    const s = this.settings;
-    if (s.maxDepth > 0 && node.depth >= s.maxDepth) return false;
-    if (node.end - node.start < 2) return false;
-    return node.h >= 2 * s.minChildWeight;
+    return canSplit(node.depth, node.end - node.start, node.h, this.settings);
   }
 
   /** Finds the best split of a node from its histogram (sets best* fields; gain 0 = none). */
   private findBestSplit(node: GrowNode, features: Int32Array): void {
-    const hist = node.hist;
     node.bestGain = 0;
     node.bestFeature = -1;
-    if (!hist) return;
-    const { lambda, minChildWeight, minSplitGain, splitPenalty } = this.settings;
-    const off = this.layout.binOffset;
-    const G = node.g;
-    const H = node.h;
-    const parentScore = (G * G) / (H + lambda);
-    let best = 0;
-    for (let u = 0; u < features.length; u++) {
-      const j = features[u];
-      const o = off[j];
-      const last = off[j + 1] - 1;
-      let gl = 0;
-      let hl = 0;
-      for (let b = o; b < last; b++) {
-        gl += hist[2 * b];
-        hl += hist[2 * b + 1];
-        if (hl < minChildWeight) continue;
-        const hr = H - hl;
-        if (hr < minChildWeight) break;
-        const gr = G - gl;
-        const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-        if (gain > best) {
-          best = gain;
-          node.bestFeature = j;
-          node.bestBin = b - o;
-          node.bestGL = gl;
-          node.bestHL = hl;
-        }
-      }
-    }
-    const gain = 0.5 * best;
-    if (node.bestFeature >= 0 && gain > minSplitGain + splitPenalty * H) node.bestGain = gain;
-    else node.bestFeature = -1;
+    if (!node.hist) return;
+    const split = bestSplit(node.hist, this.layout.binOffset, features, node.g, node.h, this.settings);
+    if (!split) return;
+    node.bestGain = split.gain;
+    node.bestFeature = split.feature;
+    node.bestBin = split.bin;
+    node.bestGL = split.gl;
+    node.bestHL = split.hl;
   }
 
   /** findBestSplit for strided growers: gain summed over the gradient dimensions, one shared hessian. */
@@ -304,8 +347,7 @@ export class TreeGrower {
       return out.left.length - 1;
     };
     const setLeafStats = (node: GrowNode): void => {
-      const denom = node.h + s.lambda;
-      out.value[node.id] = denom > 0 ? (-node.g / denom) * s.learningRate : 0;
+      out.value[node.id] = leafWeight(node.g, node.h, s);
       out.cover[node.id] = node.h;
       out.rowStart[node.id] = node.start;
       out.rowEnd[node.id] = node.end;

@@ -272,6 +272,23 @@ export class MlpLearner implements Learner {
     return learner;
   }
 
+  /**
+   * An untrained model over given preprocessing: seeded initial weights (as fit draws them), no
+   * training. Federated averaging starts every participant from it (the preprocessing agreed from
+   * securely summed statistics, see core/federated).
+   * @example const global = MlpLearner.initialise(schema, classes, preprocessing, { seed: 1 });
+   */
+  static initialise(schema: FeatureSchema, classes: readonly string[], preprocessing: MlpPreprocessing, options: MlpOptions = {}): MlpLearner {
+    if (classes.length < 2) throw new MlpModelError('need at least 2 classes');
+    const learner = new MlpLearner(options);
+    learner.schema = schema;
+    learner.classes = [...classes];
+    learner.preprocessing = preprocessing;
+    learner.prep = compilePreprocessing(schema, preprocessing);
+    learner.layers = learner.initLayers(learner.prep.layout.inputSize, classes.length);
+    return learner;
+  }
+
   private requireFitted() {
     if (!this.layers || !this.prep || !this.schema || !this.classes || !this.preprocessing) throw new MlpModelError('the MLP is not fitted');
     return { layers: this.layers, prep: this.prep, schema: this.schema, classes: this.classes, preprocessing: this.preprocessing };

@@ -1,0 +1,118 @@
+// Federated roles on the synthesized template, judged by a small IAM evaluator (allow unless an
+// explicit deny matches; resources as glob patterns): the coordinator reads round objects and no
+// tenant data; each participant reads only its own prefix and manifests and writes only its own
+// submissions; central training is denied tenant data. cdk-nag stays clean with tenants configured.
+import { Template } from 'aws-cdk-lib/assertions';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildPlatformApp } from '../../infra/app-builder';
+
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
+const env = { CDK_DEFAULT_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' };
+const TENANTS = ['acme', 'globex', 'initech'];
+
+interface Statement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Renders a template ARN (Fn::Join of strings and pseudo-parameters) to text. */
+function render(resource: unknown): string {
+  if (typeof resource === 'string') return resource;
+  const r = resource as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+  if (r.Ref === 'AWS::Partition') return 'aws';
+  if (r.Ref === 'AWS::Region') return env.AWS_REGION;
+  if (r.Ref === 'AWS::AccountId') return env.CDK_DEFAULT_ACCOUNT;
+  if (r['Fn::Join']) return r['Fn::Join'][1].map(render).join(r['Fn::Join'][0]);
+  throw new Error(`unrenderable resource ${JSON.stringify(resource)}`);
+}
+
+const glob = (pattern: string): RegExp =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+const matches = (patterns: string | string[], value: string) => [patterns].flat().some((p) => glob(p).test(value));
+
+/** Whether the statements allow `action` on `arn` (conditions ignored: the checks below look at them). */
+function allowed(statements: readonly Statement[], action: string, arn: string): boolean {
+  const hit = (s: Statement) => matches(s.Action, action) && [s.Resource].flat().some((r) => glob(render(r)).test(arn));
+  return statements.some((s) => s.Effect === 'Allow' && hit(s)) && !statements.some((s) => s.Effect === 'Deny' && hit(s));
+}
+
+function roleStatements(template: Template, descriptionStart: string): Statement[] {
+  const roles = Object.values(
+    template.findResources('AWS::IAM::Role') as Record<
+      string,
+      { Properties: { Description?: string; Policies?: { PolicyDocument: { Statement: Statement[] } }[] } }
+    >,
+  );
+  const role = roles.filter((r) => r.Properties.Description?.startsWith(descriptionStart));
+  if (role.length !== 1) throw new Error(`expected one role described "${descriptionStart}…", found ${role.length}`);
+  return (role[0].Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement);
+}
+
+describe('federated roles (CDK, tenants acme, globex, initech)', () => {
+  const platform = buildPlatformApp(
+    { context: { ...NO_BUNDLING, stage: 'fed', tenants: TENANTS.join(',') }, outdir: mkdtempSync(path.join(os.tmpdir(), 'cdk-')) },
+    env,
+  );
+  const template = Template.fromStack(platform.training);
+  const datasets = `arn:aws:s3:::${platform.config.buckets.datasets}`;
+  const artefacts = `arn:aws:s3:::${platform.config.buckets.artefacts}`;
+  const tenantChunk = (t: string) => `${datasets}/tenants/${t}/datasets/flows/${'a'.repeat(64)}.parquet`;
+  const coordinator = roleStatements(template, 'Federated coordinator');
+
+  it('the coordinator reads round objects and submissions, writes only round objects, and can read no tenant prefix', () => {
+    for (const t of TENANTS) {
+      expect(allowed(coordinator, 's3:GetObject', tenantChunk(t))).toBe(false);
+      expect(allowed(coordinator, 's3:GetObject', `${artefacts}/federated/submissions/${t}/run-1/round-1/masked.json`)).toBe(true);
+      expect(allowed(coordinator, 's3:PutObject', `${artefacts}/federated/submissions/${t}/run-1/round-1/masked.json`)).toBe(false);
+    }
+    expect(allowed(coordinator, 's3:PutObject', `${artefacts}/federated/rounds/run-1/round-1/model.json`)).toBe(true);
+    expect(allowed(coordinator, 's3:GetObject', `${datasets}/datasets/shared/x.parquet`)).toBe(false);
+    expect(allowed(coordinator, 's3:GetObject', `${artefacts}/models/general/abc/model.onnx`)).toBe(false);
+    expect(JSON.stringify(coordinator)).not.toContain('dynamodb');
+  });
+
+  it('each participant reads only its own prefix and manifests, and writes only its own submissions', () => {
+    for (const t of TENANTS) {
+      const own = roleStatements(template, `Federated participant ${t}:`);
+      for (const other of TENANTS) {
+        expect(allowed(own, 's3:GetObject', tenantChunk(other))).toBe(other === t);
+        expect(allowed(own, 's3:PutObject', `${artefacts}/federated/submissions/${other}/run-1/round-1/masked.json`)).toBe(other === t);
+      }
+      expect(allowed(own, 's3:GetObject', `${datasets}/datasets/shared/x.parquet`)).toBe(false);
+      expect(allowed(own, 's3:GetObject', `${artefacts}/federated/rounds/run-1/round-1/model.json`)).toBe(true);
+      expect(allowed(own, 's3:PutObject', `${artefacts}/federated/rounds/run-1/round-1/model.json`)).toBe(false);
+      const manifests = own.find((s) => matches(s.Action, 'dynamodb:Query'));
+      expect(manifests?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`tenants/${t}/*`] } });
+      expect(own.find((s) => matches(s.Action, 's3:ListBucket'))?.Condition).toEqual({ StringLike: { 's3:prefix': [`tenants/${t}/*`] } });
+    }
+  });
+
+  it('central training is denied tenant data, while it still reads shared datasets', () => {
+    const training = roleStatements(template, 'SageMaker training jobs');
+    expect(allowed(training, 's3:GetObject', `${datasets}/datasets/shared/x.parquet`)).toBe(true);
+    for (const t of TENANTS) expect(allowed(training, 's3:GetObject', tenantChunk(t))).toBe(false);
+  });
+
+  it('the evaluator catches a non-compliant fixture: a coordinator allowed the whole datasets bucket', () => {
+    const fixture: Statement[] = [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${datasets}/*` }];
+    expect(allowed(fixture, 's3:GetObject', tenantChunk('acme'))).toBe(true);
+    expect(allowed([...fixture, ...coordinator.filter((s) => s.Effect === 'Deny')], 's3:GetObject', tenantChunk('acme'))).toBe(false);
+  });
+
+  it('synthesizes cdk-nag clean with tenants configured', () => {
+    const app = buildPlatformApp(
+      { context: { ...NO_BUNDLING, stage: 'fednag', tenants: TENANTS.join(',') }, outdir: mkdtempSync(path.join(os.tmpdir(), 'cdk-')) },
+      env,
+    ).app;
+    expect(() => app.synth()).not.toThrow();
+  });
+});
