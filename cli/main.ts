@@ -85,7 +85,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'online',
-    summary: 'Online learning: adapt a production model on new labelled samples, and its status',
+    summary: 'Online learning: adapt a production model on new labelled samples without a full retrain',
     register: () => (require('./commands/online') as typeof import('./commands/online')).registerOnline,
   },
   {
