@@ -24,6 +24,7 @@ import {
   type TrainResult,
 } from '../training';
 import type { HyperparameterValue } from '../training/summary';
+import { rocCurve, type RocCurve } from '../evaluation/roc-curve';
 import { concatLabelled, loadDataset, loadManifest } from './dataset-access';
 import { encodeEvaluationSet, sampleEvaluationRows, sampleReplayRows } from './evaluation-set';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../names';
@@ -72,6 +73,25 @@ export interface StoredTrainingSummary extends Omit<TrainingSummary, 'dataset'> 
   readonly jobTimings: Readonly<Record<string, number>>;
   /** The job's phases in the order they ran: start (ms after the job started) and duration, for a timeline. */
   readonly phases: readonly JobPhase[];
+  /** One-vs-rest ROC curve of each class on the held-out test rows (thinned; classes without both outcomes left out). */
+  readonly rocCurves: Readonly<Record<string, RocCurve>>;
+}
+
+/** Each class's one-vs-rest ROC curve from the held-out probabilities (row-major, `test` order). */
+function heldOutRocCurves(y: Int32Array, test: Int32Array, proba: Float64Array, classes: readonly string[]): Record<string, RocCurve> {
+  const k = classes.length;
+  const out: Record<string, RocCurve> = {};
+  for (let c = 0; c < k; c++) {
+    const positive = new Uint8Array(test.length);
+    const scores = new Float64Array(test.length);
+    for (let i = 0; i < test.length; i++) {
+      positive[i] = y[test[i]] === c ? 1 : 0;
+      scores[i] = proba[i * k + c];
+    }
+    const curve = rocCurve(positive, scores);
+    if (curve) out[classes[c]] = curve;
+  }
+  return out;
 }
 
 /** One phase of a training job (training_summary.json `phases`). */
@@ -252,6 +272,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
     author: request.author,
     jobTimings,
     phases,
+    rocCurves: heldOutRocCurves(data.y, result.split.test, result.testProba, data.classes),
   };
 
   // 7. Artefacts first (content-addressed keys), then the optional mirror staging, then register.
