@@ -284,6 +284,18 @@ export function versionSections(details) {
           y: { min: 0, max: 1 },
         }),
       ),
+      summary && summary.rocCurves && Object.keys(summary.rocCurves).length
+        ? chartBox('one-vs-rest ROC curve per class on the held-out rows', (cv) =>
+            Charts.curves(cv, {
+              series: Object.entries(summary.rocCurves).map(([c, r]) => ({
+                label: `${c} (AUC ${fmt(auc[c], 3)})`,
+                points: r.fpr.map((x, i) => ({ x, y: r.tpr[i] })),
+              })),
+              xTitle: 'false positive rate',
+              yTitle: 'true positive rate',
+            }),
+          )
+        : '',
       Object.keys(auc).length
         ? chartBox('one-vs-rest ROC-AUC per class', (cv) =>
             Charts.bar(cv, { labels: Object.keys(auc), datasets: [{ label: 'ROC-AUC (one vs rest)', data: Object.values(auc) }], y: { min: 0, max: 1 } }),

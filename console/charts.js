@@ -56,11 +56,30 @@
     });
   }
 
+  /** Curves of {x, y} points on linear axes (ROC): one line per series ({ label, points }). */
+  function curves(canvas, options) {
+    return new root.Chart(canvas, {
+      type: 'scatter',
+      data: {
+        datasets: options.series.map((s, i) => ({
+          label: s.label,
+          data: s.points,
+          showLine: true,
+          pointRadius: 0,
+          borderWidth: 2,
+          borderColor: PALETTE[i % PALETTE.length],
+          backgroundColor: PALETTE[i % PALETTE.length],
+        })),
+      },
+      options: Object.assign(base(options), { scales: axes(Object.assign({}, options, { x: { type: 'linear', min: 0, max: 1 }, y: { min: 0, max: 1 } })) }),
+    });
+  }
+
   /** Background colour of a heatmap cell for a share in [0, 1]. */
   function heat(share) {
     const s = Math.max(0, Math.min(1, share));
     return `rgba(37, 99, 235, ${(0.08 + 0.82 * s).toFixed(3)})`;
   }
 
-  root.XdrCharts = { line, bar, heat, PALETTE };
+  root.XdrCharts = { line, bar, curves, heat, PALETTE };
 })(globalThis);

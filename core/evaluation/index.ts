@@ -6,3 +6,4 @@ export { evaluate, rocAuc, expectedCalibrationError, ECE_BINS } from './metrics'
 export type { ClassMetrics, EvaluationReport, EvaluateOptions } from './metrics';
 export { tuneThresholds, applyThresholds, predictWithThresholds } from './thresholds';
 export type { TuneThresholdsOptions } from './thresholds';
+export { rocCurve, curveArea, ROC_CURVE_POINTS, type RocCurve } from './roc-curve';

@@ -1,3 +1,4 @@
+import { curveArea } from '../evaluation/roc-curve';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sha256Hex } from '../artefacts/bundle';
@@ -85,6 +86,13 @@ describe('runTrainingJob', () => {
     expect(history?.iteration.length).toBeGreaterThan(1);
     expect(history?.iteration[history.iteration.length - 1]).toBe(summary.fit.iterations);
     expect(history?.validationLoss).toHaveLength(history?.iteration.length ?? -1);
+    // a held-out ROC curve per class whose area is close to the class's ROC-AUC
+    for (const [label, auc] of Object.entries(summary.metrics.rocAucOvr)) {
+      const curve = summary.rocCurves[label];
+      expect(curve.fpr[0]).toBe(0);
+      expect(curve.tpr[curve.tpr.length - 1]).toBe(1);
+      expect(Math.abs(curveArea(curve) - auc)).toBeLessThan(0.02);
+    }
     expect(summary.codeVersion).toMatch(/^\d+\.\d+\.\d+/);
     const ex = await read<ExplanationData>(result.artefacts.explanations.key);
     expect(ex.method).toBe('tree-shap');

@@ -25,6 +25,7 @@ import {
 } from '../training';
 import type { ResourceUsage } from '../resources/usage';
 import type { HyperparameterValue } from '../training/summary';
+import { rocCurve, type RocCurve } from '../evaluation/roc-curve';
 import { concatLabelled, loadDataset, loadManifest } from './dataset-access';
 import { encodeEvaluationSet, sampleEvaluationRows, sampleReplayRows } from './evaluation-set';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../names';
@@ -75,6 +76,25 @@ export interface StoredTrainingSummary extends Omit<TrainingSummary, 'dataset'> 
   readonly phases: readonly JobPhase[];
   /** The job's resource usage when the summary was written (training container only; see core/resources). */
   readonly resources?: ResourceUsage;
+  /** One-vs-rest ROC curve of each class on the held-out test rows (thinned; classes without both outcomes left out). */
+  readonly rocCurves: Readonly<Record<string, RocCurve>>;
+}
+
+/** Each class's one-vs-rest ROC curve from the held-out probabilities (row-major, `test` order). */
+function heldOutRocCurves(y: Int32Array, test: Int32Array, proba: Float64Array, classes: readonly string[]): Record<string, RocCurve> {
+  const k = classes.length;
+  const out: Record<string, RocCurve> = {};
+  for (let c = 0; c < k; c++) {
+    const positive = new Uint8Array(test.length);
+    const scores = new Float64Array(test.length);
+    for (let i = 0; i < test.length; i++) {
+      positive[i] = y[test[i]] === c ? 1 : 0;
+      scores[i] = proba[i * k + c];
+    }
+    const curve = rocCurve(positive, scores);
+    if (curve) out[classes[c]] = curve;
+  }
+  return out;
 }
 
 /** One phase of a training job (training_summary.json `phases`). */
@@ -258,6 +278,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
     phases,
     // the job's usage up to the summary (the final figures, with the upload, go to the job record)
     ...(deps.resourceUsage ? { resources: deps.resourceUsage({ rows: data.y.length }) } : {}),
+    rocCurves: heldOutRocCurves(data.y, result.split.test, result.testProba, data.classes),
   };
 
   // 7. Artefacts first (content-addressed keys), then the optional mirror staging, then register.

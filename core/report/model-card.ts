@@ -81,6 +81,7 @@ export function renderModelCard(input: ModelCardInput, scripts: ModelCardScripts
     rows?: Json & { perClass?: Record<string, { train: number; validation: number; test: number }> };
     fit?: { iterations?: number; bestIteration?: number; history?: { iteration: number[]; trainLoss: (number | null)[]; validationLoss?: (number | null)[] } };
     phases?: { name: string; millis: number }[];
+    rocCurves?: Record<string, { fpr: number[]; tpr: number[] }>;
   };
   const thresholds = s.thresholds ?? {};
   const auc = s.metrics?.rocAucOvr ?? {};
@@ -157,6 +158,7 @@ ${table(
   ' id="per-class"',
 )}
 <div class="chart"><canvas id="chart-classes" role="img" aria-label="precision, recall and alert threshold per class"></canvas></div>
+${s.rocCurves && Object.keys(s.rocCurves).length ? '<div class="chart"><canvas id="chart-roc" role="img" aria-label="one-vs-rest ROC curve per class on the held-out rows"></canvas></div>' : ''}
 </section>`);
 
   if (s.fit?.history) {
@@ -216,6 +218,7 @@ ${
     thresholds: classes.map((c) => thresholds[c] ?? null),
     history: s.fit?.history ?? null,
     importance: importance.slice(0, 15),
+    roc: Object.entries(s.rocCurves ?? {}).map(([c, r]) => ({ label: `${c} (AUC ${fmt(auc[c], 3)})`, points: r.fpr.map((x, i) => ({ x, y: r.tpr[i] })) })),
   };
   const render = `(function () {
   var d = JSON.parse(document.getElementById('card-data').textContent);
@@ -227,6 +230,8 @@ ${
     if (d.history.validationLoss) sets.push({ label: 'validation log-loss', data: d.history.validationLoss });
     C.line(curves, { labels: d.history.iteration, datasets: sets, xTitle: 'iteration', yTitle: 'log-loss', points: d.history.iteration.length <= 60 });
   }
+  var roc = document.getElementById('chart-roc');
+  if (roc) C.curves(roc, { series: d.roc, xTitle: 'false positive rate', yTitle: 'true positive rate' });
   var imp = document.getElementById('chart-importance');
   if (imp) C.bar(imp, { labels: d.importance.map(function (f) { return f.feature; }), datasets: [{ label: 'importance', data: d.importance.map(function (f) { return f.value; }) }], horizontal: true, legend: false });
   document.body.setAttribute('data-state', 'ready');

@@ -153,6 +153,9 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
       // the training curve is drawn from the summary's history
       expect(((details.summary as Json).fit as Json).history).toBeDefined();
       expect(await page.getByText('Training curves').count()).toBe(1);
+      // and the held-out ROC curves from the summary
+      expect(Object.keys((details.summary as Json).rocCurves as Json).length).toBeGreaterThan(1);
+      expect(await page.locator('canvas[aria-label^="one-vs-rest ROC curve"]').count()).toBe(1);
 
       // an arm's sample counts
       const results = await api('GET', `/api/ml/ab-test/${experimentId}/results`);

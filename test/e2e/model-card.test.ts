@@ -138,7 +138,7 @@ describeWithData('model card', ['nsl_kdd/KDDTrain+_20Percent.txt'], () => {
           const { problems, requests } = watchPage(page);
           await page.goto(pathToFileURL(out).toString());
           await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.getAttribute('data-state') === 'ready');
-          expect(await page.locator('canvas').count()).toBe(3);
+          expect(await page.locator('canvas').count()).toBe(4);
           const overflow = await page.evaluate(() => {
             const g = globalThis as unknown as PageGlobals;
             return g.document.documentElement.scrollWidth - g.innerWidth;
