@@ -297,8 +297,10 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       const input = parseCompletionEvent(event, { artefactsBucket: config.buckets.artefacts });
       return input ? completion().handle(input) : { outcome: 'ignored' as const };
     },
-    checkDrift: (model, o = {}) =>
-      runScheduledCheck(
+    // the samples this process still buffers are written first: a check sees every request answered before it
+    checkDrift: async (model, o = {}) => {
+      await predictionLog.telemetry.flush();
+      return runScheduledCheck(
         {
           telemetry: stores.buckets.telemetry,
           artefacts: stores.buckets.artefacts,
@@ -318,7 +320,8 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
           accuracyThreshold: config.thresholds.accuracyThreshold,
           recallFloor: config.thresholds.recallFloor,
         },
-      ),
+      );
+    },
     sweep: (o = {}) => sweepJobs({ jobs: stores.tables.jobs, backend: backend(), completion: completion() }, o),
     async watchedModels() {
       const models = await registry.listModels();
