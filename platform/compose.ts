@@ -373,8 +373,10 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     },
     harvestFeedback: harvest,
     checkDrift: async (model, o = {}) => {
-      // feedback joined to its inputs first, so the data-volume check counts it
+      // feedback joined to its inputs first, so the data-volume check counts it; the harvest also
+      // writes the samples this process still buffers, so the check sees every request answered before it
       await harvest(model);
+      await predictionLog.telemetry.flush();
       return runScheduledCheck(
         {
           telemetry: stores.buckets.telemetry,
