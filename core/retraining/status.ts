@@ -65,6 +65,8 @@ export interface JobView {
   readonly training?: TrainingJobRecord['training'];
   /** The lineage's collected rows it includes. */
   readonly collected?: TrainingJobRecord['collected'];
+  /** What the finished job used (core/resources; GET /api/ml/telemetry lists them over a window). */
+  readonly resources?: TrainingJobRecord['resources'];
 }
 
 export interface RetrainingStatus {
@@ -98,6 +100,7 @@ function view(j: TrainingJobRecord): JobView {
     failureReason: j.failureReason,
     training: j.training,
     collected: j.collected,
+    resources: j.resources,
   };
 }
 
