@@ -38,12 +38,14 @@ describeWithData('federated MLP (FedAvg) on CICIDS2017 split non-IID across thre
     expect(fedavg.privacy).toBeNull();
     const fedavgF1 = evaluate(test.y, MlpLearner.fromJSON(fedavg.document).predictProba(test.X), data.classes).macroF1;
 
+    const fedprox = await trainFederatedMlp(participants(), { ...options, proximalMu: 0.1 });
+    const fedproxF1 = evaluate(test.y, MlpLearner.fromJSON(fedprox.document).predictProba(test.X), data.classes).macroF1;
     const private8 = await trainFederatedMlp(participants(), { ...options, dp: { epsilon: 8, delta: 1e-5, clip: 1 } });
     expect(private8.privacy?.epsilon).toBeLessThanOrEqual(8);
     expect(private8.privacy?.epsilon).toBeGreaterThan(7);
     const dpF1 = evaluate(test.y, MlpLearner.fromJSON(private8.document).predictProba(test.X), data.classes).macroF1;
     process.stdout.write(
-      `federated MLP: central ${centralF1.toFixed(4)}, FedAvg ${fedavgF1.toFixed(4)}, FedAvg + DP (ε ${private8.privacy?.epsilon.toFixed(2)}, δ 1e-5, σ ${private8.privacy?.noiseMultiplier.toFixed(2)}) ${dpF1.toFixed(4)}\n`,
+      `federated MLP: central ${centralF1.toFixed(4)}, FedAvg ${fedavgF1.toFixed(4)}, FedProx (mu 0.1) ${fedproxF1.toFixed(4)}, FedAvg + DP (ε ${private8.privacy?.epsilon.toFixed(2)}, δ 1e-5, σ ${private8.privacy?.noiseMultiplier.toFixed(2)}) ${dpF1.toFixed(4)}\n`,
     );
     const alone = Object.values(split.tenants).map((d) => {
       const own = new MlpLearner({ ...MLP, maxEpochs: ROUNDS * LOCAL_EPOCHS });
