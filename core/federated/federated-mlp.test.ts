@@ -23,7 +23,7 @@ describeWithData('federated MLP (FedAvg) on CICIDS2017 split non-IID across thre
   const secure = () => inProcessSecureSum((participant, session) => seededRandomBytes(`${participant}/${session}`)).secureSum;
 
   // The issue's target (FedAvg within 0.03 macro-F1 of the central MLP, within 0.06 with DP at ε = 8) is
-  // NOT met yet: measured 0.575 against 0.827 (DP: 0.08; three clients cannot hide one of them at
+  // NOT met yet: measured 0.575 (FedProx mu 0.1: 0.635) against 0.827 (DP: 0.08; three clients cannot hide one of them at
   // ε = 8 without drowning the average). What holds, and is asserted: FedAvg beats every tenant's
   // own MLP, and DP spends no more than its budget.
   it('FedAvg beats every tenant alone; with DP it reports (ε, δ) within the budget', async () => {
