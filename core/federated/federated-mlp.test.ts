@@ -23,7 +23,7 @@ describeWithData('federated MLP (FedAvg) on CICIDS2017 split non-IID across thre
   const secure = () => inProcessSecureSum((participant, session) => seededRandomBytes(`${participant}/${session}`)).secureSum;
 
   // The issue's target (FedAvg within 0.03 macro-F1 of the central MLP, within 0.06 with DP at ε = 8) is
-  // NOT met yet: measured 0.575 against 0.827 (DP: 0.08; three clients cannot hide one of them at
+  // NOT met yet: measured 0.575 (FedProx mu 0.1: 0.635) against 0.827 (DP: 0.08; three clients cannot hide one of them at
   // ε = 8 without drowning the average). What holds, and is asserted: FedAvg beats every tenant's
   // own MLP, and DP spends no more than its budget.
   it('FedAvg beats every tenant alone; with DP it reports (ε, δ) within the budget', async () => {
@@ -38,12 +38,14 @@ describeWithData('federated MLP (FedAvg) on CICIDS2017 split non-IID across thre
     expect(fedavg.privacy).toBeNull();
     const fedavgF1 = evaluate(test.y, MlpLearner.fromJSON(fedavg.document).predictProba(test.X), data.classes).macroF1;
 
+    const fedprox = await trainFederatedMlp(participants(), { ...options, proximalMu: 0.1 });
+    const fedproxF1 = evaluate(test.y, MlpLearner.fromJSON(fedprox.document).predictProba(test.X), data.classes).macroF1;
     const private8 = await trainFederatedMlp(participants(), { ...options, dp: { epsilon: 8, delta: 1e-5, clip: 1 } });
     expect(private8.privacy?.epsilon).toBeLessThanOrEqual(8);
     expect(private8.privacy?.epsilon).toBeGreaterThan(7);
     const dpF1 = evaluate(test.y, MlpLearner.fromJSON(private8.document).predictProba(test.X), data.classes).macroF1;
     process.stdout.write(
-      `federated MLP: central ${centralF1.toFixed(4)}, FedAvg ${fedavgF1.toFixed(4)}, FedAvg + DP (ε ${private8.privacy?.epsilon.toFixed(2)}, δ 1e-5, σ ${private8.privacy?.noiseMultiplier.toFixed(2)}) ${dpF1.toFixed(4)}\n`,
+      `federated MLP: central ${centralF1.toFixed(4)}, FedAvg ${fedavgF1.toFixed(4)}, FedProx (mu 0.1) ${fedproxF1.toFixed(4)}, FedAvg + DP (ε ${private8.privacy?.epsilon.toFixed(2)}, δ 1e-5, σ ${private8.privacy?.noiseMultiplier.toFixed(2)}) ${dpF1.toFixed(4)}\n`,
     );
     const alone = Object.values(split.tenants).map((d) => {
       const own = new MlpLearner({ ...MLP, maxEpochs: ROUNDS * LOCAL_EPOCHS });

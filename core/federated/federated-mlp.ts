@@ -1,4 +1,4 @@
-// Federated averaging of the MLP learner (McMahan et al. 2017): participants start each round from
+// Federated averaging of the MLP learner (McMahan et al. 2017; FedProx, Li et al. 2020, with proximalMu): participants start each round from
 // the global weights, train a few local epochs on their own rows (partialFit) and send their
 // weight updates; only the securely summed update reaches the coordinator, which moves the global
 // model by the average. The input standardisation is agreed first from securely summed counts,
@@ -24,6 +24,8 @@ export interface LocalUpdateRequest {
   readonly global: MlpModelDocument;
   readonly round: number;
   readonly epochs: number;
+  /** FedProx: the proximal coefficient mu (local loss + mu/2 · ||w − global||²); absent or 0 = FedAvg. */
+  readonly proximalMu?: number;
   /** DP: clip norm and this participant's noise std (σ·C/√m); absent without DP. */
   readonly dp?: { readonly clip: number; readonly noiseStd: number };
 }
@@ -108,7 +110,8 @@ export class MlpParticipant implements MlpParticipantApi {
       params: { ...request.global.params, seed: stringSeed(`${this.id}/${this.seed}/${request.round}`) },
     });
     const before = flatten(global.getWeights());
-    global.partialFit(this.X, this.y, { epochs: request.epochs });
+    const mu = request.proximalMu ?? 0;
+    global.partialFit(this.X, this.y, { epochs: request.epochs, ...(mu > 0 ? { proximal: { mu, anchor: global.getWeights() } } : {}) });
     const update = flatten(global.getWeights());
     for (let i = 0; i < update.length; i++) update[i] -= before[i];
     const out = new Float64Array(update.length + 1);
@@ -130,6 +133,8 @@ export interface FederatedMlpOptions {
   readonly classes: readonly string[];
   readonly rounds: number;
   readonly localEpochs: number;
+  /** FedProx's proximal coefficient mu (default 0: FedAvg). */
+  readonly proximalMu?: number;
   readonly mlp?: MlpOptions;
   /**
    * Client-level DP: the budget (ε, δ), the update clip norm (default 1) and the noise multiplier
@@ -155,6 +160,7 @@ export interface FederatedMlpResult {
 export async function trainFederatedMlp(participants: readonly MlpParticipantApi[], options: FederatedMlpOptions): Promise<FederatedMlpResult> {
   if (participants.length < 2) throw new FederatedTrainingError(`a federated fit needs at least 2 participants, got ${participants.length}`);
   if (!(Number.isInteger(options.rounds) && options.rounds >= 1)) throw new FederatedTrainingError(`rounds must be a positive integer, got ${options.rounds}`);
+  if (options.proximalMu !== undefined && !(options.proximalMu >= 0)) throw new FederatedTrainingError(`proximalMu must be >= 0, got ${options.proximalMu}`);
   if (!(Number.isInteger(options.localEpochs) && options.localEpochs >= 1))
     throw new FederatedTrainingError(`localEpochs must be a positive integer, got ${options.localEpochs}`);
   const prefix = options.sessionPrefix ?? 'federated-mlp';
@@ -201,6 +207,7 @@ export async function trainFederatedMlp(participants: readonly MlpParticipantApi
       global: global.toJSON(),
       round,
       epochs: options.localEpochs,
+      ...(options.proximalMu ? { proximalMu: options.proximalMu } : {}),
       ...(options.dp ? { dp: { clip, noiseStd: (sigma * clip) / Math.sqrt(m) } } : {}),
     };
     const total = await sum(`round-${round}`, await Promise.all(participants.map((p) => p.localUpdate(request))));

@@ -90,6 +90,23 @@ describe('MlpLearner', () => {
     expect(report.history?.trainLoss.every((v) => v !== null && v > 0)).toBe(true);
   });
 
+  it('partialFit with a FedProx proximal term stays nearer its anchor, the more so the larger mu', () => {
+    const d = conformanceData(11, 600);
+    const start = new MlpLearner({ ...small, maxEpochs: 2 });
+    start.fit(d.X, d.y, { schema: d.schema, classes: d.classes });
+    const anchor = start.getWeights();
+    const distance = (mu: number | undefined): number => {
+      const local = MlpLearner.fromJSON(start.toJSON());
+      local.partialFit(d.X, d.y, { epochs: 3, ...(mu === undefined ? {} : { proximal: { mu, anchor } }) });
+      return Math.sqrt(local.getWeights().reduce((s, w, i) => s + w.reduce((t, v, j) => t + (v - anchor[i][j]) ** 2, 0), 0));
+    };
+    const free = distance(undefined);
+    expect(distance(0)).toBeCloseTo(free, 12);
+    expect(distance(1)).toBeLessThan(free);
+    expect(distance(100)).toBeLessThan(distance(1));
+    expect(() => start.partialFit(d.X, d.y, { proximal: { mu: 1, anchor: anchor.slice(1) } })).toThrow(/anchor shaped as getWeights/);
+  });
+
   it('honours sampleWeight: rows with weight 0 do not count', () => {
     const d = conformanceData(9, 900);
     const w = new Float64Array(d.X.rows).fill(1);

@@ -84,6 +84,11 @@ export interface PartialFitOptions {
   /** Passes over the given rows. Default 1. */
   readonly epochs?: number;
   readonly sampleWeight?: Float64Array;
+  /**
+   * FedProx: adds mu/2 · ||w − anchor||² to the loss (anchor in getWeights order, e.g. the global
+   * model of a federated round), keeping local training near it. Default: none.
+   */
+  readonly proximal?: { readonly mu: number; readonly anchor: readonly ArrayLike<number>[] };
 }
 
 /** Adam moment buffers per layer. */
@@ -123,6 +128,7 @@ export class MlpLearner implements Learner {
   private prep?: CompiledPreprocessing;
   private layers?: CompiledLayer[];
   private adam?: AdamState;
+  private proximal?: { readonly mu: number; readonly anchor: readonly ArrayLike<number>[] };
 
   constructor(options: MlpOptions = {}) {
     this.options = resolveOptions(options);
@@ -188,7 +194,19 @@ export class MlpLearner implements Learner {
     this.requireFitted();
     const epochs = options.epochs ?? 1;
     if (!(Number.isInteger(epochs) && epochs > 0)) throw new MlpModelError(`epochs must be a positive integer, got ${epochs}`);
-    return this.train(X, y, epochs, options.sampleWeight, undefined, undefined, started);
+    const proximal = options.proximal;
+    if (proximal) {
+      const lengths = this.getWeights().map((w) => w.length);
+      if (!(proximal.mu >= 0) || proximal.anchor.length !== lengths.length || proximal.anchor.some((a, i) => a.length !== lengths[i])) {
+        throw new MlpModelError('proximal needs mu >= 0 and an anchor shaped as getWeights()');
+      }
+    }
+    this.proximal = proximal;
+    try {
+      return this.train(X, y, epochs, options.sampleWeight, undefined, undefined, started);
+    } finally {
+      this.proximal = undefined;
+    }
   }
 
   /** Row-major probabilities, rows * K. */
@@ -487,6 +505,18 @@ export class MlpLearner implements Learner {
     const c2 = 1 - Math.pow(beta2, adam.step);
     const lr = (learningRate * Math.sqrt(c2)) / c1;
     const eps = epsilon * Math.sqrt(c2);
+    const prox = this.proximal;
+    if (prox && prox.mu > 0) {
+      // FedProx: the proximal term's gradient mu · (w − anchor), on weights and biases
+      for (let l = 0; l < layers.length; l++) {
+        const aW = prox.anchor[2 * l];
+        const aB = prox.anchor[2 * l + 1];
+        const W = layers[l].weights;
+        const B = layers[l].bias;
+        for (let i = 0; i < W.length; i++) gradW[l][i] += prox.mu * (W[i] - aW[i]);
+        for (let i = 0; i < B.length; i++) gradB[l][i] += prox.mu * (B[i] - aB[i]);
+      }
+    }
     for (let l = 0; l < layers.length; l++) {
       const W = layers[l].weights;
       const gW = gradW[l];
