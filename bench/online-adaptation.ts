@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     '| family | seed | static | adapted | full retrain | adapted − static | adapted − full | adapt job s | full job s | ratio | adapt job CPU s | full job CPU s | CPU ratio | adapt step s | full train step s | ratio | worst attack-class recall change (support ≥ 30) |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  const phases: string[] = [];
   for (const algorithm of algorithms) {
     for (const seed of seeds) {
       const r = await runPrequentialNslKdd(algorithm, seed);
@@ -33,8 +34,14 @@ async function main(): Promise<void> {
       console.log(
         `| ${algorithm} | ${seed} | ${f3(r.staticMacroF1)} | ${f3(r.adaptedMacroF1)} | ${f3(r.fullRetrainMacroF1)} | ${f3(r.adaptedMacroF1 - r.staticMacroF1)} | ${f3(r.adaptedMacroF1 - r.fullRetrainMacroF1)} | ${s1(r.adaptationSeconds)} | ${s1(r.fullRetrainSeconds)} | ${f3(r.adaptationSeconds / r.fullRetrainSeconds)} | ${s1(r.adaptationCpuSeconds)} | ${s1(r.fullRetrainCpuSeconds)} | ${f3(r.adaptationCpuSeconds / r.fullRetrainCpuSeconds)} | ${s1(r.adaptStepSeconds)} | ${s1(r.fullTrainStepSeconds)} | ${f3(r.adaptStepSeconds / r.fullTrainStepSeconds)} | ${worst.c} ${f3(worst.change)} |`,
       );
+      const ms = (t: Readonly<Record<string, number>>) =>
+        Object.entries(t)
+          .map(([k, v]) => `${k} ${Math.round(v)}`)
+          .join(', ');
+      phases.push(`${algorithm} seed ${seed}: adaptation job ms: ${ms(r.adaptationTimings)}; full retrain job ms: ${ms(r.fullRetrainTimings)}`);
     }
   }
+  console.log(`\n${phases.join('\n')}`);
 }
 
 main().catch((err: unknown) => {

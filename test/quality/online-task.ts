@@ -29,6 +29,9 @@ export interface PrequentialRun {
   /** CPU seconds (user + system, every thread of this process) of the two jobs: what other load on the machine does not change. */
   readonly adaptationCpuSeconds: number;
   readonly fullRetrainCpuSeconds: number;
+  /** Each job's phases (ms), to see where an adaptation's time goes. */
+  readonly adaptationTimings: Readonly<Record<string, number>>;
+  readonly fullRetrainTimings: Readonly<Record<string, number>>;
   /** The learning steps alone: adaptModel, and the full retrain's trainModel. */
   readonly adaptStepSeconds: number;
   readonly fullTrainStepSeconds: number;
@@ -121,6 +124,8 @@ export async function runPrequentialNslKdd(algorithm: FamilyId, seed: number, op
     fullRetrainSeconds,
     adaptationCpuSeconds,
     fullRetrainCpuSeconds,
+    adaptationTimings: adaptation.summary.jobTimings as Readonly<Record<string, number>>,
+    fullRetrainTimings: full.summary.jobTimings,
     adaptStepSeconds: adaptation.adaptation.millis / 1000,
     fullTrainStepSeconds: (full.summary.jobTimings.train ?? NaN) / 1000,
     forgetting: Object.fromEntries(
