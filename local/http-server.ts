@@ -31,6 +31,8 @@ interface CompiledRoute {
 
 /** How long a refused (413) upload may keep sending before its connection is cut. */
 const DRAIN_MS = 2000;
+/** How long close() lets requests in flight finish before cutting their connections. */
+const CLOSE_GRACE_MS = 5_000;
 const CORRELATION_HEADER = 'x-correlation-id';
 
 function compile(route: RouteDefinition, fn: FunctionDefinition): CompiledRoute {
@@ -281,7 +283,11 @@ export async function startLocalApiServer(options: LocalApiServerOptions = {}): 
     );
   }
 
+  // Set by close(): the requests still arriving on open keep-alive connections are answered with
+  // `connection: close`, so busy clients cannot keep a stopping server alive.
+  let closing = false;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (closing) res.setHeader('connection', 'close');
     if (options.accessLog) logAccess(req, res, options.accessLog);
     const requestId = randomUUID();
     let served: Promise<void>;
@@ -316,8 +322,11 @@ export async function startLocalApiServer(options: LocalApiServerOptions = {}): 
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
         server.closeIdleConnections();
+        // a connection still busy after the grace period is cut (its answer was never acknowledged)
+        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       }),
   };
 }
