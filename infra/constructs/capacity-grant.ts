@@ -12,7 +12,7 @@ import type { XdrFunction } from './xdr-function';
 /** The actions the check calls. */
 export const CAPACITY_CHECK_ACTIONS = ['servicequotas:ListServiceQuotas', 'sagemaker:ListTrainingJobs', 'sagemaker:DescribeTrainingJob'] as const;
 
-/** The catalogue function of the API that checks capacity (PUT /api/ml/retraining/auto with enabled true). */
+/** The catalogue function of the API that checks capacity (POST /api/ml/status/auto-retrain with enabled true). */
 export const API_CAPACITY_CHECKER = 'retraining';
 
 export function grantCapacityCheck(fn: XdrFunction): void {
