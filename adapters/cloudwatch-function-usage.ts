@@ -4,8 +4,10 @@
 // threw). One GetMetricData call (paged) asks, per function, for the latency's sample count
 // (invocations), p50/p90/p99, average and maximum, the peak memory and the error sum, each as one
 // period spanning the whole window. IAM: cloudwatch:GetMetricData (infra/stacks/api-stack.ts).
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { PlatformConfig } from '../config/config';
 import type { FunctionUsageSummary } from '../core/resources/function-usage';
+import { METRIC_NAMESPACE, METRIC_SERVICE } from '../core/retraining/metrics';
 
 export interface CloudWatchUsageOptions {
   readonly namespace: string;
@@ -82,4 +84,14 @@ export async function cloudWatchFunctionUsage(client: CloudWatchClient, o: Cloud
     });
   });
   return out;
+}
+
+/**
+ * The reader of a configuration (its region; the platform's namespace and service), one client per process.
+ * @example const read = cloudWatchUsageReader(config); await read(['predict'], from, to)
+ */
+export function cloudWatchUsageReader(config: PlatformConfig, instrument: <C>(client: C) => C = (c) => c) {
+  const client = instrument(new CloudWatchClient({ region: config.region }));
+  return (functions: readonly string[], from: Date, to: Date): Promise<FunctionUsageSummary[]> =>
+    cloudWatchFunctionUsage(client, { namespace: METRIC_NAMESPACE, service: METRIC_SERVICE, functions }, from, to);
 }

@@ -28,12 +28,10 @@ export function createEventHandler<E, R>(name: string, handle: (event: E, contex
     } finally {
       // the bounded usage aggregates, as the HTTP functions' (the local platform records them;
       // core/resources/function-usage.ts): the invocation's duration, the process's RSS, whether it threw
-      currentPlatform()?.functionUsage?.recorder.record(name, {
-        ms: Date.now() - startedAt,
-        memoryBytes: process.memoryUsage.rss(),
-        error: failed,
-        at: new Date(),
-      });
+      const ms = Date.now() - startedAt;
+      const memoryBytes = process.memoryUsage.rss();
+      currentPlatform()?.functionUsage?.recorder.record(name, { ms, memoryBytes, error: failed, at: new Date() });
+      invocationMetrics(name, ms, memoryBytes, failed);
     }
   })
     .use(captureLambdaHandler(tracer))
@@ -58,3 +56,20 @@ export function lineageMetrics(model: string, values: Partial<Record<MetricName,
 }
 
 let lineage: Metrics | undefined;
+
+/**
+ * The invocation's EMF figures, as the HTTP functions emit theirs (Latency, MemoryUsed, ServerErrors
+ * by service + operation; read back by adapters/cloudwatch-function-usage.ts). Their own instance,
+ * published at once: the operation dimension must not reach the invocation's other metrics, which
+ * the alarms read by service alone.
+ */
+function invocationMetrics(name: string, ms: number, memoryBytes: number, failed: boolean): void {
+  usage ??= new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICE });
+  usage.addDimension('operation', name);
+  usage.addMetric('Latency', MetricUnit.Milliseconds, ms);
+  usage.addMetric('MemoryUsed', MetricUnit.Megabytes, Math.round(memoryBytes / 1048576));
+  if (failed) usage.addMetric('ServerErrors', MetricUnit.Count, 1);
+  usage.publishStoredMetrics();
+}
+
+let usage: Metrics | undefined;
