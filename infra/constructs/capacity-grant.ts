@@ -4,6 +4,7 @@
 // SageMaker's ListTrainingJobs have no resource-level permissions; DescribeTrainingJob covers every
 // training job of the account and region, because the quota is the account's and any in-progress
 // job of the instance type holds part of it. The Batch backend has no capacity check: no grant.
+// Also the telemetry route's read of the functions' metrics (cloudwatch:GetMetricData).
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { nagArn } from './nag';
@@ -31,4 +32,16 @@ export function grantCapacityCheck(fn: XdrFunction): void {
       reason: "The capacity check describes every in-progress training job of the account: any job of the instance type holds part of the account's quota.",
     },
   );
+}
+
+/** The catalogue function that answers GET /api/ml/telemetry. */
+export const TELEMETRY_READER = 'resource-usage';
+
+/** cloudwatch:GetMetricData (no resource-level permissions): the functions' usage on AWS. */
+export function grantMetricRead(fn: XdrFunction): void {
+  fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason: "cloudwatch:GetMetricData has no resource-level permissions; the telemetry route reads the platform functions' EMF metrics.",
+  });
 }

@@ -2,6 +2,7 @@
 // launcher, the API's retraining function) may call what the SageMaker check calls, and no other
 // function may; the Batch backend has no check and no grant; and switching auto-retrain on at
 // deploy time refuses an instance type SageMaker does not train on, naming it, with no account call.
+// The telemetry function alone may read the functions' metrics back from CloudWatch.
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mkdtempSync } from 'node:fs';
@@ -51,6 +52,12 @@ describe('capacity check grants (SageMaker backend)', () => {
       expect(actionsOf(fn)).not.toContain('servicequotas:ListServiceQuotas');
       expect(actionsOf(fn)).not.toContain('sagemaker:ListTrainingJobs');
     }
+  });
+
+  it("lets the telemetry function, and no other, read the functions' metrics from CloudWatch", () => {
+    expect(actionsOf(platform.api.functions['resource-usage'])).toContain('cloudwatch:GetMetricData');
+    const others = [...Object.entries(platform.api.functions).filter(([id]) => id !== 'resource-usage'), ...Object.entries(platform.training.functions)];
+    for (const [, fn] of others) expect(actionsOf(fn)).not.toContain('cloudwatch:GetMetricData');
   });
 
   it('passes cdk-nag with auto-retrain on and every capacity grant acknowledged', () => {
