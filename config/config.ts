@@ -9,6 +9,7 @@ import { ModelName, TenantId } from '../core/names';
 import { PROMOTION_POLICIES, type PromotionPolicy } from '../core/registry/lineage-spec';
 import { parseSchedule } from '../core/retraining/schedule'; // a pure parser: the one EventBridge reading, shared with the local scheduler
 import { CODE_VERSION_ENV, ConfigError, PACKAGE_VERSION } from './code-version';
+import { isSageMakerTrainingInstanceType } from '../core/resources/sagemaker-instances';
 import { processEnvironment } from './environment';
 import { BUCKETS, TABLES, bucketName, tableName, type BucketId, type TableId } from './resources';
 
@@ -547,6 +548,14 @@ export function loadDeployConfig(env: NodeJS.ProcessEnv, context: ConfigSource):
     throw new ConfigError(
       `Invalid configuration: ${ENV_KEYS.trainingBackend} (CDK context trainingBackend) must be 'sagemaker' or 'batch' when deploying (got "local")`,
       ENV_KEYS.trainingBackend,
+    );
+  }
+  // auto-retrain trains unattended: its instance type must be one SageMaker trains on (checked here,
+  // with no account call; the quota and the region's offer are checked when auto-retrain is switched on)
+  if (config.autoRetrain.enabled && config.training.backend === 'sagemaker' && !isSageMakerTrainingInstanceType(config.training.instanceType)) {
+    throw new ConfigError(
+      `Invalid configuration: ${ENV_KEYS.trainingInstanceType} (CDK context trainingInstanceType) "${config.training.instanceType}" is not a SageMaker training instance type, and auto-retrain (autoRetrain=true) would launch jobs on it (e.g. ml.m5.xlarge)`,
+      ENV_KEYS.trainingInstanceType,
     );
   }
   return config;

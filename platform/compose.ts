@@ -185,6 +185,22 @@ export function defaultEventPublisher(config: PlatformConfig, instrument?: Clien
   return new InProcessEventBus();
 }
 
+/**
+ * The functions' figures on AWS: their EMF metrics read back from CloudWatch
+ * (adapters/cloudwatch-function-usage.ts; its client loaded on first use).
+ */
+function cloudWatchSummaries(config: PlatformConfig, instrument: ClientInstrument = (c) => c) {
+  let read: ReturnType<typeof import('../adapters/cloudwatch-function-usage').cloudWatchUsageReader> | undefined;
+  return (functions: readonly string[], from: Date, to: Date) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    read ??= (require('../adapters/cloudwatch-function-usage') as typeof import('../adapters/cloudwatch-function-usage')).cloudWatchUsageReader(
+      config,
+      instrument,
+    );
+    return read(functions, from, to);
+  };
+}
+
 /** Crash tests (config.faultPoint): the process kills itself at the named point, as `kill -9` would. */
 export function faultHook(config: PlatformConfig): ((point: string) => void) | undefined {
   const target = config.faultPoint;
@@ -492,6 +508,8 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
           jobs: stores.tables.jobs,
           models: async () => (await registry.listModels()).map((m) => m.model),
           functions: [...FUNCTIONS.map((f) => f.id), ...Object.values(EVENT_FUNCTIONS).map((f) => f.id)],
+          // on AWS nothing records usage items: the functions' EMF metrics are read back from CloudWatch
+          ...(!functionUsage && !config.endpoints.dynamodb ? { functionSummaries: cloudWatchSummaries(config, options.instrument) } : {}),
         },
         query,
       );

@@ -50,8 +50,9 @@ export function createTrainingBackend(
       artefactsBucket: config.buckets.artefacts,
     });
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { SageMakerTrainingBackend, createSageMakerClient } = require('../adapters/training-backends/sagemaker-backend') as SageMakerModule;
+  const { SageMakerTrainingBackend, createSageMakerClient, createServiceQuotasClient } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../adapters/training-backends/sagemaker-backend') as SageMakerModule;
   return new SageMakerTrainingBackend(instrument(createSageMakerClient(config)), {
     image: requireSetting(t.image, 'trainingImage', 'for the sagemaker training backend'),
     roleArn: requireSetting(t.roleArn, 'trainingRoleArn', 'for the sagemaker training backend'),
@@ -60,5 +61,7 @@ export function createTrainingBackend(
     instanceType: t.instanceType,
     maxRuntimeSeconds: t.maxRuntimeSeconds,
     ...(t.spotMaxWaitSeconds ? { spot: { maxWaitSeconds: t.spotMaxWaitSeconds } } : {}),
+    // the capacity check before automation trains: Service Quotas and our in-progress jobs of the region
+    capacity: { quotas: instrument(createServiceQuotasClient(config)), region: config.region },
   });
 }

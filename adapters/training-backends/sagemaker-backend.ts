@@ -5,7 +5,10 @@
 // (strings) and metric definitions for the lines the entrypoint prints.
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient, type CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import type { PlatformConfig } from '../../config/config';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { sageMakerUsage } from './state-change';
+import { sageMakerTrainingCapacity } from './sagemaker-capacity';
+import type { CapacityNeed, CapacityVerdict } from '../../core/resources/capacity';
 import { METRIC_DEFINITIONS, TRAINING_OUTPUT_PREFIX, type JobInspection, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
 
 export interface SageMakerBackendOptions {
@@ -24,6 +27,11 @@ export interface SageMakerBackendOptions {
   /** Managed spot training; checkpoints go to `training-output/checkpoints/<jobId>/`. */
   readonly spot?: { readonly maxWaitSeconds: number };
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * The capacity check (sagemaker-capacity.ts): Service Quotas of the region, our in-progress jobs,
+   * the instance type's memory. Without it the backend has no checkCapacity and launches unchecked.
+   */
+  readonly capacity?: { readonly quotas: ServiceQuotasClient; readonly region: string };
 }
 
 export const SAGEMAKER_DEFAULTS = { instanceType: 'ml.m5.xlarge', instanceCount: 1, volumeSizeGb: 30, maxRuntimeSeconds: 4 * 3600 } as const;
@@ -87,7 +95,25 @@ export class SageMakerTrainingBackend implements TrainingBackend {
   constructor(
     private readonly client: SageMakerClient,
     private readonly options: SageMakerBackendOptions,
-  ) {}
+  ) {
+    const capacity = options.capacity;
+    if (capacity) {
+      this.checkCapacity = (need: CapacityNeed): Promise<CapacityVerdict> =>
+        sageMakerTrainingCapacity(
+          {
+            quotas: capacity.quotas,
+            sagemaker: this.client,
+            region: capacity.region,
+            instanceType: options.instanceType ?? SAGEMAKER_DEFAULTS.instanceType,
+            instanceCount: options.instanceCount ?? SAGEMAKER_DEFAULTS.instanceCount,
+          },
+          need,
+        );
+    }
+  }
+
+  /** Whether the account can run a job of this need now (set when options.capacity is). */
+  readonly checkCapacity?: (need: CapacityNeed) => Promise<CapacityVerdict>;
 
   async start(job: TrainingJobSpec): Promise<{ backendJobId: string }> {
     const out = await this.client.send(new CreateTrainingJobCommand(createTrainingJobRequest(job, this.options)));
@@ -144,4 +170,11 @@ export class SageMakerTrainingBackend implements TrainingBackend {
 /** The SageMaker client of a configuration (the region). */
 export function createSageMakerClient(config: PlatformConfig): SageMakerClient {
   return new SageMakerClient({ region: config.region });
+}
+
+/** The Service Quotas client of a configuration (the region), for the capacity check. */
+export function createServiceQuotasClient(config: PlatformConfig): ServiceQuotasClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ServiceQuotasClient: Client } = require('@aws-sdk/client-service-quotas') as typeof import('@aws-sdk/client-service-quotas');
+  return new Client({ region: config.region });
 }

@@ -7,6 +7,9 @@ import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { instanceMemoryBytes, sageMakerTrainingCapacity, trainingQuotaName } from './sagemaker-capacity';
+import { SageMakerTrainingBackend } from './sagemaker-backend';
+import { SAGEMAKER_TRAINING_INSTANCE_TYPES } from '../../core/resources/sagemaker-instances';
+import { TrainingInstanceType } from '@aws-sdk/client-sagemaker';
 
 interface Seen {
   readonly target: string;
@@ -106,6 +109,36 @@ describe('sageMakerTrainingCapacity', () => {
     const big = { ...need, memoryBytes: 20 * 1024 ** 3 };
     const verdict = await sageMakerTrainingCapacity({ ...clients(), region: 'eu-west-1', instanceType: 'ml.m5.xlarge', instanceCount: 1 }, big);
     expect(verdict.reason).toBe(`the job needs about 20,480 MiB of memory (${need.basis}); ml.m5.xlarge has 16,384 MiB`);
+  });
+
+  it("is the SageMaker backend's checkCapacity once the backend has a Service Quotas client, with its instance type and count", async () => {
+    const { quotas, sagemaker } = clients();
+    const options = { image: 'img', roleArn: 'arn:aws:iam::123456789012:role/t', datasetsBucket: 'd', artefactsBucket: 'a' };
+    expect(new SageMakerTrainingBackend(sagemaker, options).checkCapacity).toBeUndefined();
+    const backend = new SageMakerTrainingBackend(sagemaker, {
+      ...options,
+      instanceType: 'ml.m5.xlarge',
+      instanceCount: 2,
+      capacity: { quotas, region: 'eu-west-1' },
+    });
+    answers = { ...quotaPages(2), ...running([{ name: 'train-a', type: 'ml.m5.xlarge', count: 1 }]) };
+    const verdict = await backend.checkCapacity!(need);
+    expect(verdict).toMatchObject({ fits: false, available: { instanceType: 'ml.m5.xlarge', region: 'eu-west-1', quota: 2, inUse: 1, free: 1 } });
+    expect(verdict.reason).toContain('running training jobs hold 1: 2 more would exceed it');
+    expect(seen.map((s) => s.target)).toEqual([
+      'ServiceQuotasV20190624.ListServiceQuotas',
+      'ServiceQuotasV20190624.ListServiceQuotas',
+      'SageMaker.ListTrainingJobs',
+      'SageMaker.DescribeTrainingJob',
+    ]);
+    // the default instance type (ml.m5.xlarge) and count (1) fit the free instance
+    seen.length = 0;
+    const defaults = new SageMakerTrainingBackend(sagemaker, { ...options, capacity: { quotas, region: 'eu-west-1' } });
+    expect(await defaults.checkCapacity!(need)).toMatchObject({ fits: true, available: { instanceType: 'ml.m5.xlarge', free: 1 } });
+  });
+
+  it("holds the shared list of training instance types equal to the SDK's", () => {
+    expect([...SAGEMAKER_TRAINING_INSTANCE_TYPES].sort()).toEqual(Object.values(TrainingInstanceType).sort());
   });
 
   it('knows the memory of the m, c and r families only', () => {

@@ -5,14 +5,14 @@
 // the job's instance count. When the instance type's memory is known (the m, c and r families),
 // the job's need is held against it too. IAM: servicequotas:ListServiceQuotas,
 // sagemaker:ListTrainingJobs and sagemaker:DescribeTrainingJob (infra/stacks/training-stack.ts).
-import { DescribeTrainingJobCommand, ListTrainingJobsCommand, TrainingInstanceType, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DescribeTrainingJobCommand, ListTrainingJobsCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ListServiceQuotasCommand, type ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import type { CapacityNeed, CapacityVerdict } from '../../core/resources/capacity';
+import { isSageMakerTrainingInstanceType } from '../../core/resources/sagemaker-instances';
 
 /** Service Quotas' name of the training quota of an instance type. */
 export const trainingQuotaName = (instanceType: string): string => `${instanceType} for training job usage`;
 
-const TRAINING_INSTANCE_TYPES: ReadonlySet<string> = new Set(Object.values(TrainingInstanceType));
 const GiB = 1024 ** 3;
 /** vCPUs by instance size, and GiB of memory per vCPU by family (AWS's published shapes). */
 const VCPUS: Readonly<Record<string, number>> = {
@@ -59,7 +59,7 @@ export async function sageMakerTrainingCapacity(o: SageMakerCapacityOptions, nee
     need,
     available: { instanceType: o.instanceType, region: o.region, ...available },
   });
-  if (!TRAINING_INSTANCE_TYPES.has(o.instanceType)) {
+  if (!isSageMakerTrainingInstanceType(o.instanceType)) {
     return refuse(`${o.instanceType} is not a SageMaker training instance type (trainingInstanceType; e.g. ml.m5.xlarge)`);
   }
   // the quota: offered in the region when Service Quotas names it there

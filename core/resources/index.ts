@@ -3,3 +3,4 @@ export * from './usage';
 export * from './capacity';
 export * from './function-usage';
 export * from './telemetry';
+export * from './sagemaker-instances';

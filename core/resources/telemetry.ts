@@ -54,7 +54,13 @@ export const JOBS_PER_MODEL = 500;
  * @example await resourceTelemetry({ jobs, models: async () => ['general'], functions: ['predict'] }, { from, to })
  */
 export async function resourceTelemetry(
-  deps: { readonly jobs: ItemTable; readonly models: () => Promise<readonly string[]>; readonly functions: readonly string[] },
+  deps: {
+    readonly jobs: ItemTable;
+    readonly models: () => Promise<readonly string[]>;
+    readonly functions: readonly string[];
+    /** Where the functions' figures come from instead of the stored usage items (on AWS: CloudWatch). */
+    readonly functionSummaries?: (functions: readonly string[], from: Date, to: Date) => Promise<FunctionUsageSummary[]>;
+  },
   query: { readonly from: Date; readonly to: Date; readonly model?: string },
 ): Promise<ResourceTelemetry> {
   const from = query.from.toISOString();
@@ -68,7 +74,12 @@ export async function resourceTelemetry(
     if (mine.length) byModel.push(sumModel(model, mine));
   }
   jobs.sort((a, b) => (a.createdAt === b.createdAt ? a.jobId.localeCompare(b.jobId) : b.createdAt.localeCompare(a.createdAt)));
-  return { window: { from, to }, jobs, models: byModel, functions: await functionUsage(deps.jobs, deps.functions, query.from, query.to) };
+  return {
+    window: { from, to },
+    jobs,
+    models: byModel,
+    functions: await (deps.functionSummaries ?? ((fns, f, t) => functionUsage(deps.jobs, fns, f, t)))(deps.functions, query.from, query.to),
+  };
 }
 
 function jobView(j: TrainingJobRecord): JobUsageView {

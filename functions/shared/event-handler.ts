@@ -1,7 +1,8 @@
 // The middy chain every event-driven function uses (EventBridge rules, schedules): Powertools
 // Tracer (the handler as a segment; the platform's SDK clients are captured in platform/lambda.ts),
 // Logger (the Lambda context in every line) and Metrics (flushed once per invocation). Handlers
-// stay thin: parse the event, one call into the platform.
+// stay thin: parse the event, one call into the platform. Each invocation is recorded in the
+// function usage (duration, memory, error) where the platform records it (locally).
 import middy from '@middy/core';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -9,7 +10,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from '../../core/retraining/metrics';
-import { logger, metrics, tracer } from '../../platform/lambda';
+import { currentPlatform, logger, metrics, tracer } from '../../platform/lambda';
 
 /**
  * Wraps an event handler in the Powertools chain.
@@ -18,7 +19,20 @@ import { logger, metrics, tracer } from '../../platform/lambda';
 export function createEventHandler<E, R>(name: string, handle: (event: E, context: Context) => Promise<R>) {
   return middy(async (event: E, context: Context): Promise<R> => {
     tracer.putAnnotation('operation', name);
-    return handle(event, context);
+    const startedAt = Date.now();
+    let failed = true;
+    try {
+      const result = await handle(event, context);
+      failed = false;
+      return result;
+    } finally {
+      // the bounded usage aggregates, as the HTTP functions' (the local platform records them;
+      // core/resources/function-usage.ts): the invocation's duration, the process's RSS, whether it threw
+      const ms = Date.now() - startedAt;
+      const memoryBytes = process.memoryUsage.rss();
+      currentPlatform()?.functionUsage?.recorder.record(name, { ms, memoryBytes, error: failed, at: new Date() });
+      invocationMetrics(name, ms, memoryBytes, failed);
+    }
   })
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger))
@@ -42,3 +56,20 @@ export function lineageMetrics(model: string, values: Partial<Record<MetricName,
 }
 
 let lineage: Metrics | undefined;
+
+/**
+ * The invocation's EMF figures, as the HTTP functions emit theirs (Latency, MemoryUsed, ServerErrors
+ * by service + operation; read back by adapters/cloudwatch-function-usage.ts). Their own instance,
+ * published at once: the operation dimension must not reach the invocation's other metrics, which
+ * the alarms read by service alone.
+ */
+function invocationMetrics(name: string, ms: number, memoryBytes: number, failed: boolean): void {
+  usage ??= new Metrics({ namespace: METRIC_NAMESPACE, serviceName: METRIC_SERVICE });
+  usage.addDimension('operation', name);
+  usage.addMetric('Latency', MetricUnit.Milliseconds, ms);
+  usage.addMetric('MemoryUsed', MetricUnit.Megabytes, Math.round(memoryBytes / 1048576));
+  if (failed) usage.addMetric('ServerErrors', MetricUnit.Count, 1);
+  usage.publishStoredMetrics();
+}
+
+let usage: Metrics | undefined;

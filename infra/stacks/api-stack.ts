@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { configToEnvironment, type PlatformConfig } from '../../config/config';
 import { FUNCTIONS, type FunctionDefinition } from '../../config/functions';
 import { applyCatalogueGrant } from '../constructs/catalogue-grants';
+import { API_CAPACITY_CHECKER, grantCapacityCheck, grantMetricRead, TELEMETRY_READER } from '../constructs/capacity-grant';
 import { XdrFunction } from '../constructs/xdr-function';
 
 export interface ApiStackProps extends StackProps {
@@ -45,6 +46,10 @@ export class ApiStack extends Stack {
       const fn = new XdrFunction(this, `fn-${definition.id}`, { definition, projectRoot: props.projectRoot, environment });
       functions[definition.id] = fn;
       applyCatalogueGrant(fn, definition, props.config);
+      // switching auto-retrain on checks the SageMaker capacity first (the Batch backend has no check)
+      if (definition.id === API_CAPACITY_CHECKER && props.config.training.backend !== 'batch') grantCapacityCheck(fn);
+      // the telemetry route reads the functions' figures back from CloudWatch (adapters/cloudwatch-function-usage.ts)
+      if (definition.id === TELEMETRY_READER) grantMetricRead(fn);
       const integration = new HttpLambdaIntegration(`${definition.id}-integration`, fn.function);
       for (const route of definition.routes) {
         this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });

@@ -21,6 +21,7 @@ import type { PromotionPolicy } from '../../core/retraining/completion';
 import type { FunctionDefinition } from '../../config/functions';
 import { applyCatalogueGrant } from '../constructs/catalogue-grants';
 import { BatchTraining } from '../constructs/batch-training';
+import { grantCapacityCheck } from '../constructs/capacity-grant';
 import { nagArn } from '../constructs/nag';
 import { TrainingRole } from '../constructs/training-role';
 import { FederatedRoles } from '../constructs/federated-roles';
@@ -134,7 +135,10 @@ export class TrainingStack extends Stack {
     }
     this.functions = functions;
     if (this.batch) this.grantBatchLaunch(functions.launcher, this.batch);
-    else this.grantTrainingLaunch(functions.launcher);
+    else {
+      this.grantTrainingLaunch(functions.launcher);
+      grantCapacityCheck(functions.launcher); // each launch is checked against the quota first
+    }
     this.grantJobInspection(functions.maintenance);
 
     for (const rule of EVENT_RULES) {

@@ -1,7 +1,8 @@
 // Resource telemetry end to end on `xdr-ml serve` (real CICIDS2017 rows through the bootstrap): a
 // retrain runs as a local training process, predict and status calls go through the local server;
 // GET /api/ml/telemetry and `xdr-ml telemetry --json` list the job with its measured figures and
-// the functions with invocations, duration percentiles and memory. Turning auto-retrain on answers
+// the functions with invocations, duration percentiles and memory — the HTTP functions and the event
+// functions the retrain went through (retrain-launcher, training-completion). Turning auto-retrain on answers
 // the capacity verdict; a malformed window is refused naming the field, over HTTP and on the CLI.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -98,10 +99,9 @@ describeWithData('resource telemetry, end to end', ['cicids2017/cic_ids2017_mult
         const run = await xdrCli(env, ['telemetry', '--json']);
         if (run.code !== 0) throw new Error(`xdr-ml telemetry failed: ${run.stderr}`);
         const out = JSON.parse(run.stdout) as { jobs: JobRow[]; functions: FunctionRow[] };
-        return out.functions.some((f) => f.function === 'predict' && f.invocations >= 12) &&
-          out.functions.some((f) => f.function === 'retraining' && f.invocations >= 2)
-          ? out
-          : undefined;
+        const has = (name: string, n: number) => out.functions.some((f) => f.function === name && f.invocations >= n);
+        // the event functions the retrain went through (the local bus → launcher; the job's end → completion) too
+        return has('predict', 12) && has('retraining', 2) && has('retrain-launcher', 1) && has('training-completion', 1) ? out : undefined;
       },
       30_000,
     );
@@ -110,6 +110,16 @@ describeWithData('resource telemetry, end to end', ['cicids2017/cic_ids2017_mult
     expect(cliJob?.resources?.peakRssBytes).toBe(job?.resources?.peakRssBytes);
     const usageFn = cli.functions.find((f) => f.function === 'retraining');
     expect(usageFn?.invocations).toBeGreaterThanOrEqual(2);
+    for (const name of ['retrain-launcher', 'training-completion']) {
+      const fn = cli.functions.find((f) => f.function === name);
+      expect(fn).toMatchObject({ errors: 0 });
+      expect(fn?.maxMs).toBeGreaterThan(0);
+      expect(fn?.peakMemoryBytes).toBeGreaterThan(0);
+    }
+    // and over HTTP, as the server has flushed them
+    const served = await http(`${platform.url}/api/ml/telemetry?by=function`);
+    const names = (served.body.functions as FunctionRow[]).map((f) => f.function);
+    expect(names).toEqual(expect.arrayContaining(['predict', 'retraining', 'retrain-launcher', 'training-completion']));
 
     const usage = await xdrCli(env, ['telemetry', '--window', 'soon']);
     expect(usage.code).toBe(2);

@@ -1,0 +1,94 @@
+// The capacity check on AWS (issue #24): the functions that check before they train (the retrain
+// launcher, the API's retraining function) may call what the SageMaker check calls, and no other
+// function may; the Batch backend has no check and no grant; and switching auto-retrain on at
+// deploy time refuses an instance type SageMaker does not train on, naming it, with no account call.
+// The telemetry function alone may read the functions' metrics back from CloudWatch.
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildPlatformApp } from '../../infra/app-builder';
+import { CAPACITY_CHECK_ACTIONS } from '../../infra/constructs/capacity-grant';
+import type { XdrFunction } from '../../infra/constructs/xdr-function';
+
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
+const env = { CDK_DEFAULT_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' };
+const synth = (context: Record<string, unknown>) =>
+  buildPlatformApp({ context: { ...NO_BUNDLING, ...context }, outdir: mkdtempSync(path.join(os.tmpdir(), 'cdk-')) }, env);
+
+interface Statement {
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+type Policy = { Properties: { PolicyDocument: { Statement: Statement[] }; Roles: { Ref: string }[] } };
+
+/** The actions granted to a function's role. */
+function actionsOf(fn: XdrFunction): string[] {
+  const stack = Stack.of(fn);
+  const role = stack.getLogicalId(fn.function.role!.node.defaultChild as never);
+  const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy') as Record<string, Policy>);
+  return policies
+    .filter((p) => p.Properties.Roles.some((r) => r.Ref === role))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()));
+}
+
+describe('capacity check grants (SageMaker backend)', () => {
+  const platform = synth({ stage: 'test' });
+
+  it('lets the launcher and the API retraining function read the quotas and the running jobs', () => {
+    for (const fn of [platform.training.functions.launcher, platform.api.functions.retraining]) {
+      expect(actionsOf(fn)).toEqual(expect.arrayContaining([...CAPACITY_CHECK_ACTIONS]));
+    }
+  });
+
+  it('grants the quota read to no other function', () => {
+    const others = [
+      ...Object.entries(platform.api.functions).filter(([id]) => id !== 'retraining'),
+      ...Object.entries(platform.training.functions).filter(([key]) => key !== 'launcher'),
+    ];
+    expect(others.length).toBeGreaterThan(5);
+    for (const [, fn] of others) {
+      expect(actionsOf(fn)).not.toContain('servicequotas:ListServiceQuotas');
+      expect(actionsOf(fn)).not.toContain('sagemaker:ListTrainingJobs');
+    }
+  });
+
+  it("lets the telemetry function, and no other, read the functions' metrics from CloudWatch", () => {
+    expect(actionsOf(platform.api.functions['resource-usage'])).toContain('cloudwatch:GetMetricData');
+    const others = [...Object.entries(platform.api.functions).filter(([id]) => id !== 'resource-usage'), ...Object.entries(platform.training.functions)];
+    for (const [, fn] of others) expect(actionsOf(fn)).not.toContain('cloudwatch:GetMetricData');
+  });
+
+  it('passes cdk-nag with auto-retrain on and every capacity grant acknowledged', () => {
+    let violations: string[] = [];
+    try {
+      synth({ stage: 'nagcap', autoRetrain: true }).app.synth();
+    } catch (error) {
+      violations = String((error as Error).message).split('\n');
+    }
+    expect(violations).toEqual([]);
+  });
+});
+
+describe('capacity check grants (Batch backend)', () => {
+  it('grants nothing of the SageMaker check: Batch has no capacity check', () => {
+    const platform = synth({ stage: 'test', trainingBackend: 'batch' });
+    expect(actionsOf(platform.training.functions.launcher)).not.toContain('servicequotas:ListServiceQuotas');
+    expect(actionsOf(platform.api.functions.retraining)).not.toContain('servicequotas:ListServiceQuotas');
+  });
+});
+
+describe('deploy-time check of auto-retrain (-c autoRetrain=true)', () => {
+  it('refuses an instance type SageMaker does not train on, naming it and the context key', () => {
+    expect(() => synth({ stage: 'test', autoRetrain: true, trainingInstanceType: 'ml.t2.medium' })).toThrow(
+      'Invalid configuration: XDR_ML_TRAINING_INSTANCE_TYPE (CDK context trainingInstanceType) "ml.t2.medium" is not a SageMaker training instance type, and auto-retrain (autoRetrain=true) would launch jobs on it (e.g. ml.m5.xlarge)',
+    );
+  });
+
+  it('accepts a training instance type, and any well-formed type while auto-retrain is off or on Batch', () => {
+    expect(synth({ stage: 'test', autoRetrain: true, trainingInstanceType: 'ml.c5.2xlarge' }).config.training.instanceType).toBe('ml.c5.2xlarge');
+    expect(() => synth({ stage: 'test', trainingInstanceType: 'ml.t2.medium' })).not.toThrow();
+    expect(() => synth({ stage: 'test', autoRetrain: true, trainingBackend: 'batch', trainingInstanceType: 'ml.t2.medium' })).not.toThrow();
+  });
+});
