@@ -23,6 +23,7 @@ import {
   capacityNeed,
   CompletionHandler,
   resolveLineageTraining,
+  stageEnsembleMembers,
   stageParentInput,
   RetrainLauncher,
   runScheduledCheck,
@@ -330,7 +331,13 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     // an adaptation on the collected samples takes the feedback that arrived since the last check too
     if ((event.type === 'AdaptationRequested' && !event.dataset) || event.type === 'DataVolumeReached') await harvest(model);
     return resolveLineageTraining(
-      { specOf, manifests: stores.tables.datasets, production, dataVolumeAction: config.thresholds.dataVolumeAction },
+      {
+        specOf,
+        manifests: stores.tables.datasets,
+        production,
+        dataVolumeAction: config.thresholds.dataVolumeAction,
+        versionsOf: (m) => registry.listVersions(m).catch(() => []),
+      },
       model,
       event,
     );
@@ -344,6 +351,12 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         productionVersion: async (model) => (await registry.resolveAlias(model, 'production'))?.version,
         stageParent: async (model, version) =>
           stageParentInput({ artefacts: stores.buckets.artefacts, datasets: stores.buckets.datasets }, await registry.getVersion(model, version)),
+        stageMembers: async (jobId, members) =>
+          stageEnsembleMembers(
+            { artefacts: stores.buckets.artefacts, datasets: stores.buckets.datasets },
+            jobId,
+            await Promise.all(members.map((m) => registry.getVersion(m.model, m.version))),
+          ),
         audit,
         events,
         ...(fault ? { fault } : {}),
