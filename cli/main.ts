@@ -79,6 +79,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: () => (require('./commands/train') as typeof import('./commands/train')).registerTrain,
   },
   {
+    name: 'ensemble',
+    summary: 'Ensembles: optimise a weighted ensemble of registered versions into one candidate, and its status',
+    register: () => (require('./commands/ensemble') as typeof import('./commands/ensemble')).registerEnsemble,
+  },
+  {
     name: 'evaluate',
     summary: 'Score a registered model version on a dataset version with the same feature schema',
     register: () => (require('./commands/evaluate') as typeof import('./commands/evaluate')).registerEvaluate,

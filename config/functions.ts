@@ -162,6 +162,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/api/ml/drift/check' },
       { method: 'POST', path: '/api/ml/online-learning/adapt' },
       { method: 'GET', path: '/api/ml/online-learning/status' },
+      { method: 'POST', path: '/api/ml/ensemble/optimize' },
+      { method: 'GET', path: '/api/ml/ensemble/status' },
     ],
     memoryMb: 2048,
     timeoutSeconds: 120,

@@ -23,6 +23,7 @@ import {
   capacityNeed,
   CompletionHandler,
   resolveLineageTraining,
+  stageEnsembleMembers,
   stageParentInput,
   RetrainLauncher,
   runScheduledCheck,
@@ -53,6 +54,7 @@ import { EVENT_FUNCTIONS } from '../config/event-functions';
 import { FUNCTIONS } from '../config/functions';
 import { gateComparer } from '../core/pipeline/gate-comparison';
 import { onlineLearningStatus, type OnlineStatus } from '../core/online/status';
+import { ensembleStatus, type EnsembleStatus } from '../core/ensemble/status';
 import { harvestFeedback, unharvestedFeedback, type FeedbackHarvest } from '../core/online/feedback-samples';
 import { sampledInputs } from '../core/serving/sampled-inputs';
 import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryRetention, type SessionFactory } from '../core/serving';
@@ -87,6 +89,8 @@ export interface Retraining {
   scheduledAdaptation(scheduledAt: string): Promise<{ readonly model: string; readonly outcome: LaunchOutcome }[]>;
   /** A lineage's online-learning status (samples waiting, last adaptations); undefined for an unknown lineage. */
   onlineStatus(model: string, limit?: number): Promise<OnlineStatus | undefined>;
+  /** A lineage's last ensemble jobs (members, weights, figures, best member) and requests; undefined for a model with no version. */
+  ensembleStatus(model: string, limit?: number): Promise<EnsembleStatus | undefined>;
   /**
    * The capacity check before automation: whether the backend can run the next job of `model` (or
    * of every watched lineage). Throws InsufficientCapacityError naming the first that would not fit,
@@ -346,7 +350,13 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     // an adaptation on the collected samples takes the feedback that arrived since the last check too
     if ((event.type === 'AdaptationRequested' && !event.dataset) || event.type === 'DataVolumeReached') await harvest(model);
     return resolveLineageTraining(
-      { specOf, manifests: stores.tables.datasets, production, dataVolumeAction: config.thresholds.dataVolumeAction },
+      {
+        specOf,
+        manifests: stores.tables.datasets,
+        production,
+        dataVolumeAction: config.thresholds.dataVolumeAction,
+        versionsOf: (m) => registry.listVersions(m).catch(() => []),
+      },
       model,
       event,
     );
@@ -360,6 +370,12 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         productionVersion: async (model) => (await registry.resolveAlias(model, 'production'))?.version,
         stageParent: async (model, version) =>
           stageParentInput({ artefacts: stores.buckets.artefacts, datasets: stores.buckets.datasets }, await registry.getVersion(model, version)),
+        stageMembers: async (jobId, members) =>
+          stageEnsembleMembers(
+            { artefacts: stores.buckets.artefacts, datasets: stores.buckets.datasets },
+            jobId,
+            await Promise.all(members.map((m) => registry.getVersion(m.model, m.version))),
+          ),
         audit,
         events,
         ...(fault ? { fault } : {}),
@@ -449,6 +465,16 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
           },
           version: (m, v) => registry.getVersion(m, v),
           feedbackWaiting: async (m) => (await unharvestedFeedback(stores.tables.inference, m)).length,
+        },
+        model,
+        limit,
+      ),
+    ensembleStatus: (model, limit) =>
+      ensembleStatus(
+        {
+          jobs: stores.tables.jobs,
+          versions: (m) => registry.listVersions(m).catch(() => []),
+          production: async (m) => (await registry.resolveAlias(m, 'production'))?.version,
         },
         model,
         limit,

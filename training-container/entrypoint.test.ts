@@ -150,6 +150,19 @@ describe('training container entrypoint (SageMaker contract)', () => {
     expect(readFileSync(path.join(base, 'output', 'failure'), 'utf8')).toMatch(/hyperparameter "seed" must be an integer \(got "forty-two"\)/);
     expect(existsSync(path.join(base, 'model', 'registration.json'))).toBe(false);
   }, 60_000);
+
+  it('mode=ensemble fails naming what is missing: the members channel, or the mode an ensemble needs', async () => {
+    const noMembers = await sagemakerLayout({ ...GOOD, algorithm: 'ensemble', mode: 'ensemble', members: 'toy-model@1,toy-model@2' });
+    const wrongMode = await sagemakerLayout({ ...GOOD, algorithm: 'ensemble' });
+    dirs.push(noMembers, wrongMode);
+
+    expect((await entrypoint(noMembers)).code).not.toBe(0);
+    expect((await entrypoint(wrongMode)).code).not.toBe(0);
+
+    expect(readFileSync(path.join(noMembers, 'output', 'failure'), 'utf8')).toMatch(/mode=ensemble needs the parent channel's members\.json/);
+    expect(readFileSync(path.join(wrongMode, 'output', 'failure'), 'utf8')).toMatch(/algorithm "ensemble" is built by mode=ensemble only/);
+    expect(existsSync(path.join(noMembers, 'model', 'registration.json'))).toBe(false);
+  }, 60_000);
 });
 
 describe('the training image bundle (training-container/build-image.ts, what the Dockerfiles run)', () => {
@@ -199,5 +212,17 @@ describe('parseHyperparameters', () => {
     expect(() => parseHyperparameters({ ...GOOD, seed: 5 })).toThrow(/"seed" must be a string/);
     expect(() => parseHyperparameters({ ...GOOD, rounds: '5' })).toThrow(/unknown hyperparameter "rounds"/);
     expect(() => parseHyperparameters({ ...GOOD, algorithm: 'xgboost' })).toThrow(/"algorithm"/);
+    expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', members: 'toy-model' })).toThrow(/"members" must be model@version/);
+    expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', method: 'vote' })).toThrow(/"method"/);
+  });
+  it('reads an ensemble job: its members and method', () => {
+    expect(parseHyperparameters({ ...GOOD, algorithm: 'ensemble', mode: 'ensemble', members: 'toy-model@1,other@3', method: 'weights' })).toMatchObject({
+      mode: 'ensemble',
+      members: [
+        { model: 'toy-model', version: 1 },
+        { model: 'other', version: 3 },
+      ],
+      method: 'weights',
+    });
   });
 });

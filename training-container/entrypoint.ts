@@ -9,6 +9,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type PlatformConfig } from '../config/config';
+import { runEnsembleJob, type EnsembleMemberVersion } from '../core/ensemble/ensemble-job';
+import type { ObjectStore } from '../core/ports';
 import { runAdaptationJob, type ParentVersion } from '../core/online';
 import { runTrainingJob, type RegisterVersionInput, type TrainingJobDeps } from '../core/pipeline';
 import { REGISTRATION_FILE } from '../core/retraining/backend';
@@ -82,6 +84,17 @@ export async function runEntrypoint(
         now,
         resourceUsage: (extra: { readonly rows?: number }) => meter.snapshot(extra),
       };
+      if (h.algorithm === 'ensemble' && h.mode !== 'ensemble') throw new HyperparameterError('algorithm "ensemble" is built by mode=ensemble only');
+      if (h.mode === 'ensemble') {
+        const result = await ensembleMembers(paths.parent, h, deps);
+        log(`metric: macro_f1=${result.metrics.macroF1};`);
+        log(`metric: accuracy=${result.metrics.accuracy};`);
+        log(`metric: log_loss=${result.metrics.logLoss};`);
+        log(`metric: train_seconds=${(now() - started) / 1000};`);
+        const used = result.summary.rows as { readonly optimisation: number; readonly evaluation: number };
+        rows = used.optimisation + used.evaluation;
+        return 0;
+      }
       if (h.mode === 'adapt') {
         const adapted = await adaptParent(paths.parent, h, deps);
         log(`metric: macro_f1=${adapted.report.macroF1};`);
@@ -179,6 +192,46 @@ async function adaptParent(parentDir: string, h: ContainerHyperparameters, deps:
     },
   );
   return result.adaptation;
+}
+
+/**
+ * An ensemble (hyperparameter mode=ensemble): the parent channel holds members.json (the members'
+ * registry records, artefact keys naming the channel's files) and their files; the job reads them
+ * from there (sha256-verified) and writes the candidate's bundle to the model directory.
+ */
+async function ensembleMembers(membersDir: string, h: ContainerHyperparameters, deps: TrainingJobDeps) {
+  let members: EnsembleMemberVersion[];
+  try {
+    members = JSON.parse(await readFile(path.join(membersDir, 'members.json'), 'utf8')) as EnsembleMemberVersion[];
+  } catch (error) {
+    throw new HyperparameterError(`mode=ensemble needs the parent channel's members.json: ${(error as Error).message}`, { cause: error });
+  }
+  const staged = members.map((m) => `${m.model}@${m.version}`).join(',');
+  const asked = (h.members ?? []).map((m) => `${m.model}@${m.version}`).join(',');
+  if (h.members && staged !== asked) throw new HyperparameterError(`the parent channel holds members ${staged}, the job combines ${asked}`);
+  const channel = await ChannelObjectStore.open(membersDir);
+  const out = deps.artefactsBucket;
+  // members' files from the channel, the candidate's bundle into the model directory
+  const artefactsBucket: ObjectStore = {
+    bucket: `${channel.bucket}+${out.bucket}`,
+    get: async (key) => ((await channel.exists(key)) && !key.includes('/') ? channel.get(key) : out.get(key)),
+    exists: async (key) => (!key.includes('/') && (await channel.exists(key))) || out.exists(key),
+    list: (prefix) => out.list(prefix),
+    put: (key, body, options) => out.put(key, body, options),
+    delete: (key) => out.delete(key),
+  };
+  process.stdout.write(`ensemble of ${staged} for ${h.model} (method ${h.method ?? 'auto'}), seed ${h.seed}\n`);
+  return runEnsembleJob(
+    { ...deps, artefactsBucket },
+    {
+      model: h.model,
+      members,
+      ...(h.method && h.method !== 'auto' ? { methods: [h.method] } : {}),
+      seed: h.seed,
+      author: h.author,
+      ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),
+    },
+  );
 }
 
 /**

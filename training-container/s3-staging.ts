@@ -54,10 +54,14 @@ export async function stageInputsFromS3(
     );
   }
   if (container.parentChannel) {
-    // an adaptation's parent version: PARENT_INPUT_FILES under the prefix
+    // an adaptation's parent version (PARENT_INPUT_FILES under the prefix), or an ensemble's members (every file under it)
     const parent = parseS3Uri(container.parentChannel, ENV_KEYS.containerParentChannel);
+    const store = storeFor(parent.bucket);
     await mkdir(paths.parent, { recursive: true });
-    for (const file of PARENT_INPUT_FILES) await writeFile(path.join(paths.parent, file), await storeFor(parent.bucket).get(`${parent.key}${file}`));
+    const files = (await store.exists(`${parent.key}${PARENT_INPUT_FILES[0]}`))
+      ? PARENT_INPUT_FILES
+      : (await store.list(parent.key)).map((k) => k.slice(parent.key.length)).filter((f) => f !== '' && !f.includes('/'));
+    for (const file of files) await writeFile(path.join(paths.parent, file), await store.get(`${parent.key}${file}`));
   }
   return { outputUri: container.outputUri as string };
 }

@@ -49,7 +49,7 @@ const hyperparameterSchema = z
   .object({
     [K.model]: ModelName,
     [K.dataset]: DatasetName,
-    [K.algorithm]: z.enum(['gbdt', 'mlp']),
+    [K.algorithm]: z.enum(['gbdt', 'mlp', 'ensemble']),
     [K.classes]: z.enum(['fine', 'taxonomy', 'mini-xdr', 'kdd-category']).default('taxonomy'),
     [K.seed]: intText(0).default(42),
     [K.datasetVersion]: intText(1).optional(),
@@ -60,7 +60,12 @@ const hyperparameterSchema = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*(,[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*)*$/, 'must be name@version[,name@version…]')
       .optional(),
-    [K.mode]: z.enum(['train', 'adapt']).default('train'),
+    [K.mode]: z.enum(['train', 'adapt', 'ensemble']).default('train'),
+    [K.members]: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*(,[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*)*$/, 'must be model@version[,model@version…]')
+      .optional(),
+    [K.method]: z.enum(['selection', 'weights', 'auto']).optional(),
     [K.sampleFrom]: intText(0).optional(),
     [K.sampleTo]: intText(0).optional(),
   })
@@ -68,7 +73,7 @@ const hyperparameterSchema = z
 
 export interface ContainerHyperparameters {
   readonly model: string;
-  readonly algorithm: 'gbdt' | 'mlp';
+  readonly algorithm: 'gbdt' | 'mlp' | 'ensemble';
   readonly classes: 'fine' | 'taxonomy' | 'mini-xdr' | 'kdd-category';
   readonly seed: number;
   readonly dataset: string;
@@ -79,7 +84,10 @@ export interface ContainerHyperparameters {
   /** Further datasets to train on with `dataset`. */
   readonly extraDatasets?: readonly { readonly name: string; readonly version: number }[];
   /** 'adapt': continue the parent (the `parent` channel) on rows [sampleFrom, sampleTo) of `dataset`. */
-  readonly mode: 'train' | 'adapt';
+  readonly mode: 'train' | 'adapt' | 'ensemble';
+  /** mode=ensemble: the members the `parent` channel holds (members.json), and how the weights are found. */
+  readonly members?: readonly { readonly model: string; readonly version: number }[];
+  readonly method?: 'selection' | 'weights' | 'auto';
   readonly sampleFrom?: number;
   readonly sampleTo?: number;
   /** Learner parameters (`param.<name>`): numbers where the text is numeric, booleans for true/false. */
@@ -115,7 +123,7 @@ export function parseHyperparameters(json: unknown): ContainerHyperparameters {
   for (const [key, value] of Object.entries(h)) if (key.startsWith(K.paramPrefix)) params[key.slice(K.paramPrefix.length)] = paramValue(String(value));
   return {
     model: h[K.model] as string,
-    algorithm: h[K.algorithm] as 'gbdt' | 'mlp',
+    algorithm: h[K.algorithm] as ContainerHyperparameters['algorithm'],
     classes: h[K.classes] as ContainerHyperparameters['classes'],
     seed: h[K.seed] as number,
     dataset: h[K.dataset] as string,
@@ -130,7 +138,15 @@ export function parseHyperparameters(json: unknown): ContainerHyperparameters {
             .map((ref) => ({ name: ref.slice(0, ref.lastIndexOf('@')), version: Number(ref.slice(ref.lastIndexOf('@') + 1)) })),
         }
       : {}),
-    mode: h[K.mode] as 'train' | 'adapt',
+    mode: h[K.mode] as ContainerHyperparameters['mode'],
+    ...(h[K.members] !== undefined
+      ? {
+          members: String(h[K.members])
+            .split(',')
+            .map((ref) => ({ model: ref.slice(0, ref.lastIndexOf('@')), version: Number(ref.slice(ref.lastIndexOf('@') + 1)) })),
+        }
+      : {}),
+    ...(h[K.method] !== undefined ? { method: h[K.method] as 'selection' | 'weights' | 'auto' } : {}),
     ...(h[K.sampleFrom] !== undefined ? { sampleFrom: h[K.sampleFrom] as number } : {}),
     ...(h[K.sampleTo] !== undefined ? { sampleTo: h[K.sampleTo] as number } : {}),
     params,

@@ -93,11 +93,12 @@ export class LocalTrainingBackend implements TrainingBackend {
       }
     }
 
-    // an adaptation's parent version: its registry record and bundle files, as SageMaker's `parent` channel
+    // an adaptation's parent version (its registry record and bundle files) or an ensemble's members, as SageMaker's `parent` channel
     if (job.parent) {
       const parentDir = path.join(base, 'input', 'data', 'parent');
       await mkdir(parentDir, { recursive: true });
-      for (const file of PARENT_INPUT_FILES) await writeFile(path.join(parentDir, file), await this.options.datasets.get(`${job.parent.prefix}${file}`));
+      for (const file of job.parent.files ?? PARENT_INPUT_FILES)
+        await writeFile(path.join(parentDir, file), await this.options.datasets.get(`${job.parent.prefix}${file}`));
     }
 
     const root = this.options.projectRoot ?? path.resolve(__dirname, '..', '..');

@@ -37,7 +37,7 @@ export interface AdaptAnswer {
   readonly forgetting: unknown;
 }
 
-function integer(value: string | undefined, flag: string, min: number): number | undefined {
+export function integer(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < min) {
     throw new CliError(`${flag} must be an integer >= ${min} (got '${value}')`, 2);
@@ -46,7 +46,7 @@ function integer(value: string | undefined, flag: string, min: number): number |
 }
 
 /** Queues the trigger where the platform's rules will start it, or queues and starts it here. */
-async function launch(s: CliSession, request: Record<string, unknown>): Promise<LaunchOutcome> {
+export async function launch(s: CliSession, request: Record<string, unknown>): Promise<LaunchOutcome> {
   const launcher = s.platform.retraining.launcher;
   if (s.session.eventsReachRules) return launcher.queue(request);
   const queued = await launcher.enqueue(request);
@@ -68,13 +68,13 @@ function refusal(outcome: LaunchOutcome, model: string): CliError {
   }
 }
 
-function jobIdOf(outcome: LaunchOutcome): string | undefined {
+export function jobIdOf(outcome: LaunchOutcome): string | undefined {
   if (outcome.outcome === 'queued' || outcome.outcome === 'started') return outcome.job.jobId;
   if (outcome.outcome === 'duplicate') return outcome.jobId;
   return undefined;
 }
 
-async function waitForJob(s: CliSession, jobId: string, timeoutMs: number): Promise<TrainingJobRecord> {
+export async function waitForJob(s: CliSession, jobId: string, timeoutMs: number): Promise<TrainingJobRecord> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await getJob(s.platform.stores.tables.jobs, jobId);
@@ -131,7 +131,7 @@ function printStatus(status: OnlineStatus): void {
 }
 
 export function registerOnline(program: Command): void {
-  const online = program.command('online').description('Online learning: adapt a production model on new labelled samples without a full retrain');
+  const online = program.command('online').description('Online learning: adapt a production model on new labelled samples, and its status');
 
   online
     .command('adapt')

@@ -24,6 +24,8 @@ export interface ParentInput {
   readonly version: number;
   /** Key prefix in the datasets bucket, ending in '/'. */
   readonly prefix: string;
+  /** The files under the prefix the channel carries. @default PARENT_INPUT_FILES (an ensemble's members: members.json and their files) */
+  readonly files?: readonly string[];
 }
 
 /** The files of a staged parent: its registry record (artefact keys relative to the prefix) and three bundle files. */
@@ -92,10 +94,14 @@ export const HYPERPARAMETER_KEYS = {
   parentVersion: 'parent_version',
   /** Further datasets, `name@version,name@version`. */
   extraDatasets: 'extra_datasets',
-  /** 'adapt': an online adaptation of the parent (the `parent` channel) on rows [sample_from, sample_to) of `dataset`; default a fresh training. */
+  /** 'adapt': an online adaptation (and 'ensemble': an ensemble of the staged members) of the parent (the `parent` channel) on rows [sample_from, sample_to) of `dataset`; default a fresh training. */
   mode: 'mode',
   sampleFrom: 'sample_from',
   sampleTo: 'sample_to',
+  /** mode=ensemble: the members, `model@version,model@version` (the `parent` channel holds them: members.json and their files). */
+  members: 'members',
+  /** mode=ensemble: 'selection', 'weights' or 'auto'. */
+  method: 'method',
   /** Prefix of learner parameters: `param.nRounds` = "200". */
   paramPrefix: 'param.',
 } as const;

@@ -226,6 +226,8 @@ export class CompletionHandler {
         accuracy: version.metrics.accuracy,
         // an adaptation's record carries its samples and both evaluations (did it learn, did it forget)
         ...(version.metrics.adaptation ? { adaptation: version.metrics.adaptation } : {}),
+        // an ensemble's record carries its members, their weights and figures, and the best member's
+        ...(version.metrics.ensemble ? { ensemble: version.metrics.ensemble } : {}),
       },
       dataset: { ...version.dataset },
       parameters: {
@@ -233,6 +235,9 @@ export class CompletionHandler {
         policy,
         gatePassed: gate.passed,
         ...(job.training?.adaptation ? { adaptation: job.training.adaptation, parentVersion: job.training.adaptation.parentVersion } : {}),
+        ...(job.training?.ensemble
+          ? { members: job.training.ensemble.members.map((m) => `${m.model}@${m.version}`).join(','), method: job.training.ensemble.method }
+          : {}),
       },
     });
     await this.deps.afterTraining?.(done, version);

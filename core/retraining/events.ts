@@ -15,6 +15,7 @@ export const RETRAIN_TRIGGERS = [
   'ScheduledRetrain',
   'ManualRetrain',
   'AdaptationRequested',
+  'EnsembleRequested',
 ] as const;
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 
@@ -94,6 +95,27 @@ export const adaptationRequestedSchema = manualRetrainSchema.extend({
   minSamples: z.number().int().min(1).max(10_000_000).optional(),
 });
 
+/** A registered version named as an ensemble member. */
+export const ensembleMemberRefSchema = z.object({ model, version: z.number().int().min(1) });
+
+/**
+ * An ensemble of registered versions optimised for the lineage `model` (core/ensemble): a person's
+ * request like ManualRetrain. `members` default to the lineage's production version and its other
+ * registered versions that read the same features, answer in the same class space and were tested
+ * on the same held-out rows.
+ */
+export const ensembleRequestedSchema = z.object({
+  type: z.literal('EnsembleRequested'),
+  model,
+  requestId: z.string().min(1).max(128),
+  actor: z.string().trim().min(1),
+  reason: z.string().max(1000).optional(),
+  members: z.array(ensembleMemberRefSchema).min(1).max(32).optional(),
+  /** 'selection' (Caruana), 'weights' (log-loss simplex) or 'auto' (both; the best member is always a candidate). */
+  method: z.enum(['selection', 'weights', 'auto']).optional(),
+  force: z.boolean().optional(),
+});
+
 export const retrainEventSchema = z.discriminatedUnion('type', [
   driftDetectedSchema,
   performanceDegradedSchema,
@@ -101,6 +123,7 @@ export const retrainEventSchema = z.discriminatedUnion('type', [
   scheduledRetrainSchema,
   manualRetrainSchema,
   adaptationRequestedSchema,
+  ensembleRequestedSchema,
 ]);
 
 export type RetrainEvent = z.infer<typeof retrainEventSchema>;
@@ -110,6 +133,12 @@ export type DataVolumeReachedEvent = z.infer<typeof dataVolumeReachedSchema>;
 export type ScheduledRetrainEvent = z.infer<typeof scheduledRetrainSchema>;
 export type ManualRetrainEvent = z.infer<typeof manualRetrainSchema>;
 export type AdaptationRequestedEvent = z.infer<typeof adaptationRequestedSchema>;
+export type EnsembleRequestedEvent = z.infer<typeof ensembleRequestedSchema>;
+
+/** Triggers a person sends (they carry an actor, a request id and may force past the cooldown). */
+export function isPersonRequest(event: RetrainEvent): event is ManualRetrainEvent | AdaptationRequestedEvent | EnsembleRequestedEvent {
+  return event.type === 'ManualRetrain' || event.type === 'AdaptationRequested' || event.type === 'EnsembleRequested';
+}
 
 /**
  * Validates a trigger. Accepts the union object itself, or an EventBridge-style pair
@@ -139,7 +168,7 @@ const hourBucket = (isoTime: string): string => new Date(isoTime).toISOString().
  * copies of one event share it; two different windows never do.
  *   DriftDetected / PerformanceDegraded → the check window's end
  *   DataVolumeReached / ScheduledRetrain → the hour of the check / schedule firing
- *   ManualRetrain, AdaptationRequested → the caller's request id
+ *   ManualRetrain, AdaptationRequested, EnsembleRequested → the caller's request id
  */
 export function idempotencyKey(event: RetrainEvent): string {
   switch (event.type) {
@@ -152,6 +181,7 @@ export function idempotencyKey(event: RetrainEvent): string {
       return `${event.type}#${event.model}#${hourBucket(event.scheduledAt)}`;
     case 'ManualRetrain':
     case 'AdaptationRequested':
+    case 'EnsembleRequested':
       return `${event.type}#${event.model}#${event.requestId}`;
   }
 }
@@ -171,5 +201,7 @@ export function describeTrigger(event: RetrainEvent): string {
       return `manual retraining requested by ${event.actor}${event.reason ? `: ${event.reason}` : ''}`;
     case 'AdaptationRequested':
       return `online adaptation requested by ${event.actor}${event.dataset ? ` on ${event.dataset}` : ' on the collected rows'}${event.reason ? `: ${event.reason}` : ''}`;
+    case 'EnsembleRequested':
+      return `ensemble optimisation requested by ${event.actor}${event.members ? ` of ${event.members.map((m) => `${m.model}@${m.version}`).join(', ')}` : ''}${event.reason ? `: ${event.reason}` : ''}`;
   }
 }

@@ -14,6 +14,6 @@ export * from './scheduled-check';
 export * from './schedule';
 export * from './sweeper';
 export * from './lineage-training';
-export { stagedParentPrefix, stageParentInput } from './parent-input';
+export { ENSEMBLE_MEMBERS_FILE, stagedMembersPrefix, stageEnsembleMembers, stagedParentPrefix, stageParentInput } from './parent-input';
 export type { ParentRecord } from './parent-input';
 export * from './capacity-need';

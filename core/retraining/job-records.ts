@@ -49,6 +49,11 @@ export interface TrainingJobRecord {
     readonly overrides?: Readonly<Record<string, unknown>>;
     /** An online adaptation: the version it continues, on rows [fromRow, toRow) of the dataset. */
     readonly adaptation?: { readonly parentVersion: number; readonly fromRow: number; readonly toRow: number };
+    /** An ensemble of registered versions (core/ensemble): its members and how the weights are found. */
+    readonly ensemble?: {
+      readonly members: readonly { readonly model: string; readonly version: number }[];
+      readonly method: 'selection' | 'weights' | 'auto';
+    };
   };
   /** The lineage's collected rows this job trains on (recorded on the lineage when it completes). */
   readonly collected?: { readonly dataset: string; readonly version: number; readonly rows: number };

@@ -25,6 +25,7 @@ import { HYPERPARAMETER_KEYS, TRAINING_JOB_PREFIX } from './backend';
 import {
   describeTrigger,
   idempotencyKey,
+  isPersonRequest,
   parseRetrainEvent,
   TRAINING_CAPACITY_INSUFFICIENT,
   TRAINING_FAILED,
@@ -58,6 +59,14 @@ export interface ResolvedTraining extends TrainingDefaults {
   readonly overrides?: Readonly<Record<string, unknown>>;
   /** An online adaptation instead of a fresh training: the version it continues, on rows [fromRow, toRow) of the dataset. */
   readonly adaptation?: AdaptationTarget;
+  /** An ensemble of registered versions instead of a fresh training (core/ensemble). */
+  readonly ensemble?: EnsembleTarget;
+}
+
+/** What an ensemble job combines, and how it finds the weights. */
+export interface EnsembleTarget {
+  readonly members: readonly { readonly model: string; readonly version: number }[];
+  readonly method: 'selection' | 'weights' | 'auto';
 }
 
 /** What an adaptation job continues, and on which rows. */
@@ -73,7 +82,17 @@ export class TrainingRefusedError extends ConflictError {
   constructor(
     message: string,
     readonly code:
-      'unknown-model' | 'unknown-dataset' | 'schema-mismatch' | 'invalid-spec' | 'no-parent' | 'not-adaptable' | 'too-few-samples' | 'insufficient-capacity',
+      | 'unknown-model'
+      | 'unknown-dataset'
+      | 'schema-mismatch'
+      | 'invalid-spec'
+      | 'no-parent'
+      | 'not-adaptable'
+      | 'too-few-samples'
+      | 'insufficient-capacity'
+      | 'unknown-member'
+      | 'member-mismatch'
+      | 'too-few-members',
     readonly status: 404 | 409,
   ) {
     super(message, { details: { code } });
@@ -103,6 +122,8 @@ export interface RetrainLauncherDeps {
   readonly productionVersion?: (model: string) => Promise<number | undefined>;
   /** Stages an adaptation's parent version for the container (see parent-input.ts). */
   readonly stageParent?: (model: string, version: number) => Promise<ParentInput>;
+  /** Stages an ensemble job's members for the container (see parent-input.ts stageEnsembleMembers). */
+  readonly stageMembers?: (jobId: string, members: EnsembleTarget['members']) => Promise<ParentInput>;
   readonly audit?: AuditLog;
   readonly events?: EventPublisher;
   readonly clock?: () => Date;
@@ -235,8 +256,8 @@ export class RetrainLauncher {
       state: 'Queued',
       createdAt: now.toISOString(),
       backend: this.deps.backend.name,
-      actor: event.type === 'ManualRetrain' || event.type === 'AdaptationRequested' ? event.actor : `retrain:${event.type}`,
-      forced: (event.type === 'ManualRetrain' || event.type === 'AdaptationRequested') && event.force === true ? true : undefined,
+      actor: isPersonRequest(event) ? event.actor : `retrain:${event.type}`,
+      forced: isPersonRequest(event) && event.force === true ? true : undefined,
       training: {
         dataset: training.dataset,
         ...(training.datasetVersion !== undefined ? { datasetVersion: training.datasetVersion } : {}),
@@ -247,6 +268,7 @@ export class RetrainLauncher {
         ...(training.extraDatasets?.length ? { extraDatasets: training.extraDatasets } : {}),
         ...(training.overrides ? { overrides: training.overrides } : {}),
         ...(training.adaptation ? { adaptation: training.adaptation } : {}),
+        ...(training.ensemble ? { ensemble: training.ensemble } : {}),
       },
       ...(training.collected ? { collected: training.collected } : {}),
       // what the capacity check expected: the completion compares the job's measured peak with it (the overrun alarm)
@@ -277,7 +299,11 @@ export class RetrainLauncher {
       const extras: DatasetInput[] = [];
       for (const extra of t.extraDatasets ?? []) extras.push(await this.deps.resolveDataset(extra.name, extra.version));
       let spec: TrainingJobSpec;
-      if (t.adaptation) {
+      if (t.ensemble) {
+        if (!this.deps.stageMembers) throw new ConflictError('this launcher cannot stage ensemble members: ensemble jobs are not wired');
+        const membersInput = await this.deps.stageMembers(jobId, t.ensemble.members);
+        spec = buildEnsembleJobSpec(jobId, job.model, dataset, t, t.ensemble, membersInput, job.actor ?? `retrain:${job.trigger}`);
+      } else if (t.adaptation) {
         if (!this.deps.stageParent) throw new ConflictError('this launcher cannot stage a parent version: online adaptation is not wired');
         const parentInput = await this.deps.stageParent(job.model, t.adaptation.parentVersion);
         spec = buildAdaptationJobSpec(jobId, job.model, dataset, t, t.adaptation, parentInput, job.actor ?? `retrain:${job.trigger}`);
@@ -428,7 +454,7 @@ export class RetrainLauncher {
 
   /** Takes the model's lock for `jobId`, or says why not. */
   private async acquire(event: RetrainEvent, jobId: string, now: Date, key: string): Promise<LaunchOutcome | undefined> {
-    const force = (event.type === 'ManualRetrain' || event.type === 'AdaptationRequested') && event.force === true;
+    const force = isPersonRequest(event) && event.force === true;
     for (let attempt = 0; attempt < 5; attempt++) {
       const lock = await readLock(this.deps.jobs, event.model);
       if (lock?.holder && lock.heldSince && now.getTime() - Date.parse(lock.heldSince) < this.maxJobMs) {
@@ -543,5 +569,32 @@ export function buildAdaptationJobSpec(
     ...base,
     parent,
     hyperparameters: { ...base.hyperparameters, [k.mode]: 'adapt', [k.sampleFrom]: String(adaptation.fromRow), [k.sampleTo]: String(adaptation.toRow) },
+  };
+}
+
+/**
+ * The backend's job spec of an ensemble: the members staged as the `parent` channel (members.json
+ * and their files), mode=ensemble; `dataset` is the lineage's (the candidate's dataset record).
+ */
+export function buildEnsembleJobSpec(
+  jobId: string,
+  model: string,
+  dataset: DatasetInput,
+  defaults: TrainingDefaults,
+  ensemble: EnsembleTarget,
+  members: ParentInput,
+  author: string,
+): TrainingJobSpec {
+  const base = buildJobSpec(jobId, model, dataset, { ...defaults, algorithm: 'ensemble', params: {} }, undefined, author);
+  const k = HYPERPARAMETER_KEYS;
+  return {
+    ...base,
+    parent: members,
+    hyperparameters: {
+      ...base.hyperparameters,
+      [k.mode]: 'ensemble',
+      [k.members]: ensemble.members.map((m) => `${m.model}@${m.version}`).join(','),
+      [k.method]: ensemble.method,
+    },
   };
 }

@@ -3,6 +3,7 @@
 import type { Item } from '../ports';
 import { MemoryItemTable } from '../datasets/testing/memory-stores';
 import type { LineageSpec } from '../registry/lineage-spec';
+import type { ModelVersion } from '../registry/types';
 import { resolveLineageTraining } from './lineage-training';
 import { TrainingRefusedError } from './launcher';
 
@@ -168,5 +169,104 @@ describe('resolveLineageTraining: online adaptation', () => {
     const noParent = await adaptSetup(spec(), undefined, collection(400, { neptune: 400 }));
     const t = await resolveLineageTraining({ ...noParent, dataVolumeAction: 'adapt' }, 'nsl', volume);
     expect(t).toMatchObject({ dataset: 'nsl-kdd', overrides: { fullRetrainInstead: 'nsl has no production version to adapt: deploy one first' } });
+  });
+});
+
+describe('resolveLineageTraining for EnsembleRequested', () => {
+  const ref = (sha: string) => ({ key: `k/${sha}`, sha256: sha.repeat(64).slice(0, 64), bytes: 1 });
+  const version = (model: string, v: number, extra: Partial<ModelVersion> = {}): ModelVersion => ({
+    model,
+    version: v,
+    createdAt: '2026-03-01T00:00:00.000Z',
+    algorithm: 'gbdt',
+    artefacts: { onnx: ref('a'), model: ref('b'), summary: ref('c'), explanations: ref('d'), reference: ref('e'), evaluation: ref('f') },
+    dataset: { name: 'nsl-kdd', version: 2, sha256: 's'.repeat(64) },
+    metrics: { macroF1: 0.9 },
+    classes: ['normal', 'neptune', 'smurf'],
+    hyperparameters: {},
+    author: 'alice',
+    features: FEATURES,
+    ...extra,
+  });
+  const request = (extra: Record<string, unknown> = {}) => ({ type: 'EnsembleRequested' as const, model: 'nsl', requestId: 'r1', actor: 'alice', ...extra });
+  async function ensembleSetup(versions: Record<string, ModelVersion[]>, production?: number) {
+    return {
+      ...(await setup(spec())),
+      versionsOf: async (model: string) => versions[model] ?? [],
+      production: async () => (production === undefined ? undefined : { version: production, adaptable: true }),
+    };
+  }
+  const refusal = async (p: Promise<unknown>) => {
+    const error = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TrainingRefusedError);
+    return error as TrainingRefusedError;
+  };
+
+  it('defaults to production and the versions that share its features, classes and held-out rows, on the members dataset', async () => {
+    const deps = await ensembleSetup(
+      {
+        nsl: [
+          version('nsl', 1),
+          version('nsl', 2, { algorithm: 'mlp' }),
+          version('nsl', 3, { classes: ['normal', 'neptune'] }),
+          version('nsl', 4, { artefacts: { ...version('nsl', 4).artefacts, evaluation: ref('9') } }),
+          version('nsl', 5, { algorithm: 'ensemble' }),
+        ],
+      },
+      1,
+    );
+
+    const t = await resolveLineageTraining(deps, 'nsl', request({ method: 'weights' }));
+
+    expect(t).toMatchObject({
+      dataset: 'nsl-kdd',
+      datasetVersion: 2,
+      algorithm: 'ensemble',
+      ensemble: {
+        members: [
+          { model: 'nsl', version: 1 },
+          { model: 'nsl', version: 2 },
+        ],
+        method: 'weights',
+      },
+    });
+  });
+
+  it('refuses named members with another feature schema or class space, naming the member and what differs; an unknown member is 404', async () => {
+    const deps = await ensembleSetup({
+      nsl: [version('nsl', 1)],
+      cic: [version('cic', 1, { features: [{ name: 'Flow Duration', kind: 'numeric' }] })],
+      coarse: [version('coarse', 1, { classes: ['normal', 'attack'] })],
+    });
+    const pair = (model: string, v = 1) =>
+      request({
+        members: [
+          { model: 'nsl', version: 1 },
+          { model, version: v },
+        ],
+      });
+
+    const schema = await refusal(resolveLineageTraining(deps, 'nsl', pair('cic')));
+    const classes = await refusal(resolveLineageTraining(deps, 'nsl', pair('coarse')));
+    const unknown = await refusal(resolveLineageTraining(deps, 'nsl', pair('nsl', 7)));
+
+    expect([schema.code, schema.status]).toEqual(['member-mismatch', 409]);
+    expect(schema.message).toMatch(/cic@1 reads other features than nsl@1 \(.*Flow Duration/);
+    expect(classes.message).toMatch(/coarse@1 answers in another class space than nsl@1 \(normal, attack against normal, neptune, smurf\)/);
+    expect([unknown.code, unknown.status, unknown.message]).toEqual(['unknown-member', 404, 'member nsl@7 is not a registered version']);
+  });
+
+  it('refuses without production, and when no other version can join it', async () => {
+    const none = await refusal(resolveLineageTraining(await ensembleSetup({ nsl: [version('nsl', 1)] }), 'nsl', request()));
+    const alone = await refusal(
+      resolveLineageTraining(await ensembleSetup({ nsl: [version('nsl', 1), version('nsl', 2, { classes: ['normal'] })] }, 1), 'nsl', request()),
+    );
+
+    expect([none.code, none.status]).toEqual(['no-parent', 409]);
+    expect(alone.code).toBe('too-few-members');
+    expect(alone.message).toMatch(/no other registered version that can join nsl@1 in an ensemble: nsl@2 answers in another class space/);
   });
 });

@@ -13,7 +13,8 @@ import { hasMapping, mapLabel } from '../datasets/taxonomy';
 import { labelSchemeOf } from '../pipeline/dataset-access';
 import type { ItemTable } from '../ports';
 import { featureDifferences, type LineageSpec } from '../registry/lineage-spec';
-import type { AdaptationRequestedEvent, RetrainEvent } from './events';
+import type { ModelVersion } from '../registry/types';
+import type { AdaptationRequestedEvent, EnsembleRequestedEvent, RetrainEvent } from './events';
 import { TrainingRefusedError, type ResolvedTraining } from './launcher';
 
 export interface LineageTrainingDeps {
@@ -24,6 +25,8 @@ export interface LineageTrainingDeps {
   readonly production?: (model: string) => Promise<{ readonly version: number; readonly adaptable: boolean } | undefined>;
   /** What DataVolumeReached starts when the lineage's spec does not say (spec.online.action; platform config thresholds.dataVolumeAction). @default 'retrain' */
   readonly dataVolumeAction?: 'retrain' | 'adapt';
+  /** A lineage's registered versions, oldest first (an ensemble's members come from them); [] for an unknown lineage. */
+  readonly versionsOf?: (model: string) => Promise<readonly ModelVersion[]>;
 }
 
 const schemaOf = (m: DatasetManifest) => m.schema.features.map((f) => ({ name: f.name, kind: f.kind }));
@@ -41,6 +44,7 @@ export async function resolveLineageTraining(deps: LineageTrainingDeps, model: s
       404,
     );
   }
+  if (event.type === 'EnsembleRequested') return resolveEnsemble(deps, spec, event);
   const overrides: Record<string, unknown> = {};
   if (event.type === 'AdaptationRequested') {
     const adaptation = await resolveAdaptation(deps, spec, event);
@@ -176,5 +180,84 @@ async function resolveAdaptation(
       adaptation: { parentVersion: production.version, fromRow, toRow },
       ...(named ? {} : { collected: { dataset: manifest.name, version: manifest.version, rows: toRow } }),
     },
+  };
+}
+
+const ref = (v: { readonly model: string; readonly version: number }) => `${v.model}@${v.version}`;
+
+/** Why `v` cannot join an ensemble with `first` (features, classes, held-out rows), or undefined. */
+function memberMismatch(first: ModelVersion, v: ModelVersion): string | undefined {
+  if (!v.features || !first.features) return `the feature schema of ${ref(v)} or ${ref(first)} is unknown`;
+  const features = featureDifferences(first.features, v.features);
+  if (features.length > 0) return `${ref(v)} reads other features than ${ref(first)} (${features.join('; ')})`;
+  if (v.classes.join('\u0000') !== first.classes.join('\u0000'))
+    return `${ref(v)} answers in another class space than ${ref(first)} (${v.classes.join(', ')} against ${first.classes.join(', ')})`;
+  if (v.artefacts.evaluation?.sha256 !== first.artefacts.evaluation?.sha256)
+    return `${ref(v)} was tested on other held-out rows than ${ref(first)} (another dataset version, seed or split)`;
+  return undefined;
+}
+
+/**
+ * What an ensemble job combines. Named members must exist, must not be ensembles and must read the
+ * same features, answer in the same class space and share their held-out rows (409 member-mismatch,
+ * naming the member and what differs). Without names: the production version and every other
+ * registered version of the lineage that can join it (409 too-few-members when fewer than two).
+ */
+async function resolveEnsemble(deps: LineageTrainingDeps, spec: LineageSpec, event: EnsembleRequestedEvent): Promise<ResolvedTraining> {
+  const model = spec.model;
+  if (!deps.versionsOf) throw new TrainingRefusedError('this platform cannot list registered versions: ensemble jobs are not wired', 'invalid-spec', 409);
+  const trainable = (v: ModelVersion) => v.algorithm !== 'ensemble' && v.artefacts.evaluation !== undefined;
+  let members: ModelVersion[];
+  if (event.members) {
+    members = [];
+    const seen = new Set<string>();
+    for (const m of event.members) {
+      if (seen.has(ref(m))) throw new TrainingRefusedError(`member ${ref(m)} is listed twice`, 'member-mismatch', 409);
+      seen.add(ref(m));
+      const v = (await deps.versionsOf(m.model)).find((x) => x.version === m.version);
+      if (!v) throw new TrainingRefusedError(`member ${ref(m)} is not a registered version`, 'unknown-member', 404);
+      if (v.algorithm === 'ensemble')
+        throw new TrainingRefusedError(`member ${ref(m)} is itself an ensemble; list its members instead`, 'member-mismatch', 409);
+      if (!v.artefacts.evaluation)
+        throw new TrainingRefusedError(`member ${ref(m)} was registered without held-out rows; retrain it once`, 'member-mismatch', 409);
+      members.push(v);
+    }
+    for (const v of members.slice(1)) {
+      const why = memberMismatch(members[0], v);
+      if (why) throw new TrainingRefusedError(`cannot ensemble ${members.map(ref).join(', ')}: ${why}`, 'member-mismatch', 409);
+    }
+  } else {
+    const versions = await deps.versionsOf(model);
+    const production = deps.production ? await deps.production(model) : undefined;
+    const anchor = versions.find((v) => v.version === production?.version);
+    if (!anchor)
+      throw new TrainingRefusedError(`${model} has no production version to build an ensemble around: deploy one first, or name the members`, 'no-parent', 409);
+    if (!trainable(anchor))
+      throw new TrainingRefusedError(
+        `${ref(anchor)} (production) ${anchor.algorithm === 'ensemble' ? 'is itself an ensemble' : 'has no held-out rows'}: name the members`,
+        'member-mismatch',
+        409,
+      );
+    const others = versions.filter((v) => v !== anchor && trainable(v));
+    const joining = others.filter((v) => memberMismatch(anchor, v) === undefined);
+    if (joining.length === 0) {
+      const why = others.map((v) => memberMismatch(anchor, v)).filter((w): w is string => w !== undefined);
+      throw new TrainingRefusedError(
+        `${model} has no other registered version that can join ${ref(anchor)} in an ensemble${why.length ? `: ${why.slice(0, 3).join('; ')}` : ' (train another family or seed on the same dataset version first)'}`,
+        'too-few-members',
+        409,
+      );
+    }
+    members = [anchor, ...joining];
+  }
+  const first = members[0];
+  return {
+    dataset: first.dataset.name,
+    datasetVersion: first.dataset.version,
+    algorithm: 'ensemble',
+    classes: spec.classSpace,
+    seed: spec.seed,
+    params: {},
+    ensemble: { members: members.map((v) => ({ model: v.model, version: v.version })), method: event.method ?? 'auto' },
   };
 }

@@ -53,3 +53,51 @@ export async function stageParentInput(
   }
   return { model: parent.model, version: parent.version, prefix };
 }
+
+/** The members file of a staged ensemble job: the members' registry records, keys pointing at the staged files. */
+export const ENSEMBLE_MEMBERS_FILE = 'members.json';
+
+/** Key prefix of an ensemble job's staged members. */
+export function stagedMembersPrefix(jobId: string): string {
+  return `ensembles/${jobId}/`;
+}
+
+/**
+ * Copies an ensemble job's members for the container: every member's model.json and held-out rows,
+ * and the first member's drift reference and replay rows (the candidate's), each as `m<i>-<file>`
+ * (the channel is flat), and members.json — the members' records with their artefact keys
+ * rewritten to those names (sha256 kept, so the container still verifies every byte).
+ */
+export async function stageEnsembleMembers(
+  stores: { readonly artefacts: ObjectStore; readonly datasets: ObjectStore },
+  jobId: string,
+  members: readonly (ParentRecord & { readonly dataset: unknown; readonly classSpace?: string })[],
+): Promise<ParentInput> {
+  const prefix = stagedMembersPrefix(jobId);
+  const files: string[] = [];
+  const records = [];
+  for (const [i, m] of members.entries()) {
+    const artefacts: Record<string, unknown> = { ...m.artefacts };
+    const roles = i === 0 ? (['model', 'evaluation', 'reference', 'replay'] as const) : (['model', 'evaluation'] as const);
+    for (const role of roles) {
+      const ref = m.artefacts[role];
+      if (!ref) continue;
+      const name = `m${i}-${BUNDLE_FILES[role]}`;
+      await stores.datasets.put(`${prefix}${name}`, await stores.artefacts.get(ref.key));
+      artefacts[role] = { ...ref, key: name };
+      files.push(name);
+    }
+    records.push({
+      model: m.model,
+      version: m.version,
+      algorithm: m.algorithm,
+      artefacts,
+      dataset: m.dataset,
+      ...(m.classSpace ? { classSpace: m.classSpace } : {}),
+    });
+  }
+  await stores.datasets.put(`${prefix}${ENSEMBLE_MEMBERS_FILE}`, JSON.stringify(records), { contentType: 'application/json' });
+  files.push(ENSEMBLE_MEMBERS_FILE);
+  const [first] = members;
+  return { model: first.model, version: first.version, prefix, files };
+}

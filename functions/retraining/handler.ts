@@ -10,7 +10,17 @@ import { retrainingStatus, setAutoRetrain, type LaunchOutcome } from '../../core
 import { UnknownResourceError } from '../../core/errors';
 import { handlerPlatform } from '../../platform/lambda';
 import { createHttpHandler, createHttpRouter, requestActor, type Reply } from '../shared/http-handler';
-import { AdaptBody, AutoRetrainBody, DriftCheckBody, DriftStatusQuery, OnlineStatusQuery, RetrainBody, StatusQuery } from './schema';
+import {
+  AdaptBody,
+  AutoRetrainBody,
+  EnsembleOptimizeBody,
+  EnsembleStatusQuery,
+  DriftCheckBody,
+  DriftStatusQuery,
+  OnlineStatusQuery,
+  RetrainBody,
+  StatusQuery,
+} from './schema';
 
 const deps = handlerPlatform();
 
@@ -165,7 +175,37 @@ const onlineStatus = createHttpHandler({
   },
 });
 
+const ensembleOptimize = createHttpHandler({
+  name: 'ensemble-optimize',
+  body: EnsembleOptimizeBody,
+  handle: async ({ body, event }) => {
+    const request = {
+      type: 'EnsembleRequested' as const,
+      model: body.model,
+      requestId: body.requestId ?? randomUUID(),
+      actor: requestActor(event),
+      reason: body.reason ?? 'ensemble optimisation request',
+      ...(body.members ? { members: body.members } : {}),
+      ...(body.method ? { method: body.method } : {}),
+      ...(body.force ? { force: true } : {}),
+    };
+    return launchAnswer(await deps.retraining.launcher.queue(request), request, '/api/ml/ensemble/status');
+  },
+});
+
+const ensembleStatusRoute = createHttpHandler({
+  name: 'ensemble-status',
+  query: EnsembleStatusQuery,
+  handle: async ({ query }) => {
+    const status = await deps.retraining.ensembleStatus(query.model);
+    if (!status) throw new UnknownResourceError(`unknown model ${query.model}`, { details: [{ field: 'query.model', message: 'no registered version' }] });
+    return { body: status };
+  },
+});
+
 export const handler = createHttpRouter({
+  'POST /api/ml/ensemble/optimize': ensembleOptimize,
+  'GET /api/ml/ensemble/status': ensembleStatusRoute,
   'POST /api/ml/online-learning/adapt': adapt,
   'GET /api/ml/online-learning/status': onlineStatus,
   'POST /api/ml/drift/check': driftCheck,

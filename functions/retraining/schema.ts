@@ -39,6 +39,26 @@ export const AdaptBody = RetrainBody.unwrap()
 
 export const OnlineStatusQuery = z.object({ model: ModelName.optional() });
 
+export const EnsembleOptimizeBody = z
+  .object({
+    model: ModelName,
+    members: z
+      .array(z.object({ model: ModelName, version: z.number().int().min(1) }).strict())
+      .min(2, 'an ensemble needs at least two members')
+      .max(32)
+      .optional(),
+    method: z.enum(['selection', 'weights', 'auto']).optional(),
+    reason: z.string().trim().min(1).max(1000).optional(),
+    force: z.boolean().optional(),
+    requestId: z
+      .string()
+      .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : -')
+      .optional(),
+  })
+  .strict();
+
+export const EnsembleStatusQuery = z.object({ model: ModelName });
+
 export const ROUTES: RouteSchemas = {
   'POST /api/ml/online-learning/adapt': {
     summary:
@@ -67,6 +87,44 @@ export const ROUTES: RouteSchemas = {
     summary:
       "A lineage's online learning: whether production can be adapted, the samples waiting, the last adaptations with their figures and the last requests",
     query: OnlineStatusQuery,
+    errors: { 404: 'unknown model' },
+    example: { query: { model: 'general' } },
+  },
+  'POST /api/ml/ensemble/optimize': {
+    summary:
+      'Queue an ensemble job for a lineage: weights of registered versions found on their shared held-out rows, the result a candidate version through the gate and the lineage policy',
+    description:
+      "Members default to the lineage's production version and its other registered versions that read the same features, answer in the same class space and share the held-out rows. The same requestId sent twice queues one job.",
+    body: EnsembleOptimizeBody,
+    success: { status: 202, description: 'queued (or the job an earlier request with the same requestId queued)' },
+    errors: {
+      404: 'unknown model or member version',
+      409: 'members read other features, answer in another class space or were tested on other rows (member-mismatch), no compatible member besides production (too-few-members), no production version (no-parent), a job queued or running, or the cooldown holds',
+    },
+    example: {
+      body: {
+        model: 'general',
+        members: [
+          { model: 'general', version: 1 },
+          { model: 'general', version: 2 },
+        ],
+        method: 'auto',
+        requestId: 'ens-4711',
+      },
+      response: {
+        accepted: true,
+        outcome: 'queued',
+        jobId: 'train-1a2b3c4d-5e6f-7a8b',
+        model: 'general',
+        requestId: 'ens-4711',
+        status: '/api/ml/ensemble/status?model=general',
+      },
+    },
+  },
+  'GET /api/ml/ensemble/status': {
+    summary:
+      "A lineage's last ensemble jobs: members asked for, the candidate version, members' weights and figures, the ensemble's figures, the best member; and the last requests",
+    query: EnsembleStatusQuery,
     errors: { 404: 'unknown model' },
     example: { query: { model: 'general' } },
   },

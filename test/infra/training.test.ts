@@ -69,12 +69,13 @@ describe('training stack', () => {
     expect(transformer.InputTemplate).toBe('{"type":"ScheduledRetrain","scheduledAt":<time>}');
   });
 
-  it('routes drift, performance, data-volume, manual triggers, adaptation requests and queued jobs on the bus to the launcher', () => {
+  it('routes drift, performance, data-volume, manual triggers, adaptation and ensemble requests and queued jobs on the bus to the launcher', () => {
     const patterns = rulesTargeting(t, launcher).map((r) => r.Properties.EventPattern as { source: string[]; 'detail-type': string[] });
     expect(patterns.flatMap((p) => p['detail-type']).sort()).toEqual([
       'AdaptationRequested',
       'DataVolumeReached',
       'DriftDetected',
+      'EnsembleRequested',
       'ManualRetrain',
       'PerformanceDegraded',
       'TrainingJobQueued',
