@@ -131,7 +131,7 @@ function printStatus(status: OnlineStatus): void {
 }
 
 export function registerOnline(program: Command): void {
-  const online = program.command('online').description('Online learning: adapt a production model on new labelled samples, and its status');
+  const online = program.command('online').description('Online learning: adapt a production model on new labelled samples without a full retrain');
 
   online
     .command('adapt')
