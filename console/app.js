@@ -474,6 +474,40 @@ async function driftPage(model) {
       ),
     ),
   );
+  const perFeature = status.features && Array.isArray(status.features.series) ? status.features : { checkedAt: [], series: [] };
+  if (perFeature.series.length && perFeature.checkedAt.length) {
+    // the features that drifted in the most checks (then the highest latest PSI), one line each
+    const last = (f) => {
+      for (let i = f.psi.length - 1; i >= 0; i--) if (typeof f.psi[i] === 'number') return f.psi[i];
+      return 0;
+    };
+    const top = [...perFeature.series].sort((a, b) => b.driftedChecks - a.driftedChecks || last(b) - last(a)).slice(0, 8);
+    out.push(
+      card(
+        'Per feature over time',
+        chartBox('PSI per check of the features that drifted most often (gaps: checks with too few rows)', (cv) =>
+          Charts.line(cv, {
+            labels: perFeature.checkedAt.map((t) => when(t).slice(5, 16)),
+            datasets: top.map((f) => ({ label: f.name, data: f.psi })),
+            yTitle: 'PSI',
+          }),
+        ),
+        table(
+          ['feature', 'test', 'drifted in checks', 'latest PSI'],
+          top.map((f) => [
+            f.name,
+            f.method,
+            {
+              text: `${f.driftedChecks} / ${perFeature.checkedAt.length}`,
+              attrs: { class: 'num', dataset: { metric: 'driftedChecks', feature: f.name, value: f.driftedChecks } },
+            },
+            { text: fmt(last(f), 3), attrs: { class: 'num' } },
+          ]),
+          { id: 'drift-feature-history' },
+        ),
+      ),
+    );
+  }
   const features = latest.data && Array.isArray(latest.data.features) ? [...latest.data.features] : [];
   if (features.length) {
     features.sort((a, b) => (b.psi ?? 0) - (a.psi ?? 0));

@@ -63,6 +63,8 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
       }
       // a drift report on that traffic
       await api('POST', '/api/ml/drift/check', { model: 'general' });
+      // and a second check with no new traffic (insufficient data: a gap in each feature's series)
+      await api('POST', '/api/ml/drift/check', { model: 'general' });
       browser = await launchChromium();
     });
 
@@ -71,6 +73,16 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
       await platform?.stop();
       rmSync(home, { recursive: true, force: true });
     });
+
+    /** The labels and datasets a Chart.js chart on the page draws (read from the chart itself). */
+    async function chartData(page: Page, selector: string): Promise<{ labels: unknown[]; datasets: { label: string; data: unknown[] }[] }> {
+      return page.locator(selector).evaluate((canvas) => {
+        const chart = (
+          globalThis as unknown as { Chart: { getChart(c: unknown): { data: { labels: unknown[]; datasets: { label: string; data: unknown[] }[] } } } }
+        ).Chart.getChart(canvas);
+        return { labels: [...chart.data.labels], datasets: chart.data.datasets.map((d) => ({ label: d.label, data: [...d.data] })) };
+      });
+    }
 
     /** Opens a console page (the token in the fragment, as npm start prints it) and waits until it is drawn. */
     async function open(page: Page, route: string): Promise<void> {
@@ -172,6 +184,17 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
       const drift = await api('GET', '/api/ml/drift/status?model=general');
       await open(page, '#/drift/general');
       expect(Number(await page.locator('[data-stat="driftShare"]').getAttribute('data-value'))).toBe((drift.latest as Json).driftShare);
+      // each feature's drift over time: the chart's lines are the API's per-feature PSI series
+      const perFeature = drift.features as { checkedAt: string[]; series: { name: string; psi: (number | null)[]; driftedChecks: number }[] };
+      expect(perFeature.checkedAt.length).toBe(2);
+      expect(perFeature.series.length).toBeGreaterThan(10);
+      const drawn = await chartData(page, 'canvas[aria-label^="PSI per check"]');
+      expect(drawn.labels.length).toBe(2);
+      expect(drawn.datasets.length).toBe(Math.min(8, perFeature.series.length));
+      for (const line of drawn.datasets) expect(line.data).toEqual(perFeature.series.find((f) => f.name === line.label)!.psi);
+      const firstCheck = perFeature.series.filter((f) => f.psi[0] !== null);
+      expect(firstCheck.length).toBe(perFeature.series.length); // the first check had rows, the second none
+      expect(perFeature.series.every((f) => f.psi[1] === null)).toBe(true);
       const audit = await api('GET', '/api/ml/audit');
       await open(page, '#/audit');
       expect(await page.locator('#audit-records tbody tr').count()).toBe((audit.records as unknown[]).length);
