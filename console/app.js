@@ -567,6 +567,36 @@ function armRows(results) {
   });
 }
 
+/** The results history (one point per interval, oldest first): p-values, and the effect with its confidence sequence, over time. */
+function historyCharts(history) {
+  if (!history.length) return h('p', { class: 'muted' }, 'No results history yet: a point is recorded each time results are computed while the test runs.');
+  const labels = history.map((p) => when(p.at).slice(5, 16));
+  return h(
+    'div',
+    { class: 'history', dataset: { points: history.length } },
+    chartBox('always-valid p-value (mSPRT) and SRM p-value over time', (cv) =>
+      Charts.line(cv, {
+        labels,
+        datasets: [
+          { label: 'always-valid p (mSPRT)', data: history.map((p) => p.pValue) },
+          { label: 'SRM p-value', data: history.map((p) => p.srmPValue) },
+        ],
+        y: { min: 0, max: 1 },
+      }),
+    ),
+    chartBox('effect (challenger − champion) and its confidence sequence over time', (cv) =>
+      Charts.line(cv, {
+        labels,
+        datasets: [
+          { label: 'effect', data: history.map((p) => p.effect) },
+          { label: 'lower bound', data: history.map((p) => p.csLow), borderDash: [4, 4] },
+          { label: 'upper bound', data: history.map((p) => p.csHigh), borderDash: [4, 4] },
+        ],
+      }),
+    ),
+  );
+}
+
 async function experimentSection(e) {
   let results = null;
   try {
@@ -631,6 +661,7 @@ async function experimentSection(e) {
     ),
     h('p', { class: 'muted' }, results.reason || ''),
     table(['arm', 'version', 'routed flows', 'requests', 'labelled', 'accuracy', '95 % interval', 'latency ms'], armRows(results), { class: 'arms' }),
+    historyCharts(results.history || []),
     chartBox('accuracy per arm with its interval', (cv) =>
       Charts.bar(cv, {
         labels: ['champion', 'challenger'].map((a) => `${a} v${(arms[a] || {}).version ?? '?'}`),

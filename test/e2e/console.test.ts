@@ -59,7 +59,11 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
         const flows = Array.from({ length: 10 }, (_, i) =>
           example.flows.map((f) => ({ ...f, 'Flow Duration': Number(f['Flow Duration']) * (1 + batch * 10 + i), 'Destination Port': 1000 + i })),
         ).flat();
-        await api('POST', '/api/ml/predict', { flows });
+        const answer = await api('POST', '/api/ml/predict', { flows });
+        // analyst labels for the batch: the model's answer on even flows, BENIGN-or-not flipped on odd ones
+        const predictions = answer.predictions as { predictionId: string; label: string }[];
+        const feedback = predictions.map((p, i) => ({ predictionId: p.predictionId, label: i % 2 === 0 ? p.label : p.label === 'BENIGN' ? 'DDoS' : 'BENIGN' }));
+        await api('POST', '/api/ml/feedback', { feedback });
       }
       // a drift report on that traffic
       await api('POST', '/api/ml/drift/check', { model: 'general' });
@@ -179,6 +183,15 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
         expect(Number(await section.locator(`td[data-arm="${arm}"][data-metric="labelled"]`).getAttribute('data-value'))).toBe(arms[arm].labelled);
       }
       expect(arms.champion.routedFlows + arms.challenger.routedFlows).toBe(80);
+      // the always-valid p-value and the confidence sequence over time: the charts' last points are the API's current figures
+      const pValue = (results.sequential as Json).pValue as number;
+      expect(typeof pValue).toBe('number');
+      expect((results.history as unknown[]).length).toBeGreaterThanOrEqual(1);
+      const pLines = await chartData(page, `section[data-experiment="${experimentId}"] canvas[aria-label^="always-valid p-value"]`);
+      const mSprt = pLines.datasets.find((d) => d.label.startsWith('always-valid'))!;
+      expect(mSprt.data.at(-1)).toBe(pValue);
+      const csLines = await chartData(page, `section[data-experiment="${experimentId}"] canvas[aria-label^="effect (challenger"]`);
+      expect(csLines.datasets.map((d) => d.data.at(-1))).toEqual([results.effect_size, results.effect_ci_low, results.effect_ci_high]);
 
       // the drift report's drifted share and the audit log's verification
       const drift = await api('GET', '/api/ml/drift/status?model=general');
