@@ -400,8 +400,8 @@ export class ExperimentService {
     return { ...results, history: await this.options.store.history(id) };
   }
 
-  private async resultsOf(e: Experiment): Promise<ExperimentResults> {
-    const [arms, counts] = await Promise.all([this.armRecords(e), this.options.store.counts(e.id)]);
+  private async resultsOf(e: Experiment, records?: { champion: FeedbackRecord[]; challenger: FeedbackRecord[] }): Promise<ExperimentResults> {
+    const [arms, counts] = await Promise.all([records ?? this.armRecords(e), this.options.store.counts(e.id)]);
     const results = experimentResults({
       experiment: e,
       champion: armOutcome(arms.champion, isBenignLabel),
@@ -472,12 +472,16 @@ export class ExperimentService {
    * error rate or median latency rolls the canary back (split 0, state rolled-back, pointer released,
    * audited); otherwise each further `stepAfterSamples` labelled predictions raise the split one step.
    * Returns the experiment as it now stands. A concurrent change of the experiment is not an error.
+   * Each run also records the results point of its history bucket.
    */
   async evaluateCanary(id: string): Promise<Experiment> {
     const e = await this.get(id);
     if (e.state !== 'running' || e.mode !== 'canary' || !e.canary) return e;
     const c = e.canary;
-    const { challenger } = await this.armRecords(e);
+    const arms = await this.armRecords(e);
+    // each guard run is also a results point, so a canary's history grows as it runs, looked at or not
+    await this.resultsOf(e, arms);
+    const { challenger } = arms;
     const n = challenger.length;
     if (n < c.stepAfterSamples) return e;
     const outcome = armOutcome(challenger, isBenignLabel);
