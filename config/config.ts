@@ -65,6 +65,7 @@ export const ENV_KEYS = {
   tenants: 'XDR_ML_TENANTS',
   experimentCacheMs: 'XDR_ML_EXPERIMENT_CACHE_MS',
   canaryCheckMs: 'XDR_ML_CANARY_CHECK_MS',
+  experimentHistoryMs: 'XDR_ML_EXPERIMENT_HISTORY_MS',
   // the CLI and the local platform
   target: 'XDR_ML_TARGET',
   home: 'XDR_ML_HOME',
@@ -251,6 +252,7 @@ const settingsSchema = z.object({
     .default([]),
   experimentCacheMs: integerText(0, 24 * 3600_000).default(5000),
   canaryCheckMs: integerText(0, 24 * 3600_000).default(10_000),
+  experimentHistoryMs: integerText(1000, 24 * 3600_000).default(600_000),
   target: z.enum(['local', 'aws']).optional(),
   home: text.optional(),
   port: integerText(0, 65535).default(3000),
@@ -368,6 +370,8 @@ export interface PlatformConfig {
     readonly experimentCacheMs: number;
     /** The least time between two canary guard runs. */
     readonly canaryCheckMs: number;
+    /** The time bucket of an experiment's results history: at most one point per bucket (the latest results computed in it). @default 600000 */
+    readonly experimentHistoryMs: number;
   };
   /**
    * Datasets POST /training-data may write: names, or prefixes ending in `*` (each lineage's own
@@ -499,6 +503,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       inferenceRetentionDays: s.inferenceRetentionDays,
       experimentCacheMs: s.experimentCacheMs,
       canaryCheckMs: s.canaryCheckMs,
+      experimentHistoryMs: s.experimentHistoryMs,
     },
     collectionDatasets: s.collectionDatasets,
     federated: { tenants: s.tenants },

@@ -474,6 +474,40 @@ async function driftPage(model) {
       ),
     ),
   );
+  const perFeature = status.features && Array.isArray(status.features.series) ? status.features : { checkedAt: [], series: [] };
+  if (perFeature.series.length && perFeature.checkedAt.length) {
+    // the features that drifted in the most checks (then the highest latest PSI), one line each
+    const last = (f) => {
+      for (let i = f.psi.length - 1; i >= 0; i--) if (typeof f.psi[i] === 'number') return f.psi[i];
+      return 0;
+    };
+    const top = [...perFeature.series].sort((a, b) => b.driftedChecks - a.driftedChecks || last(b) - last(a)).slice(0, 8);
+    out.push(
+      card(
+        'Per feature over time',
+        chartBox('PSI per check of the features that drifted most often (gaps: checks with too few rows)', (cv) =>
+          Charts.line(cv, {
+            labels: perFeature.checkedAt.map((t) => when(t).slice(5, 16)),
+            datasets: top.map((f) => ({ label: f.name, data: f.psi })),
+            yTitle: 'PSI',
+          }),
+        ),
+        table(
+          ['feature', 'test', 'drifted in checks', 'latest PSI'],
+          top.map((f) => [
+            f.name,
+            f.method,
+            {
+              text: `${f.driftedChecks} / ${perFeature.checkedAt.length}`,
+              attrs: { class: 'num', dataset: { metric: 'driftedChecks', feature: f.name, value: f.driftedChecks } },
+            },
+            { text: fmt(last(f), 3), attrs: { class: 'num' } },
+          ]),
+          { id: 'drift-feature-history' },
+        ),
+      ),
+    );
+  }
   const features = latest.data && Array.isArray(latest.data.features) ? [...latest.data.features] : [];
   if (features.length) {
     features.sort((a, b) => (b.psi ?? 0) - (a.psi ?? 0));
@@ -531,6 +565,36 @@ function armRows(results) {
       cell('meanLatencyMs', a.meanLatencyMs ?? a.meanRequestLatencyMs, 2),
     ];
   });
+}
+
+/** The results history (one point per interval, oldest first): p-values, and the effect with its confidence sequence, over time. */
+function historyCharts(history) {
+  if (!history.length) return h('p', { class: 'muted' }, 'No results history yet: a point is recorded each time results are computed while the test runs.');
+  const labels = history.map((p) => when(p.at).slice(5, 16));
+  return h(
+    'div',
+    { class: 'history', dataset: { points: history.length } },
+    chartBox('always-valid p-value (mSPRT) and SRM p-value over time', (cv) =>
+      Charts.line(cv, {
+        labels,
+        datasets: [
+          { label: 'always-valid p (mSPRT)', data: history.map((p) => p.pValue) },
+          { label: 'SRM p-value', data: history.map((p) => p.srmPValue) },
+        ],
+        y: { min: 0, max: 1 },
+      }),
+    ),
+    chartBox('effect (challenger − champion) and its confidence sequence over time', (cv) =>
+      Charts.line(cv, {
+        labels,
+        datasets: [
+          { label: 'effect', data: history.map((p) => p.effect) },
+          { label: 'lower bound', data: history.map((p) => p.csLow), borderDash: [4, 4] },
+          { label: 'upper bound', data: history.map((p) => p.csHigh), borderDash: [4, 4] },
+        ],
+      }),
+    ),
+  );
 }
 
 async function experimentSection(e) {
@@ -597,6 +661,7 @@ async function experimentSection(e) {
     ),
     h('p', { class: 'muted' }, results.reason || ''),
     table(['arm', 'version', 'routed flows', 'requests', 'labelled', 'accuracy', '95 % interval', 'latency ms'], armRows(results), { class: 'arms' }),
+    historyCharts(results.history || []),
     chartBox('accuracy per arm with its interval', (cv) =>
       Charts.bar(cv, {
         labels: ['champion', 'challenger'].map((a) => `${a} v${(arms[a] || {}).version ?? '?'}`),

@@ -291,6 +291,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         predictionLog,
         audit,
         thresholds: gate,
+        history: { intervalMs: config.serving.experimentHistoryMs },
       }),
   );
   const experimentRouter = lazy(

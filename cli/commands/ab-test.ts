@@ -1,7 +1,7 @@
 // `xdr-ml ab-test create|list|results|stop`: A/B, shadow and canary experiments from the terminal,
 // on the platform's experiments service — the one the HTTP API uses.
 import type { Command } from 'commander';
-import type { Experiment, ExperimentMode, ExperimentResults } from '../../core/experiments';
+import type { Experiment, ExperimentMode, ExperimentResults, ExperimentResultsWithHistory } from '../../core/experiments';
 import { ModelName } from '../../core/names';
 import { CliError, cliName, printJson, printTable } from '../output';
 import { cliActor, refreshLocalExports, withPlatform } from '../session';
@@ -24,7 +24,7 @@ function describeExperiment(e: Experiment): string {
   return `${e.id}  ${e.model}  ${e.mode}  v${e.championVersion} vs v${e.challengerVersion}  split ${pct(e.trafficSplit)}  ${e.state}${e.outcome ? ` (${e.outcome})` : ''}`;
 }
 
-function printResults(r: ExperimentResults): void {
+function printResults(r: ExperimentResults | ExperimentResultsWithHistory): void {
   const { champion, challenger } = r.arms;
   process.stdout.write(`${r.experimentId}  ${r.model}  ${r.mode}  ${r.state}  split ${pct(r.trafficSplit)}\n`);
   printTable(
@@ -53,6 +53,14 @@ function printResults(r: ExperimentResults): void {
       : `sample ratio: not checked (${r.srm.note})\n`,
   );
   process.stdout.write(`recommendation: ${r.recommendation} (winner ${r.winner ?? 'none'}) — ${r.reason}\n`);
+  const history = 'history' in r ? r.history : [];
+  if (history.length > 0) {
+    const p = (x: number | null) => (x === null ? '-' : x.toPrecision(3));
+    const [first, last] = [history[0], history[history.length - 1]];
+    process.stdout.write(
+      `history: ${history.length} point(s) from ${first.at} to ${last.at}; mSPRT p ${p(first.pValue)} → ${p(last.pValue)} (--json for every point)\n`,
+    );
+  }
 }
 
 /** Registers `ab-test create|list|results|stop`. */

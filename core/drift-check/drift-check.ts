@@ -327,18 +327,75 @@ export async function publishDriftEvents(publisher: EventPublisher, result: Drif
   for (const e of result.events) await publisher.publish(e.detailType, e.detail);
 }
 
+/** One feature's drift over the checks of {@link DriftStatus.features} (oldest first). */
+export interface FeatureDriftSeries {
+  readonly name: string;
+  /** The test each check used (the last check's). */
+  readonly method: string;
+  /** The test's score per check; null where a check had too few rows or lacked the feature. */
+  readonly scores: readonly (number | null)[];
+  /** The test's threshold per check (null as for `scores`). */
+  readonly thresholds: readonly (number | null)[];
+  /** Whether the feature drifted per check (null as for `scores`). */
+  readonly drifted: readonly (boolean | null)[];
+  /** PSI per check (null as for `scores`): one scale across features, for comparing them. */
+  readonly psi: readonly (number | null)[];
+  /** How many of the checks found it drifted. */
+  readonly driftedChecks: number;
+}
+
 export interface DriftStatus {
   readonly model: string;
   readonly latest: DriftCheckReport | null;
-  /** Newest first, without the per-feature details (see `latest` for those). */
+  /** Newest first, without the per-feature details (see `latest` and `features` for those). */
   readonly history: readonly Omit<DriftCheckReport, 'data'>[];
+  /**
+   * Per-feature drift over the same checks, oldest first: `checkedAt[i]` is check i, and each
+   * feature's arrays have one entry per check. Bounded by the schema's feature count × `limit`.
+   */
+  readonly features: { readonly checkedAt: readonly string[]; readonly series: readonly FeatureDriftSeries[] };
+}
+
+/** Per-feature series of reports given newest first (see {@link DriftStatus.features}). */
+export function featureDriftSeries(newestFirst: readonly DriftCheckReport[]): DriftStatus['features'] {
+  const reports = [...newestFirst].reverse();
+  const byName = new Map<
+    string,
+    { method: string; scores: (number | null)[]; thresholds: (number | null)[]; drifted: (boolean | null)[]; psi: (number | null)[] }
+  >();
+  const order: string[] = [];
+  reports.forEach((r, i) => {
+    for (const f of r.data?.features ?? []) {
+      let s = byName.get(f.name);
+      if (!s) {
+        const empty = () => new Array<null>(reports.length).fill(null);
+        s = { method: f.method, scores: empty(), thresholds: empty(), drifted: empty(), psi: empty() };
+        byName.set(f.name, s);
+        order.push(f.name);
+      }
+      s.method = f.method;
+      s.scores[i] = typeof f.score === 'number' ? f.score : null;
+      s.thresholds[i] = typeof f.threshold === 'number' ? f.threshold : null;
+      s.drifted[i] = typeof f.drifted === 'boolean' ? f.drifted : null;
+      s.psi[i] = typeof f.psi === 'number' ? f.psi : null;
+    }
+  });
+  return {
+    checkedAt: reports.map((r) => r.checkedAt),
+    series: order.map((name) => {
+      const s = byName.get(name)!;
+      return { name, ...s, driftedChecks: s.drifted.filter((d) => d === true).length };
+    }),
+  };
 }
 
 /**
- * The latest report and the history of a model (for GET /api/ml/drift/status).
+ * The latest report, the history of a model and each feature's drift over that history (for
+ * GET /api/ml/drift/status). Each stored report keeps every feature's statistic and flag
+ * (`data.features`, one entry per schema feature), so the series need no extra writes.
  * @example const status = await driftStatus(stores.tables.drift, 'general');
  */
 export async function driftStatus(reports: ItemTable, model: string, limit = 50): Promise<DriftStatus> {
   const items = (await reports.query({ model }, { descending: true, limit })) as unknown as DriftCheckReport[];
-  return { model, latest: items[0] ?? null, history: items.map(({ data: _data, ...rest }) => rest) };
+  return { model, latest: items[0] ?? null, history: items.map(({ data: _data, ...rest }) => rest), features: featureDriftSeries(items) };
 }

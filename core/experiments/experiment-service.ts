@@ -17,7 +17,15 @@ import type { ModelRegistry, DeployResult } from '../registry/model-registry';
 import type { GateThresholds } from '../registry/promotion-gate';
 import { isBenignLabel } from '../serving/model-server';
 import type { FeedbackRecord, PredictionLog } from '../serving/prediction-log';
-import { ExperimentConflictError, type CanaryPolicy, type Experiment, type ExperimentMode, type ExperimentStore } from './experiment-store';
+import {
+  ExperimentConflictError,
+  type CanaryPolicy,
+  type Experiment,
+  type ExperimentMode,
+  type ExperimentStore,
+  type HistoryBounds,
+  type ResultsPoint,
+} from './experiment-store';
 import { armOutcome } from './outcomes';
 import { experimentResults, type ExperimentResults } from './results';
 
@@ -35,7 +43,33 @@ export const EXPERIMENT_DEFAULTS = {
   maxLatencyIncrease: 0.2,
   latencyToleranceMs: 25,
   canary: { steps: [0.05, 0.25, 0.5, 1], maxErrorRate: 0.2, maxLatencyMs: 250, stepAfterSamples: 500 } satisfies CanaryPolicy,
+  /** Results history: one point per 10 minutes, at most 1,008 (a week, the default maxDurationHours). */
+  history: { intervalMs: 600_000, maxPoints: 1008 } satisfies HistoryBounds,
 } as const;
+
+/** Results with the experiment's results history (oldest first; its last point is these results while the test runs). */
+export type ExperimentResultsWithHistory = ExperimentResults & { readonly history: readonly ResultsPoint[] };
+
+/** The history point of computed results. */
+export function resultsPoint(r: ExperimentResults): ResultsPoint {
+  const { champion, challenger } = r.arms;
+  return {
+    at: r.computedAt,
+    trafficSplit: r.trafficSplit,
+    championRouted: champion.routedFlows,
+    challengerRouted: challenger.routedFlows,
+    championLabelled: champion.labelled,
+    challengerLabelled: challenger.labelled,
+    championCorrect: champion.correct,
+    challengerCorrect: challenger.correct,
+    pValue: r.sequential ? r.sequential.pValue : null,
+    effect: r.effect_size,
+    csLow: r.effect_ci_low,
+    csHigh: r.effect_ci_high,
+    srmPValue: r.srm.pValue,
+    srmMismatch: r.srm.mismatch,
+  };
+}
 
 /** The prediction id a shadow prediction of `predictionId` (`<requestId>:<i>`) carries. */
 export function shadowPredictionId(predictionId: string): string {
@@ -95,6 +129,8 @@ export interface ExperimentServiceOptions {
   /** Promotion-gate thresholds used when stop promotes. */
   readonly thresholds: GateThresholds;
   readonly clock?: () => Date;
+  /** Bounds of the results history (default EXPERIMENT_DEFAULTS.history). */
+  readonly history?: Partial<HistoryBounds>;
 }
 
 function invalid(field: string, message: string): InvalidInputError {
@@ -355,20 +391,26 @@ export class ExperimentService {
     return added;
   }
 
-  /** Results of an experiment (see results.ts). */
-  async results(id: string): Promise<ExperimentResults> {
-    return this.resultsOf(await this.get(id));
+  /**
+   * Results of an experiment (see results.ts) with its results history. While it runs, each
+   * computation is recorded as the point of its time bucket (see ExperimentStore.recordPoint).
+   */
+  async results(id: string): Promise<ExperimentResultsWithHistory> {
+    const results = await this.resultsOf(await this.get(id));
+    return { ...results, history: await this.options.store.history(id) };
   }
 
-  private async resultsOf(e: Experiment): Promise<ExperimentResults> {
-    const [arms, counts] = await Promise.all([this.armRecords(e), this.options.store.counts(e.id)]);
-    return experimentResults({
+  private async resultsOf(e: Experiment, records?: { champion: FeedbackRecord[]; challenger: FeedbackRecord[] }): Promise<ExperimentResults> {
+    const [arms, counts] = await Promise.all([records ?? this.armRecords(e), this.options.store.counts(e.id)]);
+    const results = experimentResults({
       experiment: e,
       champion: armOutcome(arms.champion, isBenignLabel),
       challenger: armOutcome(arms.challenger, isBenignLabel),
       counts,
       now: this.clock(),
     });
+    if (e.state === 'running') await this.options.store.recordPoint(e.id, resultsPoint(results), { ...EXPERIMENT_DEFAULTS.history, ...this.options.history });
+    return results;
   }
 
   /**
@@ -430,12 +472,16 @@ export class ExperimentService {
    * error rate or median latency rolls the canary back (split 0, state rolled-back, pointer released,
    * audited); otherwise each further `stepAfterSamples` labelled predictions raise the split one step.
    * Returns the experiment as it now stands. A concurrent change of the experiment is not an error.
+   * Each run also records the results point of its history bucket.
    */
   async evaluateCanary(id: string): Promise<Experiment> {
     const e = await this.get(id);
     if (e.state !== 'running' || e.mode !== 'canary' || !e.canary) return e;
     const c = e.canary;
-    const { challenger } = await this.armRecords(e);
+    const arms = await this.armRecords(e);
+    // each guard run is also a results point, so a canary's history grows as it runs, looked at or not
+    await this.resultsOf(e, arms);
+    const { challenger } = arms;
     const n = challenger.length;
     if (n < c.stepAfterSamples) return e;
     const outcome = armOutcome(challenger, isBenignLabel);

@@ -7,6 +7,8 @@
 //                                       with putIfAbsent (the commit point of "one running test")
 //   COUNTS#<id>      / STEP#<nn>        routing counters of one split epoch (canary step; ab/shadow
 //                                       always step 0): <arm>Flows, <arm>Requests, <arm>LatencyMsSum
+//   HISTORY#<id>     / AT#<bucket start>  one results point per time bucket (see recordPoint):
+//                                       counts, p-values, confidence-sequence bounds, SRM
 import { ConditionFailedError, type Item, type ItemTable } from '../ports';
 import { ConflictError } from '../errors';
 
@@ -90,7 +92,35 @@ export interface RoutingCounts {
   readonly challengerLatencyMsSum: number;
 }
 
+/** One point of an experiment's results history (what results answered at `at`). */
+export interface ResultsPoint {
+  /** When the results were computed. */
+  readonly at: string;
+  readonly trafficSplit: number;
+  readonly championRouted: number;
+  readonly challengerRouted: number;
+  readonly championLabelled: number;
+  readonly challengerLabelled: number;
+  readonly championCorrect: number;
+  readonly challengerCorrect: number;
+  /** Always-valid mSPRT p-value (null until both arms have labelled samples). */
+  readonly pValue: number | null;
+  /** Challenger − champion accuracy, and the confidence-sequence bounds around it. */
+  readonly effect: number;
+  readonly csLow: number;
+  readonly csHigh: number;
+  readonly srmPValue: number | null;
+  readonly srmMismatch: boolean;
+}
+
+/** Bounds of the results history: at most one point per `intervalMs`, at most `maxPoints` kept (the oldest dropped). */
+export interface HistoryBounds {
+  readonly intervalMs: number;
+  readonly maxPoints: number;
+}
+
 const EXPERIMENTS_PK = 'EXPERIMENTS';
+const historyPk = (id: string): string => `HISTORY#${id}`;
 const RUNNING_PK = 'RUNNING';
 const countsPk = (id: string): string => `COUNTS#${id}`;
 const stepSk = (step: number): string => `STEP#${String(step).padStart(2, '0')}`;
@@ -207,5 +237,50 @@ export class ExperimentStore {
         challengerLatencyMsSum: n('challengerLatencyMsSum'),
       };
     });
+  }
+
+  /**
+   * Records a results point in the bucket of `bounds.intervalMs` that holds `point.at` (one item per
+   * bucket, so at most one point per interval): a new bucket is created with putIfAbsent; a bucket's
+   * point is replaced, revision-checked, only by one with at least as much evidence (labelled and
+   * routed counts), so a slow writer never puts older figures over newer ones. When a new bucket
+   * makes more than `bounds.maxPoints`, the oldest are deleted. Single-item conditional writes only.
+   * @returns whether the point was stored
+   */
+  async recordPoint(experimentId: string, point: ResultsPoint, bounds: HistoryBounds): Promise<boolean> {
+    const t = Date.parse(point.at);
+    const bucket = new Date(t - (t % bounds.intervalMs)).toISOString();
+    const key = { pk: historyPk(experimentId), sk: `AT#${bucket}` };
+    const evidence = point.championLabelled + point.challengerLabelled + point.championRouted + point.challengerRouted;
+    // each lost race means another writer stored its point; those with less evidence then stand back
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const stored = await this.table.get(key);
+      try {
+        if (!stored) {
+          await this.table.putIfAbsent({ ...key, ...plain(point), evidence, revision: 1 });
+          await this.trimHistory(experimentId, bounds.maxPoints);
+          return true;
+        }
+        const storedEvidence = typeof stored.evidence === 'number' ? stored.evidence : 0;
+        if (storedEvidence > evidence || (storedEvidence === evidence && String(stored.at) >= point.at)) return false;
+        const revision = typeof stored.revision === 'number' ? stored.revision : 0;
+        await this.table.putIfRevision({ ...key, ...plain(point), evidence, revision: revision + 1 }, 'revision', revision);
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    }
+    return false;
+  }
+
+  private async trimHistory(experimentId: string, maxPoints: number): Promise<void> {
+    const items = await this.table.query({ pk: historyPk(experimentId) });
+    for (const old of items.slice(0, Math.max(0, items.length - maxPoints))) await this.table.delete({ pk: old.pk, sk: old.sk });
+  }
+
+  /** The results history, oldest first. */
+  async history(experimentId: string): Promise<ResultsPoint[]> {
+    const items = await this.table.query({ pk: historyPk(experimentId) });
+    return items.map(({ pk: _pk, sk: _sk, evidence: _e, revision: _r, ...rest }) => rest as unknown as ResultsPoint);
   }
 }

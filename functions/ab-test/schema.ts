@@ -66,7 +66,9 @@ export const ROUTES: RouteSchemas = {
     example: { params: { id: 'exp-20260101T100000-a1b2c3' } },
   },
   'GET /api/ml/ab-test/{id}/results': {
-    summary: 'Per-arm metrics with intervals, z-test and always-valid mSPRT p-values, the sample-ratio check and the recommendation',
+    summary: 'Per-arm metrics with intervals, z-test and always-valid mSPRT p-values, the sample-ratio check, the recommendation and the results history',
+    description:
+      "`history` is the experiment's results over time, oldest first: each computation of results while the test runs (this route, a stop, a canary guard run) is recorded as the point of its time bucket (XDR_ML_EXPERIMENT_HISTORY_MS, default 10 minutes: the latest figures of each bucket), at most 1,008 points (the oldest dropped). A point is `{ at, trafficSplit, championRouted, challengerRouted, championLabelled, challengerLabelled, championCorrect, challengerCorrect, pValue (always-valid mSPRT, null until both arms are labelled), effect, csLow, csHigh (the confidence-sequence bounds of the effect), srmPValue, srmMismatch }`; while the test runs, the last point is this answer.",
     params: ExperimentParams,
     errors: { 404: 'unknown experiment' },
     example: { params: { id: 'exp-20260101T100000-a1b2c3' } },

@@ -165,7 +165,9 @@ export const ROUTES: RouteSchemas = {
     example: { body: { enabled: true, model: 'general' } },
   },
   'GET /api/ml/drift/status': {
-    summary: "A lineage's latest drift report and its history (?limit= reports)",
+    summary: "A lineage's latest drift report, its history (?limit= reports) and each feature's drift over that history",
+    description:
+      "`features` holds, oldest first, the checks' times (`checkedAt`) and one series per schema feature: its test (`method`), and per check its `scores`, `thresholds`, `drifted` flags and `psi` (null where a check had too few rows), with `driftedChecks`, how many checks found it drifted.",
     query: DriftStatusQuery,
     example: { query: { model: 'general', limit: '10' } },
   },

@@ -103,6 +103,7 @@ describeWithData('A/B test end to end on NSL-KDD', ['nsl_kdd/KDDTrain+_20Percent
     const random = new SeededRandom(17);
     const rows = Array.from({ length: 2000 }, () => random.int(data.X.rows));
     const truth = (row: number) => data.classes[data.y[row]];
+    let earlyLook: Json = {};
     for (let start = 0; start < rows.length; start += 200) {
       const batch = rows.slice(start, start + 200);
       const flows = flowsOf(data, batch).map((f, k) => ({ ...f, flow_id: `conn-${start + k}` }));
@@ -113,6 +114,8 @@ describeWithData('A/B test end to end on NSL-KDD', ['nsl_kdd/KDDTrain+_20Percent
         feedback: predictions.map((p, k) => ({ predictionId: p.predictionId, label: truth(batch[k]) })),
       });
       expect(fb.body.accepted).toBe(batch.length);
+      // a look half way, as someone watching the test would take
+      if (start === 1000) earlyLook = (await call(abTest, 'GET /api/ml/ab-test/{id}/results', `/api/ml/ab-test/${id}/results`, undefined, { id })).body;
     }
 
     // Assess: the results name the strong version.
@@ -133,6 +136,32 @@ describeWithData('A/B test end to end on NSL-KDD', ['nsl_kdd/KDDTrain+_20Percent
     expect((arms.challenger.accuracyCi as Json).low).toBeGreaterThan((arms.champion.accuracyCi as Json).high as number);
     expect((r.srm as Json).mismatch).toBe(false);
     for (const key of ['confidence', 'effect_size', 'samples_a', 'samples_b', 'metric_a', 'metric_b', 'p_value', 'reason']) expect(r).toHaveProperty(key);
+    // the results history: this look's figures are its last point (one point per 10-minute bucket,
+    // so the earlier looks of this test share it, or the one before when a bucket boundary passed)
+    const history = r.history as Json[];
+    expect(history.length).toBeGreaterThanOrEqual(1);
+    expect(history.length).toBeLessThanOrEqual(3);
+    expect(history.at(-1)).toEqual({
+      at: r.computedAt,
+      trafficSplit: 0.5,
+      championRouted: arms.champion.routedFlows,
+      challengerRouted: arms.challenger.routedFlows,
+      championLabelled: r.samples_a,
+      challengerLabelled: r.samples_b,
+      championCorrect: arms.champion.correct,
+      challengerCorrect: arms.challenger.correct,
+      pValue: (r.sequential as Json).pValue,
+      effect: r.effect_size,
+      csLow: r.effect_ci_low,
+      csHigh: r.effect_ci_high,
+      srmPValue: (r.srm as Json).pValue,
+      srmMismatch: false,
+    });
+    const early = earlyLook.history as Json[];
+    expect(early.at(-1)).toMatchObject({ at: earlyLook.computedAt, pValue: (earlyLook.sequential as Json).pValue, championLabelled: earlyLook.samples_a });
+    expect(Number(earlyLook.samples_a) + Number(earlyLook.samples_b)).toBe(1200);
+    // the later look replaced the early point in its bucket, or added one after it
+    expect(history.filter((p) => p.at === earlyLook.computedAt)).toEqual(history.length === early.length ? [] : [early.at(-1)]);
 
     const stopped = await call(abTest, 'POST /api/ml/ab-test/{id}/stop', `/api/ml/ab-test/${id}/stop`, { promote: true }, { id });
     expect({ status: stopped.status, body: stopped.status === 200 ? 'ok' : stopped.body }).toEqual({ status: 200, body: 'ok' });

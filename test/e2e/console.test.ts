@@ -59,9 +59,15 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
         const flows = Array.from({ length: 10 }, (_, i) =>
           example.flows.map((f) => ({ ...f, 'Flow Duration': Number(f['Flow Duration']) * (1 + batch * 10 + i), 'Destination Port': 1000 + i })),
         ).flat();
-        await api('POST', '/api/ml/predict', { flows });
+        const answer = await api('POST', '/api/ml/predict', { flows });
+        // analyst labels for the batch: the model's answer on even flows, BENIGN-or-not flipped on odd ones
+        const predictions = answer.predictions as { predictionId: string; label: string }[];
+        const feedback = predictions.map((p, i) => ({ predictionId: p.predictionId, label: i % 2 === 0 ? p.label : p.label === 'BENIGN' ? 'DDoS' : 'BENIGN' }));
+        await api('POST', '/api/ml/feedback', { feedback });
       }
       // a drift report on that traffic
+      await api('POST', '/api/ml/drift/check', { model: 'general' });
+      // and a second check with no new traffic (insufficient data: a gap in each feature's series)
       await api('POST', '/api/ml/drift/check', { model: 'general' });
       browser = await launchChromium();
     });
@@ -71,6 +77,16 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
       await platform?.stop();
       rmSync(home, { recursive: true, force: true });
     });
+
+    /** The labels and datasets a Chart.js chart on the page draws (read from the chart itself). */
+    async function chartData(page: Page, selector: string): Promise<{ labels: unknown[]; datasets: { label: string; data: unknown[] }[] }> {
+      return page.locator(selector).evaluate((canvas) => {
+        const chart = (
+          globalThis as unknown as { Chart: { getChart(c: unknown): { data: { labels: unknown[]; datasets: { label: string; data: unknown[] }[] } } } }
+        ).Chart.getChart(canvas);
+        return { labels: [...chart.data.labels], datasets: chart.data.datasets.map((d) => ({ label: d.label, data: [...d.data] })) };
+      });
+    }
 
     /** Opens a console page (the token in the fragment, as npm start prints it) and waits until it is drawn. */
     async function open(page: Page, route: string): Promise<void> {
@@ -167,11 +183,31 @@ describeWithData('web console', ['cicids2017/cic_ids2017_multiclass.csv.gz'], ()
         expect(Number(await section.locator(`td[data-arm="${arm}"][data-metric="labelled"]`).getAttribute('data-value'))).toBe(arms[arm].labelled);
       }
       expect(arms.champion.routedFlows + arms.challenger.routedFlows).toBe(80);
+      // the always-valid p-value and the confidence sequence over time: the charts' last points are the API's current figures
+      const pValue = (results.sequential as Json).pValue as number;
+      expect(typeof pValue).toBe('number');
+      expect((results.history as unknown[]).length).toBeGreaterThanOrEqual(1);
+      const pLines = await chartData(page, `section[data-experiment="${experimentId}"] canvas[aria-label^="always-valid p-value"]`);
+      const mSprt = pLines.datasets.find((d) => d.label.startsWith('always-valid'))!;
+      expect(mSprt.data.at(-1)).toBe(pValue);
+      const csLines = await chartData(page, `section[data-experiment="${experimentId}"] canvas[aria-label^="effect (challenger"]`);
+      expect(csLines.datasets.map((d) => d.data.at(-1))).toEqual([results.effect_size, results.effect_ci_low, results.effect_ci_high]);
 
       // the drift report's drifted share and the audit log's verification
       const drift = await api('GET', '/api/ml/drift/status?model=general');
       await open(page, '#/drift/general');
       expect(Number(await page.locator('[data-stat="driftShare"]').getAttribute('data-value'))).toBe((drift.latest as Json).driftShare);
+      // each feature's drift over time: the chart's lines are the API's per-feature PSI series
+      const perFeature = drift.features as { checkedAt: string[]; series: { name: string; psi: (number | null)[]; driftedChecks: number }[] };
+      expect(perFeature.checkedAt.length).toBe(2);
+      expect(perFeature.series.length).toBeGreaterThan(10);
+      const drawn = await chartData(page, 'canvas[aria-label^="PSI per check"]');
+      expect(drawn.labels.length).toBe(2);
+      expect(drawn.datasets.length).toBe(Math.min(8, perFeature.series.length));
+      for (const line of drawn.datasets) expect(line.data).toEqual(perFeature.series.find((f) => f.name === line.label)!.psi);
+      const firstCheck = perFeature.series.filter((f) => f.psi[0] !== null);
+      expect(firstCheck.length).toBe(perFeature.series.length); // the first check had rows, the second none
+      expect(perFeature.series.every((f) => f.psi[1] === null)).toBe(true);
       const audit = await api('GET', '/api/ml/audit');
       await open(page, '#/audit');
       expect(await page.locator('#audit-records tbody tr').count()).toBe((audit.records as unknown[]).length);

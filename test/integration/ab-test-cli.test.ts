@@ -90,6 +90,14 @@ describe('xdr-ml ab-test', () => {
     expect(results).toMatchObject({ recommendation: 'keep_running', samples_a: 0, samples_b: 0, winner: null });
     const text = await xdr(['ab-test', 'results', created.id]);
     expect(text.stdout).toContain('recommendation: keep_running');
+    // each look is recorded: the last history point is the latest look's figures
+    const again = await json<ExperimentResults & { history: { at: string; pValue: number | null; championLabelled: number }[] }>([
+      'ab-test',
+      'results',
+      created.id,
+    ]);
+    expect(again.history.at(-1)).toMatchObject({ at: again.computedAt, pValue: null, championLabelled: 0 });
+    expect(text.stdout).toMatch(/^history: [12] point\(s\) from \S+ to \S+; mSPRT p - → -/m);
 
     const refused = await xdr(['ab-test', 'stop', created.id, '--promote']);
     expect(refused.code).toBe(1);

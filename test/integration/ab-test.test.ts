@@ -5,6 +5,7 @@
 // and a canary that rolls itself back when the challenger's error rate breaches its bound.
 import { loadConfig } from '../../config/config';
 import { AuditLog } from '../../core/audit/audit-log';
+import { ExperimentStore } from '../../core/experiments';
 import { ModelRegistry } from '../../core/registry/model-registry';
 import { registrationInput } from '../../core/registry/testing/fixtures';
 import { invokeHttp, type HttpLambda } from '../../local/api-gateway-event';
@@ -222,5 +223,10 @@ describe('A/B tests through the handlers', () => {
     await label(right);
     await score({ model, flows: [flow(1)] });
     expect((await getTest(id)).body).toMatchObject({ state: 'running', trafficSplit: 1, canary: { stepIndex: 1, stepStartedSamples: 20 } });
+    // the guard's runs recorded the results history without anyone asking for results: its last
+    // point counts the 20 labelled challenger predictions (the guard's run before the step)
+    const history = await new ExperimentStore(stores.tables.experiments).history(id);
+    expect(history.length).toBeGreaterThanOrEqual(1); // one per 10-minute bucket
+    expect(history.at(-1)).toMatchObject({ challengerLabelled: 20, challengerCorrect: 20, trafficSplit: 0.5 });
   });
 });

@@ -70,6 +70,22 @@ describe('drift check on the embedded cloud', () => {
     const status = await driftStatus(stores.tables.drift, model);
     expect(status.latest?.reportId).toBe(shifted.report.reportId);
     expect(status.history.map((h) => h.verdict)).toEqual(['drift', 'no-drift']);
+    // each feature's statistic and flag over the checks, oldest first, equal to each stored report's
+    expect(status.features.checkedAt).toEqual([calm.report.checkedAt, shifted.report.checkedAt]);
+    expect(status.features.series.map((f) => f.name)).toEqual(['a', 'b', 'noise']);
+    for (const f of status.features.series) {
+      const [c, s] = [calm, shifted].map((r) => r.report.data!.features.find((x) => x.name === f.name)!);
+      expect(f.scores).toEqual([c.score, s.score]);
+      expect(f.drifted).toEqual([c.drifted, s.drifted]);
+      expect(f.psi).toEqual([c.psi, s.psi]);
+    }
+    expect(status.features.series.map((f) => f.driftedChecks)).toEqual([1, 1, 0]);
+    // an insufficient-data check leaves a gap in every series rather than dropping the check
+    const quiet = await runDriftCheck(deps, { model, now: new Date('2026-03-01T12:00:00Z') });
+    expect(quiet.report.verdict).toBe('insufficient-data');
+    const after = await driftStatus(stores.tables.drift, model, 2);
+    expect(after.features.checkedAt).toEqual([shifted.report.checkedAt, quiet.report.checkedAt]);
+    expect(after.features.series.find((f) => f.name === 'a')).toMatchObject({ drifted: [true, null], scores: [expect.any(Number), null], driftedChecks: 1 });
   });
 
   it('raises PerformanceDegraded when the window feedback shows the model failing', async () => {
