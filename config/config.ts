@@ -147,6 +147,18 @@ export const TRAINING_BACKENDS = ['sagemaker', 'batch', 'local'] as const;
 export type TrainingBackendKind = (typeof TRAINING_BACKENDS)[number];
 
 /** Raw settings schema: one entry per setting, each with its default. */
+
+/** An EventBridge schedule expression, read as EventBridge reads it; the message names examples. */
+function scheduleExpression(examples: string) {
+  return z.string().superRefine((expression, ctx) => {
+    try {
+      parseSchedule(expression);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `must be an EventBridge schedule such as ${examples}: ${(err as Error).message}` });
+    }
+  });
+}
+
 const settingsSchema = z.object({
   stage: z
     .string()
@@ -169,27 +181,9 @@ const settingsSchema = z.object({
     .optional(),
   defaultModel: ModelName.default('general'),
   autoRetrain: booleanText.default(false),
-  retrainSchedule: z
-    .string()
-    .superRefine((expression, ctx) => {
-      try {
-        parseSchedule(expression);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `must be an EventBridge schedule such as 'rate(24 hours)' or 'cron(0 3 * * ? *)': ${(err as Error).message}` });
-      }
-    })
-    .default('rate(24 hours)'),
+  retrainSchedule: scheduleExpression("'rate(24 hours)' or 'cron(0 3 * * ? *)'").default('rate(24 hours)'),
   // off unless set: every deployed lineage adapts on its new samples when they reach its threshold
-  adaptSchedule: z
-    .string()
-    .superRefine((expression, ctx) => {
-      try {
-        parseSchedule(expression);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `must be an EventBridge schedule such as 'rate(6 hours)' or 'cron(0 * * * ? *)': ${(err as Error).message}` });
-      }
-    })
-    .optional(),
+  adaptSchedule: scheduleExpression("'rate(6 hours)' or 'cron(0 * * * ? *)'").optional(),
   minMacroF1: numberText(0, 1).default(0.5),
   maxRecallDrop: numberText(0, 1).default(0.05),
   driftShareThreshold: numberText(0, 1).default(0.5),

@@ -2,14 +2,14 @@
 // EnsembleRequested trigger as POST /api/ml/ensemble/optimize and waits for its job: the running
 // platform starts it (EventBridge on AWS, the bus of `npm start`), or, on an embedded cloud no
 // server runs, this process starts it on the local backend and applies its completion itself.
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { EnsembleStatus } from '../../core/ensemble/status';
 import { ModelName } from '../../core/names';
-import type { LaunchOutcome } from '../../core/retraining';
 import { CliError, cliName, printJson, printTable } from '../output';
-import { cliActor, refreshLocalExports, withPlatform } from '../session';
-import { integer, jobIdOf, launch, waitForJob } from './online';
+import { integer, requestIdOf, runTriggeredJob, type JobWording } from '../job-trigger';
+import { cliActor, withPlatform } from '../session';
+
+const ENSEMBLE: JobWording = { subject: (model) => `ensemble for ${model}`, job: 'ensemble', preposition: 'for', statusCommand: 'ensemble status' };
 
 interface OptimizeOptions {
   readonly model?: string;
@@ -48,21 +48,6 @@ export function parseMembers(text: string): { model: string; version: number }[]
   });
   if (members.length < 2) throw new CliError('--members needs at least two versions (an ensemble of one is that version)', 2);
   return members;
-}
-
-function refusal(outcome: LaunchOutcome, model: string): CliError {
-  switch (outcome.outcome) {
-    case 'refused':
-      return new CliError(`ensemble for ${model} refused (${outcome.code}): ${outcome.reason}`);
-    case 'running':
-      return new CliError(`job ${outcome.runningJobId} of ${model} is queued or running; wait for it (xdr-ml ensemble status --model ${model})`);
-    case 'cooldown':
-      return new CliError(`${model} was trained recently; the next job is allowed at ${outcome.nextAllowedAt} (--force overrides the cooldown, audited)`);
-    case 'failed':
-      return new CliError(`the ensemble job ${outcome.job.jobId} could not start: ${outcome.job.failureReason ?? 'no reason given'}`);
-    default:
-      return new CliError(`ensemble for ${model} not started: ${outcome.outcome}`);
-  }
 }
 
 function printStatus(status: EnsembleStatus): void {
@@ -117,29 +102,21 @@ export function registerEnsemble(program: Command): void {
       const members = opts.members === undefined ? undefined : parseMembers(opts.members);
       if (opts.method !== undefined && !(METHODS as readonly string[]).includes(opts.method))
         throw new CliError(`--method must be one of ${METHODS.join(', ')} (got '${opts.method}')`, 2);
-      if (opts.requestId !== undefined && (opts.requestId.length === 0 || opts.requestId.length > 128))
-        throw new CliError('--request-id must be 1 to 128 characters', 2);
+      const requestId = requestIdOf(opts.requestId);
       await withPlatform(async (s) => {
         const model = requested ?? s.platform.config.defaultModel;
         const request = {
           type: 'EnsembleRequested',
           model,
-          requestId: opts.requestId ?? `cli-${randomUUID()}`,
+          requestId,
           actor: cliActor(s.platform.config),
           reason: opts.reason,
           ...(members ? { members } : {}),
           ...(opts.method ? { method: opts.method } : {}),
           ...(opts.force ? { force: true } : {}),
         };
-        const outcome = await launch(s, request);
-        const jobId = jobIdOf(outcome);
-        if (!jobId) throw refusal(outcome, model);
-        if (!opts.json) process.stderr.write(`ensemble job ${jobId} for ${model}: waiting for it…\n`);
-        const job = await waitForJob(s, jobId, timeoutS * 1000);
-        if (job.state === 'Failed') throw new CliError(`the ensemble job ${jobId} failed: ${job.failureReason ?? 'no reason given'}`);
-        if (job.registeredVersion === undefined) throw new CliError(`the ensemble job ${jobId} completed without registering a version`);
-        const version = await s.registry.getVersion(model, job.registeredVersion);
-        await refreshLocalExports(s);
+        const { job, version } = await runTriggeredJob(s, request, { wording: ENSEMBLE, timeoutMs: timeoutS * 1000, quiet: opts.json });
+        const jobId = job.jobId;
         const figures = (version.metrics.ensemble ?? {}) as { method?: string; members?: OptimizeAnswer['members']; bestMember?: unknown };
         const answer: OptimizeAnswer = {
           model,

@@ -2,14 +2,16 @@
 // AdaptationRequested trigger as POST /api/ml/online-learning/adapt and waits for its job: the
 // running platform starts it (EventBridge on AWS, the bus of `npm start`), or, on an embedded cloud
 // no server runs, this process starts it on the local backend and applies its completion itself.
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { DatasetName, ModelName } from '../../core/names';
 import type { OnlineStatus } from '../../core/online/status';
-import { getJob, type LaunchOutcome, type TrainingJobRecord } from '../../core/retraining';
+import type { TrainingJobRecord } from '../../core/retraining';
 import type { ModelVersion } from '../../core/registry/types';
 import { CliError, cliName, printJson, printTable } from '../output';
-import { cliActor, refreshLocalExports, withPlatform, type CliSession } from '../session';
+import { integer, requestIdOf, runTriggeredJob, type JobWording } from '../job-trigger';
+import { cliActor, withPlatform } from '../session';
+
+const ADAPTATION: JobWording = { subject: (model) => `adaptation of ${model}`, job: 'adaptation', preposition: 'of', statusCommand: 'online status' };
 
 interface AdaptOptions {
   readonly model?: string;
@@ -35,55 +37,6 @@ export interface AdaptAnswer {
   readonly metrics: { readonly macroF1: number; readonly accuracy: number };
   readonly learned: unknown;
   readonly forgetting: unknown;
-}
-
-export function integer(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < min) {
-    throw new CliError(`${flag} must be an integer >= ${min} (got '${value}')`, 2);
-  }
-  return Number(value);
-}
-
-/** Queues the trigger where the platform's rules will start it, or queues and starts it here. */
-export async function launch(s: CliSession, request: Record<string, unknown>): Promise<LaunchOutcome> {
-  const launcher = s.platform.retraining.launcher;
-  if (s.session.eventsReachRules) return launcher.queue(request);
-  const queued = await launcher.enqueue(request);
-  return queued.outcome === 'queued' ? launcher.start(queued.job.jobId) : queued;
-}
-
-function refusal(outcome: LaunchOutcome, model: string): CliError {
-  switch (outcome.outcome) {
-    case 'refused':
-      return new CliError(`adaptation of ${model} refused (${outcome.code}): ${outcome.reason}`);
-    case 'running':
-      return new CliError(`job ${outcome.runningJobId} of ${model} is queued or running; wait for it (xdr-ml online status --model ${model})`);
-    case 'cooldown':
-      return new CliError(`${model} was trained recently; the next job is allowed at ${outcome.nextAllowedAt} (--force overrides the cooldown, audited)`);
-    case 'failed':
-      return new CliError(`the adaptation job ${outcome.job.jobId} could not start: ${outcome.job.failureReason ?? 'no reason given'}`);
-    default:
-      return new CliError(`adaptation of ${model} not started: ${outcome.outcome}`);
-  }
-}
-
-export function jobIdOf(outcome: LaunchOutcome): string | undefined {
-  if (outcome.outcome === 'queued' || outcome.outcome === 'started') return outcome.job.jobId;
-  if (outcome.outcome === 'duplicate') return outcome.jobId;
-  return undefined;
-}
-
-export async function waitForJob(s: CliSession, jobId: string, timeoutMs: number): Promise<TrainingJobRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await getJob(s.platform.stores.tables.jobs, jobId);
-    if (job && (job.state === 'Completed' || job.state === 'Failed')) return job;
-    if (Date.now() > deadline) {
-      throw new CliError(`job ${jobId} is still ${job?.state ?? 'unknown'} after ${Math.round(timeoutMs / 1000)} s; it goes on (xdr-ml online status)`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 function answerOf(version: ModelVersion, job: TrainingJobRecord): AdaptAnswer {
@@ -152,14 +105,13 @@ export function registerOnline(program: Command): void {
       if (opts.datasetVersion !== undefined && opts.dataset === undefined) throw new CliError('--dataset-version needs --dataset', 2);
       const dataset = opts.dataset === undefined ? undefined : cliName(DatasetName, '--dataset', opts.dataset);
       const requested = opts.model === undefined ? undefined : cliName(ModelName, '--model', opts.model);
-      if (opts.requestId !== undefined && (opts.requestId.length === 0 || opts.requestId.length > 128))
-        throw new CliError('--request-id must be 1 to 128 characters', 2);
+      const requestId = requestIdOf(opts.requestId);
       await withPlatform(async (s) => {
         const model = requested ?? s.platform.config.defaultModel;
         const request = {
           type: 'AdaptationRequested',
           model,
-          requestId: opts.requestId ?? `cli-${randomUUID()}`,
+          requestId,
           actor: cliActor(s.platform.config),
           reason: opts.reason,
           ...(dataset ? { dataset } : {}),
@@ -167,15 +119,8 @@ export function registerOnline(program: Command): void {
           ...(minSamples ? { minSamples } : {}),
           ...(opts.force ? { force: true } : {}),
         };
-        const outcome = await launch(s, request);
-        const jobId = jobIdOf(outcome);
-        if (!jobId) throw refusal(outcome, model);
-        if (!opts.json) process.stderr.write(`adaptation job ${jobId} of ${model}: waiting for it…\n`);
-        const job = await waitForJob(s, jobId, timeoutS * 1000);
-        if (job.state === 'Failed') throw new CliError(`the adaptation job ${jobId} failed: ${job.failureReason ?? 'no reason given'}`);
-        if (job.registeredVersion === undefined) throw new CliError(`the adaptation job ${jobId} completed without registering a version`);
-        const version = await s.registry.getVersion(model, job.registeredVersion);
-        await refreshLocalExports(s);
+        const { job, version } = await runTriggeredJob(s, request, { wording: ADAPTATION, timeoutMs: timeoutS * 1000, quiet: opts.json });
+        const jobId = job.jobId;
         if (job.training?.overrides?.fullRetrainInstead && version.trainingKind !== 'online-adaptation') {
           // the samples held a class the model does not know: the launcher retrained in full instead
           const why = String(job.training.overrides.fullRetrainInstead);
