@@ -2,7 +2,8 @@
 // NSL-KDD rows runs as a child process; while it runs, this test reads the OS's own figures for
 // that process (/proc/<pid>/status VmHWM, independently of the platform's meter); the finished
 // job's record and its training summary carry real figures that agree with them.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
 import { findExecutable, machineCapacity } from '../../adapters/resource-probe';
@@ -15,15 +16,22 @@ import { InProcessEventBus } from '../../local/event-bus';
 import { datasetPath, describeWithData } from '../support/datasets';
 import { closeStores, testStores, uniqueId } from '../support/platform';
 
-/** VmHWM of a process in bytes, or undefined once it is gone. */
-function vmHwm(pid: number): number | undefined {
-  try {
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+/** A worker that reads the process's VmHWM (the OS's peak RSS) every 5 ms until the process is gone, then posts the peak. */
+const OS_PEAK_WATCHER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let peak = 0;
+for (;;) {
+  let status;
+  try { status = readFileSync('/proc/' + workerData.pid + '/status', 'utf8'); } catch { break; }
+  const kb = /^VmHWM:\\s+(\\d+) kB/m.exec(status);
+  if (kb) peak = Math.max(peak, Number(kb[1]) * 1024);
+  else if (/^State:\\s+Z/m.test(status)) break;
+  Atomics.wait(pause, 0, 0, 5);
 }
+parentPort.postMessage(peak);
+`;
 
 describeWithData('per-job resource records (local backend, real NSL-KDD rows)', ['nsl_kdd/KDDTest+.txt'], () => {
   const stores = testStores();
@@ -71,13 +79,16 @@ describeWithData('per-job resource records (local backend, real NSL-KDD rows)', 
     const started = await launcher.handle({ type: 'ManualRetrain', model, actor: 'tester', reason: 'resource records', requestId: uniqueId('req') });
     if (started.outcome !== 'started') throw new Error(`not started: ${JSON.stringify(started)}`);
     const pid = Number(/^local-(\d+)-/.exec(started.job.backendJobId ?? '')?.[1]);
-    let osPeak = 0;
-    const poll = setInterval(() => {
-      const hwm = vmHwm(pid);
-      if (hwm !== undefined) osPeak = Math.max(osPeak, hwm);
-    }, 10);
+    // polled from a worker thread: this thread also runs dynalite and s3rver, and a busy event loop
+    // would miss the child's last growth before it exits
+    const watcher = new Worker(OS_PEAK_WATCHER, { eval: true, workerData: { pid } });
+    const watched = new Promise<number>((resolve, reject) => {
+      watcher.once('message', (peak: number) => resolve(peak));
+      watcher.once('error', reject);
+    });
     await backend.whenIdle();
-    clearInterval(poll);
+    const osPeak = await watched;
+    await watcher.terminate();
 
     // Assess: the record's figures are the process's, and agree with the OS
     const job = await getJob(stores.tables.jobs, started.job.jobId);
