@@ -42,6 +42,12 @@ export interface LocalBackendOptions {
   readonly heartbeatMs?: number;
   /** What the machine can give a job now. @default machineCapacity() (cores, MemAvailable, the cgroup's limit) */
   readonly machine?: () => MachineCapacity;
+  /**
+   * A command the job's process runs under, given the node command line as its arguments: a
+   * limit or priority (`['prlimit', '--as=8589934592']`, `['nice', '-n', '10']`) or a meter that
+   * waits for it. @default none: node is spawned directly
+   */
+  readonly wrapper?: readonly string[];
 }
 
 /** The usage file a job's process wrote, when it wrote one that parses. */
@@ -102,7 +108,9 @@ export class LocalTrainingBackend implements TrainingBackend {
     }
 
     const root = this.options.projectRoot ?? path.resolve(__dirname, '..', '..');
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'run-ts.js'), path.join(root, 'training-container', 'entrypoint.ts'), '--base-dir', base], {
+    const command = [process.execPath, path.join(root, 'bin', 'run-ts.js'), path.join(root, 'training-container', 'entrypoint.ts'), '--base-dir', base];
+    const [program, ...args] = [...(this.options.wrapper ?? []), ...command] as [string, ...string[]];
+    const child = spawn(program, args, {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: (this.options.environment ?? childEnvironment)({ [ENV_KEYS.containerBaseDir]: base }),

@@ -1,9 +1,8 @@
 // Per-job resource records on the embedded cloud with the local backend: a training job on real
-// NSL-KDD rows runs as a child process; while it runs, this test reads the OS's own figures for
-// that process (/proc/<pid>/status VmHWM, independently of the platform's meter); the finished
-// job's record and its training summary carry real figures that agree with them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+// NSL-KDD rows runs as a child process under a wrapper that waits for it and writes what the OS
+// reports for it (wait4's rusage: its peak RSS, independently of the platform's meter); the
+// finished job's record and its training summary carry real figures that agree with it.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findExecutable, machineCapacity } from '../../adapters/resource-probe';
@@ -16,26 +15,24 @@ import { InProcessEventBus } from '../../local/event-bus';
 import { datasetPath, describeWithData } from '../support/datasets';
 import { closeStores, testStores, uniqueId } from '../support/platform';
 
-/** A worker that reads the process's VmHWM (the OS's peak RSS) every 5 ms until the process is gone, then posts the peak. */
-const OS_PEAK_WATCHER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const pause = new Int32Array(new SharedArrayBuffer(4));
-let peak = 0;
-for (;;) {
-  let status;
-  try { status = readFileSync('/proc/' + workerData.pid + '/status', 'utf8'); } catch { break; }
-  const kb = /^VmHWM:\\s+(\\d+) kB/m.exec(status);
-  if (kb) peak = Math.max(peak, Number(kb[1]) * 1024);
-  else if (/^State:\\s+Z/m.test(status)) break;
-  Atomics.wait(pause, 0, 0, 5);
-}
-parentPort.postMessage(peak);
+/**
+ * Runs the command in its arguments, waits for it, writes the peak RSS the kernel reports for it
+ * (RUSAGE_CHILDREN's ru_maxrss, in kB on Linux) to the file named first, and exits with its code.
+ * Polling /proc/<pid>/status instead missed the child's last growth when the machine was loaded.
+ */
+const OS_PEAK_WRAPPER = `
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], 'w') as f:
+    f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024))
+sys.exit(code)
 `;
 
 describeWithData('per-job resource records (local backend, real NSL-KDD rows)', ['nsl_kdd/KDDTest+.txt'], () => {
   const stores = testStores();
   const home = mkdtempSync(path.join(os.tmpdir(), 'xdr-usage-'));
+  const osPeakFile = path.join(home, 'os-peak-rss');
+  const python = findExecutable('python3');
   afterAll(() => {
     closeStores(stores);
     rmSync(home, { recursive: true, force: true });
@@ -64,7 +61,13 @@ describeWithData('per-job resource records (local backend, real NSL-KDD rows)', 
       thresholds: { minMacroF1: 0, maxRecallDrop: 1 },
       policy: 'manual',
     });
-    const backend = new LocalTrainingBackend({ home, datasets: stores.buckets.datasets, onCompletion: async (c) => void (await completion.handle(c)) });
+    if (!python) throw new Error("python3 is needed to read the kernel's figures for the child (Debian ships it)");
+    const backend = new LocalTrainingBackend({
+      home,
+      datasets: stores.buckets.datasets,
+      onCompletion: async (c) => void (await completion.handle(c)),
+      wrapper: [python, '-c', OS_PEAK_WRAPPER, osPeakFile],
+    });
     launcher = new RetrainLauncher({
       jobs: stores.tables.jobs,
       backend,
@@ -75,20 +78,11 @@ describeWithData('per-job resource records (local backend, real NSL-KDD rows)', 
       config: { training: { dataset, algorithm: 'gbdt', classes: 'kdd-category', seed: 42, params: { nRounds: '20', maxDepth: '4' } } },
     });
 
-    // Act: start the job and watch its process as the OS reports it until it exits
+    // Act: start the job; the wrapper writes the kernel's figure once the job's process has exited
     const started = await launcher.handle({ type: 'ManualRetrain', model, actor: 'tester', reason: 'resource records', requestId: uniqueId('req') });
     if (started.outcome !== 'started') throw new Error(`not started: ${JSON.stringify(started)}`);
-    const pid = Number(/^local-(\d+)-/.exec(started.job.backendJobId ?? '')?.[1]);
-    // polled from a worker thread: this thread also runs dynalite and s3rver, and a busy event loop
-    // would miss the child's last growth before it exits
-    const watcher = new Worker(OS_PEAK_WATCHER, { eval: true, workerData: { pid } });
-    const watched = new Promise<number>((resolve, reject) => {
-      watcher.once('message', (peak: number) => resolve(peak));
-      watcher.once('error', reject);
-    });
     await backend.whenIdle();
-    const osPeak = await watched;
-    await watcher.terminate();
+    const osPeak = Number(readFileSync(osPeakFile, 'utf8'));
 
     // Assess: the record's figures are the process's, and agree with the OS
     const job = await getJob(stores.tables.jobs, started.job.jobId);
