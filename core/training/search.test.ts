@@ -162,12 +162,22 @@ describe('searchOnValidation', () => {
   });
 
   it('weighs a rung sample against one full fit per candidate', () => {
-    expect(wholeRungPays(4, 1, 0.25)).toBe(false); // 2 full fits against 4
-    expect(wholeRungPays(4, 1, 0.75)).toBe(true); // 4 against 4: take every row and reuse the fits
-    expect(wholeRungPays(4, 1, 0.9)).toBe(true);
-    expect(wholeRungPays(11, 4, 0.5)).toBe(false);
-    expect(wholeRungPays(11, 4, 0.7)).toBe(true);
-    expect(wholeRungPays(3, 1, 1)).toBe(false); // already every row
+    const fast = (share: number) => [
+      { share, keep: 1 },
+      { share: 1, keep: 1 },
+    ];
+    expect(wholeRungPays(4, fast(0.25))).toBe(false); // 2 full fits against 4
+    expect(wholeRungPays(4, fast(0.75))).toBe(true); // 4 against 4: take every row and reuse the fits
+    expect(wholeRungPays(4, fast(0.9))).toBe(true);
+    expect(wholeRungPays(3, fast(1))).toBe(false); // already every row
+    // three rungs: 11 × 0.674 + 4 × 0.5 + 2 = 11.4 ≥ 11; at a share of 0.6, 10.6 < 11
+    const thorough = (share: number) => [
+      { share, keep: 4 },
+      { share: 0.5, keep: 2 },
+      { share: 1, keep: 1 },
+    ];
+    expect(wholeRungPays(11, thorough(0.674))).toBe(true);
+    expect(wholeRungPays(11, thorough(0.6))).toBe(false);
   });
 
   it('is deterministic for a seed', () => {

@@ -193,17 +193,32 @@ export function stratifiedSample(y: Int32Array, K: number, fraction: number, max
 }
 
 /**
- * Whether a rung should fit on every row instead of its sample: `alive` fits on a share `share`
- * plus at least `keep` fits on every row later cost `alive·share + keep` full fits, against `alive`
- * when the rung takes every row (its fits are then reused). On small data the rung's row floor
- * pushes the share up until halving saves nothing; then one full fit per candidate is cheaper.
- * @example wholeRungPays(4, 1, 0.9) // true: 4·0.9 + 1 ≥ 4
+ * Whether a rung should fit on every row instead of its sample. `schedule` is this rung and the
+ * later ones: each one's share of the rows and how many candidates it keeps (the pipeline fits
+ * the winner on every row afterwards, so the last share counts as 1). Halving from here costs
+ * Σ candidates × share over the rungs, in full fits; fitting the `alive` candidates on every row
+ * now costs `alive` (later rungs reuse those fits). On small data the rungs' row floors push the
+ * shares up until halving saves nothing; then one full fit per candidate is cheaper.
+ * @example wholeRungPays(4, [{ share: 0.9, keep: 1 }, { share: 1, keep: 1 }]) // true: 4·0.9 + 1 ≥ 4
  */
-export function wholeRungPays(alive: number, keep: number, share: number): boolean {
-  return share < 1 && alive * share + Math.min(keep, alive) >= alive;
+export function wholeRungPays(alive: number, schedule: readonly { readonly share: number; readonly keep: number }[]): boolean {
+  if (schedule.length === 0 || schedule[0].share >= 1) return false;
+  let cost = 0;
+  let candidates = alive;
+  for (const [i, rung] of schedule.entries()) {
+    cost += candidates * (i === schedule.length - 1 ? 1 : rung.share);
+    candidates = Math.max(1, Math.min(rung.keep, candidates));
+  }
+  return cost >= alive;
 }
 
 const allRows = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
+
+/** A rung's share of n rows: its fraction, raised to its row floor and lowered to its cap. */
+function rungShare(rung: SearchRung, n: number): number {
+  const share = Math.min(1, Math.max(rung.rowFraction, (rung.minRows ?? 0) / n));
+  return rung.maxRows ? Math.min(share, rung.maxRows / n) : share;
+}
 
 /**
  * Ranks a rung's fits (validation macro-F1, then log-loss, then candidate order) and keeps the best
@@ -269,7 +284,11 @@ export function searchOnValidation(
     if (alive.length === 1 && !last) continue; // nothing left to compare before the last rung
     const share = Math.min(1, Math.max(rung.rowFraction, (rung.minRows ?? 0) / data.y.length));
     const sampled = stratifiedSample(data.y, K, share, rung.maxRows ?? 0, minClassRows, run.seed + 3);
-    const rows = wholeRungPays(alive.length, last ? 1 : rung.keep, sampled.length / data.y.length) ? allRows(data.y.length) : sampled;
+    const schedule = search.rungs.slice(r).map((later, j) => ({
+      share: j === 0 ? sampled.length / data.y.length : rungShare(later, data.y.length),
+      keep: r + j === search.rungs.length - 1 ? 1 : later.keep,
+    }));
+    const rows = wholeRungPays(alive.length, schedule) ? allRows(data.y.length) : sampled;
     const whole = rows.length === data.y.length;
     if (alive.every((a) => wholeFits.has(a.order))) {
       // every survivor was already fitted on every row: rank those fits again (no new fit, no new trial)
