@@ -165,12 +165,16 @@ async function loadTask(task: BenchTask): Promise<{ train: LabelledData; test?: 
 
 interface PeerScores {
   readonly fitSeconds: number;
+  /** CPU seconds of the fit, every thread (absent from older peers). */
+  readonly cpuSeconds?: number;
   readonly macroF1: number;
   readonly accuracy: number;
 }
 interface Ours {
   readonly tune: TuneLevel;
   readonly seconds: number;
+  /** CPU seconds of trainModel, every thread of the process (worker threads included): steadier than wall time under load. */
+  readonly cpuSeconds: number;
   readonly searchSeconds: number;
   readonly macroF1: number;
   readonly accuracy: number;
@@ -198,6 +202,7 @@ function runOurs(train: LabelledData, task: BenchTask, seed: number, tune: TuneL
   const requested = JSON.parse(arg('params') ?? '{}') as Record<string, number | string | boolean>;
   const search = pipelineSearch('gbdt', K, requested, tune, weighting);
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const result = trainModel(train, {
     learnerFactory: learnerFactoryFor('gbdt'),
     params: pipelineParams('gbdt', K, requested),
@@ -209,6 +214,8 @@ function runOurs(train: LabelledData, task: BenchTask, seed: number, tune: TuneL
     ...(search ? { search } : {}),
   });
   const seconds = (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   const Xte = test ? test.X : takeRows(train.X, result.split.test);
   const yte = test ? test.y : takeLabels(train.y, result.split.test);
   const report = evaluate(yte, result.learner.predictProba(Xte), train.classes);
@@ -216,6 +223,7 @@ function runOurs(train: LabelledData, task: BenchTask, seed: number, tune: TuneL
   const ours: Ours = {
     tune,
     seconds,
+    cpuSeconds,
     searchSeconds: result.summary.timings.search / 1000,
     macroF1: report.macroF1,
     accuracy: report.accuracy,
@@ -274,12 +282,16 @@ async function runTask(task: BenchTask, seeds: readonly number[], tune: TuneLeve
     try {
       process.stderr.write(`[${task.name} seed ${seed}] pipeline, tune ${tune}\n`);
       const ours = ourRunInChild(task, seed, tune, dir) as Ours & { trainRows: number; testRows: number; classes: number };
-      process.stderr.write(`[${task.name} seed ${seed}]   ${ours.seconds.toFixed(1)} s, macro-F1 ${ours.macroF1.toFixed(4)}, chose ${ours.chosen}\n`);
+      process.stderr.write(
+        `[${task.name} seed ${seed}]   ${ours.seconds.toFixed(1)} s (CPU ${ours.cpuSeconds.toFixed(1)} s), macro-F1 ${ours.macroF1.toFixed(4)}, chose ${ours.chosen}\n`,
+      );
       if (process.argv.includes('--trace')) for (const t of ours.search?.trials ?? []) process.stderr.write(`    ${JSON.stringify(t)}\n`);
       let off: Ours | undefined;
       if (compareOff && tune !== 'off') {
         off = ourRunInChild(task, seed, 'off', null);
-        process.stderr.write(`[${task.name} seed ${seed}]   tune off: ${off.seconds.toFixed(1)} s, macro-F1 ${off.macroF1.toFixed(4)}\n`);
+        process.stderr.write(
+          `[${task.name} seed ${seed}]   tune off: ${off.seconds.toFixed(1)} s (CPU ${off.cpuSeconds.toFixed(1)} s), macro-F1 ${off.macroF1.toFixed(4)}\n`,
+        );
       }
       const base = { task: task.name, seed, trainRows: ours.trainRows, testRows: ours.testRows, classes: ours.classes, ours, ...(off ? { off } : {}) };
       if (process.argv.includes('--no-peers')) {
@@ -295,8 +307,12 @@ async function runTask(task: BenchTask, seeds: readonly number[], tune: TuneLeve
       ) as { xgboost: Record<string, PeerScores>; xgboostOneHot?: Record<string, PeerScores>; randomForest: PeerScores };
       process.stderr.write(
         `[${task.name} seed ${seed}]   ${Object.entries(peer.xgboost)
-          .map(([e, x]) => `xgboost ${e}: ${x.fitSeconds.toFixed(1)} s, ${x.macroF1.toFixed(4)}`)
-          .join('; ')}; RF ${peer.randomForest.fitSeconds.toFixed(1)} s, ${peer.randomForest.macroF1.toFixed(4)}${Object.entries(peer.xgboostOneHot ?? {})
+          .map(([e, x]) => `xgboost ${e}: ${x.fitSeconds.toFixed(1)} s (CPU ${(x.cpuSeconds ?? NaN).toFixed(1)} s), ${x.macroF1.toFixed(4)}`)
+          .join(
+            '; ',
+          )}; RF ${peer.randomForest.fitSeconds.toFixed(1)} s (CPU ${(peer.randomForest.cpuSeconds ?? NaN).toFixed(1)} s), ${peer.randomForest.macroF1.toFixed(4)}${Object.entries(
+          peer.xgboostOneHot ?? {},
+        )
           .map(([e, x]) => `; xgboost one-hot ${e}: ${x.fitSeconds.toFixed(1)} s, ${x.macroF1.toFixed(4)}`)
           .join('')}\n`,
       );
@@ -339,13 +355,15 @@ async function main(): Promise<void> {
   const etaList = etas.split(',');
   out.write(`\ntune ${tune}; xgboost hist depth 8, 200 rounds, 2 threads at eta ${etas}; RandomForest 200 trees, 2 jobs; one run each, same split\n`);
   out.write(
-    `task                | seed | ours F1 | ${compareOff ? 'off F1 | ' : ''}${etaList.map((e) => `xgb ${e} F1`.padStart(11)).join(' | ')} | RF F1  | ours s | ${compareOff ? 'off s | ' : ''}${etaList.map((e) => `xgb ${e} s`.padStart(9)).join(' | ')} | RF s  | ours/best-xgb s | chosen\n`,
+    `task                | seed | ours F1 | ${compareOff ? 'off F1 | ' : ''}${etaList.map((e) => `xgb ${e} F1`.padStart(11)).join(' | ')} | RF F1  | ours s | ${compareOff ? 'off s | ' : ''}${etaList.map((e) => `xgb ${e} s`.padStart(9)).join(' | ')} | RF s  | ours/best-xgb s | CPU: ours/xgb${compareOff ? ', fast/off' : ''} | chosen\n`,
   );
   for (const r of rows) {
     const xs = etaList.map((e) => r.xgboost[String(Number(e))] ?? { fitSeconds: NaN, macroF1: NaN, accuracy: NaN });
     const fastest = Math.min(...xs.map((x) => x.fitSeconds));
+    const leastCpu = Math.min(...xs.map((x) => x.cpuSeconds ?? NaN));
+    const cpuRatios = `${f(r.ours.cpuSeconds / leastCpu, 2)}${r.off ? `, ${f(r.ours.cpuSeconds / r.off.cpuSeconds, 2)}` : ''}`;
     out.write(
-      `${r.task.padEnd(19)} | ${String(r.seed).padStart(4)} | ${f(r.ours.macroF1, 4)}  | ${r.off ? `${f(r.off.macroF1, 4)} | ` : ''}${xs.map((x) => f(x.macroF1, 4).padStart(11)).join(' | ')} | ${f(r.randomForest.macroF1, 4)} | ${f(r.ours.seconds, 1).padStart(6)} | ${r.off ? `${f(r.off.seconds, 1).padStart(5)} | ` : ''}${xs.map((x) => f(x.fitSeconds, 1).padStart(9)).join(' | ')} | ${f(r.randomForest.fitSeconds, 1).padStart(5)} | ${f(r.ours.seconds / fastest, 2).padStart(15)} | ${r.ours.chosen} (search ${f(r.ours.searchSeconds, 1)} s)\n`,
+      `${r.task.padEnd(19)} | ${String(r.seed).padStart(4)} | ${f(r.ours.macroF1, 4)}  | ${r.off ? `${f(r.off.macroF1, 4)} | ` : ''}${xs.map((x) => f(x.macroF1, 4).padStart(11)).join(' | ')} | ${f(r.randomForest.macroF1, 4)} | ${f(r.ours.seconds, 1).padStart(6)} | ${r.off ? `${f(r.off.seconds, 1).padStart(5)} | ` : ''}${xs.map((x) => f(x.fitSeconds, 1).padStart(9)).join(' | ')} | ${f(r.randomForest.fitSeconds, 1).padStart(5)} | ${f(r.ours.seconds / fastest, 2).padStart(15)} | ${cpuRatios.padStart(13)} | ${r.ours.chosen} (search ${f(r.ours.searchSeconds, 1)} s)\n`,
     );
   }
   out.write(`\n${JSON.stringify(rows)}\n`);

@@ -208,6 +208,11 @@ describe('parseHyperparameters', () => {
       params: { nRounds: 15, maxDepth: 3, learningRate: 0.05, earlyStopping: false },
     });
   });
+  it('reads the validation search level, and names a bad one', () => {
+    expect(parseHyperparameters({ ...GOOD, tune: 'fast' })).toMatchObject({ tune: 'fast' });
+    expect(parseHyperparameters(GOOD).tune).toBeUndefined();
+    expect(() => parseHyperparameters({ ...GOOD, tune: 'quick' })).toThrow(/hyperparameter "tune"/);
+  });
   it('rejects non-string values and unknown keys', () => {
     expect(() => parseHyperparameters({ ...GOOD, seed: 5 })).toThrow(/"seed" must be a string/);
     expect(() => parseHyperparameters({ ...GOOD, rounds: '5' })).toThrow(/unknown hyperparameter "rounds"/);

@@ -112,6 +112,7 @@ export async function runEntrypoint(
         classes: h.classes,
         seed: h.seed,
         params: h.params,
+        ...(h.tune ? { training: { tune: h.tune } } : {}),
         author: h.author,
         ...(h.parentVersion !== undefined ? { parentVersion: h.parentVersion } : {}),
         ...(h.extraDatasets ? { extraDatasets: h.extraDatasets } : {}),

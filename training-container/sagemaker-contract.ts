@@ -16,6 +16,7 @@ import { InvalidInputError } from '../core/errors';
 import { DatasetName, ModelName } from '../core/names';
 import { ConditionFailedError, NotFoundError, type Item, type ItemTable, type ObjectStore } from '../core/ports';
 import { HYPERPARAMETER_KEYS as K } from '../core/retraining/backend';
+import { TUNE_LEVELS, type TuneLevel } from '../core/training/learner-params';
 
 /** Paths of the contract under a base directory. */
 export function contractPaths(base: string) {
@@ -68,6 +69,7 @@ const hyperparameterSchema = z
     [K.method]: z.enum(['selection', 'weights', 'auto']).optional(),
     [K.sampleFrom]: intText(0).optional(),
     [K.sampleTo]: intText(0).optional(),
+    [K.tune]: z.enum(TUNE_LEVELS).optional(),
   })
   .catchall(z.string());
 
@@ -90,6 +92,8 @@ export interface ContainerHyperparameters {
   readonly method?: 'selection' | 'weights' | 'auto';
   readonly sampleFrom?: number;
   readonly sampleTo?: number;
+  /** The validation search (absent: the pipeline's default). */
+  readonly tune?: TuneLevel;
   /** Learner parameters (`param.<name>`): numbers where the text is numeric, booleans for true/false. */
   readonly params: Readonly<Record<string, number | string | boolean>>;
 }
@@ -149,6 +153,7 @@ export function parseHyperparameters(json: unknown): ContainerHyperparameters {
     ...(h[K.method] !== undefined ? { method: h[K.method] as 'selection' | 'weights' | 'auto' } : {}),
     ...(h[K.sampleFrom] !== undefined ? { sampleFrom: h[K.sampleFrom] as number } : {}),
     ...(h[K.sampleTo] !== undefined ? { sampleTo: h[K.sampleTo] as number } : {}),
+    ...(h[K.tune] !== undefined ? { tune: h[K.tune] as TuneLevel } : {}),
     params,
   };
 }

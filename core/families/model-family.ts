@@ -7,6 +7,7 @@ import type { MemberProbabilities } from '../onnx/export-ensemble';
 import type { DeclaredInputs } from '../onnx/graph-inputs';
 import type { GraphBuilder } from '../onnx/onnx-model';
 import type { BalancingMode, LearnerParams, SearchOptions } from '../training';
+import type { TuneLevel } from '../training/learner-params';
 import type { ExplanationData } from './explanations';
 
 /** How a GBDT export merges trees for serving (platform config `onnx`); exporter defaults when absent. */
@@ -15,9 +16,7 @@ export interface OnnxExportSettings {
   readonly mergeMaxNodes?: number;
 }
 
-/** How much the pipeline searches on the validation split: 'off' = the presets, 'fast' (default), 'thorough'. */
-export type TuneLevel = 'off' | 'fast' | 'thorough';
-export const TUNE_LEVELS: readonly TuneLevel[] = ['off', 'fast', 'thorough'];
+export { TUNE_LEVELS, type TuneLevel } from '../training/learner-params';
 
 export interface ModelFamily {
   /** The family's name: the `algorithm` of a registered version and the `format` of its model.json. */

@@ -309,6 +309,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, request: TrainingJob
     features: data.schema.features.map((f) => ({ name: f.name, kind: f.kind })),
     seed: request.seed,
     requestedParams,
+    ...(request.training?.tune ? { tune: request.training.tune } : {}),
     ...(request.parentVersion !== undefined ? { parentVersion: request.parentVersion } : {}),
     author: request.author,
     ...(request.trainingJobId !== undefined ? { trainingJobId: request.trainingJobId } : {}),

@@ -48,6 +48,8 @@ export interface RegisterVersionInput {
   readonly features?: readonly { readonly name: string; readonly kind: 'numeric' | 'categorical' }[];
   readonly seed?: number;
   readonly requestedParams?: Readonly<Record<string, number | string | boolean>>;
+  /** The tuning level the request asked for (absent: the default); a lineage's retrains run it. */
+  readonly tune?: TuneLevel;
   /** Why it was trained: a fresh fit (absent) or another kind ('online-adaptation', …). */
   readonly trainingKind?: string;
 }

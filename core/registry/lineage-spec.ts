@@ -5,6 +5,7 @@
 // changed only by an explicit, revision-checked and audited update.
 import { z } from 'zod';
 import { DatasetName } from '../names';
+import { TUNE_LEVELS, type TuneLevel } from '../training/learner-params';
 
 /** What the completion handler does with a new candidate version. */
 export type PromotionPolicy = 'auto-promote' | 'shadow' | 'ab' | 'manual';
@@ -36,6 +37,8 @@ export interface LineageSpec {
   /** Learner parameters the lineage asked for (the family's presets fill in the rest). */
   readonly params: Readonly<Record<string, string | number | boolean>>;
   readonly seed: number;
+  /** The validation search a retrain runs (`--tune`); absent: the pipeline's default at the time of the retrain. */
+  readonly tune?: TuneLevel;
   readonly features: readonly SpecFeature[];
   /** The dataset labelled incidents for this lineage are collected into, and how many of its rows trained a version. */
   readonly collection: { readonly dataset: string; readonly rowsUsed: number; readonly version?: number };
@@ -85,6 +88,8 @@ export const specPatchFields = {
   collectionDataset: DatasetName.optional(),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   seed: z.number().int().min(0).optional(),
+  /** null: back to the pipeline's default. */
+  tune: z.enum(TUNE_LEVELS).nullable().optional(),
   online: onlineSettingsPatch.optional(),
 };
 

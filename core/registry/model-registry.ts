@@ -170,6 +170,7 @@ export class ModelRegistry {
         features: input.features?.map((f) => ({ name: f.name, kind: f.kind })),
         seed: input.seed,
         requestedParams: input.requestedParams,
+        tune: input.tune,
         trainingKind: input.trainingKind,
         createdAt,
       });
@@ -467,6 +468,7 @@ export class ModelRegistry {
       ...(p.collectionDataset !== undefined ? { collection: { dataset: p.collectionDataset, rowsUsed: 0 } } : {}),
       ...(p.params !== undefined ? { params: p.params } : {}),
       ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(p.tune !== undefined ? { tune: p.tune ?? undefined } : {}),
       ...(p.online !== undefined ? { online: mergeOnline(spec.online, p.online) } : {}),
     }));
   }

@@ -60,6 +60,7 @@ export function specFromVersion(v: ModelVersion, at: string): LineageSpec {
     algorithm: v.algorithm,
     params: { ...(v.requestedParams ?? {}) },
     seed: v.seed ?? 42,
+    ...(v.tune ? { tune: v.tune } : {}),
     features: (v.features ?? []).map((f: SpecFeature) => ({ name: f.name, kind: f.kind })),
     collection: { dataset: defaultCollectionDataset(v.model), rowsUsed: 0 },
     revision: 1,

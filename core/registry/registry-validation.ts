@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { BUNDLE_FILES, OPTIONAL_BUNDLE_ROLES, type BundleRole } from '../artefacts/bundle';
 import { CLASS_SPACES } from './lineage-spec';
+import { TUNE_LEVELS } from '../training/learner-params';
 import { ConflictError, InvalidInputError } from '../errors';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE, ModelName } from '../names';
 import { echo } from '../bounds';
@@ -40,6 +41,7 @@ export const registerSchema = z.object({
     .optional(),
   seed: z.number().int().min(0).optional(),
   requestedParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  tune: z.enum(TUNE_LEVELS).optional(),
   trainingKind: z.string().min(1).max(64).optional(),
 });
 

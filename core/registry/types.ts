@@ -2,6 +2,7 @@
 import type { BundleRefs } from '../artefacts/bundle';
 import type { AuditLog } from '../audit/audit-log';
 import type { EventPublisher, ItemTable } from '../ports';
+import type { TuneLevel } from '../training/learner-params';
 import type { ClassSpaceName, LineageSpec, SpecFeature } from './lineage-spec';
 import type { DatasetRef, GateResult, GateThresholds, SameRowsComparison } from './promotion-gate';
 
@@ -43,6 +44,8 @@ export interface RegisterVersionInput {
   /** The seed and the learner parameters its training asked for (the family's presets filled in the rest). */
   readonly seed?: number;
   readonly requestedParams?: Readonly<Record<string, string | number | boolean>>;
+  /** The validation search its training asked for (`--tune`); absent: the pipeline's default. */
+  readonly tune?: TuneLevel;
   /** Why it was trained: 'training' (a fresh fit) or another kind (online adaptation, federated, ensemble). */
   readonly trainingKind?: string;
 }

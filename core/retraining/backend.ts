@@ -102,6 +102,8 @@ export const HYPERPARAMETER_KEYS = {
   members: 'members',
   /** mode=ensemble: 'selection', 'weights' or 'auto'. */
   method: 'method',
+  /** The validation search: 'off', 'fast' or 'thorough' (default: the pipeline's). */
+  tune: 'tune',
   /** Prefix of learner parameters: `param.nRounds` = "200". */
   paramPrefix: 'param.',
 } as const;

@@ -28,6 +28,7 @@ import { REGISTRATION_FILE, type CompletionInput } from './backend';
 import { JobOutputError } from './errors';
 import { EXPERIMENT_REQUESTED, TRAINING_COMPLETED, TRAINING_FAILED } from './events';
 import { getJob, putJob, releaseLock, type TrainingJobRecord } from './job-records';
+import { TUNE_LEVELS } from '../training/learner-params';
 
 export { PROMOTION_POLICIES, type PromotionPolicy } from '../registry/lineage-spec';
 
@@ -85,6 +86,7 @@ const registrationSchema = z
     features: z.array(z.object({ name: z.string().min(1), kind: z.enum(['numeric', 'categorical']) })).optional(),
     seed: z.number().int().min(0).optional(),
     requestedParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    tune: z.enum(TUNE_LEVELS).optional(),
     trainingKind: z.string().optional(),
   })
   .loose();
@@ -303,6 +305,7 @@ export class CompletionHandler {
       ...(registration.features ? { features: registration.features } : {}),
       ...(registration.seed !== undefined ? { seed: registration.seed } : {}),
       ...(registration.requestedParams ? { requestedParams: registration.requestedParams } : {}),
+      ...(registration.tune ? { tune: registration.tune } : {}),
       ...(registration.trainingKind ? { trainingKind: registration.trainingKind } : {}),
     });
     return { version, registration, ...(resources ? { resources } : {}) };

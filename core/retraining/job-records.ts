@@ -7,6 +7,7 @@
 import { ConditionFailedError, type Item, type ItemTable } from '../ports';
 import type { RetrainTrigger } from './events';
 import type { ResourceUsage } from '../resources/usage';
+import type { TuneLevel } from '../training/learner-params';
 
 export type JobState = 'Queued' | 'Starting' | 'InProgress' | 'Completed' | 'Failed';
 
@@ -45,6 +46,8 @@ export interface TrainingJobRecord {
     readonly classes: 'fine' | 'taxonomy' | 'mini-xdr' | 'kdd-category';
     readonly seed: number;
     readonly params: Readonly<Record<string, string>>;
+    /** The validation search level (absent: the pipeline's default). */
+    readonly tune?: TuneLevel;
     readonly extraDatasets?: readonly { readonly name: string; readonly version: number }[];
     readonly overrides?: Readonly<Record<string, unknown>>;
     /** An online adaptation: the version it continues, on rows [fromRow, toRow) of the dataset. */

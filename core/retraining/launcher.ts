@@ -22,6 +22,7 @@ import { ConflictError, UnknownResourceError } from '../errors';
 import { ConditionFailedError, type EventPublisher, type ItemTable } from '../ports';
 import type { DatasetInput, ParentInput, TrainingBackend, TrainingJobSpec } from './backend';
 import { HYPERPARAMETER_KEYS, TRAINING_JOB_PREFIX } from './backend';
+import type { TuneLevel } from '../training/learner-params';
 import {
   describeTrigger,
   idempotencyKey,
@@ -45,6 +46,8 @@ export interface TrainingDefaults {
   readonly seed: number;
   /** Learner parameters, as strings (they travel as SageMaker hyperparameters). */
   readonly params?: Readonly<Record<string, string>>;
+  /** The validation search (hyperparameter `tune`); absent: the pipeline's default. */
+  readonly tune?: TuneLevel;
 }
 
 /** What one job trains, resolved for its trigger (see platform/lineage-training.ts). */
@@ -265,6 +268,7 @@ export class RetrainLauncher {
         classes: training.classes,
         seed: training.seed,
         params: training.params ?? {},
+        ...(training.tune ? { tune: training.tune } : {}),
         ...(training.extraDatasets?.length ? { extraDatasets: training.extraDatasets } : {}),
         ...(training.overrides ? { overrides: training.overrides } : {}),
         ...(training.adaptation ? { adaptation: training.adaptation } : {}),
@@ -547,6 +551,7 @@ export function buildJobSpec(
     [k.jobId]: jobId,
     [k.author]: author,
     ...(parentVersion !== undefined ? { [k.parentVersion]: String(parentVersion) } : {}),
+    ...(defaults.tune ? { [k.tune]: defaults.tune } : {}),
     ...(extraDatasets.length ? { [k.extraDatasets]: extraDatasets.map((d) => `${d.name}@${d.version}`).join(',') } : {}),
   };
   for (const [name, value] of Object.entries(defaults.params ?? {})) hyperparameters[`${k.paramPrefix}${name}`] = String(value);

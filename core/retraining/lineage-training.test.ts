@@ -58,6 +58,11 @@ describe('resolveLineageTraining', () => {
     expect(t).toEqual({ dataset: 'nsl-kdd', datasetVersion: 2, algorithm: 'mlp', classes: 'fine', seed: 7, params: { hiddenLayers: '32,16', maxEpochs: '5' } });
   });
 
+  it("runs the spec's validation search level when it records one", async () => {
+    const deps = await setup(spec({ tune: 'thorough' }));
+    expect(await resolveLineageTraining(deps, 'nsl', drift)).toMatchObject({ tune: 'thorough' });
+  });
+
   it('keeps to a pinned dataset version', async () => {
     const deps = await setup(spec({ dataset: { name: 'nsl-kdd', versionPolicy: 'pinned', version: 1 } }));
     expect(await resolveLineageTraining(deps, 'nsl', drift)).toMatchObject({ dataset: 'nsl-kdd', datasetVersion: 1 });

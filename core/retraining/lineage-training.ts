@@ -87,6 +87,7 @@ export async function resolveLineageTraining(deps: LineageTrainingDeps, model: s
     algorithm: spec.algorithm,
     classes: spec.classSpace,
     seed: spec.seed,
+    ...(spec.tune ? { tune: spec.tune } : {}),
     params: Object.fromEntries(Object.entries(spec.params).map(([k, v]) => [k, String(v)])),
     ...(Object.keys(overrides).length ? { overrides } : {}),
   };

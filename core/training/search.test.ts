@@ -3,7 +3,7 @@ import { GbdtLearner } from '../learners/gbdt/gbdt-learner';
 import type { FitOptions, Learner } from '../learners/learner';
 import { SeededRandom } from '../util/random';
 import { classCounts } from './balancing';
-import { bootstrapWinRate, searchOnValidation, stratifiedSample, type SearchOptions } from './search';
+import { bootstrapWinRate, searchOnValidation, stratifiedSample, wholeRungPays, type SearchOptions } from './search';
 import { trainModel, type LearnerFactory, type LearnerParams } from './train-model';
 
 const CLASSES = ['a', 'b', 'c'];
@@ -140,6 +140,44 @@ describe('searchOnValidation', () => {
     );
     expect(outcome.chosen.name).toBe('mid');
     expect(outcome.report.trials[1].winRate).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('fits every candidate once on every row when the rung floor leaves halving nothing to save, and reuses those fits', () => {
+    // Prepare: the floor of 1,800 of 2,000 rows makes the first rung 90 % of the rows: 3 × 0.9 + 2 > 3 full fits
+    const fits: { params: LearnerParams; rows: number; validationRows: number }[] = [];
+    const floored: SearchOptions = { ...SEARCH, rungs: [{ rowFraction: 0.3, minRows: 1800, keep: 2 }, SEARCH.rungs[1]] };
+    // Act
+    const outcome = searchOnValidation(searchData, floored, { factory: recordingFactory(fits), seed: 1, balancing: 'balanced' });
+    // Assess: three fits in all, each on every row and every validation row; the winner's fit is the first fit
+    expect(fits.map((f) => [f.rows, f.validationRows])).toEqual([
+      [2000, 1000],
+      [2000, 1000],
+      [2000, 1000],
+    ]);
+    expect(outcome.report.trials).toHaveLength(3);
+    const best = outcome.report.trials.find((t) => t.candidate === outcome.chosen.name);
+    expect(outcome.fullFit?.score.macroF1).toBe(best?.validation.macroF1);
+    // the same choice as the halving on a 90 % sample would make here (the interaction needs depth)
+    expect(outcome.chosen.name).not.toBe('stump');
+  });
+
+  it('weighs a rung sample against one full fit per candidate', () => {
+    const fast = (share: number) => [
+      { share, keep: 1 },
+      { share: 1, keep: 1 },
+    ];
+    expect(wholeRungPays(4, fast(0.25))).toBe(false); // 2 full fits against 4
+    expect(wholeRungPays(4, fast(0.75))).toBe(true); // 4 against 4: take every row and reuse the fits
+    expect(wholeRungPays(4, fast(0.9))).toBe(true);
+    expect(wholeRungPays(3, fast(1))).toBe(false); // already every row
+    // three rungs: 11 × 0.674 + 4 × 0.5 + 2 = 11.4 ≥ 11; at a share of 0.6, 10.6 < 11
+    const thorough = (share: number) => [
+      { share, keep: 4 },
+      { share: 0.5, keep: 2 },
+      { share: 1, keep: 1 },
+    ];
+    expect(wholeRungPays(11, thorough(0.674))).toBe(true);
+    expect(wholeRungPays(11, thorough(0.6))).toBe(false);
   });
 
   it('is deterministic for a seed', () => {

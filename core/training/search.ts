@@ -193,6 +193,65 @@ export function stratifiedSample(y: Int32Array, K: number, fraction: number, max
 }
 
 /**
+ * Whether a rung should fit on every row instead of its sample. `schedule` is this rung and the
+ * later ones: each one's share of the rows and how many candidates it keeps (the pipeline fits
+ * the winner on every row afterwards, so the last share counts as 1). Halving from here costs
+ * Σ candidates × share over the rungs, in full fits; fitting the `alive` candidates on every row
+ * now costs `alive` (later rungs reuse those fits). On small data the rungs' row floors push the
+ * shares up until halving saves nothing; then one full fit per candidate is cheaper.
+ * @example wholeRungPays(4, [{ share: 0.9, keep: 1 }, { share: 1, keep: 1 }]) // true: 4·0.9 + 1 ≥ 4
+ */
+export function wholeRungPays(alive: number, schedule: readonly { readonly share: number; readonly keep: number }[]): boolean {
+  if (schedule.length === 0 || schedule[0].share >= 1) return false;
+  let cost = 0;
+  let candidates = alive;
+  for (const [i, rung] of schedule.entries()) {
+    cost += candidates * (i === schedule.length - 1 ? 1 : rung.share);
+    candidates = Math.max(1, Math.min(rung.keep, candidates));
+  }
+  return cost >= alive;
+}
+
+const allRows = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
+
+/** A rung's share of n rows: its fraction, raised to its row floor and lowered to its cap. */
+function rungShare(rung: SearchRung, n: number): number {
+  const share = Math.min(1, Math.max(rung.rowFraction, (rung.minRows ?? 0) / n));
+  return rung.maxRows ? Math.min(share, rung.maxRows / n) : share;
+}
+
+/**
+ * Ranks a rung's fits (validation macro-F1, then log-loss, then candidate order) and keeps the best
+ * `keep`. The default (order 0) keeps its place against challengers that beat it only within the
+ * noise: a challenger ranks above it only when it wins `confidence` of the paired bootstrap
+ * resamples of the validation rows (its win rate is written into its trial).
+ */
+function rankAndKeep<E extends { candidate: SearchCandidate; order: number; score: ValidationScore; predicted: Int32Array; trial: number }>(
+  entries: readonly E[],
+  yVal: Int32Array,
+  K: number,
+  confidence: number,
+  seed: number,
+  keep: number,
+  trials: SearchTrial[],
+): { candidate: SearchCandidate; order: number }[] {
+  const scored = [...entries].sort((a, b) => (isBetter(a.score, b.score) ? -1 : isBetter(b.score, a.score) ? 1 : a.order - b.order));
+  const incumbent = scored.findIndex((e) => e.order === 0);
+  if (incumbent > 0) {
+    const base = scored[incumbent];
+    const confident: E[] = [];
+    const within: E[] = [];
+    for (const e of scored.slice(0, incumbent)) {
+      const winRate = bootstrapWinRate(yVal, e.predicted, base.predicted, K, seed);
+      trials[e.trial] = { ...trials[e.trial], winRate };
+      (winRate >= confidence ? confident : within).push(e);
+    }
+    scored.splice(0, incumbent + 1, ...confident, base, ...within);
+  }
+  return scored.slice(0, Math.max(1, Math.min(keep, scored.length))).map(({ candidate, order }) => ({ candidate, order }));
+}
+
+/**
  * Runs successive halving over the candidates and returns the one with the best validation
  * macro-F1 at the last rung (ties: lower validation log-loss, then the earlier candidate); a
  * challenger ranks above the first candidate only with `confidence` (paired bootstrap).
@@ -217,12 +276,27 @@ export function searchOnValidation(
   const trials: SearchTrial[] = [];
   let alive = search.candidates.map((candidate, order) => ({ candidate, order }));
   let fullFit: SearchOutcome['fullFit'];
+  type Scored = { candidate: SearchCandidate; order: number; score: ValidationScore; predicted: Int32Array; trial: number; fit?: SearchOutcome['fullFit'] };
+  // fits on every training row, scored on every validation row: a later rung reuses them instead of fitting again
+  const wholeFits = new Map<number, Scored>();
   for (const [r, rung] of search.rungs.entries()) {
     const last = r === search.rungs.length - 1;
     if (alive.length === 1 && !last) continue; // nothing left to compare before the last rung
     const share = Math.min(1, Math.max(rung.rowFraction, (rung.minRows ?? 0) / data.y.length));
-    const rows = stratifiedSample(data.y, K, share, rung.maxRows ?? 0, minClassRows, run.seed + 3);
+    const sampled = stratifiedSample(data.y, K, share, rung.maxRows ?? 0, minClassRows, run.seed + 3);
+    const schedule = search.rungs.slice(r).map((later, j) => ({
+      share: j === 0 ? sampled.length / data.y.length : rungShare(later, data.y.length),
+      keep: r + j === search.rungs.length - 1 ? 1 : later.keep,
+    }));
+    const rows = wholeRungPays(alive.length, schedule) ? allRows(data.y.length) : sampled;
     const whole = rows.length === data.y.length;
+    if (alive.every((a) => wholeFits.has(a.order))) {
+      // every survivor was already fitted on every row: rank those fits again (no new fit, no new trial)
+      const again = alive.map((a) => wholeFits.get(a.order) as Scored);
+      alive = rankAndKeep(again, data.yVal, K, confidence, run.seed + 5 + r, last ? 1 : rung.keep, trials);
+      if (last) fullFit = again.find((e) => e.order === alive[0].order)?.fit;
+      continue;
+    }
     const X = whole ? data.X : takeRows(data.X, rows);
     const y = whole ? data.y : takeLabels(data.y, rows);
     const counts = classCounts(y, K);
@@ -232,14 +306,7 @@ export function searchOnValidation(
     const wholeVal = valRows.length === data.yVal.length;
     const XVal = wholeVal ? data.XVal : takeRows(data.XVal, valRows);
     const yVal = wholeVal ? data.yVal : takeLabels(data.yVal, valRows);
-    const scored: {
-      candidate: SearchCandidate;
-      order: number;
-      score: ValidationScore;
-      predicted: Int32Array;
-      trial: number;
-      fit?: SearchOutcome['fullFit'];
-    }[] = [];
+    const scored: Scored[] = [];
     for (const { candidate, order } of alive) {
       const t = performance.now();
       const table = classWeightTable(counts, candidate.weighting ?? run.balancing);
@@ -261,25 +328,12 @@ export function searchOnValidation(
       trials.push(trial);
       run.onTrial?.(trial);
       const predicted = argmaxRows(proba, K);
-      scored.push({ candidate, order, score, predicted, trial: trials.length - 1, ...(last && whole && wholeVal ? { fit: { learner, report, score } } : {}) });
+      const entry: Scored = { candidate, order, score, predicted, trial: trials.length - 1, ...(whole && wholeVal ? { fit: { learner, report, score } } : {}) };
+      if (whole && wholeVal) wholeFits.set(order, entry);
+      scored.push(entry);
     }
-    scored.sort((a, b) => (isBetter(a.score, b.score) ? -1 : isBetter(b.score, a.score) ? 1 : a.order - b.order));
-    // the default (first candidate) keeps its place against challengers that beat it only within the noise
-    const incumbent = scored.findIndex((e) => e.order === 0);
-    if (incumbent > 0) {
-      const base = scored[incumbent];
-      const confident: typeof scored = [];
-      const within: typeof scored = [];
-      for (const e of scored.slice(0, incumbent)) {
-        const winRate = bootstrapWinRate(yVal, e.predicted, base.predicted, K, run.seed + 5 + r);
-        trials[e.trial] = { ...trials[e.trial], winRate };
-        (winRate >= confidence ? confident : within).push(e);
-      }
-      scored.splice(0, incumbent + 1, ...confident, base, ...within);
-    }
-    const keep = last ? 1 : Math.max(1, Math.min(rung.keep, scored.length));
-    alive = scored.slice(0, keep).map(({ candidate, order }) => ({ candidate, order }));
-    if (last) fullFit = scored[0].fit;
+    alive = rankAndKeep(scored, yVal, K, confidence, run.seed + 5 + r, last ? 1 : rung.keep, trials);
+    if (last) fullFit = scored.find((e) => e.order === alive[0].order)?.fit;
   }
   const winner = alive[0].candidate;
   const weighting = winner.weighting ?? run.balancing;

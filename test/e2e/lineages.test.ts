@@ -75,7 +75,8 @@ describeWithData('two lineages on one local platform', ['cicids2017/cic_ids2017_
     platform = await startServe(env);
     await cli('datasets', 'ingest', datasetPath('cicids2017/cic_ids2017_multiclass.csv.gz'), '--name', 'cicids', '--format', 'cicids2017');
     await cli('datasets', 'ingest', nslFile, '--name', 'nsl', '--format', 'nsl-kdd');
-    await cli('train', '--dataset', 'cicids', '--model', 'cicids', '--classes', 'fine', '--seed', '7');
+    // trained with the validation search: the lineage's retrains run it too (spec → job → container hyperparameter)
+    await cli('train', '--dataset', 'cicids', '--model', 'cicids', '--classes', 'fine', '--seed', '7', '--tune', 'fast');
     await cli('train', '--dataset', 'nsl', '--model', 'nsl', '--algorithm', 'mlp', '--classes', 'fine', '--seed', '7');
     await cli('deploy', 'cicids', '1');
     await cli('deploy', 'nsl', '1');
@@ -186,12 +187,15 @@ describeWithData('two lineages on one local platform', ['cicids2017/cic_ids2017_
     expect(job).toMatchObject({
       state: 'Completed',
       trigger: 'DataVolumeReached',
-      training: { dataset: 'cicids', classes: 'fine', extraDatasets: [{ name: 'cicids-collected', version: 1 }] },
+      training: { dataset: 'cicids', classes: 'fine', tune: 'fast', extraDatasets: [{ name: 'cicids-collected', version: 1 }] },
       collected: { dataset: 'cicids-collected', rows: COLLECTED },
     });
     // the lineage records what it used (before the job reads Completed), and no second trigger fires
-    const rowsUsed = ((await api('/api/ml/models/cicids')).body.spec as { collection: { rowsUsed: number } }).collection.rowsUsed;
-    expect(rowsUsed).toBe(COLLECTED);
+    const described = (await api('/api/ml/models/cicids')).body as { spec: { tune?: string; collection: { rowsUsed: number } }; versions: { tune?: string }[] };
+    expect(described.spec.collection.rowsUsed).toBe(COLLECTED);
+    // `--tune fast` at the first training is the lineage's: the retrain's container ran the search and says so
+    expect(described.spec.tune).toBe('fast');
+    expect(described.versions.map((v) => v.tune)).toEqual(['fast', 'fast']);
     const again = await api('/api/ml/drift/check', 'POST', { model: 'cicids' });
     expect((again.body.events as { detailType: string }[]).map((e) => e.detailType)).not.toContain('DataVolumeReached');
   });

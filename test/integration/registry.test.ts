@@ -47,6 +47,21 @@ describe('ModelRegistry on the embedded DynamoDB', () => {
     ]);
   });
 
+  it("records the first version's validation search level in the lineage spec; an update changes or clears it, and a bad level is named", async () => {
+    const { registry, model } = setup();
+
+    await registry.registerVersion({ ...registrationInput(model), tune: 'fast' });
+    const recorded = await registry.getSpec(model);
+    const changed = await registry.updateSpec(model, { tune: 'thorough' }, { actor: 'alice' });
+    const cleared = await registry.updateSpec(model, { tune: null }, { actor: 'alice' });
+
+    expect(recorded?.tune).toBe('fast');
+    expect(changed.tune).toBe('thorough');
+    expect(cleared.tune).toBeUndefined();
+    await expect(registry.updateSpec(model, { tune: 'quick' as 'fast' }, { actor: 'alice' })).rejects.toThrow(/^tune: /);
+    await expect(registry.registerVersion({ ...registrationInput(model), tune: 'quick' as 'fast' })).rejects.toThrow(/^tune: /);
+  });
+
   it('returns the existing version when the same training job registers again', async () => {
     const { registry, model } = setup();
     const input = registrationInput(model);

@@ -67,7 +67,7 @@ describe('retraining on the embedded cloud', () => {
       clock,
       config: {
         cooldownMs: options.cooldownMs ?? 6 * HOUR,
-        training: { dataset: 'nsl-kdd', algorithm: 'gbdt', classes: 'taxonomy', seed: 42, params: { nRounds: '50' } },
+        training: { dataset: 'nsl-kdd', algorithm: 'gbdt', classes: 'taxonomy', seed: 42, params: { nRounds: '50' }, tune: 'fast' },
       },
     });
     const outputs = new Map<string, Map<string, Uint8Array>>();
@@ -112,6 +112,7 @@ describe('retraining on the embedded cloud', () => {
       dataset_version: '3',
       job_id: jobs[0].jobId,
       'param.nRounds': '50',
+      tune: 'fast',
     });
     // A later redelivery names the job the first copy started.
     const again = await launcher.handle(drift(model));
