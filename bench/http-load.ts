@@ -98,7 +98,11 @@ async function main(): Promise<void> {
     console.log(
       `server pid ${child.pid}, model ${example.model}; each cell: at most ${MAX_REQUESTS} requests or ${MAX_SECONDS} s (1,000-flow: a tenth of the requests)`,
     );
-    console.log(`server RSS after bootstrap: ${rss(child.pid!).now.toFixed(0)} MiB\n`);
+    const idle0 = cpuMs(child.pid!);
+    await new Promise((r) => setTimeout(r, 3000));
+    console.log(
+      `server RSS after bootstrap: ${rss(child.pid!).now.toFixed(0)} MiB; server CPU while idle: ${((cpuMs(child.pid!) - idle0) / 3).toFixed(0)} ms/s\n`,
+    );
     // server CPU per request: on a shared machine the wall-time figures mostly measure the wait for a core
     console.log(
       '| flows/request | concurrency | requests | req/s | flows/s | p50 (ms) | p99 (ms) | errors | server CPU ms/request | server RSS now / peak (MiB) |',
