@@ -34,6 +34,12 @@ function rss(pid: number): { now: number; peak: number } {
   return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
+/** CPU time (user + system) a process has used, in ms (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime (fields 14, 15) at USER_HZ 100
+}
+
 function post(agent: http.Agent, url: URL, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -92,9 +98,16 @@ async function main(): Promise<void> {
     console.log(
       `server pid ${child.pid}, model ${example.model}; each cell: at most ${MAX_REQUESTS} requests or ${MAX_SECONDS} s (1,000-flow: a tenth of the requests)`,
     );
-    console.log(`server RSS after bootstrap: ${rss(child.pid!).now.toFixed(0)} MiB\n`);
-    console.log('| flows/request | concurrency | requests | req/s | flows/s | p50 (ms) | p99 (ms) | errors | server RSS now / peak (MiB) |');
-    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const idle0 = cpuMs(child.pid!);
+    await new Promise((r) => setTimeout(r, 3000));
+    console.log(
+      `server RSS after bootstrap: ${rss(child.pid!).now.toFixed(0)} MiB; server CPU while idle: ${((cpuMs(child.pid!) - idle0) / 3).toFixed(0)} ms/s\n`,
+    );
+    // server CPU per request: on a shared machine the wall-time figures mostly measure the wait for a core
+    console.log(
+      '| flows/request | concurrency | requests | req/s | flows/s | p50 (ms) | p99 (ms) | errors | server CPU ms/request | server RSS now / peak (MiB) |',
+    );
+    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [flows, body] of [
       [1, one],
       [1000, thousand],
@@ -108,6 +121,7 @@ async function main(): Promise<void> {
         let errors = 0;
         const deadline = performance.now() + MAX_SECONDS * 1000;
         const t0 = performance.now();
+        const cpu0 = cpuMs(child.pid!);
         await Promise.all(
           Array.from({ length: concurrency }, async () => {
             while (issued < limit && performance.now() < deadline) {
@@ -120,12 +134,13 @@ async function main(): Promise<void> {
           }),
         );
         const seconds = (performance.now() - t0) / 1000;
+        const cpuPerRequest = (cpuMs(child.pid!) - cpu0) / Math.max(1, latencies.length);
         agent.destroy();
         latencies.sort((a, b) => a - b);
         const mem = rss(child.pid!);
         const reqs = latencies.length;
         console.log(
-          `| ${flows} | ${concurrency} | ${reqs} | ${(reqs / seconds).toFixed(0)} | ${((reqs * flows) / seconds).toFixed(0)} | ${quantile(latencies, 0.5).toFixed(1)} | ${quantile(latencies, 0.99).toFixed(1)} | ${errors} | ${mem.now.toFixed(0)} / ${mem.peak.toFixed(0)} |`,
+          `| ${flows} | ${concurrency} | ${reqs} | ${(reqs / seconds).toFixed(0)} | ${((reqs * flows) / seconds).toFixed(0)} | ${quantile(latencies, 0.5).toFixed(1)} | ${quantile(latencies, 0.99).toFixed(1)} | ${errors} | ${cpuPerRequest.toFixed(2)} | ${mem.now.toFixed(0)} / ${mem.peak.toFixed(0)} |`,
         );
       }
     }

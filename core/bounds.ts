@@ -83,11 +83,31 @@ function decodeKey(raw: string): string {
   }
 }
 
+/** Whether JSON text nests deeper than `maxDepth`: a depth count only (every request body takes it). */
+function nestsDeeper(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > maxDepth) return true;
+    } else if ((c === 0x7d /* } */ || c === 0x5d) /* ] */ && depth > 0) depth--;
+  }
+  return false;
+}
+
 /**
  * Where JSON text first nests deeper than `maxDepth` (the path to the container that is one level
- * too deep), or undefined. Scans the text without parsing it, in one pass and constant stack.
+ * too deep), or undefined. Scans the text without parsing it, in constant stack: a depth count,
+ * then (only for a body that is too deep) a second pass that keeps the path.
  */
 export function tooDeepAt(text: string, maxDepth: number = MAX_JSON_DEPTH): (string | number)[] | undefined {
+  if (!nestsDeeper(text, maxDepth)) return undefined;
   const stack: Frame[] = [];
   let lastStart = 0;
   let lastEnd = 0;

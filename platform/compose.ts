@@ -57,7 +57,7 @@ import { onlineLearningStatus, type OnlineStatus } from '../core/online/status';
 import { ensembleStatus, type EnsembleStatus } from '../core/ensemble/status';
 import { harvestFeedback, unharvestedFeedback, type FeedbackHarvest } from '../core/online/feedback-samples';
 import { sampledInputs } from '../core/serving/sampled-inputs';
-import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryRetention, type SessionFactory } from '../core/serving';
+import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryEncoder, TelemetryRetention, type SessionFactory } from '../core/serving';
 import { InProcessEventBus } from '../local/event-bus';
 import { createTrainingBackend, type LocalTrainingSetup } from './training-backend';
 
@@ -260,6 +260,8 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         onError: options.telemetryRetention.onError,
       })
     : undefined;
+  // a server buffers thousands of samples an object: encode them off the thread that answers requests
+  const telemetryEncoder = options.bufferTelemetry ? new TelemetryEncoder() : undefined;
   const predictionLog = new PredictionLog({
     inference: stores.tables.inference,
     telemetry: stores.buckets.telemetry,
@@ -268,6 +270,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     retentionDays: config.serving.inferenceRetentionDays,
     telemetryFlushMs: options.bufferTelemetry ? (config.serving.telemetryFlushMs ?? LOCAL_TELEMETRY_FLUSH_MS) : (config.serving.telemetryFlushMs ?? 0),
     ...(options.bufferTelemetry ? { onTelemetryError: options.bufferTelemetry.onError } : {}),
+    ...(telemetryEncoder ? { telemetryEncoder } : {}),
     ...(telemetryRetention ? { onSample: (bytes: number) => telemetryRetention.noteWritten(bytes) } : {}),
   });
   const gate: GateThresholds = { minMacroF1: config.thresholds.minMacroF1, maxRecallDrop: config.thresholds.maxRecallDrop };
@@ -571,6 +574,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     },
     flush: () => predictionLog.flush(),
     close() {
+      void telemetryEncoder?.close();
       if (events instanceof EventBridgePublisher && !options.events) events.destroy();
       clients.dynamodb.destroy();
       clients.s3.destroy();

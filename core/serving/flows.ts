@@ -14,6 +14,14 @@ export interface FlowIssue {
 
 const MAX_REPORTED = MAX_REPORTED_ISSUES;
 
+/** Each schema's feature names, built once per loaded model rather than once per request. */
+const featureNames = new WeakMap<FeatureSchema, ReadonlySet<string>>();
+function namesOf(schema: FeatureSchema): ReadonlySet<string> {
+  let names = featureNames.get(schema);
+  if (!names) featureNames.set(schema, (names = new Set(schema.features.map((f) => f.name))));
+  return names;
+}
+
 /**
  * Checks flows against a schema and throws InvalidInputError (400) listing the offending fields
  * as `flows.<index>.<feature>`. `passthrough` names fields that may appear without being
@@ -26,8 +34,8 @@ export function assertValidFlows(schema: FeatureSchema, flows: readonly unknown[
     total++;
     if (issues.length < MAX_REPORTED) issues.push({ field, message });
   };
-  const known = new Set(schema.features.map((f) => f.name));
-  const allowed = new Set(passthrough);
+  const known = namesOf(schema);
+  const allowed = passthrough.length ? new Set(passthrough) : undefined;
   flows.forEach((flow, i) => {
     if (flow === null || typeof flow !== 'object' || Array.isArray(flow)) {
       add(`flows.${i}`, `must be an object of feature name → value (got ${echo(flow)})`);
@@ -49,7 +57,7 @@ export function assertValidFlows(schema: FeatureSchema, flows: readonly unknown[
       }
     }
     for (const name of Object.keys(row)) {
-      if (!known.has(name) && !allowed.has(name)) add(fieldName(['flows', i, name]), 'unknown feature: the model does not use it');
+      if (!known.has(name) && !allowed?.has(name)) add(fieldName(['flows', i, name]), 'unknown feature: the model does not use it');
     }
   });
   if (total > 0) {

@@ -53,4 +53,5 @@ export {
   type TelemetryRow,
   type TelemetryWindow,
 } from './telemetry';
+export { encodeTelemetryColumns, INLINE_MAX_CELLS, TelemetryEncoder, telemetryColumns } from './telemetry-encoder';
 export { TelemetryRetention, type RetentionSweep, type TelemetryRetentionOptions } from './telemetry-retention';

@@ -18,6 +18,7 @@ import type { RawRow } from '../onnx/feeds';
 import { ConditionFailedError } from '../ports';
 import type { PredictResult } from './model-server';
 import { TelemetryBuffer } from './telemetry';
+import type { TelemetryEncoder } from './telemetry-encoder';
 
 export interface PredictionContext {
   /** A/B arm that answered, when an experiment routed the request. */
@@ -82,6 +83,8 @@ export interface PredictionLogOptions {
   readonly onSample?: (bytes: number) => void;
   /** Where a background telemetry flush reports its failure. */
   readonly onTelemetryError?: (error: unknown) => void;
+  /** Encodes telemetry objects (a TelemetryEncoder moves large ones off this thread). @default in place */
+  readonly telemetryEncoder?: Pick<TelemetryEncoder, 'encode'>;
   readonly random?: () => number;
   readonly clock?: () => Date;
 }
@@ -150,6 +153,7 @@ export class PredictionLog {
       ...(options.telemetryMaxRows !== undefined ? { maxRows: options.telemetryMaxRows } : {}),
       ...(options.onSample ? { onWritten: options.onSample } : {}),
       ...(options.onTelemetryError ? { onError: options.onTelemetryError } : {}),
+      ...(options.telemetryEncoder ? { encoder: options.telemetryEncoder } : {}),
     });
   }
 

@@ -2,6 +2,7 @@
 // (core/serving/telemetry.ts) and the Glue table of the CDK data stack read it.
 //
 //   samples/model=<model>/date=<yyyy-mm-dd>/<first at>_<last at>_<id>.parquet
+import type { RawRow } from '../onnx/feeds';
 
 /** Prefix of every telemetry object. */
 export const SAMPLES_PREFIX = 'samples/';
@@ -20,3 +21,16 @@ export const TELEMETRY_COLUMNS = [
 
 /** Hive-style partition keys of the telemetry objects, in key order (`model=<m>/date=<yyyy-mm-dd>/`). */
 export const TELEMETRY_PARTITION_KEYS = ['model', 'date'] as const;
+
+/** One sampled flow and what the model answered for it. */
+export interface TelemetryRow {
+  readonly requestId: string;
+  readonly flowIndex: number;
+  readonly model: string;
+  readonly version: number;
+  /** ISO-8601 (Date.toISOString()). */
+  readonly at: string;
+  readonly label: string;
+  readonly confidence: number;
+  readonly flow: RawRow;
+}

@@ -22,31 +22,18 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parquetMetadata, parquetRead } from 'hyparquet';
-import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { XdrError } from '../errors';
 import type { FeatureMatrix, FeatureSchema } from '../data/table';
 import { categoryValue, MISSING_CATEGORY, numericValue, type RawRow } from '../onnx/feeds';
 import type { ObjectStore } from '../ports';
-import { FEATURE_COLUMN_PREFIX, SAMPLES_PREFIX, TELEMETRY_COLUMNS } from './telemetry-layout';
+import { encodeTelemetryColumns, telemetryColumns, TelemetryEncoder } from './telemetry-encoder';
+import { FEATURE_COLUMN_PREFIX, SAMPLES_PREFIX, TELEMETRY_COLUMNS, type TelemetryRow } from './telemetry-layout';
 
-export { FEATURE_COLUMN_PREFIX, SAMPLES_PREFIX, TELEMETRY_COLUMNS, TELEMETRY_PARTITION_KEYS } from './telemetry-layout';
+export { FEATURE_COLUMN_PREFIX, SAMPLES_PREFIX, TELEMETRY_COLUMNS, TELEMETRY_PARTITION_KEYS, type TelemetryRow } from './telemetry-layout';
 
 /** A telemetry object cannot be read (not Parquet, or not written by this module). */
 export class TelemetryFormatError extends XdrError {
   override readonly name: string = 'TelemetryFormatError';
-}
-
-/** One sampled flow and what the model answered for it. */
-export interface TelemetryRow {
-  readonly requestId: string;
-  readonly flowIndex: number;
-  readonly model: string;
-  readonly version: number;
-  /** ISO-8601 (Date.toISOString()). */
-  readonly at: string;
-  readonly label: string;
-  readonly confidence: number;
-  readonly flow: RawRow;
 }
 
 /** A feature column as read: numbers (NaN = missing) or text (null = missing). */
@@ -95,55 +82,7 @@ export function telemetryKeyTimes(key: string): readonly [string, string] {
  * @example const bytes = encodeTelemetry([{ requestId: 'r1', flowIndex: 0, model: 'general', version: 1, at: new Date().toISOString(), label: 'BENIGN', confidence: 0.9, flow: { x: 1 } }]);
  */
 export function encodeTelemetry(rows: readonly TelemetryRow[]): Uint8Array {
-  const n = rows.length;
-  const names: string[] = [];
-  const seen = new Set<string>();
-  for (const r of rows) {
-    for (const name in r.flow) {
-      if (!seen.has(name)) {
-        seen.add(name);
-        names.push(name);
-      }
-    }
-  }
-  const features: ColumnSource[] = names.map((name) => {
-    let text = false;
-    for (let i = 0; i < n && !text; i++) text = typeof rows[i].flow[name] === 'string';
-    if (!text) {
-      const data = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = rows[i].flow[name];
-        data[i] = typeof v === 'number' ? v : NaN;
-      }
-      return { name: FEATURE_COLUMN_PREFIX + name, data, type: 'DOUBLE', nullable: false, encoding: 'PLAIN' };
-    }
-    const data = rows.map((r) => {
-      const v = r.flow[name];
-      return v === null || v === undefined ? null : String(v);
-    });
-    return { name: FEATURE_COLUMN_PREFIX + name, data, type: 'STRING', nullable: true };
-  });
-  const flowIndex = new Int32Array(n);
-  const version = new Int32Array(n);
-  const confidence = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    flowIndex[i] = rows[i].flowIndex;
-    version[i] = rows[i].version;
-    confidence[i] = rows[i].confidence;
-  }
-  const columnData: ColumnSource[] = [
-    { name: 'request_id', data: rows.map((r) => r.requestId), type: 'STRING', nullable: false },
-    { name: 'flow_index', data: flowIndex, type: 'INT32', nullable: false },
-    { name: 'model', data: rows.map((r) => r.model), type: 'STRING', nullable: false },
-    { name: 'version', data: version, type: 'INT32', nullable: false },
-    { name: 'at', data: rows.map((r) => r.at), type: 'STRING', nullable: false },
-    { name: 'label', data: rows.map((r) => r.label), type: 'STRING', nullable: false },
-    { name: 'confidence', data: confidence, type: 'DOUBLE', nullable: false, encoding: 'PLAIN' },
-    ...features,
-  ];
-  return new Uint8Array(
-    parquetWriteBuffer({ columnData, statistics: false, rowGroupSize: Math.max(1, n), codec: 'UNCOMPRESSED', createdBy: 'mini-xdr-ml telemetry' }),
-  );
+  return encodeTelemetryColumns(telemetryColumns(rows));
 }
 
 /**
@@ -430,6 +369,8 @@ export interface TelemetryBufferOptions {
   readonly onWritten?: (bytes: number) => void;
   /** Where a flush started by the size or time bound reports its failure. */
   readonly onError?: (error: unknown) => void;
+  /** Encodes the objects (a TelemetryEncoder puts large ones on a worker thread). @default in place */
+  readonly encoder?: Pick<TelemetryEncoder, 'encode'>;
 }
 
 /**
@@ -504,7 +445,7 @@ export class TelemetryBuffer {
           if (r.at < first) first = r.at;
           if (r.at > last) last = r.at;
         }
-        const body = encodeTelemetry(g);
+        const body = this.options.encoder ? await this.options.encoder.encode(g) : encodeTelemetry(g);
         await this.options.store.put(telemetryObjectKey(g[0].model, first, last), body, { contentType: 'application/vnd.apache.parquet' });
         this.options.onWritten?.(body.byteLength);
       }),

@@ -11,6 +11,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { METRIC_NAMESPACE, METRIC_SERVICE, type MetricName } from '../../core/retraining/metrics';
 import { currentPlatform, logger, metrics, tracer } from '../../platform/lambda';
+import { processRss } from './process-memory';
 
 /**
  * Wraps an event handler in the Powertools chain.
@@ -29,7 +30,7 @@ export function createEventHandler<E, R>(name: string, handle: (event: E, contex
       // the bounded usage aggregates, as the HTTP functions' (the local platform records them;
       // core/resources/function-usage.ts): the invocation's duration, the process's RSS, whether it threw
       const ms = Date.now() - startedAt;
-      const memoryBytes = process.memoryUsage.rss();
+      const memoryBytes = processRss();
       currentPlatform()?.functionUsage?.recorder.record(name, { ms, memoryBytes, error: failed, at: new Date() });
       invocationMetrics(name, ms, memoryBytes, failed);
     }

@@ -15,6 +15,7 @@ import { DomainError, XdrError } from '../../core/errors';
 import { ConditionFailedError, NotFoundError } from '../../core/ports';
 import { FUNCTIONS } from '../../config/functions';
 import { currentPlatform, logger, metrics, tracer } from '../../platform/lambda';
+import { processRss } from './process-memory';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -126,7 +127,7 @@ const CATALOGUE_IDS = FUNCTIONS.map((f) => f.id).sort((a, b) => b.length - a.len
 function timing(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, Context & Partial<Internal>> {
   const record = (request: { context: Context & Partial<Internal>; response: HttpResult | null }) => {
     const ms = Date.now() - (request.context.startedAt ?? Date.now());
-    const memoryBytes = process.memoryUsage.rss();
+    const memoryBytes = processRss();
     metrics.addDimension('operation', name);
     metrics.addMetric('Latency', MetricUnit.Milliseconds, ms);
     metrics.addMetric('MemoryUsed', MetricUnit.Megabytes, Math.round(memoryBytes / 1048576));

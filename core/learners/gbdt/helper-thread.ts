@@ -1,7 +1,6 @@
 // What the GBDT's helper threads have in common: finding the helper's file next to its module
 // (TypeScript under tsx/jest, JavaScript once compiled), and blocking on a shared control word.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { workerEntry } from '../../worker-entry';
 
 /**
  * Fits do not wait for their helpers to start (about 0.1 s under tsx): helpers join once ready.
@@ -19,11 +18,7 @@ export const WORK_TIMEOUT_MS = 30 * 60_000;
  * when it is absent (a bundle that inlined this module): the caller then works alone.
  */
 export function helperEntry(name: string): { file: string; execArgv: string[] } | null {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `${name}${ext}`);
-  if (!existsSync(file)) return null;
-  // A .ts helper needs the same TypeScript loader as its parent.
-  return { file, execArgv: ext === '.ts' ? ['--require', require.resolve('tsx/cjs')] : [] };
+  return workerEntry(__filename, name);
 }
 
 /**
