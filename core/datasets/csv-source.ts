@@ -4,8 +4,9 @@
 import { stat } from 'node:fs/promises';
 import { parseNumericField } from '../data/numeric-field';
 import { DatasetSchemaError } from './errors';
-import { openLineStream, readHeadLines } from './line-reader';
-import type { ColumnSpec, DatasetFormat, DatasetSource, ParsedRow, RejectedRow } from './source';
+import { CsvBlockParser, type LineOutcome } from './csv-blocks';
+import { openByteStream, openLineStream, readHeadLines } from './line-reader';
+import type { ColumnSpec, DatasetFormat, DatasetSource, ParsedRow, RejectedRow, RowBlock } from './source';
 
 /** Counts of lines that were neither rows nor rejections. */
 export interface SkippedLineCounts {
@@ -85,12 +86,45 @@ function shown(text: string): string {
   return text.length > MAX_SHOWN_VALUE ? `${text.slice(0, MAX_SHOWN_VALUE)}…` : text;
 }
 
+/** Reads one data line (not a header line) by the plan: the one reading both the row and the block paths use. */
+export function readPlannedLine(plan: CsvPlan, text: string, line: number): LineOutcome {
+  const { columns, fieldIndex, fieldCount, labelIndex, delimiter } = plan;
+  if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim().length === 0)) return 'blank';
+  const fields = splitFields(text, delimiter);
+  if (plan.repeatedHeaderLabel !== undefined && fields.length > labelIndex && fields[labelIndex].trim() === plan.repeatedHeaderLabel) {
+    return 'repeated-header';
+  }
+  if (fields.length !== fieldCount) return { kind: 'rejected', line, reason: `expected ${fieldCount} fields, got ${fields.length}` };
+  const rawLabel = fields[labelIndex].trim();
+  if (rawLabel.length === 0) return missingLabel(plan, line);
+  const width = columns.length;
+  const values = new Array<number | string>(width);
+  for (let j = 0; j < width; j++) {
+    const field = fields[fieldIndex[j]];
+    if (columns[j].kind === 'numeric') {
+      const v = parseNumericField(field);
+      if (v === undefined) return nonNumeric(plan, line, j, field);
+      values[j] = v;
+    } else {
+      values[j] = field.trim();
+    }
+  }
+  return { kind: 'row', line, values, label: plan.normaliseLabel(rawLabel) };
+}
+
+/** The rejection of a line whose label field is empty. */
+export function missingLabel(plan: CsvPlan, line: number): RejectedRow {
+  return { kind: 'rejected', line, reason: `missing label (column "${plan.labelName}" is empty)` };
+}
+
+/** The rejection of a line whose numeric column `j` holds `field`. */
+export function nonNumeric(plan: CsvPlan, line: number, j: number, field: string): RejectedRow {
+  return { kind: 'rejected', line, reason: `non-numeric value "${shown(field)}" in numeric column "${plan.columns[j].name}"` };
+}
+
 /** Opens a delimited file with a ready plan (the plan was built from its header or format). */
 export async function openPlannedSource(path: string, plan: CsvPlan): Promise<CountingDatasetSource> {
   const info = await stat(path);
-  const { columns, fieldIndex, fieldCount, labelIndex, delimiter, headerLines } = plan;
-  const numeric = columns.map((c) => c.kind === 'numeric');
-  const width = columns.length;
   let bytes = 0;
   let repeatedHeaders = 0;
   let blankLines = 0;
@@ -105,50 +139,11 @@ export async function openPlannedSource(path: string, plan: CsvPlan): Promise<Co
       for await (const text of stream.lines) {
         line++;
         bytes = stream.bytesRead();
-        if (line <= headerLines) continue;
-        if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim().length === 0)) {
-          blankLines++;
-          continue;
-        }
-        const fields = splitFields(text, delimiter);
-        if (plan.repeatedHeaderLabel !== undefined && fields.length > labelIndex && fields[labelIndex].trim() === plan.repeatedHeaderLabel) {
-          repeatedHeaders++;
-          continue;
-        }
-        if (fields.length !== fieldCount) {
-          yield { kind: 'rejected', line, reason: `expected ${fieldCount} fields, got ${fields.length}` };
-          continue;
-        }
-        const rawLabel = fields[labelIndex].trim();
-        if (rawLabel.length === 0) {
-          yield { kind: 'rejected', line, reason: `missing label (column "${plan.labelName}" is empty)` };
-          continue;
-        }
-        const values = new Array<number | string>(width);
-        let bad = -1;
-        for (let j = 0; j < width; j++) {
-          const field = fields[fieldIndex[j]];
-          if (numeric[j]) {
-            const v = parseNumericField(field);
-            if (v === undefined) {
-              bad = j;
-              break;
-            }
-            values[j] = v;
-          } else {
-            values[j] = field.trim();
-          }
-        }
-        if (bad >= 0) {
-          const field = fields[fieldIndex[bad]];
-          yield {
-            kind: 'rejected',
-            line,
-            reason: `non-numeric value "${shown(field)}" in numeric column "${columns[bad].name}"`,
-          };
-          continue;
-        }
-        yield { kind: 'row', line, values, label: plan.normaliseLabel(rawLabel) };
+        if (line <= plan.headerLines) continue;
+        const outcome = readPlannedLine(plan, text, line);
+        if (outcome === 'blank') blankLines++;
+        else if (outcome === 'repeated-header') repeatedHeaders++;
+        else yield outcome;
       }
       bytes = stream.bytesRead();
     } finally {
@@ -156,10 +151,31 @@ export async function openPlannedSource(path: string, plan: CsvPlan): Promise<Co
     }
   }
 
+  async function* blocks(): AsyncGenerator<RowBlock> {
+    const stream = await openByteStream(path);
+    const parser = new CsvBlockParser(plan, { readLine: readPlannedLine, missingLabel, nonNumeric });
+    bytes = 0;
+    try {
+      for await (const chunk of stream.chunks) {
+        const block = parser.push(chunk);
+        bytes = stream.bytesRead();
+        ({ repeatedHeaders, blankLines } = parser.skipped);
+        if (block !== undefined) yield block;
+      }
+      const last = parser.end();
+      bytes = stream.bytesRead();
+      ({ repeatedHeaders, blankLines } = parser.skipped);
+      if (last !== undefined) yield last;
+    } finally {
+      stream.close();
+    }
+  }
+
   return {
     format: plan.format,
-    columns,
+    columns: plan.columns,
     rows,
+    blocks,
     bytesRead: () => bytes,
     totalBytes: info.size,
     skipped: () => ({ repeatedHeaders, blankLines }),
