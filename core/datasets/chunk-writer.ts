@@ -95,6 +95,8 @@ export async function writeChunks(
   const progress = (): void => options.onProgress?.({ rows: rowCount, bytesRead: src.bytesRead(), totalBytes: src.totalBytes });
 
   if (src.blocks !== undefined) {
+    const numericBuffers = buffers.filter((b): b is Float64Array => b instanceof Float64Array);
+    const stringBuffers = buffers.filter((b): b is string[] => !(b instanceof Float64Array));
     for await (const block of src.blocks()) {
       for (const r of block.rejected) rejectRow(r);
       let at = 0;
@@ -115,12 +117,11 @@ export async function writeChunks(
         }
         for (let k = 0; k < take; k++) {
           const i = fill + k;
+          // numbers first, then strings: the order differs from the row path's, which is fine
+          // because duplicates are counted within one ingest, read by one path
           hasher.reset();
-          for (let j = 0; j < width; j++) {
-            const col = buffers[j];
-            if (col instanceof Float64Array) hasher.addNumber(col[i]);
-            else hasher.addString(col[i]);
-          }
+          for (let c = 0; c < numericBuffers.length; c++) hasher.addNumber(numericBuffers[c][i]);
+          for (let c = 0; c < stringBuffers.length; c++) hasher.addString(stringBuffers[c][i]);
           const label = block.labels[at + k];
           hasher.addString(label);
           if (!seen.add(hasher.hi(), hasher.lo())) duplicateCount++;

@@ -1,21 +1,11 @@
 // The bulk path of the delimited-text loader: parses decompressed bytes straight into columns
 // (Float64Array per numeric column), with no string per line or per numeric field. It keeps the
-// row path's reading exactly (csv-source.ts readPlannedLine): the same rows, values, rejections and
+// row path's reading exactly (csv-line.ts readPlannedLine): the same rows, values, rejections and
 // skipped-line counts. Lines it cannot read byte-wise (quotes, a lone CR, a multi-byte delimiter)
 // are decoded and handed to that row reading.
 import { parseNumericField } from '../data/numeric-field';
-import type { CsvPlan } from './csv-source';
-import type { ParsedRow, RejectedRow, RowBlock } from './source';
-
-/** What one text line is, as the row path reads it. */
-export type LineOutcome = ParsedRow | RejectedRow | 'blank' | 'repeated-header';
-
-/** The row path's readers, passed in so the two paths share one reading of a line. */
-export interface LineReaders {
-  readonly readLine: (plan: CsvPlan, text: string, line: number) => LineOutcome;
-  readonly missingLabel: (plan: CsvPlan, line: number) => RejectedRow;
-  readonly nonNumeric: (plan: CsvPlan, line: number, j: number, field: string) => RejectedRow;
-}
+import { missingLabel, nonNumeric, readPlannedLine, type CsvPlan } from './csv-line';
+import type { RejectedRow, RowBlock } from './source';
 
 const LF = 10;
 const CR = 13;
@@ -41,7 +31,7 @@ function grow<T extends Float64Array | Uint32Array>(a: T, capacity: number): T {
  * `end` once.
  *
  * @example
- * const parser = new CsvBlockParser(plan, readers);
+ * const parser = new CsvBlockParser(plan);
  * for await (const buf of stream.chunks) { const block = parser.push(buf); ... }
  * const last = parser.end();
  */
@@ -59,10 +49,7 @@ export class CsvBlockParser {
   private lastRawLabel = '';
   private lastLabel = '';
 
-  constructor(
-    private readonly plan: CsvPlan,
-    private readonly readers: LineReaders,
-  ) {
+  constructor(private readonly plan: CsvPlan) {
     const d = plan.delimiter;
     // byte-wise only for a one-byte ASCII delimiter; anything else goes line by line as text
     this.delimiter = d.length === 1 && d.charCodeAt(0) < 128 && d !== '"' && d !== '\r' && d !== '\n' ? d.charCodeAt(0) : -1;
@@ -133,7 +120,7 @@ export class CsvBlockParser {
         const pieces = buf.toString('utf8', s, contentEnd).split('\r');
         for (let k = 0; k < pieces.length; k++) {
           const at = k === 0 ? line : ++this.line;
-          const read = this.readers.readLine(plan, pieces[k], at);
+          const read = readPlannedLine(plan, pieces[k], at);
           if (read === 'blank') this.skipped.blankLines++;
           else if (read === 'repeated-header') this.skipped.repeatedHeaders++;
           else if (read.kind === 'rejected') rejected.push(read);
@@ -162,7 +149,14 @@ export class CsvBlockParser {
    * label in `lastLabel`), a rejection, 'repeated-header', or undefined when the line needs the text
    * path (a quote or a CR inside it).
    */
-  private readBytes(buf: Buffer, s: number, e: number, line: number, values: (Float64Array | string[])[], r: number): 'row' | 'repeated-header' | RejectedRow | undefined {
+  private readBytes(
+    buf: Buffer,
+    s: number,
+    e: number,
+    line: number,
+    values: (Float64Array | string[])[],
+    r: number,
+  ): 'row' | 'repeated-header' | RejectedRow | undefined {
     const { plan, numeric, columnOfField, delimiter } = this;
     const fieldCount = plan.fieldCount;
     const labelIndex = plan.labelIndex;
@@ -242,9 +236,9 @@ export class CsvBlockParser {
     if (labelStart >= 0) this.readLabel(buf, labelStart, labelEnd);
     if (plan.repeatedHeaderLabel !== undefined && labelStart >= 0 && this.lastRawLabel === plan.repeatedHeaderLabel) return 'repeated-header';
     if (f !== fieldCount) return { kind: 'rejected', line, reason: `expected ${fieldCount} fields, got ${f}` };
-    if (this.lastRawLabel.length === 0) return this.readers.missingLabel(plan, line);
+    if (this.lastRawLabel.length === 0) return missingLabel(plan, line);
     // the lowest bad column, as the row path reports it
-    if (bad >= 0) return this.readers.nonNumeric(plan, line, bad, buf.toString('utf8', badStart, badEnd));
+    if (bad >= 0) return nonNumeric(plan, line, bad, buf.toString('utf8', badStart, badEnd));
     return 'row';
   }
 

@@ -45,6 +45,7 @@ const MAX_DICTIONARY = 1 << 16;
 const SAMPLE = 1024;
 
 const textEncoder = new TextEncoder();
+const MAGIC = textEncoder.encode('PAR1');
 /** Module-scope aliases (global lookups are slow inside jest's vm context). */
 const { imul, ceil, floor, max } = Math;
 
@@ -321,13 +322,6 @@ function stringDictionary(values: readonly string[], n: number): { dictionary: s
   return { dictionary, indexes };
 }
 
-function writePlainDoubles(out: Bytes, values: Float64Array, n: number): void {
-  out.ensure(n * 8);
-  // Parquet is little-endian, as are the platforms Node runs on (checked at load below).
-  out.buf.set(new Uint8Array(values.buffer, values.byteOffset, n * 8), out.at);
-  out.at += n * 8;
-}
-
 function writePlainStrings(out: Bytes, values: readonly string[], n: number): void {
   for (let i = 0; i < n; i++) {
     const s = values[i];
@@ -340,13 +334,19 @@ function writePlainStrings(out: Bytes, values: readonly string[], n: number): vo
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Writes a page header then copies the page body (UNCOMPRESSED: both sizes equal). */
-function writePage(out: Bytes, type: number, body: Bytes, header: (t: Thrift) => void): void {
+/** The bytes of a page header (UNCOMPRESSED: both sizes are the body's). */
+function pageHeader(type: number, bodyBytes: number, header: (t: Thrift) => void): Uint8Array {
+  const out = new Bytes(64);
   new Thrift(out).structBody((t) => {
-    t.i32(1, type).i32(2, body.at).i32(3, body.at);
+    t.i32(1, type).i32(2, bodyBytes).i32(3, bodyBytes);
     header(t);
   });
-  out.bytes(body.buf.subarray(0, body.at));
+  return out.buf.subarray(0, out.at);
+}
+
+/** A view of a double column's first n values as bytes (Parquet is little-endian, as is the platform: checked). */
+function doubleBytes(values: Float64Array, n: number): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, n * 8);
 }
 
 interface ChunkMeta {
@@ -368,38 +368,54 @@ interface ChunkMeta {
 export function writeParquet(options: ParquetWriteOptions): Uint8Array {
   if (!littleEndian) throw new Error('the Parquet chunk writer needs a little-endian platform');
   const n = options.rowCount;
-  const out = new Bytes(max(1 << 16, n * options.columns.length * 2));
-  out.bytes(textEncoder.encode('PAR1'));
+  // Pages are gathered as pieces (PLAIN doubles as views of the caller's arrays, no copy) and
+  // copied once into a buffer of the exact size.
+  const pieces: Uint8Array[] = [MAGIC];
+  let at = MAGIC.length;
+  const add = (piece: Uint8Array): void => {
+    pieces.push(piece);
+    at += piece.length;
+  };
   const metas: ChunkMeta[] = [];
-  const body = new Bytes(1 << 16);
   for (const column of options.columns) {
-    const offset = out.at;
+    const offset = at;
     const type = column.kind === 'double' ? TYPE_DOUBLE : TYPE_BYTE_ARRAY;
     const dict = n === 0 ? undefined : column.kind === 'double' ? doubleDictionary(column.values, n) : stringDictionary(column.values, n);
     let dictionaryOffset: number | undefined;
     let encoding = ENCODING_PLAIN;
-    body.at = 0;
+    let body: Uint8Array;
     if (dict !== undefined) {
-      dictionaryOffset = out.at;
+      dictionaryOffset = at;
       const size = dict.dictionary.length;
-      if (dict.dictionary instanceof Float64Array) writePlainDoubles(body, dict.dictionary, size);
-      else writePlainStrings(body, dict.dictionary, size);
-      writePage(out, PAGE_DICTIONARY, body, (t) => t.struct(7, (d) => d.i32(1, size).i32(2, ENCODING_PLAIN)));
-      body.at = 0;
+      let page: Uint8Array;
+      if (dict.dictionary instanceof Float64Array) page = doubleBytes(dict.dictionary, size);
+      else {
+        const b = new Bytes(1 << 10);
+        writePlainStrings(b, dict.dictionary, size);
+        page = b.buf.subarray(0, b.at);
+      }
+      add(pageHeader(PAGE_DICTIONARY, page.length, (t) => t.struct(7, (d) => d.i32(1, size).i32(2, ENCODING_PLAIN))));
+      add(page);
       const width = bitWidth(size);
-      body.byte(width);
-      writeHybrid(body, dict.indexes, n, width);
+      const b = new Bytes(((n * width) >> 3) + 64);
+      b.byte(width);
+      writeHybrid(b, dict.indexes, n, width);
+      body = b.buf.subarray(0, b.at);
       encoding = ENCODING_RLE_DICTIONARY;
     } else if (column.kind === 'double') {
-      writePlainDoubles(body, column.values, n);
+      body = doubleBytes(column.values, n);
     } else {
-      writePlainStrings(body, column.values, n);
+      const b = new Bytes(n * 8 + 64);
+      writePlainStrings(b, column.values, n);
+      body = b.buf.subarray(0, b.at);
     }
-    const dataOffset = out.at;
-    writePage(out, PAGE_DATA, body, (t) => t.struct(5, (d) => d.i32(1, n).i32(2, encoding).i32(3, ENCODING_RLE).i32(4, ENCODING_RLE)));
+    const dataOffset = at;
+    add(pageHeader(PAGE_DATA, body.length, (t) => t.struct(5, (d) => d.i32(1, n).i32(2, encoding).i32(3, ENCODING_RLE).i32(4, ENCODING_RLE))));
+    add(body);
     const encodings = dict !== undefined ? [ENCODING_PLAIN, ENCODING_RLE, ENCODING_RLE_DICTIONARY] : [ENCODING_PLAIN, ENCODING_RLE];
-    metas.push({ name: column.name, type, encodings, offset, dataOffset, dictionaryOffset, size: out.at - offset });
+    metas.push({ name: column.name, type, encodings, offset, dataOffset, dictionaryOffset, size: at - offset });
   }
+  const out = new Bytes(1 << 12);
   const footerStart = out.at;
   const totalBytes = metas.reduce((s, m) => s + m.size, 0);
   new Thrift(out).structBody((t) => {
@@ -409,7 +425,9 @@ export function writeParquet(options: ParquetWriteOptions): Uint8Array {
         s.string(4, 'root').i32(5, options.columns.length);
         return;
       }
-      s.i32(1, column.kind === 'double' ? TYPE_DOUBLE : TYPE_BYTE_ARRAY).i32(3, REQUIRED).string(4, column.name);
+      s.i32(1, column.kind === 'double' ? TYPE_DOUBLE : TYPE_BYTE_ARRAY)
+        .i32(3, REQUIRED)
+        .string(4, column.name);
       if (column.kind === 'string') s.i32(6, CONVERTED_UTF8).struct(10, (l) => l.struct(1, () => undefined));
     });
     t.i64(3, n);
@@ -429,6 +447,13 @@ export function writeParquet(options: ParquetWriteOptions): Uint8Array {
     if (options.createdBy !== undefined) t.string(6, options.createdBy);
   });
   out.u32le(out.at - footerStart);
-  out.bytes(textEncoder.encode('PAR1'));
-  return out.buf.slice(0, out.at);
+  out.bytes(MAGIC);
+  add(out.buf.subarray(0, out.at));
+  const file = new Uint8Array(at);
+  let w = 0;
+  for (const piece of pieces) {
+    file.set(piece, w);
+    w += piece.length;
+  }
+  return file;
 }
