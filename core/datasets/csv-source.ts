@@ -3,9 +3,13 @@
 // columns; rows that do not fit (field count, non-numeric text, missing label) become rejections.
 import { stat } from 'node:fs/promises';
 import { parseNumericField } from '../data/numeric-field';
+import { CsvBlockParser } from './csv-blocks';
+import { readPlannedLine, splitFields, type CsvPlan } from './csv-line';
 import { DatasetSchemaError } from './errors';
-import { openLineStream, readHeadLines } from './line-reader';
-import type { ColumnSpec, DatasetFormat, DatasetSource, ParsedRow, RejectedRow } from './source';
+import { openByteStream, openLineStream, readHeadLines } from './line-reader';
+import type { ColumnSpec, DatasetFormat, DatasetSource, ParsedRow, RejectedRow, RowBlock } from './source';
+
+export { parseNumericField, splitFields, readPlannedLine, type CsvPlan };
 
 /** Counts of lines that were neither rows nor rejections. */
 export interface SkippedLineCounts {
@@ -26,71 +30,9 @@ export function isCountingSource(source: DatasetSource): source is CountingDatas
   return typeof (source as Partial<CountingDatasetSource>).skipped === 'function';
 }
 
-/** How the fields of a line map to output columns. */
-export interface CsvPlan {
-  readonly format: DatasetFormat;
-  readonly columns: readonly ColumnSpec[];
-  /** For output column j, the index of its field in the line. */
-  readonly fieldIndex: readonly number[];
-  /** Number of fields every data line must have. */
-  readonly fieldCount: number;
-  readonly labelIndex: number;
-  /** Name of the label field, used in rejection reasons. */
-  readonly labelName: string;
-  readonly delimiter: string;
-  /** Number of leading lines that are a header (0 or 1). */
-  readonly headerLines: number;
-  /** Normalises a trimmed, non-empty raw label. */
-  readonly normaliseLabel: (raw: string) => string;
-  /** When set, a data line whose label field equals this text is a repeated header: skipped and counted. */
-  readonly repeatedHeaderLabel?: string;
-}
-
-const MAX_SHOWN_VALUE = 40;
-
-export { parseNumericField };
-/** Splits one delimited line; honours double quotes ("" escapes) only when the line contains one. */
-export function splitFields(line: string, delimiter: string): string[] {
-  if (line.indexOf('"') < 0) return line.split(delimiter);
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"') {
-        if (line[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else {
-          quoted = false;
-        }
-      } else {
-        field += c;
-      }
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === delimiter) {
-      out.push(field);
-      field = '';
-    } else {
-      field += c;
-    }
-  }
-  out.push(field);
-  return out;
-}
-
-function shown(text: string): string {
-  return text.length > MAX_SHOWN_VALUE ? `${text.slice(0, MAX_SHOWN_VALUE)}…` : text;
-}
-
 /** Opens a delimited file with a ready plan (the plan was built from its header or format). */
 export async function openPlannedSource(path: string, plan: CsvPlan): Promise<CountingDatasetSource> {
   const info = await stat(path);
-  const { columns, fieldIndex, fieldCount, labelIndex, delimiter, headerLines } = plan;
-  const numeric = columns.map((c) => c.kind === 'numeric');
-  const width = columns.length;
   let bytes = 0;
   let repeatedHeaders = 0;
   let blankLines = 0;
@@ -105,50 +47,11 @@ export async function openPlannedSource(path: string, plan: CsvPlan): Promise<Co
       for await (const text of stream.lines) {
         line++;
         bytes = stream.bytesRead();
-        if (line <= headerLines) continue;
-        if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim().length === 0)) {
-          blankLines++;
-          continue;
-        }
-        const fields = splitFields(text, delimiter);
-        if (plan.repeatedHeaderLabel !== undefined && fields.length > labelIndex && fields[labelIndex].trim() === plan.repeatedHeaderLabel) {
-          repeatedHeaders++;
-          continue;
-        }
-        if (fields.length !== fieldCount) {
-          yield { kind: 'rejected', line, reason: `expected ${fieldCount} fields, got ${fields.length}` };
-          continue;
-        }
-        const rawLabel = fields[labelIndex].trim();
-        if (rawLabel.length === 0) {
-          yield { kind: 'rejected', line, reason: `missing label (column "${plan.labelName}" is empty)` };
-          continue;
-        }
-        const values = new Array<number | string>(width);
-        let bad = -1;
-        for (let j = 0; j < width; j++) {
-          const field = fields[fieldIndex[j]];
-          if (numeric[j]) {
-            const v = parseNumericField(field);
-            if (v === undefined) {
-              bad = j;
-              break;
-            }
-            values[j] = v;
-          } else {
-            values[j] = field.trim();
-          }
-        }
-        if (bad >= 0) {
-          const field = fields[fieldIndex[bad]];
-          yield {
-            kind: 'rejected',
-            line,
-            reason: `non-numeric value "${shown(field)}" in numeric column "${columns[bad].name}"`,
-          };
-          continue;
-        }
-        yield { kind: 'row', line, values, label: plan.normaliseLabel(rawLabel) };
+        if (line <= plan.headerLines) continue;
+        const outcome = readPlannedLine(plan, text, line);
+        if (outcome === 'blank') blankLines++;
+        else if (outcome === 'repeated-header') repeatedHeaders++;
+        else yield outcome;
       }
       bytes = stream.bytesRead();
     } finally {
@@ -156,10 +59,31 @@ export async function openPlannedSource(path: string, plan: CsvPlan): Promise<Co
     }
   }
 
+  async function* blocks(): AsyncGenerator<RowBlock> {
+    const stream = await openByteStream(path);
+    const parser = new CsvBlockParser(plan);
+    bytes = 0;
+    try {
+      for await (const chunk of stream.chunks) {
+        const block = parser.push(chunk);
+        bytes = stream.bytesRead();
+        ({ repeatedHeaders, blankLines } = parser.skipped);
+        if (block !== undefined) yield block;
+      }
+      const last = parser.end();
+      bytes = stream.bytesRead();
+      ({ repeatedHeaders, blankLines } = parser.skipped);
+      if (last !== undefined) yield last;
+    } finally {
+      stream.close();
+    }
+  }
+
   return {
     format: plan.format,
-    columns,
+    columns: plan.columns,
     rows,
+    blocks,
     bytesRead: () => bytes,
     totalBytes: info.size,
     skipped: () => ({ repeatedHeaders, blankLines }),

@@ -1,10 +1,10 @@
 // Parquet encoding of dataset chunks: numeric columns as DOUBLE (NaN and ±Infinity preserved),
-// categorical columns and the fine `label` as STRING. The column layout travels in the file's
+// categorical columns and the fine `label` as STRING, written by parquet-writer.ts (one row group,
+// dictionary-encoded where a column has few distinct values). The column layout travels in the file's
 // key-value metadata so a chunk decodes on its own.
 import { parquetMetadata, parquetRead } from 'hyparquet';
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { ColumnSource } from 'hyparquet-writer';
 import { ChunkFormatError } from './errors';
+import { writeParquet, type WriterColumn } from './parquet-writer';
 import type { ColumnSpec } from './source';
 
 /** Values of one column: Float64Array for numeric columns, strings for categorical ones. */
@@ -45,7 +45,7 @@ export function encodeChunk(columns: readonly ColumnSpec[], data: ChunkData): Ui
   if (data.labels.length < rowCount) {
     throw new ChunkFormatError(`chunk has ${data.labels.length} labels for ${rowCount} rows`);
   }
-  const columnData: ColumnSource[] = columns.map((spec, j) => {
+  const written: WriterColumn[] = columns.map((spec, j) => {
     if (spec.name === LABEL_COLUMN) {
       throw new ChunkFormatError(`feature column may not be named "${LABEL_COLUMN}" (reserved for the label)`);
     }
@@ -57,23 +57,21 @@ export function encodeChunk(columns: readonly ColumnSpec[], data: ChunkData): Ui
       if (!(values instanceof Float64Array)) {
         throw new ChunkFormatError(`numeric column "${spec.name}" must be a Float64Array`);
       }
-      return { name: spec.name, data: values.subarray(0, rowCount), type: 'DOUBLE', nullable: false };
+      return { name: spec.name, kind: 'double', values };
     }
     if (values instanceof Float64Array) {
       throw new ChunkFormatError(`categorical column "${spec.name}" must hold strings`);
     }
-    return { name: spec.name, data: values.slice(0, rowCount), type: 'STRING', nullable: false };
+    return { name: spec.name, kind: 'string', values };
   });
-  columnData.push({ name: LABEL_COLUMN, data: data.labels.slice(0, rowCount), type: 'STRING', nullable: false });
+  written.push({ name: LABEL_COLUMN, kind: 'string', values: data.labels });
   try {
-    const buffer = parquetWriteBuffer({
-      columnData,
-      statistics: false,
-      rowGroupSize: Math.max(1, rowCount),
-      kvMetadata: [{ key: COLUMNS_METADATA_KEY, value: JSON.stringify(columns) }],
+    return writeParquet({
+      rowCount,
+      columns: written,
+      keyValueMetadata: [{ key: COLUMNS_METADATA_KEY, value: JSON.stringify(columns) }],
       createdBy: 'mini-xdr-ml',
     });
-    return new Uint8Array(buffer);
   } catch (err) {
     throw new ChunkFormatError(`cannot encode chunk of ${rowCount} rows: ${(err as Error).message}`, { cause: err });
   }

@@ -25,12 +25,28 @@ export interface RejectedRow {
   readonly reason: string;
 }
 
+/**
+ * Parsed rows in columns (the bulk path: no object per row). values[j] belongs to columns[j]:
+ * Float64Array for numeric columns, strings for categorical ones; each holds at least rowCount
+ * entries. `rejected` holds the block's rejections, all on lines inside the block.
+ */
+export interface RowBlock {
+  readonly rowCount: number;
+  readonly values: readonly (Float64Array | readonly string[])[];
+  readonly labels: readonly string[];
+  /** 1-based line of each row. */
+  readonly lines: Uint32Array;
+  readonly rejected: readonly RejectedRow[];
+}
+
 /** An opened source: its column layout (known after the header) and its row stream. */
 export interface DatasetSource {
   readonly format: DatasetFormat;
   readonly columns: readonly ColumnSpec[];
   /** Streams rows in source order; memory stays bounded whatever the file size. */
   rows(): AsyncIterable<ParsedRow | RejectedRow>;
+  /** The same rows and rejections in columnar blocks, in source order (when the source has a bulk path). */
+  blocks?(): AsyncIterable<RowBlock>;
   /** Bytes of source read so far (for progress bars). */
   bytesRead(): number;
   /** Total source bytes when known. */
