@@ -102,6 +102,8 @@ export const HYPERPARAMETER_KEYS = {
   members: 'members',
   /** mode=ensemble: 'selection', 'weights' or 'auto'. */
   method: 'method',
+  /** mode=ensemble: how many extra members the job trains on the first member's dataset version and split. */
+  extraMembers: 'extra_members',
   /** Prefix of learner parameters: `param.nRounds` = "200". */
   paramPrefix: 'param.',
 } as const;

@@ -147,7 +147,7 @@ describe('Batch backend contract on the embedded S3', () => {
           jobId,
           await Promise.all(ms.map((m) => registry.getVersion(m.model, m.version))),
         ),
-      config: { training: { dataset, algorithm: 'gbdt', classes: 'fine', seed: 42, params: {}, ensemble: { members, method: 'weights' } } },
+      config: { resolve: async () => ({ dataset, algorithm: 'ensemble', classes: 'fine', seed: 42, params: {}, ensemble: { members, method: 'weights' } }) },
     });
     const started = await launcher.handle({ type: 'EnsembleRequested', model, requestId: 'e1', actor: 'bob', members, method: 'weights' });
     expect(started.outcome).toBe('started');
@@ -164,12 +164,13 @@ describe('Batch backend contract on the embedded S3', () => {
       env: { ...process.env, ...containerEnv, SM_BASE_DIR: base },
       timeout: 120_000,
     });
-    const out = await platform.retraining.complete({
+    const succeeded = {
       version: '0',
       'detail-type': 'Batch Job State Change',
       source: 'aws.batch',
       detail: { jobName: submitted!.jobId, jobId: 'batch-ens', status: 'SUCCEEDED', container: { exitCode: 0 } },
-    });
+    };
+    const out = await platform.retraining.complete(succeeded);
 
     // Assess: the members' files went through the parent channel's S3 prefix; the candidate is the ensemble of both
     expect(containerEnv[ENV_KEYS.containerParentChannel]).toBe(`s3://${config.buckets.datasets}/${stagedMembersPrefix(submitted!.jobId)}`);
