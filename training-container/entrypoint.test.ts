@@ -214,6 +214,9 @@ describe('parseHyperparameters', () => {
     expect(() => parseHyperparameters({ ...GOOD, algorithm: 'xgboost' })).toThrow(/"algorithm"/);
     expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', members: 'toy-model' })).toThrow(/"members" must be model@version/);
     expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', method: 'vote' })).toThrow(/"method"/);
+    expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', extra_members: '0' })).toThrow(/"extra_members" must be at least 1/);
+    expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', extra_members: '4' })).toThrow(/"extra_members" must be at most 3/);
+    expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', extra_members: 'two' })).toThrow(/"extra_members" must be an integer/);
   });
   it('reads an ensemble job: its members and method', () => {
     expect(parseHyperparameters({ ...GOOD, algorithm: 'ensemble', mode: 'ensemble', members: 'toy-model@1,other@3', method: 'weights' })).toMatchObject({
@@ -223,6 +226,10 @@ describe('parseHyperparameters', () => {
         { model: 'other', version: 3 },
       ],
       method: 'weights',
+    });
+    expect(parseHyperparameters({ ...GOOD, algorithm: 'ensemble', mode: 'ensemble', members: 'toy-model@1', extra_members: '2' })).toMatchObject({
+      members: [{ model: 'toy-model', version: 1 }],
+      extraMembers: 2,
     });
   });
 });
