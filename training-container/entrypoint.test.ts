@@ -154,13 +154,16 @@ describe('training container entrypoint (SageMaker contract)', () => {
   it('mode=ensemble fails naming what is missing: the members channel, or the mode an ensemble needs', async () => {
     const noMembers = await sagemakerLayout({ ...GOOD, algorithm: 'ensemble', mode: 'ensemble', members: 'toy-model@1,toy-model@2' });
     const wrongMode = await sagemakerLayout({ ...GOOD, algorithm: 'ensemble' });
-    dirs.push(noMembers, wrongMode);
+    const extrasInTraining = await sagemakerLayout({ ...GOOD, extra_members: '2' });
+    dirs.push(noMembers, wrongMode, extrasInTraining);
 
     expect((await entrypoint(noMembers)).code).not.toBe(0);
     expect((await entrypoint(wrongMode)).code).not.toBe(0);
+    expect((await entrypoint(extrasInTraining)).code).not.toBe(0);
 
     expect(readFileSync(path.join(noMembers, 'output', 'failure'), 'utf8')).toMatch(/mode=ensemble needs the parent channel's members\.json/);
     expect(readFileSync(path.join(wrongMode, 'output', 'failure'), 'utf8')).toMatch(/algorithm "ensemble" is built by mode=ensemble only/);
+    expect(readFileSync(path.join(extrasInTraining, 'output', 'failure'), 'utf8')).toMatch(/extra_members is for mode=ensemble only/);
     expect(existsSync(path.join(noMembers, 'model', 'registration.json'))).toBe(false);
   }, 60_000);
 });
@@ -219,6 +222,9 @@ describe('parseHyperparameters', () => {
     expect(() => parseHyperparameters({ ...GOOD, algorithm: 'xgboost' })).toThrow(/"algorithm"/);
     expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', members: 'toy-model' })).toThrow(/"members" must be model@version/);
     expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', method: 'vote' })).toThrow(/"method"/);
+    expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', extra_members: '0' })).toThrow(/"extra_members" must be at least 1/);
+    expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', extra_members: '4' })).toThrow(/"extra_members" must be at most 3/);
+    expect(() => parseHyperparameters({ ...GOOD, mode: 'ensemble', extra_members: 'two' })).toThrow(/"extra_members" must be an integer/);
   });
   it('reads an ensemble job: its members and method', () => {
     expect(parseHyperparameters({ ...GOOD, algorithm: 'ensemble', mode: 'ensemble', members: 'toy-model@1,other@3', method: 'weights' })).toMatchObject({
@@ -228,6 +234,10 @@ describe('parseHyperparameters', () => {
         { model: 'other', version: 3 },
       ],
       method: 'weights',
+    });
+    expect(parseHyperparameters({ ...GOOD, algorithm: 'ensemble', mode: 'ensemble', members: 'toy-model@1', extra_members: '2' })).toMatchObject({
+      members: [{ model: 'toy-model', version: 1 }],
+      extraMembers: 2,
     });
   });
 });

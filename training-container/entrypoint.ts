@@ -85,6 +85,7 @@ export async function runEntrypoint(
         resourceUsage: (extra: { readonly rows?: number }) => meter.snapshot(extra),
       };
       if (h.algorithm === 'ensemble' && h.mode !== 'ensemble') throw new HyperparameterError('algorithm "ensemble" is built by mode=ensemble only');
+      if (h.extraMembers !== undefined && h.mode !== 'ensemble') throw new HyperparameterError('extra_members is for mode=ensemble only');
       if (h.mode === 'ensemble') {
         const result = await ensembleMembers(paths.parent, h, deps);
         log(`metric: macro_f1=${result.metrics.macroF1};`);
@@ -228,6 +229,7 @@ async function ensembleMembers(membersDir: string, h: ContainerHyperparameters, 
       model: h.model,
       members,
       ...(h.method && h.method !== 'auto' ? { methods: [h.method] } : {}),
+      ...(h.extraMembers !== undefined ? { extraMembers: h.extraMembers } : {}),
       seed: h.seed,
       author: h.author,
       ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { DatasetManifest } from '../core/datasets';
 import { InvalidInputError } from '../core/errors';
+import { MAX_EXTRA_MEMBERS } from '../core/ensemble/extra-member-count';
 import { DatasetName, ModelName } from '../core/names';
 import { ConditionFailedError, NotFoundError, type Item, type ItemTable, type ObjectStore } from '../core/ports';
 import { HYPERPARAMETER_KEYS as K } from '../core/retraining/backend';
@@ -67,6 +68,9 @@ const hyperparameterSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*(,[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*)*$/, 'must be model@version[,model@version…]')
       .optional(),
     [K.method]: z.enum(['selection', 'weights', 'auto']).optional(),
+    [K.extraMembers]: intText(1)
+      .pipe(z.number().max(MAX_EXTRA_MEMBERS, `must be at most ${MAX_EXTRA_MEMBERS}`))
+      .optional(),
     [K.sampleFrom]: intText(0).optional(),
     [K.sampleTo]: intText(0).optional(),
     [K.tune]: z.enum(TUNE_LEVELS).optional(),
@@ -90,6 +94,8 @@ export interface ContainerHyperparameters {
   /** mode=ensemble: the members the `parent` channel holds (members.json), and how the weights are found. */
   readonly members?: readonly { readonly model: string; readonly version: number }[];
   readonly method?: 'selection' | 'weights' | 'auto';
+  /** mode=ensemble: extra members to train on the first member's dataset version and split. */
+  readonly extraMembers?: number;
   readonly sampleFrom?: number;
   readonly sampleTo?: number;
   /** The validation search (absent: the pipeline's default). */
@@ -151,6 +157,7 @@ export function parseHyperparameters(json: unknown): ContainerHyperparameters {
         }
       : {}),
     ...(h[K.method] !== undefined ? { method: h[K.method] as 'selection' | 'weights' | 'auto' } : {}),
+    ...(h[K.extraMembers] !== undefined ? { extraMembers: h[K.extraMembers] as number } : {}),
     ...(h[K.sampleFrom] !== undefined ? { sampleFrom: h[K.sampleFrom] as number } : {}),
     ...(h[K.sampleTo] !== undefined ? { sampleTo: h[K.sampleTo] as number } : {}),
     ...(h[K.tune] !== undefined ? { tune: h[K.tune] as TuneLevel } : {}),

@@ -4,6 +4,7 @@
 // server runs, this process starts it on the local backend and applies its completion itself.
 import type { Command } from 'commander';
 import type { EnsembleStatus } from '../../core/ensemble/status';
+import { MAX_EXTRA_MEMBERS } from '../../core/ensemble/extra-member-count';
 import { ModelName } from '../../core/names';
 import { CliError, cliName, printJson, printTable } from '../output';
 import { integer, requestIdOf, runTriggeredJob, type JobWording } from '../job-trigger';
@@ -15,6 +16,7 @@ interface OptimizeOptions {
   readonly model?: string;
   readonly members?: string;
   readonly method?: string;
+  readonly extraMembers?: string;
   readonly reason: string;
   readonly requestId?: string;
   readonly force?: boolean;
@@ -37,8 +39,8 @@ export interface OptimizeAnswer {
 
 const METHODS = ['selection', 'weights', 'auto'] as const;
 
-/** `--members a@1,b@3` → [{ model: 'a', version: 1 }, …]; usage errors exit 2. */
-export function parseMembers(text: string): { model: string; version: number }[] {
+/** `--members a@1,b@3` → [{ model: 'a', version: 1 }, …]; usage errors exit 2. `extraMembers`: how many the job trains besides. */
+export function parseMembers(text: string, extraMembers = 0): { model: string; version: number }[] {
   const members = text.split(',').map((part) => {
     const at = part.lastIndexOf('@');
     const version = Number(part.slice(at + 1));
@@ -46,7 +48,8 @@ export function parseMembers(text: string): { model: string; version: number }[]
       throw new CliError(`--members must look like model@version[,model@version…] (got '${part}')`, 2);
     return { model: cliName(ModelName, '--members', part.slice(0, at)), version };
   });
-  if (members.length < 2) throw new CliError('--members needs at least two versions (an ensemble of one is that version)', 2);
+  if (members.length + extraMembers < 2)
+    throw new CliError('--members needs at least two versions (an ensemble of one is that version), or one with --extra-members', 2);
   return members;
 }
 
@@ -91,6 +94,10 @@ export function registerEnsemble(program: Command): void {
     .option('--model <name>', 'the lineage that receives the candidate (default: the platform default model)')
     .option('--members <list>', "model@version,model@version… (default: production and the lineage's compatible versions)")
     .option('--method <name>', `how the weights are found: ${METHODS.join(', ')}`)
+    .option(
+      '--extra-members <n>',
+      `extra members the job trains on the first member's dataset and split (1-${MAX_EXTRA_MEMBERS}): the other family, a loss-guided GBDT, another seed`,
+    )
     .option('--reason <text>', 'why, for the audit log', 'ensemble optimisation requested from the CLI')
     .option('--request-id <id>', 'idempotency key: the same id twice is one job (default: a new one)')
     .option('--force', 'skip the cooldown (audited; never the one-job-per-model rule)')
@@ -99,7 +106,10 @@ export function registerEnsemble(program: Command): void {
     .action(async (opts: OptimizeOptions) => {
       const timeoutS = integer(opts.timeout, '--timeout', 1) as number;
       const requested = opts.model === undefined ? undefined : cliName(ModelName, '--model', opts.model);
-      const members = opts.members === undefined ? undefined : parseMembers(opts.members);
+      const extraMembers = opts.extraMembers === undefined ? undefined : integer(opts.extraMembers, '--extra-members', 1);
+      if (extraMembers !== undefined && extraMembers > MAX_EXTRA_MEMBERS)
+        throw new CliError(`--extra-members must be at most ${MAX_EXTRA_MEMBERS} (got ${extraMembers})`, 2);
+      const members = opts.members === undefined ? undefined : parseMembers(opts.members, extraMembers);
       if (opts.method !== undefined && !(METHODS as readonly string[]).includes(opts.method))
         throw new CliError(`--method must be one of ${METHODS.join(', ')} (got '${opts.method}')`, 2);
       const requestId = requestIdOf(opts.requestId);
@@ -113,6 +123,7 @@ export function registerEnsemble(program: Command): void {
           reason: opts.reason,
           ...(members ? { members } : {}),
           ...(opts.method ? { method: opts.method } : {}),
+          ...(extraMembers !== undefined ? { extraMembers } : {}),
           ...(opts.force ? { force: true } : {}),
         };
         const { job, version } = await runTriggeredJob(s, request, { wording: ENSEMBLE, timeoutMs: timeoutS * 1000, quiet: opts.json });

@@ -12,12 +12,13 @@ import { evaluate, predictWithThresholds } from '../evaluation';
 import { stratifiedGroupSplit } from '../evaluation/split';
 import { ENSEMBLE_FAMILY, modelFamily } from '../families';
 import type { ModelDocument } from '../learners/learner';
-import { alignFeatures, loadModelDocument, registeredMetrics, type ClassSpace, type TrainingJobDeps } from '../pipeline';
+import { alignFeatures, loadDataset, loadManifest, loadModelDocument, registeredMetrics, type ClassSpace, type TrainingJobDeps } from '../pipeline';
 import { decodeEvaluationSet, encodeEvaluationSet } from '../pipeline/evaluation-set';
 import { storeBundle } from '../pipeline/train-job';
 import type { RegisteredMetrics } from '../pipeline/types';
 import { checkMemberCompatibility, memberId } from './compatibility';
 import { EnsembleInputError, EnsembleMemberMismatchError } from './errors';
+import { extraMemberRecipes, trainExtraMembers } from './extra-members';
 import { ENSEMBLE_FORMAT, ENSEMBLE_FORMAT_VERSION, type EnsembleModelDocument } from './model-document';
 import { mixProbabilities, optimiseEnsemble, type EnsembleMethod, type EnsembleOptimisation } from './optimize';
 
@@ -32,6 +33,8 @@ export interface EnsembleMemberVersion {
   readonly artefacts: BundleRefs;
   readonly dataset: { readonly name: string; readonly version: number; readonly sha256: string };
   readonly classSpace?: ClassSpace;
+  /** The seed it was trained with (its split); extra members reuse the first member's. */
+  readonly seed?: number;
 }
 
 export interface EnsembleJobRequest {
@@ -43,11 +46,14 @@ export interface EnsembleJobRequest {
   readonly seed: number;
   readonly author: string;
   readonly trainingJobId?: string;
+  /** Extra members to train on the first member's dataset version and split (extra-members.ts), 1..MAX_EXTRA_MEMBERS. */
+  readonly extraMembers?: number;
 }
 
 /** One member in the result: who, its weight, and its figures on the gate half. */
 export interface EnsembleJobMember {
   readonly model: string;
+  /** 0 for an extra member (trained by this job, not registered). */
   readonly version: number;
   readonly weight: number;
   readonly metrics: { readonly macroF1: number; readonly accuracy: number; readonly logLoss: number };
@@ -112,6 +118,29 @@ export async function runEnsembleJob(deps: TrainingJobDeps, request: EnsembleJob
         memberId(m),
       );
 
+  // extra members: trained here on the first member's dataset version and split (checked against its held-out rows)
+  const combined: { readonly model: string; readonly version: number; readonly algorithm: string }[] = [...members];
+  const extraRecipes: Record<string, unknown>[] = [];
+  if (request.extraMembers !== undefined) {
+    const recipes = extraMemberRecipes(first.algorithm, request.extraMembers);
+    const manifest = await loadManifest(deps.datasetsTable, first.dataset.name, first.dataset.version);
+    const { data } = await loadDataset(manifest, deps.datasetsBucket, first.classSpace ?? 'fine');
+    const extras = trainExtraMembers(data, recipes, {
+      splitSeed: first.seed ?? request.seed,
+      heldOutSha256: heldOutSha,
+      ...(deps.codeVersion ? { codeVersion: deps.codeVersion } : {}),
+    });
+    for (const extra of extras) {
+      checkMemberCompatibility([
+        { model: first.model, version: first.version, schema, classes },
+        { model: extra.model, version: extra.version, schema: extra.document.schema, classes: extra.document.classes },
+      ]);
+      combined.push({ model: extra.model, version: extra.version, algorithm: extra.algorithm });
+      documents.push(extra.document);
+      extraRecipes.push({ member: memberId(extra), ...extra.recipe });
+    }
+  }
+
   // the shared held-out rows, split: weights on one half, the gate on the other
   const heldOut = await decodeEvaluationSet(await verifiedBytes(deps, first.artefacts.evaluation!, 'the held-out rows'));
   const X = alignFeatures(schema, heldOut.schema, heldOut.X).X;
@@ -136,7 +165,7 @@ export async function runEnsembleJob(deps: TrainingJobDeps, request: EnsembleJob
     schema,
     classes,
     method: opt.chosen.name,
-    members: members
+    members: combined
       .map((m, i) => ({ model: m.model, version: m.version, algorithm: m.algorithm, weight: opt.chosen.weights[i], document: documents[i] }))
       .filter((m) => m.weight > 0),
   };
@@ -144,7 +173,7 @@ export async function runEnsembleJob(deps: TrainingJobDeps, request: EnsembleJob
   const figures = (proba: Float64Array, thresholds: readonly number[]) =>
     evaluate(yGate, proba, classes, { predicted: predictWithThresholds(proba, thresholds) });
   const report = figures(mixProbabilities(gateProbas, opt.chosen.weights), opt.chosen.thresholds);
-  const memberResults: EnsembleJobMember[] = members.map((m, i) => {
+  const memberResults: EnsembleJobMember[] = combined.map((m, i) => {
     const r = figures(gateProbas[i], opt.memberThresholds[i]);
     return { model: m.model, version: m.version, weight: opt.chosen.weights[i], metrics: { macroF1: r.macroF1, accuracy: r.accuracy, logLoss: r.logLoss } };
   });
@@ -160,12 +189,13 @@ export async function runEnsembleJob(deps: TrainingJobDeps, request: EnsembleJob
     seed: request.seed,
     author: request.author,
     method: opt.chosen.name,
-    members: memberResults.map((m, i) => ({ ...m, algorithm: members[i].algorithm })),
+    members: memberResults.map((m, i) => ({ ...m, algorithm: combined[i].algorithm })),
     bestMember: best,
     metrics,
     thresholds: Object.fromEntries(classes.map((c, k) => [c, opt.chosen.thresholds[k]])),
     rows: { optimisation: yOpt.length, evaluation: yGate.length },
     candidates: opt.candidates.map((c) => ({ name: c.name, weights: c.weights, validation: c.validation })),
+    ...(extraRecipes.length ? { extraMembers: extraRecipes } : {}),
   };
   const gateSet: LabelledData = { schema, X, y, classes };
   const files: Partial<Record<BundleRole, Uint8Array | string>> = {

@@ -14,6 +14,7 @@ import {
   simplexWeights,
   trueClassProbabilities,
 } from './index';
+import { extraMemberRecipes, MAX_EXTRA_MEMBERS } from './extra-members';
 
 const CLASSES = ['Normal', 'DDoS/DoS', 'Reconnaissance'];
 const K = CLASSES.length;
@@ -171,3 +172,14 @@ function catchError(fn: () => unknown): Error & Record<string, unknown> {
   }
   throw new Error('expected a throw');
 }
+
+describe('extraMemberRecipes', () => {
+  it('gives the most diverse first: the other family, a loss-guided GBDT, then the anchor family reseeded', () => {
+    expect(extraMemberRecipes('gbdt', 3).map((r) => r.name)).toEqual(['mlp', 'gbdt-lossguide', 'gbdt-reseeded']);
+    expect(extraMemberRecipes('mlp', 1).map((r) => `${r.name}:${r.algorithm}`)).toEqual(['gbdt:gbdt']);
+  });
+  it('refuses a count outside 1..MAX_EXTRA_MEMBERS, naming extraMembers', () => {
+    expect(() => extraMemberRecipes('gbdt', 0)).toThrow(/extraMembers must be an integer in \[1, 3\], got 0/);
+    expect(() => extraMemberRecipes('gbdt', MAX_EXTRA_MEMBERS + 1)).toThrow(EnsembleInputError);
+  });
+});

@@ -20,7 +20,7 @@ export interface EnsembleJobView {
   readonly state: string;
   readonly createdAt: string;
   readonly finishedAt?: string;
-  readonly requested: { readonly members: readonly string[]; readonly method: string };
+  readonly requested: { readonly members: readonly string[]; readonly method: string; readonly extraMembers?: number };
   readonly version?: number;
   readonly outcome?: string;
   readonly failureReason?: string;
@@ -58,7 +58,11 @@ export async function ensembleStatus(deps: EnsembleStatusDeps, model: string, li
       state: j.state,
       createdAt: j.createdAt,
       ...(j.finishedAt ? { finishedAt: j.finishedAt } : {}),
-      requested: { members: e.members.map((m) => `${m.model}@${m.version}`), method: e.method },
+      requested: {
+        members: e.members.map((m) => `${m.model}@${m.version}`),
+        method: e.method,
+        ...(e.extraMembers !== undefined ? { extraMembers: e.extraMembers } : {}),
+      },
       ...(j.registeredVersion !== undefined ? { version: j.registeredVersion } : {}),
       ...(j.outcome ? { outcome: j.outcome } : {}),
       ...(j.failureReason ? { failureReason: j.failureReason } : {}),

@@ -104,6 +104,8 @@ export const HYPERPARAMETER_KEYS = {
   method: 'method',
   /** The validation search: 'off', 'fast' or 'thorough' (default: the pipeline's). */
   tune: 'tune',
+  /** mode=ensemble: how many extra members the job trains on the first member's dataset version and split. */
+  extraMembers: 'extra_members',
   /** Prefix of learner parameters: `param.nRounds` = "200". */
   paramPrefix: 'param.',
 } as const;

@@ -56,6 +56,8 @@ export interface TrainingJobRecord {
     readonly ensemble?: {
       readonly members: readonly { readonly model: string; readonly version: number }[];
       readonly method: 'selection' | 'weights' | 'auto';
+      /** Extra members the job trains on the first member's dataset version and split. */
+      readonly extraMembers?: number;
     };
   };
   /** The lineage's collected rows this job trains on (recorded on the lineage when it completes). */

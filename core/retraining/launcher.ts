@@ -70,6 +70,8 @@ export interface ResolvedTraining extends TrainingDefaults {
 export interface EnsembleTarget {
   readonly members: readonly { readonly model: string; readonly version: number }[];
   readonly method: 'selection' | 'weights' | 'auto';
+  /** Extra members the job trains on the first member's dataset version and split (core/ensemble/extra-members.ts). */
+  readonly extraMembers?: number;
 }
 
 /** What an adaptation job continues, and on which rows. */
@@ -600,6 +602,7 @@ export function buildEnsembleJobSpec(
       [k.mode]: 'ensemble',
       [k.members]: ensemble.members.map((m) => `${m.model}@${m.version}`).join(','),
       [k.method]: ensemble.method,
+      ...(ensemble.extraMembers !== undefined ? { [k.extraMembers]: String(ensemble.extraMembers) } : {}),
     },
   };
 }

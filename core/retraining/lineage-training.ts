@@ -202,7 +202,8 @@ function memberMismatch(first: ModelVersion, v: ModelVersion): string | undefine
  * What an ensemble job combines. Named members must exist, must not be ensembles and must read the
  * same features, answer in the same class space and share their held-out rows (409 member-mismatch,
  * naming the member and what differs). Without names: the production version and every other
- * registered version of the lineage that can join it (409 too-few-members when fewer than two).
+ * registered version of the lineage that can join it (409 too-few-members when fewer than two, unless
+ * the request asks for extra members, which the job trains on the production version's dataset and split).
  */
 async function resolveEnsemble(deps: LineageTrainingDeps, spec: LineageSpec, event: EnsembleRequestedEvent): Promise<ResolvedTraining> {
   const model = spec.model;
@@ -241,7 +242,8 @@ async function resolveEnsemble(deps: LineageTrainingDeps, spec: LineageSpec, eve
       );
     const others = versions.filter((v) => v !== anchor && trainable(v));
     const joining = others.filter((v) => memberMismatch(anchor, v) === undefined);
-    if (joining.length === 0) {
+    // extra members trained by the job can make up for the versions that cannot join
+    if (joining.length === 0 && event.extraMembers === undefined) {
       const why = others.map((v) => memberMismatch(anchor, v)).filter((w): w is string => w !== undefined);
       throw new TrainingRefusedError(
         `${model} has no other registered version that can join ${ref(anchor)} in an ensemble${why.length ? `: ${why.slice(0, 3).join('; ')}` : ' (train another family or seed on the same dataset version first)'}`,
@@ -259,6 +261,10 @@ async function resolveEnsemble(deps: LineageTrainingDeps, spec: LineageSpec, eve
     classes: spec.classSpace,
     seed: spec.seed,
     params: {},
-    ensemble: { members: members.map((v) => ({ model: v.model, version: v.version })), method: event.method ?? 'auto' },
+    ensemble: {
+      members: members.map((v) => ({ model: v.model, version: v.version })),
+      method: event.method ?? 'auto',
+      ...(event.extraMembers !== undefined ? { extraMembers: event.extraMembers } : {}),
+    },
   };
 }

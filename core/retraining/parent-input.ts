@@ -71,7 +71,7 @@ export function stagedMembersPrefix(jobId: string): string {
 export async function stageEnsembleMembers(
   stores: { readonly artefacts: ObjectStore; readonly datasets: ObjectStore },
   jobId: string,
-  members: readonly (ParentRecord & { readonly dataset: unknown; readonly classSpace?: string })[],
+  members: readonly (ParentRecord & { readonly dataset: unknown; readonly classSpace?: string; readonly seed?: number })[],
 ): Promise<ParentInput> {
   const prefix = stagedMembersPrefix(jobId);
   const files: string[] = [];
@@ -94,6 +94,8 @@ export async function stageEnsembleMembers(
       artefacts,
       dataset: m.dataset,
       ...(m.classSpace ? { classSpace: m.classSpace } : {}),
+      // the split seed: extra members trained by the job reuse the first member's
+      ...(m.seed !== undefined ? { seed: m.seed } : {}),
     });
   }
   await stores.datasets.put(`${prefix}${ENSEMBLE_MEMBERS_FILE}`, JSON.stringify(records), { contentType: 'application/json' });

@@ -187,6 +187,7 @@ const ensembleOptimize = createHttpHandler({
       reason: body.reason ?? 'ensemble optimisation request',
       ...(body.members ? { members: body.members } : {}),
       ...(body.method ? { method: body.method } : {}),
+      ...(body.extraMembers !== undefined ? { extraMembers: body.extraMembers } : {}),
       ...(body.force ? { force: true } : {}),
     };
     return launchAnswer(await deps.retraining.launcher.queue(request), request, '/api/ml/ensemble/status');

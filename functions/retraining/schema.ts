@@ -1,5 +1,6 @@
 // The retraining control plane's routes: request schemas (used by the handler) and contracts.
 import { z } from 'zod';
+import { MAX_EXTRA_MEMBERS } from '../../core/ensemble/extra-member-count';
 import { DatasetName, ModelName } from '../../core/names';
 import type { RouteSchemas } from '../shared/route-schema';
 
@@ -44,10 +45,11 @@ export const EnsembleOptimizeBody = z
     model: ModelName,
     members: z
       .array(z.object({ model: ModelName, version: z.number().int().min(1) }).strict())
-      .min(2, 'an ensemble needs at least two members')
+      .min(1, 'name at least one member')
       .max(32)
       .optional(),
     method: z.enum(['selection', 'weights', 'auto']).optional(),
+    extraMembers: z.number().int().min(1).max(MAX_EXTRA_MEMBERS).optional(),
     reason: z.string().trim().min(1).max(1000).optional(),
     force: z.boolean().optional(),
     requestId: z
@@ -55,7 +57,11 @@ export const EnsembleOptimizeBody = z
       .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : -')
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => !b.members || b.members.length + (b.extraMembers ?? 0) >= 2, {
+    message: 'an ensemble needs at least two members: name another, or ask for extraMembers',
+    path: ['members'],
+  });
 
 export const EnsembleStatusQuery = z.object({ model: ModelName });
 

@@ -4,7 +4,9 @@
 // POST /api/ml/ensemble/optimize → the local training backend runs the container in mode=ensemble →
 // a candidate version (kind ensemble) with its members, weights and figures, awaiting approval;
 // deployed through the gate it serves; the CLI and EnsembleRequested through the bus do the same;
-// members in another class space are refused with the reason.
+// members in another class space are refused with the reason. A lineage with one version only gets
+// its other members from `extraMembers` (trained by the job on that version's dataset and split),
+// over HTTP and from the CLI.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +29,7 @@ interface EnsembleJob {
   version?: number;
   outcome?: string;
   failureReason?: string;
-  requested: { members: string[]; method: string };
+  requested: { members: string[]; method: string; extraMembers?: number };
   members?: Member[];
   metrics?: { macroF1: number; accuracy: number; logLoss: number };
   bestMember?: Member;
@@ -74,6 +76,9 @@ describeWithData('ensemble optimisation on one local platform', ['nsl_kdd/KDDTra
     // the same rows in another class space (fine labels): it cannot join nsl's ensembles
     await cli('train', '--dataset', 'nsl', '--model', 'nslfine', '--classes', 'fine', '--seed', '7', '--param', 'nRounds=20');
     await cli('deploy', 'nsl', '1');
+    // a lineage with one version: an ensemble needs extra members
+    await cli('train', '--dataset', 'nsl', '--model', 'nslone', '--classes', 'kdd-category', '--seed', '7', '--param', 'nRounds=30');
+    await cli('deploy', 'nslone', '1');
   }, 300_000);
 
   afterAll(async () => {
@@ -203,5 +208,34 @@ describeWithData('ensemble optimisation on one local platform', ['nsl_kdd/KDDTra
       30_000,
     );
     for (const section of completions) for (const key of ['members', 'weight', 'bestMember', 'method']) expect(section).toContain(`"${key}"`);
+  });
+  it('extraMembers: a lineage with one version gets the other family (and a loss-guided GBDT) trained by the job, over HTTP and from the CLI', async () => {
+    const jobsOf = async (model: string): Promise<EnsembleJob[]> => (await api(`/api/ml/ensemble/status?model=${model}`)).body.jobs as EnsembleJob[];
+    const alone = await api('/api/ml/ensemble/optimize', 'POST', { model: 'nslone' });
+    expect(alone.status).toBe(409);
+    expect(alone.body).toMatchObject({ error: 'too-few-members' });
+    const tooMany = await api('/api/ml/ensemble/optimize', 'POST', { model: 'nslone', extraMembers: 4 });
+    expect(tooMany.status).toBe(400);
+    expect(JSON.stringify(tooMany.body)).toMatch(/extraMembers/);
+
+    const queued = await api('/api/ml/ensemble/optimize', 'POST', { model: 'nslone', extraMembers: 1, requestId: 'extra-http' });
+    expect(queued.status).toBe(202);
+    const job = await waitFor(
+      'the extra-members job',
+      async () => (await jobsOf('nslone')).find((j) => j.jobId === queued.body.jobId && (j.state === 'Completed' || j.state === 'Failed')),
+      180_000,
+    );
+    expect(job).toMatchObject({ state: 'Completed', version: 2, requested: { members: ['nslone@1'], extraMembers: 1 } });
+    expect(job.members!.map((m) => `${m.model}@${m.version}`)).toEqual(['nslone@1', 'extra-mlp@0']);
+    expect(job.members!.reduce((a, m) => a + m.weight, 0)).toBeCloseTo(1, 6);
+
+    const usage = await xdrCli(env, ['ensemble', 'optimize', '--model', 'nslone', '--members', 'nslone@1', '--extra-members', '9']);
+    expect({ code: usage.code, stderr: usage.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/--extra-members must be at most 3/) });
+    const answer = JSON.parse(await cli('ensemble', 'optimize', '--model', 'nslone', '--members', 'nslone@1', '--extra-members', '2', '--json')) as Json & {
+      members: Member[];
+    };
+    expect(answer).toMatchObject({ model: 'nslone', version: 3, outcome: 'awaiting-approval' });
+    expect(answer.members.map((m) => `${m.model}@${m.version}`)).toEqual(['nslone@1', 'extra-mlp@0', 'extra-gbdt-lossguide@0']);
+    expect(answer.members.reduce((a, m) => a + m.weight, 0)).toBeCloseTo(1, 6);
   });
 });
