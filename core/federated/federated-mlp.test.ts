@@ -1,74 +1,91 @@
-// Federated averaging of the MLP on real CICIDS2017 rows split non-IID across three tenants (see
-// testing/cicids-tenants.ts), against the central MLP on the union; with client-level DP the
-// accountant's (ε, δ) and the budget refusal.
+// Federated MLP on real CICIDS2017 rows split non-IID across three tenants (see
+// testing/cicids-tenants.ts: each tenant holds a third of BENIGN and one family of attacks), against
+// the central MLP on the union, on the common test split. The federated fits use the central fit's
+// settings and computation (30 epochs over the union): FedAdam with one local SGD step per round is
+// within 0.03 macro-F1 of the central MLP; record-level DP-SGD at ε = 8, δ = 1e-5 within 0.12 (the
+// issue asks 0.06, not reached).
 import { evaluate } from '../evaluation/metrics';
 import { MlpLearner } from '../learners/mlp';
+import type { MlpModelDocument } from '../learners/mlp/model-document';
 import { describeWithData } from '../../test/support/datasets';
-import { trainFederatedMlp, MlpParticipant } from './federated-mlp';
+import { FederatedTrainingError } from './errors';
+import { trainFederatedMlp, MlpParticipant, type FederatedMlpOptions } from './federated-mlp';
 import { PrivacyBudgetExceededError } from './rdp-accountant';
 import { seededRandomBytes } from './random-bytes';
 import { inProcessSecureSum } from './secure-sum';
 import { CICIDS_FILE, loadTenantSplit, unionOf, type TenantSplit } from './testing/cicids-tenants';
 
 const MLP = { seed: 42, hiddenLayers: [64, 32], learningRate: 0.003, batchSize: 64 };
-const ROUNDS = 15;
-const LOCAL_EPOCHS = 2;
+const EPOCHS = 30;
 
-describeWithData('federated MLP (FedAvg) on CICIDS2017 split non-IID across three tenants', [CICIDS_FILE], () => {
+describeWithData('federated MLP on CICIDS2017 split non-IID across three tenants', [CICIDS_FILE], () => {
   let split: TenantSplit;
+  let centralF1: number;
   beforeAll(async () => {
     split = await loadTenantSplit();
-  }, 60_000);
+    const central = new MlpLearner({ ...MLP, maxEpochs: EPOCHS });
+    central.fit(unionOf(split).X, unionOf(split).y, { schema: split.data.schema, classes: split.data.classes });
+    centralF1 = macroF1(central.toJSON());
+  }, 300_000);
   const participants = () => Object.entries(split.tenants).map(([t, d]) => new MlpParticipant(t, d.X, d.y, 42));
   const secure = () => inProcessSecureSum((participant, session) => seededRandomBytes(`${participant}/${session}`)).secureSum;
-
-  // The issue's target (FedAvg within 0.03 macro-F1 of the central MLP, within 0.06 with DP at ε = 8) is
-  // NOT met yet: measured 0.575 (FedProx mu 0.1: 0.635) against 0.827 (DP: 0.08; three clients cannot hide one of them at
-  // ε = 8 without drowning the average). What holds, and is asserted: FedAvg beats every tenant's
-  // own MLP, and DP spends no more than its budget.
-  it('FedAvg beats every tenant alone; with DP it reports (ε, δ) within the budget', async () => {
-    const { data, test } = split;
-    const union = unionOf(split);
-    const central = new MlpLearner({ ...MLP, maxEpochs: ROUNDS * LOCAL_EPOCHS });
-    central.fit(union.X, union.y, { schema: data.schema, classes: data.classes });
-    const centralF1 = evaluate(test.y, central.predictProba(test.X), data.classes).macroF1;
-
-    const options = { schema: data.schema, classes: data.classes, rounds: ROUNDS, localEpochs: LOCAL_EPOCHS, mlp: MLP, secureSum: secure() };
-    const fedavg = await trainFederatedMlp(participants(), options);
-    expect(fedavg.privacy).toBeNull();
-    const fedavgF1 = evaluate(test.y, MlpLearner.fromJSON(fedavg.document).predictProba(test.X), data.classes).macroF1;
-
-    const fedprox = await trainFederatedMlp(participants(), { ...options, proximalMu: 0.1 });
-    const fedproxF1 = evaluate(test.y, MlpLearner.fromJSON(fedprox.document).predictProba(test.X), data.classes).macroF1;
-    const private8 = await trainFederatedMlp(participants(), { ...options, dp: { epsilon: 8, delta: 1e-5, clip: 1 } });
-    expect(private8.privacy?.epsilon).toBeLessThanOrEqual(8);
-    expect(private8.privacy?.epsilon).toBeGreaterThan(7);
-    const dpF1 = evaluate(test.y, MlpLearner.fromJSON(private8.document).predictProba(test.X), data.classes).macroF1;
-    process.stdout.write(
-      `federated MLP: central ${centralF1.toFixed(4)}, FedAvg ${fedavgF1.toFixed(4)}, FedProx (mu 0.1) ${fedproxF1.toFixed(4)}, FedAvg + DP (ε ${private8.privacy?.epsilon.toFixed(2)}, δ 1e-5, σ ${private8.privacy?.noiseMultiplier.toFixed(2)}) ${dpF1.toFixed(4)}\n`,
-    );
-    const alone = Object.values(split.tenants).map((d) => {
-      const own = new MlpLearner({ ...MLP, maxEpochs: ROUNDS * LOCAL_EPOCHS });
-      own.fit(d.X, d.y, { schema: data.schema, classes: data.classes });
-      return evaluate(test.y, own.predictProba(test.X), data.classes).macroF1;
-    });
-    process.stdout.write(`federated MLP: each tenant alone ${alone.map((f) => f.toFixed(4)).join(', ')}\n`);
-    expect(fedavgF1).toBeGreaterThan(Math.max(...alone));
-  }, 300_000);
-
-  it('refuses a run whose rounds would exceed its ε budget before training', async () => {
-    const { data } = split;
-    // a given noise multiplier too small for the rounds is refused before any statistic or update leaves a tenant
-    await expect(
-      trainFederatedMlp(participants().slice(0, 2), {
-        schema: data.schema,
-        classes: data.classes,
-        rounds: 5,
-        localEpochs: 1,
-        mlp: MLP,
-        dp: { epsilon: 1, delta: 1e-5, noiseMultiplier: 0.5 },
-        secureSum: secure(),
-      }),
-    ).rejects.toThrow(PrivacyBudgetExceededError);
+  const macroF1 = (document: MlpModelDocument) => evaluate(split.test.y, MlpLearner.fromJSON(document).predictProba(split.test.X), split.data.classes).macroF1;
+  // the recommended schedule: one SGD step per participant per round, Adam on the server, the central fit's epochs
+  const fedAdam = (): FederatedMlpOptions => ({
+    schema: split.data.schema,
+    classes: split.data.classes,
+    rounds: 1,
+    epochs: EPOCHS,
+    localEpochs: 1,
+    localSteps: 1,
+    serverOptimizer: 'adam',
+    mlp: MLP,
+    secureSum: secure(),
   });
+
+  it('FedAdam is within 0.03 macro-F1 of the central MLP and beats every tenant alone', async () => {
+    // Act
+    const result = await trainFederatedMlp(participants(), fedAdam());
+    const federatedF1 = macroF1(result.document);
+    const alone = Object.values(split.tenants).map((d) => {
+      const own = new MlpLearner({ ...MLP, maxEpochs: EPOCHS });
+      own.fit(d.X, d.y, { schema: split.data.schema, classes: split.data.classes });
+      return macroF1(own.toJSON());
+    });
+    process.stdout.write(
+      `federated MLP: central ${centralF1.toFixed(4)}, FedAdam ${federatedF1.toFixed(4)} (${result.rounds} rounds); each tenant alone ${alone.map((f) => f.toFixed(4)).join(', ')}\n`,
+    );
+    // Assess
+    expect(result.privacy).toBeNull();
+    expect(result.rounds).toBe(Math.ceil((EPOCHS * unionOf(split).X.rows) / (3 * MLP.batchSize)));
+    expect(federatedF1).toBeGreaterThanOrEqual(centralF1 - 0.03);
+    expect(federatedF1).toBeGreaterThan(Math.max(...alone));
+  }, 900_000);
+
+  // The issue's DP target (within 0.06) is NOT met: measured 0.727 against 0.827 (seed 42). DP-SGD bounds what any
+  // row can teach, and the rarest classes (15 SQL-injection and 70 XSS training rows) are lost; see docs/federated.md.
+  it('with record-level DP-SGD at ε = 8, δ = 1e-5 it stays within 0.12 of the central MLP and spends no more than the budget', async () => {
+    const result = await trainFederatedMlp(participants(), { ...fedAdam(), dp: { epsilon: 8, delta: 1e-5, level: 'record' } });
+    const privateF1 = macroF1(result.document);
+    process.stdout.write(
+      `federated MLP with DP-SGD: ${privateF1.toFixed(4)} against central ${centralF1.toFixed(4)} (ε ${result.privacy?.epsilon.toFixed(3)}, σ ${result.privacy?.noiseMultiplier.toFixed(3)})\n`,
+    );
+    expect(result.privacy).toEqual(expect.objectContaining({ delta: 1e-5, level: 'record' }));
+    expect(result.privacy?.epsilon).toBeLessThanOrEqual(8);
+    expect(result.privacy?.epsilon).toBeGreaterThan(7.5);
+    expect(privateF1).toBeGreaterThanOrEqual(centralF1 - 0.12);
+  }, 900_000);
+
+  it('refuses a run whose rounds would exceed its ε budget, and options it cannot honour', async () => {
+    const two = () => participants().slice(0, 2);
+    const base = { ...fedAdam(), rounds: 5, epochs: undefined, serverOptimizer: undefined };
+    // client level: a given noise multiplier too small for the rounds is refused before any statistic leaves a tenant
+    await expect(trainFederatedMlp(two(), { ...base, dp: { epsilon: 1, delta: 1e-5, noiseMultiplier: 0.5 } })).rejects.toThrow(PrivacyBudgetExceededError);
+    await expect(trainFederatedMlp(two(), { ...base, dp: { epsilon: 1, delta: 1e-5, noiseMultiplier: 0.1, level: 'record' } })).rejects.toThrow(
+      PrivacyBudgetExceededError,
+    );
+    await expect(trainFederatedMlp(two(), { ...base, localSteps: 0 })).rejects.toThrow(FederatedTrainingError);
+    await expect(trainFederatedMlp(two(), { ...base, serverOptimizer: 'sgd' as 'adam' })).rejects.toThrow(/serverOptimizer/);
+    await expect(trainFederatedMlp(two(), { ...base, dp: { epsilon: 8, delta: 1e-5, level: 'tenant' as 'record' } })).rejects.toThrow(/dp.level/);
+  }, 120_000);
 });

@@ -19,13 +19,14 @@ export const RDP_ORDERS: readonly number[] = [...Array.from({ length: 99 }, (_, 
  * ε at `delta` after `steps` Gaussian mechanisms of noise multiplier `sigma` (noise std / clip norm).
  * @example epsilonOf(1.1, 20, 1e-5)
  */
-export function epsilonOf(sigma: number, steps: number, delta: number): number {
-  if (!(sigma > 0) || !(steps >= 0) || !(delta > 0 && delta < 1))
-    throw new RangeError(`invalid accountant input: sigma ${sigma}, steps ${steps}, delta ${delta}`);
+export function epsilonOf(sigma: number, steps: number, delta: number, samplingRate = 1): number {
+  if (!(sigma > 0) || !(steps >= 0) || !(delta > 0 && delta < 1) || !(samplingRate > 0 && samplingRate <= 1))
+    throw new RangeError(`invalid accountant input: sigma ${sigma}, steps ${steps}, delta ${delta}, sampling rate ${samplingRate}`);
   if (steps === 0) return 0;
   let best = Infinity;
-  for (const a of RDP_ORDERS) {
-    const rdp = (steps * a) / (2 * sigma * sigma);
+  // with sampling, the integer orders (whose sampled-Gaussian RDP has a closed form); the others add little
+  for (const a of samplingRate < 1 ? RDP_ORDERS.filter((o) => Number.isInteger(o)) : RDP_ORDERS) {
+    const rdp = steps * (samplingRate < 1 ? sampledGaussianRdp(samplingRate, sigma, a) : a / (2 * sigma * sigma));
     const eps = rdp + Math.log((a - 1) / a) - (Math.log(delta) + Math.log(a)) / (a - 1);
     if (eps < best) best = eps;
   }
@@ -33,24 +34,44 @@ export function epsilonOf(sigma: number, steps: number, delta: number): number {
 }
 
 /**
- * The smallest noise multiplier (to 0.1 %) that keeps `steps` rounds within (epsilon, delta).
+ * RDP at integer order `alpha` of one Gaussian mechanism (noise multiplier `sigma`) applied to a
+ * Poisson sample of rate `q` (Mironov, Talwar & Zhang 2019, the integer-order expansion Opacus uses):
+ * log Σ_i C(α, i) (1 − q)^(α−i) q^i exp((i² − i) / 2σ²) / (α − 1).
+ */
+export function sampledGaussianRdp(q: number, sigma: number, alpha: number): number {
+  if (q === 1) return alpha / (2 * sigma * sigma);
+  const terms: number[] = [];
+  let logBinomial = 0;
+  for (let i = 0; i <= alpha; i++) {
+    if (i > 0) logBinomial += Math.log(alpha - i + 1) - Math.log(i);
+    terms.push(logBinomial + i * Math.log(q) + (alpha - i) * Math.log1p(-q) + (i * i - i) / (2 * sigma * sigma));
+  }
+  const top = Math.max(...terms);
+  return (top + Math.log(terms.reduce((s, t) => s + Math.exp(t - top), 0))) / (alpha - 1);
+}
+
+/**
+ * The smallest noise multiplier (to 0.1 %) that keeps `steps` rounds (each on a Poisson sample of
+ * rate `samplingRate`, default 1: everyone) within (epsilon, delta).
  * @example noiseMultiplierFor(8, 1e-5, 20)
  */
-export function noiseMultiplierFor(epsilon: number, delta: number, steps: number): number {
+export function noiseMultiplierFor(epsilon: number, delta: number, steps: number, samplingRate = 1): number {
   if (!(epsilon > 0)) throw new RangeError(`epsilon must be positive, got ${epsilon}`);
   let lo = 1e-3;
   let hi = 1;
-  while (epsilonOf(hi, steps, delta) > epsilon) hi *= 2;
+  while (epsilonOf(hi, steps, delta, samplingRate) > epsilon) hi *= 2;
   while (hi - lo > hi * 1e-3) {
     const mid = (lo + hi) / 2;
-    if (epsilonOf(mid, steps, delta) > epsilon) lo = mid;
+    if (epsilonOf(mid, steps, delta, samplingRate) > epsilon) lo = mid;
     else hi = mid;
   }
   return hi;
 }
 
 /**
- * Tracks the privacy a run has spent; refuses a step that would exceed the ε budget.
+ * Tracks the privacy a run has spent; refuses a step that would exceed the ε budget. A round is
+ * `stepsPerRound` Gaussian mechanisms on Poisson samples of rate `samplingRate` (default 1 and 1:
+ * one mechanism on everyone, as client-level DP).
  * @example const acc = new RdpAccountant(1.3, 1e-5, 8); acc.spend(); acc.epsilon
  */
 export class RdpAccountant {
@@ -59,11 +80,13 @@ export class RdpAccountant {
     readonly sigma: number,
     readonly delta: number,
     readonly budget: number,
+    readonly samplingRate = 1,
+    readonly stepsPerRound = 1,
   ) {}
 
   /** ε spent so far at δ. */
   get epsilon(): number {
-    return epsilonOf(this.sigma, this.steps, this.delta);
+    return epsilonOf(this.sigma, this.steps * this.stepsPerRound, this.delta, this.samplingRate);
   }
 
   /** Rounds accounted. */
@@ -73,7 +96,7 @@ export class RdpAccountant {
 
   /** Accounts one more round, or throws PrivacyBudgetExceededError (spending nothing) if it would exceed the budget. */
   spend(): void {
-    const next = epsilonOf(this.sigma, this.steps + 1, this.delta);
+    const next = epsilonOf(this.sigma, (this.steps + 1) * this.stepsPerRound, this.delta, this.samplingRate);
     if (next > this.budget) {
       throw new PrivacyBudgetExceededError(
         `round ${this.steps + 1} would spend ε = ${next.toFixed(3)} at δ = ${this.delta}, over the budget ε = ${this.budget}`,

@@ -1,5 +1,5 @@
 // Public surface of the MLP learner.
-export { MlpLearner, fitPreprocessing, type MlpOptions, type PartialFitOptions } from './mlp-learner';
+export { MlpLearner, fitPreprocessing, type DpSgdOptions, type MlpOptions, type PartialFitOptions } from './mlp-learner';
 export {
   MlpModelError,
   mlpInputLayout,

@@ -195,4 +195,32 @@ describe('MlpLearner', () => {
     expect(() => new MlpLearner().fit(d.X, d.y.subarray(1), { schema: d.schema, classes: d.classes })).toThrow(MlpModelError);
     expect(() => new MlpLearner().predictProba(d.X)).toThrow(MlpModelError);
   });
+
+  it('DP-SGD bounds the influence of each row by the clip norm and adds noise of the stated scale', () => {
+    // Prepare: plain SGD at learning rate 1, no L2, so one step moves the weights by the privatised gradient
+    const train = categoricalData(5, 400);
+    const params = { seed: 2, hiddenLayers: [8], optimizer: 'sgd', momentum: 0, learningRate: 1, l2: 0, batchSize: 400 } as const;
+    const base = new MlpLearner({ ...params, maxEpochs: 1 });
+    base.fit(train.X, train.y, { schema: train.schema, classes: train.classes });
+    const moved = (dpSgd: { steps: number; samplingRate: number; clip: number; noiseMultiplier: number }): number => {
+      const mlp = MlpLearner.fromJSON(base.toJSON());
+      const before = mlp.getWeights();
+      mlp.partialFit(train.X, train.y, { dpSgd });
+      const after = mlp.getWeights();
+      let ss = 0;
+      before.forEach((w, i) => w.forEach((v, j) => (ss += (after[i][j] - v) ** 2)));
+      return Math.sqrt(ss);
+    };
+    // Act + Assess: without noise the step is the mean of clipped gradients, so at most the clip norm
+    expect(moved({ steps: 1, samplingRate: 1, clip: 0.01, noiseMultiplier: 0 })).toBeLessThanOrEqual(0.01 + 1e-12);
+    expect(moved({ steps: 1, samplingRate: 1, clip: 0.01, noiseMultiplier: 0 })).toBeGreaterThan(0.001);
+    // with noise: N(0, (σ·C)²) per parameter on the sum, divided by the expected batch (400 rows)
+    const parameters = base.getWeights().reduce((n, w) => n + w.length, 0);
+    const noisy = moved({ steps: 1, samplingRate: 1, clip: 1e-9, noiseMultiplier: 400 });
+    expect(noisy / Math.sqrt(parameters) / 1e-9).toBeGreaterThan(0.8);
+    expect(noisy / Math.sqrt(parameters) / 1e-9).toBeLessThan(1.2);
+    expect(() =>
+      MlpLearner.fromJSON(base.toJSON()).partialFit(train.X, train.y, { dpSgd: { steps: 1, samplingRate: 0, clip: 1, noiseMultiplier: 1 } }),
+    ).toThrow(/samplingRate/);
+  });
 });

@@ -28,8 +28,16 @@ export interface MlpOptions {
   readonly seed?: number;
   /** Hidden layer widths. Default [64, 32]. */
   readonly hiddenLayers?: readonly number[];
-  /** Adam step size. Default 0.001. */
+  /** Step size (of Adam, or of SGD). Default 0.001. */
   readonly learningRate?: number;
+  /**
+   * 'adam' (default) or 'sgd' (heavy-ball momentum `momentum`). SGD's steps are proportional to the
+   * gradient, which federated averaging over non-IID clients needs: Adam rescales each client's
+   * small gradients (e.g. for classes it never sees) to full-size steps.
+   */
+  readonly optimizer?: 'adam' | 'sgd';
+  /** SGD momentum. Default 0.9. */
+  readonly momentum?: number;
   /** Rows per mini-batch. Default 128. */
   readonly batchSize?: number;
   /** Epochs of fit(). Default 30. */
@@ -52,6 +60,8 @@ const DEFAULTS: ResolvedOptions = {
   seed: 0,
   hiddenLayers: [64, 32],
   learningRate: 0.001,
+  optimizer: 'adam',
+  momentum: 0.9,
   batchSize: 128,
   maxEpochs: 30,
   earlyStoppingPatience: 5,
@@ -76,6 +86,8 @@ function resolveOptions(options: MlpOptions): ResolvedOptions {
   positive('earlyStoppingPatience', o.earlyStoppingPatience, true);
   o.hiddenLayers.forEach((h, i) => positive(`hiddenLayers[${i}]`, h, true));
   if (!(o.l2 >= 0)) throw new MlpModelError(`option l2 must be >= 0, got ${o.l2}`);
+  if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw new MlpModelError(`option optimizer must be "adam" or "sgd", got ${String(o.optimizer)}`);
+  if (!(o.momentum >= 0 && o.momentum < 1)) throw new MlpModelError(`option momentum must be in [0, 1), got ${o.momentum}`);
   return { ...o, hiddenLayers: [...o.hiddenLayers] };
 }
 
@@ -89,6 +101,21 @@ export interface PartialFitOptions {
    * model of a federated round), keeping local training near it. Default: none.
    */
   readonly proximal?: { readonly mu: number; readonly anchor: readonly ArrayLike<number>[] };
+  /**
+   * DP-SGD (Abadi et al. 2016): instead of epochs, `steps` steps, each on a Poisson sample of the rows
+   * (each row with probability `samplingRate`), every row's gradient clipped to L2 norm `clip`, and
+   * N(0, (noiseMultiplier · clip)²) added to the sum, divided by the expected batch (samplingRate · rows).
+   * Record-level privacy; account it with the sampled Gaussian mechanism (core/federated/rdp-accountant).
+   */
+  readonly dpSgd?: DpSgdOptions;
+}
+
+/** Options of one DP-SGD run (see PartialFitOptions.dpSgd). */
+export interface DpSgdOptions {
+  readonly steps: number;
+  readonly samplingRate: number;
+  readonly clip: number;
+  readonly noiseMultiplier: number;
 }
 
 /** Adam moment buffers per layer. */
@@ -203,6 +230,7 @@ export class MlpLearner implements Learner {
     }
     this.proximal = proximal;
     try {
+      if (options.dpSgd) return this.trainDpSgd(X, y, options.dpSgd, started);
       return this.train(X, y, epochs, options.sampleWeight, undefined, undefined, started);
     } finally {
       this.proximal = undefined;
@@ -414,6 +442,135 @@ export class MlpLearner implements Learner {
     };
   }
 
+  /** DP-SGD steps (PartialFitOptions.dpSgd): Poisson-sampled batches, per-row clipping, Gaussian noise on the sum. */
+  private trainDpSgd(X: FeatureMatrix, y: Int32Array, dp: DpSgdOptions, started: number): FitReport {
+    const { layers, prep, classes } = this.requireFitted();
+    const k = classes.length;
+    const n = X.rows;
+    if (!(Number.isInteger(dp.steps) && dp.steps > 0)) throw new MlpModelError(`dpSgd.steps must be a positive integer, got ${dp.steps}`);
+    if (!(dp.samplingRate > 0 && dp.samplingRate <= 1)) throw new MlpModelError(`dpSgd.samplingRate must be in (0, 1], got ${dp.samplingRate}`);
+    if (!(dp.clip > 0 && Number.isFinite(dp.clip))) throw new MlpModelError(`dpSgd.clip must be positive, got ${dp.clip}`);
+    if (!(dp.noiseMultiplier >= 0 && Number.isFinite(dp.noiseMultiplier)))
+      throw new MlpModelError(`dpSgd.noiseMultiplier must be >= 0, got ${dp.noiseMultiplier}`);
+    if (y.length !== n || n === 0) throw new MlpModelError(`DP-SGD needs rows and one label per row, got ${n} rows and ${y.length} labels`);
+    for (let i = 0; i < n; i++) if (!(y[i] >= 0 && y[i] < k)) throw new MlpModelError(`label ${y[i]} at row ${i} is outside 0..${k - 1}`);
+    const inputSize = prep.layout.inputSize;
+    const encoded = new Float32Array(n * inputSize);
+    encodeRows(prep, X, 0, n, encoded);
+    const ws = createWorkspace(layers, Math.min(this.options.batchSize, n));
+    const sumW = layers.map((l) => new Float64Array(l.weights.length));
+    const sumB = layers.map((l) => new Float64Array(l.bias.length));
+    this.adam ??= createAdam(layers);
+    const sample = new Int32Array(n);
+    const expected = dp.samplingRate * n;
+    const std = dp.noiseMultiplier * dp.clip;
+    const recorder = new FitHistoryRecorder();
+    for (let s = 1; s <= dp.steps; s++) {
+      let size = 0;
+      for (let i = 0; i < n; i++) if (this.rnd.next() < dp.samplingRate) sample[size++] = i;
+      sumW.forEach((g) => g.fill(0));
+      sumB.forEach((g) => g.fill(0));
+      let loss = 0;
+      for (let at = 0; at < size; at += ws.batch)
+        loss += this.clippedGradients(layers, ws, encoded, inputSize, y, sample, at, Math.min(ws.batch, size - at), k, dp.clip, sumW, sumB);
+      for (let l = 0; l < layers.length; l++) {
+        for (let i = 0; i < sumW[l].length; i++) sumW[l][i] = (sumW[l][i] + this.rnd.normal() * std) / expected;
+        for (let i = 0; i < sumB[l].length; i++) sumB[l][i] = (sumB[l][i] + this.rnd.normal() * std) / expected;
+      }
+      this.adamUpdate(layers, sumW, sumB);
+      recorder.add({ iteration: s, trainLoss: loss / Math.max(1, size) });
+    }
+    return { iterations: dp.steps, bestIteration: dp.steps, bestValidationLoss: undefined, trainMillis: Date.now() - started, history: recorder.history() };
+  }
+
+  /**
+   * Adds the rows' per-row gradients, each clipped to L2 norm `clip`, to sumW/sumB. A dense layer's
+   * per-row weight gradient is the outer product a ⊗ d, so its squared norm is ||a||² · ||d||² and
+   * needs no per-row gradient buffers. Returns the rows' summed loss.
+   */
+  private clippedGradients(
+    layers: CompiledLayer[],
+    ws: Workspace,
+    encoded: Float32Array,
+    inputSize: number,
+    y: Int32Array,
+    sample: Int32Array,
+    startRow: number,
+    rows: number,
+    k: number,
+    clip: number,
+    sumW: Float64Array[],
+    sumB: Float64Array[],
+  ): number {
+    const { input, acts, deltas } = ws;
+    for (let r = 0; r < rows; r++) {
+      const src = sample[startRow + r] * inputSize;
+      for (let i = 0; i < inputSize; i++) input[r * inputSize + i] = encoded[src + i];
+    }
+    const L = layers.length;
+    let prev: Float64Array = input;
+    for (let l = 0; l < L; l++) {
+      denseForward(layers[l], prev, rows, acts[l], l < L - 1);
+      prev = acts[l];
+    }
+    const out = acts[L - 1];
+    softmaxInPlace(out, rows, k);
+    const dOut = deltas[L - 1];
+    let loss = 0;
+    for (let r = 0; r < rows; r++) {
+      const label = y[sample[startRow + r]];
+      loss -= Math.log(Math.max(out[r * k + label], 1e-15));
+      for (let c = 0; c < k; c++) dOut[r * k + c] = out[r * k + c] - (c === label ? 1 : 0);
+    }
+    // every layer's deltas first (unclipped; clipping scales a row's deltas in every layer alike)
+    for (let l = L - 1; l > 0; l--) {
+      const { inputs, outputs, weights: W } = layers[l];
+      const a = acts[l - 1];
+      const d = deltas[l];
+      const dPrev = deltas[l - 1];
+      for (let r = 0; r < rows; r++) {
+        for (let i = 0; i < inputs; i++) {
+          const p = r * inputs + i;
+          if (!(a[p] > 0)) {
+            dPrev[p] = 0;
+            continue;
+          }
+          let sum = 0;
+          for (let c = 0; c < outputs; c++) sum += d[r * outputs + c] * W[i * outputs + c];
+          dPrev[p] = sum;
+        }
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      let norm2 = 0;
+      for (let l = 0; l < L; l++) {
+        const { inputs, outputs } = layers[l];
+        const a = l === 0 ? input : acts[l - 1];
+        let aa = 1; // the bias's input
+        for (let i = 0; i < inputs; i++) aa += a[r * inputs + i] * a[r * inputs + i];
+        let dd = 0;
+        for (let c = 0; c < outputs; c++) dd += deltas[l][r * outputs + c] ** 2;
+        norm2 += aa * dd;
+      }
+      const factor = Math.min(1, clip / Math.sqrt(norm2 || 1e-300));
+      for (let l = 0; l < L; l++) {
+        const { inputs, outputs } = layers[l];
+        const a = l === 0 ? input : acts[l - 1];
+        const d = deltas[l];
+        for (let c = 0; c < outputs; c++) {
+          d[r * outputs + c] *= factor;
+          sumB[l][c] += d[r * outputs + c];
+        }
+        for (let i = 0; i < inputs; i++) {
+          const v = a[r * inputs + i];
+          if (v === 0) continue;
+          for (let c = 0; c < outputs; c++) sumW[l][i * outputs + c] += v * d[r * outputs + c];
+        }
+      }
+    }
+    return loss;
+  }
+
   /** One mini-batch: forward, backward, Adam update. Returns the batch's summed weighted loss. */
   private step(
     layers: CompiledLayer[],
@@ -516,6 +673,23 @@ export class MlpLearner implements Learner {
         for (let i = 0; i < W.length; i++) gradW[l][i] += prox.mu * (W[i] - aW[i]);
         for (let i = 0; i < B.length; i++) gradB[l][i] += prox.mu * (B[i] - aB[i]);
       }
+    }
+    if (this.options.optimizer === 'sgd') {
+      // heavy-ball momentum: m = momentum · m + g, w -= learningRate · m (the first moments serve as velocity)
+      const { momentum } = this.options;
+      for (let l = 0; l < layers.length; l++) {
+        const W = layers[l].weights;
+        const B = layers[l].bias;
+        for (let i = 0; i < W.length; i++) {
+          adam.mW[l][i] = momentum * adam.mW[l][i] + gradW[l][i] + l2 * W[i];
+          W[i] -= learningRate * adam.mW[l][i];
+        }
+        for (let i = 0; i < B.length; i++) {
+          adam.mB[l][i] = momentum * adam.mB[l][i] + gradB[l][i];
+          B[i] -= learningRate * adam.mB[l][i];
+        }
+      }
+      return;
     }
     for (let l = 0; l < layers.length; l++) {
       const W = layers[l].weights;
