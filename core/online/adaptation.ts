@@ -6,9 +6,9 @@
 // held-out slice. The result is scored on the held-out slice and on the parent's own test rows
 // ("did it forget?"); both figures travel with the candidate to the promotion gate.
 import { takeLabels, takeRows, type FeatureMatrix, type LabelledData } from '../data/table';
-import { evaluate, type EvaluationReport } from '../evaluation';
+import { evaluate, labelMetrics, type EvaluationReport, type LabelMetrics } from '../evaluation';
 import type { ModelFamily } from '../families';
-import { argmaxRows, type ModelDocument } from '../learners/learner';
+import { argmaxRows, type Learner, type ModelDocument } from '../learners/learner';
 import { classCounts, classWeightTable, type LearnerParams } from '../training';
 import { SeededRandom } from '../util/random';
 import { AdaptationRefusedError } from './errors';
@@ -98,7 +98,7 @@ export function classIndices(labels: readonly string[], classes: readonly string
   return y;
 }
 
-function sideBySide(classes: readonly string[], before: EvaluationReport, after: EvaluationReport): SideBySide {
+function sideBySide(classes: readonly string[], before: LabelMetrics, after: LabelMetrics): SideBySide {
   const perClassRecall: Record<string, RecallChange> = {};
   for (const c of classes) {
     const support = after.perClass[c]?.support ?? 0;
@@ -188,13 +188,14 @@ export function adaptModel(input: AdaptationInput): AdaptationResult {
   // Each set scored by the parent, then by the adapted model: a GBDT learner remembers the scores
   // it last gave, and the continued model adds only its new trees to the parent's (the fit already
   // scored the parent on the held-out slice, and the adapted model on its fitted rows).
-  const heldBefore = evaluate(yHeld, parentModel.predictProba(XHeld), classes);
-  const heldProba = learner.predictProba(XHeld);
-  const testBefore = evaluate(yTest, parentModel.predictProba(input.parentTest.X), classes);
-  const testProba = learner.predictProba(input.parentTest.X);
-  const report = evaluate(yTest, testProba, classes);
+  // (the side-by-side figures need predicted classes only; the registered report needs every metric)
+  const predicted = (model: Learner, M: FeatureMatrix): Int32Array => argmaxRows(model.predictProba(M), K);
+  const heldBefore = labelMetrics(yHeld, predicted(parentModel, XHeld), classes);
+  const heldPredicted = predicted(learner, XHeld);
+  const testBefore = labelMetrics(yTest, predicted(parentModel, input.parentTest.X), classes);
+  const report = evaluate(yTest, learner.predictProba(input.parentTest.X), classes);
   const predictedCounts = new Float64Array(K);
-  for (const proba of [learner.predictProba(X), heldProba]) for (const c of argmaxRows(proba, K)) predictedCounts[c] += 1;
+  for (const rows of [predicted(learner, X), heldPredicted]) for (const c of rows) predictedCounts[c] += 1;
   const perClass: Record<string, number> = {};
   ySamples.forEach((c) => (perClass[classes[c]] = (perClass[classes[c]] ?? 0) + 1));
   const yMix = new Int32Array(X.rows + XHeld.rows);
@@ -203,7 +204,7 @@ export function adaptModel(input: AdaptationInput): AdaptationResult {
   return {
     document,
     report,
-    learned: sideBySide(classes, heldBefore, evaluate(yHeld, heldProba, classes)),
+    learned: sideBySide(classes, heldBefore, labelMetrics(yHeld, heldPredicted, classes)),
     forgetting: sideBySide(classes, testBefore, report),
     samples: { fit: fitIdx.length, heldOut: heldIdx.length, replay: input.replay.X.rows, perClass },
     mix: { X: concatRows(X, XHeld), y: yMix, predictedCounts },
