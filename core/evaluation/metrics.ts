@@ -71,8 +71,54 @@ export function evaluate(yTrue: Int32Array, proba: Float64Array, classes: readon
     if (!(v >= 0 && v <= 1 + 1e-9)) throw new EvaluationInputError(`probability ${v} at row ${Math.floor(k / K)}, class ${k % K} is not in [0, 1]`);
   }
   const argmax = argmaxRows(proba, K);
-  const predicted = options.predicted ?? argmax;
+  const labels = labelMetrics(yTrue, options.predicted ?? argmax, classes);
+
+  const rocAucOvr: Record<string, number> = {};
+  let aucSum = 0;
+  let aucCount = 0;
+  const scores = new Float64Array(n);
+  const positive = new Uint8Array(n);
+  for (let c = 0; c < K; c++) {
+    for (let i = 0; i < n; i++) {
+      scores[i] = proba[i * K + c];
+      positive[i] = yTrue[i] === c ? 1 : 0;
+    }
+    const auc = rocAuc(positive, scores);
+    if (auc !== null) {
+      rocAucOvr[classes[c]] = auc;
+      aucSum += auc;
+      aucCount++;
+    }
+  }
+
+  let logLossSum = 0;
+  for (let i = 0; i < n; i++) logLossSum -= Math.log(Math.max(proba[i * K + yTrue[i]], LOG_EPS));
+
+  return {
+    ...labels,
+    rocAucOvr,
+    rocAucMacro: aucCount > 0 ? aucSum / aucCount : null,
+    ece: expectedCalibrationError(yTrue, proba, K, argmax),
+    logLoss: n > 0 ? logLossSum / n : 0,
+  };
+}
+
+/** The part of an evaluation report that depends on the predicted classes only (no probabilities). */
+export type LabelMetrics = Pick<EvaluationReport, 'rows' | 'accuracy' | 'macroF1' | 'weightedF1' | 'perClass' | 'confusion'>;
+
+/**
+ * Accuracy, per-class precision/recall/F1, macro/weighted F1 and the confusion matrix of predicted
+ * classes — evaluate's figures that need no probabilities, without its ranking metrics (cheaper
+ * when only these are compared).
+ * @example labelMetrics(Int32Array.from([0, 1]), Int32Array.from([0, 0]), ['a', 'b']).macroF1
+ */
+export function labelMetrics(yTrue: Int32Array, predicted: Int32Array, classes: readonly string[]): LabelMetrics {
+  const K = classes.length;
+  const n = yTrue.length;
   if (predicted.length !== n) throw new EvaluationInputError(`predicted length ${predicted.length} != rows ${n}`);
+  for (let i = 0; i < n; i++) {
+    if (yTrue[i] < 0 || yTrue[i] >= K) throw new EvaluationInputError(`class index ${yTrue[i]} at row ${i} outside [0, ${K})`);
+  }
 
   const confusion: number[][] = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   let correct = 0;
@@ -105,28 +151,6 @@ export function evaluate(yTrue: Int32Array, proba: Float64Array, classes: readon
       weightedSum += f1 * support;
     }
   }
-
-  const rocAucOvr: Record<string, number> = {};
-  let aucSum = 0;
-  let aucCount = 0;
-  const scores = new Float64Array(n);
-  const positive = new Uint8Array(n);
-  for (let c = 0; c < K; c++) {
-    for (let i = 0; i < n; i++) {
-      scores[i] = proba[i * K + c];
-      positive[i] = yTrue[i] === c ? 1 : 0;
-    }
-    const auc = rocAuc(positive, scores);
-    if (auc !== null) {
-      rocAucOvr[classes[c]] = auc;
-      aucSum += auc;
-      aucCount++;
-    }
-  }
-
-  let logLossSum = 0;
-  for (let i = 0; i < n; i++) logLossSum -= Math.log(Math.max(proba[i * K + yTrue[i]], LOG_EPS));
-
   return {
     rows: n,
     accuracy: n > 0 ? correct / n : 0,
@@ -134,10 +158,6 @@ export function evaluate(yTrue: Int32Array, proba: Float64Array, classes: readon
     weightedF1: n > 0 ? weightedSum / n : 0,
     perClass,
     confusion,
-    rocAucOvr,
-    rocAucMacro: aucCount > 0 ? aucSum / aucCount : null,
-    ece: expectedCalibrationError(yTrue, proba, K, argmax),
-    logLoss: n > 0 ? logLossSum / n : 0,
   };
 }
 

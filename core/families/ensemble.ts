@@ -36,19 +36,21 @@ export function createEnsembleFamily(memberFamily: (format: string) => ModelFami
     }
     return out;
   };
+  const notFitted = (): never => {
+    throw new InvalidInputError(
+      'ensemble models are built from registered versions by the ensemble optimiser (POST /api/ml/ensemble/optimize), not trained from rows',
+      {
+        details: [{ field: 'algorithm', message: 'ensemble is not trainable' }],
+      },
+    );
+  };
   return {
     id: ENSEMBLE_FORMAT,
     description: 'weighted ensemble of registered versions (Caruana selection or log-loss simplex weights on validation predictions), served as one ONNX graph',
     threaded: false,
     trainable: false,
-    create() {
-      throw new InvalidInputError(
-        'ensemble models are built from registered versions by the ensemble optimiser (POST /api/ml/ensemble/optimize), not trained from rows',
-        {
-          details: [{ field: 'algorithm', message: 'ensemble is not trainable' }],
-        },
-      );
-    },
+    create: notFitted,
+    load: notFitted,
     presets: (_classCount, requested) => ({ ...requested }),
     refit: () => ({}),
     adaptation: () => ({}),

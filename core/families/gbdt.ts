@@ -118,6 +118,7 @@ export const GBDT_FAMILY: ModelFamily = {
   threaded: true,
   trainable: true,
   create: (seed, params) => new GbdtLearner({ ...params, seed }),
+  load: (document) => GbdtLearner.fromJSON(document),
   presets(classCount, requested) {
     const multi = typeof requested.multiOutput === 'boolean' ? requested.multiOutput : classCount >= MULTI_OUTPUT_MIN_CLASSES;
     return { ...(multi ? GBDT_PRESETS.gbdtMultiOutput : GBDT_PRESETS.gbdtPerClass), ...requested };

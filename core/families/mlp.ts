@@ -19,6 +19,7 @@ export const MLP_FAMILY: ModelFamily = {
       typeof hiddenLayers === 'string' ? hiddenLayers.split(',').map((s) => Number(s.trim())) : typeof hiddenLayers === 'number' ? [hiddenLayers] : undefined;
     return new MlpLearner({ ...rest, ...(layers ? { hiddenLayers: layers } : {}), seed });
   },
+  load: (document) => MlpLearner.fromJSON(document),
   presets: (_classCount, requested) => ({ ...requested }),
   // epochs count from 1, and an epoch already covers all rows
   refit: (best) => ({ maxEpochs: Math.max(1, best) }),

@@ -31,6 +31,12 @@ export interface ModelFamily {
   readonly trainable: boolean;
   /** A fresh learner; throws when the parameters are unknown or out of range. */
   create(seed: number, params: LearnerParams): Learner;
+  /**
+   * A fitted learner of a stored document, to predict with or continue from (a GBDT learner
+   * remembers its scores per matrix, so a model continued from it scores known rows cheaply);
+   * throws for a family that is not fitted from rows.
+   */
+  load(document: ModelDocument): Learner;
   /** The pipeline's parameters for a task with `classCount` classes, the request's own on top. */
   presets(classCount: number, requested: LearnerParams): LearnerParams;
   /**

@@ -13,7 +13,7 @@ import { decodeEvaluationSet, encodeEvaluationSet, sampleReplayRows, type Evalua
 import { storeBundle } from '../pipeline/train-job';
 import type { ObjectStore } from '../ports';
 import type { LearnerParams } from '../training';
-import { adaptModel, classIndices, type AdaptationResult, type LabelledRows } from './adaptation';
+import { adaptModel, type AdaptationResult, type LabelledRows } from './adaptation';
 import { AdaptationRefusedError } from './errors';
 
 /** The trainingKind of a registered adapted version. */
@@ -159,27 +159,17 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
   const document = adaptation.document;
   lap('adapt');
 
-  // the candidate's replay rows: the parent's, plus the new samples (a later adaptation replays both)
+  // the candidate's replay rows and drift reference: the parent's replay rows plus the new samples
+  // (a later adaptation replays both), with the adapted model's predictions the fit already made
   const classes = parent.classes;
-  const mixed: LabelledData = {
-    X: { rows: replay.X.rows + samples.X.rows, cols: replay.X.cols, data: concat(replay.X.data, samples.X.data) },
-    y: Int32Array.from([...classIndices(replay.labels, classes, 'replay rows'), ...classIndices(samples.labels, classes, 'samples')]),
-    classes,
-    schema: parent.schema,
-  };
+  const mix = adaptation.mix;
+  const mixed: LabelledData = { X: mix.X, y: mix.y, classes, schema: parent.schema };
   const mixedRows = Int32Array.from({ length: mixed.X.rows }, (_, i) => i);
   const onnx = family.exportOnnx(document, { ...deps.onnx });
   lap('export');
   const explanations = family.explanations(document, parentTest.X, { seed: request.seed });
   lap('explain');
-  const predicted = family.predictProba(document, mixed.X);
-  const counts = new Float64Array(classes.length);
-  for (let i = 0; i < mixed.X.rows; i++) {
-    let best = 0;
-    for (let c = 1; c < classes.length; c++) if (predicted[i * classes.length + c] > predicted[i * classes.length + best]) best = c;
-    counts[best] += 1;
-  }
-  const profile = buildReferenceProfile(parent.schema, mixed.X, counts, classes, { seed: request.seed });
+  const profile = buildReferenceProfile(parent.schema, mixed.X, mix.predictedCounts, classes, { seed: request.seed });
   lap('profile');
   const summary = {
     model: parentVersion.model,
@@ -235,13 +225,6 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
     ...(request.trainingJobId !== undefined ? { trainingJobId: request.trainingJobId } : {}),
   });
   return { model: parentVersion.model, version, parentVersion: parentVersion.version, artefacts, adaptation, provenance, summary };
-}
-
-function concat(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** The registered hyperparameters a learner takes back (numbers, strings, booleans). */

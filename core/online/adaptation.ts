@@ -6,9 +6,9 @@
 // held-out slice. The result is scored on the held-out slice and on the parent's own test rows
 // ("did it forget?"); both figures travel with the candidate to the promotion gate.
 import { takeLabels, takeRows, type FeatureMatrix, type LabelledData } from '../data/table';
-import { evaluate, type EvaluationReport } from '../evaluation';
+import { evaluate, labelMetrics, type EvaluationReport, type LabelMetrics } from '../evaluation';
 import type { ModelFamily } from '../families';
-import type { ModelDocument } from '../learners/learner';
+import { argmaxRows, type Learner, type ModelDocument } from '../learners/learner';
 import { classCounts, classWeightTable, type LearnerParams } from '../training';
 import { SeededRandom } from '../util/random';
 import { AdaptationRefusedError } from './errors';
@@ -66,6 +66,11 @@ export interface AdaptationResult {
   /** Did it forget? Both models on the parent's own test rows. */
   readonly forgetting: SideBySide;
   readonly samples: { readonly fit: number; readonly heldOut: number; readonly replay: number; readonly perClass: Readonly<Record<string, number>> };
+  /**
+   * The candidate's own rows: the replay rows and every new sample (fitted and held out), with how
+   * many of them the adapted model predicts in each class — its replay rows and drift reference.
+   */
+  readonly mix: { readonly X: FeatureMatrix; readonly y: Int32Array; readonly predictedCounts: Float64Array };
   readonly params: LearnerParams;
   readonly iterations: number;
   readonly bestIteration: number;
@@ -93,9 +98,7 @@ export function classIndices(labels: readonly string[], classes: readonly string
   return y;
 }
 
-function sideBySide(classes: readonly string[], y: Int32Array, parentProba: Float64Array, adaptedProba: Float64Array): SideBySide {
-  const before = evaluate(y, parentProba, classes);
-  const after = evaluate(y, adaptedProba, classes);
+function sideBySide(classes: readonly string[], before: LabelMetrics, after: LabelMetrics): SideBySide {
   const perClassRecall: Record<string, RecallChange> = {};
   for (const c of classes) {
     const support = after.perClass[c]?.support ?? 0;
@@ -105,7 +108,7 @@ function sideBySide(classes: readonly string[], y: Int32Array, parentProba: Floa
     perClassRecall[c] = { support, parent, adapted, change: adapted - parent };
   }
   return {
-    rows: y.length,
+    rows: after.rows,
     parent: { macroF1: before.macroF1, accuracy: before.accuracy },
     adapted: { macroF1: after.macroF1, accuracy: after.accuracy },
     perClassRecall,
@@ -171,26 +174,40 @@ export function adaptModel(input: AdaptationInput): AdaptationResult {
 
   const params: LearnerParams = { ...family.adaptation(input.parentParams), ...(input.params ?? {}) };
   const learner = family.create(seed, { ...input.parentParams, ...params });
+  const parentModel = family.load(parent);
   const data: LabelledData = { X, y, classes, schema: parent.schema };
   const fitReport = learner.fit(data.X, data.y, {
     schema: parent.schema,
     classes,
     sampleWeight,
-    init: parent,
+    init: parentModel.toJSON(),
     ...(XHeld.rows > 0 ? { validation: { X: XHeld, y: yHeld } } : {}),
   });
   const document = learner.toJSON();
 
-  const parentProba = (M: FeatureMatrix) => family.predictProba(parent, M);
-  const testProba = learner.predictProba(input.parentTest.X);
+  // Each set scored by the parent, then by the adapted model: a GBDT learner remembers the scores
+  // it last gave, and the continued model adds only its new trees to the parent's (the fit already
+  // scored the parent on the held-out slice, and the adapted model on its fitted rows).
+  // (the side-by-side figures need predicted classes only; the registered report needs every metric)
+  const predicted = (model: Learner, M: FeatureMatrix): Int32Array => argmaxRows(model.predictProba(M), K);
+  const heldBefore = labelMetrics(yHeld, predicted(parentModel, XHeld), classes);
+  const heldPredicted = predicted(learner, XHeld);
+  const testBefore = labelMetrics(yTest, predicted(parentModel, input.parentTest.X), classes);
+  const report = evaluate(yTest, learner.predictProba(input.parentTest.X), classes);
+  const predictedCounts = new Float64Array(K);
+  for (const rows of [predicted(learner, X), heldPredicted]) for (const c of rows) predictedCounts[c] += 1;
   const perClass: Record<string, number> = {};
   ySamples.forEach((c) => (perClass[classes[c]] = (perClass[classes[c]] ?? 0) + 1));
+  const yMix = new Int32Array(X.rows + XHeld.rows);
+  yMix.set(y);
+  yMix.set(yHeld, X.rows);
   return {
     document,
-    report: evaluate(yTest, testProba, classes),
-    learned: sideBySide(classes, yHeld, parentProba(XHeld), learner.predictProba(XHeld)),
-    forgetting: sideBySide(classes, yTest, parentProba(input.parentTest.X), testProba),
+    report,
+    learned: sideBySide(classes, heldBefore, labelMetrics(yHeld, heldPredicted, classes)),
+    forgetting: sideBySide(classes, testBefore, report),
     samples: { fit: fitIdx.length, heldOut: heldIdx.length, replay: input.replay.X.rows, perClass },
+    mix: { X: concatRows(X, XHeld), y: yMix, predictedCounts },
     params,
     iterations: fitReport.iterations,
     bestIteration: fitReport.bestIteration,

@@ -204,47 +204,51 @@ function treeAttributes(
   /** Set when the graph leaves NaN to the trees: whether a missing value of feature f goes left at threshold t. */
   missingGoesLeft: ((f: number, threshold: number) => boolean) | null,
 ): AttributeProto[] {
-  const missingLeft: number[] = [];
-  const treeIds: number[] = [];
-  const nodeIds: number[] = [];
-  const featureIds: number[] = [];
-  const values: number[] = [];
-  const modes: string[] = [];
-  const trueIds: number[] = [];
-  const falseIds: number[] = [];
-  const targetTree: number[] = [];
-  const targetNode: number[] = [];
-  const targetId: number[] = [];
-  const targetWeight: number[] = [];
   const trees = docTrees.length > 0 ? docTrees : [{ classIndex: 0, feature: [0], threshold: [0], left: [-1], right: [-1], value: [0], cover: [0] }];
+  // typed arrays sized up front: a merged ensemble has 10^5 nodes and more
+  let nodes = 0;
+  let targets = 0;
+  for (const tree of trees) {
+    nodes += tree.left.length;
+    for (const l of tree.left) if (l === -1) targets += tree.values ? nTargets : 1;
+  }
+  const missingLeft = new Int32Array(nodes);
+  const treeIds = new Int32Array(nodes);
+  const nodeIds = new Int32Array(nodes);
+  const featureIds = new Int32Array(nodes);
+  const values = new Float32Array(nodes);
+  const modes: string[] = new Array<string>(nodes);
+  const trueIds = new Int32Array(nodes);
+  const falseIds = new Int32Array(nodes);
+  const targetTree = new Int32Array(targets);
+  const targetNode = new Int32Array(targets);
+  const targetId = new Int32Array(targets);
+  const targetWeight = new Float32Array(targets);
+  let at = 0;
+  let target = 0;
   trees.forEach((tree, t) => {
     const n = tree.left.length;
     if (n === 0 || tree.right.length !== n || tree.feature.length !== n || tree.threshold.length !== n || tree.value.length !== n) {
       throw new GbdtExportError(`tree ${t} has inconsistent array lengths`);
     }
-    for (let i = 0; i < n; i++) {
-      treeIds.push(t);
-      nodeIds.push(i);
+    const leafValues = tree.values;
+    for (let i = 0; i < n; i++, at++) {
+      treeIds[at] = t;
+      nodeIds[at] = i;
       if (tree.left[i] === -1) {
-        featureIds.push(0);
-        values.push(0);
-        missingLeft.push(0);
-        modes.push('LEAF');
-        trueIds.push(0);
-        falseIds.push(0);
-        const leafValues = tree.values;
+        modes[at] = 'LEAF';
         if (leafValues) {
-          for (let c = 0; c < nTargets; c++) {
-            targetTree.push(t);
-            targetNode.push(i);
-            targetId.push(c);
-            targetWeight.push(leafValues[i * nTargets + c]);
+          for (let c = 0; c < nTargets; c++, target++) {
+            targetTree[target] = t;
+            targetNode[target] = i;
+            targetId[target] = c;
+            targetWeight[target] = leafValues[i * nTargets + c];
           }
         } else {
-          targetTree.push(t);
-          targetNode.push(i);
-          targetId.push(tree.classIndex);
-          targetWeight.push(tree.value[i]);
+          targetTree[target] = t;
+          targetNode[target] = i;
+          targetId[target] = tree.classIndex;
+          targetWeight[target++] = tree.value[i];
         }
       } else {
         const f = tree.feature[i];
@@ -252,12 +256,12 @@ function treeAttributes(
         if (!(tree.left[i] > i && tree.left[i] < n && tree.right[i] > i && tree.right[i] < n)) {
           throw new GbdtExportError(`tree ${t} node ${i} has invalid children ${tree.left[i]}, ${tree.right[i]}`);
         }
-        featureIds.push(internalOf[f]);
-        values.push(tree.threshold[i]);
-        missingLeft.push(missingGoesLeft?.(f, tree.threshold[i]) ? 1 : 0);
-        modes.push('BRANCH_LEQ');
-        trueIds.push(tree.left[i]);
-        falseIds.push(tree.right[i]);
+        featureIds[at] = internalOf[f];
+        values[at] = tree.threshold[i];
+        missingLeft[at] = missingGoesLeft?.(f, tree.threshold[i]) ? 1 : 0;
+        modes[at] = 'BRANCH_LEQ';
+        trueIds[at] = tree.left[i];
+        falseIds[at] = tree.right[i];
       }
     }
   });

@@ -230,8 +230,16 @@ function writeAttribute(w: ProtoWriter, a: AttributeProto): void {
       w.int64(ATTR.type, AttributeType.INTS).packedVarints(ATTR.ints, a.value);
       break;
     case 'STRINGS':
-      w.int64(ATTR.type, AttributeType.STRINGS);
-      for (const s of a.value) w.string(ATTR.strings, s);
+      {
+        // a tree ensemble repeats a few strings (node modes) once per node: encode each once
+        w.int64(ATTR.type, AttributeType.STRINGS);
+        const encoded = new Map<string, Uint8Array>();
+        for (const s of a.value) {
+          let bytes = encoded.get(s);
+          if (!bytes) encoded.set(s, (bytes = textEncoder.encode(s)));
+          w.bytes(ATTR.strings, bytes);
+        }
+      }
       break;
   }
 }

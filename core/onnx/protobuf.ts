@@ -142,7 +142,7 @@ export class ProtoWriter {
   message(field: number, build: (w: ProtoWriter) => void): this {
     const sub = new ProtoWriter();
     build(sub);
-    return this.bytes(field, sub.finish());
+    return this.bytes(field, sub.written());
   }
 
   /** Packed repeated float (fixed32) field; writes nothing for an empty list. */
@@ -168,7 +168,12 @@ export class ProtoWriter {
     if (values.length === 0) return this;
     const sub = new ProtoWriter();
     for (let i = 0; i < values.length; i++) sub.rawVarint(values[i]);
-    return this.bytes(field, sub.finish());
+    return this.bytes(field, sub.written());
+  }
+
+  /** The bytes written so far, without a copy (valid until this writer writes again). */
+  private written(): Uint8Array {
+    return this.buf.subarray(0, this.len);
   }
 
   /** The encoded bytes (a copy trimmed to length). */

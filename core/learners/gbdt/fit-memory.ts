@@ -35,6 +35,25 @@ export function remember(doc: GbdtModelDocument, which: keyof KnownScores, X: Fe
 }
 
 /**
+ * The model a continued fit started from, per continued document: its trees are the first `trees`
+ * of the document's. A continued model's raw scores on a matrix are its initial model's plus those
+ * of the trees after them (boosting is additive), so scoring the same rows with the initial model
+ * and then with the continued one (an online adaptation compares them) walks the initial trees once.
+ */
+const continuations = new WeakMap<GbdtModelDocument, { readonly init: GbdtModelDocument; readonly trees: number }>();
+
+export function rememberContinuation(doc: GbdtModelDocument, init: GbdtModelDocument): void {
+  continuations.set(doc, { init, trees: init.trees.length });
+}
+
+/** The initial model's raw scores on X (do not modify them) and how many leading trees they cover, if known. */
+export function knownInitialScores(doc: GbdtModelDocument, X: FeatureMatrix): { readonly raw: Float64Array; readonly trees: number } | undefined {
+  const from = continuations.get(doc);
+  const raw = from ? knownRawScores(from.init, X) : undefined;
+  return from && raw ? { raw, trees: from.trees } : undefined;
+}
+
+/**
  * The bins of a training matrix, per matrix: a fit that continues a model on the rows it was fitted
  * on (a hard-example round) reuses that fit's bins, and with them the grower's row index, instead
  * of sorting every column again. An entry is reused for the same maxBins and, for a continued fit,

@@ -9,7 +9,7 @@ import { SeededRandom } from '../../util/random';
 import { didYouMean } from '../../util/nearest-name';
 import { FitHistoryRecorder } from '../fit-history';
 import { argmaxRows, type FitOptions, type FitProgress, type FitReport, type Learner, type ModelDocument } from '../learner';
-import { binnedMatrix, binnedValidation, knownRawScores, remember } from './fit-memory';
+import { binnedMatrix, binnedValidation, knownInitialScores, knownRawScores, remember, rememberContinuation } from './fit-memory';
 import type { GbdtModelDocument, GbdtTree } from './model-document';
 import { categoryRanks } from './category-order';
 import { accumulateRawScores, compileTree, predictRawScores, preprocessMatrix, rankCategories, softmaxRowsInPlace, type CompiledTree } from './predict';
@@ -270,9 +270,11 @@ export class GbdtLearner implements Learner {
     const known = knownRawScores(doc, X);
     if (known) return known.slice();
     const xs = preprocessMatrix(doc.preprocessing, X);
-    const out = new Float64Array(X.rows * k);
-    for (let i = 0; i < X.rows; i++) for (let c = 0; c < k; c++) out[i * k + c] = doc.baseScore[c];
-    accumulateRawScores(this.compiled, xs, X.rows, nf, k, out);
+    // a continued model on rows its initial model scored: those scores plus the trees after them
+    const initial = knownInitialScores(doc, X);
+    const out = initial ? initial.raw.slice() : new Float64Array(X.rows * k);
+    if (!initial) for (let i = 0; i < X.rows; i++) for (let c = 0; c < k; c++) out[i * k + c] = doc.baseScore[c];
+    accumulateRawScores(initial ? this.compiled.slice(initial.trees) : this.compiled, xs, X.rows, nf, k, out);
     remember(doc, 'last', X, out.slice());
     return out;
   }
@@ -337,12 +339,13 @@ export class GbdtLearner implements Learner {
     const baseScore = init ? [...init.baseScore] : priorBaseScore(y, k, weight);
     const initialScores = init ? (knownRawScores(init, Xraw) ?? predictRawScores(init, Xraw)) : null;
     const vBins = validation ? binnedValidation(validation.X, mapper) : null;
-    let vScores = validation
-      ? init
-        ? (knownRawScores(init, (options.validation as NonNullable<FitOptions['validation']>).X)?.slice() ??
-          predictRawScores(init, (options.validation as NonNullable<FitOptions['validation']>).X))
-        : new Float64Array(validation.X.rows * k)
-      : null;
+    let vScores: Float64Array | null = null;
+    if (options.validation && init) {
+      const known = knownRawScores(init, options.validation.X);
+      vScores = known ? known.slice() : predictRawScores(init, options.validation.X);
+      // the initial model's scores on the validation rows: scoring it there afterwards is free
+      if (!known) remember(init, 'last', options.validation.X, vScores.slice());
+    } else if (validation) vScores = new Float64Array(validation.X.rows * k);
     if (vScores && !init) for (let i = 0; i < vScores.length; i += k) for (let c = 0; c < k; c++) vScores[i + c] = baseScore[c];
 
     // multi-output trees search splits on `dims` gradient dimensions (+ the shared hessian)
@@ -508,6 +511,7 @@ export class GbdtLearner implements Learner {
         featureGain: Array.from(finalGain),
       };
       this.setDocument(doc);
+      if (init) rememberContinuation(doc, init);
       if (keepRounds === iterations) remember(doc, 'fit', Xraw, scores);
       else if (bestScores && keepRounds === bestIteration + 1) remember(doc, 'fit', Xraw, bestScores);
       return {

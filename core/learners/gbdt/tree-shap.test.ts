@@ -2,7 +2,7 @@ import type { GbdtModelDocument, GbdtTree } from './model-document';
 import { conformanceData } from '../conformance';
 import { GbdtLearner } from './gbdt-learner';
 import { predictRawScores, preprocessMatrix } from './predict';
-import { shapValues } from './tree-shap';
+import { shapValues, type ShapMethod } from './tree-shap';
 
 /** E[tree(x) | x_S] by the path-dependent rule: follow x on features in S, else cover-weighted average. */
 function conditional(tree: GbdtTree, xs: Float32Array, off: number, inS: (j: number) => boolean, node = 0): number {
@@ -37,7 +37,7 @@ function bruteForce(doc: GbdtModelDocument, xs: Float32Array, row: number, c: nu
   return phi;
 }
 
-describe('shapValues (exact TreeSHAP)', () => {
+describe.each<ShapMethod>(['recursive', 'tables', 'auto'])('shapValues (exact TreeSHAP, %s)', (method) => {
   const d = conformanceData(8, 600);
   const learner = new GbdtLearner({ seed: 3, nRounds: 12, maxDepth: 5, minChildWeight: 0.5 });
   learner.fit(d.X, d.y, { schema: d.schema, classes: d.classes });
@@ -45,7 +45,7 @@ describe('shapValues (exact TreeSHAP)', () => {
   const k = doc.classes.length;
   const nf = doc.schema.features.length;
   const rows = { rows: 25, cols: nf, data: d.X.data.slice(0, 25 * nf) };
-  const phi = shapValues(doc, rows);
+  const phi = shapValues(doc, rows, method);
   const raw = predictRawScores(doc, rows);
 
   it('adds up to the raw score for every row and class (1e-9 relative)', () => {
@@ -77,7 +77,7 @@ describe('shapValues (exact TreeSHAP)', () => {
       trees: [{ classIndex: 1, feature: [1, 0, 0], threshold: [0.5, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 2, -1], cover: [4, 1, 3] }],
     };
     const x = { rows: 1, cols: nf, data: Float64Array.from([5, 0, 9]) };
-    const p = shapValues(single, x);
+    const p = shapValues(single, x, method);
     const base = 1 * (nf + 1);
     // expected value (2 * 1 - 1 * 3) / 4 = -0.25; f(x) = 2 -> feature 1 gets 2.25
     expect(p[base + 1]).toBeCloseTo(2.25, 12);
@@ -90,7 +90,7 @@ describe('shapValues (exact TreeSHAP)', () => {
     const multi = new GbdtLearner({ seed: 3, nRounds: 8, maxDepth: 5, minChildWeight: 0.5, multiOutput: true });
     multi.fit(d.X, d.y, { schema: d.schema, classes: d.classes });
     const mdoc = multi.toJSON();
-    const mphi = shapValues(mdoc, rows);
+    const mphi = shapValues(mdoc, rows, method);
     const mraw = predictRawScores(mdoc, rows);
     for (let i = 0; i < 25; i++) {
       for (let c = 0; c < k; c++) {
@@ -110,6 +110,31 @@ describe('shapValues (exact TreeSHAP)', () => {
     for (let c = 0; c < k; c++) {
       const expected = bruteForce(asClassTrees, xs, 4, c);
       for (let j = 0; j < nf; j++) expect(mphi[(4 * k + c) * (nf + 1) + j]).toBeCloseTo(expected[j], 9);
+    }
+  });
+});
+
+describe('shapValues: the leaf tables and the recursion agree', () => {
+  it('on deep trees with features split twice on a path, and on multi-output leaves (1e-9)', () => {
+    const d = conformanceData(11, 900);
+    for (const params of [
+      { seed: 5, nRounds: 6, maxDepth: 7, minChildWeight: 0.1 },
+      { seed: 6, nRounds: 4, maxDepth: 6, minChildWeight: 0.1, multiOutput: true },
+    ]) {
+      const learner = new GbdtLearner(params);
+      learner.fit(d.X, d.y, { schema: d.schema, classes: d.classes });
+      const doc = learner.toJSON();
+      const rows = { rows: 200, cols: d.X.cols, data: d.X.data.slice(0, 200 * d.X.cols) };
+      const a = shapValues(doc, rows, 'recursive');
+      const b = shapValues(doc, rows, 'tables');
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a[i])));
+      // the case the tables merge: a feature split more than once on one path
+      const repeated = doc.trees.some((t) => {
+        const onPath = (node: number, seen: Set<number>): boolean =>
+          t.left[node] !== -1 && (seen.has(t.feature[node]) || [t.left[node], t.right[node]].some((c) => onPath(c, new Set([...seen, t.feature[node]]))));
+        return onPath(0, new Set());
+      });
+      expect(repeated).toBe(true);
     }
   });
 });
