@@ -21,6 +21,7 @@ import { SeededRandom } from '../../core/util/random';
 import { buildPlatformApp } from '../../infra/app-builder';
 import type { HttpLambda } from '../../local/api-gateway-event';
 import { invokeHttp } from '../../local/api-gateway-event';
+import { InProcessEventBus } from '../../local/event-bus';
 import { closeStores, testConfig, testStores, uniqueId } from '../support/platform';
 
 type Json = Record<string, unknown>;
@@ -99,7 +100,11 @@ describe('the auto-retrain switch and the retrain route on AWS (SageMaker backen
       { objects: stores.buckets.datasets, manifests: stores.tables.datasets },
       { name: dataset, sourcePath: path.join(tmp, 'flows.csv'), format: 'csv', labelColumn: 'Label', categorical: ['Protocol'], chunkRows: 200 },
     );
-    const registry = new ModelRegistry({ table: stores.tables.registry, audit: new AuditLog({ table: stores.tables.audit, stream: uniqueId('a') }) });
+    const registry = new ModelRegistry({
+      table: stores.tables.registry,
+      audit: new AuditLog({ table: stores.tables.audit, stream: uniqueId('a') }),
+      events: new InProcessEventBus(),
+    });
     const input = registrationInput(model);
     await registry.registerVersion({ ...input, dataset: { ...input.dataset, name: dataset, version: 1 } });
 
