@@ -66,6 +66,12 @@ describe('capacity check grants (SageMaker backend)', () => {
     expect(environmentOf(platform.api.functions.models)[ENV_KEYS.trainingImage]).toBeUndefined();
   });
 
+  it("lets the completion function describe the platform's training jobs (their billable seconds), and nothing of the check", () => {
+    const completion = actionsOf(platform.training.functions.completion);
+    expect(completion).toContain('sagemaker:DescribeTrainingJob');
+    expect(completion).not.toContain('sagemaker:ListTrainingJobs');
+  });
+
   it('grants the quota read to no other function', () => {
     const others = [
       ...Object.entries(platform.api.functions).filter(([id]) => id !== 'retraining'),
