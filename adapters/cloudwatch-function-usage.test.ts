@@ -16,7 +16,18 @@ describe('cloudWatchFunctionUsage', () => {
   let server: Server;
   let client: CloudWatchClient;
   // what CloudWatch holds for predict (the only function invoked in the window)
-  const predict: Record<string, number[]> = { n: [40, 2], p50: [3.2], p90: [8.5], p99: [21.25], mean: [4.1], max: [30.5], mem: [182], err: [1] };
+  const predict: Record<string, number[]> = {
+    n: [40, 2],
+    p50: [3.2],
+    p90: [8.5],
+    p99: [21.25],
+    mean: [4.1],
+    max: [30.5],
+    mem: [182],
+    err: [1],
+    to: [1],
+    nm: [2, 1],
+  };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -28,9 +39,10 @@ describe('cloudWatchFunctionUsage', () => {
         const results = body.MetricDataQueries.map((q) => {
           const fn = q.MetricStat.Metric.Dimensions.find((d) => d.Name === 'operation')?.Value;
           const key = q.Id.slice(q.Id.indexOf('_') + 1);
-          // the first page answers the latency figures, the second the memory and errors
-          const onThisPage = body.NextToken ? ['mem', 'err'].includes(key) : !['mem', 'err'].includes(key);
-          const values = fn === 'predict' && onThisPage ? predict[key] : [];
+          // the first page answers the latency figures, the second the memory and the counts
+          const second = ['mem', 'err', 'to', 'nt', 'nm'];
+          const onThisPage = body.NextToken ? second.includes(key) : !second.includes(key);
+          const values = fn === 'predict' && onThisPage ? (predict[key] ?? []) : [];
           return { Id: q.Id, Label: q.Id, StatusCode: 'Complete', Timestamps: values.map(() => 1772358000), Values: values };
         });
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
@@ -57,13 +69,27 @@ describe('cloudWatchFunctionUsage', () => {
     );
 
     expect(usage).toEqual([
-      { function: 'predict', invocations: 42, errors: 1, p50Ms: 3.2, p90Ms: 8.5, p99Ms: 21.25, meanMs: 4.1, maxMs: 30.5, peakMemoryBytes: 182 * 1048576 },
+      {
+        function: 'predict',
+        invocations: 42,
+        errors: 1,
+        p50Ms: 3.2,
+        p90Ms: 8.5,
+        p99Ms: 21.25,
+        meanMs: 4.1,
+        maxMs: 30.5,
+        peakMemoryBytes: 182 * 1048576,
+        // the limit counts, absent from CloudWatch when none happened (NearTimeout here): 0
+        timeouts: 1,
+        nearTimeout: 0,
+        nearMemoryLimit: 3,
+      },
     ]);
-    // the request as the SDK shapes it: GetMetricData, paged, 8 queries per function
+    // the request as the SDK shapes it: GetMetricData, paged, 11 queries per function
     expect(seen.map((s) => s.target)).toEqual(['GraniteServiceVersion20100801.GetMetricData', 'GraniteServiceVersion20100801.GetMetricData']);
     expect(seen[1].body.NextToken).toBe('page-2');
     const queries = seen[0].body.MetricDataQueries as Query[];
-    expect(queries).toHaveLength(16);
+    expect(queries).toHaveLength(22);
     expect(seen[0].body.StartTime).toBe(from.getTime() / 1000);
     expect(seen[0].body.EndTime).toBe(to.getTime() / 1000);
     expect(queries[0]).toEqual({
@@ -82,7 +108,7 @@ describe('cloudWatchFunctionUsage', () => {
       },
       ReturnData: true,
     });
-    expect(queries.map((q) => `${q.MetricStat.Metric.MetricName}:${q.MetricStat.Stat}`).slice(0, 8)).toEqual([
+    expect(queries.map((q) => `${q.MetricStat.Metric.MetricName}:${q.MetricStat.Stat}`).slice(0, 11)).toEqual([
       'Latency:SampleCount',
       'Latency:p50',
       'Latency:p90',
@@ -91,6 +117,9 @@ describe('cloudWatchFunctionUsage', () => {
       'Latency:Maximum',
       'MemoryUsed:Maximum',
       'ServerErrors:Sum',
+      'Timeouts:Sum',
+      'NearTimeout:Sum',
+      'NearMemoryLimit:Sum',
     ]);
   });
 

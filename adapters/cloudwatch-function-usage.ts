@@ -1,12 +1,13 @@
 // The functions' usage on AWS, read back from CloudWatch: every invocation of a platform function
 // emits EMF metrics (namespace MiniXdrMl, dimensions service + operation = the catalogue id):
 // `Latency` (ms), `MemoryUsed` (MB) and `ServerErrors` (an HTTP 5xx, or an event function that
-// threw). One GetMetricData call (paged) asks, per function, for the latency's sample count
-// (invocations), p50/p90/p99, average and maximum, the peak memory and the error sum, each as one
-// period spanning the whole window. IAM: cloudwatch:GetMetricData (infra/stacks/api-stack.ts).
+// threw), and — only when they happen — `Timeouts`, `NearTimeout` and `NearMemoryLimit`
+// (functions/shared/limits.ts). One GetMetricData call (paged) asks, per function, for the
+// latency's sample count (invocations), p50/p90/p99, average and maximum, the peak memory and the
+// sums of the counts, each as one period spanning the whole window. IAM: cloudwatch:GetMetricData (infra/stacks/api-stack.ts).
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { PlatformConfig } from '../config/config';
-import type { FunctionUsageSummary } from '../core/resources/function-usage';
+import { FUNCTION_METRICS, type FunctionUsageSummary } from '../core/resources/function-usage';
 import { METRIC_NAMESPACE, METRIC_SERVICE } from '../core/retraining/metrics';
 
 export interface CloudWatchUsageOptions {
@@ -17,6 +18,14 @@ export interface CloudWatchUsageOptions {
 }
 
 const STATS = { n: 'SampleCount', p50: 'p50', p90: 'p90', p99: 'p99', mean: 'Average', max: 'Maximum' } as const;
+/** The counts read as sums: errors, and the limit counts (emitted only when they happen: absent is 0). */
+const COUNTS = {
+  err: FUNCTION_METRICS.serverErrors,
+  to: FUNCTION_METRICS.timeouts,
+  nt: FUNCTION_METRICS.nearTimeout,
+  nm: FUNCTION_METRICS.nearMemoryLimit,
+} as const;
+const SUMMED = new Set(['n', ...Object.keys(COUNTS)]);
 
 /** One period covering [from, to]: whole minutes, at least one. */
 export const windowPeriodSeconds = (from: Date, to: Date): number => Math.max(60, Math.ceil((to.getTime() - from.getTime()) / 60_000) * 60);
@@ -38,9 +47,13 @@ export async function cloudWatchFunctionUsage(client: CloudWatchClient, o: Cloud
     ],
   });
   const queries: MetricDataQuery[] = o.functions.flatMap((fn, i) => [
-    ...Object.entries(STATS).map(([key, Stat]) => ({ Id: `f${i}_${key}`, MetricStat: { Metric: metric('Latency', fn), Period, Stat }, ReturnData: true })),
-    { Id: `f${i}_mem`, MetricStat: { Metric: metric('MemoryUsed', fn), Period, Stat: 'Maximum' }, ReturnData: true },
-    { Id: `f${i}_err`, MetricStat: { Metric: metric('ServerErrors', fn), Period, Stat: 'Sum' }, ReturnData: true },
+    ...Object.entries(STATS).map(([key, Stat]) => ({
+      Id: `f${i}_${key}`,
+      MetricStat: { Metric: metric(FUNCTION_METRICS.latency, fn), Period, Stat },
+      ReturnData: true,
+    })),
+    { Id: `f${i}_mem`, MetricStat: { Metric: metric(FUNCTION_METRICS.memoryUsed, fn), Period, Stat: 'Maximum' }, ReturnData: true },
+    ...Object.entries(COUNTS).map(([key, name]) => ({ Id: `f${i}_${key}`, MetricStat: { Metric: metric(name, fn), Period, Stat: 'Sum' }, ReturnData: true })),
   ]);
   const values = new Map<string, number>();
   // GetMetricData takes at most 500 queries a call
@@ -59,7 +72,7 @@ export async function cloudWatchFunctionUsage(client: CloudWatchClient, o: Cloud
       for (const r of page.MetricDataResults ?? []) {
         if (!r.Id || !r.Values?.length) continue;
         // one period spans the window; should CloudWatch split it (or page it), counts add and the rest take the largest
-        const sum = r.Id.endsWith('_n') || r.Id.endsWith('_err');
+        const sum = SUMMED.has(r.Id.slice(r.Id.indexOf('_') + 1));
         const v = sum ? r.Values.reduce((a, b) => a + b, 0) : Math.max(...r.Values);
         values.set(r.Id, sum ? (values.get(r.Id) ?? 0) + v : Math.max(values.get(r.Id) ?? 0, v));
       }
@@ -81,6 +94,9 @@ export async function cloudWatchFunctionUsage(client: CloudWatchClient, o: Cloud
       meanMs: round3(get('mean')),
       maxMs: round3(get('max')),
       peakMemoryBytes: Math.round(get('mem') * 1048576),
+      timeouts: Math.round(get('to')),
+      nearTimeout: Math.round(get('nt')),
+      nearMemoryLimit: Math.round(get('nm')),
     });
   });
   return out;

@@ -37,13 +37,6 @@ export function buildPlatformApp(props: AppProps = {}, env: NodeJS.ProcessEnv = 
   const stackEnv = { account: config.deployment.account, region: config.region };
   const prefix = `MiniXdrMl-${config.stage}`;
   const data = new DataStack(app, `${prefix}-Data`, { config, env: stackEnv, description: 'Mini-XDR ML stateful resources (tables, buckets)' });
-  const api = new ApiStack(app, `${prefix}-Api`, {
-    config,
-    projectRoot,
-    env: stackEnv,
-    description: 'Mini-XDR ML HTTP API and its functions',
-  });
-  api.addStackDependency(data, 'functions use the tables and buckets by name');
   const training = new TrainingStack(app, `${prefix}-Training`, {
     config,
     projectRoot,
@@ -51,6 +44,15 @@ export function buildPlatformApp(props: AppProps = {}, env: NodeJS.ProcessEnv = 
     description: 'Mini-XDR ML event bus, retraining rules, training role and event-driven functions',
   });
   training.addStackDependency(data, 'functions and the training role use the tables and buckets by name');
+  const api = new ApiStack(app, `${prefix}-Api`, {
+    config,
+    projectRoot,
+    // the capacity checker builds the training backend: it needs the runner's settings (image, role, queue …)
+    trainingRunner: training.runner,
+    env: stackEnv,
+    description: 'Mini-XDR ML HTTP API and its functions',
+  });
+  api.addStackDependency(data, 'functions use the tables and buckets by name');
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     config,
     bus: training.bus,

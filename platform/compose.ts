@@ -46,9 +46,11 @@ import {
   flushFunctionUsage,
   FunctionUsageRecorder,
   InsufficientCapacityError,
+  mergeResourceUsage,
   resourceTelemetry,
   type CapacityVerdict,
   type ResourceTelemetry,
+  type ResourceUsage,
 } from '../core/resources';
 import { EVENT_FUNCTIONS } from '../config/event-functions';
 import { FUNCTIONS } from '../config/functions';
@@ -60,6 +62,7 @@ import { sampledInputs } from '../core/serving/sampled-inputs';
 import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryEncoder, TelemetryRetention, type SessionFactory } from '../core/serving';
 import { InProcessEventBus } from '../local/event-bus';
 import { createTrainingBackend, type LocalTrainingSetup } from './training-backend';
+import { logger } from './observability';
 
 /** The retraining machinery of a platform: one launcher, one completion handler, one drift check. */
 export interface Retraining {
@@ -365,6 +368,25 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       event,
     );
   };
+  // a cloud job's figures its completion event lacks (SageMaker's billable seconds) from the job's
+  // description; a backend that cannot say (no settings here, a failed call) leaves them out, never
+  // guessed, and never holds up the registration
+  const withBackendUsage = async (input: CompletionInput): Promise<CompletionInput> => {
+    if (config.training.backend === 'local' || input.resources?.billableSeconds !== undefined) return input;
+    let described: ResourceUsage | undefined;
+    try {
+      const b = backend();
+      described = b.usage ? await b.usage({ jobId: input.jobId }) : undefined;
+    } catch (error) {
+      logger.warn('the training backend does not describe the finished job: its billable seconds are left out', {
+        backend: config.training.backend,
+        jobId: input.jobId,
+        error: (error as Error).message,
+      });
+    }
+    const resources = mergeResourceUsage(input.resources, described);
+    return resources ? { ...input, resources } : input;
+  };
   const launcher = lazy(
     () =>
       new RetrainLauncher({
@@ -405,7 +427,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     policy,
     async complete(event) {
       const input = parseCompletionEvent(event, { artefactsBucket: config.buckets.artefacts });
-      return input ? completion().handle(input) : { outcome: 'ignored' as const };
+      return input ? completion().handle(await withBackendUsage(input)) : { outcome: 'ignored' as const };
     },
     harvestFeedback: harvest,
     checkDrift: async (model, o = {}) => {

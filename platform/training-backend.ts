@@ -9,6 +9,7 @@ import type { CompletionInput, TrainingBackend } from '../core/retraining/backen
 
 type BatchModule = typeof import('../adapters/training-backends/batch-backend');
 type SageMakerModule = typeof import('../adapters/training-backends/sagemaker-backend');
+type QuotasModule = typeof import('../adapters/training-backends/service-quotas');
 
 /** The local backend's job directories, and how a finished job's completion reaches the completion handler. */
 export interface LocalTrainingSetup {
@@ -43,16 +44,21 @@ export function createTrainingBackend(
   if (t.backend === 'batch') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { BatchTrainingBackend, createBatchClient } = require('../adapters/training-backends/batch-backend') as BatchModule;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createServiceQuotasClient } = require('../adapters/training-backends/service-quotas') as QuotasModule;
     return new BatchTrainingBackend(instrument(createBatchClient(config)), {
       jobQueue: requireSetting(t.batchJobQueue, 'batchJobQueue', 'for the batch training backend'),
       jobDefinition: requireSetting(t.batchJobDefinition, 'batchJobDefinition', 'for the batch training backend'),
       datasetsBucket: config.buckets.datasets,
       artefactsBucket: config.buckets.artefacts,
+      // the capacity check before automation trains: the queue, its compute environments, the Fargate vCPU quota
+      capacity: { quotas: instrument(createServiceQuotasClient(config)), region: config.region },
     });
   }
-  const { SageMakerTrainingBackend, createSageMakerClient, createServiceQuotasClient } =
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('../adapters/training-backends/sagemaker-backend') as SageMakerModule;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SageMakerTrainingBackend, createSageMakerClient } = require('../adapters/training-backends/sagemaker-backend') as SageMakerModule;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createServiceQuotasClient } = require('../adapters/training-backends/service-quotas') as QuotasModule;
   return new SageMakerTrainingBackend(instrument(createSageMakerClient(config)), {
     image: requireSetting(t.image, 'trainingImage', 'for the sagemaker training backend'),
     roleArn: requireSetting(t.roleArn, 'trainingRoleArn', 'for the sagemaker training backend'),

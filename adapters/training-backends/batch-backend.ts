@@ -4,7 +4,10 @@
 // SageMaker directory layout and upload /opt/ml/model to XDR_ML_OUTPUT_URI (see the report/README:
 // the entrypoint itself reads and writes local directories only).
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand, type SubmitJobRequest } from '@aws-sdk/client-batch';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { ENV_KEYS, type PlatformConfig } from '../../config/config';
+import type { CapacityNeed, CapacityVerdict } from '../../core/resources/capacity';
+import { batchTrainingCapacity } from './batch-capacity';
 import type { JobInspection, TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
 import { batchOutputUri } from './state-change';
 
@@ -18,6 +21,11 @@ export interface BatchBackendOptions {
   readonly memoryMib?: number;
   /** @default 4 hours */
   readonly timeoutSeconds?: number;
+  /**
+   * The capacity check (batch-capacity.ts): the queue, its compute environments, the job
+   * definition's resources and the Fargate vCPU quota. Without it the backend launches unchecked.
+   */
+  readonly capacity?: { readonly quotas: ServiceQuotasClient; readonly region: string };
 }
 
 /** The SubmitJob request of a job (pure; tested without AWS). */
@@ -70,7 +78,27 @@ export class BatchTrainingBackend implements TrainingBackend {
   constructor(
     private readonly client: BatchClient,
     private readonly options: BatchBackendOptions,
-  ) {}
+  ) {
+    const capacity = options.capacity;
+    if (capacity) {
+      this.checkCapacity = (need: CapacityNeed): Promise<CapacityVerdict> =>
+        batchTrainingCapacity(
+          {
+            batch: this.client,
+            quotas: capacity.quotas,
+            region: capacity.region,
+            jobQueue: options.jobQueue,
+            jobDefinition: options.jobDefinition,
+            ...(options.vcpus !== undefined ? { vcpus: options.vcpus } : {}),
+            ...(options.memoryMib !== undefined ? { memoryMib: options.memoryMib } : {}),
+          },
+          need,
+        );
+    }
+  }
+
+  /** Whether the queue can run a job of this need now (set when options.capacity is). */
+  readonly checkCapacity?: (need: CapacityNeed) => Promise<CapacityVerdict>;
 
   async start(job: TrainingJobSpec): Promise<{ backendJobId: string }> {
     const out = await this.client.send(new SubmitJobCommand(submitJobRequest(job, this.options)));

@@ -2,6 +2,8 @@
 // and the job-output readers used by the completion handler.
 export * from './sagemaker-backend';
 export * from './batch-backend';
+export * from './batch-capacity';
+export * from './service-quotas';
 export * from './local-backend';
 export * from './state-change';
 export * from './job-output';

@@ -9,6 +9,7 @@ import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { sageMakerUsage } from './state-change';
 import { sageMakerTrainingCapacity } from './sagemaker-capacity';
 import type { CapacityNeed, CapacityVerdict } from '../../core/resources/capacity';
+import type { ResourceUsage } from '../../core/resources/usage';
 import { METRIC_DEFINITIONS, TRAINING_OUTPUT_PREFIX, type JobInspection, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
 
 export interface SageMakerBackendOptions {
@@ -153,6 +154,11 @@ export class SageMakerTrainingBackend implements TrainingBackend {
     }
   }
 
+  /** The job description's instance type and count, billable seconds and wall time (the state-change event has no billable seconds). */
+  async usage(job: { readonly jobId: string }): Promise<ResourceUsage | undefined> {
+    return sageMakerUsage(await this.client.send(new DescribeTrainingJobCommand({ TrainingJobName: job.jobId })));
+  }
+
   async describe(backendJobId: string): Promise<Readonly<Record<string, unknown>>> {
     const name = backendJobId.includes('/') ? backendJobId.slice(backendJobId.lastIndexOf('/') + 1) : backendJobId;
     const out = await this.client.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
@@ -170,11 +176,4 @@ export class SageMakerTrainingBackend implements TrainingBackend {
 /** The SageMaker client of a configuration (the region). */
 export function createSageMakerClient(config: PlatformConfig): SageMakerClient {
   return new SageMakerClient({ region: config.region });
-}
-
-/** The Service Quotas client of a configuration (the region), for the capacity check. */
-export function createServiceQuotasClient(config: PlatformConfig): ServiceQuotasClient {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ServiceQuotasClient: Client } = require('@aws-sdk/client-service-quotas') as typeof import('@aws-sdk/client-service-quotas');
-  return new Client({ region: config.region });
 }

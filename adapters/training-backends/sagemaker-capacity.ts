@@ -8,34 +8,15 @@
 import { DescribeTrainingJobCommand, ListTrainingJobsCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ListServiceQuotasCommand, type ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import type { CapacityNeed, CapacityVerdict } from '../../core/resources/capacity';
+import { instanceShape } from '../../core/resources/instance-shapes';
 import { isSageMakerTrainingInstanceType } from '../../core/resources/sagemaker-instances';
 
 /** Service Quotas' name of the training quota of an instance type. */
 export const trainingQuotaName = (instanceType: string): string => `${instanceType} for training job usage`;
 
-const GiB = 1024 ** 3;
-/** vCPUs by instance size, and GiB of memory per vCPU by family (AWS's published shapes). */
-const VCPUS: Readonly<Record<string, number>> = {
-  large: 2,
-  xlarge: 4,
-  '2xlarge': 8,
-  '4xlarge': 16,
-  '8xlarge': 32,
-  '9xlarge': 36,
-  '12xlarge': 48,
-  '16xlarge': 64,
-  '18xlarge': 72,
-  '24xlarge': 96,
-};
-const GIB_PER_VCPU: Readonly<Record<string, number>> = { m4: 4, m5: 4, m6i: 4, m7i: 4, c4: 1.875, c5: 2, c6i: 2, c7i: 2, r5: 8, r6i: 8, r7i: 8 };
-
 /** The memory of an ml.<family>.<size> instance when its family's shape is known. */
 export function instanceMemoryBytes(instanceType: string): number | undefined {
-  const m = /^ml\.([a-z]+\d+[a-z]*)\.(\w+)$/.exec(instanceType);
-  if (!m) return undefined;
-  const perVcpu = GIB_PER_VCPU[m[1]];
-  const vcpus = VCPUS[m[2]];
-  return perVcpu && vcpus ? perVcpu * vcpus * GiB : undefined;
+  return instanceType.startsWith('ml.') ? instanceShape(instanceType)?.memoryBytes : undefined;
 }
 
 export interface SageMakerCapacityOptions {

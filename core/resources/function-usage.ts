@@ -8,6 +8,40 @@ import { ConditionFailedError, type Item, type ItemTable } from '../ports';
 /** Upper bounds (ms) of the duration histogram's buckets: 0.5 ms × 1.25^i, 64 buckets (to ~800 s); one more for anything longer. */
 export const DURATION_BOUNDS_MS: readonly number[] = Array.from({ length: 64 }, (_, i) => Math.round(0.5 * 1.25 ** i * 1000) / 1000);
 
+/**
+ * The EMF metrics every invocation of a platform function emits (namespace MiniXdrMl, dimensions
+ * service + operation = the catalogue id), which the telemetry route reads back on AWS. The three
+ * limit counts are emitted only when they happen, with a service-only set too (the monitoring
+ * stack's alarm): `Timeouts` (the chain gave up just before Lambda's timeout would have killed the
+ * invocation), `NearTimeout` and `NearMemoryLimit` (an invocation that used NEAR_LIMIT_SHARE of its
+ * function's timeout or memory).
+ */
+export const FUNCTION_METRICS = {
+  latency: 'Latency',
+  memoryUsed: 'MemoryUsed',
+  serverErrors: 'ServerErrors',
+  timeouts: 'Timeouts',
+  nearTimeout: 'NearTimeout',
+  nearMemoryLimit: 'NearMemoryLimit',
+} as const;
+
+/** The share of a function's timeout or memory at which an invocation is near its limit: 10 % from a kill. */
+export const NEAR_LIMIT_SHARE = 0.9;
+
+/**
+ * Whether an invocation came near its function's limits (undefined limits: not near).
+ * @example nearLimits({ ms: 28_000, memoryBytes: 200e6, timeoutMs: 30_000, memoryLimitBytes: 1024 ** 3 }) // { nearTimeout: true, nearMemoryLimit: false }
+ */
+export function nearLimits(inv: { readonly ms: number; readonly memoryBytes: number; readonly timeoutMs?: number; readonly memoryLimitBytes?: number }): {
+  readonly nearTimeout: boolean;
+  readonly nearMemoryLimit: boolean;
+} {
+  return {
+    nearTimeout: inv.timeoutMs !== undefined && inv.timeoutMs > 0 && inv.ms >= NEAR_LIMIT_SHARE * inv.timeoutMs,
+    nearMemoryLimit: inv.memoryLimitBytes !== undefined && inv.memoryLimitBytes > 0 && inv.memoryBytes >= NEAR_LIMIT_SHARE * inv.memoryLimitBytes,
+  };
+}
+
 /** One function's usage in one hour. */
 export interface HourUsage {
   readonly invocations: number;
@@ -148,6 +182,10 @@ export interface FunctionUsageSummary {
   readonly meanMs: number;
   readonly maxMs: number;
   readonly peakMemoryBytes: number;
+  /** On AWS (FUNCTION_METRICS): invocations that timed out, and those near the timeout or the memory limit. */
+  readonly timeouts?: number;
+  readonly nearTimeout?: number;
+  readonly nearMemoryLimit?: number;
 }
 
 /**

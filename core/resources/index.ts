@@ -4,3 +4,4 @@ export * from './capacity';
 export * from './function-usage';
 export * from './telemetry';
 export * from './sagemaker-instances';
+export * from './instance-shapes';

@@ -79,6 +79,11 @@ export interface TrainingBackend {
    * SageMaker: the instance type offered in the region and within the account's quota).
    */
   checkCapacity?(need: CapacityNeed): Promise<CapacityVerdict>;
+  /**
+   * What the backend's job description says a finished job used, for the figures its completion
+   * event lacks (SageMaker's state-change event carries no BillableTimeInSeconds; DescribeTrainingJob does).
+   */
+  usage?(job: { readonly jobId: string }): Promise<ResourceUsage | undefined>;
 }
 
 /** Hyperparameter names of the training container (training-container/entrypoint.ts). */

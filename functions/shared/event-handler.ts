@@ -4,6 +4,7 @@
 // stay thin: parse the event, one call into the platform. Each invocation is recorded in the
 // function usage (duration, memory, error) where the platform records it (locally).
 import middy from '@middy/core';
+import { isEarlyTimeout, limitMetrics, MIDDY_PLUGIN } from './limits';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -18,23 +19,35 @@ import { processRss } from './process-memory';
  * @example export const handler = createEventHandler('maintenance', async () => platform.maintain());
  */
 export function createEventHandler<E, R>(name: string, handle: (event: E, context: Context) => Promise<R>) {
-  return middy(async (event: E, context: Context): Promise<R> => {
+  // per invocation (the local runtime runs several at once in one process)
+  const started = new WeakMap<Context, number>();
+  const record = (context: Context, failed: boolean, timedOut: boolean) => {
+    // the bounded usage aggregates, as the HTTP functions' (the local platform records them;
+    // core/resources/function-usage.ts): the invocation's duration, the process's RSS, whether it threw
+    const ms = Date.now() - (started.get(context) ?? Date.now());
+    const memoryBytes = processRss();
+    currentPlatform()?.functionUsage?.recorder.record(name, { ms, memoryBytes, error: failed, at: new Date() });
+    invocationMetrics(name, ms, memoryBytes, failed);
+    limitMetrics(name, context, { ms, memoryBytes, timedOut });
+  };
+  return middy(async (event: E, context: Context, options?: { signal?: AbortSignal }): Promise<R> => {
     tracer.putAnnotation('operation', name);
-    const startedAt = Date.now();
+    started.set(context, Date.now());
     let failed = true;
     try {
       const result = await handle(event, context);
       failed = false;
       return result;
     } finally {
-      // the bounded usage aggregates, as the HTTP functions' (the local platform records them;
-      // core/resources/function-usage.ts): the invocation's duration, the process's RSS, whether it threw
-      const ms = Date.now() - startedAt;
-      const memoryBytes = processRss();
-      currentPlatform()?.functionUsage?.recorder.record(name, { ms, memoryBytes, error: failed, at: new Date() });
-      invocationMetrics(name, ms, memoryBytes, failed);
+      // an invocation middy gave up on (its timeout, recorded in onError) is not recorded twice
+      if (!options?.signal?.aborted) record(context, failed, false);
     }
-  })
+  }, MIDDY_PLUGIN)
+    .use({
+      onError: (request) => {
+        if (isEarlyTimeout(request.error)) record(request.context, true, true);
+      },
+    })
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));

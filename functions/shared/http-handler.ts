@@ -8,6 +8,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { isEarlyTimeout, limitMetrics, MIDDY_PLUGIN } from './limits';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { boundIssues, fieldName, MAX_ERROR_MESSAGE_CHARS, parseBoundedJson, truncate, type FieldIssue } from '../../core/bounds';
@@ -125,9 +126,11 @@ function functionId(context: Context): string {
 const CATALOGUE_IDS = FUNCTIONS.map((f) => f.id).sort((a, b) => b.length - a.length);
 
 function timing(name: string): MiddlewareObj<HttpEvent, HttpResult, Error, Context & Partial<Internal>> {
-  const record = (request: { context: Context & Partial<Internal>; response: HttpResult | null }) => {
+  const record = (request: { context: Context & Partial<Internal>; response: HttpResult | null; error?: Error | null }) => {
     const ms = Date.now() - (request.context.startedAt ?? Date.now());
     const memoryBytes = processRss();
+    // a timeout (middy gave up just before Lambda would have) and invocations near the timeout or the memory limit
+    limitMetrics(name, request.context, { ms, memoryBytes, timedOut: isEarlyTimeout(request.error) });
     metrics.addDimension('operation', name);
     metrics.addMetric('Latency', MetricUnit.Milliseconds, ms);
     metrics.addMetric('MemoryUsed', MetricUnit.Megabytes, Math.round(memoryBytes / 1048576));
@@ -198,7 +201,7 @@ export function createHttpHandler<B extends z.ZodType = z.ZodUnknown, Q extends 
     const reply = await options.handle({ body, query, params, correlationId, event });
     return json(reply.statusCode ?? 200, reply.body, correlationId, reply.headers);
   };
-  const handler = middy<HttpEvent, HttpResult, Error, Context & Partial<Internal>>(core)
+  const handler = middy<HttpEvent, HttpResult, Error, Context & Partial<Internal>>(core, MIDDY_PLUGIN)
     .use(captureLambdaHandler(tracer))
     .use(correlationMiddleware())
     .use(logMetrics(metrics))

@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import { configToEnvironment, type PlatformConfig } from '../../config/config';
 import { FUNCTIONS, type FunctionDefinition } from '../../config/functions';
 import { applyCatalogueGrant } from '../constructs/catalogue-grants';
-import { API_CAPACITY_CHECKER, grantCapacityCheck, grantMetricRead, TELEMETRY_READER } from '../constructs/capacity-grant';
+import { API_CAPACITY_CHECKER, grantCapacityCheck, grantMetricRead, TELEMETRY_READER, type TrainingRunner } from '../constructs/capacity-grant';
 import { XdrFunction } from '../constructs/xdr-function';
 
 export interface ApiStackProps extends StackProps {
@@ -17,6 +17,12 @@ export interface ApiStackProps extends StackProps {
   readonly projectRoot: string;
   /** @default FUNCTIONS from config/functions.ts */
   readonly functions?: readonly FunctionDefinition[];
+  /**
+   * The training stack's runner (TrainingStack.runner): the capacity checker builds the training
+   * backend to check before automation trains, so it needs the backend's settings. Without it the
+   * checker's backend lacks them and POST /api/ml/status/auto-retrain and /retrain answer 500.
+   */
+  readonly trainingRunner?: TrainingRunner;
 }
 
 export class ApiStack extends Stack {
@@ -43,11 +49,16 @@ export class ApiStack extends Stack {
     const environment = configToEnvironment(props.config);
     const functions: Record<string, XdrFunction> = {};
     for (const definition of props.functions ?? FUNCTIONS) {
-      const fn = new XdrFunction(this, `fn-${definition.id}`, { definition, projectRoot: props.projectRoot, environment });
+      const checker = definition.id === API_CAPACITY_CHECKER && props.trainingRunner !== undefined;
+      const fn = new XdrFunction(this, `fn-${definition.id}`, {
+        definition,
+        projectRoot: props.projectRoot,
+        environment: checker ? { ...environment, ...props.trainingRunner!.environment } : environment,
+      });
       functions[definition.id] = fn;
       applyCatalogueGrant(fn, definition, props.config);
-      // switching auto-retrain on checks the SageMaker capacity first (the Batch backend has no check)
-      if (definition.id === API_CAPACITY_CHECKER && props.config.training.backend !== 'batch') grantCapacityCheck(fn);
+      // queueing a job and switching auto-retrain on check the backend's capacity first (it queues; the launcher starts)
+      if (checker) grantCapacityCheck(fn, props.trainingRunner!.backend);
       // the telemetry route reads the functions' figures back from CloudWatch (adapters/cloudwatch-function-usage.ts)
       if (definition.id === TELEMETRY_READER) grantMetricRead(fn);
       const integration = new HttpLambdaIntegration(`${definition.id}-integration`, fn.function);

@@ -23,6 +23,7 @@ import type { PlatformConfig } from '../../config/config';
 import { EVENT_SOURCE } from '../../core/events';
 import { MODEL_VERSION_QUARANTINED } from '../../core/registry/types';
 import { TRAINING_FAILED } from '../../core/retraining/events';
+import { FUNCTION_METRICS } from '../../core/resources/function-usage';
 import { METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from '../../core/retraining/metrics';
 
 export interface MonitoringStackProps extends StackProps {
@@ -42,7 +43,10 @@ export interface MonitoringStackProps extends StackProps {
 export class MonitoringStack extends Stack {
   public readonly topic: sns.Topic;
   public readonly alarms: Readonly<
-    Record<'drift' | 'accuracy' | 'trainingFailures' | 'memoryOverrun' | 'capacityRefusals' | 'api5xx' | 'apiLatency', cloudwatch.Alarm | undefined>
+    Record<
+      'drift' | 'accuracy' | 'trainingFailures' | 'memoryOverrun' | 'capacityRefusals' | 'functionLimits' | 'api5xx' | 'apiLatency',
+      cloudwatch.Alarm | undefined
+    >
   >;
   public readonly dashboard: cloudwatch.Dashboard;
 
@@ -121,6 +125,24 @@ export class MonitoringStack extends Stack {
       cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       'An automated retrain was refused: the training backend lacks the capacity for the job (the trigger log in GET /api/ml/status says why)',
     );
+    // functions: an invocation that timed out, or came within 10 % of its timeout or memory
+    // (functions/shared/limits.ts; each count is emitted only when it happens, so missing is 0)
+    const functionLimits = alarm(
+      'FunctionLimitsAlarm',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(timeouts, 0) + FILL(nearTimeout, 0) + FILL(nearMemory, 0)',
+        usingMetrics: {
+          timeouts: metric(FUNCTION_METRICS.timeouts, 'Sum', Duration.minutes(5)),
+          nearTimeout: metric(FUNCTION_METRICS.nearTimeout, 'Sum', Duration.minutes(5)),
+          nearMemory: metric(FUNCTION_METRICS.nearMemoryLimit, 'Sum', Duration.minutes(5)),
+        },
+        label: 'Function invocations at or near their limits',
+        period: Duration.minutes(5),
+      }),
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      'A platform function timed out, or used 90 % of its timeout or memory (GET /api/ml/telemetry?by=function shows which: timeouts, nearTimeout, nearMemoryLimit)',
+    );
     let api5xx: cloudwatch.Alarm | undefined;
     let apiLatency: cloudwatch.Alarm | undefined;
     if (props.api) {
@@ -141,7 +163,7 @@ export class MonitoringStack extends Stack {
         'p99 latency of the HTTP API is too high',
       );
     }
-    this.alarms = { drift, accuracy, trainingFailures, memoryOverrun, capacityRefusals, api5xx, apiLatency };
+    this.alarms = { drift, accuracy, trainingFailures, memoryOverrun, capacityRefusals, functionLimits, api5xx, apiLatency };
 
     new events.Rule(this, 'TrainingFailedAlert', {
       eventBus: props.bus,
@@ -180,6 +202,17 @@ export class MonitoringStack extends Stack {
         right: [perModel(METRICS.trainingMemoryRatio, 'Maximum', Duration.days(1))],
       }),
       new cloudwatch.GraphWidget({
+        title: 'Function timeouts and invocations near their limits, per function',
+        left: [FUNCTION_METRICS.timeouts, FUNCTION_METRICS.nearTimeout, FUNCTION_METRICS.nearMemoryLimit].map(
+          (name) =>
+            new cloudwatch.MathExpression({
+              expression: `SEARCH('{${METRIC_NAMESPACE},operation,service} MetricName="${name}"', 'Sum', 3600)`,
+              label: name,
+              period: Duration.hours(1),
+            }),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
         title: 'Training CPU and billable seconds, per lineage',
         left: [perModel(METRICS.trainingCpuSeconds, 'Sum', Duration.days(1)), perModel(METRICS.trainingBillableSeconds, 'Sum', Duration.days(1))],
       }),
@@ -197,7 +230,16 @@ export class MonitoringStack extends Stack {
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [drift, accuracy, trainingFailures, ...(api5xx ? [api5xx] : []), ...(apiLatency ? [apiLatency] : [])],
+        alarms: [
+          drift,
+          accuracy,
+          trainingFailures,
+          memoryOverrun,
+          capacityRefusals,
+          functionLimits,
+          ...(api5xx ? [api5xx] : []),
+          ...(apiLatency ? [apiLatency] : []),
+        ],
       }),
     );
   }

@@ -21,7 +21,7 @@ import type { PromotionPolicy } from '../../core/retraining/completion';
 import type { FunctionDefinition } from '../../config/functions';
 import { applyCatalogueGrant } from '../constructs/catalogue-grants';
 import { BatchTraining } from '../constructs/batch-training';
-import { grantCapacityCheck } from '../constructs/capacity-grant';
+import { grantCapacityCheck, type TrainingRunner } from '../constructs/capacity-grant';
 import { nagArn } from '../constructs/nag';
 import { TrainingRole } from '../constructs/training-role';
 import { FederatedRoles } from '../constructs/federated-roles';
@@ -67,6 +67,12 @@ export class TrainingStack extends Stack {
   public readonly scheduleRule?: events.Rule;
   /** The online-adaptation schedule rule; undefined unless config.online.adaptSchedule is set. */
   public readonly adaptScheduleRule?: events.Rule;
+  /**
+   * Who runs the jobs and the environment a function needs to build that backend (its settings:
+   * image, role and instance type on SageMaker; queue and job definition on Batch). The launcher
+   * has it, and so does the API's capacity checker: the backend is built to check before it trains.
+   */
+  public readonly runner: TrainingRunner;
   private readonly platformConfig: PlatformConfig;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
@@ -108,7 +114,7 @@ export class TrainingStack extends Stack {
       });
     }
 
-    const runner: Record<string, string> = this.batch
+    const runnerEnvironment: Record<string, string> = this.batch
       ? {
           [ENV_KEYS.trainingBackend]: 'batch',
           [ENV_KEYS.batchJobQueue]: this.batch.jobQueue.jobQueueArn,
@@ -120,9 +126,10 @@ export class TrainingStack extends Stack {
           [ENV_KEYS.trainingRoleArn]: this.trainingRole.roleArn,
           [ENV_KEYS.trainingInstanceType]: props.trainingInstanceType ?? config.training.instanceType,
         };
+    this.runner = { backend, environment: runnerEnvironment };
     const environment = {
       ...configToEnvironment(config),
-      ...runner,
+      ...runnerEnvironment,
       [ENV_KEYS.promotionPolicy]: props.promotionPolicy ?? config.training.promotionPolicy ?? 'manual',
       [ENV_KEYS.cooldownHours]: String(props.cooldownHours ?? config.training.cooldownHours),
     };
@@ -135,11 +142,12 @@ export class TrainingStack extends Stack {
     }
     this.functions = functions;
     if (this.batch) this.grantBatchLaunch(functions.launcher, this.batch);
-    else {
-      this.grantTrainingLaunch(functions.launcher);
-      grantCapacityCheck(functions.launcher); // each launch is checked against the quota first
-    }
+    else this.grantTrainingLaunch(functions.launcher);
+    // each launch is checked first: the SageMaker quota, or the Batch queue's compute environments
+    grantCapacityCheck(functions.launcher, backend);
     this.grantJobInspection(functions.maintenance);
+    // the completion reads a SageMaker job's billable seconds from its description (the event has none)
+    if (!this.batch) this.grantJobInspection(functions.completion);
 
     for (const rule of EVENT_RULES) {
       new events.Rule(this, rule.id, {
@@ -204,7 +212,10 @@ export class TrainingStack extends Stack {
     });
   }
 
-  /** The maintenance sweep asks the training backend about jobs whose completion never came (describe only). */
+  /**
+   * Describe only: the maintenance sweep asks the training backend about jobs whose completion never
+   * came; the completion function reads a finished SageMaker job's billable seconds.
+   */
   private grantJobInspection(maintenance: XdrFunction): void {
     if (this.batch) {
       maintenance.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));

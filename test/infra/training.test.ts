@@ -1,6 +1,7 @@
 // Synthesizes the training and monitoring stacks and asserts on their templates: the retraining
 // schedule only with auto-retrain on, trigger rules → launcher, SageMaker/Batch state changes →
 // completion handler, the training role's S3 scope, alarms on the emitted metrics, cdk-nag clean.
+import { FUNCTION_METRICS } from '../../core/resources/function-usage';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -225,7 +226,7 @@ describe('monitoring stack', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     const alarms = Object.values(m.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>);
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const a of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
   });
 
@@ -244,6 +245,20 @@ describe('monitoring stack', () => {
       [METRICS.trainingMemoryRatio]: 1.5,
       [METRICS.trainingCpuSeconds]: 4,
     });
+  });
+
+  it('alarms when a function timed out or came near its timeout or memory, on the counts the handlers emit (service alone)', () => {
+    // functions/shared/limits.ts: Timeouts, NearTimeout, NearMemoryLimit with [service, operation] and [service]
+    const alarm = Object.values(m.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>).find((a) =>
+      JSON.stringify(a.Properties).includes(FUNCTION_METRICS.nearMemoryLimit),
+    );
+    expect(alarm).toBeDefined();
+    const metrics = (alarm!.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown[] }; Stat: string } }[])
+      .flatMap((q) => (q.MetricStat ? [q.MetricStat] : []))
+      .map((stat) => ({ name: stat.Metric.MetricName, namespace: stat.Metric.Namespace, dimensions: stat.Metric.Dimensions, stat: stat.Stat }));
+    expect(metrics.map((x) => x.name).sort()).toEqual([FUNCTION_METRICS.nearMemoryLimit, FUNCTION_METRICS.nearTimeout, FUNCTION_METRICS.timeouts].sort());
+    for (const x of metrics) expect(x).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: [{ Name: 'service', Value: METRIC_SERVICE }], stat: 'Sum' });
+    expect(alarm!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   });
 
   it('sends failed trainings and quarantined versions to the alert topic', () => {
