@@ -114,15 +114,24 @@ export class RemoteParty implements GbdtParticipantApi, MlpParticipantApi {
 }
 
 /** Secure sums over the parties still taking part; a dropout before masking restarts the aggregation without it. */
-export function remoteSecureSum(parties: readonly RemoteParty[], minParticipants: number, link: CoordinatorLink, onSum?: (survivors: string[]) => void): SecureSum {
+export function remoteSecureSum(
+  parties: readonly RemoteParty[],
+  minParticipants: number,
+  link: CoordinatorLink,
+  onSum?: (survivors: string[]) => void,
+): SecureSum {
   const sum = async (sessionId: string, attempt: number): Promise<Float64Array> => {
     const alive = parties.filter((p) => !p.dropped);
     if (alive.length < minParticipants)
-      throw new FederatedTrainingError(`only ${alive.length} participant(s) left (${alive.map((p) => p.id).join(', ') || 'none'}), fewer than the minimum ${minParticipants}`);
+      throw new FederatedTrainingError(
+        `only ${alive.length} participant(s) left (${alive.map((p) => p.id).join(', ') || 'none'}), fewer than the minimum ${minParticipants}`,
+      );
     const session = attempt === 0 ? sessionId : `${sessionId}#${attempt}`;
     const ids = alive.map((p) => p.id);
     const threshold = Math.floor(ids.length / 2) + 1;
-    const advertised = await Promise.all(alive.map((p) => p.call<{ keys: AdvertisedKeys; length: number }>('sa.advertise', { sessionId: session, participants: ids, threshold })));
+    const advertised = await Promise.all(
+      alive.map((p) => p.call<{ keys: AdvertisedKeys; length: number }>('sa.advertise', { sessionId: session, participants: ids, threshold })),
+    );
     if (advertised.some((a) => a === undefined)) return sum(sessionId, attempt + 1);
     const lengths = new Set(advertised.map((a) => a!.length));
     if (lengths.size !== 1) throw new FederatedTrainingError(`participants hold vectors of different lengths (${[...lengths].join(', ')}) for ${sessionId}`);
@@ -140,10 +149,10 @@ export function remoteSecureSum(parties: readonly RemoteParty[], minParticipants
     }
     const survivors = aggregator.survivors();
     if (survivors.length < Math.max(threshold, minParticipants))
-      throw new FederatedTrainingError(`${session}: ${survivors.length} participant(s) submitted, fewer than the threshold ${Math.max(threshold, minParticipants)}`);
-    const unmasking = await Promise.all(
-      alive.filter((p) => survivors.includes(p.id)).map((p) => p.call<UnmaskingShares>('sa.unmask', { survivors })),
-    );
+      throw new FederatedTrainingError(
+        `${session}: ${survivors.length} participant(s) submitted, fewer than the threshold ${Math.max(threshold, minParticipants)}`,
+      );
+    const unmasking = await Promise.all(alive.filter((p) => survivors.includes(p.id)).map((p) => p.call<UnmaskingShares>('sa.unmask', { survivors })));
     for (const u of unmasking) if (u) aggregator.receiveUnmaskingShares(u);
     onSum?.(survivors);
     return aggregator.aggregate();
@@ -165,18 +174,33 @@ export class RoundTracker {
     private readonly parties: readonly RemoteParty[],
   ) {}
 
-  /** Round `round` begins (the previous one, if open, closes first). */
-  async enter(round: number): Promise<void> {
-    if (this.open === round) return;
+  private entering: { round: number; done: Promise<void> } | null = null;
+
+  /** Round `round` begins (the previous one, if open, closes first); every participant's call of one round shares one opening. */
+  enter(round: number): Promise<void> {
+    if (this.entering?.round !== round) this.entering = { round, done: this.open === round ? Promise.resolve() : this.openRound(round) };
+    return this.entering.done;
+  }
+
+  private async openRound(round: number): Promise<void> {
     if (this.open !== null) await this.close();
     const now = new Date();
     const participants = this.parties.filter((p) => !p.dropped).map((p) => p.id);
     const deadline = new Date(now.getTime() + this.roundTimeoutMs).toISOString();
-    await this.link.store.openRound(this.link.runId, { round, openedAt: now.toISOString(), deadline, participants, dropouts: [], minParticipants: this.minParticipants });
+    await this.link.store.openRound(this.link.runId, {
+      round,
+      openedAt: now.toISOString(),
+      deadline,
+      participants,
+      dropouts: [],
+      minParticipants: this.minParticipants,
+    });
     this.open = round;
     this.included.clear();
     this.droppedIn.clear();
-    await this.link.events.publish(FEDERATED_ROUND_OPENED, { runId: this.link.runId, round, deadline, minParticipants: this.minParticipants, participants }).catch(() => undefined);
+    await this.link.events
+      .publish(FEDERATED_ROUND_OPENED, { runId: this.link.runId, round, deadline, minParticipants: this.minParticipants, participants })
+      .catch(() => undefined);
   }
 
   /** A secure sum of the open round included these participants. */

@@ -94,7 +94,8 @@ export async function serveParticipant(data: LabelledData, options: ParticipantO
         });
       ytrain = remap(takeLabels(data.y, split.train));
       ytest = remap(takeLabels(data.y, split.test));
-      party = args.algorithm === 'gbdt' ? new GbdtParticipant(tenant, Xtrain, ytrain, classes.length) : new MlpParticipant(tenant, Xtrain, ytrain, options.seed);
+      party =
+        args.algorithm === 'gbdt' ? new GbdtParticipant(tenant, Xtrain, ytrain, classes.length) : new MlpParticipant(tenant, Xtrain, ytrain, options.seed);
       return { trainRows: ytrain.length, heldOutRows: ytest.length };
     },
     valueSets: () => gbdt().valueSets(),

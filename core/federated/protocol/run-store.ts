@@ -103,7 +103,11 @@ export class FederatedRunStore {
   }
 
   /** Closes an open round with its participants and dropouts; a round closed twice is refused. */
-  async closeRound(runId: string, round: number, result: { participants: readonly string[]; dropouts: readonly string[]; closedAt: string }): Promise<FederatedRound> {
+  async closeRound(
+    runId: string,
+    round: number,
+    result: { participants: readonly string[]; dropouts: readonly string[]; closedAt: string },
+  ): Promise<FederatedRound> {
     const item = await this.table.get(roundKey(runId, round));
     if (!item) throw new FederatedTrainingError(`run ${runId} has no round ${round}`);
     const open = item as unknown as FederatedRound;

@@ -24,7 +24,14 @@ import type { FederatedRunStore, FederatedRun } from './run-store';
 export const FEDERATED_KIND = 'federated';
 
 /** Defaults of a run: rounds per algorithm and the GBDT's depth (the measured configuration of docs/federated.md). */
-export const FEDERATED_DEFAULTS = { gbdtRounds: 20, gbdtDepth: 4, mlpRounds: 15, mlpLocalEpochs: 2, stepTimeoutMs: 120_000, roundTimeoutMs: 1_800_000 } as const;
+export const FEDERATED_DEFAULTS = {
+  gbdtRounds: 20,
+  gbdtDepth: 4,
+  mlpRounds: 15,
+  mlpLocalEpochs: 2,
+  stepTimeoutMs: 120_000,
+  roundTimeoutMs: 1_800_000,
+} as const;
 
 export interface CoordinatorDeps {
   readonly store: FederatedRunStore;
@@ -60,7 +67,14 @@ export async function coordinateFederatedRun(deps: CoordinatorDeps, runId: strin
   const run = await deps.store.update(runId, () => ({ state: 'running' }));
   const { request } = run;
   const minParticipants = minParticipantsOf(run);
-  const link: CoordinatorLink = { runId, exchange: deps.artefacts, store: deps.store, events: deps.events, stepTimeoutMs: deps.stepTimeoutMs ?? FEDERATED_DEFAULTS.stepTimeoutMs, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) };
+  const link: CoordinatorLink = {
+    runId,
+    exchange: deps.artefacts,
+    store: deps.store,
+    events: deps.events,
+    stepTimeoutMs: deps.stepTimeoutMs ?? FEDERATED_DEFAULTS.stepTimeoutMs,
+    ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
+  };
   let tracker: RoundTracker | null = null;
   const onDropout = async (party: RemoteParty, step: string) => {
     tracker?.dropout(party.id);
@@ -77,7 +91,8 @@ export async function coordinateFederatedRun(deps: CoordinatorDeps, runId: strin
     // 1. who holds what: schema, labels, rows (in plain; see docs/federated.md)
     const described = new Map<string, ParticipantDescription>();
     for (const [i, d] of (await Promise.all(parties.map((p) => p.call<ParticipantDescription>('describe')))).entries()) if (d) described.set(parties[i].id, d);
-    if (described.size < minParticipants) throw new FederatedTrainingError(`only ${described.size} of ${parties.length} participants answered, fewer than the minimum ${minParticipants}`);
+    if (described.size < minParticipants)
+      throw new FederatedTrainingError(`only ${described.size} of ${parties.length} participants answered, fewer than the minimum ${minParticipants}`);
     const { schema, classes } = agreeOnSchema(described);
     await Promise.all(parties.map((p) => p.call('prepare', { classes, algorithm: request.algorithm, seed })));
 
@@ -180,7 +195,10 @@ export async function coordinateFederatedRun(deps: CoordinatorDeps, runId: strin
       dataset: { name: datasetId, version: 1, sha256: sha256Hex(Buffer.from(datasetId)) },
       metrics: { ...metrics, federated: { runId, participants: survivors, rounds: rounds.closed, privacy } },
       classes,
-      hyperparameters: { ...Object.fromEntries(Object.entries(document.params ?? {}).filter(([, v]) => ['number', 'string', 'boolean'].includes(typeof v))), federatedRun: runId },
+      hyperparameters: {
+        ...Object.fromEntries(Object.entries(document.params ?? {}).filter(([, v]) => ['number', 'string', 'boolean'].includes(typeof v))),
+        federatedRun: runId,
+      },
       classSpace: 'fine',
       features: schema.features.map((f) => ({ name: f.name, kind: f.kind })),
       seed,

@@ -57,7 +57,8 @@ function reviver(_key: string, value: unknown): unknown {
 export const encodeMessage = (value: unknown): string => JSON.stringify(value, replacer);
 
 /** A stored message back (typed arrays and non-finite numbers restored). */
-export const decodeMessage = <T>(bytes: Uint8Array | string): T => JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'), reviver) as T;
+export const decodeMessage = <T>(bytes: Uint8Array | string): T =>
+  JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'), reviver) as T;
 
 /**
  * Polls until `key` exists or `deadline` (epoch ms) passes; answers its bytes, or undefined at the deadline.
