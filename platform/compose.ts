@@ -60,6 +60,7 @@ import { sampledInputs } from '../core/serving/sampled-inputs';
 import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryRetention, type SessionFactory } from '../core/serving';
 import { InProcessEventBus } from '../local/event-bus';
 import { createTrainingBackend, type LocalTrainingSetup } from './training-backend';
+import { createFederatedService, type FederatedService } from './federated';
 
 /** The retraining machinery of a platform: one launcher, one completion handler, one drift check. */
 export interface Retraining {
@@ -166,6 +167,8 @@ export interface Platform {
   /** Routes predict traffic through running experiments. */
   readonly experimentRouter: ExperimentRouter;
   readonly retraining: Retraining;
+  /** Federated runs across tenants: start, coordinate, status (platform/federated.ts). */
+  readonly federated: FederatedService;
   /** The ObjectStore of any bucket by name (the platform's own are in `stores.buckets`). */
   objectStore(bucket: string): ObjectStore;
   /** What runTrainingJob needs: the stores, the registry as the last step, the ONNX settings, the code version. */
@@ -505,6 +508,28 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     },
   };
 
+  const federated = lazy(() =>
+    createFederatedService({
+      config,
+      stores,
+      events,
+      // participant jobs are not training jobs: their exits complete nothing (the coordinator registers the run)
+      participantBackend: lazy(() =>
+        createTrainingBackend(
+          config,
+          stores,
+          {
+            deliver: async () => undefined,
+            ...(options.localTraining?.home ? { home: options.localTraining.home } : {}),
+            ...(options.localTraining?.log ? { log: options.localTraining.log } : {}),
+          },
+          options.instrument,
+        ),
+      ),
+      complete: (c) => completion().handle(c),
+    }),
+  );
+
   const functionUsage: FunctionUsage | undefined = options.functionUsage
     ? (() => {
         const recorder = new FunctionUsageRecorder();
@@ -554,6 +579,9 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       return experimentRouter();
     },
     retraining,
+    get federated() {
+      return federated();
+    },
     objectStore,
     trainingJobDeps: (o = {}) => ({
       datasetsTable: stores.tables.datasets,

@@ -102,6 +102,9 @@ export const HYPERPARAMETER_KEYS = {
   members: 'members',
   /** mode=ensemble: 'selection', 'weights' or 'auto'. */
   method: 'method',
+  /** mode=federated: the run this participant job serves and the tenant whose data it holds. */
+  runId: 'run_id',
+  tenant: 'tenant',
   /** Prefix of learner parameters: `param.nRounds` = "200". */
   paramPrefix: 'param.',
 } as const;
