@@ -3,7 +3,7 @@
 // it for the services they need; none of them constructs a service itself. Parts that are costly
 // or need configuration only some doors have (onnxruntime for scoring, the training backend) are
 // built on first use, so a function that never scores never loads the native runtime.
-import type { PlatformConfig } from '../config/config';
+import { configToEnvironment, ENV_KEYS, type PlatformConfig } from '../config/config';
 import { createAwsClients, type AwsClients } from '../adapters/clients';
 import { EventBridgePublisher } from '../adapters/event-publisher';
 import { createPlatformStores, type PlatformStores } from '../adapters/platform-stores';
@@ -520,6 +520,12 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
           stores,
           {
             deliver: async () => undefined,
+            // a participant talks to the exchange bucket itself: the same configuration and store endpoints as this process
+            environment: {
+              ...configToEnvironment(config),
+              ...(config.endpoints.s3 ? { [ENV_KEYS.s3Endpoint]: config.endpoints.s3 } : {}),
+              ...(config.endpoints.dynamodb ? { [ENV_KEYS.dynamodbEndpoint]: config.endpoints.dynamodb } : {}),
+            },
             ...(options.localTraining?.home ? { home: options.localTraining.home } : {}),
             ...(options.localTraining?.log ? { log: options.localTraining.log } : {}),
           },

@@ -68,7 +68,7 @@ describeWithData('federated learning across three tenants on one local platform'
 
   afterAll(async () => {
     await platform?.stop();
-    rmSync(home, { recursive: true, force: true });
+    if (process.env.KEEP_E2E_HOME !== '1') rmSync(home, { recursive: true, force: true });
   });
 
   it('refuses bad runs with their reasons', async () => {

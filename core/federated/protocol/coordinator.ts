@@ -225,7 +225,7 @@ export class RoundTracker {
   }
 }
 
-/** The agreed schema: every participant must hold the same features (names, kinds, vocabularies) in the same order. */
+/** The agreed schema: every participant must hold the same features (names, kinds) in the same order; categorical vocabularies are united. */
 export function agreeOnSchema(descriptions: ReadonlyMap<string, ParticipantDescription>): { schema: FeatureSchema; classes: string[] } {
   const entries = [...descriptions.entries()];
   const [firstId, first] = entries[0];
@@ -238,15 +238,27 @@ export function agreeOnSchema(descriptions: ReadonlyMap<string, ParticipantDescr
         `participant ${id} holds other features than ${firstId}${missing.length ? ` (it lacks ${missing.slice(0, 5).join(', ')})` : ' (another order or kind)'}; tenants must share one schema`,
       );
     }
-    first.features.forEach((f, j) => {
-      const g = d.features[j];
-      if (f.kind === 'categorical' && g.kind === 'categorical' && f.vocabulary.join('\u0000') !== g.vocabulary.join('\u0000'))
-        throw new FederatedTrainingError(`participant ${id} codes categorical feature ${f.name} with another vocabulary than ${firstId}`);
-    });
   }
+  // categorical codes: each tenant's ingest has its own vocabulary; the agreed one is their union
+  // (the first participant's order, then values others add), and every participant re-codes to it
+  const features: FeatureSpec[] = first.features.map((f, j) =>
+    f.kind === 'categorical'
+      ? {
+          ...f,
+          vocabulary: [
+            ...new Set(
+              entries.flatMap(([, d]) => {
+                const g = d.features[j];
+                return g.kind === 'categorical' ? g.vocabulary : [];
+              }),
+            ),
+          ],
+        }
+      : f,
+  );
   const classes = [...new Set(entries.flatMap(([, d]) => d.labels))].sort();
   if (classes.length < 2) throw new FederatedTrainingError(`the participants hold ${classes.length} class(es) in all; a classifier needs at least 2`);
-  return { schema: { features: [...first.features] }, classes };
+  return { schema: { features }, classes };
 }
 
 /** Length of the evaluation vector: the confusion matrix, the log-loss sum, then ECE bins (count, correct, confidence). */

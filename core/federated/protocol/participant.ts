@@ -4,7 +4,7 @@
 // submits it only masked, in the secure aggregation that follows. What it does publish in plain is
 // listed in docs/federated.md (its schema, the labels it holds, its row count, the GBDT sketch's
 // value sets, the MLP's feature ranges).
-import { takeLabels, takeRows, type FeatureMatrix, type LabelledData } from '../../data/table';
+import { takeLabels, takeRows, type FeatureMatrix, type FeatureSchema, type FeatureSpec, type LabelledData } from '../../data/table';
 import { ECE_BINS, stratifiedGroupSplit } from '../../evaluation';
 import { modelFamily } from '../../families';
 import type { ModelDocument } from '../../learners/learner';
@@ -49,8 +49,8 @@ export interface ParticipantResult {
 export async function serveParticipant(data: LabelledData, options: ParticipantOptions): Promise<ParticipantResult> {
   const { runId, tenant, exchange } = options;
   const split = stratifiedGroupSplit(data.X, data.y, { testFraction: PARTICIPANT_HELD_OUT_SHARE, seed: options.seed });
-  const Xtrain = takeRows(data.X, split.train);
-  const Xtest = takeRows(data.X, split.test);
+  let Xtrain = takeRows(data.X, split.train);
+  let Xtest = takeRows(data.X, split.test);
   let ytrain: Int32Array | null = null;
   let ytest: Int32Array | null = null;
   let party: GbdtParticipant | MlpParticipant | null = null;
@@ -85,6 +85,11 @@ export async function serveParticipant(data: LabelledData, options: ParticipantO
     }),
     prepare: (args) => {
       const classes = args.classes as string[];
+      const agreed = (args.schema as FeatureSchema | undefined)?.features;
+      if (agreed) {
+        Xtrain = recode(Xtrain, data.schema.features, agreed, tenant);
+        Xtest = recode(Xtest, data.schema.features, agreed, tenant);
+      }
       const index = new Map(classes.map((c, i) => [c, i]));
       const remap = (y: Int32Array): Int32Array =>
         Int32Array.from(y, (c) => {
@@ -152,6 +157,24 @@ export async function serveParticipant(data: LabelledData, options: ParticipantO
     if (message.method === 'finish' || message.method === 'abort') return { steps: seq + 1, finished: message.method === 'finish', bytesSent };
     if ('error' in answer) options.log?.(`${tenant}: step ${seq} (${message.method}) refused: ${answer.error}`);
   }
+}
+
+/** Re-codes categorical columns from this participant's vocabularies to the agreed ones (unknown values become −1). */
+function recode(X: FeatureMatrix, own: readonly FeatureSpec[], agreed: readonly FeatureSpec[], tenant: string): FeatureMatrix {
+  if (own.length !== agreed.length) throw new FederatedTrainingError(`${tenant}: the agreed schema has ${agreed.length} features, this data ${own.length}`);
+  const data = Float64Array.from(X.data);
+  own.forEach((f, j) => {
+    const g = agreed[j];
+    if (f.kind !== 'categorical' || g.kind !== 'categorical') return;
+    const to = new Map(g.vocabulary.map((v, c) => [v, c]));
+    const map = f.vocabulary.map((v) => to.get(v) ?? -1);
+    for (let i = 0; i < X.rows; i++) {
+      const p = i * X.cols + j;
+      const code = data[p];
+      if (code >= 0 && code < map.length) data[p] = map[code];
+    }
+  });
+  return { rows: X.rows, cols: X.cols, data };
 }
 
 /** A participant's evaluation counts on its held-out rows: confusion matrix, log-loss sum, ECE bins. */

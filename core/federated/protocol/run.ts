@@ -94,7 +94,7 @@ export async function coordinateFederatedRun(deps: CoordinatorDeps, runId: strin
     if (described.size < minParticipants)
       throw new FederatedTrainingError(`only ${described.size} of ${parties.length} participants answered, fewer than the minimum ${minParticipants}`);
     const { schema, classes } = agreeOnSchema(described);
-    await Promise.all(parties.map((p) => p.call('prepare', { classes, algorithm: request.algorithm, seed })));
+    await Promise.all(parties.map((p) => p.call('prepare', { classes, schema, algorithm: request.algorithm, seed })));
 
     // 2. the rounds
     const secureSum = remoteSecureSum(parties, minParticipants, link, (survivors) => rounds.summed(survivors));
