@@ -60,16 +60,34 @@ export const encodeMessage = (value: unknown): string => JSON.stringify(value, r
 export const decodeMessage = <T>(bytes: Uint8Array | string): T =>
   JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'), reviver) as T;
 
+const parses = (body: Uint8Array): boolean => {
+  try {
+    JSON.parse(Buffer.from(body).toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** How long an object that exists but does not parse yet (s3rver serves a file while it is written) is read again past the deadline. */
+const PARTIAL_GRACE_MS = 30_000;
+
 /**
- * Polls until `key` exists or `deadline` (epoch ms) passes; answers its bytes, or undefined at the deadline.
+ * Polls until `key` exists with a complete JSON body or `deadline` (epoch ms) passes; answers its
+ * bytes, or undefined at the deadline. An object caught mid-write is read again.
  * @example const body = await waitForObject(store, submissionKey('run-1', 'acme', 3), Date.now() + 60_000);
  */
 export async function waitForObject(store: ObjectStore, key: string, deadline: number, pollMs = 25): Promise<Uint8Array | undefined> {
   let wait = Math.min(pollMs, 5);
   for (;;) {
-    if (await store.exists(key)) return store.get(key);
-    if (Date.now() >= deadline) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, Math.max(deadline - Date.now(), 1))));
+    let partial = false;
+    if (await store.exists(key)) {
+      const body = await store.get(key);
+      if (parses(body)) return body;
+      partial = true;
+    }
+    if (Date.now() >= deadline + (partial ? PARTIAL_GRACE_MS : 0)) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(Math.min(wait, deadline - Date.now()), 1)));
     wait = Math.min(wait * 2, pollMs);
   }
 }
