@@ -125,4 +125,13 @@ describeWithData('federated learning across three tenants on one local platform'
     const status = JSON.parse(await cli('federated', 'status', '--json')) as { runs: RunStatus[] };
     expect(status.runs.map((r) => r.runId)).toContain(runId);
   });
+
+  it('runs FedAvg from the CLI (the server coordinates) and prints the candidate with its rounds and participants', async () => {
+    const answer = JSON.parse(
+      await cli('federated', 'run', '--model', 'fedmlp', '--dataset', 'flows', '--tenants', TENANTS.join(','), '--algorithm', 'mlp', '--rounds', '2', '--json'),
+    ) as { model: string; version: number; rounds: number; participants: string[]; metrics: { macroF1: number; rows: number }; privacy: unknown };
+    expect(answer).toMatchObject({ model: 'fedmlp', version: 1, rounds: 2, participants: TENANTS, privacy: null });
+    expect(answer.metrics.rows).toBeGreaterThan(0);
+    expect(answer.metrics.macroF1).toBeGreaterThan(0);
+  });
 });
