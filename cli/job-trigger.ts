@@ -64,7 +64,8 @@ function jobIdOf(outcome: LaunchOutcome): string | undefined {
   return undefined;
 }
 
-async function waitForJob(s: CliSession, jobId: string, timeoutMs: number, w: JobWording): Promise<TrainingJobRecord> {
+/** Polls a job until it completes or fails; a CliError naming the status command when `timeoutMs` passes first. */
+export async function waitForJob(s: CliSession, jobId: string, timeoutMs: number, w: JobWording): Promise<TrainingJobRecord> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await getJob(s.platform.stores.tables.jobs, jobId);

@@ -84,6 +84,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: () => (require('./commands/ensemble') as typeof import('./commands/ensemble')).registerEnsemble,
   },
   {
+    name: 'federated',
+    summary: 'Federated learning across tenants: run a federated training, and the status of runs and rounds',
+    register: () => (require('./commands/federated') as typeof import('./commands/federated')).registerFederated,
+  },
+  {
     name: 'evaluate',
     summary: 'Score a registered model version on a dataset version with the same feature schema',
     register: () => (require('./commands/evaluate') as typeof import('./commands/evaluate')).registerEvaluate,

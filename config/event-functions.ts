@@ -4,6 +4,7 @@
 // the same detail types (and runs the same schedules) to the same handler modules from its
 // in-process bus (local/event-runtime.ts).
 import { EVENT_SOURCE } from '../core/events';
+import { FEDERATED_RUN_STARTED } from '../core/federated/events';
 import { LOCAL_TRAINING_STATE_CHANGE } from '../core/retraining/backend';
 import { RETRAIN_TRIGGERS, TRAINING_JOB_QUEUED } from '../core/retraining/events';
 import type { FunctionDefinition } from './functions';
@@ -71,6 +72,22 @@ export const EVENT_FUNCTIONS = {
       publishEvents: true,
     },
   },
+  federatedCoordinator: {
+    id: 'federated-coordinator',
+    description: 'Coordinates a federated run: starts the participant jobs, runs the rounds over secure sums, registers the candidate',
+    entry: 'functions/federated-coordinator/handler.ts',
+    routes: [],
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    usesOnnxRuntime: false,
+    access: {
+      // run and round state, the run's job; the completion step registers the candidate (as the completion function does)
+      tables: { federated: 'read-write', jobs: 'read-write', registry: 'read-write', audit: 'append', datasets: 'read' },
+      // round objects and submissions (federated/), the job output and the bundle (artefacts); staged manifests for the participant jobs
+      buckets: { artefacts: 'append', datasets: 'append' },
+      publishEvents: true,
+    },
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type EventFunctionKey = keyof typeof EVENT_FUNCTIONS;
@@ -89,6 +106,7 @@ export interface BusRuleDefinition {
 export const EVENT_RULES: readonly BusRuleDefinition[] = [
   ...RETRAIN_TRIGGERS.filter((t) => t !== 'ScheduledRetrain').map((t) => ({ id: `${t}-to-launcher`, detailTypes: [t], target: 'launcher' as const })),
   { id: 'TrainingJobQueued-to-launcher', detailTypes: [TRAINING_JOB_QUEUED], target: 'launcher' },
+  { id: 'FederatedRunStarted-to-coordinator', detailTypes: [FEDERATED_RUN_STARTED], target: 'federatedCoordinator' },
 ];
 
 /** Schedules: the drift check hourly (always), the retraining schedule (only when auto-retrain is on). */

@@ -151,6 +151,24 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     },
   },
   {
+    id: 'federated',
+    description: 'Federated learning doors: start a run across tenants, status of runs and rounds',
+    entry: 'functions/federated/handler.ts',
+    routes: [
+      { method: 'POST', path: '/api/federated/runs' },
+      { method: 'GET', path: '/api/federated/status' },
+    ],
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    usesOnnxRuntime: false,
+    access: {
+      // reads tenant manifests to refuse an unknown dataset (never their rows); records the run and its job
+      tables: { federated: 'read-write', jobs: 'read-write', datasets: 'read' },
+      buckets: {},
+      publishEvents: true,
+    },
+  },
+  {
     id: 'retraining',
     description: 'Retraining control plane: manual retrain, platform status, auto-retrain switch, drift status',
     entry: 'functions/retraining/handler.ts',

@@ -41,7 +41,7 @@ export interface BucketDefinition {
   readonly expiresWithTelemetryRetention?: boolean;
 }
 
-export type TableId = 'registry' | 'datasets' | 'audit' | 'jobs' | 'inference' | 'experiments' | 'drift';
+export type TableId = 'registry' | 'datasets' | 'audit' | 'jobs' | 'inference' | 'experiments' | 'drift' | 'federated';
 export type BucketId = 'artefacts' | 'datasets' | 'telemetry';
 
 /** Every table of the platform. */
@@ -94,6 +94,12 @@ export const TABLES: readonly TableDefinition[] = [
   {
     id: 'experiments',
     description: 'A/B, shadow and canary experiments, the running-experiment pointer per model, per-arm routing counters',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  },
+  {
+    id: 'federated',
+    description: 'Federated runs and their rounds (deadline, minimum participants, who took part, dropouts, ε spent), newest runs by an index partition',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
   },

@@ -3,7 +3,7 @@
 // it for the services they need; none of them constructs a service itself. Parts that are costly
 // or need configuration only some doors have (onnxruntime for scoring, the training backend) are
 // built on first use, so a function that never scores never loads the native runtime.
-import type { PlatformConfig } from '../config/config';
+import { configToEnvironment, ENV_KEYS, type PlatformConfig } from '../config/config';
 import { createAwsClients, type AwsClients } from '../adapters/clients';
 import { EventBridgePublisher } from '../adapters/event-publisher';
 import { createPlatformStores, type PlatformStores } from '../adapters/platform-stores';
@@ -63,6 +63,7 @@ import { INFERENCE_TTL_ATTRIBUTE, ModelServer, PredictionLog, TelemetryEncoder, 
 import { InProcessEventBus } from '../local/event-bus';
 import { createTrainingBackend, type LocalTrainingSetup } from './training-backend';
 import { logger } from './observability';
+import { createFederatedService, type FederatedService } from './federated';
 
 /** The retraining machinery of a platform: one launcher, one completion handler, one drift check. */
 export interface Retraining {
@@ -169,6 +170,8 @@ export interface Platform {
   /** Routes predict traffic through running experiments. */
   readonly experimentRouter: ExperimentRouter;
   readonly retraining: Retraining;
+  /** Federated runs across tenants: start, coordinate, status (platform/federated.ts). */
+  readonly federated: FederatedService;
   /** The ObjectStore of any bucket by name (the platform's own are in `stores.buckets`). */
   objectStore(bucket: string): ObjectStore;
   /** What runTrainingJob needs: the stores, the registry as the last step, the ONNX settings, the code version. */
@@ -530,6 +533,34 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     },
   };
 
+  const federated = lazy(() =>
+    createFederatedService({
+      config,
+      stores,
+      events,
+      // participant jobs are not training jobs: their exits complete nothing (the coordinator registers the run)
+      participantBackend: lazy(() =>
+        createTrainingBackend(
+          config,
+          stores,
+          {
+            deliver: async () => undefined,
+            // a participant talks to the exchange bucket itself: the same configuration and store endpoints as this process
+            environment: {
+              ...configToEnvironment(config),
+              ...(config.endpoints.s3 ? { [ENV_KEYS.s3Endpoint]: config.endpoints.s3 } : {}),
+              ...(config.endpoints.dynamodb ? { [ENV_KEYS.dynamodbEndpoint]: config.endpoints.dynamodb } : {}),
+            },
+            ...(options.localTraining?.home ? { home: options.localTraining.home } : {}),
+            ...(options.localTraining?.log ? { log: options.localTraining.log } : {}),
+          },
+          options.instrument,
+        ),
+      ),
+      complete: (c) => completion().handle(c),
+    }),
+  );
+
   const functionUsage: FunctionUsage | undefined = options.functionUsage
     ? (() => {
         const recorder = new FunctionUsageRecorder();
@@ -579,6 +610,9 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       return experimentRouter();
     },
     retraining,
+    get federated() {
+      return federated();
+    },
     objectStore,
     trainingJobDeps: (o = {}) => ({
       datasetsTable: stores.tables.datasets,

@@ -2,6 +2,7 @@
 // SDK clients loaded only here, on first use) or a child process of the local platform.
 import path from 'node:path';
 import { requireSetting, type PlatformConfig } from '../config/config';
+import { childEnvironment } from '../config/environment';
 import type { PlatformStores } from '../adapters/platform-stores';
 import { LOCAL_LEASE_MS, LocalTrainingBackend } from '../adapters/training-backends/local-backend';
 import { touchJob } from '../core/retraining/job-records';
@@ -18,6 +19,8 @@ export interface LocalTrainingSetup {
   /** Delivers a completion (the local platform publishes it on its bus; alone, the handler is called). */
   readonly deliver: (completion: CompletionInput) => Promise<void>;
   readonly log?: (jobId: string, line: string) => void;
+  /** Variables the job's process gets besides this process's (a federated participant: the store endpoints it submits to). */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,6 +42,7 @@ export function createTrainingBackend(
       // a running job's lease is renewed while its process lives; a killed server stops the beats
       heartbeat: (jobId) => touchJob(stores.tables.jobs, jobId, new Date(), LOCAL_LEASE_MS),
       ...(local.log ? { log: local.log } : {}),
+      ...(local.environment ? { environment: (extra: Record<string, string>) => childEnvironment({ ...local.environment, ...extra }) } : {}),
     });
   }
   if (t.backend === 'batch') {

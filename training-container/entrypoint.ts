@@ -9,6 +9,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type PlatformConfig } from '../config/config';
+import { serveParticipant } from '../core/federated/protocol/participant';
+import { tenantDatasetName } from '../core/names';
+import { loadDataset, loadManifest } from '../core/pipeline';
 import { runEnsembleJob, type EnsembleMemberVersion } from '../core/ensemble/ensemble-job';
 import type { ObjectStore } from '../core/ports';
 import { runAdaptationJob, type ParentVersion } from '../core/online';
@@ -86,6 +89,13 @@ export async function runEntrypoint(
       };
       if (h.algorithm === 'ensemble' && h.mode !== 'ensemble') throw new HyperparameterError('algorithm "ensemble" is built by mode=ensemble only');
       if (h.extraMembers !== undefined && h.mode !== 'ensemble') throw new HyperparameterError('extra_members is for mode=ensemble only');
+      if (h.mode === 'federated') {
+        const served = await serveFederatedRun(h, datasetsTable, datasetsBucket, config ?? loadConfig(), log);
+        log(`metric: federated_steps=${served.steps};`);
+        log(`metric: federated_bytes_sent=${served.bytesSent};`);
+        rows = served.rows;
+        return 0;
+      }
       if (h.mode === 'ensemble') {
         const result = await ensembleMembers(paths.parent, h, deps);
         log(`metric: macro_f1=${result.metrics.macroF1};`);
@@ -142,6 +152,32 @@ export async function runEntrypoint(
       log(`training failed: ${reason}`);
       return 1;
     }
+  }
+}
+
+/**
+ * A federated participant (hyperparameter mode=federated): serves the coordinator's steps for run
+ * `run_id` over the tenant's dataset version (the training channel), submitting to the artefacts
+ * bucket's federated/ prefix; no row leaves the job.
+ */
+async function serveFederatedRun(
+  h: ContainerHyperparameters,
+  datasetsTable: ManifestTable,
+  datasetsBucket: ObjectStore,
+  config: PlatformConfig,
+  log: (line: string) => void,
+): Promise<{ steps: number; bytesSent: number; rows: number }> {
+  if (!h.runId || !h.tenant) throw new HyperparameterError('mode=federated needs the run_id and tenant hyperparameters');
+  const manifest = await loadManifest(datasetsTable, tenantDatasetName(h.tenant, h.dataset), h.datasetVersion);
+  const { data } = await loadDataset(manifest, datasetsBucket, 'fine');
+  log(`federated participant ${h.tenant} of run ${h.runId}: ${data.y.length} rows of ${manifest.name} v${manifest.version}`);
+  const stores = objectStores(config);
+  try {
+    const result = await serveParticipant(data, { runId: h.runId, tenant: h.tenant, exchange: stores.storeFor(config.buckets.artefacts), seed: h.seed, log });
+    if (!result.finished) throw new Error(`the coordinator aborted run ${h.runId}`);
+    return { steps: result.steps, bytesSent: result.bytesSent, rows: data.y.length };
+  } finally {
+    stores.close();
   }
 }
 

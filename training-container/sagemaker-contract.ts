@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { DatasetManifest } from '../core/datasets';
 import { InvalidInputError } from '../core/errors';
 import { MAX_EXTRA_MEMBERS } from '../core/ensemble/extra-member-count';
-import { DatasetName, ModelName } from '../core/names';
+import { DatasetName, ModelName, TenantId } from '../core/names';
 import { ConditionFailedError, NotFoundError, type Item, type ItemTable, type ObjectStore } from '../core/ports';
 import { HYPERPARAMETER_KEYS as K } from '../core/retraining/backend';
 import { TUNE_LEVELS, type TuneLevel } from '../core/training/learner-params';
@@ -62,7 +62,12 @@ const hyperparameterSchema = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*(,[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*)*$/, 'must be name@version[,name@version…]')
       .optional(),
-    [K.mode]: z.enum(['train', 'adapt', 'ensemble']).default('train'),
+    [K.mode]: z.enum(['train', 'adapt', 'ensemble', 'federated']).default('train'),
+    [K.runId]: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a run id')
+      .optional(),
+    [K.tenant]: TenantId.optional(),
     [K.members]: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*(,[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[1-9]\d*)*$/, 'must be model@version[,model@version…]')
@@ -90,7 +95,10 @@ export interface ContainerHyperparameters {
   /** Further datasets to train on with `dataset`. */
   readonly extraDatasets?: readonly { readonly name: string; readonly version: number }[];
   /** 'adapt': continue the parent (the `parent` channel) on rows [sampleFrom, sampleTo) of `dataset`. */
-  readonly mode: 'train' | 'adapt' | 'ensemble';
+  readonly mode: 'train' | 'adapt' | 'ensemble' | 'federated';
+  /** mode=federated: the run served, and the tenant whose dataset `dataset` names. */
+  readonly runId?: string;
+  readonly tenant?: string;
   /** mode=ensemble: the members the `parent` channel holds (members.json), and how the weights are found. */
   readonly members?: readonly { readonly model: string; readonly version: number }[];
   readonly method?: 'selection' | 'weights' | 'auto';
@@ -158,6 +166,8 @@ export function parseHyperparameters(json: unknown): ContainerHyperparameters {
       : {}),
     ...(h[K.method] !== undefined ? { method: h[K.method] as 'selection' | 'weights' | 'auto' } : {}),
     ...(h[K.extraMembers] !== undefined ? { extraMembers: h[K.extraMembers] as number } : {}),
+    ...(h[K.runId] !== undefined ? { runId: h[K.runId] as string } : {}),
+    ...(h[K.tenant] !== undefined ? { tenant: h[K.tenant] as string } : {}),
     ...(h[K.sampleFrom] !== undefined ? { sampleFrom: h[K.sampleFrom] as number } : {}),
     ...(h[K.sampleTo] !== undefined ? { sampleTo: h[K.sampleTo] as number } : {}),
     ...(h[K.tune] !== undefined ? { tune: h[K.tune] as TuneLevel } : {}),

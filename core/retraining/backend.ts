@@ -111,6 +111,9 @@ export const HYPERPARAMETER_KEYS = {
   tune: 'tune',
   /** mode=ensemble: how many extra members the job trains on the first member's dataset version and split. */
   extraMembers: 'extra_members',
+  /** mode=federated: the run this participant job serves and the tenant whose data it holds. */
+  runId: 'run_id',
+  tenant: 'tenant',
   /** Prefix of learner parameters: `param.nRounds` = "200". */
   paramPrefix: 'param.',
 } as const;

@@ -8,6 +8,7 @@ import { FUNCTIONS, type FunctionDefinition } from '../../config/functions';
 import { XdrError } from '../../core/errors';
 import { ROUTES as abTest } from '../ab-test/schema';
 import { ROUTES as audit } from '../audit/schema';
+import { ROUTES as federated } from '../federated/schema';
 import { ROUTES as feedback } from '../feedback/schema';
 import { ROUTES as health } from '../health/schema';
 import { ROUTES as models } from '../models/schema';
@@ -22,6 +23,7 @@ export const ROUTE_SCHEMAS: Readonly<Record<string, RouteSchemas>> = {
   health,
   'training-data': trainingData,
   predict,
+  federated,
   feedback,
   models,
   'ab-test': abTest,
