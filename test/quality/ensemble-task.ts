@@ -1,6 +1,6 @@
 // The ensemble quality task (issue 21): on one of the three shared tasks, three members fitted on
 // the same split (trainModel, seed 42, no refit, so validation rows stay out of sample): the
-// pipeline's GBDT (its 'fast' validation search), an MLP, and a diverse GBDT (loss-guided leaves,
+// pipeline's GBDT (its presets and the pipeline's default search, DEFAULT_TUNE), an MLP, and a diverse GBDT (loss-guided leaves,
 // column sampling, square-root class weights). Every member is fitted with the task's seed: the split
 // must be the same, and the learners' seeds are that seed too (a recipe seed of 7 was once written
 // here but never used; used as the loss-guided GBDT's learner seed it puts cicids2017 below its best
@@ -20,7 +20,7 @@ import {
 import { evaluate, predictWithThresholds, tuneThresholds } from '../../core/evaluation';
 import { ENSEMBLE_FAMILY, modelFamily } from '../../core/families';
 import { buildOnnxFeeds } from '../../core/onnx/session-feeds';
-import { alignFeatures, loadDataset, loadManifest, pipelineParams, pipelineSearch } from '../../core/pipeline';
+import { alignFeatures, DEFAULT_TUNE, loadDataset, loadManifest, pipelineParams, pipelineSearch } from '../../core/pipeline';
 import { MemoryItemTable, MemoryObjectStore } from '../../core/datasets/testing/memory-stores';
 import { trainModel, type BalancingMode, type LearnerParams, type TrainResult } from '../../core/training';
 import { ingestFile, matrixToRows, type QualityTask } from './tasks';
@@ -29,7 +29,7 @@ import { ingestFile, matrixToRows, type QualityTask } from './tasks';
 interface MemberRecipe {
   readonly name: string;
   readonly algorithm: 'gbdt' | 'mlp';
-  /** 'pipeline': the family's presets and 'fast' validation search, as a training job runs it. */
+  /** 'pipeline': the family's presets and the pipeline's default search (DEFAULT_TUNE), as a training job runs it. */
   readonly params: LearnerParams | 'pipeline';
   readonly balancing?: BalancingMode;
   /** false: no hard-example round (the MLP's fit is the costly one). Default: the pipeline's. */
@@ -136,7 +136,7 @@ export async function runEnsembleTask(task: QualityTask, seed: number, options: 
   const fits = ENSEMBLE_MEMBERS.map((recipe) => {
     const family = modelFamily(recipe.algorithm);
     const t0 = performance.now();
-    const search = recipe.params === 'pipeline' ? pipelineSearch(recipe.algorithm, K, {}, 'fast') : undefined;
+    const search = recipe.params === 'pipeline' ? pipelineSearch(recipe.algorithm, K, {}, DEFAULT_TUNE) : undefined;
     const fit = trainModel(data, {
       learnerFactory: (s, p) => family.create(s, p),
       params: recipe.params === 'pipeline' ? pipelineParams(recipe.algorithm, K) : recipe.params,
