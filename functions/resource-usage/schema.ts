@@ -19,7 +19,7 @@ export const ROUTES: RouteSchemas = {
   'GET /api/ml/telemetry': {
     summary: 'Resource usage over a time window: each training or adaptation job, each model summed, each function (invocations, duration percentiles, memory)',
     description:
-      "Window: `window` (24h, 7d; default 24h, at most 90d) back from `to` (default now), or `from`/`to`. `by` keeps one section. Jobs are paged with limit/cursor (newest first). Job figures are the job process's own (wall and CPU seconds, peak RSS, threads, rows/s, GPUs only when nvidia-smi answered) plus, on SageMaker/Batch, instance type and billable seconds. Function figures are recorded by the local server; on AWS see the MemoryUsed and Latency metrics and Lambda's own.",
+      "Window: `window` (24h, 7d; default 24h, at most 90d) back from `to` (default now), or `from`/`to`. `by` keeps one section. Jobs are paged with limit/cursor (newest first). Job figures are the job process's own (wall and CPU seconds, peak RSS, threads, rows/s, GPUs only when nvidia-smi answered) plus, on SageMaker/Batch, instance type and billable seconds. Function figures: locally, recorded by the server's handlers; on AWS, read from the CloudWatch metrics every function emits (invocations, errors, duration percentiles, peak memory, and `timeouts`, `nearTimeout`, `nearMemoryLimit` — invocations that gave up before Lambda's deadline or used 90 % of their timeout or memory; AWS only).",
     query: TelemetryQuery,
     errors: { 400: 'a malformed window, from after to, or a window longer than 90 days' },
     example: {
