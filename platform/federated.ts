@@ -45,20 +45,25 @@ export interface FederatedServiceDeps {
   readonly stepTimeoutMs?: number;
 }
 
+/** A refused run request, naming the field at fault (as the API's schema refusals do). */
+function refused(field: string, message: string): InvalidInputError {
+  return new InvalidInputError(message, { details: [{ field, message }] });
+}
+
 export function createFederatedService(deps: FederatedServiceDeps): FederatedService {
   const store = new FederatedRunStore(deps.stores.tables.federated);
   const manifests = deps.stores.tables.datasets;
   return {
     async start(request, actor) {
-      if (!ModelName.safeParse(request.model).success) throw new InvalidInputError(`model "${request.model}" is not a valid model name`);
-      if (request.tenants.length < 2) throw new InvalidInputError(`a federated run needs at least two tenants, got ${request.tenants.length}`);
+      if (!ModelName.safeParse(request.model).success) throw refused('model', `model "${request.model}" is not a valid model name`);
+      if (request.tenants.length < 2) throw refused('tenants', `a federated run needs at least two tenants, got ${request.tenants.length}`);
       const repeated = request.tenants.filter((t, i) => request.tenants.indexOf(t) !== i);
-      if (repeated.length) throw new InvalidInputError(`tenant ${repeated[0]} is listed twice`);
-      for (const t of request.tenants) if (!TenantId.safeParse(t).success) throw new InvalidInputError(`"${t}" is not a valid tenant id`);
+      if (repeated.length) throw refused('tenants', `tenant ${repeated[0]} is listed twice`);
+      for (const t of request.tenants) if (!TenantId.safeParse(t).success) throw refused('tenants', `"${t}" is not a valid tenant id`);
       if (request.dp && request.algorithm === 'gbdt')
-        throw new InvalidInputError('differential privacy is offered for algorithm "mlp"; the federated GBDT is lossless (exact histogram sums, no noise)');
+        throw refused('dp', 'differential privacy is offered for algorithm "mlp"; the federated GBDT is lossless (exact histogram sums, no noise)');
       if (request.minParticipants !== undefined && (request.minParticipants < 2 || request.minParticipants > request.tenants.length))
-        throw new InvalidInputError(`minParticipants must be between 2 and the ${request.tenants.length} tenants, got ${request.minParticipants}`);
+        throw refused('minParticipants', `minParticipants must be between 2 and the ${request.tenants.length} tenants, got ${request.minParticipants}`);
       for (const t of request.tenants) {
         try {
           await loadManifest(manifests, tenantDatasetName(t, request.dataset));
