@@ -50,28 +50,7 @@ const BYTE_CHUNK = 1 << 20;
  * for await (const buf of s.chunks) { ... }
  */
 export async function openByteStream(path: string): Promise<ByteStream> {
-  let gzip: boolean;
-  let info: { size: number };
-  try {
-    [gzip, info] = await Promise.all([isGzipFile(path), stat(path)]);
-  } catch (err) {
-    throw new DatasetError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const raw = createReadStream(path, { highWaterMark: BYTE_CHUNK });
-  let bytes = 0;
-  raw.on('data', (chunk: Buffer | string) => {
-    bytes += chunk.length;
-  });
-  let input: Readable = raw;
-  if (gzip) {
-    const gunzip = createGunzip({ chunkSize: BYTE_CHUNK });
-    raw.on('error', (err) => gunzip.destroy(err));
-    input = raw.pipe(gunzip);
-  }
-  const close = (): void => {
-    if (input !== raw) input.destroy();
-    raw.destroy();
-  };
+  const { input, bytesRead, totalBytes, close } = await openInput(path, BYTE_CHUNK);
   async function* chunks(): AsyncGenerator<Buffer> {
     let total = 0;
     try {
@@ -85,7 +64,7 @@ export async function openByteStream(path: string): Promise<ByteStream> {
       close();
     }
   }
-  return { chunks: chunks(), bytesRead: () => bytes, totalBytes: info.size, close };
+  return { chunks: chunks(), bytesRead, totalBytes, close };
 }
 
 /**
@@ -97,29 +76,11 @@ export async function openByteStream(path: string): Promise<ByteStream> {
  * for await (const line of s.lines) { ... }
  */
 export async function openLineStream(path: string): Promise<LineStream> {
-  let gzip: boolean;
-  let info: { size: number };
-  try {
-    [gzip, info] = await Promise.all([isGzipFile(path), stat(path)]);
-  } catch (err) {
-    throw new DatasetError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const raw = createReadStream(path, { highWaterMark: 1 << 16 });
-  let bytes = 0;
-  raw.on('data', (chunk: Buffer | string) => {
-    bytes += chunk.length;
-  });
-  let input: Readable = raw;
-  if (gzip) {
-    const gunzip = createGunzip();
-    raw.on('error', (err) => gunzip.destroy(err));
-    input = raw.pipe(gunzip);
-  }
-  const rl = createInterface({ input, crlfDelay: Infinity });
+  const opened = await openInput(path, 1 << 16);
+  const rl = createInterface({ input: opened.input, crlfDelay: Infinity });
   const close = (): void => {
     rl.close();
-    if (input !== raw) input.destroy();
-    raw.destroy();
+    opened.close();
   };
   async function* lines(): AsyncGenerator<string> {
     let first = true;
@@ -140,7 +101,37 @@ export async function openLineStream(path: string): Promise<LineStream> {
       close();
     }
   }
-  return { lines: lines(), bytesRead: () => bytes, totalBytes: info.size, close };
+  return { lines: lines(), bytesRead: opened.bytesRead, totalBytes: opened.totalBytes, close };
+}
+
+/**
+ * A file's bytes, gunzipped when it is gzip (detected from the magic bytes), with the file bytes
+ * read so far (progress against its size) and a close that stops both streams.
+ */
+async function openInput(path: string, chunkBytes: number) {
+  let gzip: boolean;
+  let info: { size: number };
+  try {
+    [gzip, info] = await Promise.all([isGzipFile(path), stat(path)]);
+  } catch (err) {
+    throw new DatasetError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const raw = createReadStream(path, { highWaterMark: chunkBytes });
+  let bytes = 0;
+  raw.on('data', (chunk: Buffer | string) => {
+    bytes += chunk.length;
+  });
+  let input: Readable = raw;
+  if (gzip) {
+    const gunzip = createGunzip({ chunkSize: chunkBytes });
+    raw.on('error', (err) => gunzip.destroy(err));
+    input = raw.pipe(gunzip);
+  }
+  const close = (): void => {
+    if (input !== raw) input.destroy();
+    raw.destroy();
+  };
+  return { input, bytesRead: () => bytes, totalBytes: info.size, close };
 }
 
 /** Reads at most `n` first lines of a file (plain or gzip) and closes it. */
