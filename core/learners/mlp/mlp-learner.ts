@@ -11,11 +11,10 @@ import { argmaxRows, type FitOptions, type FitReport, type Learner, type ModelDo
 import {
   compileLayers,
   compilePreprocessing,
-  denseForward,
   encodeRows,
+  forwardBatch,
   MlpModelError,
   predictProbaCompiled,
-  softmaxInPlace,
   type CompiledLayer,
   type CompiledPreprocessing,
   type MlpModelDocument,
@@ -508,13 +507,7 @@ export class MlpLearner implements Learner {
       for (let i = 0; i < inputSize; i++) input[r * inputSize + i] = encoded[src + i];
     }
     const L = layers.length;
-    let prev: Float64Array = input;
-    for (let l = 0; l < L; l++) {
-      denseForward(layers[l], prev, rows, acts[l], l < L - 1);
-      prev = acts[l];
-    }
-    const out = acts[L - 1];
-    softmaxInPlace(out, rows, k);
+    const out = forwardBatch(layers, input, rows, acts);
     const dOut = deltas[L - 1];
     let loss = 0;
     for (let r = 0; r < rows; r++) {
@@ -591,13 +584,7 @@ export class MlpLearner implements Learner {
       for (let i = 0; i < inputSize; i++) input[dst + i] = encoded[src + i];
     }
     const L = layers.length;
-    let prev: Float64Array = input;
-    for (let l = 0; l < L; l++) {
-      denseForward(layers[l], prev, rows, acts[l], l < L - 1);
-      prev = acts[l];
-    }
-    const out = acts[L - 1];
-    softmaxInPlace(out, rows, k);
+    const out = forwardBatch(layers, input, rows, acts);
     // Output delta: (p - onehot) * w / rows
     const dOut = deltas[L - 1];
     let loss = 0;

@@ -182,6 +182,20 @@ export function denseForward(layer: CompiledLayer, input: Float64Array | Float32
 }
 
 /** Row-wise softmax in place over `k` columns (max-shifted). */
+/**
+ * A batch of encoded rows through every layer (ReLU between, softmax at the end) into `acts`, one
+ * buffer per layer; answers the output layer's (the class probabilities, `rows × k`).
+ */
+export function forwardBatch(layers: readonly CompiledLayer[], input: Float64Array, rows: number, acts: readonly Float64Array[]): Float64Array {
+  let prev = input;
+  layers.forEach((layer, i) => {
+    denseForward(layer, prev, rows, acts[i], i < layers.length - 1);
+    prev = acts[i];
+  });
+  softmaxInPlace(prev, rows, layers[layers.length - 1].outputs);
+  return prev;
+}
+
 export function softmaxInPlace(z: Float64Array, rows: number, k: number): void {
   for (let r = 0; r < rows; r++) {
     const o = r * k;
@@ -208,13 +222,7 @@ export function predictProbaCompiled(prep: CompiledPreprocessing, layers: readon
   for (let start = 0; start < X.rows; start += chunk) {
     const n = Math.min(chunk, X.rows - start);
     encodeRows(prep, X, start, n, input);
-    let prev: Float64Array = input;
-    layers.forEach((l, i) => {
-      denseForward(l, prev, n, acts[i], i < layers.length - 1);
-      prev = acts[i];
-    });
-    softmaxInPlace(prev, n, k);
-    out.set(prev.subarray(0, n * k), start * k);
+    out.set(forwardBatch(layers, input, n, acts).subarray(0, n * k), start * k);
   }
   return out;
 }
