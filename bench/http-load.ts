@@ -4,6 +4,11 @@
 // in count and time (--requests, --seconds); it prints req/s, flows/s, p50 / p99 latency and the
 // server's RSS (current and peak, from /proc). Loopback only; nothing leaves the machine.
 //
+// The floor, measured in the same run: a bare node:http server (a child process like the real one)
+// that reads the same body and answers a fixed JSON, driven at the same concurrency. Its req/s and
+// CPU ms/request are what transport alone costs on this machine at this moment; each row prints
+// the server's ratio to it.
+//
 //   node bin/run-ts.js bench/http-load.ts [--requests 2000] [--seconds 8] [--concurrency 1,8,32]
 //   (BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there)
 import { spawn } from 'node:child_process';
@@ -38,6 +43,45 @@ function rss(pid: number): { now: number; peak: number } {
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime (fields 14, 15) at USER_HZ 100
+}
+
+/** The floor: node:http reading the body and answering a fixed JSON (no parsing, no work). */
+const BARE_SERVER = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, { 'content-type': 'application/json' }); s.end('{"ok":true}'); }); }).listen(0, '127.0.0.1', function () { console.log('listening ' + this.address().port); });`;
+
+interface Cell {
+  readonly reqs: number;
+  readonly seconds: number;
+  readonly latencies: number[];
+  readonly errors: number;
+  readonly cpuPerRequest: number;
+}
+
+/** Drives `concurrency` keep-alive connections until `limit` requests or `maxSeconds`; the server's CPU from /proc. */
+async function drive(pid: number, url: URL, body: string, concurrency: number, limit: number, maxSeconds: number): Promise<Cell> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  for (let w = 0; w < Math.min(concurrency, 4); w++) await post(agent, url, body); // warm the connections
+  const latencies: number[] = [];
+  let issued = 0;
+  let errors = 0;
+  const deadline = performance.now() + maxSeconds * 1000;
+  const t0 = performance.now();
+  const cpu0 = cpuMs(pid);
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < limit && performance.now() < deadline) {
+        issued++;
+        const t = performance.now();
+        const status = await post(agent, url, body).catch(() => 0);
+        latencies.push(performance.now() - t);
+        if (status !== 200) errors++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuPerRequest = (cpuMs(pid) - cpu0) / Math.max(1, latencies.length);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { reqs: latencies.length, seconds, latencies, errors, cpuPerRequest };
 }
 
 function post(agent: http.Agent, url: URL, body: string): Promise<number> {
@@ -103,46 +147,39 @@ async function main(): Promise<void> {
     console.log(
       `server RSS after bootstrap: ${rss(child.pid!).now.toFixed(0)} MiB; server CPU while idle: ${((cpuMs(child.pid!) - idle0) / 3).toFixed(0)} ms/s\n`,
     );
-    // server CPU per request: on a shared machine the wall-time figures mostly measure the wait for a core
-    console.log(
-      '| flows/request | concurrency | requests | req/s | flows/s | p50 (ms) | p99 (ms) | errors | server CPU ms/request | server RSS now / peak (MiB) |',
-    );
-    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const [flows, body] of [
-      [1, one],
-      [1000, thousand],
-    ] as const) {
-      for (const concurrency of LEVELS) {
-        const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-        const limit = flows === 1 ? MAX_REQUESTS : Math.max(concurrency, Math.floor(MAX_REQUESTS / 10));
-        for (let w = 0; w < Math.min(concurrency, 4); w++) await post(agent, url, body); // warm the connections
-        const latencies: number[] = [];
-        let issued = 0;
-        let errors = 0;
-        const deadline = performance.now() + MAX_SECONDS * 1000;
-        const t0 = performance.now();
-        const cpu0 = cpuMs(child.pid!);
-        await Promise.all(
-          Array.from({ length: concurrency }, async () => {
-            while (issued < limit && performance.now() < deadline) {
-              issued++;
-              const t = performance.now();
-              const status = await post(agent, url, body).catch(() => 0);
-              latencies.push(performance.now() - t);
-              if (status !== 200) errors++;
-            }
-          }),
-        );
-        const seconds = (performance.now() - t0) / 1000;
-        const cpuPerRequest = (cpuMs(child.pid!) - cpu0) / Math.max(1, latencies.length);
-        agent.destroy();
-        latencies.sort((a, b) => a - b);
-        const mem = rss(child.pid!);
-        const reqs = latencies.length;
-        console.log(
-          `| ${flows} | ${concurrency} | ${reqs} | ${(reqs / seconds).toFixed(0)} | ${((reqs * flows) / seconds).toFixed(0)} | ${quantile(latencies, 0.5).toFixed(1)} | ${quantile(latencies, 0.99).toFixed(1)} | ${errors} | ${cpuPerRequest.toFixed(2)} | ${mem.now.toFixed(0)} / ${mem.peak.toFixed(0)} |`,
-        );
+    const bare = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const bareUrl = await new Promise<URL>((resolve, reject) => {
+      bare.stdout.once('data', (d: Buffer) => resolve(new URL(`http://127.0.0.1:${/listening (\d+)/.exec(d.toString())![1]}`)));
+      bare.once('exit', () => reject(new Error('the floor server exited')));
+    });
+    try {
+      // server CPU per request: on a shared machine the wall-time figures mostly measure the wait for a core
+      console.log(
+        '| flows/request | concurrency | requests | req/s | flows/s | p50 (ms) | p99 (ms) | errors | server CPU ms/request | server RSS now / peak (MiB) | floor req/s | floor CPU ms/request | req/s / floor | CPU / floor |',
+      );
+      console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      for (const [flows, body] of [
+        [1, one],
+        [1000, thousand],
+      ] as const) {
+        for (const concurrency of LEVELS) {
+          const limit = flows === 1 ? MAX_REQUESTS : Math.max(concurrency, Math.floor(MAX_REQUESTS / 10));
+          const c = await drive(child.pid!, url, body, concurrency, limit, MAX_SECONDS);
+          const mem = rss(child.pid!);
+          // the floor right after, same body and concurrency, half the time (it needs no more to settle)
+          const f = await drive(bare.pid!, bareUrl, body, concurrency, limit, MAX_SECONDS / 2);
+          const rate = c.reqs / c.seconds;
+          const floorRate = f.reqs / f.seconds;
+          console.log(
+            `| ${flows} | ${concurrency} | ${c.reqs} | ${rate.toFixed(0)} | ${((c.reqs * flows) / c.seconds).toFixed(0)} | ${quantile(c.latencies, 0.5).toFixed(1)} | ${quantile(c.latencies, 0.99).toFixed(1)} | ${c.errors} | ${c.cpuPerRequest.toFixed(2)} | ${mem.now.toFixed(0)} / ${mem.peak.toFixed(0)} | ${floorRate.toFixed(0)} | ${f.cpuPerRequest.toFixed(2)} | ${(rate / floorRate).toFixed(3)} | ${(c.cpuPerRequest / Math.max(0.01, f.cpuPerRequest)).toFixed(1)}x |`,
+          );
+        }
       }
+      console.log(
+        '\nfloor: a bare node:http server (child process) reading the same body and answering a fixed JSON, at the same concurrency, measured right after each row. CPU from /proc (10 ms ticks): short cells are coarse. Targets (issue 18): 1 flow at concurrency 32 >= 3,000 req/s, p99 <= 30 ms.',
+      );
+    } finally {
+      bare.kill('SIGTERM');
     }
   } finally {
     await new Promise<void>((resolve) => {

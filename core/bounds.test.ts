@@ -1,5 +1,5 @@
 // Bounds on requests and errors: size, nesting depth, echoed values, field names.
-import { boundIssues, echo, fieldName, MAX_ECHO_CHARS, MAX_REPORTED_ISSUES, parseBoundedJson, PayloadTooLargeError, tooDeepAt } from './bounds';
+import { bodyText, boundIssues, echo, fieldName, MAX_ECHO_CHARS, MAX_REPORTED_ISSUES, parseBoundedJson, PayloadTooLargeError, tooDeepAt } from './bounds';
 import { InvalidInputError } from './errors';
 
 const nested = (depth: number, leaf = '0') => '['.repeat(depth) + leaf + ']'.repeat(depth);
@@ -13,6 +13,14 @@ describe('tooDeepAt', () => {
   it('is not fooled by brackets, quotes and escapes inside strings', () => {
     expect(tooDeepAt(JSON.stringify({ a: '[[[[[[{{{{', 'b\\"[': ['x]]]'] }), 3)).toBeUndefined();
     expect(tooDeepAt(JSON.stringify({ 'k"[': [[[1]]] }), 3)).toEqual(['k"[', 0, 0]);
+  });
+
+  it('tells an escaped quote from a quote after an escaped backslash', () => {
+    // "a\\" ends at its second quote (the backslash is escaped); "b\"[" does not end at \"
+    expect(tooDeepAt(`{"a\\\\":[[1]],"b\\"[":2}`, 3)).toBeUndefined();
+    expect(tooDeepAt(`{"a\\\\":[[[1]]]}`, 3)).toEqual(['a\\', 0, 0]);
+    expect(tooDeepAt(`{"a\\\\\\"[[[[":1}`, 3)).toBeUndefined(); // \\ then \" : still inside the string
+    expect(tooDeepAt('{"unterminated [[[[[[', 3)).toBeUndefined(); // JSON.parse refuses it
   });
 
   it('scans 50,000 levels without a stack', () => {
@@ -42,6 +50,15 @@ describe('parseBoundedJson', () => {
   it('answers 413 over the size bound and 400 for text that is not JSON', () => {
     expect(() => parseBoundedJson('x'.repeat(101), { maxBytes: 100 })).toThrow(PayloadTooLargeError);
     expect(() => parseBoundedJson('{"a":')).toThrow(/not valid JSON/);
+  });
+});
+
+describe('bodyText', () => {
+  it('decodes request bytes as UTF-8 would, ASCII or not', () => {
+    const samples = ['{"model":"general","flows":[{"Flow Bytes/s":"inf"}]}', '{"model":"général","flows":[{"Durée":1,"名前":"値","emoji":"🛡️"}]}', ''];
+    for (const text of samples) expect(bodyText(Buffer.from(text, 'utf8'))).toBe(text);
+    const invalid = Buffer.from([0x7b, 0x22, 0xff, 0xc3, 0x22, 0x7d]); // bytes that are not UTF-8 become U+FFFD, as before
+    expect(bodyText(invalid)).toBe(invalid.toString('utf8'));
   });
 });
 

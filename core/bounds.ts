@@ -3,6 +3,7 @@
 // size bound answers 413, one nested too deep 400 naming where — both decided before JSON.parse
 // builds anything; an echoed value is described or truncated, so an error stays small whatever
 // came in (a Lambda answer must stay under 6 MB, or the 4xx becomes a 5xx).
+import { isAscii } from 'node:buffer';
 import { DomainError, InvalidInputError } from './errors';
 
 /** Largest request body (bytes): API Gateway's payload limit. */
@@ -19,6 +20,16 @@ export const MAX_FIELD_SEGMENTS = 8;
 export const MAX_REPORTED_ISSUES = 50;
 /** Most characters of an error message sent to a caller. */
 export const MAX_ERROR_MESSAGE_CHARS = 1000;
+
+/**
+ * Request bytes as text. ASCII bytes (a predict body of feature names and numbers) are decoded as
+ * latin1, which gives the same string: Node 20's UTF-8 decoder took 15 ms for a 2.4 MB body of
+ * 1,000 flows, latin1 0.5 ms. Anything else (and invalid UTF-8, which becomes U+FFFD) is UTF-8.
+ * @example const text = bodyText(Buffer.concat(chunks));
+ */
+export function bodyText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
 
 /** A body over the size bound: 413, with the field `body`. */
 export class PayloadTooLargeError extends DomainError {
@@ -83,17 +94,27 @@ function decodeKey(raw: string): string {
   }
 }
 
-/** Whether JSON text nests deeper than `maxDepth`: a depth count only (every request body takes it). */
+/** Whether the `"` at `at` is escaped (an odd run of backslashes before it). */
+function escapedQuote(text: string, at: number): boolean {
+  let k = at - 1;
+  while (k >= 0 && text.charCodeAt(k) === 0x5c /* \ */) k--;
+  return (at - 1 - k) % 2 === 1;
+}
+
+/**
+ * Whether JSON text nests deeper than `maxDepth`: a depth count only (every request body takes
+ * it). Strings are skipped with indexOf (native, vectorised) rather than char by char: most of a
+ * predict body is feature names, and this scan was 8 % of the server's time on 1,000-flow bodies.
+ */
 function nestsDeeper(text: string, maxDepth: number): boolean {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c /* \ */) i++;
-        else if (d === 0x22) break;
-      }
+      let end = text.indexOf('"', i + 1);
+      while (end > 0 && escapedQuote(text, end)) end = text.indexOf('"', end + 1);
+      if (end < 0) return false; // an unterminated string: JSON.parse refuses it
+      i = end;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (++depth > maxDepth) return true;
     } else if ((c === 0x7d /* } */ || c === 0x5d) /* ] */ && depth > 0) depth--;

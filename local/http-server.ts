@@ -12,7 +12,7 @@ import { apiGatewayEvent, lambdaContext } from './api-gateway-event';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { MAX_BODY_BYTES, parseBoundedJson } from '../core/bounds';
+import { bodyText, MAX_BODY_BYTES, parseBoundedJson } from '../core/bounds';
 import { XdrError } from '../core/errors';
 import type { EventPublisher } from '../core/ports';
 import type { PublishedEvent } from './event-bus';
@@ -114,7 +114,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       else chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => settle(() => resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.once('end', () => settle(() => resolve(bodyText(Buffer.concat(chunks, size)))));
     req.once('error', (error) => settle(() => reject(error)));
     req.once('close', () => settle(() => reject(new HttpRefusal(400, 'BadRequest', 'the client closed the request before its body ended', 'body'))));
   });

@@ -7,7 +7,7 @@ import { handlerPlatform as processPlatform } from './process-platform';
 import { traceClient } from './tracing';
 
 export { currentPlatform, installProcessPlatform } from './process-platform';
-export { logger, metrics } from './observability';
+export { logger, metrics, metricsPublished } from './observability';
 export { tracer } from './tracing';
 
 /**

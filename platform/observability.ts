@@ -9,3 +9,10 @@ export const METRICS_NAMESPACE = METRIC_NAMESPACE;
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+/**
+ * Whether the metrics singleton publishes anything (POWERTOOLS_METRICS_DISABLED or POWERTOOLS_DEV
+ * turn it off; the local server's default). Fixed when the singleton is made, so read once: a chain
+ * skips storing metrics nothing will publish.
+ */
+export const metricsPublished: boolean = !(metrics as unknown as { isDisabled(): boolean }).isDisabled();
