@@ -185,6 +185,8 @@ export interface Platform {
   maintain(options?: SweepOptions): Promise<{ readonly jobs: SweepResult; readonly auditRecovered: readonly string[] }>;
   /** Stores what serving still buffers (request records, counters, telemetry): a clean shutdown awaits it before close(). */
   flush(): Promise<void>;
+  /** A long-running server starts its telemetry encoding worker now, not in its first burst of traffic. */
+  warmUp(): void;
   /** Releases the SDK clients. */
   close(): void;
 }
@@ -629,6 +631,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
       return { jobs, auditRecovered: await registry.reconcileAudit() };
     },
     flush: () => predictionLog.flush(),
+    warmUp: () => telemetryEncoder?.warmUp(),
     close() {
       void telemetryEncoder?.close();
       if (events instanceof EventBridgePublisher && !options.events) events.destroy();

@@ -210,6 +210,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   out(`console: ${api.url}/${token ? `#token=${encodeURIComponent(token)}` : ''}`);
   if (token) out(`API token required (XDR_ML_LOCAL_TOKEN): send -H 'Authorization: Bearer ${token}'`);
   if (cloud.config.local.bootstrap) await bootstrap(platform, cloud.home, api.url, options.cwd, out, err, token);
+  platform.warmUp();
   local.startSchedules();
   out(
     `retraining: rules on the in-process bus, local training backend, drift check hourly for every deployed lineage, promotion policy ${platform.config.training.promotionPolicy}${platform.config.autoRetrain.enabled ? `, retraining ${platform.config.autoRetrain.schedule}` : ' (auto-retrain off)'}`,

@@ -31,6 +31,17 @@ describe('TelemetryEncoder', () => {
   beforeEach(() => (encoder = new TelemetryEncoder()));
   afterEach(() => encoder.close());
 
+  it('starts its worker on warmUp (a server, once listening), not on the first large object', async () => {
+    expect(encoder.running).toBe(false);
+    await encoder.encode(sample(10, 3)); // a small object is encoded in place: no worker for it
+    expect(encoder.running).toBe(false);
+    encoder.warmUp();
+    expect(encoder.running).toBe(true);
+    const rows = sample(2000, 40);
+    const bytes = await encoder.encode(rows);
+    expect(Buffer.from(bytes).equals(Buffer.from(encodeTelemetry(rows)))).toBe(true);
+  });
+
   it('encodes a large object on its worker thread, byte for byte what the calling thread would write', async () => {
     const rows = sample(2000, 40);
     expect(rows.length * 48).toBeGreaterThan(INLINE_MAX_CELLS);

@@ -106,6 +106,11 @@ export class TelemetryEncoder {
     return this.jobs.size;
   }
 
+  /** Whether the worker thread is started. */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
   /** Whether objects above the inline bound go to a worker thread (false once it could not start). */
   get offThread(): boolean {
     return !this.unavailable;
@@ -122,6 +127,15 @@ export class TelemetryEncoder {
     const transfer = columns.flatMap((c) => (ArrayBuffer.isView(c.data) ? [c.data.buffer as ArrayBuffer] : []));
     worker.postMessage({ id, columns } satisfies EncodeRequest, transfer);
     return bytes;
+  }
+
+  /**
+   * Starts the worker ahead of the first large object (a server, once listening): its start (a
+   * thread, and under tsx the TypeScript loader) took about a second of CPU, which otherwise lands
+   * on the first burst of requests.
+   */
+  warmUp(): void {
+    this.start();
   }
 
   /** Stops the worker; jobs still waiting are encoded here. */
