@@ -1,7 +1,10 @@
 // Drift-check benchmark: one check over a window of 100,000 rows × 80 features (default), timed
-// stage by stage — Parquet telemetry read column by column (readTelemetry), columns → FeatureMatrix,
-// detectDatasetDrift — and end to end through runDriftCheck on in-memory stores (1,000 requests of
-// 100 flows, in objects of 2,000 rows). The floor is detectDatasetDrift alone; target ≤ 1 s end to end.
+// stage by stage — Parquet telemetry read column by column (readTelemetry), telemetry columns →
+// feature columns, detectDatasetDrift — and end to end through runDriftCheck on in-memory stores
+// (1,000 requests of 100 flows, in objects of 2,000 rows): the first check of the process (cold JIT,
+// as a scheduled Lambda runs it) and the best of three more. Each line prints wall and CPU time.
+// The floor, measured in the same run: fetch the window's objects and read each of their bytes once
+// as doubles (any reader of them does at least that). Target ≤ 1 s end to end.
 //
 //   node bin/run-ts.js bench/drift-check.ts [--rows 100000] [--features 80]
 import { performance } from 'node:perf_hooks';
@@ -12,7 +15,7 @@ import { runDriftCheck } from '../core/drift-check';
 import { buildReferenceProfile, detectDatasetDrift } from '../core/drift';
 import type { ModelVersion } from '../core/registry/model-registry';
 import { rowsToFeatureMatrix, type RawRow } from '../core/onnx/feeds';
-import { decodeTelemetry, readTelemetry, TelemetryBuffer, telemetryFeatureMatrix, type TelemetryRow } from '../core/serving/telemetry';
+import { decodeTelemetry, readTelemetry, telemetryFeatureColumns, TelemetryBuffer, telemetryKeys, type TelemetryRow } from '../core/serving/telemetry';
 import { SeededRandom } from '../core/util/random';
 
 const args = process.argv.slice(2);
@@ -24,17 +27,28 @@ const ROWS = arg('rows', 100_000);
 const FEATURES = arg('features', 80);
 const FLOWS_PER_SAMPLE = 100;
 
+const cpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
+function line(label: string, wall: number, cpu: number, extra = ''): void {
+  console.log(`${label.padEnd(44)} ${wall.toFixed(0).padStart(7)} ms  (cpu ${cpu.toFixed(0).padStart(6)} ms)${extra}`);
+}
+
 function time<T>(label: string, fn: () => T): T {
   const t = performance.now();
+  const c = cpuMs();
   const out = fn();
-  console.log(`${label.padEnd(38)} ${(performance.now() - t).toFixed(0).padStart(7)} ms`);
+  line(label, performance.now() - t, cpuMs() - c);
   return out;
 }
 
 async function timeAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const t = performance.now();
+  const c = cpuMs();
   const out = await fn();
-  console.log(`${label.padEnd(38)} ${(performance.now() - t).toFixed(0).padStart(7)} ms`);
+  line(label, performance.now() - t, cpuMs() - c);
   return out;
 }
 
@@ -79,9 +93,8 @@ async function main(): Promise<void> {
   console.log(`  → ${telemetry.objects.size} objects, ${(bytes / 2 ** 20).toFixed(1)} MiB`);
   const window = { model: 'bench', from: '2026-03-01T09:59:59Z', to: new Date(start + ROWS * 10).toISOString(), features: names };
   const read = await timeAsync(`readTelemetry (${ROWS} × ${FEATURES} columns)`, () => readTelemetry(telemetry, window));
-  const matrix = time(`columns → FeatureMatrix`, () => telemetryFeatureMatrix(schema, read));
-  const floorStart = performance.now();
-  const report = time('detectDatasetDrift (the floor)', () => detectDatasetDrift(profile, matrix, { predictedClassCounts: [70_000, 30_000] }));
+  const columns = time(`telemetry → feature columns`, () => telemetryFeatureColumns(schema, read));
+  const report = time('detectDatasetDrift', () => detectDatasetDrift(profile, columns, { predictedClassCounts: [70_000, 30_000] }));
   console.log(`  → ${report.driftedFeatures}/${FEATURES} features drifted (expected ${FEATURES / 2}), dataset drift ${report.datasetDrift}`);
 
   // End to end on in-memory stores.
@@ -102,14 +115,41 @@ async function main(): Promise<void> {
   }
   const version = { model: 'bench', version: 1, artefacts: refs as unknown as BundleRefs } as ModelVersion;
   const registry = { resolveAlias: async () => ({ version: 1, revision: 1 }), getVersion: async () => version };
-  const floorMs = performance.now() - floorStart;
-  const t = performance.now();
-  const result = await runDriftCheck(
-    { telemetry, artefacts, registry, reports: new MemoryItemTable('drift', 'model', 'windowEnd'), feedback: async () => [] },
-    { model: 'bench', since: '2026-03-01T09:59:59Z', now: new Date(start + (ROWS / FLOWS_PER_SAMPLE) * 1000) },
-  );
-  console.log(
-    `${'runDriftCheck end to end'.padEnd(38)} ${(performance.now() - t).toFixed(0).padStart(7)} ms  (${result.report.rows} rows, verdict ${result.report.verdict}); ${((performance.now() - t) / floorMs).toFixed(2)}× the floor; target ≤ 1,000 ms`,
+  const check = async () => {
+    const t = performance.now();
+    const c = cpuMs();
+    const result = await runDriftCheck(
+      { telemetry, artefacts, registry, reports: new MemoryItemTable('drift', 'model', 'windowEnd'), feedback: async () => [] },
+      { model: 'bench', since: '2026-03-01T09:59:59Z', now: new Date(start + (ROWS / FLOWS_PER_SAMPLE) * 1000) },
+    );
+    return { wall: performance.now() - t, cpu: cpuMs() - c, result };
+  };
+  // The floor: fetch the window's objects and read every 8 bytes of them as a double, once.
+  const floor = async () => {
+    const t = performance.now();
+    const c = cpuMs();
+    let sum = 0;
+    for (const key of await telemetryKeys(telemetry, 'bench', window.from, window.to)) {
+      const bytes = await telemetry.get(key);
+      const doubles = new Float64Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 8));
+      for (let i = 0; i < doubles.length; i++) sum += doubles[i] === doubles[i] ? 1 : 0;
+    }
+    return { wall: performance.now() - t, cpu: cpuMs() - c, sum };
+  };
+  const first = await check();
+  const floors = [await floor(), await floor(), await floor()];
+  const warm = [await check(), await check(), await check()];
+  const best = <T extends { wall: number; cpu: number }>(xs: T[]) => xs.reduce((a, b) => (b.wall < a.wall ? b : a));
+  const f = best(floors);
+  const w = best(warm);
+  line('floor: get the objects, read their bytes once', f.wall, f.cpu);
+  const verdict = ` ${first.result.report.rows} rows, verdict ${first.result.report.verdict}`;
+  line('runDriftCheck end to end, first in process', first.wall, first.cpu, `;${verdict}; ${(first.wall / f.wall).toFixed(1)}× the floor; target ≤ 1,000 ms`);
+  line(
+    'runDriftCheck end to end, best of 3 more',
+    w.wall,
+    w.cpu,
+    `; ${(w.wall / f.wall).toFixed(1)}× the floor (cpu ${(w.cpu / Math.max(1, f.cpu)).toFixed(1)}×); target ≤ 1,000 ms`,
   );
 
   // The same run's peer: the window as earlier builds stored it, one JSON sample per request,

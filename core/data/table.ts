@@ -28,6 +28,15 @@ export interface FeatureMatrix {
   readonly data: Float64Array;
 }
 
+/**
+ * The same values column by column: `columns[j]` holds feature j of every row (at least `rows`
+ * entries, coded as in a FeatureMatrix). Scans of one feature read contiguous memory.
+ */
+export interface FeatureColumns {
+  readonly rows: number;
+  readonly columns: readonly Float64Array[];
+}
+
 /** A labelled table ready for training or evaluation. */
 export interface LabelledData {
   readonly schema: FeatureSchema;

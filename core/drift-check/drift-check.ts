@@ -27,7 +27,7 @@ import type { EventPublisher, Item, ItemTable, ObjectStore } from '../ports';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import { isBenignLabel } from '../serving/model-server';
 import type { FeedbackRecord } from '../serving/prediction-log';
-import { readTelemetry, telemetryFeatureMatrix } from '../serving/telemetry';
+import { readTelemetry, telemetryFeatureColumns } from '../serving/telemetry';
 
 /** Defaults of the drift check (see the module header). */
 export const DRIFT_CHECK_DEFAULTS = {
@@ -257,7 +257,7 @@ export async function runDriftCheck(deps: DriftCheckDeps, options: DriftCheckOpt
   const minRows = options.minRows ?? DRIFT_CHECK_DEFAULTS.minRows;
   let data: DriftReport | null = null;
   if (rows.length >= minRows) {
-    const window = telemetryFeatureMatrix(document.schema, telemetry);
+    const window = telemetryFeatureColumns(document.schema, telemetry);
     const hasPredictions = predicted.some((n) => n > 0);
     data = detectDatasetDrift(profile, window, { ...options.drift, ...(hasPredictions ? { predictedClassCounts: predicted } : {}) });
   }

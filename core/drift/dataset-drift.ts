@@ -8,10 +8,15 @@
 // Jensen-Shannon distance over category frequencies (incl. unknown and missing) by default. KS and
 // Wasserstein compare finite values only; a numeric feature whose missing share jumps (> 5 pp, with
 // binned PSI over its threshold) is flagged as drifted as well.
-import type { FeatureMatrix } from '../data/table';
-import { jensenShannonDistance, ksTwoSample, psi, PSI_EPSILON, wasserstein1 } from './distances';
+//
+// A numeric feature is compared in one pass over the window without sorting it
+// (sample-comparison.ts): the same KS statistic and p-value as sorting the window and merging it
+// with the reference sample, and the same Wasserstein-1 distance up to rounding.
+import type { FeatureColumns, FeatureMatrix } from '../data/table';
+import { jensenShannonDistance, psi, PSI_EPSILON } from './distances';
 import { InvalidDriftInputError, ProfileMismatchError } from './errors';
-import { categoricalBinIndex, numericBinIndex, type ReferenceProfile } from './reference-profile';
+import { categoricalBinIndex, type ReferenceProfile } from './reference-profile';
+import { SampleComparer } from './sample-comparison';
 
 /** Default thresholds and switches of {@link detectDatasetDrift}. */
 export const DEFAULTS = {
@@ -115,78 +120,16 @@ export interface DriftReport {
 }
 
 /**
- * Sorts `values` ascending into a new array, in exactly Float64Array.prototype.sort's order (−0
- * before +0, ±Infinity at the ends; NaN not expected), by an LSD radix sort on the IEEE-754 bits:
- * four 16-bit passes (a pass whose digit is the same for every value is skipped).
- * @example sortFloat64(Float64Array.of(2, -1, 0)) // Float64Array [-1, 0, 2]
- */
-export function sortFloat64(values: Float64Array): Float64Array {
-  const n = values.length;
-  if (n < 4096) return values.slice().sort();
-  const words = new Uint32Array(values.slice().buffer);
-  // keys as (hi, lo) words that order like the numbers: negative numbers flipped, positive ones with the sign bit set
-  let lo = new Uint32Array(n);
-  let hi = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const h = words[2 * i + 1];
-    const l = words[2 * i];
-    if (h & 0x80000000) {
-      hi[i] = ~h >>> 0;
-      lo[i] = ~l >>> 0;
-    } else {
-      hi[i] = (h | 0x80000000) >>> 0;
-      lo[i] = l;
-    }
-  }
-  let lo2 = new Uint32Array(n);
-  let hi2 = new Uint32Array(n);
-  const counts = new Int32Array(65536);
-  for (let pass = 0; pass < 4; pass++) {
-    const shift = (pass & 1) * 16;
-    const digits = pass < 2 ? lo : hi;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(digits[i] >>> shift) & 0xffff]++;
-    if (counts[(digits[0] >>> shift) & 0xffff] === n) continue; // every value has these bits: nothing to move
-    let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = counts[d];
-      counts[d] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const at = counts[(digits[i] >>> shift) & 0xffff]++;
-      lo2[at] = lo[i];
-      hi2[at] = hi[i];
-    }
-    [lo, lo2] = [lo2, lo];
-    [hi, hi2] = [hi2, hi];
-  }
-  for (let i = 0; i < n; i++) {
-    const h = hi[i];
-    if (h & 0x80000000) {
-      words[2 * i + 1] = h & 0x7fffffff;
-      words[2 * i] = lo[i];
-    } else {
-      words[2 * i + 1] = ~h >>> 0;
-      words[2 * i] = ~lo[i] >>> 0;
-    }
-  }
-  return new Float64Array(words.buffer);
-}
-
-/**
  * Compares a live window with the reference profile.
- * @param window logged inference inputs, columns in the profile's feature order
+ * @param window logged inference inputs in the profile's feature order: a row-major matrix, or columns
+ * (the drift check passes telemetry columns as they were read, without copying the numeric ones)
  * @example
  * const report = detectDatasetDrift(profile, window, { predictedClassCounts: liveCounts });
  * if (report.datasetDrift || report.prediction?.drifted) publish('DriftDetected', report);
  */
-export function detectDatasetDrift(profile: ReferenceProfile, window: FeatureMatrix, options: DatasetDriftOptions = {}): DriftReport {
+export function detectDatasetDrift(profile: ReferenceProfile, window: FeatureMatrix | FeatureColumns, options: DatasetDriftOptions = {}): DriftReport {
   const features = profile.features;
-  if (window.cols !== features.length) {
-    throw new ProfileMismatchError(`window has ${window.cols} columns but the profile has ${features.length} features`);
-  }
-  if (window.data.length !== window.rows * window.cols) throw new InvalidDriftInputError('window', `data length ${window.data.length} is not rows * cols`);
+  const { rows, column } = windowColumns(window, features.length);
   const thresholds: DriftThresholds = {
     psi: options.thresholds?.psi ?? DEFAULTS.psi,
     jensenShannon: options.thresholds?.jensenShannon ?? DEFAULTS.jensenShannon,
@@ -200,14 +143,14 @@ export function detectDatasetDrift(profile: ReferenceProfile, window: FeatureMat
   const categoricalMethod = options.categoricalMethod ?? 'jensen_shannon';
   if (!(shareThreshold > 0 && shareThreshold <= 1)) throw new InvalidDriftInputError('shareThreshold', `must be in (0, 1], got ${shareThreshold}`);
   const ksLevel = thresholds.ksPValue / Math.max(1, features.length);
-  const { rows, cols, data } = window;
-  const column = new Float64Array(rows);
+  const comparer = new SampleComparer();
 
   const results: FeatureDriftResult[] = features.map((feature, j) => {
+    const values = column(j);
     if (feature.kind === 'categorical') {
       const v = feature.vocabulary.length;
       const counts = new Float64Array(v + 2);
-      for (let i = 0; i < rows; i++) counts[categoricalBinIndex(v, data[i * cols + j])]++;
+      for (let i = 0; i < rows; i++) counts[categoricalBinIndex(v, values[i])]++;
       const binPsi = safeDistance(feature.proportions, counts, (a, b) => psi(a, b, epsilon));
       const binJs = safeDistance(feature.proportions, counts, jensenShannonDistance);
       const method = categoricalMethod;
@@ -231,19 +174,10 @@ export function detectDatasetDrift(profile: ReferenceProfile, window: FeatureMat
     }
 
     const edges = feature.edges;
-    const counts = new Float64Array(edges.length + 2);
-    let finite = 0;
-    for (let i = 0; i < rows; i++) {
-      const x = data[i * cols + j];
-      counts[numericBinIndex(edges, x)]++;
-      if (x - x === 0) column[finite++] = x; // finite values only
-    }
-    const reference = feature.sample;
-    const current = sortFloat64(column.subarray(0, finite));
-    const comparable = finite > 0 && reference.length > 0;
-    const ks = comparable ? ksTwoSample(reference, current) : null;
+    const { counts, ks, wasserstein } = comparer.compare(feature, values, rows);
+    const comparable = ks !== null;
     const scale = feature.std > 0 ? feature.std : 1;
-    const w = comparable ? wasserstein1(reference, current) / scale : null;
+    const w = wasserstein === null ? null : wasserstein / scale;
     const binPsi = safeDistance(feature.proportions, counts, (a, b) => psi(a, b, epsilon));
     const binJs = safeDistance(feature.proportions, counts, jensenShannonDistance);
 
@@ -315,6 +249,29 @@ export function detectDatasetDrift(profile: ReferenceProfile, window: FeatureMat
     datasetDrift: features.length > 0 && rows > 0 && driftShare >= shareThreshold,
     prediction: predictionDrift(profile, options, thresholds, epsilon),
     ksPValueThreshold: ksLevel,
+  };
+}
+
+/** The window's rows and a reader of column j (a strided copy for a matrix, the column itself otherwise). */
+function windowColumns(window: FeatureMatrix | FeatureColumns, features: number): { rows: number; column: (j: number) => Float64Array } {
+  if ('columns' in window) {
+    const { rows, columns } = window;
+    if (columns.length !== features) throw new ProfileMismatchError(`window has ${columns.length} columns but the profile has ${features} features`);
+    columns.forEach((c, j) => {
+      if (c.length < rows) throw new InvalidDriftInputError('window', `column ${j} has ${c.length} values for ${rows} rows`);
+    });
+    return { rows, column: (j) => columns[j] };
+  }
+  const { rows, cols, data } = window;
+  if (cols !== features) throw new ProfileMismatchError(`window has ${cols} columns but the profile has ${features} features`);
+  if (data.length !== rows * cols) throw new InvalidDriftInputError('window', `data length ${data.length} is not rows * cols`);
+  const scratch = new Float64Array(rows);
+  return {
+    rows,
+    column: (j) => {
+      for (let i = 0, o = j; i < rows; i++, o += cols) scratch[i] = data[o];
+      return scratch;
+    },
   };
 }
 

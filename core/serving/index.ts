@@ -36,7 +36,7 @@ export {
   SAMPLES_PREFIX,
   TELEMETRY_COLUMNS,
   TelemetryBuffer,
-  telemetryFeatureMatrix,
+  telemetryFeatureColumns,
   telemetryFlows,
   TelemetryFormatError,
   telemetryKeys,

@@ -6,7 +6,7 @@ import {
   encodeTelemetry,
   readTelemetry,
   TelemetryBuffer,
-  telemetryFeatureMatrix,
+  telemetryFeatureColumns,
   telemetryFlows,
   TelemetryFormatError,
   telemetryKeyTimes,
@@ -70,7 +70,7 @@ describe('telemetry objects', () => {
     expect([...(t.features.get('x') as Float64Array)]).toEqual([1, 2]);
     expect(t.features.get('z')).toEqual([null, 'q']);
     expect([...t.version]).toEqual([1, 2]);
-    const m = telemetryFeatureMatrix(
+    const m = telemetryFeatureColumns(
       {
         features: [
           { name: 'x', kind: 'numeric' },
@@ -80,7 +80,13 @@ describe('telemetry objects', () => {
       },
       t,
     );
-    expect([...m.data]).toEqual([1, NaN, NaN, 2, 0, NaN]);
+    expect(m.rows).toBe(2);
+    expect(m.columns.map((c) => [...c])).toEqual([
+      [1, 2],
+      [NaN, 0],
+      [NaN, NaN],
+    ]);
+    expect(m.columns[0]).toBe(t.features.get('x')); // numbers pass through, not copied
   });
 
   it('joins prediction ids to their input flows', async () => {

@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import { XdrError } from '../errors';
-import type { FeatureMatrix, FeatureSchema } from '../data/table';
+import type { FeatureColumns, FeatureSchema } from '../data/table';
 import { categoryValue, MISSING_CATEGORY, numericValue, type RawRow } from '../onnx/feeds';
 import type { ObjectStore } from '../ports';
 import { encodeTelemetryColumns, telemetryColumns, TelemetryEncoder } from './telemetry-encoder';
@@ -454,31 +454,29 @@ export class TelemetryBuffer {
 }
 
 /**
- * Telemetry columns as a model's feature matrix, as rowsToFeatureMatrix reads raw rows (numeric
- * text parsed, categories coded by the schema's vocabulary: -1 unseen, NaN missing).
- * @example const window = telemetryFeatureMatrix(document.schema, await readTelemetry(store, { model, from, to }));
+ * Telemetry columns as a model's feature columns, coded as rowsToFeatureMatrix codes raw rows
+ * (numeric text parsed, categories coded by the schema's vocabulary: -1 unseen, NaN missing). A
+ * numeric column read as numbers is passed through as it is, not copied.
+ * @example const window = telemetryFeatureColumns(document.schema, await readTelemetry(store, { model, from, to }));
  */
-export function telemetryFeatureMatrix(schema: FeatureSchema, columns: TelemetryColumns): FeatureMatrix {
-  const cols = schema.features.length;
+export function telemetryFeatureColumns(schema: FeatureSchema, columns: TelemetryColumns): FeatureColumns {
   const rows = columns.rows;
-  const data = new Float64Array(rows * cols);
-  schema.features.forEach((f, j) => {
-    const c = columns.features.get(f.name);
-    if (f.kind === 'categorical') {
-      const codes = new Map(f.vocabulary.map((v, k) => [v, k]));
-      for (let i = 0; i < rows; i++) {
-        const raw = c === undefined ? null : c instanceof Float64Array ? (Number.isNaN(c[i]) ? null : c[i]) : c[i];
-        const s = categoryValue(raw);
-        const code = codes.get(s);
-        data[i * cols + j] = code !== undefined ? code : s === MISSING_CATEGORY ? NaN : -1;
+  return {
+    rows,
+    columns: schema.features.map((f) => {
+      const c = columns.features.get(f.name);
+      if (f.kind === 'categorical') {
+        const codes = new Map(f.vocabulary.map((v, k) => [v, k]));
+        return Float64Array.from({ length: rows }, (_, i) => {
+          const s = categoryValue(c === undefined ? null : c instanceof Float64Array ? (Number.isNaN(c[i]) ? null : c[i]) : c[i]);
+          const code = codes.get(s);
+          return code !== undefined ? code : s === MISSING_CATEGORY ? NaN : -1;
+        });
       }
-    } else if (c instanceof Float64Array) {
-      for (let i = 0, o = j; i < rows; i++, o += cols) data[o] = c[i];
-    } else {
-      for (let i = 0, o = j; i < rows; i++, o += cols) data[o] = c === undefined ? NaN : numericValue(c[i]);
-    }
-  });
-  return { rows, cols, data };
+      if (c instanceof Float64Array) return c;
+      return c === undefined ? new Float64Array(rows).fill(NaN) : Float64Array.from(c, numericValue);
+    }),
+  };
 }
 
 /**
