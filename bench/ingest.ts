@@ -29,9 +29,16 @@ const ROOT = path.resolve(__dirname, '..');
 interface PhaseReport {
   readonly rows: number;
   readonly seconds: number;
+  /** CPU seconds (user + system, all threads) of the phase: the figure to compare on a loaded machine. */
+  readonly cpuSeconds: number;
   readonly maxRssBytes: number;
   readonly rejected?: number;
   readonly chunks?: number;
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
 }
 
 function peakRssBytes(): number {
@@ -96,11 +103,12 @@ async function buildFile(file: string, rows: number, seed: number): Promise<numb
 /** Child phase (a): gunzip + line split only. */
 async function floorPhase(file: string): Promise<PhaseReport> {
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const lines = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip()), crlfDelay: Infinity });
   let count = 0;
   for await (const line of lines) if (line.length > 0) count++;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { rows: count - 1, seconds, maxRssBytes: peakRssBytes() };
+  return { rows: count - 1, seconds, cpuSeconds: cpuSince(cpu), maxRssBytes: peakRssBytes() };
 }
 
 /** Child phase (b): ingestDataset into the embedded cloud of the state directory the environment names (the parent runs it). */
@@ -108,9 +116,17 @@ async function ingestPhase(file: string): Promise<PhaseReport> {
   const session = await openPlatform();
   try {
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     const { manifest } = await ingestDataset(session.platform.datasets, { name: `bench-${Date.now().toString(36)}`, sourcePath: file, format: 'cicids2017' });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { rows: manifest.rowCount, seconds, maxRssBytes: peakRssBytes(), rejected: manifest.rejectedCount, chunks: manifest.chunks.length };
+    return {
+      rows: manifest.rowCount,
+      seconds,
+      cpuSeconds: cpuSince(cpu),
+      maxRssBytes: peakRssBytes(),
+      rejected: manifest.rejectedCount,
+      chunks: manifest.chunks.length,
+    };
   } finally {
     await session.close();
   }
@@ -133,6 +149,7 @@ function runChild(phase: 'floor' | 'ingest', file: string, env: Readonly<Record<
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const rate = (r: PhaseReport) => r.rows / r.seconds;
+const cpuRate = (r: PhaseReport) => r.rows / r.cpuSeconds;
 
 async function main(argv: string[]): Promise<void> {
   const phase = argv.find((a) => a.startsWith('--phase='))?.slice('--phase='.length);
@@ -156,7 +173,8 @@ async function main(argv: string[]): Promise<void> {
 
     const floor = await runChild('floor', file);
     process.stdout.write(
-      `floor  (gunzip + line split): ${floor.rows} rows in ${floor.seconds.toFixed(1)} s = ${rate(floor).toFixed(0)} rows/s, peak RSS ${mb(floor.maxRssBytes)}\n`,
+      `floor  (gunzip + line split): ${floor.rows} rows in ${floor.seconds.toFixed(1)} s = ${rate(floor).toFixed(0)} rows/s, ` +
+        `CPU ${floor.cpuSeconds.toFixed(1)} s, peak RSS ${mb(floor.maxRssBytes)}\n`,
     );
 
     t = Date.now();
@@ -172,10 +190,20 @@ async function main(argv: string[]): Promise<void> {
     const ingest = await runChild('ingest', file, bench);
     process.stdout.write(
       `ingest (embedded cloud):      ${ingest.rows} rows in ${ingest.seconds.toFixed(1)} s = ${rate(ingest).toFixed(0)} rows/s, ` +
-        `peak RSS ${mb(ingest.maxRssBytes)}, ${ingest.chunks} chunks, ${ingest.rejected} rejected\n`,
+        `CPU ${ingest.cpuSeconds.toFixed(1)} s, peak RSS ${mb(ingest.maxRssBytes)}, ${ingest.chunks} chunks, ${ingest.rejected} rejected\n`,
     );
     process.stdout.write(
       `ratio  ingest / floor throughput: ${(rate(ingest) / rate(floor)).toFixed(3)} (floor is ${(rate(floor) / rate(ingest)).toFixed(1)}x faster)\n`,
+    );
+    process.stdout.write(
+      `ratio  ingest / floor rows per CPU second: ${(cpuRate(ingest) / cpuRate(floor)).toFixed(3)} ` +
+        `(the ingest's threads together; on a loaded machine wall times follow its share of the cores)\n`,
+    );
+    process.stdout.write(
+      `load average at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${os.cpus().length} cores\n`,
     );
     if (ingest.rows !== floor.rows) {
       process.stdout.write(`FAIL: ingest stored ${ingest.rows} rows, the file holds ${floor.rows}\n`);

@@ -5,12 +5,12 @@
 import type { FeatureSpec } from '../data/table';
 import type { ObjectStore } from '../ports';
 import { isCountingSource, type SkippedLineCounts } from './csv-source';
-import { DatasetError, UnmappedLabelError } from './errors';
+import type { BlockRows, EncodedChunk } from './chunk-builder';
+import { openChunkEncoder } from './chunk-encoder';
+import { DatasetError, IngestError, UnmappedLabelError } from './errors';
 import type { IngestOptions } from './ingest-options';
-import { chunkKey, MAX_REJECTED_KEPT, sha256Hex, type ChunkRef } from './manifest';
-import { encodeChunk, type ColumnValues } from './parquet-chunk';
-import { HashSet64, RowHasher } from './row-hash-set';
-import type { DatasetSource, RejectedRow } from './source';
+import { chunkKey, MAX_REJECTED_KEPT, type ChunkRef } from './manifest';
+import type { ColumnSpec, DatasetSource, RejectedRow } from './source';
 import { hasMapping, type Taxonomy } from './taxonomy';
 
 export interface ChunkedBody {
@@ -29,6 +29,9 @@ function reasonKind(reason: string): string {
   return reason.replace(/value "(?:[^"\\]|\\.)*"/, 'value').replace(/got \d+$/, 'got other');
 }
 
+/** Rows gathered from a row-by-row source before they go to the encoder as one block. */
+const ROW_BLOCK = 4096;
+
 export async function writeChunks(
   objects: ObjectStore,
   src: DatasetSource,
@@ -38,40 +41,37 @@ export async function writeChunks(
 ): Promise<ChunkedBody> {
   const columns = src.columns;
   const width = columns.length;
-  const numeric = columns.map((c) => c.kind === 'numeric');
-  const buffers: (Float64Array | string[])[] = columns.map((c) => (c.kind === 'numeric' ? new Float64Array(chunkRows) : new Array<string>(chunkRows)));
-  const vocabularies: (Set<string> | undefined)[] = columns.map((c) => (c.kind === 'categorical' ? new Set<string>() : undefined));
-  const labels = new Array<string>(chunkRows);
   const labelCounts = new Map<string, number>();
-  const seen = new HashSet64();
-  const hasher = new RowHasher();
   const chunks: ChunkRef[] = [];
   const rejected: { line: number; reason: string }[] = [];
   const rejectedReasons: Record<string, number> = {};
   let rejectedCount = 0;
-  let duplicateCount = 0;
   let rowCount = 0;
-  let fill = 0;
+  let chunkedRows = 0;
 
-  // A chunk is encoded synchronously (its buffers are free again once encodeChunk returns); its
-  // sha256, existence check and put overlap the parsing of the next chunk. At most one put is in
-  // flight, so memory holds one encoded chunk beside the one filling.
+  // Chunks are copied, hashed and encoded by the encoder (a worker thread for a large source);
+  // this thread reads, parses, counts labels and stores. At most one put is in flight, so memory
+  // holds the encoded chunk being stored beside the rows being encoded.
+  const encoder = openChunkEncoder(columns, chunkRows, {
+    sourceBytes: src.totalBytes,
+    thread: options.encoderThread,
+    exitOnBlock: options.encoderExitOnBlock,
+  });
   let pending: Promise<void> | undefined;
-  const store = async (bytes: Uint8Array, rows: number): Promise<void> => {
-    const sha256 = sha256Hex(bytes);
-    const key = chunkKey(options.name, sha256);
-    chunks.push({ key, sha256, rows });
-    if (!(await objects.exists(key))) await objects.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+  const storeOne = async (chunk: EncodedChunk): Promise<void> => {
+    const key = chunkKey(options.name, chunk.sha256);
+    chunks.push({ key, sha256: chunk.sha256, rows: chunk.rows });
+    if (!(await objects.exists(key))) await objects.put(key, chunk.bytes, { contentType: 'application/vnd.apache.parquet' });
   };
-  const flush = async (): Promise<void> => {
-    if (fill === 0) return;
-    const bytes = encodeChunk(columns, { rowCount: fill, values: buffers as ColumnValues[], labels });
-    const rows = fill;
-    fill = 0;
-    await pending;
-    pending = store(bytes, rows);
-    // a failed put is raised by the next flush or at the end, not left unhandled
-    pending.catch(() => undefined);
+  const store = async (done: readonly EncodedChunk[], report = true): Promise<void> => {
+    for (const chunk of done) {
+      await pending;
+      pending = storeOne(chunk);
+      // a failed put is raised by the next store or at the end, not left unhandled
+      pending.catch(() => undefined);
+      chunkedRows += chunk.rows;
+      if (report) progress();
+    }
   };
   const rejectRow = (row: RejectedRow): void => {
     rejectedCount++;
@@ -79,115 +79,98 @@ export async function writeChunks(
     const kind = reasonKind(row.reason);
     rejectedReasons[kind] = (rejectedReasons[kind] ?? 0) + 1;
   };
+  // consecutive rows mostly share a label: the count is kept in a run and added when it changes
+  let runLabel: string | undefined;
+  let runLength = 0;
+  const endRun = (): void => {
+    if (runLabel !== undefined) labelCounts.set(runLabel, (labelCounts.get(runLabel) ?? 0) + runLength);
+    runLabel = undefined;
+    runLength = 0;
+  };
   const countLabel = (label: string, line: number): void => {
-    const count = labelCounts.get(label);
-    if (count === undefined) {
+    if (label === runLabel) {
+      runLength++;
+      return;
+    }
+    endRun();
+    if (!labelCounts.has(label)) {
       if (!options.allowUnmappedLabels && !hasMapping(label, 'mini-xdr', taxonomy)) {
         throw new UnmappedLabelError(label, 'mini-xdr', {
           cause: new DatasetError(`first seen on line ${line} of ${options.sourcePath}`),
         });
       }
-      labelCounts.set(label, 1);
+      labelCounts.set(label, 0);
+    }
+    runLabel = label;
+    runLength = 1;
+  };
+  const progress = (): void => options.onProgress?.({ rows: chunkedRows, bytesRead: src.bytesRead(), totalBytes: src.totalBytes });
+
+  try {
+    if (src.blocks !== undefined) {
+      for await (const block of src.blocks()) {
+        for (const r of block.rejected) rejectRow(r);
+        for (let k = 0; k < block.rowCount; k++) countLabel(block.labels[k], block.lines[k]);
+        rowCount += block.rowCount;
+        if (block.rowCount > 0) await store(await encoder.add(block));
+      }
     } else {
-      labelCounts.set(label, count + 1);
-    }
-  };
-  const progress = (): void => options.onProgress?.({ rows: rowCount, bytesRead: src.bytesRead(), totalBytes: src.totalBytes });
-
-  if (src.blocks !== undefined) {
-    const numericBuffers = buffers.filter((b): b is Float64Array => b instanceof Float64Array);
-    const stringBuffers = buffers.filter((b): b is string[] => !(b instanceof Float64Array));
-    for await (const block of src.blocks()) {
-      for (const r of block.rejected) rejectRow(r);
-      let at = 0;
-      while (at < block.rowCount) {
-        const take = Math.min(chunkRows - fill, block.rowCount - at);
+      let values = newBlockColumns(columns);
+      let labels: string[] = [];
+      const hand = async (): Promise<void> => {
+        const block: BlockRows = { rowCount: labels.length, values, labels };
+        values = newBlockColumns(columns);
+        labels = [];
+        await store(await encoder.add(block));
+      };
+      for await (const row of src.rows()) {
+        if (row.kind === 'rejected') {
+          rejectRow(row);
+          continue;
+        }
+        const at = labels.length;
         for (let j = 0; j < width; j++) {
-          const from = block.values[j];
-          const to = buffers[j];
-          if (to instanceof Float64Array) to.set((from as Float64Array).subarray(at, at + take), fill);
-          else {
-            const vocabulary = vocabularies[j];
-            for (let k = 0; k < take; k++) {
-              const v = (from as readonly string[])[at + k];
-              to[fill + k] = v;
-              if (v.length > 0) vocabulary?.add(v);
-            }
-          }
+          const v = row.values[j];
+          const to = values[j];
+          if (to instanceof Float64Array) to[at] = typeof v === 'number' ? v : NaN;
+          else to[at] = typeof v === 'string' ? v : String(v);
         }
-        for (let k = 0; k < take; k++) {
-          const i = fill + k;
-          // numbers first, then strings: the order differs from the row path's, which is fine
-          // because duplicates are counted within one ingest, read by one path
-          hasher.reset();
-          for (let c = 0; c < numericBuffers.length; c++) hasher.addNumber(numericBuffers[c][i]);
-          for (let c = 0; c < stringBuffers.length; c++) hasher.addString(stringBuffers[c][i]);
-          const label = block.labels[at + k];
-          hasher.addString(label);
-          if (!seen.add(hasher.hi(), hasher.lo())) duplicateCount++;
-          countLabel(label, block.lines[at + k]);
-          labels[i] = label;
-        }
-        fill += take;
-        rowCount += take;
-        at += take;
-        if (fill === chunkRows) {
-          await flush();
-          progress();
-        }
+        countLabel(row.label, row.line);
+        labels.push(row.label);
+        rowCount++;
+        if (labels.length === ROW_BLOCK) await hand();
       }
+      if (labels.length > 0) await hand();
     }
-  } else {
-    for await (const row of src.rows()) {
-      if (row.kind === 'rejected') {
-        rejectRow(row);
-        continue;
-      }
-      const values = row.values;
-      hasher.reset();
-      for (let j = 0; j < width; j++) {
-        const v = values[j];
-        if (numeric[j]) {
-          const x = typeof v === 'number' ? v : NaN;
-          (buffers[j] as Float64Array)[fill] = x;
-          hasher.addNumber(x);
-        } else {
-          const s = typeof v === 'string' ? v : String(v);
-          (buffers[j] as string[])[fill] = s;
-          if (s.length > 0) vocabularies[j]?.add(s);
-          hasher.addString(s);
-        }
-      }
-      hasher.addString(row.label);
-      if (!seen.add(hasher.hi(), hasher.lo())) duplicateCount++;
-      countLabel(row.label, row.line);
-      labels[fill] = row.label;
-      fill++;
-      rowCount++;
-      if (fill === chunkRows) {
-        await flush();
-        progress();
-      }
-    }
-  }
-  await flush();
-  await pending;
-  progress();
+    endRun();
+    const { chunks: last, totals } = await encoder.finish();
+    await store(last, false);
+    await pending;
+    if (chunkedRows !== rowCount) throw new IngestError(`the encoder stored ${chunkedRows} of ${rowCount} rows`);
+    progress();
 
-  const features: FeatureSpec[] = columns.map((c, j) =>
-    c.kind === 'numeric' ? { name: c.name, kind: 'numeric' } : { name: c.name, kind: 'categorical', vocabulary: [...(vocabularies[j] ?? [])].sort() },
-  );
-  const rowsPerLabel: Record<string, number> = {};
-  for (const label of [...labelCounts.keys()].sort()) rowsPerLabel[label] = labelCounts.get(label) ?? 0;
-  return {
-    features,
-    rowCount,
-    rowsPerLabel,
-    rejectedCount,
-    rejected,
-    rejectedReasons,
-    skippedLines: isCountingSource(src) ? src.skipped() : { repeatedHeaders: 0, blankLines: 0 },
-    duplicateCount,
-    chunks,
-  };
+    const features: FeatureSpec[] = columns.map((c, j) =>
+      c.kind === 'numeric' ? { name: c.name, kind: 'numeric' } : { name: c.name, kind: 'categorical', vocabulary: [...totals.vocabularies[j]].sort() },
+    );
+    const rowsPerLabel: Record<string, number> = {};
+    for (const label of [...labelCounts.keys()].sort()) rowsPerLabel[label] = labelCounts.get(label) ?? 0;
+    return {
+      features,
+      rowCount,
+      rowsPerLabel,
+      rejectedCount,
+      rejected,
+      rejectedReasons,
+      skippedLines: isCountingSource(src) ? src.skipped() : { repeatedHeaders: 0, blankLines: 0 },
+      duplicateCount: totals.duplicateCount,
+      chunks,
+    };
+  } finally {
+    await encoder.close();
+  }
+}
+
+/** Empty columns of one row-path block (ROW_BLOCK rows). */
+function newBlockColumns(columns: readonly ColumnSpec[]): (Float64Array | string[])[] {
+  return columns.map((c) => (c.kind === 'numeric' ? new Float64Array(ROW_BLOCK) : new Array<string>(ROW_BLOCK)));
 }

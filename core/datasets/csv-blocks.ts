@@ -20,6 +20,13 @@ const MAX_FAST_DIGITS = 15;
 /** Module-scope alias (global lookups are slow inside jest's vm context). */
 const toNaN = NaN;
 
+/** A byte range of a buffer holding whole lines. */
+interface Segment {
+  readonly buf: Buffer;
+  readonly start: number;
+  readonly end: number;
+}
+
 function grow<T extends Float64Array | Uint32Array>(a: T, capacity: number): T {
   const next = new (a.constructor as new (n: number) => T)(capacity);
   next.set(a);
@@ -62,81 +69,102 @@ export class CsvBlockParser {
 
   /** Parses every complete line in the bytes so far; keeps a trailing partial line for later. */
   push(chunk: Buffer): RowBlock | undefined {
-    const buf = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk]);
-    const last = buf.lastIndexOf(LF);
+    const last = chunk.lastIndexOf(LF);
     if (last < 0) {
-      this.carry = buf;
+      this.carry = this.carry === undefined ? Buffer.from(chunk) : Buffer.concat([this.carry, chunk]);
       return undefined;
     }
-    this.carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : undefined;
-    return this.parse(buf, 0, last + 1);
+    const segments: Segment[] = [];
+    let from = 0;
+    if (this.carry !== undefined) {
+      // only the carried partial line is joined to its end (not the whole buffer to the carry)
+      const first = chunk.indexOf(LF);
+      segments.push({ buf: Buffer.concat([this.carry, chunk.subarray(0, first + 1)]), start: 0, end: this.carry.length + first + 1 });
+      from = first + 1;
+    }
+    if (from < last + 1) segments.push({ buf: chunk, start: from, end: last + 1 });
+    this.carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
+    return this.parse(segments);
   }
 
   /** Parses the last line (one without a line feed), if any. */
   end(): RowBlock | undefined {
     const rest = this.carry;
     this.carry = undefined;
-    return rest === undefined || rest.length === 0 ? undefined : this.parse(rest, 0, rest.length);
+    return rest === undefined || rest.length === 0 ? undefined : this.parse([{ buf: rest, start: 0, end: rest.length }]);
   }
 
-  private parse(buf: Buffer, start: number, end: number): RowBlock {
+  private parse(segments: readonly Segment[]): RowBlock {
     if (this.first) {
       this.first = false;
-      if (end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+      const { buf, start, end } = segments[0];
+      if (end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) {
+        segments = [{ buf, start: start + 3, end }, ...segments.slice(1)];
+      }
     }
     let capacity = 1;
     // one row per line feed at most; a lone CR read as a line end (text path) can add more
-    for (let p = buf.indexOf(LF, start); p >= 0 && p < end; p = buf.indexOf(LF, p + 1)) capacity++;
+    for (const { buf, start, end } of segments) {
+      for (let p = buf.indexOf(LF, start); p >= 0 && p < end; p = buf.indexOf(LF, p + 1)) capacity++;
+    }
     const { plan } = this;
-    let values: (Float64Array | string[])[] = plan.columns.map((c) => (c.kind === 'numeric' ? new Float64Array(capacity) : new Array<string>(capacity)));
+    // the numeric columns are views of one buffer: one allocation (and one transfer) per block
+    const numericCount = this.numeric.reduce((n, x) => n + (x ? 1 : 0), 0);
+    const numbers = new Float64Array(numericCount * capacity);
+    let slot = 0;
+    let values: (Float64Array | string[])[] = plan.columns.map((c) =>
+      c.kind === 'numeric' ? numbers.subarray(capacity * slot, capacity * ++slot) : new Array<string>(capacity),
+    );
     const labels = new Array<string>(capacity); // a plain array grows on its own
     let lines = new Uint32Array(capacity);
     const rejected: RejectedRow[] = [];
     let rows = 0;
-    let pos = start;
-    while (pos < end) {
-      const nl = buf.indexOf(LF, pos);
-      const lineEnd = nl < 0 || nl >= end ? end : nl;
-      let contentEnd = lineEnd;
-      if (contentEnd > pos && buf[contentEnd - 1] === CR) contentEnd--;
-      const s = pos;
-      pos = lineEnd + 1;
-      const line = ++this.line;
-      if (line <= plan.headerLines) continue;
-      if (contentEnd === s || (buf[s] <= 32 && buf.toString('utf8', s, contentEnd).trim().length === 0)) {
-        this.skipped.blankLines++;
-        continue;
-      }
-      const outcome = this.delimiter < 0 ? undefined : this.readBytes(buf, s, contentEnd, line, values, rows);
-      if (outcome === 'row') {
-        labels[rows] = this.lastLabel;
-        lines[rows++] = line;
-      } else if (outcome === 'repeated-header') {
-        this.skipped.repeatedHeaders++;
-      } else if (outcome !== undefined) {
-        rejected.push(outcome);
-      } else {
-        // read as text: a lone CR also ends a line there, as node:readline reads it
-        const pieces = buf.toString('utf8', s, contentEnd).split('\r');
-        for (let k = 0; k < pieces.length; k++) {
-          const at = k === 0 ? line : ++this.line;
-          const read = readPlannedLine(plan, pieces[k], at);
-          if (read === 'blank') this.skipped.blankLines++;
-          else if (read === 'repeated-header') this.skipped.repeatedHeaders++;
-          else if (read.kind === 'rejected') rejected.push(read);
-          else {
-            if (rows === capacity) {
-              capacity *= 2;
-              values = values.map((col) => (col instanceof Float64Array ? grow(col, capacity) : col));
-              lines = grow(lines, capacity);
+    for (const { buf, start, end } of segments) {
+      let pos = start;
+      while (pos < end) {
+        const nl = buf.indexOf(LF, pos);
+        const lineEnd = nl < 0 || nl >= end ? end : nl;
+        let contentEnd = lineEnd;
+        if (contentEnd > pos && buf[contentEnd - 1] === CR) contentEnd--;
+        const s = pos;
+        pos = lineEnd + 1;
+        const line = ++this.line;
+        if (line <= plan.headerLines) continue;
+        if (contentEnd === s || (buf[s] <= 32 && buf.toString('utf8', s, contentEnd).trim().length === 0)) {
+          this.skipped.blankLines++;
+          continue;
+        }
+        const outcome = this.delimiter < 0 ? undefined : this.readBytes(buf, s, contentEnd, line, values, rows);
+        if (outcome === 'row') {
+          labels[rows] = this.lastLabel;
+          lines[rows++] = line;
+        } else if (outcome === 'repeated-header') {
+          this.skipped.repeatedHeaders++;
+        } else if (outcome !== undefined) {
+          rejected.push(outcome);
+        } else {
+          // read as text: a lone CR also ends a line there, as node:readline reads it
+          const pieces = buf.toString('utf8', s, contentEnd).split('\r');
+          for (let k = 0; k < pieces.length; k++) {
+            const at = k === 0 ? line : ++this.line;
+            const read = readPlannedLine(plan, pieces[k], at);
+            if (read === 'blank') this.skipped.blankLines++;
+            else if (read === 'repeated-header') this.skipped.repeatedHeaders++;
+            else if (read.kind === 'rejected') rejected.push(read);
+            else {
+              if (rows === capacity) {
+                capacity *= 2;
+                values = values.map((col) => (col instanceof Float64Array ? grow(col, capacity) : col));
+                lines = grow(lines, capacity);
+              }
+              for (let j = 0; j < read.values.length; j++) {
+                const col = values[j];
+                if (col instanceof Float64Array) col[rows] = read.values[j] as number;
+                else col[rows] = read.values[j] as string;
+              }
+              labels[rows] = read.label;
+              lines[rows++] = at;
             }
-            for (let j = 0; j < read.values.length; j++) {
-              const col = values[j];
-              if (col instanceof Float64Array) col[rows] = read.values[j] as number;
-              else col[rows] = read.values[j] as string;
-            }
-            labels[rows] = read.label;
-            lines[rows++] = at;
           }
         }
       }

@@ -1,4 +1,5 @@
 // What ingestDataset takes and answers.
+import type { EncoderThread } from './chunk-encoder';
 import type { OpenDatasetOptions } from './open-dataset-source';
 import type { DatasetSource } from './source';
 import type { DatasetManifest } from './manifest';
@@ -39,6 +40,13 @@ export interface IngestOptions extends OpenDatasetOptions {
   /** Opens the source; default openDatasetSource (tests inject sources here). */
   readonly open?: (path: string, options: OpenDatasetOptions) => Promise<DatasetSource>;
   readonly now?: () => Date;
+  /**
+   * Where chunks are hashed, encoded and checksummed: 'auto' (default) on a worker thread when the
+   * source is large enough to pay for one (chunk-encoder.ts), 'worker', or 'inline' (this thread).
+   */
+  readonly encoderThread?: EncoderThread;
+  /** Tests only: the encoding worker exits on this block (0-based), to check a crash is reported and no version written. */
+  readonly encoderExitOnBlock?: number;
   readonly onProgress?: (progress: { rows: number; bytesRead: number; totalBytes?: number }) => void;
 }
 

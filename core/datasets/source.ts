@@ -45,7 +45,11 @@ export interface DatasetSource {
   readonly columns: readonly ColumnSpec[];
   /** Streams rows in source order; memory stays bounded whatever the file size. */
   rows(): AsyncIterable<ParsedRow | RejectedRow>;
-  /** The same rows and rejections in columnar blocks, in source order (when the source has a bulk path). */
+  /**
+   * The same rows and rejections in columnar blocks, in source order (when the source has a bulk
+   * path). Each block is the reader's to keep: its typed arrays may be transferred to a worker
+   * thread, so a source must not reuse them for a later block.
+   */
   blocks?(): AsyncIterable<RowBlock>;
   /** Bytes of source read so far (for progress bars). */
   bytesRead(): number;
