@@ -3,11 +3,13 @@
 // KDDTest+, score the second half. Prints macro-F1 of the static, adapted and fully retrained
 // models, and wall times of the adaptation job against the full retrain's training job (both
 // through the platform's jobs, same run; wall and CPU seconds, which other load on the machine does
-// not change), and of their learning steps alone.
+// not change), and of their learning steps alone, with the machine's load average (1 min) before
+// and after each seed.
 //
 //   node bin/run-ts.js bench/online-adaptation.ts [--algorithms gbdt,mlp] [--seeds 42,1,7]
 //
 // Benchmarks print figures; they never pass or fail.
+import os from 'node:os';
 import { isTrainableFamilyId as isFamilyId, type TrainableFamilyId as FamilyId } from '../core/families';
 import { runPrequentialNslKdd } from '../test/quality/online-task';
 
@@ -28,7 +30,9 @@ async function main(): Promise<void> {
   const phases: string[] = [];
   for (const algorithm of algorithms) {
     for (const seed of seeds) {
+      const loadBefore = os.loadavg()[0];
       const r = await runPrequentialNslKdd(algorithm, seed);
+      const loadAfter = os.loadavg()[0];
       const attacks = Object.entries(r.forgetting).filter(([c, f]) => c !== 'normal' && f.support >= 30);
       const worst = attacks.reduce((w, [c, f]) => (f.change < w.change ? { c, change: f.change } : w), { c: '-', change: Infinity });
       console.log(
@@ -38,7 +42,9 @@ async function main(): Promise<void> {
         Object.entries(t)
           .map(([k, v]) => `${k} ${Math.round(v)}`)
           .join(', ');
-      phases.push(`${algorithm} seed ${seed}: adaptation job ms: ${ms(r.adaptationTimings)}; full retrain job ms: ${ms(r.fullRetrainTimings)}`);
+      phases.push(
+        `${algorithm} seed ${seed}: load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on ${os.cpus().length} cores; adaptation job ms: ${ms(r.adaptationTimings)}; full retrain job ms: ${ms(r.fullRetrainTimings)}`,
+      );
     }
   }
   console.log(`\n${phases.join('\n')}`);

@@ -5,7 +5,7 @@
 // trees with its bin mapper kept, the MLP continues from its weights — with early stopping on the
 // held-out slice. The result is scored on the held-out slice and on the parent's own test rows
 // ("did it forget?"); both figures travel with the candidate to the promotion gate.
-import { takeLabels, takeRows, type FeatureMatrix, type LabelledData } from '../data/table';
+import { takeLabels, type FeatureMatrix, type LabelledData } from '../data/table';
 import { evaluate, labelMetrics, type EvaluationReport, type LabelMetrics } from '../evaluation';
 import type { ModelFamily } from '../families';
 import { argmaxRows, type Learner, type ModelDocument } from '../learners/learner';
@@ -115,13 +115,6 @@ function sideBySide(classes: readonly string[], before: LabelMetrics, after: Lab
   };
 }
 
-function concatRows(a: FeatureMatrix, b: FeatureMatrix): FeatureMatrix {
-  const data = new Float64Array((a.rows + b.rows) * a.cols);
-  data.set(a.data.subarray(0, a.rows * a.cols));
-  data.set(b.data.subarray(0, b.rows * b.cols), a.rows * a.cols);
-  return { rows: a.rows + b.rows, cols: a.cols, data };
-}
-
 /**
  * Continues the parent on the new samples mixed with its replay rows, and scores both models.
  * @throws AdaptationRefusedError for too few samples, or labels outside the parent's classes
@@ -162,12 +155,24 @@ export function adaptModel(input: AdaptationInput): AdaptationResult {
   }
   const heldIdx = Int32Array.from(held).sort();
   const fitIdx = Int32Array.from(fit).sort();
-  const XHeld = takeRows(input.samples.X, heldIdx);
-  const yHeld = takeLabels(ySamples, heldIdx);
-  const X = concatRows(takeRows(input.samples.X, fitIdx), input.replay.X);
-  const y = new Int32Array(X.rows);
-  y.set(takeLabels(ySamples, fitIdx));
-  y.set(yReplay, fitIdx.length);
+  // The candidate's rows in one matrix, laid out once: fitted samples, replay rows, held-out
+  // samples. The fit reads the first two parts and early-stops on the third, as views of it.
+  const nFit = fitIdx.length + input.replay.X.rows;
+  const mixX = new Float64Array((nFit + heldIdx.length) * cols);
+  const putRows = (from: FeatureMatrix, rows: Int32Array, at: number): void => {
+    for (let r = 0; r < rows.length; r++) mixX.set(from.data.subarray(rows[r] * cols, (rows[r] + 1) * cols), (at + r) * cols);
+  };
+  putRows(input.samples.X, fitIdx, 0);
+  mixX.set(input.replay.X.data.subarray(0, input.replay.X.rows * cols), fitIdx.length * cols);
+  putRows(input.samples.X, heldIdx, nFit);
+  const X: FeatureMatrix = { rows: nFit, cols, data: mixX.subarray(0, nFit * cols) };
+  const XHeld: FeatureMatrix = { rows: heldIdx.length, cols, data: mixX.subarray(nFit * cols) };
+  const yMix = new Int32Array(nFit + heldIdx.length);
+  yMix.set(takeLabels(ySamples, fitIdx));
+  yMix.set(yReplay, fitIdx.length);
+  yMix.set(takeLabels(ySamples, heldIdx), nFit);
+  const y = yMix.subarray(0, nFit);
+  const yHeld = yMix.subarray(nFit);
   // balanced class weights over the mix, as the parent's training weighed its rows
   const table = classWeightTable(classCounts(y, K), 'balanced');
   const sampleWeight = Float64Array.from(y, (c) => table[c]);
@@ -198,16 +203,13 @@ export function adaptModel(input: AdaptationInput): AdaptationResult {
   for (const rows of [predicted(learner, X), heldPredicted]) for (const c of rows) predictedCounts[c] += 1;
   const perClass: Record<string, number> = {};
   ySamples.forEach((c) => (perClass[classes[c]] = (perClass[classes[c]] ?? 0) + 1));
-  const yMix = new Int32Array(X.rows + XHeld.rows);
-  yMix.set(y);
-  yMix.set(yHeld, X.rows);
   return {
     document,
     report,
     learned: sideBySide(classes, heldBefore, labelMetrics(yHeld, heldPredicted, classes)),
     forgetting: sideBySide(classes, testBefore, report),
     samples: { fit: fitIdx.length, heldOut: heldIdx.length, replay: input.replay.X.rows, perClass },
-    mix: { X: concatRows(X, XHeld), y: yMix, predictedCounts },
+    mix: { X: { rows: yMix.length, cols, data: mixX }, y: yMix, predictedCounts },
     params,
     iterations: fitReport.iterations,
     bestIteration: fitReport.bestIteration,

@@ -19,16 +19,166 @@ export const DEFAULT_MERGE_BUDGET_BYTES = 4 * 1024 * 1024;
  */
 export const DEFAULT_MERGE_MAX_NODES = 4096;
 
-interface MutableTree {
-  classIndex: number;
-  feature: number[];
-  threshold: number[];
-  left: number[];
-  right: number[];
-  value: number[];
-  cover: number[];
-  values?: number[];
+/** A tree's arrays as the merge reads them: a document tree's, or a merged tree's typed buffers. */
+interface TreeArrays {
+  readonly feature: ArrayLike<number>;
+  readonly threshold: ArrayLike<number>;
+  readonly left: ArrayLike<number>;
+  readonly right: ArrayLike<number>;
+  readonly value: ArrayLike<number>;
+  readonly values?: ArrayLike<number> | null;
 }
+
+/**
+ * A merged tree built in typed buffers of fixed capacity. A run merges greedily, each step
+ * copying the merged tree so far under a new one, so building into two reused buffers instead of
+ * growing fresh arrays per step keeps the export from allocating (and collecting) hundreds of MB.
+ */
+class MergeBuffer implements TreeArrays {
+  n = 0;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly value: Float64Array;
+  readonly values: Float64Array | null;
+
+  constructor(
+    readonly capacity: number,
+    readonly k: number,
+    multi: boolean,
+  ) {
+    this.feature = new Int32Array(capacity);
+    this.threshold = new Float64Array(capacity);
+    this.left = new Int32Array(capacity);
+    this.right = new Int32Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.values = multi ? new Float64Array(capacity * k) : null;
+  }
+
+  /** A new node (a leaf until split), or TOO_BIG past the capacity. */
+  addNode(): number {
+    if (this.n >= this.capacity) throw TOO_BIG;
+    const id = this.n++;
+    this.feature[id] = 0;
+    this.threshold[id] = 0;
+    this.left[id] = -1;
+    this.right[id] = -1;
+    this.value[id] = 0;
+    if (this.values) this.values.fill(0, id * this.k, (id + 1) * this.k);
+    return id;
+  }
+
+  /** The merged tree as a document tree (covers are not kept: it serves predictions only). */
+  toTree(classIndex: number): GbdtTree {
+    const n = this.n;
+    return {
+      classIndex,
+      feature: Array.from(this.feature.subarray(0, n)),
+      threshold: Array.from(this.threshold.subarray(0, n)),
+      left: Array.from(this.left.subarray(0, n)),
+      right: Array.from(this.right.subarray(0, n)),
+      value: Array.from(this.value.subarray(0, n)),
+      cover: new Array<number>(n).fill(0),
+      ...(this.values ? { values: Array.from(this.values.subarray(0, n * this.k)) } : {}),
+    };
+  }
+}
+
+/**
+ * Grafts b under every leaf of a into `out`, without the splits the path already decides (the
+ * path's bounds per feature: lo < x <= hi, float32 thresholds). Its bounds are back at ±Infinity
+ * after every merge, finished or abandoned.
+ */
+class TreeMerger {
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
+  private a: TreeArrays = EMPTY_TREE;
+  private b: TreeArrays = EMPTY_TREE;
+  private out: MergeBuffer | null = null;
+
+  constructor(
+    nFeatures: number,
+    private readonly k: number,
+  ) {
+    this.lo = new Float64Array(nFeatures).fill(-Infinity);
+    this.hi = new Float64Array(nFeatures).fill(Infinity);
+  }
+
+  /** a + b into out; false (out unusable) when it would pass out's capacity. */
+  merge(a: TreeArrays, b: TreeArrays, out: MergeBuffer): boolean {
+    this.a = a;
+    this.b = b;
+    this.out = out;
+    out.n = 0;
+    try {
+      this.copyA(0);
+      return true;
+    } catch (err) {
+      if (err !== TOO_BIG) throw err;
+      this.lo.fill(-Infinity);
+      this.hi.fill(Infinity);
+      return false;
+    } finally {
+      this.a = EMPTY_TREE;
+      this.b = EMPTY_TREE;
+      this.out = null;
+    }
+  }
+
+  /** Node id under a split of feature f at threshold: the left side built with x <= t, the right with x > t. */
+  private split(id: number, f: number, threshold: number, na: number, nb: number, leafA: number): void {
+    const out = this.out as MergeBuffer;
+    const t = Math.fround(threshold);
+    out.feature[id] = f;
+    out.threshold[id] = threshold;
+    const tree = nb < 0 ? this.a : this.b;
+    const node = nb < 0 ? na : nb;
+    const h = this.hi[f];
+    this.hi[f] = Math.min(h, t);
+    const l = nb < 0 ? this.copyA(tree.left[node]) : this.copyB(tree.left[node], leafA);
+    this.hi[f] = h;
+    const w = this.lo[f];
+    this.lo[f] = Math.max(w, t);
+    const r = nb < 0 ? this.copyA(tree.right[node]) : this.copyB(tree.right[node], leafA);
+    this.lo[f] = w;
+    out.left[id] = l;
+    out.right[id] = r;
+  }
+
+  private copyB(nb: number, leafA: number): number {
+    const { a, b, hi, lo } = this;
+    const out = this.out as MergeBuffer;
+    if (b.left[nb] !== -1) {
+      const f = b.feature[nb];
+      const t = Math.fround(b.threshold[nb]);
+      if (t >= hi[f]) return this.copyB(b.left[nb], leafA); // x <= hi <= t
+      if (t <= lo[f]) return this.copyB(b.right[nb], leafA); // x > lo >= t
+      const id = out.addNode();
+      this.split(id, f, b.threshold[nb], -1, nb, leafA);
+      return id;
+    }
+    const id = out.addNode();
+    out.value[id] = a.value[leafA] + b.value[nb];
+    const k = this.k;
+    if (out.values && a.values && b.values) for (let c = 0; c < k; c++) out.values[id * k + c] = a.values[leafA * k + c] + b.values[nb * k + c];
+    return id;
+  }
+
+  private copyA(na: number): number {
+    const { a, hi, lo } = this;
+    if (a.left[na] === -1) return this.copyB(0, na);
+    const f = a.feature[na];
+    const t = Math.fround(a.threshold[na]);
+    if (t >= hi[f]) return this.copyA(a.left[na]); // a's own split decided by its path (no row reaches the other side)
+    if (t <= lo[f]) return this.copyA(a.right[na]);
+    const id = (this.out as MergeBuffer).addNode();
+    this.split(id, f, a.threshold[na], na, -1, -1);
+    return id;
+  }
+}
+
+const EMPTY_TREE: TreeArrays = { feature: [], threshold: [], left: [], right: [], value: [] };
 
 /**
  * One tree computing a(x) + b(x) for every x under the document's semantics (float32 `x <= t`):
@@ -37,92 +187,14 @@ interface MutableTree {
  * @example const ab = mergeTrees(doc.trees[0], doc.trees[doc.classes.length], k, nFeatures)
  */
 export function mergeTrees(a: GbdtTree, b: GbdtTree, k: number, nFeatures: number, maxNodes = Infinity): GbdtTree | null {
-  const out: MutableTree = {
-    classIndex: a.classIndex,
-    feature: [],
-    threshold: [],
-    left: [],
-    right: [],
-    value: [],
-    cover: [],
-    ...(a.values ? { values: [] } : {}),
-  };
-  // the path's bounds per feature: lo < x <= hi (float32 thresholds)
-  const lo = new Float64Array(nFeatures).fill(-Infinity);
-  const hi = new Float64Array(nFeatures).fill(Infinity);
-  const addNode = (): number => {
-    if (out.left.length >= maxNodes) throw TOO_BIG;
-    out.feature.push(0);
-    out.threshold.push(0);
-    out.left.push(-1);
-    out.right.push(-1);
-    out.value.push(0);
-    out.cover.push(0);
-    if (out.values) for (let c = 0; c < k; c++) out.values.push(0);
-    return out.left.length - 1;
-  };
-  const split = (id: number, f: number, threshold: number, goLeft: () => number, goRight: () => number): void => {
-    const t = Math.fround(threshold);
-    out.feature[id] = f;
-    out.threshold[id] = threshold;
-    const h = hi[f];
-    hi[f] = Math.min(h, t);
-    const l = goLeft();
-    hi[f] = h;
-    const w = lo[f];
-    lo[f] = Math.max(w, t);
-    const r = goRight();
-    lo[f] = w;
-    out.left[id] = l;
-    out.right[id] = r;
-  };
-  const copyB = (nb: number, leafA: number): number => {
-    if (b.left[nb] !== -1) {
-      const f = b.feature[nb];
-      const t = Math.fround(b.threshold[nb]);
-      if (t >= hi[f]) return copyB(b.left[nb], leafA); // x <= hi <= t
-      if (t <= lo[f]) return copyB(b.right[nb], leafA); // x > lo >= t
-      const id = addNode();
-      split(
-        id,
-        f,
-        b.threshold[nb],
-        () => copyB(b.left[nb], leafA),
-        () => copyB(b.right[nb], leafA),
-      );
-      return id;
-    }
-    const id = addNode();
-    out.value[id] = a.value[leafA] + b.value[nb];
-    if (out.values && a.values && b.values) for (let c = 0; c < k; c++) out.values[id * k + c] = a.values[leafA * k + c] + b.values[nb * k + c];
-    return id;
-  };
-  const copyA = (na: number): number => {
-    if (a.left[na] === -1) return copyB(0, na);
-    const f = a.feature[na];
-    const t = Math.fround(a.threshold[na]);
-    if (t >= hi[f]) return copyA(a.left[na]); // a's own split decided by its path (no row reaches the other side)
-    if (t <= lo[f]) return copyA(a.right[na]);
-    const id = addNode();
-    split(
-      id,
-      a.feature[na],
-      a.threshold[na],
-      () => copyA(a.left[na]),
-      () => copyA(a.right[na]),
-    );
-    return id;
-  };
-  try {
-    copyA(0);
-  } catch (err) {
-    if (err === TOO_BIG) return null;
-    throw err;
-  }
-  return out;
+  // at most every node of a, and b under each of its leaves
+  const leavesA = a.left.filter((l) => l === -1).length;
+  const capacity = Math.floor(Math.min(maxNodes, a.left.length + leavesA * b.left.length));
+  const out = new MergeBuffer(capacity, k, a.values !== undefined);
+  return new TreeMerger(nFeatures, k).merge(a, b, out) ? out.toTree(a.classIndex) : null;
 }
 
-/** Thrown inside mergeTrees when the merged tree passes maxNodes. */
+/** Thrown inside a merge when the merged tree passes its capacity. */
 const TOO_BIG = new Error('merged tree too big');
 
 /**
@@ -159,22 +231,32 @@ function treeRuns(doc: GbdtModelDocument): GbdtTree[][] {
   return [...runs.values()].map((run) => [...run].sort((a, b) => rootFeature(a) - rootFeature(b) || rootThreshold(a) - rootThreshold(b)));
 }
 
-/** Each run merged greedily: the next tree joins the current merged tree while that stays within maxNodes. */
+/**
+ * Each run merged greedily: the next tree joins the current merged tree while that stays within
+ * maxNodes. The merged tree so far lives in one of two buffers and the next merge goes into the
+ * other; a tree leaves the buffers as a document tree once nothing more joins it.
+ */
 function mergeRuns(doc: GbdtModelDocument, runs: readonly GbdtTree[][], maxNodes: number): GbdtTree[] {
   const k = doc.classes.length;
-  const nf = doc.schema.features.length;
+  const merger = new TreeMerger(doc.schema.features.length, k);
+  const buffers = new Map<boolean, [MergeBuffer, MergeBuffer]>();
   const out: GbdtTree[] = [];
   for (const run of runs) {
-    let current = run[0];
+    const multi = run[0].values !== undefined;
+    const pair = buffers.get(multi) ?? [new MergeBuffer(maxNodes, k, multi), new MergeBuffer(maxNodes, k, multi)];
+    buffers.set(multi, pair);
+    let first = run[0];
+    let current: GbdtTree | MergeBuffer = first;
     for (let i = 1; i < run.length; i++) {
-      const merged = mergeTrees(current, run[i], k, nf, maxNodes);
-      if (merged) current = merged;
+      const next: MergeBuffer = current === pair[0] ? pair[1] : pair[0];
+      if (merger.merge(current, run[i], next)) current = next;
       else {
-        out.push(current);
-        current = run[i];
+        out.push(current instanceof MergeBuffer ? current.toTree(first.classIndex) : current);
+        first = run[i];
+        current = first;
       }
     }
-    out.push(current);
+    out.push(current instanceof MergeBuffer ? current.toTree(first.classIndex) : current);
   }
   return out;
 }

@@ -15,28 +15,41 @@ export function alignFeatures(model: FeatureSchema, data: FeatureSchema, X: Feat
   const wrongKind = model.features.filter((f) => data.features[byName.get(f.name) as number].kind !== f.kind).map((f) => f.name);
   if (wrongKind.length > 0) throw new FeatureMismatchError(`feature kind differs between model and dataset: ${wrongKind.join(', ')}`, wrongKind);
   const cols = model.features.length;
-  const out = new Float64Array(X.rows * cols);
-  const unknownCategories: Record<string, number> = {};
-  model.features.forEach((f, j) => {
+  // per model column: its source column, and for a categorical one the code translation table
+  const source = new Int32Array(cols);
+  const translate: (Float64Array | null)[] = model.features.map((f, j) => {
     const src = byName.get(f.name) as number;
+    source[j] = src;
     const dataSpec = data.features[src];
-    if (f.kind === 'numeric' || dataSpec.kind === 'numeric') {
-      for (let i = 0; i < X.rows; i++) out[i * cols + j] = X.data[i * X.cols + src];
-      return;
-    }
+    if (f.kind === 'numeric' || dataSpec.kind === 'numeric') return null;
     const modelCodes = new Map(f.vocabulary.map((v, c) => [v, c]));
-    const translate = Float64Array.from(dataSpec.vocabulary, (v) => modelCodes.get(v) ?? -1);
-    let unknown = 0;
-    for (let i = 0; i < X.rows; i++) {
-      const code = X.data[i * X.cols + src];
+    return Float64Array.from(dataSpec.vocabulary, (v) => modelCodes.get(v) ?? -1);
+  });
+  const out = new Float64Array(X.rows * cols);
+  const unknown = new Float64Array(cols);
+  // row by row: each source row is read once while it is in cache (column by column, a matrix of
+  // tens of thousands of rows streamed through memory once per feature)
+  for (let i = 0; i < X.rows; i++) {
+    const from = i * X.cols;
+    const to = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const code = X.data[from + source[j]];
+      const table = translate[j];
+      if (table === null) {
+        out[to + j] = code;
+        continue;
+      }
       let mapped: number;
       if (Number.isNaN(code)) mapped = NaN;
-      else if (code >= 0 && code < translate.length) mapped = translate[code];
+      else if (code >= 0 && code < table.length) mapped = table[code];
       else mapped = -1;
-      if (mapped === -1) unknown++;
-      out[i * cols + j] = mapped;
+      if (mapped === -1) unknown[j]++;
+      out[to + j] = mapped;
     }
-    if (unknown > 0) unknownCategories[f.name] = unknown;
+  }
+  const unknownCategories: Record<string, number> = {};
+  model.features.forEach((f, j) => {
+    if (unknown[j] > 0) unknownCategories[f.name] = unknown[j];
   });
   return { X: { rows: X.rows, cols, data: out }, unknownCategories };
 }

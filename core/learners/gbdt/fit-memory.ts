@@ -7,15 +7,16 @@ import { BinMapper } from './bin-mapper';
 import type { GbdtModelDocument, GbdtPreprocessing } from './model-document';
 
 /**
- * Raw scores a model document is known to give, per document: its training rows' scores from the
- * fit (at the end of the fit, or at the best round an early-stopped fit kept: the same sums, in
- * the same order, as predicting them), and the matrix it last predicted. Predicting the training
+ * Raw scores a model document is known to give, per document: its training rows' and validation
+ * rows' scores from the fit (at the end of the fit, or at the best round an early-stopped fit kept:
+ * the same sums, in the same order, as predicting them), and the matrix it last predicted. Predicting the training
  * rows after a fit, and continuing a fit on those rows and the same validation rows (a
  * hard-example round does all three), reuse them instead of walking every tree again. Documents
  * and matrices are never modified once built, so the scores stay valid while both live.
  */
 interface KnownScores {
   fit?: { readonly X: FeatureMatrix; readonly raw: Float64Array };
+  validation?: { readonly X: FeatureMatrix; readonly raw: Float64Array };
   last?: { readonly X: FeatureMatrix; readonly raw: Float64Array };
 }
 const knownScores = new WeakMap<GbdtModelDocument, KnownScores>();
@@ -24,6 +25,7 @@ const knownScores = new WeakMap<GbdtModelDocument, KnownScores>();
 export function knownRawScores(doc: GbdtModelDocument, X: FeatureMatrix): Float64Array | undefined {
   const known = knownScores.get(doc);
   if (known?.fit?.X === X) return known.fit.raw;
+  if (known?.validation?.X === X) return known.validation.raw;
   if (known?.last?.X === X) return known.last.raw;
   return undefined;
 }

@@ -175,6 +175,21 @@ describe('GbdtLearner', () => {
     expect(Array.from(learner.predictProba(valid.X))).toEqual(Array.from(predictProbaFromDocument(learner.toJSON(), valid.X)));
   });
 
+  it("remembers its validation rows' scores from the fit: predicting them gives exactly what the document gives, fresh or continued", () => {
+    const train = blobs(3, 500, 3);
+    const valid = blobs(4, 200, 3);
+    const opts = { schema: train.schema, classes: train.classes, validation: { X: valid.X, y: valid.y } };
+    const first = new GbdtLearner({ seed: 1, nRounds: 6, maxDepth: 4 });
+    first.fit(train.X, train.y, opts);
+    // continued from the first (an online adaptation early-stops on its held-out slice this way)
+    const continued = new GbdtLearner({ seed: 1, nRounds: 5, maxDepth: 3, learningRate: 0.15 });
+    continued.fit(train.X, train.y, { ...opts, init: first.toJSON() });
+    for (const learner of [first, continued]) {
+      const fresh = predictRawScores(learner.toJSON(), { ...valid.X, data: valid.X.data.slice() });
+      expect(Array.from(learner.predictRaw(valid.X))).toEqual(Array.from(fresh));
+    }
+  });
+
   it('class weights shift predictions toward the up-weighted class', () => {
     // Prepare: overlapping classes; weight class 2 by 10
     const data = blobs(4, 900, 3);

@@ -402,6 +402,7 @@ export class GbdtLearner implements Learner {
       const useEarlyStopping = validation !== undefined && p.earlyStoppingRounds > 0;
       let bestIteration = -1;
       let bestScores: Float64Array | null = null;
+      let bestValidationScores: Float64Array | null = null;
       let bestLoss = Infinity;
       let iterations = 0;
       const gainAtRound: Float64Array[] = [];
@@ -478,6 +479,7 @@ export class GbdtLearner implements Learner {
           bestIteration = round;
           // the training scores of the model early stopping may keep (see fit-memory.ts)
           if (useEarlyStopping && scores.length <= MAX_SNAPSHOT_SCORES) (bestScores ??= new Float64Array(scores.length)).set(scores);
+          if (useEarlyStopping && vScores) (bestValidationScores ??= new Float64Array(vScores.length)).set(vScores);
         }
         const stop = useEarlyStopping && round - bestIteration >= p.earlyStoppingRounds;
         const progress = { iteration: round + 1, maxIterations: p.nRounds, validationLoss };
@@ -514,6 +516,12 @@ export class GbdtLearner implements Learner {
       if (init) rememberContinuation(doc, init);
       if (keepRounds === iterations) remember(doc, 'fit', Xraw, scores);
       else if (bestScores && keepRounds === bestIteration + 1) remember(doc, 'fit', Xraw, bestScores);
+      // the validation rows' scores too: comparing the fitted model with its initial one there
+      // (an online adaptation's held-out slice) needs no tree walk
+      if (options.validation && vScores) {
+        const kept = keepRounds === iterations ? vScores.slice() : keepRounds === bestIteration + 1 ? bestValidationScores : null;
+        if (kept) remember(doc, 'validation', options.validation.X, kept);
+      }
       return {
         iterations,
         bestIteration: keepRounds - 1,
