@@ -6,6 +6,7 @@
 import { sha256Hex, type ArtefactRef, type BundleRefs, type BundleRole } from '../artefacts/bundle';
 import { takeLabels, takeRows, type FeatureMatrix, type LabelledData } from '../data/table';
 import { stratifiedGroupSplit } from '../evaluation';
+import { FEDERATED_RECORD_PARAMS } from '../federated/keys';
 import { PARTICIPANT_HELD_OUT_SHARE } from '../federated/protocol/participant';
 import { noExplanations } from '../families';
 import { parseTenantDatasetName, tenantDatasetName } from '../names';
@@ -312,6 +313,9 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
 /** The registered hyperparameters a learner takes back (numbers, strings, booleans). */
 function numericParams(hyperparameters: Readonly<Record<string, unknown>>): LearnerParams {
   const out: Record<string, number | string | boolean> = {};
-  for (const [k, v] of Object.entries(hyperparameters)) if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+  for (const [k, v] of Object.entries(hyperparameters)) {
+    if (FEDERATED_RECORD_PARAMS.includes(k)) continue; // a federated parent's run record, not a learner parameter
+    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+  }
   return out;
 }

@@ -53,7 +53,9 @@ export async function stageParentInput(
     // the record last: its presence says the prefix is complete
     await stores.datasets.put(`${prefix}${record}`, JSON.stringify(parent), { contentType: 'application/json' });
   }
-  return { model: parent.model, version: parent.version, prefix };
+  // a tenant variant's parent without rows (a federated version): the channel carries its record and model only
+  const files = replay && evaluation ? undefined : [record, BUNDLE_FILES.model];
+  return { model: parent.model, version: parent.version, prefix, ...(files ? { files } : {}) };
 }
 
 /** The members file of a staged ensemble job: the members' registry records, keys pointing at the staged files. */

@@ -4,6 +4,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
@@ -18,6 +19,8 @@ export interface XdrFunctionProps {
   readonly environment: Record<string, string>;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** The function's role, when a construct owns it (the federated coordinator's). @default a new role with AWSLambdaBasicExecutionRole */
+  readonly role?: iam.Role;
 }
 
 export class XdrFunction extends Construct {
@@ -36,6 +39,7 @@ export class XdrFunction extends Construct {
       memorySize: d.memoryMb,
       timeout: Duration.seconds(d.timeoutSeconds),
       logGroup,
+      ...(props.role ? { role: props.role } : {}),
       tracing: lambda.Tracing.ACTIVE,
       depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
       projectRoot: props.projectRoot,
@@ -57,6 +61,8 @@ export class XdrFunction extends Construct {
         commandHooks: d.usesOnnxRuntime ? onnxRuntimeCommandHooks(props.projectRoot) : undefined,
       },
     });
+    // a given role gets the function's own log group only (no managed policy)
+    if (props.role) logGroup.grantWrite(props.role);
     Validations.of(this).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: 'The platform pins nodejs22.x: its code and the onnxruntime-node binaries are validated on it; a runtime upgrade is a deliberate, tested change.',
