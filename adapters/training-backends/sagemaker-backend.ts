@@ -10,7 +10,14 @@ import { sageMakerUsage } from './state-change';
 import { sageMakerTrainingCapacity } from './sagemaker-capacity';
 import type { CapacityNeed, CapacityVerdict } from '../../core/resources/capacity';
 import type { ResourceUsage } from '../../core/resources/usage';
-import { METRIC_DEFINITIONS, tenantRunnerOf, TRAINING_OUTPUT_PREFIX, type JobInspection, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
+import {
+  METRIC_DEFINITIONS,
+  tenantRunnerOf,
+  TRAINING_OUTPUT_PREFIX,
+  type JobInspection,
+  type TrainingBackend,
+  type TrainingJobSpec,
+} from '../../core/retraining/backend';
 
 export interface SageMakerBackendOptions {
   readonly image: string;

@@ -25,6 +25,14 @@ export interface XdrFunctionProps {
 
 export class XdrFunction extends Construct {
   public readonly function: NodejsFunction;
+  /** A role another construct owns (props.role): findings on the function's grants land on it. */
+  private readonly ownedElsewhere?: iam.Role;
+
+  /** Acknowledges cdk-nag findings of this function's grants, on it and on a role another construct owns. */
+  acknowledge(...acknowledgements: { readonly id: string; readonly reason: string }[]): void {
+    Validations.of(this).acknowledge(...acknowledgements);
+    if (this.ownedElsewhere) Validations.of(this.ownedElsewhere).acknowledge(...acknowledgements);
+  }
 
   constructor(scope: Construct, id: string, props: XdrFunctionProps) {
     super(scope, id);
@@ -62,6 +70,7 @@ export class XdrFunction extends Construct {
       },
     });
     // a given role gets the function's own log group only (no managed policy)
+    this.ownedElsewhere = props.role;
     if (props.role) logGroup.grantWrite(props.role);
     Validations.of(this).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
@@ -71,7 +80,7 @@ export class XdrFunction extends Construct {
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'Only AWSLambdaBasicExecutionRole (writing its own CloudWatch Logs) is managed; every data grant is a scoped inline policy.',
     });
-    Validations.of(this).acknowledge({
+    this.acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray trace submission (xray:PutTraceSegments, xray:PutTelemetryRecords) has no resource-level permissions.',
     });

@@ -279,7 +279,7 @@ export class TrainingStack extends Stack {
       fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [this.batch.jobQueue.jobQueueArn, ...definitions] }));
       const jobs = this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
       fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:TagResource'], resources: [jobs] }));
-      Validations.of(fn).acknowledge({
+      fn.acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(this, jobs)}]`,
         reason: 'SubmitJob tags the job it creates; Batch assigns job ids at submission.',
       });
@@ -288,7 +288,9 @@ export class TrainingStack extends Stack {
     const jobs = [TRAINING_JOB_PREFIX, FEDERATED_PARTICIPANT_JOB_PREFIX].map((prefix) =>
       this.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${prefix}*` }),
     );
-    fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:AddTags'], resources: jobs }));
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:AddTags'], resources: jobs }),
+    );
     fn.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
@@ -296,7 +298,7 @@ export class TrainingStack extends Stack {
         conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
       }),
     );
-    Validations.of(fn).acknowledge(
+    fn.acknowledge(
       ...jobs.map((arn) => ({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(this, arn)}]`,
         reason: "A tenant's jobs are named by their job ids under the platform's prefixes (train- variants, fedp- participants).",
