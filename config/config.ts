@@ -63,6 +63,7 @@ export const ENV_KEYS = {
   // training data
   collectionDatasets: 'XDR_ML_COLLECTION_DATASETS',
   tenants: 'XDR_ML_TENANTS',
+  tenantRunners: 'XDR_ML_TENANT_RUNNERS',
   experimentCacheMs: 'XDR_ML_EXPERIMENT_CACHE_MS',
   canaryCheckMs: 'XDR_ML_CANARY_CHECK_MS',
   experimentHistoryMs: 'XDR_ML_EXPERIMENT_HISTORY_MS',
@@ -244,6 +245,18 @@ const settingsSchema = z.object({
     )
     .pipe(z.array(TenantId).refine((ids) => new Set(ids).size === ids.length, 'must not repeat a tenant'))
     .default([]),
+  // tenant=<participant role ARN (sagemaker) or job definition ARN (batch)>, comma-separated (the training stack sets it)
+  tenantRunners: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]{0,62}=arn:[^,=\s]+$/, 'must be tenant=<ARN> pairs, separated by commas')))
+    .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)])) as Record<string, string>)
+    .default({}),
   experimentCacheMs: integerText(0, 24 * 3600_000).default(5000),
   canaryCheckMs: integerText(0, 24 * 3600_000).default(10_000),
   experimentHistoryMs: integerText(1000, 24 * 3600_000).default(600_000),
@@ -294,6 +307,12 @@ export interface TrainingConfig {
   readonly spotMaxWaitSeconds?: number;
   readonly batchJobQueue?: string;
   readonly batchJobDefinition?: string;
+  /**
+   * Per tenant, what its jobs (federated participants, tenant variants) run under: the participant
+   * role ARN (SageMaker RoleArn) or a job definition ARN whose job role is it (Batch). A tenant's job
+   * never runs under the shared training role. @default {}
+   */
+  readonly tenantRunners: Readonly<Record<string, string>>;
   /** What a retrain trains when nothing else says (dataset unset: the local platform uses the production version's). */
   readonly defaults: {
     readonly dataset?: string;
@@ -484,6 +503,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = processEnvironment(), overri
       spotMaxWaitSeconds: s.trainingSpotMaxWaitSeconds,
       batchJobQueue: s.batchJobQueue,
       batchJobDefinition: s.batchJobDefinition,
+      tenantRunners: s.tenantRunners,
       defaults: { dataset: s.trainingDataset, algorithm: s.trainingAlgorithm, classes: s.trainingClasses, seed: s.trainingSeed },
       cooldownHours: s.cooldownHours,
       promotionPolicy: s.promotionPolicy,
@@ -595,6 +615,9 @@ export function configToEnvironment(config: PlatformConfig): Record<string, stri
     [ENV_KEYS.inferenceRetentionDays]: String(config.serving.inferenceRetentionDays),
     [ENV_KEYS.collectionDatasets]: config.collectionDatasets.join(','),
     [ENV_KEYS.tenants]: config.federated.tenants.join(','),
+    [ENV_KEYS.tenantRunners]: Object.entries(config.training.tenantRunners)
+      .map(([t, arn]) => `${t}=${arn}`)
+      .join(','),
   };
   for (const t of TABLES) env[`XDR_ML_TABLE_${t.id.toUpperCase()}`] = config.tables[t.id];
   for (const b of BUCKETS) env[`XDR_ML_BUCKET_${b.id.toUpperCase()}`] = config.buckets[b.id];

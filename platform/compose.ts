@@ -344,7 +344,7 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
     const alias = await registry.resolveAlias(model, 'production');
     if (!alias) return undefined;
     const v = await registry.getVersion(model, alias.version);
-    return { version: v.version, adaptable: Boolean(v.artefacts.replay && v.artefacts.evaluation) };
+    return { version: v.version, adaptable: Boolean(v.artefacts.replay && v.artefacts.evaluation), dataset: v.dataset.name };
   };
   const harvest = (model: string) =>
     harvestFeedback(
@@ -399,8 +399,8 @@ export function composePlatform(config: PlatformConfig, options: PlatformOptions
         backend: backend(),
         resolveDataset: (name, version) => stageDatasetInput(stores.tables.datasets, stores.buckets.datasets, name, version),
         productionVersion: async (model) => (await registry.resolveAlias(model, 'production'))?.version,
-        stageParent: async (model, version) =>
-          stageParentInput({ artefacts: stores.buckets.artefacts, datasets: stores.buckets.datasets }, await registry.getVersion(model, version)),
+        stageParent: async (model, version, options) =>
+          stageParentInput({ artefacts: stores.buckets.artefacts, datasets: stores.buckets.datasets }, await registry.getVersion(model, version), options),
         stageMembers: async (jobId, members) =>
           stageEnsembleMembers(
             { artefacts: stores.buckets.artefacts, datasets: stores.buckets.datasets },

@@ -7,6 +7,7 @@ import type { PlatformConfig } from '../config/config';
 import type { PlatformStores } from '../adapters/platform-stores';
 import { ConflictError, InvalidInputError, UnknownResourceError } from '../core/errors';
 import { FEDERATED_RUN_STARTED } from '../core/federated/events';
+import { participantJobId } from '../core/federated/keys';
 import { coordinateFederatedRun, type FederatedRunResult } from '../core/federated/protocol/run';
 import { FederatedRunStore, type FederatedRound, type FederatedRun, type FederatedRunRequest } from '../core/federated/protocol/run-store';
 import { ModelName, TenantId, tenantDatasetName } from '../core/names';
@@ -117,7 +118,7 @@ export function createFederatedService(deps: FederatedServiceDeps): FederatedSer
       for (const tenant of request.tenants) {
         const dataset = await stageDatasetInput(manifests, deps.stores.buckets.datasets, tenantDatasetName(tenant, request.dataset));
         await backend.start({
-          jobId: `fedp-${runId}-${tenant}`,
+          jobId: participantJobId(runId, tenant),
           model: request.model,
           dataset,
           hyperparameters: {
@@ -128,7 +129,7 @@ export function createFederatedService(deps: FederatedServiceDeps): FederatedSer
             [K.seed]: String(request.seed ?? 42),
             [K.dataset]: request.dataset,
             [K.datasetVersion]: String(dataset.version),
-            [K.jobId]: `fedp-${runId}-${tenant}`,
+            [K.jobId]: participantJobId(runId, tenant),
             [K.runId]: runId,
             [K.tenant]: tenant,
           },

@@ -53,6 +53,7 @@ export function createTrainingBackend(
     return new BatchTrainingBackend(instrument(createBatchClient(config)), {
       jobQueue: requireSetting(t.batchJobQueue, 'batchJobQueue', 'for the batch training backend'),
       jobDefinition: requireSetting(t.batchJobDefinition, 'batchJobDefinition', 'for the batch training backend'),
+      tenantJobDefinitions: t.tenantRunners,
       datasetsBucket: config.buckets.datasets,
       artefactsBucket: config.buckets.artefacts,
       // the capacity check before automation trains: the queue, its compute environments, the Fargate vCPU quota
@@ -66,6 +67,7 @@ export function createTrainingBackend(
   return new SageMakerTrainingBackend(instrument(createSageMakerClient(config)), {
     image: requireSetting(t.image, 'trainingImage', 'for the sagemaker training backend'),
     roleArn: requireSetting(t.roleArn, 'trainingRoleArn', 'for the sagemaker training backend'),
+    tenantRoleArns: t.tenantRunners,
     datasetsBucket: config.buckets.datasets,
     artefactsBucket: config.buckets.artefacts,
     instanceType: t.instanceType,

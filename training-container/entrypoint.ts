@@ -217,7 +217,7 @@ async function adaptParent(parentDir: string, h: ContainerHyperparameters, deps:
       parent,
       sources: [
         {
-          dataset: h.dataset,
+          dataset: h.tenant !== undefined ? tenantDatasetName(h.tenant, h.dataset) : h.dataset,
           ...(h.datasetVersion !== undefined ? { version: h.datasetVersion } : {}),
           ...(h.sampleFrom !== undefined ? { fromRow: h.sampleFrom } : {}),
           ...(h.sampleTo !== undefined ? { toRow: h.sampleTo } : {}),
@@ -227,6 +227,8 @@ async function adaptParent(parentDir: string, h: ContainerHyperparameters, deps:
       author: h.author,
       ...(Object.keys(h.params).length ? { params: h.params } : {}),
       ...(h.jobId !== undefined ? { trainingJobId: h.jobId } : {}),
+      // a tenant variant: the job runs in the tenant's context (its role on AWS) on its own dataset
+      ...(h.tenant !== undefined ? { tenant: h.tenant } : {}),
     },
   );
   return result.adaptation;

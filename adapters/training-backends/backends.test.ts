@@ -56,6 +56,28 @@ describe('Batch SubmitJob request', () => {
   });
 });
 
+describe("a tenant's job runs under the tenant's own runner, never the shared training role", () => {
+  const tenantJob: TrainingJobSpec = { ...job, hyperparameters: { ...job.hyperparameters, tenant: 'acme' } };
+  const roles = { acme: 'arn:aws:iam::123456789012:role/participant-acme', globex: 'arn:aws:iam::123456789012:role/participant-globex' };
+
+  it('SageMaker: RoleArn is the tenant participant role; a job of no tenant keeps the training role', () => {
+    expect(createTrainingJobRequest(tenantJob, { ...base, tenantRoleArns: roles }).RoleArn).toBe(roles.acme);
+    expect(createTrainingJobRequest(job, { ...base, tenantRoleArns: roles }).RoleArn).toBe(base.roleArn);
+  });
+
+  it('SageMaker: a tenant without a participant role is refused, naming it', () => {
+    expect(() => createTrainingJobRequest(tenantJob, { ...base, tenantRoleArns: { globex: roles.globex } })).toThrow(/tenant acme has no participant role/);
+    expect(() => createTrainingJobRequest(tenantJob, base)).toThrow(/acme/);
+  });
+
+  it("Batch: the tenant's job definition (its job role is the participant role); refused without one", () => {
+    const options = { jobQueue: 'q', jobDefinition: 'd:1', datasetsBucket: 'ds', artefactsBucket: 'art' };
+    expect(submitJobRequest(tenantJob, { ...options, tenantJobDefinitions: { acme: 'tenant-acme:1' } }).jobDefinition).toBe('tenant-acme:1');
+    expect(submitJobRequest(job, { ...options, tenantJobDefinitions: { acme: 'tenant-acme:1' } }).jobDefinition).toBe('d:1');
+    expect(() => submitJobRequest(tenantJob, options)).toThrow(/tenant acme has no job definition/);
+  });
+});
+
 describe('jobOutputReader', () => {
   it('unpacks a SageMaker model.tar.gz into the files of /opt/ml/model', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tar-'));

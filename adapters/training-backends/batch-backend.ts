@@ -8,12 +8,14 @@ import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { ENV_KEYS, type PlatformConfig } from '../../config/config';
 import type { CapacityNeed, CapacityVerdict } from '../../core/resources/capacity';
 import { batchTrainingCapacity } from './batch-capacity';
-import type { JobInspection, TrainingBackend, TrainingJobSpec } from '../../core/retraining/backend';
+import { tenantRunnerOf, type JobInspection, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
 import { batchOutputUri } from './state-change';
 
 export interface BatchBackendOptions {
   readonly jobQueue: string;
   readonly jobDefinition: string;
+  /** Per tenant, a job definition whose job role is its participant role: a tenant's job runs with it, never with jobDefinition. @default {} */
+  readonly tenantJobDefinitions?: Readonly<Record<string, string>>;
   readonly datasetsBucket: string;
   readonly artefactsBucket: string;
   /** vCPU / memory overrides; the job definition's values when absent. */
@@ -37,7 +39,7 @@ export function submitJobRequest(job: TrainingJobSpec, o: BatchBackendOptions): 
   return {
     jobName: job.jobId,
     jobQueue: o.jobQueue,
-    jobDefinition: o.jobDefinition,
+    jobDefinition: tenantRunnerOf(job, o.tenantJobDefinitions, 'job definition') ?? o.jobDefinition,
     containerOverrides: {
       environment: [
         { name: 'SM_BASE_DIR', value: '/opt/ml' },

@@ -10,11 +10,20 @@ import { sageMakerUsage } from './state-change';
 import { sageMakerTrainingCapacity } from './sagemaker-capacity';
 import type { CapacityNeed, CapacityVerdict } from '../../core/resources/capacity';
 import type { ResourceUsage } from '../../core/resources/usage';
-import { METRIC_DEFINITIONS, TRAINING_OUTPUT_PREFIX, type JobInspection, type TrainingBackend, type TrainingJobSpec } from '../../core/retraining/backend';
+import {
+  METRIC_DEFINITIONS,
+  tenantRunnerOf,
+  TRAINING_OUTPUT_PREFIX,
+  type JobInspection,
+  type TrainingBackend,
+  type TrainingJobSpec,
+} from '../../core/retraining/backend';
 
 export interface SageMakerBackendOptions {
   readonly image: string;
   readonly roleArn: string;
+  /** Per tenant, its participant role: a tenant's job (hyperparameter `tenant`) runs under it, never under roleArn. @default {} */
+  readonly tenantRoleArns?: Readonly<Record<string, string>>;
   readonly datasetsBucket: string;
   readonly artefactsBucket: string;
   /** @default 'ml.m5.xlarge' (our learners run on the CPU; see training-container/README.md) */
@@ -56,7 +65,7 @@ export function createTrainingJobRequest(job: TrainingJobSpec, o: SageMakerBacke
       TrainingInputMode: 'File',
       MetricDefinitions: METRIC_DEFINITIONS.map((m) => ({ Name: m.Name, Regex: m.Regex })),
     },
-    RoleArn: o.roleArn,
+    RoleArn: tenantRunnerOf(job, o.tenantRoleArns, 'participant role') ?? o.roleArn,
     HyperParameters: { ...job.hyperparameters },
     InputDataConfig: [
       channel('training', job.dataset.chunkPrefix),

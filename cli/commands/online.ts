@@ -3,7 +3,7 @@
 // running platform starts it (EventBridge on AWS, the bus of `npm start`), or, on an embedded cloud
 // no server runs, this process starts it on the local backend and applies its completion itself.
 import type { Command } from 'commander';
-import { DatasetName, ModelName } from '../../core/names';
+import { DatasetName, ModelName, tenantAlias, TenantId } from '../../core/names';
 import type { OnlineStatus } from '../../core/online/status';
 import type { TrainingJobRecord } from '../../core/retraining';
 import type { ModelVersion } from '../../core/registry/types';
@@ -21,6 +21,7 @@ interface AdaptOptions {
   readonly reason?: string;
   readonly requestId?: string;
   readonly force?: boolean;
+  readonly tenant?: string;
   readonly timeout: string;
   readonly json?: boolean;
 }
@@ -37,6 +38,9 @@ export interface AdaptAnswer {
   readonly metrics: { readonly macroF1: number; readonly accuracy: number };
   readonly learned: unknown;
   readonly forgetting: unknown;
+  /** A tenant variant's tenant and the alias it serves at once deployed. */
+  readonly tenant?: string;
+  readonly alias?: string;
 }
 
 function answerOf(version: ModelVersion, job: TrainingJobRecord): AdaptAnswer {
@@ -51,6 +55,7 @@ function answerOf(version: ModelVersion, job: TrainingJobRecord): AdaptAnswer {
     metrics: { macroF1: Number(version.metrics.macroF1), accuracy: Number(version.metrics.accuracy) },
     learned: figures.learned ?? null,
     forgetting: figures.forgetting ?? null,
+    ...(version.tenant ? { tenant: version.tenant, alias: tenantAlias(version.tenant) } : {}),
   };
 }
 
@@ -96,6 +101,10 @@ export function registerOnline(program: Command): void {
     .option('--reason <text>', 'why, for the audit log', 'online adaptation requested from the CLI')
     .option('--request-id <id>', 'idempotency key: the same id twice is one job (default: a new one)')
     .option('--force', 'skip the cooldown (audited; never the one-job-per-model rule)')
+    .option(
+      '--tenant <id>',
+      "a tenant variant: adapt production on this tenant's own dataset (--dataset, default the federated run's); served at alias tenant-<id>",
+    )
     .option('--timeout <seconds>', 'how long to wait for the job', '3600')
     .option('--json', 'machine-readable output')
     .action(async (opts: AdaptOptions) => {
@@ -106,6 +115,7 @@ export function registerOnline(program: Command): void {
       const dataset = opts.dataset === undefined ? undefined : cliName(DatasetName, '--dataset', opts.dataset);
       const requested = opts.model === undefined ? undefined : cliName(ModelName, '--model', opts.model);
       const requestId = requestIdOf(opts.requestId);
+      const tenant = opts.tenant === undefined ? undefined : cliName(TenantId, '--tenant', opts.tenant);
       await withPlatform(async (s) => {
         const model = requested ?? s.platform.config.defaultModel;
         const request = {
@@ -118,6 +128,7 @@ export function registerOnline(program: Command): void {
           ...(datasetVersion ? { datasetVersion } : {}),
           ...(minSamples ? { minSamples } : {}),
           ...(opts.force ? { force: true } : {}),
+          ...(tenant ? { tenant } : {}),
         };
         const { job, version } = await runTriggeredJob(s, request, { wording: ADAPTATION, timeoutMs: timeoutS * 1000, quiet: opts.json });
         const jobId = job.jobId;

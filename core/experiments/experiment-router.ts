@@ -13,6 +13,7 @@
 // (arm 'fallback', excluded from the experiment's arms) and the response carries a warning.
 import type { RawRow } from '../onnx/feeds';
 import type { FlowPrediction, PredictResult } from '../serving/model-server';
+import { tenantAlias } from '../names';
 import type { PredictionContext } from '../serving/prediction-log';
 import type { Experiment } from './experiment-store';
 import { SHADOW_CHALLENGER_ARM, SHADOW_SUFFIX, type ExperimentService } from './experiment-service';
@@ -28,7 +29,10 @@ export interface Scorer {
     topFeatures?: number;
     passthrough?: readonly string[];
     requestId?: string;
+    alias?: string;
   }): Promise<PredictResult>;
+  /** Whether an alias serves a version now (a tenant's variant); absent: tenant aliases are never served. */
+  serves?(model: string, alias: string): Promise<boolean>;
 }
 
 /** The recording call the router needs (PredictionLog.record). */
@@ -47,6 +51,8 @@ export interface RoutedRequest {
   readonly requestId: string;
   /** The caller's correlation id, stored beside the predictions (it may repeat across requests). */
   readonly correlationId?: string;
+  /** The caller's tenant: its variant (alias `tenant-<t>`) answers when one is deployed, the global model otherwise. */
+  readonly tenant?: string;
 }
 
 export interface RoutedPrediction extends FlowPrediction {
@@ -64,6 +70,8 @@ export interface RoutedResult {
   readonly predictions: readonly RoutedPrediction[];
   readonly experiment?: { readonly id: string; readonly mode: Experiment['mode'] };
   readonly warning?: string;
+  /** The alias that answered (`production`, or a tenant's `tenant-<t>`); absent when a version was named. */
+  readonly alias?: string;
 }
 
 export interface ExperimentRouterOptions {
@@ -146,11 +154,22 @@ export class ExperimentRouter {
 
   /** Scores a request, routed through the model's running experiment when there is one; records every scored batch. */
   async predict(request: RoutedRequest): Promise<RoutedResult> {
-    const experiment = request.version === undefined ? await this.experimentFor(request.model) : undefined;
+    // a tenant with a deployed variant is served by it, outside production's experiments (they test production's traffic)
+    const variant = request.tenant !== undefined && request.version === undefined ? tenantAlias(request.tenant) : undefined;
+    const alias = variant !== undefined && (await this.options.scorer.serves?.(request.model, variant)) ? variant : undefined;
+    const experiment = request.version === undefined && alias === undefined ? await this.experimentFor(request.model) : undefined;
     if (!experiment) {
-      const result = await this.options.scorer.predict({ ...request });
+      const { tenant: _tenant, ...scored } = request;
+      const result = await this.options.scorer.predict({ ...scored, ...(alias ? { alias } : {}) });
       await this.options.recorder.record(result, request.flows, { correlationId: request.correlationId });
-      return { requestId: result.requestId, model: result.model, modelVersion: result.modelVersion, predictions: result.predictions, warning: result.warning };
+      return {
+        requestId: result.requestId,
+        model: result.model,
+        modelVersion: result.modelVersion,
+        predictions: result.predictions,
+        warning: result.warning,
+        ...(result.alias ? { alias: result.alias } : {}),
+      };
     }
     const routed = experiment.mode === 'shadow' ? await this.shadow(experiment, request) : await this.split(experiment, request);
     if (experiment.mode === 'canary') await this.maybeCheckCanary(experiment);

@@ -13,3 +13,10 @@ export const FEDERATED_ROUNDS_PREFIX = `${FEDERATED_PREFIX}rounds/`;
  * @example federatedSubmissionPrefix('acme') // 'federated/submissions/acme/'
  */
 export const federatedSubmissionPrefix = (tenant: string): string => `${FEDERATED_PREFIX}submissions/${tenant}/`;
+
+/** Job ids of federated participant jobs: `fedp-<run>-<tenant>` (not training jobs: their exits complete nothing). */
+export const FEDERATED_PARTICIPANT_JOB_PREFIX = 'fedp-';
+export const participantJobId = (runId: string, tenant: string): string => `${FEDERATED_PARTICIPANT_JOB_PREFIX}${runId}-${tenant}`;
+
+/** What a federated version records beside its learner parameters (the run and the participant count); a learner never takes them back. */
+export const FEDERATED_RECORD_PARAMS: readonly string[] = ['federatedRun', 'federatedParticipants'];

@@ -4,7 +4,12 @@
 // content-addressed key → the candidate registered LAST, with parentVersion and trainingKind
 // 'online-adaptation'. The same ordering guarantee as a training job (core/pipeline/train-job.ts).
 import { sha256Hex, type ArtefactRef, type BundleRefs, type BundleRole } from '../artefacts/bundle';
-import type { FeatureMatrix, LabelledData } from '../data/table';
+import { takeLabels, takeRows, type FeatureMatrix, type LabelledData } from '../data/table';
+import { stratifiedGroupSplit } from '../evaluation';
+import { FEDERATED_RECORD_PARAMS } from '../federated/keys';
+import { PARTICIPANT_HELD_OUT_SHARE } from '../federated/protocol/participant';
+import { noExplanations } from '../families';
+import { parseTenantDatasetName, tenantDatasetName } from '../names';
 import { buildReferenceProfile } from '../drift';
 import { isTrainableFamilyId, modelFamily, type TrainableFamilyId } from '../families';
 import type { ModelDocument } from '../learners/learner';
@@ -41,7 +46,18 @@ export interface SampleSource {
 
 export interface AdaptationJobRequest {
   readonly parent: ParentVersion;
+  /** The new samples; for a tenant variant, the one tenant dataset (`tenants/<t>/<name>`) it adapts on. */
   readonly sources: readonly SampleSource[];
+  /**
+   * A tenant variant: the job runs in the tenant's context and every row it reads is the tenant's
+   * own (its dataset, under its prefix). The parent's replay and test rows are not used (a federated
+   * parent has none); the tenant's rows are split as its federated participant split them (the
+   * parent's seed, PARTICIPANT_HELD_OUT_SHARE held out): the training share is adapted on — it is the
+   * tenant's share of the parent's training rows, so it is its own replay — and the held-out share
+   * scores parent and variant ("did it forget?" on the tenant's traffic). No row is stored in the
+   * bundle: the rows stay under the tenant's prefix.
+   */
+  readonly tenant?: string;
   readonly seed: number;
   readonly author: string;
   readonly params?: LearnerParams;
@@ -114,6 +130,44 @@ async function loadSamples(
 }
 
 /**
+ * A tenant variant's rows, all from the tenant's one dataset: split as its federated participant split
+ * them; the training share is adapted on (its own replay), the held-out share is the test rows.
+ * @throws AdaptationRefusedError when the source is not exactly one dataset of this tenant
+ */
+async function loadTenantRows(
+  deps: TrainingJobDeps,
+  parent: ModelDocument,
+  classSpace: ClassSpace,
+  tenant: string,
+  sources: readonly SampleSource[],
+  seed: number,
+): Promise<{ samples: LabelledRows; replay: LabelledRows; parentTest: LabelledRows; provenance: SampleProvenance[] }> {
+  const [source] = sources;
+  const owner = source ? parseTenantDatasetName(source.dataset)?.tenant : undefined;
+  if (sources.length !== 1 || owner !== tenant) {
+    throw new AdaptationRefusedError(
+      `tenant ${tenant}'s variant adapts on one dataset of its own (${tenantDatasetName(tenant, '<name>')}), not ${sources.map((s) => s.dataset).join(', ') || 'nothing'}`,
+      'not-adaptable',
+    );
+  }
+  const manifest = await loadManifest(deps.datasetsTable, source.dataset, source.version);
+  const { data } = await loadDataset(manifest, deps.datasetsBucket, classSpace);
+  const split = stratifiedGroupSplit(data.X, data.y, { testFraction: PARTICIPANT_HELD_OUT_SHARE, seed });
+  const rows = (idx: Int32Array): LabelledRows => ({
+    X: alignFeatures(parent.schema, data.schema, takeRows(data.X, idx)).X,
+    labels: Array.from(takeLabels(data.y, idx), (c) => data.classes[c]),
+  });
+  const empty: LabelledRows = { X: { rows: 0, cols: parent.schema.features.length, data: new Float64Array(0) }, labels: [] };
+  const samples = rows(split.train);
+  return {
+    samples,
+    replay: empty,
+    parentTest: rows(split.test),
+    provenance: [{ dataset: manifest.name, version: manifest.version, fromRow: 0, toRow: data.y.length, rows: samples.labels.length }],
+  };
+}
+
+/**
  * Adapts a parent version on new labelled rows and registers the candidate (last).
  * @throws AdaptationRefusedError (409) when the parent has no replay rows, too few samples, or labels outside its classes
  * @example await runAdaptationJob(deps, { parent, sources: [{ dataset: 'general-collected', fromRow: 1200 }], seed: 42, author: 'alice' });
@@ -130,7 +184,7 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
   if (!isTrainableFamilyId(parentVersion.algorithm)) throw new AdaptationRefusedError(`${parentVersion.algorithm} models cannot be adapted`, 'not-adaptable');
   const family = modelFamily(parentVersion.algorithm);
   const { replay: replayRef, evaluation: evaluationRef } = parentVersion.artefacts;
-  if (!replayRef || !evaluationRef) {
+  if (request.tenant === undefined && (!replayRef || !evaluationRef)) {
     throw new AdaptationRefusedError(
       `${parentVersion.model} v${parentVersion.version} was registered without replay or evaluation rows (trained before online learning); retrain it once to make it adaptable`,
       'not-adaptable',
@@ -138,11 +192,28 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
   }
   const parentFiles = deps.parentFiles ?? deps.artefactsBucket;
   const parent = await loadModelDocument(parentFiles, parentVersion.artefacts.model);
-  const evaluationBytes = await verifiedBytes(parentFiles, evaluationRef, 'evaluation rows');
-  const replay = inParentOrder(parent, await decodeEvaluationSet(await verifiedBytes(parentFiles, replayRef, 'replay rows')));
-  const parentTest = inParentOrder(parent, await decodeEvaluationSet(evaluationBytes));
   const classSpace = parentVersion.classSpace ?? 'fine';
-  const { rows: samples, provenance } = await loadSamples(deps, parent, classSpace, request.sources);
+  let evaluationBytes: Uint8Array | undefined;
+  let replay: LabelledRows;
+  let parentTest: LabelledRows;
+  let samples: LabelledRows;
+  let provenance: SampleProvenance[];
+  if (request.tenant !== undefined) {
+    ({ samples, replay, parentTest, provenance } = await loadTenantRows(
+      deps,
+      parent,
+      classSpace,
+      request.tenant,
+      request.sources,
+      parentVersion.seed ?? request.seed,
+    ));
+  } else {
+    if (!replayRef || !evaluationRef) throw new AdaptationRefusedError(`${parentVersion.model} v${parentVersion.version} has no replay rows`, 'not-adaptable');
+    evaluationBytes = await verifiedBytes(parentFiles, evaluationRef, 'evaluation rows');
+    replay = inParentOrder(parent, await decodeEvaluationSet(await verifiedBytes(parentFiles, replayRef, 'replay rows')));
+    parentTest = inParentOrder(parent, await decodeEvaluationSet(evaluationBytes));
+    ({ rows: samples, provenance } = await loadSamples(deps, parent, classSpace, request.sources));
+  }
   const parentParams = numericParams(parentVersion.hyperparameters);
   lap('load');
 
@@ -167,9 +238,17 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
   const mixedRows = Int32Array.from({ length: mixed.X.rows }, (_, i) => i);
   const onnx = family.exportOnnx(document, { ...deps.onnx });
   lap('export');
-  const explanations = family.explanations(document, parentTest.X, { seed: request.seed });
+  const featureNames = parent.schema.features.map((f) => f.name);
+  // a tenant variant's explanations and drift reference would carry its rows' values out of its prefix: none are stored
+  const explanations =
+    request.tenant === undefined
+      ? family.explanations(document, parentTest.X, { seed: request.seed })
+      : noExplanations(classes, featureNames, `tenant ${request.tenant}'s variant: explanation rows stay under the tenant's prefix`);
   lap('explain');
-  const profile = buildReferenceProfile(parent.schema, mixed.X, mix.predictedCounts, classes, { seed: request.seed });
+  const profile =
+    request.tenant === undefined
+      ? buildReferenceProfile(parent.schema, mixed.X, mix.predictedCounts, classes, { seed: request.seed })
+      : buildReferenceProfile(parent.schema, { rows: 0, cols: featureNames.length, data: new Float64Array(0) });
   lap('profile');
   const summary = {
     model: parentVersion.model,
@@ -192,6 +271,7 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
     bestIteration: adaptation.bestIteration,
     millis: adaptation.millis,
     jobTimings: timings,
+    ...(request.tenant !== undefined ? { tenant: request.tenant } : {}),
     ...(deps.resourceUsage ? { resources: deps.resourceUsage({ rows: samples.X.rows + replay.X.rows }) } : {}),
   };
   const files: Partial<Record<BundleRole, Uint8Array | string>> = {
@@ -200,10 +280,12 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
     summary: JSON.stringify(summary, null, 2),
     reference: JSON.stringify(profile),
     explanations: JSON.stringify(explanations, null, 2),
-    // the gate compares the candidate with production on the parent's test rows: the same file
-    evaluation: evaluationBytes,
-    replay: encodeEvaluationSet(mixed, sampleReplayRows(mixed.y, mixedRows, classes.length, request.seed)),
   };
+  if (evaluationBytes) {
+    // the gate compares the candidate with production on the parent's test rows: the same file
+    files.evaluation = evaluationBytes;
+    files.replay = encodeEvaluationSet(mixed, sampleReplayRows(mixed.y, mixedRows, classes.length, request.seed));
+  }
   const artefacts = await storeBundle(deps, parentVersion.model, files);
   const { version } = await deps.register({
     model: parentVersion.model,
@@ -223,6 +305,7 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
     trainingKind: ONLINE_ADAPTATION_KIND,
     author: request.author,
     ...(request.trainingJobId !== undefined ? { trainingJobId: request.trainingJobId } : {}),
+    ...(request.tenant !== undefined ? { tenant: request.tenant } : {}),
   });
   return { model: parentVersion.model, version, parentVersion: parentVersion.version, artefacts, adaptation, provenance, summary };
 }
@@ -230,6 +313,9 @@ export async function runAdaptationJob(deps: AdaptationJobDeps, request: Adaptat
 /** The registered hyperparameters a learner takes back (numbers, strings, booleans). */
 function numericParams(hyperparameters: Readonly<Record<string, unknown>>): LearnerParams {
   const out: Record<string, number | string | boolean> = {};
-  for (const [k, v] of Object.entries(hyperparameters)) if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+  for (const [k, v] of Object.entries(hyperparameters)) {
+    if (FEDERATED_RECORD_PARAMS.includes(k)) continue; // a federated parent's run record, not a learner parameter
+    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+  }
   return out;
 }

@@ -7,7 +7,8 @@ import { sha256Hex, type ArtefactRef } from '../artefacts/bundle';
 import { evaluate } from '../evaluation';
 import type { ModelDocument } from '../learners/learner';
 import type { ObjectStore } from '../ports';
-import type { GateComparer, GateComparison, RowScores } from '../registry';
+import type { GateComparer, GateComparison, ModelVersion, RowScores, SameRowsComparison } from '../registry';
+import type { SideBySide } from '../online/adaptation';
 import { ArtefactIntegrityError, FeatureMismatchError } from './errors';
 import { alignFeatures, loadModelDocument, predictProba } from './evaluate-model';
 import { decodeEvaluationSet, type EvaluationSet } from './evaluation-set';
@@ -48,6 +49,28 @@ export function scoreOnEvaluationSet(doc: ModelDocument, set: EvaluationSet): Ro
   };
 }
 
+/**
+ * A tenant variant holds no evaluation rows in the shared bucket (they are the tenant's, and stay
+ * under its prefix); its adaptation scored its parent and itself on the tenant's held-out rows, in
+ * the tenant's context (metrics.adaptation.forgetting). That is the same-rows comparison against
+ * its parent, and only against its parent.
+ */
+function tenantVariantComparison(candidate: ModelVersion, current: ModelVersion): SameRowsComparison | undefined {
+  if (candidate.tenant === undefined || candidate.parentVersion !== current.version) return undefined;
+  const forgetting = (candidate.metrics.adaptation as { forgetting?: SideBySide } | undefined)?.forgetting;
+  if (!forgetting || !(forgetting.rows > 0)) return undefined;
+  const side = (which: 'parent' | 'adapted') => ({
+    macroF1: forgetting[which].macroF1,
+    perClass: Object.fromEntries(Object.entries(forgetting.perClassRecall).map(([label, r]) => [label, { recall: r[which], support: r.support }])),
+  });
+  return {
+    rows: forgetting.rows,
+    rowsDescription: `tenant ${candidate.tenant}'s ${forgetting.rows.toLocaleString('en-US')} held-out rows, scored in its own context when v${candidate.version} was adapted`,
+    candidate: side('adapted'),
+    current: side('parent'),
+  };
+}
+
 const features = (doc: ModelDocument) => doc.schema.features.map((f) => ({ name: f.name, kind: f.kind }));
 
 /**
@@ -62,7 +85,10 @@ export function gateComparer(artefacts: ObjectStore): GateComparer {
     ]);
     const out: GateComparison = { candidateFeatures: features(candidateDoc), currentFeatures: features(currentDoc) };
     const ref = candidate.artefacts.evaluation;
-    if (!ref) return out;
+    if (!ref) {
+      const tenantRows = tenantVariantComparison(candidate, current);
+      return tenantRows ? { ...out, comparison: tenantRows } : out;
+    }
     const set = await loadEvaluationSet(artefacts, ref);
     const c = scoreOnEvaluationSet(candidateDoc, set);
     const p = scoreOnEvaluationSet(currentDoc, set);

@@ -53,7 +53,8 @@ import {
   versionSk,
   withoutKeys,
 } from './registry-items';
-import { invalid, lostRace, metricNumber, registerSchema, requireActor, requireName, requireVersion } from './registry-validation';
+import { invalid, lostRace, metricNumber, registerSchema, requireActor, requireAlias, requireName, requireVersion } from './registry-validation';
+import { tenantAlias, tenantOfAlias } from '../names';
 import {
   LINEAGE_SPEC_CHANGED,
   MODEL_ALIAS_CHANGED,
@@ -172,6 +173,7 @@ export class ModelRegistry {
         requestedParams: input.requestedParams,
         tune: input.tune,
         trainingKind: input.trainingKind,
+        tenant: input.tenant,
         createdAt,
       });
       try {
@@ -263,7 +265,7 @@ export class ModelRegistry {
   /** The alias item with its last move (`removed` when it serves nothing now); undefined when the alias was never set. */
   async aliasState(model: string, alias: string): Promise<AliasMove | undefined> {
     requireName('model', model);
-    requireName('alias', alias);
+    requireAlias('alias', alias);
     const item = await this.table.get({ pk: modelPk(model), sk: aliasSk(alias) });
     return item ? toMove(item) : undefined;
   }
@@ -271,7 +273,7 @@ export class ModelRegistry {
   /** Every move of one alias (or of all aliases), oldest first per alias. */
   async aliasHistory(model: string, alias?: string): Promise<AliasMove[]> {
     requireName('model', model);
-    if (alias !== undefined) requireName('alias', alias);
+    if (alias !== undefined) requireAlias('alias', alias);
     const items = await this.table.query({ pk: modelPk(model) });
     return mergeHistory(items, alias);
   }
@@ -298,17 +300,31 @@ export class ModelRegistry {
    * @throws InvalidInputError (force without reason), UnknownResourceError, ConflictError (gate or lost race)
    */
   async deploy(model: string, version: number, options: DeployOptions): Promise<DeployResult> {
-    const alias = requireName('alias', options.alias ?? 'production');
+    const alias = requireAlias('alias', options.alias ?? 'production');
     requireName('model', model);
     requireVersion('version', version);
     const actor = requireActor(options.actor);
     const reason = options.reason?.trim() || undefined;
     if (options.force && !reason) throw invalid('reason', 'a forced deploy needs a reason');
     const candidate = await this.getVersion(model, version);
+    const aliasTenant = tenantOfAlias(alias);
+    // a tenant variant learned one tenant's traffic: it serves that tenant's alias and no other
+    if (candidate.tenant !== undefined && aliasTenant !== candidate.tenant) {
+      throw new ConflictError(
+        `version ${version} of ${model} is tenant ${candidate.tenant}'s variant: it serves alias ${tenantAlias(candidate.tenant)}, not ${alias}`,
+        { details: [{ field: 'alias', message: `must be ${tenantAlias(candidate.tenant)} for this version` }] },
+      );
+    }
     const state = await this.aliasState(model, alias);
     const current = state && !state.removed ? state : undefined;
-    const runGate = alias === 'production' || current !== undefined;
-    const gate: DeployResult['gate'] = runGate ? await this.gate(candidate, current?.version, options.thresholds) : { passed: true, skipped: true, checks: [] };
+    // a tenant variant is gated against its parent (the global model) on the tenant's own held-out rows;
+    // another version at a tenant alias against what the tenant gets now (its alias, else production)
+    const against =
+      candidate.tenant !== undefined
+        ? candidate.parentVersion
+        : (current?.version ?? (aliasTenant !== undefined ? (await this.resolveAlias(model, 'production'))?.version : undefined));
+    const runGate = alias === 'production' || aliasTenant !== undefined || current !== undefined;
+    const gate: DeployResult['gate'] = runGate ? await this.gate(candidate, against, options.thresholds) : { passed: true, skipped: true, checks: [] };
     const subject = `model/${model}/alias/${alias}`;
     const parameters = { alias, thresholds: options.thresholds, gate, forced: !gate.passed && !!options.force };
     if (!gate.passed && !options.force) {
@@ -355,7 +371,7 @@ export class ModelRegistry {
    *         or when `toVersion` is already at the alias; UnknownResourceError for a missing version
    */
   async rollback(model: string, options: RollbackOptions): Promise<RollbackResult> {
-    const alias = requireName('alias', options.alias ?? 'production');
+    const alias = requireAlias('alias', options.alias ?? 'production');
     requireName('model', model);
     const actor = requireActor(options.actor);
     if (options.toVersion !== undefined) requireVersion('toVersion', options.toVersion);
@@ -580,7 +596,7 @@ export class ModelRegistry {
   /** The conditional alias write and its history entry (see the module header). */
   private async commitMove(model: string, alias: string, toVersion: number, options: MoveAliasOptions & { readonly remove?: boolean }): Promise<AliasMove> {
     requireName('model', model);
-    requireName('alias', alias);
+    requireAlias('alias', alias);
     requireVersion('version', toVersion);
     const actor = requireActor(options.actor);
     const pk = modelPk(model);

@@ -5,7 +5,7 @@ import { BUNDLE_FILES, OPTIONAL_BUNDLE_ROLES, type BundleRole } from '../artefac
 import { CLASS_SPACES } from './lineage-spec';
 import { TUNE_LEVELS } from '../training/learner-params';
 import { ConflictError, InvalidInputError } from '../errors';
-import { MODEL_NAME_PATTERN, MODEL_NAME_RULE, ModelName } from '../names';
+import { ALIAS_NAME_PATTERN, ALIAS_NAME_RULE, MODEL_NAME_PATTERN, MODEL_NAME_RULE, ModelName, TenantId } from '../names';
 import { echo } from '../bounds';
 
 const nonNegative = z.number().min(0);
@@ -43,6 +43,7 @@ export const registerSchema = z.object({
   requestedParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   tune: z.enum(TUNE_LEVELS).optional(),
   trainingKind: z.string().min(1).max(64).optional(),
+  tenant: TenantId.optional(),
 });
 
 export function invalid(field: string, message: string): InvalidInputError {
@@ -51,6 +52,11 @@ export function invalid(field: string, message: string): InvalidInputError {
 
 export function requireName(field: string, value: unknown): string {
   if (typeof value !== 'string' || !MODEL_NAME_PATTERN.test(value)) throw invalid(field, `${MODEL_NAME_RULE} (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+export function requireAlias(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !ALIAS_NAME_PATTERN.test(value)) throw invalid(field, `${ALIAS_NAME_RULE} (got ${JSON.stringify(value)})`);
   return value;
 }
 

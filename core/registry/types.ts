@@ -48,6 +48,8 @@ export interface RegisterVersionInput {
   readonly tune?: TuneLevel;
   /** Why it was trained: 'training' (a fresh fit) or another kind (online adaptation, federated, ensemble). */
   readonly trainingKind?: string;
+  /** A tenant variant's tenant: the version was adapted on that tenant's rows and serves at its alias (`tenant-<t>`), never at production. */
+  readonly tenant?: string;
 }
 
 /** An immutable registered version: what was registered, its number and when. */

@@ -142,3 +142,22 @@ export const METRIC_DEFINITIONS: readonly { readonly Name: string; readonly Rege
   'cpu_seconds',
   'peak_rss_mb',
 ].map((name) => ({ Name: name, Regex: `metric: ${name}=([-+0-9.eE]+);` }));
+
+/**
+ * What a tenant's job (a federated participant or a tenant variant: hyperparameter `tenant`) runs
+ * under on a cloud backend: its own runner from `runners` (participant role ARN or job definition),
+ * never the shared training role; undefined for a job of no tenant.
+ * @throws Error naming the tenant when it has no runner (the stack creates one per configured tenant)
+ * @example const role = tenantRunnerOf(job, options.tenantRoleArns, 'participant role') ?? options.roleArn;
+ */
+export function tenantRunnerOf(job: TrainingJobSpec, runners: Readonly<Record<string, string>> | undefined, what: string): string | undefined {
+  const tenant = job.hyperparameters[HYPERPARAMETER_KEYS.tenant];
+  if (tenant === undefined) return undefined;
+  const runner = runners?.[tenant];
+  if (!runner) {
+    throw new Error(
+      `tenant ${tenant} has no ${what}: its job must not run under the shared training role (deploy with the tenant in -c tenants=…, which creates it)`,
+    );
+  }
+  return runner;
+}

@@ -16,6 +16,7 @@
 // changes nothing.
 import { z } from 'zod';
 import { BUNDLE_FILES, isModelArtefactKey, OPTIONAL_BUNDLE_ROLES, sha256Hex, type BundleRole } from '../artefacts/bundle';
+import { tenantAlias, TenantId } from '../names';
 import { CLASS_SPACES } from '../registry/lineage-spec';
 import type { AuditLog } from '../audit/audit-log';
 import { ConflictError, UnknownResourceError } from '../errors';
@@ -88,6 +89,7 @@ const registrationSchema = z
     requestedParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     tune: z.enum(TUNE_LEVELS).optional(),
     trainingKind: z.string().optional(),
+    tenant: TenantId.optional(),
   })
   .loose();
 export type RegistrationFile = z.infer<typeof registrationSchema>;
@@ -131,9 +133,13 @@ export class CompletionHandler {
     const { version } = registered;
     this.deps.fault?.('completion.after-register');
     const production = await this.deps.registry.resolveAlias(job.model, 'production');
-    const gate = await this.deps.registry.gate(version, production?.version, this.deps.thresholds);
+    // a tenant variant takes its tenant's alias, gated against its parent (the global model) on the tenant's held-out rows
+    const alias = version.tenant ? tenantAlias(version.tenant) : 'production';
+    const gate = await this.deps.registry.gate(version, version.tenant ? version.parentVersion : production?.version, this.deps.thresholds);
     const spec = await this.deps.registry.getSpec(job.model);
     const policy = spec?.promotionPolicy ?? (typeof this.deps.policy === 'function' ? this.deps.policy(job.model) : this.deps.policy);
+    // experiments run on production traffic: a tenant variant under shadow/ab waits for a person instead
+    const experiment = (policy === 'shadow' || policy === 'ab') && !version.tenant;
     const subject = `model/${job.model}/version/${version.version}`;
     let outcome: 'promoted' | 'experiment-requested' | 'awaiting-approval' | 'gate-failed';
     if (!gate.passed) {
@@ -149,9 +155,10 @@ export class CompletionHandler {
         parameters: { jobId: job.jobId, policy, productionVersion: production?.version ?? null, checks: gate.checks },
         metrics: { macroF1: version.metrics.macroF1 },
       });
-    } else if (policy === 'auto-promote' || ((policy === 'shadow' || policy === 'ab') && !production)) {
+    } else if (policy === 'auto-promote' || (experiment && !production)) {
       try {
         await this.deps.registry.deploy(job.model, version.version, {
+          alias,
           actor: 'training-completion',
           reason: `${policy}: ${job.reason} (job ${job.jobId})`,
           thresholds: this.deps.thresholds,
@@ -169,7 +176,7 @@ export class CompletionHandler {
         });
         outcome = 'gate-failed';
       }
-    } else if (policy === 'shadow' || policy === 'ab') {
+    } else if (experiment) {
       await this.deps.events.publish(EXPERIMENT_REQUESTED, {
         model: job.model,
         challengerVersion: version.version,
@@ -192,7 +199,7 @@ export class CompletionHandler {
         action: 'model.awaiting-approval',
         subject,
         reason: job.reason,
-        parameters: { jobId: job.jobId, productionVersion: production?.version ?? null },
+        parameters: { jobId: job.jobId, productionVersion: production?.version ?? null, ...(version.tenant ? { alias } : {}) },
       });
       outcome = 'awaiting-approval';
     }
@@ -307,6 +314,7 @@ export class CompletionHandler {
       ...(registration.requestedParams ? { requestedParams: registration.requestedParams } : {}),
       ...(registration.tune ? { tune: registration.tune } : {}),
       ...(registration.trainingKind ? { trainingKind: registration.trainingKind } : {}),
+      ...(registration.tenant ? { tenant: registration.tenant } : {}),
     });
     return { version, registration, ...(resources ? { resources } : {}) };
   }

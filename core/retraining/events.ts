@@ -5,7 +5,7 @@
 // On EventBridge the union's `type` is the event's detail-type; the detail carries the rest.
 import { z } from 'zod';
 import { MAX_EXTRA_MEMBERS } from '../ensemble/extra-member-count';
-import { ModelName } from '../names';
+import { ModelName, TenantId } from '../names';
 import { InvalidRetrainEventError } from './errors';
 
 /** Detail types of the triggers, in the order the launcher documents them. */
@@ -94,6 +94,11 @@ export const adaptationRequestedSchema = manualRetrainSchema.extend({
   type: z.literal('AdaptationRequested'),
   /** Fewest new samples worth an adaptation (refused below). */
   minSamples: z.number().int().min(1).max(10_000_000).optional(),
+  /**
+   * A tenant variant: adapt production (the global model) on this tenant's own dataset (`dataset`,
+   * default the federated run's) in the tenant's context; served at alias `tenant-<t>`.
+   */
+  tenant: TenantId.optional(),
 });
 
 /** A registered version named as an ensemble member. */

@@ -51,7 +51,7 @@ export interface TrainingJobRecord {
     readonly extraDatasets?: readonly { readonly name: string; readonly version: number }[];
     readonly overrides?: Readonly<Record<string, unknown>>;
     /** An online adaptation: the version it continues, on rows [fromRow, toRow) of the dataset. */
-    readonly adaptation?: { readonly parentVersion: number; readonly fromRow: number; readonly toRow: number };
+    readonly adaptation?: { readonly parentVersion: number; readonly fromRow: number; readonly toRow: number; readonly tenant?: string };
     /** An ensemble of registered versions (core/ensemble): its members and how the weights are found. */
     readonly ensemble?: {
       readonly members: readonly { readonly model: string; readonly version: number }[];

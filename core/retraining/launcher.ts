@@ -23,6 +23,7 @@ import { ConditionFailedError, type EventPublisher, type ItemTable } from '../po
 import type { DatasetInput, ParentInput, TrainingBackend, TrainingJobSpec } from './backend';
 import { HYPERPARAMETER_KEYS, TRAINING_JOB_PREFIX } from './backend';
 import type { TuneLevel } from '../training/learner-params';
+import { parseTenantDatasetName } from '../names';
 import {
   describeTrigger,
   idempotencyKey,
@@ -79,6 +80,8 @@ export interface AdaptationTarget {
   readonly parentVersion: number;
   readonly fromRow: number;
   readonly toRow: number;
+  /** A tenant variant: the job runs in this tenant's context on its own dataset (core/online, docs/federated.md). */
+  readonly tenant?: string;
 }
 
 /** A trigger the launcher will not turn into a job, and why (the HTTP status a caller gets). */
@@ -126,7 +129,7 @@ export interface RetrainLauncherDeps {
   /** Production version of a model (the new version's parent), when it has one. */
   readonly productionVersion?: (model: string) => Promise<number | undefined>;
   /** Stages an adaptation's parent version for the container (see parent-input.ts). */
-  readonly stageParent?: (model: string, version: number) => Promise<ParentInput>;
+  readonly stageParent?: (model: string, version: number, options?: { readonly tenantVariant?: boolean }) => Promise<ParentInput>;
   /** Stages an ensemble job's members for the container (see parent-input.ts stageEnsembleMembers). */
   readonly stageMembers?: (jobId: string, members: EnsembleTarget['members']) => Promise<ParentInput>;
   readonly audit?: AuditLog;
@@ -311,7 +314,7 @@ export class RetrainLauncher {
         spec = buildEnsembleJobSpec(jobId, job.model, dataset, t, t.ensemble, membersInput, job.actor ?? `retrain:${job.trigger}`);
       } else if (t.adaptation) {
         if (!this.deps.stageParent) throw new ConflictError('this launcher cannot stage a parent version: online adaptation is not wired');
-        const parentInput = await this.deps.stageParent(job.model, t.adaptation.parentVersion);
+        const parentInput = await this.deps.stageParent(job.model, t.adaptation.parentVersion, { tenantVariant: t.adaptation.tenant !== undefined });
         spec = buildAdaptationJobSpec(jobId, job.model, dataset, t, t.adaptation, parentInput, job.actor ?? `retrain:${job.trigger}`);
       } else {
         const parent = this.deps.productionVersion ? await this.deps.productionVersion(job.model) : undefined;
@@ -575,7 +578,14 @@ export function buildAdaptationJobSpec(
   return {
     ...base,
     parent,
-    hyperparameters: { ...base.hyperparameters, [k.mode]: 'adapt', [k.sampleFrom]: String(adaptation.fromRow), [k.sampleTo]: String(adaptation.toRow) },
+    hyperparameters: {
+      ...base.hyperparameters,
+      [k.mode]: 'adapt',
+      [k.sampleFrom]: String(adaptation.fromRow),
+      [k.sampleTo]: String(adaptation.toRow),
+      // a tenant's dataset travels as its own name plus the tenant (the container resolves tenants/<t>/<name>), as a federated participant's
+      ...(adaptation.tenant !== undefined ? { [k.tenant]: adaptation.tenant, [k.dataset]: parseTenantDatasetName(dataset.name)?.dataset ?? dataset.name } : {}),
+    },
   };
 }
 

@@ -7,6 +7,7 @@
 // continues the production version instead, on the lineage's collected rows no version used yet (or
 // on a named labelled dataset).
 import { MIN_ADAPTATION_SAMPLES } from '../online/adaptation';
+import { parseFederatedDatasetId, tenantDatasetName } from '../names';
 import { findManifest } from '../datasets/synthetic/synthesize';
 import type { DatasetManifest } from '../datasets';
 import { hasMapping, mapLabel } from '../datasets/taxonomy';
@@ -22,7 +23,7 @@ export interface LineageTrainingDeps {
   /** The datasets table (manifests). */
   readonly manifests: ItemTable;
   /** The version at the lineage's production alias, and whether its bundle has replay rows (adaptations continue it). */
-  readonly production?: (model: string) => Promise<{ readonly version: number; readonly adaptable: boolean } | undefined>;
+  readonly production?: (model: string) => Promise<{ readonly version: number; readonly adaptable: boolean; readonly dataset?: string } | undefined>;
   /** What DataVolumeReached starts when the lineage's spec does not say (spec.online.action; platform config thresholds.dataVolumeAction). @default 'retrain' */
   readonly dataVolumeAction?: 'retrain' | 'adapt';
   /** A lineage's registered versions, oldest first (an ensemble's members come from them); [] for an unknown lineage. */
@@ -46,6 +47,7 @@ export async function resolveLineageTraining(deps: LineageTrainingDeps, model: s
   }
   if (event.type === 'EnsembleRequested') return resolveEnsemble(deps, spec, event);
   const overrides: Record<string, unknown> = {};
+  if (event.type === 'AdaptationRequested' && event.tenant !== undefined) return resolveTenantVariant(deps, spec, event, event.tenant);
   if (event.type === 'AdaptationRequested') {
     const adaptation = await resolveAdaptation(deps, spec, event);
     if ('training' in adaptation) return adaptation.training;
@@ -181,6 +183,76 @@ async function resolveAdaptation(
       adaptation: { parentVersion: production.version, fromRow, toRow },
       ...(named ? {} : { collected: { dataset: manifest.name, version: manifest.version, rows: toRow } }),
     },
+  };
+}
+
+/**
+ * A tenant variant: production (the global model) adapted on the tenant's own dataset, in the
+ * tenant's context. The dataset is `tenants/<t>/<dataset>` — the request's `dataset`, else the
+ * federated run's that produced production. No replay rows are needed from the parent (a federated
+ * version has none): the tenant's rows are its own replay (core/online/adaptation-job.ts).
+ * @throws TrainingRefusedError: no-parent, unknown-dataset (404 naming the tenant), too-few-samples
+ */
+async function resolveTenantVariant(
+  deps: LineageTrainingDeps,
+  spec: LineageSpec,
+  event: Pick<AdaptationRequestedEvent, 'dataset' | 'datasetVersion' | 'minSamples'>,
+  tenant: string,
+): Promise<ResolvedTraining> {
+  const model = spec.model;
+  const production = deps.production ? await deps.production(model) : undefined;
+  if (!production) throw new TrainingRefusedError(`${model} has no production version to adapt for tenant ${tenant}: deploy one first`, 'no-parent', 409);
+  const dataset = event.dataset ?? parseFederatedDatasetId(production.dataset ?? '')?.dataset;
+  if (dataset === undefined) {
+    throw new TrainingRefusedError(
+      `${model} v${production.version} was not trained by a federated run: name tenant ${tenant}'s dataset to adapt on (dataset)`,
+      'unknown-dataset',
+      409,
+    );
+  }
+  const name = tenantDatasetName(tenant, dataset);
+  const manifest = await findManifest(
+    { manifests: deps.manifests },
+    { name, ...(event.datasetVersion !== undefined ? { version: event.datasetVersion } : {}) },
+  );
+  if (!manifest) {
+    throw new TrainingRefusedError(
+      `tenant ${tenant} has no dataset ${dataset}${event.datasetVersion !== undefined ? ` v${event.datasetVersion}` : ''} (${name}): ingest it with xdr-ml datasets ingest FILE --name ${dataset} --tenant ${tenant}`,
+      'unknown-dataset',
+      404,
+    );
+  }
+  if (spec.features.length > 0) {
+    const diff = featureDifferences(spec.features, schemaOf(manifest));
+    if (diff.length > 0)
+      throw new TrainingRefusedError(`${name} v${manifest.version} does not have the features of ${model} (${diff.join('; ')})`, 'schema-mismatch', 409);
+  }
+  const minSamples = Math.max(event.minSamples ?? MIN_ADAPTATION_SAMPLES, MIN_ADAPTATION_SAMPLES);
+  if (manifest.rowCount < minSamples) {
+    throw new TrainingRefusedError(
+      `tenant ${tenant} holds ${manifest.rowCount} rows in ${name} v${manifest.version}; a variant needs at least ${minSamples}`,
+      'too-few-samples',
+      409,
+    );
+  }
+  const known = new Set(spec.classes);
+  const outside = [...classesOf(manifest.rowsPerLabel, spec.classSpace)].filter((c) => !known.has(c));
+  if (outside.length > 0) {
+    // a variant cannot fall back to a full retrain of the global model: refused
+    throw new TrainingRefusedError(
+      `${name} holds classes ${model} does not have (${outside.sort().join(', ')}): a variant adapts within the global model's classes`,
+      'schema-mismatch',
+      409,
+    );
+  }
+  return {
+    dataset: manifest.name,
+    datasetVersion: manifest.version,
+    algorithm: spec.algorithm,
+    classes: spec.classSpace,
+    seed: spec.seed,
+    params: {},
+    adaptation: { parentVersion: production.version, fromRow: 0, toRow: manifest.rowCount, tenant },
   };
 }
 

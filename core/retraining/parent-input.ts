@@ -29,9 +29,11 @@ export function stagedParentPrefix(model: string, version: number): string {
 export async function stageParentInput(
   stores: { readonly artefacts: ObjectStore; readonly datasets: ObjectStore },
   parent: ParentRecord,
+  /** A tenant variant reads the parent's model only (its rows are the tenant's own): a parent without replay rows is staged too. */
+  options: { readonly tenantVariant?: boolean } = {},
 ): Promise<ParentInput> {
   const { replay, evaluation, model } = parent.artefacts;
-  if (!replay || !evaluation) {
+  if ((!replay || !evaluation) && !options.tenantVariant) {
     throw new TrainingRefusedError(
       `${parent.model} v${parent.version} has no replay or evaluation rows (it was trained before online learning): retrain it once to make it adaptable`,
       'not-adaptable',
@@ -46,12 +48,14 @@ export async function stageParentInput(
       [BUNDLE_FILES.replay, replay],
       [BUNDLE_FILES.evaluation, evaluation],
     ] as const) {
-      await stores.datasets.put(`${prefix}${file}`, await stores.artefacts.get(ref.key));
+      if (ref) await stores.datasets.put(`${prefix}${file}`, await stores.artefacts.get(ref.key));
     }
     // the record last: its presence says the prefix is complete
     await stores.datasets.put(`${prefix}${record}`, JSON.stringify(parent), { contentType: 'application/json' });
   }
-  return { model: parent.model, version: parent.version, prefix };
+  // a tenant variant's parent without rows (a federated version): the channel carries its record and model only
+  const files = replay && evaluation ? undefined : [record, BUNDLE_FILES.model];
+  return { model: parent.model, version: parent.version, prefix, ...(files ? { files } : {}) };
 }
 
 /** The members file of a staged ensemble job: the members' registry records, keys pointing at the staged files. */

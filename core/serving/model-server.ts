@@ -109,11 +109,25 @@ export class ModelServer {
   async resolve(model: string, alias = 'production'): Promise<number> {
     const key = `${model}@${alias}`;
     const cached = this.aliases.get(key);
-    if (cached && this.clock() - cached.at < this.aliasTtlMs) return cached.version;
+    if (cached && cached.version > 0 && this.clock() - cached.at < this.aliasTtlMs) return cached.version;
     const ref = await this.options.registry.resolveAlias(model, alias);
     if (!ref) throw new UnknownResourceError(`model "${model}" has no "${alias}" version: deploy one first`);
     this.aliases.set(key, { version: ref.version, at: this.clock() });
     return ref.version;
+  }
+
+  /**
+   * Whether an alias serves a version now, cached like a resolved alias — its absence too, so a
+   * request naming a tenant without a variant costs no registry read within the TTL.
+   * @example if (await server.serves('general', tenantAlias('acme'))) alias = tenantAlias('acme');
+   */
+  async serves(model: string, alias: string): Promise<boolean> {
+    const key = `${model}@${alias}`;
+    const cached = this.aliases.get(key);
+    if (cached && this.clock() - cached.at < this.aliasTtlMs) return cached.version > 0;
+    const ref = await this.options.registry.resolveAlias(model, alias);
+    this.aliases.set(key, { version: ref?.version ?? 0, at: this.clock() });
+    return ref !== undefined;
   }
 
   /** Loads (or returns the open session of) one version; refused versions throw CorruptArtefactError. */

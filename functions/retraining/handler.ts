@@ -159,6 +159,7 @@ const adapt = createHttpHandler({
       ...(body.datasetVersion ? { datasetVersion: body.datasetVersion } : {}),
       ...(body.minSamples ? { minSamples: body.minSamples } : {}),
       ...(body.force ? { force: true } : {}),
+      ...(body.tenant ? { tenant: body.tenant } : {}),
     };
     return launchAnswer(await deps.retraining.launcher.queue(request), request, '/api/ml/online-learning/status');
   },

@@ -1,7 +1,7 @@
 // The retraining control plane's routes: request schemas (used by the handler) and contracts.
 import { z } from 'zod';
 import { MAX_EXTRA_MEMBERS } from '../../core/ensemble/extra-member-count';
-import { DatasetName, ModelName } from '../../core/names';
+import { DatasetName, ModelName, TenantId } from '../../core/names';
 import type { RouteSchemas } from '../shared/route-schema';
 
 export const RetrainBody = z
@@ -34,7 +34,11 @@ export const DriftStatusQuery = z.object({
 export const DriftCheckBody = z.object({ model: ModelName.optional() }).strict().default({});
 
 export const AdaptBody = RetrainBody.unwrap()
-  .extend({ minSamples: z.number().int().min(1).max(10_000_000).optional() })
+  .extend({
+    minSamples: z.number().int().min(1).max(10_000_000).optional(),
+    /** A tenant variant: adapt production on this tenant's own dataset (`dataset`, default the federated run's); served at `tenant-<t>`. */
+    tenant: TenantId.optional(),
+  })
   .strict()
   .default({});
 
@@ -70,11 +74,12 @@ export const ROUTES: RouteSchemas = {
     summary:
       "Queue an online adaptation of a lineage's production version on its collected rows no version used yet (or every row of a named labelled dataset)",
     description:
-      'The same requestId sent twice queues one job. Samples holding a class the lineage lacks queue a full retrain instead (training.overrides.fullRetrainInstead on the job).',
+      'The same requestId sent twice queues one job. Samples holding a class the lineage lacks queue a full retrain instead (training.overrides.fullRetrainInstead on the job). ' +
+      "With `tenant`: a tenant variant — production (the global model, e.g. a federated version) adapted in the tenant's context on its own dataset `tenants/<tenant>/<dataset>` (`dataset` defaults to the federated run's), registered with the tenant and served at alias `tenant-<tenant>` to predict requests naming the tenant.",
     body: AdaptBody,
     success: { status: 202, description: 'queued (or the job an earlier request with the same requestId queued)' },
     errors: {
-      404: 'unknown model',
+      404: 'unknown model, or the tenant has no such dataset',
       409: 'no production version, one without replay rows, too few new samples, a job queued or running, or the cooldown holds',
     },
     example: {

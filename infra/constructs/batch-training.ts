@@ -27,11 +27,15 @@ export interface BatchTrainingProps {
   readonly memoryMib?: number;
   /** Most vCPUs running at once across jobs. @default 16 */
   readonly maxVcpus?: number;
+  /** Per tenant, its participant role: a job definition each, so a tenant's jobs run with its role as job role. @default {} */
+  readonly tenantJobRoles?: Readonly<Record<string, iam.IRole>>;
 }
 
 export class BatchTraining extends Construct {
   public readonly jobQueue: batch.JobQueue;
   public readonly jobDefinition: batch.EcsJobDefinition;
+  /** Per tenant, the job definition its jobs run with (job role: the tenant's participant role). */
+  public readonly tenantJobDefinitions: Readonly<Record<string, batch.EcsJobDefinition>>;
   /** Pulls the image and ships the container logs (not visible to the training code). */
   public readonly executionRole: iam.Role;
   public readonly logGroup: logs.LogGroup;
@@ -83,21 +87,26 @@ export class BatchTraining extends Construct {
         }),
       },
     });
-    this.jobDefinition = new batch.EcsJobDefinition(this, 'Job', {
-      jobDefinitionName: `${props.namePrefix}-training`,
-      propagateTags: true,
-      timeout: Duration.hours(4),
-      container: new batch.EcsFargateContainerDefinition(this, 'Container', {
-        image: ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag),
-        cpu: props.vcpus ?? 2,
-        memory: Size.mebibytes(props.memoryMib ?? 8192),
-        jobRole: props.jobRole,
-        executionRole: this.executionRole,
-        assignPublicIp: true, // public subnets without NAT: the task reaches S3 and ECR through its own address
-        logging: ecs.LogDriver.awsLogs({ logGroup: this.logGroup, streamPrefix: 'training' }),
-        readonlyRootFilesystem: false,
-      }),
-    });
+    const definition = (id: string, name: string, jobRole: iam.IRole) =>
+      new batch.EcsJobDefinition(this, id, {
+        jobDefinitionName: name,
+        propagateTags: true,
+        timeout: Duration.hours(4),
+        container: new batch.EcsFargateContainerDefinition(this, `${id === 'Job' ? '' : id}Container`, {
+          image: ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag),
+          cpu: props.vcpus ?? 2,
+          memory: Size.mebibytes(props.memoryMib ?? 8192),
+          jobRole,
+          executionRole: this.executionRole,
+          assignPublicIp: true, // public subnets without NAT: the task reaches S3 and ECR through its own address
+          logging: ecs.LogDriver.awsLogs({ logGroup: this.logGroup, streamPrefix: 'training' }),
+          readonlyRootFilesystem: false,
+        }),
+      });
+    this.jobDefinition = definition('Job', `${props.namePrefix}-training`, props.jobRole);
+    this.tenantJobDefinitions = Object.fromEntries(
+      Object.entries(props.tenantJobRoles ?? {}).map(([tenant, role]) => [tenant, definition(`Job-${tenant}`, `${props.namePrefix}-tenant-${tenant}`, role)]),
+    );
 
     const nag = (arn: string): string => nagArn(this, arn);
     Validations.of(this.executionRole).acknowledge(

@@ -2,7 +2,7 @@
 // platform tables and buckets its `access` names, with ARNs built from the configured physical
 // names. Returns the cdk-nag finding ids that remain (object-key and index wildcards), so the
 // caller can acknowledge exactly those, each with its reason.
-import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { PlatformConfig } from '../../config/config';
@@ -101,7 +101,7 @@ export function applyCatalogueGrant(fn: XdrFunction, definition: FunctionDefinit
   const grant = catalogueGrant(fn, definition.access, config);
   for (const statement of grant.statements) fn.function.addToRolePolicy(statement);
   if (grant.wildcardFindings.length === 0) return;
-  Validations.of(fn).acknowledge(
+  fn.acknowledge(
     ...grant.wildcardFindings.map((id) => ({
       id,
       reason: `${definition.id} reads/writes objects by key inside a platform bucket, or queries a platform table's indexes; keys and index names are data, so the ARN ends in a wildcard.`,

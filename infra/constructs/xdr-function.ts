@@ -4,6 +4,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
@@ -18,10 +19,20 @@ export interface XdrFunctionProps {
   readonly environment: Record<string, string>;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** The function's role, when a construct owns it (the federated coordinator's). @default a new role with AWSLambdaBasicExecutionRole */
+  readonly role?: iam.Role;
 }
 
 export class XdrFunction extends Construct {
   public readonly function: NodejsFunction;
+  /** A role another construct owns (props.role): findings on the function's grants land on it. */
+  private readonly ownedElsewhere?: iam.Role;
+
+  /** Acknowledges cdk-nag findings of this function's grants, on it and on a role another construct owns. */
+  acknowledge(...acknowledgements: { readonly id: string; readonly reason: string }[]): void {
+    Validations.of(this).acknowledge(...acknowledgements);
+    if (this.ownedElsewhere) Validations.of(this.ownedElsewhere).acknowledge(...acknowledgements);
+  }
 
   constructor(scope: Construct, id: string, props: XdrFunctionProps) {
     super(scope, id);
@@ -36,6 +47,7 @@ export class XdrFunction extends Construct {
       memorySize: d.memoryMb,
       timeout: Duration.seconds(d.timeoutSeconds),
       logGroup,
+      ...(props.role ? { role: props.role } : {}),
       tracing: lambda.Tracing.ACTIVE,
       depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
       projectRoot: props.projectRoot,
@@ -57,6 +69,9 @@ export class XdrFunction extends Construct {
         commandHooks: d.usesOnnxRuntime ? onnxRuntimeCommandHooks(props.projectRoot) : undefined,
       },
     });
+    // a given role gets the function's own log group only (no managed policy)
+    this.ownedElsewhere = props.role;
+    if (props.role) logGroup.grantWrite(props.role);
     Validations.of(this).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: 'The platform pins nodejs22.x: its code and the onnxruntime-node binaries are validated on it; a runtime upgrade is a deliberate, tested change.',
@@ -65,7 +80,7 @@ export class XdrFunction extends Construct {
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'Only AWSLambdaBasicExecutionRole (writing its own CloudWatch Logs) is managed; every data grant is a scoped inline policy.',
     });
-    Validations.of(this).acknowledge({
+    this.acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray trace submission (xray:PutTraceSegments, xray:PutTelemetryRecords) has no resource-level permissions.',
     });

@@ -36,6 +36,7 @@ import {
   type EventFunctionKey,
 } from '../../config/event-functions';
 import { EVENT_SOURCE } from '../../core/events';
+import { FEDERATED_PARTICIPANT_JOB_PREFIX } from '../../core/federated/keys';
 import { TRAINING_JOB_PREFIX } from '../../core/retraining/backend';
 
 export interface TrainingStackProps extends StackProps {
@@ -111,8 +112,14 @@ export class TrainingStack extends Stack {
         imageTag,
         jobRole: this.trainingRole,
         namePrefix: `xdr-ml-${config.stage}`,
+        tenantJobRoles: this.federated.participantRoles,
       });
     }
+    // a tenant's jobs (federated participants, tenant variants) run under its participant role, never the training role
+    const participants = Object.entries(this.federated.participantRoles);
+    const tenantRunners = participants
+      .map(([tenant, role]) => `${tenant}=${this.batch ? this.batch.tenantJobDefinitions[tenant].jobDefinitionArn : role.roleArn}`)
+      .join(',');
 
     const runnerEnvironment: Record<string, string> = this.batch
       ? {
@@ -126,6 +133,7 @@ export class TrainingStack extends Stack {
           [ENV_KEYS.trainingRoleArn]: this.trainingRole.roleArn,
           [ENV_KEYS.trainingInstanceType]: props.trainingInstanceType ?? config.training.instanceType,
         };
+    if (participants.length > 0) runnerEnvironment[ENV_KEYS.tenantRunners] = tenantRunners;
     this.runner = { backend, environment: runnerEnvironment };
     const environment = {
       ...configToEnvironment(config),
@@ -136,13 +144,19 @@ export class TrainingStack extends Stack {
     const functions = {} as Record<EventFunctionKey, XdrFunction>;
     for (const key of Object.keys(EVENT_FUNCTIONS) as EventFunctionKey[]) {
       const definition: FunctionDefinition = EVENT_FUNCTIONS[key];
-      const fn = new XdrFunction(this, `fn-${definition.id}`, { definition, projectRoot: props.projectRoot, environment });
+      // the coordinator runs under the federated coordinator role (denied every tenant prefix)
+      const role = key === 'federatedCoordinator' ? this.federated.coordinatorRole : undefined;
+      const fn = new XdrFunction(this, `fn-${definition.id}`, { definition, projectRoot: props.projectRoot, environment, ...(role ? { role } : {}) });
       applyCatalogueGrant(fn, definition, this.platformConfig);
       functions[key] = fn;
     }
     this.functions = functions;
     if (this.batch) this.grantBatchLaunch(functions.launcher, this.batch);
     else this.grantTrainingLaunch(functions.launcher);
+    // tenant variants (the launcher) and federated participants (the coordinator) start tenant jobs
+    if (participants.length > 0) {
+      for (const fn of [functions.launcher, functions.federatedCoordinator]) this.grantTenantLaunch(fn);
+    }
     // each launch is checked first: the SageMaker quota, or the Batch queue's compute environments
     grantCapacityCheck(functions.launcher, backend);
     this.grantJobInspection(functions.maintenance);
@@ -251,6 +265,44 @@ export class TrainingStack extends Stack {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason: 'batch:DescribeJobs has no resource-level permissions; the launcher only reads the state of jobs it submitted.',
       },
+    );
+  }
+
+  /**
+   * Starting a tenant's job: on SageMaker, passing the tenant's participant role (and creating the
+   * job: train-* variants, fedp-* participants); on Batch, submitting with the tenant's job definition.
+   */
+  private grantTenantLaunch(fn: XdrFunction): void {
+    const roles = Object.values(this.federated.participantRoles);
+    if (this.batch) {
+      const definitions = Object.values(this.batch.tenantJobDefinitions).map((d) => d.jobDefinitionArn);
+      fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [this.batch.jobQueue.jobQueueArn, ...definitions] }));
+      const jobs = this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
+      fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:TagResource'], resources: [jobs] }));
+      fn.acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(this, jobs)}]`,
+        reason: 'SubmitJob tags the job it creates; Batch assigns job ids at submission.',
+      });
+      return;
+    }
+    const jobs = [TRAINING_JOB_PREFIX, FEDERATED_PARTICIPANT_JOB_PREFIX].map((prefix) =>
+      this.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${prefix}*` }),
+    );
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:AddTags'], resources: jobs }),
+    );
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: roles.map((r) => r.roleArn),
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
+    );
+    fn.acknowledge(
+      ...jobs.map((arn) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(this, arn)}]`,
+        reason: "A tenant's jobs are named by their job ids under the platform's prefixes (train- variants, fedp- participants).",
+      })),
     );
   }
 

@@ -126,6 +126,67 @@ describeWithData('federated learning across three tenants on one local platform'
     expect(status.runs.map((r) => r.runId)).toContain(runId);
   });
 
+  it("adapts the deployed federated model into a tenant's variant that answers that tenant's requests; others get the global model", async () => {
+    // Prepare: the federated candidate of the previous test serves production
+    const production = (await api('/api/ml/predict', 'POST', { model: 'fed', flows: flows(1) })).body.modelVersion as number;
+    expect(production).toBe(1);
+    // refusals name what is wrong: a malformed tenant id (400), a tenant without the dataset (404)
+    const malformed = await api('/api/ml/online-learning/adapt', 'POST', { model: 'fed', tenant: 'Acme!' });
+    expect(malformed.status).toBe(400);
+    expect(JSON.stringify(malformed.body)).toContain('tenant');
+    const unknown = await api('/api/ml/online-learning/adapt', 'POST', { model: 'fed', tenant: 'umbrella' });
+    expect(unknown.status).toBe(404);
+    expect(JSON.stringify(unknown.body)).toContain('umbrella');
+
+    // Act: over HTTP, a tenant variant for acme, adapted in acme's context on its own rows
+    const queued = await api('/api/ml/online-learning/adapt', 'POST', { model: 'fed', tenant: 'acme', requestId: 'variant-acme-1', reason: 'acme traffic' });
+    expect(queued.status).toBe(202);
+    const jobId = queued.body.jobId as string;
+    const job = await waitFor(
+      `variant job ${jobId}`,
+      async () => {
+        const status = (await api('/api/ml/status?model=fed')).body as unknown as {
+          models: { jobs: { jobId: string; state: string; registeredVersion?: number; failureReason?: string }[] }[];
+        };
+        const j = status.models[0].jobs.find((x) => x.jobId === jobId);
+        return j && (j.state === 'Completed' || j.state === 'Failed') ? j : undefined;
+      },
+      300_000,
+    );
+    expect(job.failureReason).toBeUndefined();
+    const variant = job.registeredVersion as number;
+    expect(variant).toBe(production + 1);
+    const { record } = (await api(`/api/ml/models/fed/versions/${variant}`)).body as unknown as {
+      record: { parentVersion?: number; trainingKind?: string; tenant?: string; artefacts: Record<string, unknown> };
+    };
+    expect(record).toMatchObject({ parentVersion: production, trainingKind: 'online-adaptation', tenant: 'acme' });
+    // no tenant row left acme's prefix: the variant's bundle holds neither replay nor evaluation rows
+    expect(record.artefacts.replay).toBeUndefined();
+    expect(record.artefacts.evaluation).toBeUndefined();
+
+    // a variant never serves production; it deploys (through the gate, against its parent on acme's held-out rows) to tenant-acme
+    const wrong = await api('/api/ml/models/fed/deploy', 'POST', { version: variant });
+    expect(wrong.status).toBe(409);
+    expect(JSON.stringify(wrong.body)).toContain('tenant-acme');
+    const deployed = JSON.parse(await cli('deploy', 'fed', String(variant), '--alias', 'tenant-acme', '--json')) as {
+      gate: { passed: boolean; checks: { name: string; detail: string }[] };
+    };
+    expect(deployed.gate.passed).toBe(true);
+    expect(deployed.gate.checks.find((c) => c.name === 'max-recall-drop')?.detail).toContain("tenant acme's");
+
+    // Assess: acme's requests are answered by its variant, everyone else's by the global model
+    const mine = await api('/api/ml/predict', 'POST', { model: 'fed', tenant: 'acme', flows: flows(5) });
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ model: 'fed', modelVersion: variant, alias: 'tenant-acme', tenant: 'acme' });
+    const global = await api('/api/ml/predict', 'POST', { model: 'fed', flows: flows(5) });
+    expect(global.body).toMatchObject({ modelVersion: production, alias: 'production' });
+    const other = await api('/api/ml/predict', 'POST', { model: 'fed', tenant: 'globex', flows: flows(5) });
+    expect(other.body).toMatchObject({ modelVersion: production, alias: 'production', tenant: 'globex' });
+    const bad = await api('/api/ml/predict', 'POST', { model: 'fed', tenant: 'not a tenant', flows: flows(1) });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('tenant');
+  });
+
   it('runs FedAvg from the CLI (the server coordinates) and prints the candidate with its rounds and participants', async () => {
     const answer = JSON.parse(
       await cli('federated', 'run', '--model', 'fedmlp', '--dataset', 'flows', '--tenants', TENANTS.join(','), '--algorithm', 'mlp', '--rounds', '2', '--json'),

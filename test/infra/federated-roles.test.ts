@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { EVENT_FUNCTIONS } from '../../config/event-functions';
 import { buildPlatformApp } from '../../infra/app-builder';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
@@ -94,6 +95,68 @@ describe('federated roles (CDK, tenants acme, globex, initech)', () => {
       expect(manifests?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`tenants/${t}/*`] } });
       expect(own.find((s) => matches(s.Action, 's3:ListBucket'))?.Condition).toEqual({ StringLike: { 's3:prefix': [`tenants/${t}/*`] } });
     }
+  });
+
+  /** The logical id of the role described `descriptionStart…`. */
+  const roleId = (descriptionStart: string): string => {
+    const roles = template.findResources('AWS::IAM::Role') as Record<string, { Properties: { Description?: string } }>;
+    const [id] = Object.entries(roles)
+      .filter(([, r]) => r.Properties.Description?.startsWith(descriptionStart))
+      .map(([k]) => k);
+    return id;
+  };
+  const functionNamed = (descriptionStart: string) => {
+    const fns = Object.values(
+      template.findResources('AWS::Lambda::Function') as Record<
+        string,
+        { Properties: { Description?: string; Role: unknown; Environment: { Variables: Record<string, unknown> } } }
+      >,
+    ).filter((f) => f.Properties.Description?.startsWith(descriptionStart));
+    expect(fns).toHaveLength(1);
+    return fns[0].Properties;
+  };
+  /** Every statement attached to a role: its inline policies and the AWS::IAM::Policy resources naming it. */
+  const attachedStatements = (logicalId: string): Statement[] => {
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy') as Record<string, { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }>,
+    );
+    return policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === logicalId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+  };
+
+  it('the coordinator function runs under the coordinator role, and with every grant it holds it still reads no tenant prefix', () => {
+    const coordinatorId = roleId('Federated coordinator');
+    expect(functionNamed('Coordinates a federated run').Role).toEqual({ 'Fn::GetAtt': [coordinatorId, 'Arn'] });
+    const all = [...coordinator, ...attachedStatements(coordinatorId)].filter((s) =>
+      [s.Resource].flat().every((r) => {
+        try {
+          render(r);
+          return true;
+        } catch {
+          return false; // resources of other stacks (imported ARNs) are not tenant data
+        }
+      }),
+    );
+    for (const t of TENANTS) {
+      expect(allowed(all, 's3:GetObject', tenantChunk(t))).toBe(false);
+      expect(allowed(all, 's3:ListBucket', tenantChunk(t))).toBe(false);
+    }
+  });
+
+  it("tenant jobs are started with the tenant's participant role: the runners in the environment, PassRole to those roles only", () => {
+    for (const fn of [functionNamed('Coordinates a federated run'), functionNamed(EVENT_FUNCTIONS.launcher.description)]) {
+      const runners = JSON.stringify(fn.Environment.Variables.XDR_ML_TENANT_RUNNERS);
+      for (const t of TENANTS) {
+        expect(runners).toContain(`${t}=`);
+        expect(runners).toContain(roleId(`Federated participant ${t}:`));
+      }
+    }
+    const launcherRole = (functionNamed(EVENT_FUNCTIONS.launcher.description).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const passed = attachedStatements(launcherRole)
+      .filter((st) => matches(st.Action, 'iam:PassRole'))
+      .flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
+    for (const t of TENANTS) expect(passed.join()).toContain(roleId(`Federated participant ${t}:`));
+    // and nothing else but the training role
+    expect(passed).toHaveLength(TENANTS.length + 1);
   });
 
   it('central training is denied tenant data, while it still reads shared datasets', () => {

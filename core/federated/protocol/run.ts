@@ -6,6 +6,7 @@
 // training-output/<job>/ → the completion handler registers the candidate like any job's output
 // (spec, gate, policy, audit, TrainingCompleted). Nothing here reads a dataset.
 import { sha256Hex } from '../../artefacts/bundle';
+import { federatedDatasetId } from '../../names';
 import { buildReferenceProfile } from '../../drift/reference-profile';
 import { noExplanations } from '../../families';
 import { modelFamily } from '../../families';
@@ -187,7 +188,7 @@ export async function coordinateFederatedRun(deps: CoordinatorDeps, runId: strin
         ),
       ),
     });
-    const datasetId = `federated:${request.dataset}@${request.tenants.join(',')}`;
+    const datasetId = federatedDatasetId(request.dataset, request.tenants);
     const registration = {
       model: request.model,
       algorithm: request.algorithm,
