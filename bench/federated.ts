@@ -4,11 +4,12 @@
 // CICIDS2017 rows split non-IID across three tenants (core/federated/testing/cicids-tenants.ts).
 // All three parties run in this process, so the figures are compute and volume, not network.
 // With --algorithm mlp: the central MLP on the union against FedAdam (one local SGD step per round,
-// server Adam) and record-level DP-SGD at ε = 8, δ = 1e-5, per seed: macro-F1, gap, wall time,
-// rounds and bytes. Prints figures only.
+// server Adam) and record-level DP-SGD at ε = 8, δ = 1e-5 (expected batch --dp-batch rows of the union
+// per step, default participants × batch), per seed: macro-F1, gap, wall and CPU time, rounds and
+// bytes. Prints figures only.
 //
 //   node bin/run-ts.js bench/federated.ts [--rounds 10] [--depth 4] [--bins 256]
-//   node bin/run-ts.js bench/federated.ts --algorithm mlp [--epochs 30] [--seeds 42,1,7] [--no-dp]
+//   node bin/run-ts.js bench/federated.ts --algorithm mlp [--epochs 30] [--seeds 42,1,7] [--no-dp] [--no-fedadam] [--dp-batch 1536]
 import { performance } from 'node:perf_hooks';
 import {
   centralEquivalentParams,
@@ -42,6 +43,7 @@ const MLP = { hiddenLayers: [64, 32], learningRate: 0.003, batchSize: 64 };
 async function mlp(): Promise<void> {
   const epochs = flag('epochs', 30);
   const seeds = (option('seeds') ?? '42').split(',').map(Number);
+  const dpBatch = option('dp-batch') === undefined ? undefined : Number(option('dp-batch'));
   const split = await loadTenantSplit();
   const { data, test } = split;
   const union = unionOf(split);
@@ -50,14 +52,17 @@ async function mlp(): Promise<void> {
   const runs = [];
   for (const seed of seeds) {
     let t = performance.now();
+    const centralCpu0 = process.cpuUsage();
     const central = new MlpLearner({ ...MLP, seed, maxEpochs: epochs });
     central.fit(union.X, union.y, { schema: data.schema, classes: data.classes });
     const centralMs = performance.now() - t;
+    const centralCpu = process.cpuUsage(centralCpu0);
     const centralF1 = f1(central.toJSON());
     const federated = async (dp: boolean) => {
       const participants = Object.entries(split.tenants).map(([id, d]) => new MlpParticipant(id, d.X, d.y, seed));
       const { secureSum, stats } = inProcessSecureSum((p, s) => seededRandomBytes(`${p}/${s}`));
       t = performance.now();
+      const cpu = process.cpuUsage();
       const result = await trainFederatedMlp(participants, {
         schema: data.schema,
         classes: data.classes,
@@ -68,15 +73,17 @@ async function mlp(): Promise<void> {
         serverOptimizer: 'adam',
         mlp: { ...MLP, seed },
         secureSum,
-        ...(dp ? { dp: { epsilon: 8, delta: 1e-5, level: 'record' as const } } : {}),
+        ...(dp ? { dp: { epsilon: 8, delta: 1e-5, level: 'record' as const, ...(dpBatch ? { expectedBatch: dpBatch } : {}) } } : {}),
       });
       const ms = performance.now() - t;
+      const cpuUsed = process.cpuUsage(cpu);
       const macroF1 = f1(result.document);
       return {
         macroF1: Number(macroF1.toFixed(4)),
         gapToCentral: Number((centralF1 - macroF1).toFixed(4)),
         rounds: result.rounds,
         fitMs: Math.round(ms),
+        fitCpuMs: Math.round((cpuUsed.user + cpuUsed.system) / 1000),
         roundMs: Math.round(ms / result.rounds),
         ratioFitToCentral: Number((ms / centralMs).toFixed(1)),
         megabytesSentPerParticipant: Number(([...stats.bytesSent.values()][0] / 1e6).toFixed(1)),
@@ -85,12 +92,14 @@ async function mlp(): Promise<void> {
     };
     runs.push({
       seed,
-      central: { macroF1: Number(centralF1.toFixed(4)), fitMs: Math.round(centralMs) },
-      fedAdam: await federated(false),
+      central: { macroF1: Number(centralF1.toFixed(4)), fitMs: Math.round(centralMs), fitCpuMs: Math.round((centralCpu.user + centralCpu.system) / 1000) },
+      ...(args.includes('--no-fedadam') ? {} : { fedAdam: await federated(false) }),
       ...(args.includes('--no-dp') ? {} : { dpRecordLevel: await federated(true) }),
     });
   }
-  process.stdout.write(`${JSON.stringify({ epochs, mlp: MLP, rows: { union: union.X.rows, test: test.X.rows }, runs }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ epochs, mlp: MLP, dpExpectedBatch: dpBatch ?? 'participants × batch', rows: { union: union.X.rows, test: test.X.rows }, runs }, null, 2)}\n`,
+  );
 }
 
 async function main(): Promise<void> {

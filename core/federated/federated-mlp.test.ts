@@ -2,8 +2,8 @@
 // testing/cicids-tenants.ts: each tenant holds a third of BENIGN and one family of attacks), against
 // the central MLP on the union, on the common test split. The federated fits use the central fit's
 // settings and computation (30 epochs over the union): FedAdam with one local SGD step per round is
-// within 0.03 macro-F1 of the central MLP; record-level DP-SGD at ε = 8, δ = 1e-5 within 0.12 (the
-// issue asks 0.06, not reached).
+// within 0.03 macro-F1 of the central MLP; record-level DP-SGD at ε = 8, δ = 1e-5 (expected batch 1536
+// rows, 137 steps) within 0.12 (the issue asks 0.06: not reached on seed 42, see docs/federated.md).
 import { evaluate } from '../evaluation/metrics';
 import { MlpLearner } from '../learners/mlp';
 import type { MlpModelDocument } from '../learners/mlp/model-document';
@@ -62,10 +62,13 @@ describeWithData('federated MLP on CICIDS2017 split non-IID across three tenants
     expect(federatedF1).toBeGreaterThan(Math.max(...alone));
   }, 900_000);
 
-  // The issue's DP target (within 0.06) is NOT met: measured 0.727 against 0.827 (seed 42). DP-SGD bounds what any
-  // row can teach, and the rarest classes (15 SQL-injection and 70 XSS training rows) are lost; see docs/federated.md.
+  // The issue's DP target (within 0.06) is NOT met on seed 42: measured 0.728 against 0.827. Clipping, not noise,
+  // costs most (noise-free DP-SGD at clip 1: 0.745), and the central fit's SQL-injection F1 (6 test rows, 15
+  // training rows) is worth 0.06 on its own; see docs/federated.md. A larger expected batch (fewer, less noisy steps
+  // for the same 30 epochs) is as good as the default 192 rows per step and takes 8× fewer rounds.
+  const DP_BATCH = 1536;
   it('with record-level DP-SGD at ε = 8, δ = 1e-5 it stays within 0.12 of the central MLP and spends no more than the budget', async () => {
-    const result = await trainFederatedMlp(participants(), { ...fedAdam(), dp: { epsilon: 8, delta: 1e-5, level: 'record' } });
+    const result = await trainFederatedMlp(participants(), { ...fedAdam(), dp: { epsilon: 8, delta: 1e-5, level: 'record', expectedBatch: DP_BATCH } });
     const privateF1 = macroF1(result.document);
     process.stdout.write(
       `federated MLP with DP-SGD: ${privateF1.toFixed(4)} against central ${centralF1.toFixed(4)} (ε ${result.privacy?.epsilon.toFixed(3)}, σ ${result.privacy?.noiseMultiplier.toFixed(3)})\n`,
@@ -73,6 +76,7 @@ describeWithData('federated MLP on CICIDS2017 split non-IID across three tenants
     expect(result.privacy).toEqual(expect.objectContaining({ delta: 1e-5, level: 'record' }));
     expect(result.privacy?.epsilon).toBeLessThanOrEqual(8);
     expect(result.privacy?.epsilon).toBeGreaterThan(7.5);
+    expect(result.rounds).toBe(Math.ceil((EPOCHS * unionOf(split).X.rows) / DP_BATCH));
     expect(privateF1).toBeGreaterThanOrEqual(centralF1 - 0.12);
   }, 900_000);
 
@@ -84,7 +88,14 @@ describeWithData('federated MLP on CICIDS2017 split non-IID across three tenants
     await expect(trainFederatedMlp(two(), { ...base, dp: { epsilon: 1, delta: 1e-5, noiseMultiplier: 0.1, level: 'record' } })).rejects.toThrow(
       PrivacyBudgetExceededError,
     );
+    await expect(
+      trainFederatedMlp(two(), { ...base, dp: { epsilon: 1, delta: 1e-5, noiseMultiplier: 0.3, level: 'record', expectedBatch: 1000 } }),
+    ).rejects.toThrow(PrivacyBudgetExceededError);
     await expect(trainFederatedMlp(two(), { ...base, localSteps: 0 })).rejects.toThrow(FederatedTrainingError);
+    await expect(trainFederatedMlp(two(), { ...base, dp: { epsilon: 8, delta: 1e-5, level: 'record', expectedBatch: 0.5 } })).rejects.toThrow(
+      /dp.expectedBatch/,
+    );
+    await expect(trainFederatedMlp(two(), { ...base, dp: { epsilon: 8, delta: 1e-5, expectedBatch: 512 } })).rejects.toThrow(/record/);
     await expect(trainFederatedMlp(two(), { ...base, serverOptimizer: 'sgd' as 'adam' })).rejects.toThrow(/serverOptimizer/);
     await expect(trainFederatedMlp(two(), { ...base, dp: { epsilon: 8, delta: 1e-5, level: 'tenant' as 'record' } })).rejects.toThrow(/dp.level/);
   }, 120_000);

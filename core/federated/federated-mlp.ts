@@ -203,6 +203,13 @@ export interface FederatedMlpOptions {
     readonly clip?: number;
     readonly noiseMultiplier?: number;
     readonly level?: 'client' | 'record';
+    /**
+     * Record level: the union's expected rows per DP-SGD step (each row sampled at rate
+     * expectedBatch / rows; default participants × batch, the non-private schedule's batch). With
+     * `epochs` the rounds follow it, so a larger batch means fewer, less noisy steps for the same
+     * passes over the data, and FedAdam's server step grows by the square-root rule.
+     */
+    readonly expectedBatch?: number;
   };
   readonly secureSum: SecureSum;
   readonly sessionPrefix?: string;
@@ -251,6 +258,10 @@ export async function trainFederatedMlp(participants: readonly MlpParticipantApi
   if (options.dp && !(options.dp.epsilon > 0 && options.dp.delta > 0 && options.dp.delta < 1))
     throw new FederatedTrainingError(`dp needs epsilon > 0 and delta in (0, 1), got ${options.dp.epsilon}, ${options.dp.delta}`);
   if (options.dp?.clip !== undefined && !(options.dp.clip > 0)) throw new FederatedTrainingError(`dp.clip must be positive, got ${options.dp.clip}`);
+  const expectedBatch = options.dp?.expectedBatch;
+  if (expectedBatch !== undefined && !(Number.isInteger(expectedBatch) && expectedBatch >= 1))
+    throw new FederatedTrainingError(`dp.expectedBatch must be a positive integer, got ${expectedBatch}`);
+  if (expectedBatch !== undefined && level !== 'record') throw new FederatedTrainingError('dp.expectedBatch applies to dp.level "record" only');
   const prefix = options.sessionPrefix ?? 'federated-mlp';
   const sum = (step: string, vectors: Float64Array[]): Promise<Float64Array> =>
     options.secureSum(
@@ -295,13 +306,16 @@ export async function trainFederatedMlp(participants: readonly MlpParticipantApi
   // the same number of steps on every participant: with row-weighted averaging the mean update is then
   // a step on the union's loss; steps in proportion to rows would weight a large tenant's rows twice
   const localSteps = options.localSteps ?? Math.max(1, Math.round((options.localEpochs * totalRows) / (m * batch)));
-  const rounds = options.epochs !== undefined ? Math.max(1, Math.ceil((options.epochs * totalRows) / (m * batch * localSteps))) : options.rounds;
-  const serverLr = options.serverLearningRate ?? (serverAdam ? global.params.learningRate * Math.sqrt(m) : 1);
+  // rows of the union per step: m · batch, or DP-SGD's expected Poisson sample (at most every row)
+  const unionBatch = Math.min(expectedBatch ?? m * batch, options.dp && level === 'record' ? totalRows : Infinity);
+  const rounds = options.epochs !== undefined ? Math.max(1, Math.ceil((options.epochs * totalRows) / (unionBatch * localSteps))) : options.rounds;
+  // Adam's square-root rule for a batch unionBatch / batch times the MLP's (√m without DP's own batch)
+  const serverLr = options.serverLearningRate ?? (serverAdam ? global.params.learningRate * Math.sqrt(unionBatch / batch) : 1);
 
   // privacy: client level, one Gaussian mechanism per round on everyone; record level, DP-SGD's
-  // localSteps sampled mechanisms per round at the rate that gives the mean participant `batch` rows
+  // localSteps sampled mechanisms per round at the rate that gives the union unionBatch rows
   const clip = options.dp?.clip ?? 1;
-  const q = level === 'record' ? Math.min(1, (m * batch) / totalRows) : 1;
+  const q = level === 'record' ? unionBatch / totalRows : 1;
   const perRound = level === 'record' ? localSteps : 1;
   let sigma = 0;
   let accountant: RdpAccountant | null = null;
