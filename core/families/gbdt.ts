@@ -1,7 +1,7 @@
 // The gradient-boosted trees family. Presets: why each value, with the measurements, is in
 // docs/presets.md; each line here keeps its one-line reason.
 import { addGbdtProbabilities, exportGbdtToOnnx } from '../onnx/export-gbdt';
-import { GbdtLearner, predictProbaFromDocument, shapValues, type GbdtModelDocument } from '../learners/gbdt';
+import { DEFAULT_GBDT_PARAMS, GbdtLearner, predictProbaFromDocument, shapValues, type GbdtModelDocument } from '../learners/gbdt';
 import type { BalancingMode, LearnerParams, SearchCandidate, SearchOptions, SearchRung } from '../training';
 import { treeExplanations } from './explanations';
 import type { ModelFamily, TuneLevel } from './model-family';
@@ -68,10 +68,14 @@ export const GBDT_CANDIDATES = {
   ],
 } as const satisfies Record<'fast' | 'thorough', readonly GbdtCandidate[]>;
 
-/** Successive-halving schedules ('fast': a quarter of the rows, at least 5,000 and at most 30,000, for every candidate, then the best on every row). */
+/**
+ * Successive-halving schedules. 'fast': every candidate on a quarter of the rows (at least 5,000,
+ * at most 30,000) for half its round cap, then the best on every row for its whole cap (continued
+ * from its first-rung fit when that fit saw every row). Rows and rounds halve alike (η = 2).
+ */
 export const GBDT_RUNGS = {
   fast: [
-    { rowFraction: 0.25, minRows: 5_000, maxRows: 30_000, keep: 1 },
+    { rowFraction: 0.25, minRows: 5_000, maxRows: 30_000, keep: 1, roundFraction: 0.5 },
     { rowFraction: 1, keep: 1 },
   ],
   thorough: [
@@ -80,6 +84,9 @@ export const GBDT_RUNGS = {
     { rowFraction: 1, keep: 1 },
   ],
 } as const satisfies Record<'fast' | 'thorough', readonly SearchRung[]>;
+
+/** The learner parameters of a GBDT candidate's round budget. */
+const GBDT_ROUNDS = { cap: 'nRounds', patience: 'earlyStoppingRounds', defaultPatience: DEFAULT_GBDT_PARAMS.earlyStoppingRounds } as const;
 
 /**
  * The GBDT search at a level: the candidates with the request's parameters on top (a requested
@@ -107,7 +114,7 @@ export function gbdtSearch(level: TuneLevel, classCount: number, requested: Lear
     seen.add(key);
     candidates.push({ name: c.name, params, weighting: w });
   }
-  return { level, candidates, rungs: level === 'thorough' ? GBDT_RUNGS.thorough : GBDT_RUNGS.fast };
+  return { level, candidates, rungs: level === 'thorough' ? GBDT_RUNGS.thorough : GBDT_RUNGS.fast, rounds: GBDT_ROUNDS };
 }
 
 const asGbdt = (document: unknown): GbdtModelDocument => document as GbdtModelDocument;
