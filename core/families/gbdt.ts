@@ -1,7 +1,7 @@
 // The gradient-boosted trees family. Presets: why each value, with the measurements, is in
 // docs/presets.md; each line here keeps its one-line reason.
 import { addGbdtProbabilities, exportGbdtToOnnx } from '../onnx/export-gbdt';
-import { DEFAULT_GBDT_PARAMS, GbdtLearner, predictProbaFromDocument, shapValues, type GbdtModelDocument } from '../learners/gbdt';
+import { GbdtLearner, predictProbaFromDocument, shapValues, type GbdtModelDocument } from '../learners/gbdt';
 import type { BalancingMode, LearnerParams, SearchCandidate, SearchOptions, SearchRung } from '../training';
 import { treeExplanations } from './explanations';
 import type { ModelFamily, TuneLevel } from './model-family';
@@ -70,8 +70,7 @@ export const GBDT_CANDIDATES = {
 
 /**
  * Successive-halving schedules. 'fast': every candidate on a quarter of the rows (at least 5,000,
- * at most 30,000) for half its round cap, then the best on every row for its whole cap (continued
- * from its first-rung fit when that fit saw every row). Rows and rounds halve alike (η = 2).
+ * at most 30,000) for half its round cap, then the best on every row for its whole cap (docs/presets.md).
  */
 export const GBDT_RUNGS = {
   fast: [
@@ -84,9 +83,6 @@ export const GBDT_RUNGS = {
     { rowFraction: 1, keep: 1 },
   ],
 } as const satisfies Record<'fast' | 'thorough', readonly SearchRung[]>;
-
-/** The learner parameters of a GBDT candidate's round budget. */
-const GBDT_ROUNDS = { cap: 'nRounds', patience: 'earlyStoppingRounds', defaultPatience: DEFAULT_GBDT_PARAMS.earlyStoppingRounds } as const;
 
 /**
  * The GBDT search at a level: the candidates with the request's parameters on top (a requested
@@ -114,7 +110,7 @@ export function gbdtSearch(level: TuneLevel, classCount: number, requested: Lear
     seen.add(key);
     candidates.push({ name: c.name, params, weighting: w });
   }
-  return { level, candidates, rungs: level === 'thorough' ? GBDT_RUNGS.thorough : GBDT_RUNGS.fast, rounds: GBDT_ROUNDS };
+  return { level, candidates, rungs: level === 'thorough' ? GBDT_RUNGS.thorough : GBDT_RUNGS.fast, roundsParam: 'nRounds' };
 }
 
 const asGbdt = (document: unknown): GbdtModelDocument => document as GbdtModelDocument;

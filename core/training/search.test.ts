@@ -32,39 +32,17 @@ function xorData(seed: number, n = 3000): LabelledData {
   };
 }
 
-/** GbdtLearner factory that records every fit: its parameters, rows, whether it saw validation rows and continued a model. */
-function recordingFactory(fits: { params: LearnerParams; rows: number; validationRows: number; init?: boolean }[]): LearnerFactory {
+/** GbdtLearner factory that records every fit: its parameters, rows and whether it saw validation rows. */
+function recordingFactory(fits: { params: LearnerParams; rows: number; validationRows: number }[]): LearnerFactory {
   return (seed, params) => {
     const learner = new GbdtLearner({ ...params, seed });
     const fit = learner.fit.bind(learner);
     (learner as Learner).fit = (X, y, options: FitOptions) => {
-      fits.push({ params, rows: X.rows, validationRows: options.validation?.X.rows ?? 0, init: options.init !== undefined });
+      fits.push({ params, rows: X.rows, validationRows: options.validation?.X.rows ?? 0 });
       return fit(X, y, options);
     };
     return learner;
   };
-}
-
-/** The GBDT learner's round-budget parameters. */
-const ROUNDS = { cap: 'nRounds', patience: 'earlyStoppingRounds', defaultPatience: 20 };
-
-/**
- * A learner that fits nothing and reports a scripted length: a first fit runs `firstIterations` of
- * its rounds with the best at 13; a continued one runs 5 with the best at 2. Predicts uniform.
- */
-function scriptedLearner(params: LearnerParams, calls: { params: LearnerParams; init: boolean }[], firstIterations: number): Learner {
-  const K = CLASSES.length;
-  const learner: Learner = {
-    algorithm: 'scripted',
-    fit: (_X, _y, options) => {
-      calls.push({ params, init: options.init !== undefined });
-      return options.init ? { iterations: 5, bestIteration: 2, trainMillis: 0 } : { iterations: firstIterations, bestIteration: 13, trainMillis: 0 };
-    },
-    predictProba: (X) => new Float64Array(X.rows * K).fill(1 / K),
-    predict: (X) => new Int32Array(X.rows),
-    toJSON: () => ({ format: 'scripted', formatVersion: 1, schema: { features: [] }, classes: CLASSES }),
-  };
-  return learner;
 }
 
 const SEARCH: SearchOptions = {
@@ -183,73 +161,40 @@ describe('searchOnValidation', () => {
     expect(outcome.chosen.name).not.toBe('stump');
   });
 
-  it('runs a rung at a share of each round cap, and continues the winner on every row to its whole cap instead of fitting it again', () => {
-    // Prepare: no early stopping, so every fit runs its cap; the floor makes the first rung every row (as cicids2017's)
-    const fits: { params: LearnerParams; rows: number; validationRows: number; init: boolean }[] = [];
+  it('runs a sampled rung at a share of each round cap, and a rung on every row at whole caps', () => {
+    // Prepare: no early stopping, so every fit runs its cap
     const plain: SearchCandidate[] = SEARCH.candidates.map((c) => ({ ...c, params: { ...c.params, earlyStoppingRounds: 0 } }));
     const halved: SearchOptions = {
       ...SEARCH,
       candidates: plain,
-      rungs: [{ rowFraction: 0.3, minRows: 1800, keep: 2, roundFraction: 0.5 }, SEARCH.rungs[1]],
-      rounds: ROUNDS,
+      rungs: [{ ...SEARCH.rungs[0], roundFraction: 0.5 }, SEARCH.rungs[1]],
+      roundsParam: 'nRounds',
     };
+    // a floor of 1,800 rows: 3 × 0.9 × 0.5 + 2 = 3.35 ≥ 3 full fits, so every row at whole caps is cheaper
+    const floored: SearchOptions = { ...halved, rungs: [{ ...halved.rungs[0], minRows: 1800 }, SEARCH.rungs[1]] };
+    const sampledFits: { params: LearnerParams; rows: number; validationRows: number }[] = [];
+    const wholeFits: { params: LearnerParams; rows: number; validationRows: number }[] = [];
     // Act
-    const outcome = searchOnValidation(searchData, halved, { factory: recordingFactory(fits), seed: 1, balancing: 'balanced' });
-    // Assess: three fits at half their caps (20, 60, 20 rounds), then one continuation of the winner, all on every row
-    expect(fits.slice(0, 3).map((f) => [f.params.nRounds, f.rows, f.init])).toEqual([
-      [10, 2000, false],
-      [30, 2000, false],
-      [10, 2000, false],
+    const sampled = searchOnValidation(searchData, halved, { factory: recordingFactory(sampledFits), seed: 1, balancing: 'balanced' });
+    const whole = searchOnValidation(searchData, floored, { factory: recordingFactory(wholeFits), seed: 1, balancing: 'balanced' });
+    // Assess: the sample's fits run half their caps (20, 60, 20 rounds), the survivors' fits on every row their whole caps
+    expect(sampledFits.slice(0, 3).map((f) => f.params.nRounds)).toEqual([10, 30, 10]);
+    expect(sampled.report.trials.slice(0, 3).map((t) => [t.roundCap, t.iterations])).toEqual([
+      [10, 10],
+      [30, 30],
+      [10, 10],
     ]);
-    expect(fits).toHaveLength(4);
-    const winner = plain.find((c) => c.name === outcome.chosen.name);
-    const full = Number(winner?.params.nRounds);
-
-    expect(fits[3]).toMatchObject({ rows: 2000, validationRows: 1000, init: true, params: { nRounds: full / 2 } });
-    const { trials } = outcome.report;
-    expect(trials.slice(0, 3).map((t) => t.roundCap)).toEqual([10, 30, 10]);
-    expect(trials[3]).toMatchObject({ candidate: winner?.name, continued: true, rows: 2000, iterations: full });
-    // the continued fit is the pipeline's first fit: its rounds count from the start, and it scores as the trace says
-    expect(outcome.fullFit?.report.iterations).toBe(full);
-    expect(outcome.fullFit?.score).toEqual(trials[3].validation);
-    // the same model as one uninterrupted fit of the whole cap (boosting is additive; no subsampling here)
-    const whole = searchOnValidation(
-      searchData,
-      { ...halved, candidates: winner ? [winner] : [], rungs: [{ rowFraction: 1, keep: 1 }] },
-      {
-        factory: recordingFactory([]),
-        seed: 1,
-        balancing: winner?.weighting ?? 'balanced',
-      },
-    );
-    expect(outcome.fullFit?.score.macroF1).toBeCloseTo(whole.fullFit?.score.macroF1 ?? NaN, 10);
-    expect(outcome.fullFit?.score.logLoss).toBeCloseTo(whole.fullFit?.score.logLoss ?? NaN, 6);
-  });
-
-  it('gives a continued fit what its first part left of the early-stopping patience, and does not continue a fit that stopped inside its share', () => {
-    // Prepare: a learner that reports the rounds it is told to (first part: 20 of 20, best at 13; a stopped one: 15 of 20)
-    const run = (firstIterations: number) => {
-      const calls: { params: LearnerParams; init: boolean }[] = [];
-      const factory: LearnerFactory = (_seed, params) => scriptedLearner(params, calls, firstIterations);
-      const only: SearchOptions = {
-        level: 'test',
-        candidates: [{ name: 'only', params: { nRounds: 40, earlyStoppingRounds: 10 } }],
-        rungs: [{ rowFraction: 1, keep: 1, roundFraction: 0.5 }],
-        rounds: ROUNDS,
-      };
-      return { outcome: searchOnValidation(searchData, only, { factory, seed: 1, balancing: 'none' }), calls };
-    };
-    // Act
-    const ran = run(20);
-    const stopped = run(15);
-    // Assess: 14 rounds kept, 6 run past the best: 4 of the 10 rounds' patience left, 26 rounds of the cap
-    expect(ran.calls.map((c) => [c.params.nRounds, c.params.earlyStoppingRounds, c.init])).toEqual([
-      [20, 10, false],
-      [26, 4, true],
+    const survivors = sampled.report.trials.filter((t) => t.rung === 1);
+    expect(survivors.every((t) => t.rows === 2000 && t.roundCap === undefined)).toBe(true);
+    expect(survivors.map((t) => t.iterations)).toEqual(survivors.map((t) => Number(plain.find((c) => c.name === t.candidate)?.params.nRounds)));
+    // on every row: one fit per candidate at its whole cap, reused as the winner's full fit
+    expect(wholeFits.map((f) => [f.params.nRounds, f.rows])).toEqual([
+      [20, 2000],
+      [60, 2000],
+      [20, 2000],
     ]);
-    expect(ran.outcome.fullFit?.report).toMatchObject({ iterations: 14 + 5, bestIteration: 14 + 2 });
-    expect(stopped.calls).toHaveLength(1);
-    expect(stopped.outcome.fullFit?.report.iterations).toBe(15);
+    expect(whole.report.trials.every((t) => t.roundCap === undefined)).toBe(true);
+    expect(whole.fullFit?.report.iterations).toBe(plain.find((c) => c.name === whole.chosen.name)?.params.nRounds);
   });
 
   it('weighs a rung sample against one full fit per candidate', () => {
@@ -269,13 +214,18 @@ describe('searchOnValidation', () => {
     ];
     expect(wholeRungPays(11, thorough(0.674))).toBe(true);
     expect(wholeRungPays(11, thorough(0.6))).toBe(false);
-    // a rung at half the round caps: the same threshold, 4 × 0.75 × 0.5 + 1 ≥ 4 × 0.5 + 0.5 (the winner's continuation)
+    // a sample at half the round caps costs half as much: 4 × 0.9 × 0.5 + 1 = 2.8 < 4, so the sample stays
     const halved = (share: number) => [
       { share, keep: 1, rounds: 0.5 },
       { share: 1, keep: 1 },
     ];
-    expect(wholeRungPays(4, halved(0.75))).toBe(true);
-    expect(wholeRungPays(4, halved(0.7))).toBe(false);
+    expect(wholeRungPays(4, halved(0.9))).toBe(false);
+    expect(
+      wholeRungPays(2, [
+        { share: 0.99, keep: 1, rounds: 0.6 },
+        { share: 1, keep: 1 },
+      ]),
+    ).toBe(true); // 2 × 0.99 × 0.6 + 1 ≥ 2
   });
 
   it('is deterministic for a seed', () => {

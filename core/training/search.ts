@@ -4,13 +4,11 @@
 // by validation macro-F1 is the model the pipeline continues from. Candidates differ in learner
 // parameters and in the class-weighting scheme. The search sees only the training rows (fits) and
 // the validation rows (early stopping and the score): the held-out test rows never reach it.
-// Rows are one resource, boosting rounds the other (Hyperband's budget is either): a rung may run
-// each fit for a share of its round cap, and when the winner's fit at that rung saw every row it
-// is continued to its full cap (a warm start) rather than fitted again.
+// Rows are one resource, boosting rounds the other (Hyperband's budget is either): a rung on a
+// sample of the rows may also run each fit for a share of its round cap.
 // Seeded and deterministic: the same data, seed and candidates give the same trace and choice.
 import type { FeatureMatrix, FeatureSchema } from '../data/table';
 import { takeLabels, takeRows } from '../data/table';
-import { offsetFitHistory } from '../learners/fit-history';
 import { argmaxRows, type FitReport, type Learner } from '../learners/learner';
 import { SeededRandom } from '../util/random';
 import { classCounts, classWeightTable, type BalancingMode } from './balancing';
@@ -41,8 +39,9 @@ export interface SearchRung {
   /** Candidates kept for the next rung (the last rung keeps 1). */
   readonly keep: number;
   /**
-   * Share of each candidate's round cap (`SearchOptions.rounds`) its fits at this rung run,
-   * in (0, 1] (default 1). Early stopping still applies within it.
+   * Share of each candidate's round cap (`SearchOptions.roundsParam`) its fits at this rung run,
+   * in (0, 1] (default 1), when the rung fits a sample of the rows; a rung on every row runs whole
+   * caps, since its fits are reused as the winner's full fit. Early stopping still applies within it.
    */
   readonly roundFraction?: number;
 }
@@ -63,13 +62,10 @@ export interface SearchOptions {
    */
   readonly confidence?: number;
   /**
-   * The learner parameters of a candidate's round budget: `cap` caps its boosting rounds (GBDT:
-   * 'nRounds'), and a rung's `roundFraction` lowers it; `patience` (GBDT: 'earlyStoppingRounds',
-   * `defaultPatience` when a candidate does not set it) is what a continued fit has left of its
-   * early-stopping patience, so that stopping in two parts ends where one fit would. Without
-   * `rounds` (or for a candidate that does not set its cap) fits run whole.
+   * The learner parameter that caps a candidate's boosting rounds (GBDT: 'nRounds'), which a rung's
+   * `roundFraction` lowers. Without it (or for a candidate that does not set it) fits run whole caps.
    */
-  readonly rounds?: { readonly cap: string; readonly patience: string; readonly defaultPatience: number };
+  readonly roundsParam?: string;
 }
 
 /** Paired bootstrap resamples of the validation rows behind `confidence`. */
@@ -89,8 +85,6 @@ export interface SearchTrial {
   readonly winRate?: number;
   /** The round cap this fit ran under, when a rung's roundFraction lowered the candidate's. */
   readonly roundCap?: number;
-  /** This fit continued the rung's truncated fit of the winner on every row to the candidate's full cap (iterations count from the start). */
-  readonly continued?: true;
   readonly millis: number;
 }
 
@@ -220,9 +214,9 @@ export function stratifiedSample(y: Int32Array, K: number, fraction: number, max
  * later ones: each one's share of the rows, of the round caps (default 1) and how many candidates
  * it keeps (the pipeline fits the winner on every row afterwards, so the last rung counts as one
  * whole fit). Halving from here costs Σ candidates × share × rounds over the rungs, in full fits;
- * fitting the `alive` candidates on every row now costs alive × rounds, plus the winner's
- * continuation to its full cap (1 − rounds), and later rungs reuse those fits. On small data the
- * rungs' row floors push the shares up until halving saves nothing; then every row is cheaper.
+ * fitting the `alive` candidates on every row now, at their whole caps, costs `alive` (later rungs
+ * reuse those fits). On small data the rungs' row floors push the shares up until halving saves
+ * nothing; then one full fit per candidate is cheaper.
  * @example wholeRungPays(4, [{ share: 0.9, keep: 1 }, { share: 1, keep: 1 }]) // true: 4·0.9 + 1 ≥ 4
  */
 export function wholeRungPays(alive: number, schedule: readonly { readonly share: number; readonly keep: number; readonly rounds?: number }[]): boolean {
@@ -233,8 +227,7 @@ export function wholeRungPays(alive: number, schedule: readonly { readonly share
     cost += candidates * (i === schedule.length - 1 ? 1 : rung.share * (rung.rounds ?? 1));
     candidates = Math.max(1, Math.min(rung.keep, candidates));
   }
-  const rounds = schedule[0].rounds ?? 1;
-  return cost >= alive * rounds + (1 - rounds);
+  return cost >= alive;
 }
 
 /** A candidate's parameters with its round cap lowered to `fraction` of it (and that cap), or as they are. */
@@ -309,53 +302,7 @@ export function searchOnValidation(
   const trials: SearchTrial[] = [];
   let alive = search.candidates.map((candidate, order) => ({ candidate, order }));
   let fullFit: SearchOutcome['fullFit'];
-  type WholeFit = NonNullable<SearchOutcome['fullFit']> & { readonly weights: Float64Array; readonly cap?: number };
-  type Scored = { candidate: SearchCandidate; order: number; score: ValidationScore; predicted: Int32Array; trial: number; fit?: WholeFit };
-  // the winner's fit on every row, continued to its full round cap when its rung ran a share of it
-  const complete = (entry: Scored | undefined, rung: number): SearchOutcome['fullFit'] => {
-    const fit = entry?.fit;
-    if (!entry || !fit) return undefined;
-    const { learner, report, score } = fit;
-    const budget = search.rounds;
-    const full = budget ? entry.candidate.params[budget.cap] : undefined;
-    // a fit that stopped early inside its share has converged: running longer would not be kept
-    if (!budget || fit.cap === undefined || typeof full !== 'number' || report.iterations < fit.cap) return { learner, report, score };
-    const t = performance.now();
-    // the kept trees end at the best round; the rounds run past it without a better validation loss count against the patience
-    const done = report.bestIteration + 1;
-    const setPatience = entry.candidate.params[budget.patience];
-    const patience = typeof setPatience === 'number' ? setPatience : budget.defaultPatience;
-    const left = patience > 0 ? { [budget.patience]: Math.max(1, patience - (report.iterations - done)) } : {};
-    const next = run.factory(run.seed, { ...entry.candidate.params, [budget.cap]: full - done, ...left });
-    const more = next.fit(data.X, data.y, {
-      schema: data.schema,
-      classes: data.classes,
-      sampleWeight: fit.weights,
-      init: learner.toJSON(),
-      validation: { X: data.XVal, y: data.yVal },
-    });
-    const total: FitReport = {
-      ...more,
-      iterations: done + more.iterations,
-      bestIteration: done + more.bestIteration,
-      ...(more.history ? { history: offsetFitHistory(more.history, done) } : {}),
-    };
-    const nextScore = validationScore(data.yVal, next.predictProba(data.XVal), data.classes);
-    const trial: SearchTrial = {
-      rung,
-      candidate: entry.candidate.name,
-      rows: data.y.length,
-      validationRows: data.yVal.length,
-      iterations: total.iterations,
-      bestIteration: total.bestIteration,
-      validation: nextScore,
-      continued: true,
-      millis: performance.now() - t,
-    };
-    trials.push(trial);
-    run.onTrial?.(trial);
-    return { learner: next, report: total, score: nextScore };
-  };
+  type Scored = { candidate: SearchCandidate; order: number; score: ValidationScore; predicted: Int32Array; trial: number; fit?: SearchOutcome['fullFit'] };
   // fits on every training row, scored on every validation row: a later rung reuses them instead of fitting again
   const wholeFits = new Map<number, Scored>();
   for (const [r, rung] of search.rungs.entries()) {
@@ -374,11 +321,7 @@ export function searchOnValidation(
       // every survivor was already fitted on every row: rank those fits again (no new fit, no new trial)
       const again = alive.map((a) => wholeFits.get(a.order) as Scored);
       alive = rankAndKeep(again, data.yVal, K, confidence, run.seed + 5 + r, last ? 1 : rung.keep, trials);
-      if (last)
-        fullFit = complete(
-          again.find((e) => e.order === alive[0].order),
-          r,
-        );
+      if (last) fullFit = again.find((e) => e.order === alive[0].order)?.fit;
       continue;
     }
     const X = whole ? data.X : takeRows(data.X, rows);
@@ -395,7 +338,7 @@ export function searchOnValidation(
       const t = performance.now();
       const table = classWeightTable(counts, candidate.weighting ?? run.balancing);
       const weights = Float64Array.from(y, (c, i) => table[c] * (data.rowWeight ? data.rowWeight[whole ? i : rows[i]] : 1));
-      const budget = roundBudget(candidate.params, search.rounds?.cap, rung.roundFraction ?? 1);
+      const budget = roundBudget(candidate.params, search.roundsParam, whole ? 1 : (rung.roundFraction ?? 1));
       const learner = run.factory(run.seed, budget.params);
       const report = learner.fit(X, y, { schema: data.schema, classes: data.classes, sampleWeight: weights, validation: { X: XVal, y: yVal } });
       const proba = learner.predictProba(XVal);
@@ -414,18 +357,12 @@ export function searchOnValidation(
       trials.push(trial);
       run.onTrial?.(trial);
       const predicted = argmaxRows(proba, K);
-      const fit: WholeFit | undefined =
-        whole && wholeVal ? { learner, report, score, weights, ...(budget.cap !== undefined ? { cap: budget.cap } : {}) } : undefined;
-      const entry: Scored = { candidate, order, score, predicted, trial: trials.length - 1, ...(fit ? { fit } : {}) };
+      const entry: Scored = { candidate, order, score, predicted, trial: trials.length - 1, ...(whole && wholeVal ? { fit: { learner, report, score } } : {}) };
       if (whole && wholeVal) wholeFits.set(order, entry);
       scored.push(entry);
     }
     alive = rankAndKeep(scored, yVal, K, confidence, run.seed + 5 + r, last ? 1 : rung.keep, trials);
-    if (last)
-      fullFit = complete(
-        scored.find((e) => e.order === alive[0].order),
-        r,
-      );
+    if (last) fullFit = scored.find((e) => e.order === alive[0].order)?.fit;
   }
   const winner = alive[0].candidate;
   const weighting = winner.weighting ?? run.balancing;
