@@ -11,6 +11,8 @@
 //   node bin/run-ts.js bench/quality.ts [--tasks nsl-kdd,unsw-like] [--seeds 42,1,7] [--tune fast] [--compare-off] [--etas 0.3,0.1]
 //     [--weighting balanced] (fix the class weighting, as a request's balancing does) [--trace] (print the search's fits) [--no-peers]
 //     [--params '{"categoryOrder":"target"}'] (learner parameters laid over every candidate, as a request's params are)
+//     [--compare-whole-rounds] (also run the search with every rung at its candidates' whole round caps: the schedule before
+//     the first rung's rounds were halved, in the same run) [--whole-rounds] (only that schedule)
 //   XDR_PEER_ONEHOT=1 adds xgboost on one-hot categoricals (tasks with text columns: nsl-kdd, kddcup99, unsw-like)
 //   OMP_WAIT_POLICY=PASSIVE keeps xgboost's OpenMP threads from spinning when the machine is
 //   oversubscribed (the figures in docs/presets.md were taken with it at a load average of ~10).
@@ -176,6 +178,8 @@ interface Ours {
   /** CPU seconds of trainModel, every thread of the process (worker threads included): steadier than wall time under load. */
   readonly cpuSeconds: number;
   readonly searchSeconds: number;
+  /** trainModel's phase timings (ms): where the time goes (search, first fit, mining, refit, ...). */
+  readonly timings?: Readonly<Record<string, number>>;
   readonly macroF1: number;
   readonly accuracy: number;
   readonly chosen: string;
@@ -190,6 +194,8 @@ interface Row {
   readonly classes: number;
   readonly ours: Ours;
   readonly off?: Ours;
+  /** The same search with whole round caps at every rung (--compare-whole-rounds). */
+  readonly wholeRounds?: Ours;
   readonly xgboost: Readonly<Record<string, PeerScores>>;
   /** xgboost on one-hot categoricals (XDR_PEER_ONEHOT=1, tasks with categorical columns). */
   readonly xgboostOneHot?: Readonly<Record<string, PeerScores>>;
@@ -200,7 +206,10 @@ function runOurs(train: LabelledData, task: BenchTask, seed: number, tune: TuneL
   const K = train.classes.length;
   const weighting = arg('weighting') as BalancingMode | undefined;
   const requested = JSON.parse(arg('params') ?? '{}') as Record<string, number | string | boolean>;
-  const search = pipelineSearch('gbdt', K, requested, tune, weighting);
+  const planned = pipelineSearch('gbdt', K, requested, tune, weighting);
+  // --whole-rounds: every rung runs its candidates' whole round caps (the schedule before rounds were halved)
+  const search =
+    planned && process.argv.includes('--whole-rounds') ? { ...planned, rungs: planned.rungs.map(({ roundFraction: _whole, ...rung }) => rung) } : planned;
   const t = performance.now();
   const cpu = process.cpuUsage();
   const result = trainModel(train, {
@@ -225,6 +234,7 @@ function runOurs(train: LabelledData, task: BenchTask, seed: number, tune: TuneL
     seconds,
     cpuSeconds,
     searchSeconds: result.summary.timings.search / 1000,
+    timings: { ...result.summary.timings },
     macroF1: report.macroF1,
     accuracy: report.accuracy,
     chosen: s ? `${s.chosen.candidate}/${s.chosen.weighting}` : 'preset',
@@ -253,9 +263,10 @@ function writeSplit(
 }
 
 /** Runs our pipeline in a fresh process (cold, as `xdr-ml train` meets it); the child writes the split for the peers when asked. */
-function ourRunInChild(task: BenchTask, seed: number, tune: TuneLevel, splitDir: string | null): Ours {
+function ourRunInChild(task: BenchTask, seed: number, tune: TuneLevel, splitDir: string | null, wholeRounds = process.argv.includes('--whole-rounds')): Ours {
   const args = [path.join(__dirname, '..', 'bin', 'run-ts.js'), __filename, '--child', task.name, String(seed), tune, splitDir ?? '-'];
   for (const flag of ['weighting', 'params']) if (arg(flag)) args.push(`--${flag}`, arg(flag) as string);
+  if (wholeRounds) args.push('--whole-rounds');
   const stdout = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(stdout.trim().split('\n').pop() as string) as Ours;
 }
@@ -285,6 +296,10 @@ async function runTask(task: BenchTask, seeds: readonly number[], tune: TuneLeve
       process.stderr.write(
         `[${task.name} seed ${seed}]   ${ours.seconds.toFixed(1)} s (CPU ${ours.cpuSeconds.toFixed(1)} s), macro-F1 ${ours.macroF1.toFixed(4)}, chose ${ours.chosen}\n`,
       );
+      if (process.argv.includes('--trace')) {
+        const phases = Object.entries(ours.timings ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`);
+        process.stderr.write(`    phases (wall): ${phases.join(', ')}\n`);
+      }
       if (process.argv.includes('--trace')) for (const t of ours.search?.trials ?? []) process.stderr.write(`    ${JSON.stringify(t)}\n`);
       let off: Ours | undefined;
       if (compareOff && tune !== 'off') {
@@ -293,7 +308,23 @@ async function runTask(task: BenchTask, seeds: readonly number[], tune: TuneLeve
           `[${task.name} seed ${seed}]   tune off: ${off.seconds.toFixed(1)} s (CPU ${off.cpuSeconds.toFixed(1)} s), macro-F1 ${off.macroF1.toFixed(4)}\n`,
         );
       }
-      const base = { task: task.name, seed, trainRows: ours.trainRows, testRows: ours.testRows, classes: ours.classes, ours, ...(off ? { off } : {}) };
+      let wholeRounds: Ours | undefined;
+      if (process.argv.includes('--compare-whole-rounds') && tune !== 'off') {
+        wholeRounds = ourRunInChild(task, seed, tune, null, true);
+        process.stderr.write(
+          `[${task.name} seed ${seed}]   whole rounds: ${wholeRounds.seconds.toFixed(1)} s (CPU ${wholeRounds.cpuSeconds.toFixed(1)} s), macro-F1 ${wholeRounds.macroF1.toFixed(4)}, chose ${wholeRounds.chosen}\n`,
+        );
+      }
+      const base = {
+        task: task.name,
+        seed,
+        trainRows: ours.trainRows,
+        testRows: ours.testRows,
+        classes: ours.classes,
+        ours,
+        ...(off ? { off } : {}),
+        ...(wholeRounds ? { wholeRounds } : {}),
+      };
       if (process.argv.includes('--no-peers')) {
         rows.push({ ...base, xgboost: {}, randomForest: { fitSeconds: NaN, macroF1: NaN, accuracy: NaN } });
         continue;
@@ -361,7 +392,9 @@ async function main(): Promise<void> {
     const xs = etaList.map((e) => r.xgboost[String(Number(e))] ?? { fitSeconds: NaN, macroF1: NaN, accuracy: NaN });
     const fastest = Math.min(...xs.map((x) => x.fitSeconds));
     const leastCpu = Math.min(...xs.map((x) => x.cpuSeconds ?? NaN));
-    const cpuRatios = `${f(r.ours.cpuSeconds / leastCpu, 2)}${r.off ? `, ${f(r.ours.cpuSeconds / r.off.cpuSeconds, 2)}` : ''}`;
+    const cpuRatios = `${f(r.ours.cpuSeconds / leastCpu, 2)}${r.off ? `, ${f(r.ours.cpuSeconds / r.off.cpuSeconds, 2)}` : ''}${
+      r.wholeRounds ? `, whole rounds ${f(r.wholeRounds.macroF1, 4)} at CPU ${f(r.wholeRounds.cpuSeconds / leastCpu, 2)}` : ''
+    }`;
     out.write(
       `${r.task.padEnd(19)} | ${String(r.seed).padStart(4)} | ${f(r.ours.macroF1, 4)}  | ${r.off ? `${f(r.off.macroF1, 4)} | ` : ''}${xs.map((x) => f(x.macroF1, 4).padStart(11)).join(' | ')} | ${f(r.randomForest.macroF1, 4)} | ${f(r.ours.seconds, 1).padStart(6)} | ${r.off ? `${f(r.off.seconds, 1).padStart(5)} | ` : ''}${xs.map((x) => f(x.fitSeconds, 1).padStart(9)).join(' | ')} | ${f(r.randomForest.fitSeconds, 1).padStart(5)} | ${f(r.ours.seconds / fastest, 2).padStart(15)} | ${cpuRatios.padStart(13)} | ${r.ours.chosen} (search ${f(r.ours.searchSeconds, 1)} s)\n`,
     );

@@ -68,10 +68,13 @@ export const GBDT_CANDIDATES = {
   ],
 } as const satisfies Record<'fast' | 'thorough', readonly GbdtCandidate[]>;
 
-/** Successive-halving schedules ('fast': a quarter of the rows, at least 5,000 and at most 30,000, for every candidate, then the best on every row). */
+/**
+ * Successive-halving schedules. 'fast': every candidate on a quarter of the rows (at least 5,000,
+ * at most 30,000) for half its round cap, then the best on every row for its whole cap (docs/presets.md).
+ */
 export const GBDT_RUNGS = {
   fast: [
-    { rowFraction: 0.25, minRows: 5_000, maxRows: 30_000, keep: 1 },
+    { rowFraction: 0.25, minRows: 5_000, maxRows: 30_000, keep: 1, roundFraction: 0.5 },
     { rowFraction: 1, keep: 1 },
   ],
   thorough: [
@@ -107,7 +110,7 @@ export function gbdtSearch(level: TuneLevel, classCount: number, requested: Lear
     seen.add(key);
     candidates.push({ name: c.name, params, weighting: w });
   }
-  return { level, candidates, rungs: level === 'thorough' ? GBDT_RUNGS.thorough : GBDT_RUNGS.fast };
+  return { level, candidates, rungs: level === 'thorough' ? GBDT_RUNGS.thorough : GBDT_RUNGS.fast, roundsParam: 'nRounds' };
 }
 
 const asGbdt = (document: unknown): GbdtModelDocument => document as GbdtModelDocument;

@@ -3,7 +3,7 @@ import { GbdtLearner } from '../learners/gbdt/gbdt-learner';
 import type { FitOptions, Learner } from '../learners/learner';
 import { SeededRandom } from '../util/random';
 import { classCounts } from './balancing';
-import { bootstrapWinRate, searchOnValidation, stratifiedSample, wholeRungPays, type SearchOptions } from './search';
+import { bootstrapWinRate, searchOnValidation, stratifiedSample, wholeRungPays, type SearchCandidate, type SearchOptions } from './search';
 import { trainModel, type LearnerFactory, type LearnerParams } from './train-model';
 
 const CLASSES = ['a', 'b', 'c'];
@@ -161,6 +161,42 @@ describe('searchOnValidation', () => {
     expect(outcome.chosen.name).not.toBe('stump');
   });
 
+  it('runs a sampled rung at a share of each round cap, and a rung on every row at whole caps', () => {
+    // Prepare: no early stopping, so every fit runs its cap
+    const plain: SearchCandidate[] = SEARCH.candidates.map((c) => ({ ...c, params: { ...c.params, earlyStoppingRounds: 0 } }));
+    const halved: SearchOptions = {
+      ...SEARCH,
+      candidates: plain,
+      rungs: [{ ...SEARCH.rungs[0], roundFraction: 0.5 }, SEARCH.rungs[1]],
+      roundsParam: 'nRounds',
+    };
+    // a floor of 1,800 rows: 3 × 0.9 × 0.5 + 2 = 3.35 ≥ 3 full fits, so every row at whole caps is cheaper
+    const floored: SearchOptions = { ...halved, rungs: [{ ...halved.rungs[0], minRows: 1800 }, SEARCH.rungs[1]] };
+    const sampledFits: { params: LearnerParams; rows: number; validationRows: number }[] = [];
+    const wholeFits: { params: LearnerParams; rows: number; validationRows: number }[] = [];
+    // Act
+    const sampled = searchOnValidation(searchData, halved, { factory: recordingFactory(sampledFits), seed: 1, balancing: 'balanced' });
+    const whole = searchOnValidation(searchData, floored, { factory: recordingFactory(wholeFits), seed: 1, balancing: 'balanced' });
+    // Assess: the sample's fits run half their caps (20, 60, 20 rounds), the survivors' fits on every row their whole caps
+    expect(sampledFits.slice(0, 3).map((f) => f.params.nRounds)).toEqual([10, 30, 10]);
+    expect(sampled.report.trials.slice(0, 3).map((t) => [t.roundCap, t.iterations])).toEqual([
+      [10, 10],
+      [30, 30],
+      [10, 10],
+    ]);
+    const survivors = sampled.report.trials.filter((t) => t.rung === 1);
+    expect(survivors.every((t) => t.rows === 2000 && t.roundCap === undefined)).toBe(true);
+    expect(survivors.map((t) => t.iterations)).toEqual(survivors.map((t) => Number(plain.find((c) => c.name === t.candidate)?.params.nRounds)));
+    // on every row: one fit per candidate at its whole cap, reused as the winner's full fit
+    expect(wholeFits.map((f) => [f.params.nRounds, f.rows])).toEqual([
+      [20, 2000],
+      [60, 2000],
+      [20, 2000],
+    ]);
+    expect(whole.report.trials.every((t) => t.roundCap === undefined)).toBe(true);
+    expect(whole.fullFit?.report.iterations).toBe(plain.find((c) => c.name === whole.chosen.name)?.params.nRounds);
+  });
+
   it('weighs a rung sample against one full fit per candidate', () => {
     const fast = (share: number) => [
       { share, keep: 1 },
@@ -178,6 +214,18 @@ describe('searchOnValidation', () => {
     ];
     expect(wholeRungPays(11, thorough(0.674))).toBe(true);
     expect(wholeRungPays(11, thorough(0.6))).toBe(false);
+    // a sample at half the round caps costs half as much: 4 × 0.9 × 0.5 + 1 = 2.8 < 4, so the sample stays
+    const halved = (share: number) => [
+      { share, keep: 1, rounds: 0.5 },
+      { share: 1, keep: 1 },
+    ];
+    expect(wholeRungPays(4, halved(0.9))).toBe(false);
+    expect(
+      wholeRungPays(2, [
+        { share: 0.99, keep: 1, rounds: 0.6 },
+        { share: 1, keep: 1 },
+      ]),
+    ).toBe(true); // 2 × 0.99 × 0.6 + 1 ≥ 2
   });
 
   it('is deterministic for a seed', () => {
@@ -197,6 +245,9 @@ describe('searchOnValidation', () => {
     expect(() =>
       searchOnValidation(searchData, { ...SEARCH, candidates: [SEARCH.candidates[0], SEARCH.candidates[0]] }, { factory, seed: 1, balancing: 'none' }),
     ).toThrow(/listed twice/);
+    expect(() =>
+      searchOnValidation(searchData, { ...SEARCH, rungs: [{ rowFraction: 1, keep: 1, roundFraction: 1.5 }] }, { factory, seed: 1, balancing: 'none' }),
+    ).toThrow(/roundFraction/);
   });
 });
 

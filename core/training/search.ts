@@ -4,6 +4,8 @@
 // by validation macro-F1 is the model the pipeline continues from. Candidates differ in learner
 // parameters and in the class-weighting scheme. The search sees only the training rows (fits) and
 // the validation rows (early stopping and the score): the held-out test rows never reach it.
+// Rows are one resource, boosting rounds the other (Hyperband's budget is either): a rung on a
+// sample of the rows may also run each fit for a share of its round cap.
 // Seeded and deterministic: the same data, seed and candidates give the same trace and choice.
 import type { FeatureMatrix, FeatureSchema } from '../data/table';
 import { takeLabels, takeRows } from '../data/table';
@@ -36,6 +38,12 @@ export interface SearchRung {
   readonly maxRows?: number;
   /** Candidates kept for the next rung (the last rung keeps 1). */
   readonly keep: number;
+  /**
+   * Share of each candidate's round cap (`SearchOptions.roundsParam`) its fits at this rung run,
+   * in (0, 1] (default 1), when the rung fits a sample of the rows; a rung on every row runs whole
+   * caps, since its fits are reused as the winner's full fit. Early stopping still applies within it.
+   */
+  readonly roundFraction?: number;
 }
 
 /** What the search runs: candidates (the first is the fallback on ties) and the rungs. */
@@ -53,6 +61,11 @@ export interface SearchOptions {
    * default should not lose to noise. 0.5 = plain best-of.
    */
   readonly confidence?: number;
+  /**
+   * The learner parameter that caps a candidate's boosting rounds (GBDT: 'nRounds'), which a rung's
+   * `roundFraction` lowers. Without it (or for a candidate that does not set it) fits run whole caps.
+   */
+  readonly roundsParam?: string;
 }
 
 /** Paired bootstrap resamples of the validation rows behind `confidence`. */
@@ -70,6 +83,8 @@ export interface SearchTrial {
   readonly validation: ValidationScore;
   /** Share of bootstrap resamples in which it beat the default's macro-F1 at this rung (absent for the default itself). */
   readonly winRate?: number;
+  /** The round cap this fit ran under, when a rung's roundFraction lowered the candidate's. */
+  readonly roundCap?: number;
   readonly millis: number;
 }
 
@@ -159,6 +174,8 @@ export function checkSearchOptions(search: SearchOptions): void {
     if (!(rung.rowFraction > 0 && rung.rowFraction <= 1))
       throw new TrainingOptionsError(`search rung ${i}: rowFraction must be in (0, 1], got ${rung.rowFraction}`);
     if (!(Number.isInteger(rung.keep) && rung.keep >= 1)) throw new TrainingOptionsError(`search rung ${i}: keep must be an integer >= 1, got ${rung.keep}`);
+    if (rung.roundFraction !== undefined && !(rung.roundFraction > 0 && rung.roundFraction <= 1))
+      throw new TrainingOptionsError(`search rung ${i}: roundFraction must be in (0, 1], got ${rung.roundFraction}`);
   }
   if (search.confidence !== undefined && !(search.confidence >= 0.5 && search.confidence <= 1))
     throw new TrainingOptionsError(`search confidence must be in [0.5, 1], got ${search.confidence}`);
@@ -194,22 +211,31 @@ export function stratifiedSample(y: Int32Array, K: number, fraction: number, max
 
 /**
  * Whether a rung should fit on every row instead of its sample. `schedule` is this rung and the
- * later ones: each one's share of the rows and how many candidates it keeps (the pipeline fits
- * the winner on every row afterwards, so the last share counts as 1). Halving from here costs
- * Σ candidates × share over the rungs, in full fits; fitting the `alive` candidates on every row
- * now costs `alive` (later rungs reuse those fits). On small data the rungs' row floors push the
- * shares up until halving saves nothing; then one full fit per candidate is cheaper.
+ * later ones: each one's share of the rows, of the round caps (default 1) and how many candidates
+ * it keeps (the pipeline fits the winner on every row afterwards, so the last rung counts as one
+ * whole fit). Halving from here costs Σ candidates × share × rounds over the rungs, in full fits;
+ * fitting the `alive` candidates on every row now, at their whole caps, costs `alive` (later rungs
+ * reuse those fits). On small data the rungs' row floors push the shares up until halving saves
+ * nothing; then one full fit per candidate is cheaper.
  * @example wholeRungPays(4, [{ share: 0.9, keep: 1 }, { share: 1, keep: 1 }]) // true: 4·0.9 + 1 ≥ 4
  */
-export function wholeRungPays(alive: number, schedule: readonly { readonly share: number; readonly keep: number }[]): boolean {
+export function wholeRungPays(alive: number, schedule: readonly { readonly share: number; readonly keep: number; readonly rounds?: number }[]): boolean {
   if (schedule.length === 0 || schedule[0].share >= 1) return false;
   let cost = 0;
   let candidates = alive;
   for (const [i, rung] of schedule.entries()) {
-    cost += candidates * (i === schedule.length - 1 ? 1 : rung.share);
+    cost += candidates * (i === schedule.length - 1 ? 1 : rung.share * (rung.rounds ?? 1));
     candidates = Math.max(1, Math.min(rung.keep, candidates));
   }
   return cost >= alive;
+}
+
+/** A candidate's parameters with its round cap lowered to `fraction` of it (and that cap), or as they are. */
+function roundBudget(params: LearnerParams, capParam: string | undefined, fraction: number): { params: LearnerParams; cap?: number } {
+  const full = capParam ? params[capParam] : undefined;
+  if (fraction >= 1 || typeof full !== 'number' || !capParam) return { params };
+  const cap = Math.max(1, Math.ceil(full * fraction));
+  return cap >= full ? { params } : { params: { ...params, [capParam]: cap }, cap };
 }
 
 const allRows = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
@@ -287,6 +313,7 @@ export function searchOnValidation(
     const schedule = search.rungs.slice(r).map((later, j) => ({
       share: j === 0 ? sampled.length / data.y.length : rungShare(later, data.y.length),
       keep: r + j === search.rungs.length - 1 ? 1 : later.keep,
+      rounds: later.roundFraction ?? 1,
     }));
     const rows = wholeRungPays(alive.length, schedule) ? allRows(data.y.length) : sampled;
     const whole = rows.length === data.y.length;
@@ -311,7 +338,8 @@ export function searchOnValidation(
       const t = performance.now();
       const table = classWeightTable(counts, candidate.weighting ?? run.balancing);
       const weights = Float64Array.from(y, (c, i) => table[c] * (data.rowWeight ? data.rowWeight[whole ? i : rows[i]] : 1));
-      const learner = run.factory(run.seed, candidate.params);
+      const budget = roundBudget(candidate.params, search.roundsParam, whole ? 1 : (rung.roundFraction ?? 1));
+      const learner = run.factory(run.seed, budget.params);
       const report = learner.fit(X, y, { schema: data.schema, classes: data.classes, sampleWeight: weights, validation: { X: XVal, y: yVal } });
       const proba = learner.predictProba(XVal);
       const score = validationScore(yVal, proba, data.classes);
@@ -323,6 +351,7 @@ export function searchOnValidation(
         iterations: report.iterations,
         bestIteration: report.bestIteration,
         validation: score,
+        ...(budget.cap !== undefined ? { roundCap: budget.cap } : {}),
         millis: performance.now() - t,
       };
       trials.push(trial);
