@@ -3,12 +3,12 @@
 // combining them are applied to the same validation and test probabilities, and each one's test
 // figures printed. Nothing here looks at the test rows to choose: every weight, temperature and
 // threshold comes from the validation rows. The combiners (none of them the optimiser's default):
-//   optimiser          the platform's optimiseEnsemble on the members as fitted (the reference)
+//   optimiser          optimiseEnsemble as the platform runs it (every validation row alike)
 //   temperature        each member's probabilities temperature-scaled on validation (Guo et al. 2017:
 //                      p ∝ p^(1/T), T minimising validation log-loss), then the optimiser
-//   balanced           the optimiser on class-balanced validation rows (each row repeated in
-//                      inverse proportion to its class's count): the task's figure is macro-F1, so
-//                      every class weighs alike in the weights' objective too
+//   balanced           the optimiser with classBalanced (core/ensemble/balanced-rows.ts): the task's
+//                      figure is macro-F1, so every class weighs alike in the weights' objective and
+//                      thresholds too
 //   temperature+balanced  both
 // Each with the three quality members and with the regularised fourth member added.
 //
@@ -60,24 +60,6 @@ function fitTemperature(p: Float64Array, y: Int32Array, classes: readonly string
   return Math.exp((a + b) / 2);
 }
 
-/** Row indices repeating each row in inverse proportion to its class's count (the largest class once). */
-function balancedRows(y: Int32Array, K: number): Int32Array {
-  const counts = new Array<number>(K).fill(0);
-  for (const c of y) counts[c]++;
-  const most = Math.max(...counts);
-  const out: number[] = [];
-  y.forEach((c, i) => {
-    for (let r = 0; r < Math.max(1, Math.round(most / counts[c])); r++) out.push(i);
-  });
-  return Int32Array.from(out);
-}
-
-function takeProba(p: Float64Array, rows: Int32Array, K: number): Float64Array {
-  const out = new Float64Array(rows.length * K);
-  rows.forEach((r, i) => out.set(p.subarray(r * K, r * K + K), i * K));
-  return out;
-}
-
 async function main(): Promise<void> {
   const name = (arg('task') ?? 'nsl-kdd') as TaskName;
   const task = QUALITY_TASKS[name];
@@ -93,7 +75,6 @@ async function main(): Promise<void> {
   const val = fits.map((f) => f.fit.learner.predictProba(XVal));
   const tst = fits.map((f) => f.fit.learner.predictProba(test.X));
   const temps = val.map((p) => fitTemperature(p, yVal, classes));
-  const balanced = balancedRows(yVal, K);
 
   const f = (v: number): string => v.toFixed(4);
   console.log(
@@ -112,13 +93,7 @@ async function main(): Promise<void> {
       const tempered = variant.startsWith('temperature');
       const vP = val.slice(0, memberCount).map((p, m) => (tempered ? temper(p, K, temps[m]) : p));
       const tP = tst.slice(0, memberCount).map((p, m) => (tempered ? temper(p, K, temps[m]) : p));
-      const opt = variant.endsWith('balanced')
-        ? optimiseEnsemble(
-            vP.map((p) => takeProba(p, balanced, K)),
-            Int32Array.from(balanced, (r) => yVal[r]),
-            classes,
-          )
-        : optimiseEnsemble(vP, yVal, classes);
+      const opt = optimiseEnsemble(vP, yVal, classes, { classBalanced: variant.endsWith('balanced') });
       const mixed = mixProbabilities(tP, opt.chosen.weights);
       const e = evaluate(test.y, mixed, classes, { predicted: predictWithThresholds(mixed, opt.chosen.thresholds) });
       console.log(
