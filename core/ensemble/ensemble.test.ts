@@ -14,6 +14,7 @@ import {
   simplexWeights,
   trueClassProbabilities,
 } from './index';
+import { balancedRows, takeProbabilityRows } from './balanced-rows';
 import { extraMemberRecipes, MAX_EXTRA_MEMBERS } from './extra-members';
 
 const CLASSES = ['Normal', 'DDoS/DoS', 'Reconnaissance'];
@@ -146,6 +147,30 @@ describe('optimiseEnsemble', () => {
     // the reported figures are those of the mixed probabilities
     const mixed = mixProbabilities([strongOnFirst, strongOnLast, useless], opt.chosen.weights);
     expect(evaluate(y, mixed, CLASSES).logLoss).toBeCloseTo(opt.chosen.validation.logLoss, 10);
+  });
+
+  it('with classBalanced, weighs every class alike: a member that knows only the rare class outweighs one that knows only the common ones', () => {
+    // 90 % Normal, 9 % DDoS/DoS, 1 % Reconnaissance
+    const rng = new SeededRandom(5);
+    const skewed = Int32Array.from({ length: 4000 }, () => {
+      const u = rng.next();
+      return u < 0.9 ? 0 : u < 0.99 ? 1 : 2;
+    });
+    const common = member(skewed, [3, 3, 0], 6);
+    const rare = member(skewed, [2, 2, 4], 7);
+    const rowWise = optimiseEnsemble([common, rare], skewed, CLASSES);
+    const balanced = optimiseEnsemble([common, rare], skewed, CLASSES, { classBalanced: true });
+    expect(rowWise.bestMember).toBe(0);
+    expect(balanced.bestMember).toBe(1);
+    const weightOfRare = (o: typeof balanced) => o.chosen.weights[1];
+    expect(weightOfRare(balanced)).toBeGreaterThan(weightOfRare(rowWise));
+  });
+
+  it('balanced rows: every class the same count, small classes repeated and large ones thinned evenly, within the cap', () => {
+    expect(Array.from(balancedRows(Int32Array.from([0, 0, 0, 1]), 2))).toEqual([0, 1, 2, 3, 3, 3]);
+    expect(Array.from(balancedRows(Int32Array.from([2, 0, 2, 2, 2]), 3, 4))).toEqual([1, 1, 0, 3]); // cap 4: two per present class
+    const p = Float64Array.from([0.1, 0.9, 0.8, 0.2]);
+    expect(Array.from(takeProbabilityRows(p, Int32Array.from([1, 1, 0]), 2))).toEqual([0.8, 0.2, 0.8, 0.2, 0.1, 0.9]);
   });
 
   it('keeps the best member when mixing cannot help (a member with itself)', () => {

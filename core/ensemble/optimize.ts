@@ -3,9 +3,13 @@
 // per-class thresholds tuned on its own validation output. The kept candidate has the lowest
 // validation log-loss among those whose validation macro-F1 (under their thresholds) is at least the
 // best member's — the best member is itself a candidate, so the result is never worse on validation.
+// With classBalanced every figure here is taken on class-balanced validation rows (balanced-rows.ts),
+// so each class weighs alike in the weights and thresholds, as in macro-F1. Off by default: it lifts
+// NSL-KDD above its best member but drops cicids2017 below it (docs/ensembles.md).
 import { evaluate, predictWithThresholds, tuneThresholds } from '../evaluation';
 import { caruanaSelection, type CaruanaOptions } from './selection';
 import { simplexWeights, type SimplexWeightsOptions } from './simplex-weights';
+import { balancedRows, takeProbabilityRows } from './balanced-rows';
 import { EnsembleInputError } from './errors';
 import { trueClassProbabilities } from './log-loss';
 
@@ -47,6 +51,11 @@ export interface OptimiseEnsembleOptions {
   readonly methods?: readonly EnsembleMethod[];
   readonly selection?: CaruanaOptions;
   readonly weights?: SimplexWeightsOptions;
+  /**
+   * Weigh every class alike (each class's validation rows evenly repeated or thinned to one count)
+   * in the weights' log-loss, the thresholds and the figures. false: every row alike. @default false
+   */
+  readonly classBalanced?: boolean;
 }
 
 /** The weighted average of members' probabilities (row-major, rows × K); members of weight 0 are skipped. */
@@ -90,7 +99,17 @@ export function optimiseEnsemble(
       throw new EnsembleInputError(`method must be one of ${ENSEMBLE_METHODS.join(', ')} (got "${String(m)}")`, {
         details: [{ field: 'method', message: `one of ${ENSEMBLE_METHODS.join(', ')}` }],
       });
+  // also checks every member's shape and the rows' class indices, before any row is picked
   const truth = trueClassProbabilities(probas, y, classes.length);
+  if (options.classBalanced === true) {
+    const rows = balancedRows(y, classes.length);
+    return optimiseEnsemble(
+      probas.map((p) => takeProbabilityRows(p, rows, classes.length)),
+      Int32Array.from(rows, (r) => y[r]),
+      classes,
+      { ...options, classBalanced: false },
+    );
+  }
   const memberRuns = probas.map((p) => figures(y, p, classes));
   const members = memberRuns.map((r) => r.figures);
   const bestMember = bestIndex(members);

@@ -1,9 +1,10 @@
 // A lineage's training spec: what every automated retrain of the lineage trains — its dataset (and
 // whether a retrain takes the latest version or a pinned one), class space, model family and
 // parameters, seed, feature schema, its collection dataset (labelled incidents collected for it),
-// and optionally its own promotion policy. Recorded with the lineage at its first registration;
+// and optionally its own promotion policy, online settings and ensemble chaining. Recorded with the lineage at its first registration;
 // changed only by an explicit, revision-checked and audited update.
 import { z } from 'zod';
+import { ENSEMBLE_REQUEST_METHODS, MAX_EXTRA_MEMBERS } from '../ensemble/extra-member-count';
 import { DatasetName } from '../names';
 import { TUNE_LEVELS, type TuneLevel } from '../training/learner-params';
 
@@ -46,6 +47,8 @@ export interface LineageSpec {
   readonly promotionPolicy?: PromotionPolicy;
   /** Overrides the platform's online-learning settings for this lineage. */
   readonly online?: OnlineSettings;
+  /** Chaining by lineage policy: which new candidates start an ensemble optimisation of production and the candidate. Absent: none. */
+  readonly chainEnsemble?: EnsembleChainSettings;
   /** 1 at the first registration, +1 per change. */
   readonly revision: number;
   readonly updatedAt: string;
@@ -67,6 +70,27 @@ export interface OnlineSettings {
   /** Whether the platform's adaptation schedule (config online.adaptSchedule) covers this lineage. @default true */
   readonly scheduled?: boolean;
 }
+
+/** The candidates that can start a chained ensemble optimisation: a full retrain's, an online adaptation's (never an ensemble's). */
+export const ENSEMBLE_CHAIN_SOURCES = ['retrain', 'adaptation'] as const;
+export type EnsembleChainSource = (typeof ENSEMBLE_CHAIN_SOURCES)[number];
+
+/**
+ * A lineage's `chainEnsemble` setting: when a candidate of a kind in `after` is registered, the
+ * completion handler raises EnsembleRequested over production (its members, when production is an
+ * ensemble) and the candidate, with this `method` and `extraMembers`.
+ */
+export const ensembleChainSettings = z
+  .object({
+    after: z
+      .array(z.enum(ENSEMBLE_CHAIN_SOURCES))
+      .min(1)
+      .refine((a) => new Set(a).size === a.length, { message: 'lists a source twice' }),
+    method: z.enum(ENSEMBLE_REQUEST_METHODS).optional(),
+    extraMembers: z.number().int().min(1).max(MAX_EXTRA_MEMBERS).optional(),
+  })
+  .strict();
+export type EnsembleChainSettings = z.infer<typeof ensembleChainSettings>;
 
 /** The online settings a patch may set; null clears one back to the platform's default. */
 export const onlineSettingsPatch = z
@@ -91,6 +115,8 @@ export const specPatchFields = {
   /** null: back to the pipeline's default. */
   tune: z.enum(TUNE_LEVELS).nullable().optional(),
   online: onlineSettingsPatch.optional(),
+  /** null: no chaining. */
+  chainEnsemble: ensembleChainSettings.nullable().optional(),
 };
 
 /** What a caller may change in a spec. */

@@ -486,6 +486,7 @@ export class ModelRegistry {
       ...(p.seed !== undefined ? { seed: p.seed } : {}),
       ...(p.tune !== undefined ? { tune: p.tune ?? undefined } : {}),
       ...(p.online !== undefined ? { online: mergeOnline(spec.online, p.online) } : {}),
+      ...(p.chainEnsemble !== undefined ? { chainEnsemble: p.chainEnsemble ?? undefined } : {}),
     }));
   }
 

@@ -13,7 +13,9 @@
 // trained on rows collected for the lineage, the lineage records them as used (the data-volume
 // count moves only now). On failure the job is marked Failed, audited, and TrainingFailed goes out
 // (the alert). Either way the model's lock is released. A redelivered completion of a finished job
-// changes nothing.
+// changes nothing. When the lineage's spec asks for it (chainEnsemble), a retrain's or an
+// adaptation's candidate then raises EnsembleRequested over production and the candidate
+// (ensemble-chain.ts); an ensemble's candidate never does.
 import { z } from 'zod';
 import { BUNDLE_FILES, isModelArtefactKey, OPTIONAL_BUNDLE_ROLES, sha256Hex, type BundleRole } from '../artefacts/bundle';
 import { tenantAlias, TenantId } from '../names';
@@ -26,8 +28,9 @@ import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { GateResult, GateThresholds } from '../registry/promotion-gate';
 import { mergeResourceUsage, parseResourceUsage, RESOURCE_USAGE_FILE, type ResourceUsage } from '../resources/usage';
 import { REGISTRATION_FILE, type CompletionInput } from './backend';
+import { chainDecision } from './ensemble-chain';
 import { JobOutputError } from './errors';
-import { EXPERIMENT_REQUESTED, TRAINING_COMPLETED, TRAINING_FAILED } from './events';
+import { EXPERIMENT_REQUESTED, TRAINING_COMPLETED, TRAINING_FAILED, type RetrainTrigger } from './events';
 import { getJob, putJob, releaseLock, type TrainingJobRecord } from './job-records';
 import { TUNE_LEVELS } from '../training/learner-params';
 
@@ -250,6 +253,7 @@ export class CompletionHandler {
       },
     });
     await this.deps.afterTraining?.(done, version);
+    await this.chainEnsemble(done, version, production, spec?.chainEnsemble);
     await this.safePublish(TRAINING_COMPLETED, { jobId: job.jobId, model: job.model, version: version.version, outcome, gatePassed: gate.passed });
     return { outcome, job: done, version, gate, ...(production ? { productionVersion: production.version } : {}) };
   }
@@ -339,6 +343,46 @@ export class CompletionHandler {
     });
     await this.safePublish(TRAINING_FAILED, { jobId: job.jobId, model: job.model, trigger: job.trigger, failureReason });
     return { outcome: 'failed', job: failed };
+  }
+
+  /** Raises the chained ensemble request the lineage's policy asks for (after the lock is released, so the launcher can start it), audited either way. */
+  private async chainEnsemble(
+    job: TrainingJobRecord,
+    candidate: ModelVersion,
+    production: { readonly version: number } | undefined,
+    settings: Parameters<typeof chainDecision>[0]['settings'],
+  ): Promise<void> {
+    if (!settings) return;
+    const productionVersion = production ? await this.deps.registry.getVersion(job.model, production.version) : undefined;
+    const decision = chainDecision({ job, candidate, settings, ...(productionVersion ? { production: productionVersion } : {}) });
+    if (!decision) return;
+    const subject = `model/${job.model}/version/${candidate.version}`;
+    if (!decision.chained) {
+      await this.deps.audit.append({
+        actor: 'training-completion',
+        action: 'ensemble.chain-skipped',
+        subject,
+        reason: decision.reason,
+        parameters: { jobId: job.jobId },
+      });
+      return;
+    }
+    const { request } = decision;
+    const trigger: RetrainTrigger = 'EnsembleRequested';
+    await this.safePublish(trigger, { ...request });
+    await this.deps.audit.append({
+      actor: 'training-completion',
+      action: 'ensemble.chained',
+      subject,
+      reason: request.reason ?? 'lineage policy chainEnsemble',
+      parameters: {
+        jobId: job.jobId,
+        requestId: request.requestId,
+        members: (request.members ?? []).map((m) => `${m.model}@${m.version}`).join(','),
+        method: request.method ?? 'auto',
+        ...(request.extraMembers !== undefined ? { extraMembers: request.extraMembers } : {}),
+      },
+    });
   }
 
   private async safePublish(detailType: string, detail: Record<string, unknown>): Promise<void> {

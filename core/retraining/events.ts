@@ -4,7 +4,7 @@
 // and the events the machinery emits (ExperimentRequested, TrainingFailed, TrainingCompleted).
 // On EventBridge the union's `type` is the event's detail-type; the detail carries the rest.
 import { z } from 'zod';
-import { MAX_EXTRA_MEMBERS } from '../ensemble/extra-member-count';
+import { ENSEMBLE_REQUEST_METHODS, MAX_EXTRA_MEMBERS } from '../ensemble/extra-member-count';
 import { ModelName, TenantId } from '../names';
 import { InvalidRetrainEventError } from './errors';
 
@@ -118,7 +118,7 @@ export const ensembleRequestedSchema = z.object({
   reason: z.string().max(1000).optional(),
   members: z.array(ensembleMemberRefSchema).min(1).max(32).optional(),
   /** 'selection' (Caruana), 'weights' (log-loss simplex) or 'auto' (both; the best member is always a candidate). */
-  method: z.enum(['selection', 'weights', 'auto']).optional(),
+  method: z.enum(ENSEMBLE_REQUEST_METHODS).optional(),
   /** Extra members the job trains on the first member's dataset version and split: the other family, a loss-guided GBDT, another seed. */
   extraMembers: z.number().int().min(1).max(MAX_EXTRA_MEMBERS).optional(),
   force: z.boolean().optional(),

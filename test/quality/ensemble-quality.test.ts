@@ -7,7 +7,9 @@
 // any member) on at least two; its model.onnx must answer like the TypeScript ensemble.
 // Known gap: on NSL-KDD the validation rows (a split of KDDTrain+) pick the loss-guided GBDT alone,
 // and KDDTest+ (another distribution) favours the MLP, which no validation-only method can see:
-// that check is expected to fail there and flags itself once it passes (docs/ensembles.md).
+// that check is expected to fail there and flags itself once it passes (docs/ensembles.md). Measured
+// and not adopted (bench/ensemble-combiners.ts): temperature scaling (no change on NSL-KDD) and
+// class-balanced validation rows (meets NSL-KDD, drops cicids2017 below its best member).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';

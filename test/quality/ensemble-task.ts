@@ -26,7 +26,7 @@ import { trainModel, type BalancingMode, type LearnerParams, type TrainResult } 
 import { ingestFile, matrixToRows, type QualityTask } from './tasks';
 
 /** A member of the quality ensemble: how it is trained. */
-interface MemberRecipe {
+export interface MemberRecipe {
   readonly name: string;
   readonly algorithm: 'gbdt' | 'mlp';
   /** 'pipeline': the family's presets and the pipeline's default search (DEFAULT_TUNE), as a training job runs it. */
@@ -121,11 +121,8 @@ async function rowsPerSecond(bytes: Uint8Array, feeds: ReturnType<typeof buildOn
   return rows / seconds;
 }
 
-/**
- * Runs the ensemble quality task and returns its figures.
- * @example const run = await runEnsembleTask(QUALITY_TASKS['nsl-kdd'], 42, { serving: true });
- */
-export async function runEnsembleTask(task: QualityTask, seed: number, options: { readonly serving?: boolean } = {}): Promise<EnsembleRun> {
+/** The members of a task fitted on one split, with the validation and test rows (shared by the runner and bench/ensemble-combiners.ts). */
+export async function fitEnsembleMembers(task: QualityTask, seed: number, recipes: readonly MemberRecipe[] = ENSEMBLE_MEMBERS) {
   const bucket = new MemoryObjectStore('datasets');
   const table = new MemoryItemTable('datasets');
   await ingestFile(bucket, table, `${task.name}-train`, task.train);
@@ -133,7 +130,7 @@ export async function runEnsembleTask(task: QualityTask, seed: number, options: 
   const { data } = await loadDataset(await loadManifest(table, `${task.name}-train`), bucket, task.classes);
   const K = data.classes.length;
 
-  const fits = ENSEMBLE_MEMBERS.map((recipe) => {
+  const fits = recipes.map((recipe) => {
     const family = modelFamily(recipe.algorithm);
     const t0 = performance.now();
     const search = recipe.params === 'pipeline' ? pipelineSearch(recipe.algorithm, K, {}, DEFAULT_TUNE) : undefined;
@@ -153,14 +150,23 @@ export async function runEnsembleTask(task: QualityTask, seed: number, options: 
   for (const f of fits)
     if (!sameRows(f.fit.split.validation, first.fit.split.validation) || !sameRows(f.fit.split.test, first.fit.split.test))
       throw new Error(`member ${f.recipe.name} was fitted on another split`);
+  const test = await testRows(task, data, first.fit, { bucket, table });
+  return { data, fits, test };
+}
 
+/**
+ * Runs the ensemble quality task and returns its figures.
+ * @example const run = await runEnsembleTask(QUALITY_TASKS['nsl-kdd'], 42, { serving: true });
+ */
+export async function runEnsembleTask(task: QualityTask, seed: number, options: { readonly serving?: boolean } = {}): Promise<EnsembleRun> {
+  const { data, fits, test } = await fitEnsembleMembers(task, seed);
+  const [first] = fits;
   const validation = first.fit.split.validation;
   const yVal = takeLabels(data.y, validation);
   const XVal = takeRows(data.X, validation);
   const valProbas = fits.map((f) => f.fit.learner.predictProba(XVal));
   const opt = optimiseEnsemble(valProbas, yVal, data.classes);
 
-  const test = await testRows(task, data, first.fit, { bucket, table });
   const testProbas = fits.map((f) => f.fit.learner.predictProba(test.X));
   const members = fits.map((f, m) => ({
     name: f.recipe.name,
