@@ -1,11 +1,11 @@
 // `npm run bench`: runs every benchmark in its own process, one after another (they measure time
 // and peak memory, so they must not share a process or run side by side), and prints their
 // figures. Benchmarks are never part of the test pass/fail.
-//   npm run bench [-- ingest predict http-load training drift-check online-adaptation]
+//   npm run bench [-- ingest predict http-load training drift-check online-adaptation roc-auc]
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const BENCHMARKS = ['cli-startup', 'ingest', 'training', 'predict', 'http-load', 'drift-check', 'online-adaptation'] as const;
+const BENCHMARKS = ['cli-startup', 'ingest', 'training', 'predict', 'http-load', 'drift-check', 'online-adaptation', 'roc-auc'] as const;
 const root = path.resolve(__dirname, '..');
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(BENCHMARKS as readonly string[]).includes(w));

@@ -1,3 +1,4 @@
+import { SeededRandom } from '../util/random';
 import { ECE_BINS, evaluate, expectedCalibrationError, rocAuc } from './metrics';
 
 // Reference values: computed with scikit-learn 1.2.1 (/usr/bin/python3, Debian python3-sklearn):
@@ -97,6 +98,24 @@ describe('rocAuc', () => {
     // one tie of 4 pairs: (0.5 = 0.5) -> 1/2, others won: 3.5 / 4
     expect(rocAuc(Uint8Array.from([0, 0, 1, 1]), Float64Array.from([0.1, 0.5, 0.5, 0.9]))).toBeCloseTo(0.875, 12);
     expect(rocAuc(Uint8Array.from([1, 1]), Float64Array.from([0.1, 0.5]))).toBeNull();
+  });
+
+  it('equals the pairwise count on random scores with many ties, -0 among them, to the bit', () => {
+    const rnd = new SeededRandom(11);
+    for (let t = 0; t < 60; t++) {
+      const n = 2 + rnd.int(300);
+      const levels = [2, 7, 0][t % 3]; // few distinct scores, some, or (almost) none tied
+      const positive = Uint8Array.from({ length: n }, () => (rnd.next() < 0.3 ? 1 : 0));
+      const scores = Float64Array.from({ length: n }, () => (rnd.next() < 0.05 ? -0 : levels ? rnd.int(levels) / levels : rnd.next()));
+      let u = 0;
+      let P = 0;
+      for (let i = 0; i < n; i++) {
+        if (!positive[i]) continue;
+        P++;
+        for (let j = 0; j < n; j++) if (!positive[j]) u += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+      }
+      expect(rocAuc(positive, scores)).toBe(P === 0 || P === n ? null : u / (P * (n - P)));
+    }
   });
 });
 

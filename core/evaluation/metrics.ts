@@ -176,19 +176,31 @@ export function rocAuc(positive: Uint8Array, scores: Float64Array): number | nul
   for (let i = 0; i < n; i++) P += positive[i] ? 1 : 0;
   const N = n - P;
   if (P === 0 || N === 0) return null;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[a] - scores[b]);
-  let rankSumPos = 0;
-  let i = 0;
-  while (i < n) {
+  // The same statistic counted pairwise, U = #(pos > neg) + #(pos = neg) / 2 = rank sum - P(P+1)/2,
+  // from the two classes' scores sorted apart: a typed array's own sort needs no comparator call per
+  // comparison (a 20,000-row evaluation sorts once per class). U is a sum of halves, exact in a
+  // double, so the result is the rank formula's to the bit.
+  const pos = new Float64Array(P);
+  const neg = new Float64Array(N);
+  for (let i = 0, p = 0, q = 0; i < n; i++) {
+    if (positive[i]) pos[p++] = scores[i];
+    else neg[q++] = scores[i];
+  }
+  pos.sort();
+  neg.sort();
+  let u = 0;
+  let below = 0; // negatives scored below the current positive
+  for (let i = 0; i < P;) {
+    const s = pos[i];
     let j = i + 1;
-    while (j < n && scores[order[j]] === scores[order[i]]) j++;
-    const avgRank = (i + 1 + j) / 2; // ranks i+1..j averaged
-    for (let k = i; k < j; k++) if (positive[order[k]]) rankSumPos += avgRank;
+    while (j < P && pos[j] === s) j++;
+    while (below < N && neg[below] < s) below++;
+    let tied = 0;
+    while (below + tied < N && neg[below + tied] === s) tied++;
+    u += (j - i) * (below + tied / 2);
     i = j;
   }
-  return (rankSumPos - (P * (P + 1)) / 2) / (P * N);
+  return u / (P * N);
 }
 
 /**
