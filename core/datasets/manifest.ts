@@ -81,11 +81,20 @@ export function manifestKey(name: string, version: number): Item {
   return { name, version };
 }
 
-/** Object key of a chunk: content-addressed, immutable; a tenant's dataset under its own prefix (`tenants/<t>/datasets/…`). */
-export function chunkKey(name: string, sha256: string): string {
+/**
+ * Key prefix of a dataset's chunks: `datasets/<name>/`, a tenant's dataset under its own prefix
+ * (`tenants/<t>/datasets/<dataset>/`) so one IAM prefix holds all of a tenant's rows. The training
+ * channel and every chunk key derive from this one rule.
+ */
+export function chunkPrefix(name: string): string {
   const owned = parseTenantDatasetName(name);
-  if (owned !== undefined) return `${tenantDataPrefix(owned.tenant)}datasets/${owned.dataset}/${sha256}.parquet`;
-  return `datasets/${name}/${sha256}.parquet`;
+  if (owned !== undefined) return `${tenantDataPrefix(owned.tenant)}datasets/${owned.dataset}/`;
+  return `datasets/${name}/`;
+}
+
+/** Object key of a chunk: content-addressed, immutable, below chunkPrefix(name). */
+export function chunkKey(name: string, sha256: string): string {
+  return `${chunkPrefix(name)}${sha256}.parquet`;
 }
 
 export async function listManifestVersions(manifests: ItemTable, name: string): Promise<DatasetManifest[]> {

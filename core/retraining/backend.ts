@@ -9,7 +9,7 @@ import type { ResourceUsage } from '../resources/usage';
 export interface DatasetInput {
   readonly name: string;
   readonly version: number;
-  /** Key prefix of the dataset's Parquet chunks in the datasets bucket (`datasets/<name>/`). */
+  /** Key prefix of the dataset's Parquet chunks in the datasets bucket (chunkPrefix: `datasets/<name>/`, a tenant's `tenants/<t>/datasets/<d>/`). */
   readonly chunkPrefix: string;
   /** Key of the manifest JSON staged in the datasets bucket (`manifests/<name>/v<version>.json`). */
   readonly manifestKey: string;

@@ -1,14 +1,20 @@
 // Stages a dataset version for a training container: the container cannot read DynamoDB, so the
 // manifest item is copied (once; the key is per version and manifests never change) to
-// `manifests/<name>/v<version>.json` in the datasets bucket, next to the chunks under
-// `datasets/<name>/`. SageMaker's two input channels are those two S3 prefixes.
+// `manifests/<name>/v<version>.json` in the datasets bucket (a tenant's: `manifests/tenants/<t>/…`,
+// readable by its participant role only), next to the chunks under chunkPrefix(name)
+// (`datasets/<name>/`, a tenant's `tenants/<t>/datasets/<dataset>/`). SageMaker's two input
+// channels are those two S3 prefixes.
+import { chunkPrefix } from '../datasets/manifest';
 import { loadManifest } from '../pipeline/dataset-access';
 import type { ItemTable, ObjectStore } from '../ports';
 import type { DatasetInput } from './backend';
 
+/** Key prefix of staged manifests; a dataset's below `<prefix><name>/` (IAM scopes a tenant's by it). */
+export const STAGED_MANIFEST_PREFIX = 'manifests/';
+
 /** Key of a staged manifest. */
 export function stagedManifestKey(name: string, version: number): string {
-  return `manifests/${name}/v${version}.json`;
+  return `${STAGED_MANIFEST_PREFIX}${name}/v${version}.json`;
 }
 
 /**
@@ -19,5 +25,5 @@ export async function stageDatasetInput(manifests: ItemTable, bucket: ObjectStor
   const manifest = await loadManifest(manifests, name, version);
   const manifestKey = stagedManifestKey(manifest.name, manifest.version);
   if (!(await bucket.exists(manifestKey))) await bucket.put(manifestKey, JSON.stringify(manifest), { contentType: 'application/json' });
-  return { name: manifest.name, version: manifest.version, chunkPrefix: `datasets/${manifest.name}/`, manifestKey };
+  return { name: manifest.name, version: manifest.version, chunkPrefix: chunkPrefix(manifest.name), manifestKey };
 }

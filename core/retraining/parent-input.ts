@@ -17,9 +17,12 @@ export interface ParentRecord {
   readonly artefacts: BundleRefs;
 }
 
+/** Key prefix of every staged parent (a model version, never a tenant's rows; tenant jobs may read it). */
+export const STAGED_PARENT_ROOT = 'parents/';
+
 /** Key prefix of a staged parent. */
 export function stagedParentPrefix(model: string, version: number): string {
-  return `parents/${model}/v${version}/`;
+  return `${STAGED_PARENT_ROOT}${model}/v${version}/`;
 }
 
 /**

@@ -1,12 +1,21 @@
 // Federated learning's roles, one job: least privilege between tenants. Each tenant's participant
 // role (its training jobs) reads only its own data prefix and manifests, reads the coordinator's
 // round objects, and writes only its own submissions; the coordinator role reads round objects and
-// submissions, writes round objects, and is denied every tenant's data outright.
+// submissions, writes round objects, and is denied every tenant's data outright. A participant role
+// is also what its SageMaker/Batch job runs under, so it holds what the job itself needs: its staged
+// manifest (manifests/tenants/<t>/), a variant's staged parent model (parents/), its own job output
+// under training-output/, and on SageMaker the image pull and logs (on Batch the job definition's
+// execution role pulls and logs).
 import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { nagArn } from './nag';
-import { FEDERATED_PREFIX, FEDERATED_ROUNDS_PREFIX, federatedSubmissionPrefix } from '../../core/federated/keys';
+import { acknowledgeSagemakerJob, sagemakerJobStatements } from './training-role';
+import { FEDERATED_PARTICIPANT_JOB_PREFIX, FEDERATED_PREFIX, FEDERATED_ROUNDS_PREFIX, federatedSubmissionPrefix } from '../../core/federated/keys';
+import { TRAINING_JOB_PREFIX, TRAINING_OUTPUT_PREFIX } from '../../core/retraining/backend';
+import { STAGED_MANIFEST_PREFIX } from '../../core/retraining/dataset-input';
+import { STAGED_PARENT_ROOT } from '../../core/retraining/parent-input';
 import { TENANT_DATA_ROOT, tenantDataPrefix, tenantDatasetName } from '../../core/names';
 
 export interface FederatedRolesProps {
@@ -18,6 +27,8 @@ export interface FederatedRolesProps {
   readonly datasetsTableName: string;
   /** Physical name of the artefacts bucket (federated objects under `federated/`). */
   readonly artefactsBucketName: string;
+  /** The training image's repository (a SageMaker job's role pulls it). */
+  readonly repository: ecr.IRepository;
   /** Who runs participant jobs. @default 'sagemaker' */
   readonly runner?: 'sagemaker' | 'batch';
   /** Physical name prefix of the roles. @default none (CloudFormation names them) */
@@ -44,6 +55,15 @@ export class FederatedRoles extends Construct {
     for (const tenant of props.tenants) {
       const own = tenantDataPrefix(tenant);
       const submissions = federatedSubmissionPrefix(tenant);
+      // staged inputs of the tenant's jobs: its manifests (manifests/tenants/<t>/…) and a variant's parent model
+      const manifests = `${STAGED_MANIFEST_PREFIX}${own}`;
+      // its participant jobs' output and spot checkpoints (job ids fedp-<run>-<tenant>); variant jobs are train-<id>
+      const outputs = [
+        `${TRAINING_OUTPUT_PREFIX}${FEDERATED_PARTICIPANT_JOB_PREFIX}*-${tenant}/*`,
+        `${TRAINING_OUTPUT_PREFIX}checkpoints/${FEDERATED_PARTICIPANT_JOB_PREFIX}*-${tenant}/*`,
+        `${TRAINING_OUTPUT_PREFIX}${TRAINING_JOB_PREFIX}*`,
+        `${TRAINING_OUTPUT_PREFIX}checkpoints/${TRAINING_JOB_PREFIX}*`,
+      ];
       const role = new iam.Role(this, `Participant-${tenant}`, {
         assumedBy: new iam.ServicePrincipal(sagemaker ? 'sagemaker.amazonaws.com' : 'ecs-tasks.amazonaws.com'),
         description: `Federated participant ${tenant}: reads only ${own} and round objects, writes only its own submissions`,
@@ -52,10 +72,16 @@ export class FederatedRoles extends Construct {
             statements: [
               new iam.PolicyStatement({ sid: 'ReadOwnData', actions: ['s3:GetObject'], resources: [`${datasets}/${own}*`] }),
               new iam.PolicyStatement({
+                sid: 'ReadOwnJobInputs',
+                actions: ['s3:GetObject'],
+                resources: [`${datasets}/${manifests}*`, `${datasets}/${STAGED_PARENT_ROOT}*`],
+              }),
+              // SageMaker lists each S3Prefix channel: the chunks, the manifest, the parent
+              new iam.PolicyStatement({
                 sid: 'ListOwnData',
                 actions: ['s3:ListBucket'],
                 resources: [datasets],
-                conditions: { StringLike: { 's3:prefix': [`${own}*`] } },
+                conditions: { StringLike: { 's3:prefix': [`${own}*`, `${manifests}*`, `${STAGED_PARENT_ROOT}*`] } },
               }),
               new iam.PolicyStatement({
                 sid: 'ReadOwnManifests',
@@ -65,6 +91,24 @@ export class FederatedRoles extends Construct {
               }),
               new iam.PolicyStatement({ sid: 'ReadRounds', actions: ['s3:GetObject'], resources: [`${artefacts}/${FEDERATED_ROUNDS_PREFIX}*`] }),
               new iam.PolicyStatement({ sid: 'WriteOwnSubmissions', actions: ['s3:PutObject'], resources: [`${artefacts}/${submissions}*`] }),
+              new iam.PolicyStatement({
+                sid: 'WriteOwnJobOutput',
+                actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+                resources: outputs.map((o) => `${artefacts}/${o}`),
+              }),
+              // a resumed spot job reads back its own checkpoints
+              new iam.PolicyStatement({
+                sid: 'ReadOwnCheckpoints',
+                actions: ['s3:GetObject'],
+                resources: outputs.filter((o) => o.includes('checkpoints/')).map((o) => `${artefacts}/${o}`),
+              }),
+              new iam.PolicyStatement({
+                sid: 'ListOwnCheckpoints',
+                actions: ['s3:ListBucket'],
+                resources: [artefacts],
+                conditions: { StringLike: { 's3:prefix': outputs.filter((o) => o.includes('checkpoints/')) } },
+              }),
+              ...(sagemaker ? sagemakerJobStatements(stack, props.repository) : []),
             ],
           }),
         },
@@ -82,7 +126,20 @@ export class FederatedRoles extends Construct {
           id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${artefacts}/${submissions}*`)}]`,
           reason: "The tenant's own submissions, one key per run, round and step.",
         },
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${datasets}/${manifests}*`)}]`,
+          reason: "The tenant's own staged manifests, one key per dataset version.",
+        },
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${datasets}/${STAGED_PARENT_ROOT}*`)}]`,
+          reason: 'Staged parent model versions a tenant variant adapts (models, no rows), one prefix per model version.',
+        },
+        ...outputs.map((o) => ({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(`${artefacts}/${o}`)}]`,
+          reason: "Model output and spot checkpoints of the tenant's jobs, one prefix per job id.",
+        })),
       );
+      if (sagemaker) acknowledgeSagemakerJob(role, stack);
       roles[tenant] = role;
     }
     this.participantRoles = roles;

@@ -31,12 +31,6 @@ export class TrainingRole extends Construct {
     const bucketArn = (name: string) => Arn.format({ service: 's3', region: '', account: '', resource: name, arnFormat: ArnFormat.NO_RESOURCE_NAME }, stack);
     const datasets = bucketArn(props.datasetsBucketName);
     const artefacts = bucketArn(props.artefactsBucketName);
-    const logGroups = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: '/aws/sagemaker/TrainingJobs:*',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
     const policy = new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({ sid: 'ReadDatasets', actions: ['s3:ListBucket'], resources: [datasets] }),
@@ -54,27 +48,7 @@ export class TrainingRole extends Construct {
           resources: [artefacts],
           conditions: { StringLike: { 's3:prefix': [`${TRAINING_OUTPUT_PREFIX}*`] } },
         }),
-        ...(sagemaker
-          ? [
-              new iam.PolicyStatement({
-                sid: 'PullTrainingImage',
-                actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-                resources: [props.repository.repositoryArn],
-              }),
-              new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-              new iam.PolicyStatement({
-                sid: 'Logs',
-                actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-                resources: [logGroups],
-              }),
-              new iam.PolicyStatement({
-                sid: 'TrainingMetrics',
-                actions: ['cloudwatch:PutMetricData'],
-                resources: ['*'],
-                conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
-              }),
-            ]
-          : []),
+        ...(sagemaker ? sagemakerJobStatements(stack, props.repository) : []),
       ],
     });
     this.role = new iam.Role(this, 'Role', {
@@ -93,18 +67,51 @@ export class TrainingRole extends Construct {
         reason: 'Training jobs write their model output and spot checkpoints under per-job keys below the training-output/ prefix only.',
       },
     );
-    if (sagemaker) {
-      Validations.of(this.role).acknowledge(
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nag(logGroups)}]`,
-          reason: 'SageMaker names one log stream per training job inside the /aws/sagemaker/TrainingJobs log group.',
-        },
-        {
-          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; PutMetricData is limited to the SageMaker namespace by condition.',
-        },
-      );
-    }
+    if (sagemaker) acknowledgeSagemakerJob(this.role, stack);
   }
+}
+
+/** The log group SageMaker writes every training job's streams to. */
+const sagemakerLogGroups = (stack: Stack): string =>
+  stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/TrainingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
+/**
+ * What any role a SageMaker training job runs under needs besides its data: pull the training image,
+ * write the job's logs and metrics. Shared by the training role and the federated participant roles.
+ */
+export function sagemakerJobStatements(stack: Stack, repository: ecr.IRepository): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'PullTrainingImage',
+      actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+      resources: [repository.repositoryArn],
+    }),
+    new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+    new iam.PolicyStatement({
+      sid: 'Logs',
+      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      resources: [sagemakerLogGroups(stack)],
+    }),
+    new iam.PolicyStatement({
+      sid: 'TrainingMetrics',
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
+    }),
+  ];
+}
+
+/** cdk-nag acknowledgements for sagemakerJobStatements on `role`. */
+export function acknowledgeSagemakerJob(role: iam.Role, stack: Stack): void {
+  Validations.of(role).acknowledge(
+    {
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(role, sagemakerLogGroups(stack))}]`,
+      reason: 'SageMaker names one log stream per training job inside the /aws/sagemaker/TrainingJobs log group.',
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; PutMetricData is limited to the SageMaker namespace by condition.',
+    },
+  );
 }

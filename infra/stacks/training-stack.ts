@@ -97,6 +97,7 @@ export class TrainingStack extends Stack {
       datasetsBucketName: config.buckets.datasets,
       datasetsTableName: config.tables.datasets,
       artefactsBucketName: config.buckets.artefacts,
+      repository: this.repository,
       runner: backend,
     });
     this.trainingRole = new TrainingRole(this, 'TrainingRole', {

@@ -7,6 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EVENT_FUNCTIONS } from '../../config/event-functions';
+import { chunkKey, chunkPrefix } from '../../core/datasets/manifest';
+import { participantJobId } from '../../core/federated/keys';
+import { tenantDatasetName } from '../../core/names';
+import { stagedManifestKey } from '../../core/retraining/dataset-input';
+import { stagedParentPrefix } from '../../core/retraining/parent-input';
 import { buildPlatformApp } from '../../infra/app-builder';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
@@ -66,7 +71,8 @@ describe('federated roles (CDK, tenants acme, globex, initech)', () => {
   const template = Template.fromStack(platform.training);
   const datasets = `arn:aws:s3:::${platform.config.buckets.datasets}`;
   const artefacts = `arn:aws:s3:::${platform.config.buckets.artefacts}`;
-  const tenantChunk = (t: string) => `${datasets}/tenants/${t}/datasets/flows/${'a'.repeat(64)}.parquet`;
+  // keys exactly as the code writes them (ingest, staging), not as the docs say
+  const tenantChunk = (t: string) => `${datasets}/${chunkKey(tenantDatasetName(t, 'flows'), 'a'.repeat(64))}`;
   const coordinator = roleStatements(template, 'Federated coordinator');
 
   it('the coordinator reads round objects and submissions, writes only round objects, and can read no tenant prefix', () => {
@@ -93,7 +99,55 @@ describe('federated roles (CDK, tenants acme, globex, initech)', () => {
       expect(allowed(own, 's3:PutObject', `${artefacts}/federated/rounds/run-1/round-1/model.json`)).toBe(false);
       const manifests = own.find((s) => matches(s.Action, 'dynamodb:Query'));
       expect(manifests?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`tenants/${t}/*`] } });
-      expect(own.find((s) => matches(s.Action, 's3:ListBucket'))?.Condition).toEqual({ StringLike: { 's3:prefix': [`tenants/${t}/*`] } });
+      expect(own.find((s) => matches(s.Action, 's3:ListBucket'))?.Condition).toEqual({
+        StringLike: { 's3:prefix': [`tenants/${t}/*`, `manifests/tenants/${t}/*`, 'parents/*'] },
+      });
+    }
+  });
+
+  /** The s3:prefix patterns a role may list `bucketArn` with. */
+  const listablePrefixes = (statements: readonly Statement[], bucketArn: string): string[] =>
+    statements
+      .filter((st) => st.Effect === 'Allow' && matches(st.Action, 's3:ListBucket') && [st.Resource].flat().some((r) => render(r) === bucketArn))
+      .flatMap((st) => [st.Condition?.StringLike?.['s3:prefix'] ?? []].flat() as string[]);
+
+  it("each participant role holds what its SageMaker job needs: its staged inputs, its job output, the image and logs, and still no other tenant's", () => {
+    const repository = Object.keys(template.findResources('AWS::ECR::Repository'));
+    expect(repository).toHaveLength(1);
+    const jobLogs = `arn:aws:logs:${env.AWS_REGION}:${env.CDK_DEFAULT_ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs:log-stream:x/algo-1`;
+    for (const t of TENANTS) {
+      const own = roleStatements(template, `Federated participant ${t}:`);
+      const job = participantJobId('run-1', t);
+      for (const other of TENANTS) {
+        const name = tenantDatasetName(other, 'flows');
+        const mine = other === t;
+        // the channels the backends hand the job: staged manifest, chunk prefix (listed by SageMaker)
+        expect(allowed(own, 's3:GetObject', `${datasets}/${stagedManifestKey(name, 3)}`)).toBe(mine);
+        expect(listablePrefixes(own, datasets).some((p) => glob(p).test(chunkPrefix(name)))).toBe(mine);
+        expect(listablePrefixes(own, datasets).some((p) => glob(p).test(stagedManifestKey(name, 3)))).toBe(mine);
+        // its own participant job's output and checkpoints, never another tenant's participant job
+        const otherJob = participantJobId('run-1', other);
+        expect(allowed(own, 's3:PutObject', `${artefacts}/training-output/${otherJob}/output/model.tar.gz`)).toBe(mine);
+        expect(allowed(own, 's3:PutObject', `${artefacts}/training-output/checkpoints/${otherJob}/c.json`)).toBe(mine);
+        expect(allowed(own, 's3:GetObject', `${artefacts}/training-output/checkpoints/${otherJob}/c.json`)).toBe(mine);
+      }
+      expect(allowed(own, 's3:GetObject', `${datasets}/${stagedManifestKey('shared', 1)}`)).toBe(false);
+      expect(allowed(own, 's3:GetObject', `${datasets}/${stagedParentPrefix('general', 4)}model.json`)).toBe(true);
+      expect(allowed(own, 's3:PutObject', `${artefacts}/training-output/${job}/output/model.tar.gz`)).toBe(true);
+      // a variant's job (train-<id>) writes its output too; nothing else of the artefacts bucket
+      expect(allowed(own, 's3:PutObject', `${artefacts}/training-output/train-abc/output/model.tar.gz`)).toBe(true);
+      expect(allowed(own, 's3:GetObject', `${artefacts}/training-output/train-abc/output/model.tar.gz`)).toBe(false);
+      expect(allowed(own, 's3:PutObject', `${artefacts}/models/general/abc/model.onnx`)).toBe(false);
+      expect(allowed(own, 's3:PutObject', `${datasets}/${stagedManifestKey(tenantDatasetName(t, 'flows'), 3)}`)).toBe(false);
+      // the SageMaker job itself: pull the image from the training repository, write its logs and metrics
+      const pull = own.filter((st) => matches(st.Action, 'ecr:BatchGetImage'));
+      expect(pull.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [repository[0], 'Arn'] }]);
+      expect(allowed(own, 'ecr:GetAuthorizationToken', '*')).toBe(true);
+      expect(allowed(own, 'logs:PutLogEvents', jobLogs)).toBe(true);
+      expect(allowed(own, 'logs:PutLogEvents', jobLogs.replace('/aws/sagemaker/TrainingJobs', '/aws/lambda/other'))).toBe(false);
+      expect(own.find((st) => matches(st.Action, 'cloudwatch:PutMetricData'))?.Condition).toEqual({
+        StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' },
+      });
     }
   });
 
@@ -169,6 +223,39 @@ describe('federated roles (CDK, tenants acme, globex, initech)', () => {
     const fixture: Statement[] = [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${datasets}/*` }];
     expect(allowed(fixture, 's3:GetObject', tenantChunk('acme'))).toBe(true);
     expect(allowed([...fixture, ...coordinator.filter((s) => s.Effect === 'Deny')], 's3:GetObject', tenantChunk('acme'))).toBe(false);
+  });
+
+  it('on AWS Batch each tenant job definition runs under its participant role, with the execution role pulling the image and writing logs', () => {
+    const batchPlatform = buildPlatformApp(
+      {
+        context: { ...NO_BUNDLING, stage: 'fedbatch', tenants: TENANTS.join(','), trainingBackend: 'batch' },
+        outdir: mkdtempSync(path.join(os.tmpdir(), 'cdk-')),
+      },
+      env,
+    );
+    const batchTemplate = Template.fromStack(batchPlatform.training);
+    const roles = batchTemplate.findResources('AWS::IAM::Role') as Record<string, { Properties: { Description?: string } }>;
+    const idOf = (start: string) => Object.entries(roles).find(([, r]) => r.Properties.Description?.startsWith(start))?.[0];
+    const execution = idOf('Pulls the Mini-XDR ML training image');
+    expect(execution).toBeDefined();
+    const definitions = Object.values(
+      batchTemplate.findResources('AWS::Batch::JobDefinition') as Record<
+        string,
+        { Properties: { JobDefinitionName: string; ContainerProperties: { JobRoleArn: unknown; ExecutionRoleArn: unknown } } }
+      >,
+    );
+    for (const t of TENANTS) {
+      const def = definitions.find((d) => d.Properties.JobDefinitionName.endsWith(`-tenant-${t}`));
+      expect(def?.Properties.ContainerProperties.JobRoleArn).toEqual({ 'Fn::GetAtt': [idOf(`Federated participant ${t}:`), 'Arn'] });
+      expect(def?.Properties.ContainerProperties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [execution, 'Arn'] });
+      // the job role on Batch needs S3 only: no image pull or logs of its own
+      const own = roleStatements(batchTemplate, `Federated participant ${t}:`);
+      expect(own.some((st) => matches(st.Action, 'ecr:BatchGetImage'))).toBe(false);
+      const batchDatasets = `arn:aws:s3:::${batchPlatform.config.buckets.datasets}`;
+      expect(allowed(own, 's3:GetObject', `${batchDatasets}/${stagedManifestKey(tenantDatasetName(t, 'flows'), 1)}`)).toBe(true);
+    }
+    // and cdk-nag stays clean on Batch with tenants
+    expect(() => batchPlatform.app.synth()).not.toThrow();
   });
 
   it('synthesizes cdk-nag clean with tenants configured', () => {

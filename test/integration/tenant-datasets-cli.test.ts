@@ -3,8 +3,13 @@
 // only that tenant's participant role may read on AWS), and a shared dataset of the same name is a
 // different dataset. Bad tenant ids are usage errors naming the flag.
 import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { DatasetManifest } from '../../core/datasets';
+import { stageDatasetInput } from '../../core/retraining/dataset-input';
+import { stageInputsFromS3 } from '../../training-container/s3-staging';
+import { contractPaths } from '../../training-container/sagemaker-contract';
 import { datasetPath, describeWithData } from '../support/datasets';
 import { closeStores, testStores, uniqueId } from '../support/platform';
 
@@ -51,6 +56,36 @@ describeWithData('xdr-ml datasets ingest --tenant on real CICIDS2017 rows', [FIL
     expect(shared).toMatchObject({ name, version: 1 });
     expect(shared.tenant).toBeUndefined();
     expect(shared.chunks.every((c) => c.key.startsWith(`datasets/${name}/`))).toBe(true);
+  });
+
+  it("stages a tenant's dataset for its job under the tenant's own prefixes, and the container (AWS Batch staging) reads every chunk", async () => {
+    const stored = `tenants/${tenant}/${name}`;
+    const input = await stageDatasetInput(stores.tables.datasets, stores.buckets.datasets, stored);
+    // the training channel is where the chunks are (the participant role reads tenants/<t>/* only)
+    expect(input.chunkPrefix).toBe(`tenants/${tenant}/datasets/${name}/`);
+    expect(input.manifestKey).toBe(`manifests/tenants/${tenant}/${name}/v1.json`);
+    const manifest = JSON.parse(Buffer.from(await stores.buckets.datasets.get(input.manifestKey)).toString('utf8')) as DatasetManifest;
+    expect(manifest.chunks.every((c) => c.key.startsWith(input.chunkPrefix))).toBe(true);
+
+    // the channels exactly as the Batch backend hands them to the container
+    const base = await mkdtemp(path.join(os.tmpdir(), 'xdr-tenant-stage-'));
+    try {
+      const staged = await stageInputsFromS3(
+        {
+          hyperparameters: JSON.stringify({ tenant }),
+          trainingChannel: `s3://datasets/${input.chunkPrefix}`,
+          manifestChannel: `s3://datasets/${input.manifestKey}`,
+          outputUri: `s3://artefacts/training-output/job-1/`,
+        },
+        base,
+        () => stores.buckets.datasets,
+      );
+      expect(staged).toEqual({ outputUri: 's3://artefacts/training-output/job-1/' });
+      const files = await readdir(contractPaths(base).training);
+      expect(files.sort()).toEqual(manifest.chunks.map((c) => path.posix.basename(c.key)).sort());
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 
   it('refuses a tenant id that breaks the rule, naming the flag', async () => {
