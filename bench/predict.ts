@@ -150,7 +150,17 @@ async function main(): Promise<void> {
 
     // The cold path part by part (each step as a fresh process does it), and session creation with
     // each candidate set of options, interleaved so load drift hits every variant alike.
-    const parts: Record<string, number[]> = { alias: [], quarantine: [], version: [], fetch: [], sha256: [], session: [], 'first predict': [] };
+    const parts: Record<string, number[]> = {
+      alias: [],
+      quarantine: [],
+      version: [],
+      fetch: [],
+      sha256: [],
+      'parse model.json': [],
+      session: [],
+      'first predict': [],
+    };
+    let modelJsonBytes = 0;
     const variants: Record<string, InferenceSession.SessionOptions> = {
       "sequential, 'all' (serving's)": COLD_SESSION_OPTIONS,
       '+ 1 intra-op, 1 inter-op thread': { ...COLD_SESSION_OPTIONS, intraOpNumThreads: 1, interOpNumThreads: 1 },
@@ -172,8 +182,12 @@ async function main(): Promise<void> {
       const v = await registry.getVersion('bench', ref!.version);
       lap('version', t);
       t = performance.now();
-      const [bytes] = await Promise.all((['onnx', 'model', 'summary'] as const).map((role) => stores.buckets.artefacts.get(v.artefacts[role].key)));
+      const [bytes, modelJson] = await Promise.all((['onnx', 'model', 'summary'] as const).map((role) => stores.buckets.artefacts.get(v.artefacts[role].key)));
       lap('fetch', t);
+      t = performance.now();
+      JSON.parse(Buffer.from(modelJson).toString('utf8'));
+      lap('parse model.json', t);
+      modelJsonBytes = modelJson.length;
       t = performance.now();
       sha256Hex(bytes);
       lap('sha256', t);
@@ -234,6 +248,9 @@ async function main(): Promise<void> {
       Object.entries(parts)
         .map(([name, xs]) => `${name} ${f(med(xs))}`)
         .join(' | '),
+    );
+    console.log(
+      `(fetch: model.onnx ${(onnxBytes.length / 1024).toFixed(0)} KiB, model.json ${(modelJsonBytes / 1024).toFixed(0)} KiB and the training summary in parallel)`,
     );
     console.log('session creation by options (p50 of 9, ms):');
     for (const [name, xs] of Object.entries(created)) console.log(`  ${name}: ${f(med(xs))}`);
