@@ -131,14 +131,19 @@ export class ModelServer {
   }
 
   /** Loads (or returns the open session of) one version; refused versions throw CorruptArtefactError. */
-  async load(model: string, version: number): Promise<LoadedModel> {
+  async load(model: string, version: number, versionDoc?: Promise<ServableVersion>): Promise<LoadedModel> {
     const key = `${model}#${version}`;
     const refusal = this.refused.get(key);
     if (refusal && this.clock() - refusal.at < this.refusalTtlMs) throw refusal.error;
     let pending = this.loaded.get(key);
     if (!pending) {
       pending = (async () =>
-        loadModelVersion(await this.options.registry.getVersion(model, version), this.options.artefacts, this.options.sessions, this.clock()))();
+        loadModelVersion(
+          await (versionDoc ?? this.options.registry.getVersion(model, version)),
+          this.options.artefacts,
+          this.options.sessions,
+          this.clock(),
+        ))();
       this.loaded.set(key, pending);
       pending.catch((error: unknown) => {
         this.loaded.delete(key);
@@ -171,10 +176,14 @@ export class ModelServer {
     const aliasName = alias ?? 'production';
     const wanted = await this.resolve(model, aliasName);
     try {
+      // A version not loaded yet: its registry entry is read while the quarantine flag is (both
+      // are round trips on a fresh instance's cold path); nothing is opened before the flag says so.
+      const versionDoc = this.loaded.has(`${model}#${wanted}`) ? undefined : this.options.registry.getVersion(model, wanted);
+      versionDoc?.catch(() => undefined); // awaited by load; a quarantined version leaves it unread
       if (this.options.registry.isQuarantined && (await this.quarantinedSoon(model, wanted))) {
         throw new CorruptArtefactError(`${model} v${wanted} is quarantined`);
       }
-      return { m: await this.load(model, wanted) };
+      return { m: await this.load(model, wanted, versionDoc) };
     } catch (error) {
       if (!(error instanceof CorruptArtefactError)) throw error;
       await this.options.registry.quarantine?.(model, wanted, error.message, 'model-server').catch(() => false);

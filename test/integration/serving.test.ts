@@ -79,6 +79,28 @@ describe('ModelServer on the embedded cloud', () => {
     await expect(server.predict({ model, version: 2, flows: [flow(0, -1)] })).rejects.toBeInstanceOf(CorruptArtefactError);
   });
 
+  it("a fresh instance reads a quarantined version's entry alongside the flag but never opens it", async () => {
+    const opened: number[] = [];
+    const fresh = new ModelServer({
+      registry: {
+        ...registry,
+        resolveAlias: async () => ({ version: 3 }),
+        isQuarantined: async (_m: string, v: number) => v === 3,
+        servingFallbacks: async () => [3, 1],
+        quarantine: async () => true,
+      },
+      artefacts: stores.buckets.artefacts,
+      sessions: async (bytes, schema) => {
+        opened.push(bytes.length);
+        return createOnnxSession(bytes, schema);
+      },
+    });
+    const result = await fresh.predict({ model, flows: [flow(0, -1)] });
+    expect(result.modelVersion).toBe(1);
+    expect(result.warning).toMatch(/version 3 was refused .*quarantined.*version 1 keeps serving/);
+    expect(opened).toHaveLength(1); // v1 only
+  });
+
   it('follows a deploy once the alias cache expires', async () => {
     production = 3;
     now += 1000;
